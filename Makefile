@@ -1,0 +1,70 @@
+# Two commands do all the set-up: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 0.0.0.0
+PORT ?= 5000
+WORKERS ?= 2
+THREADS ?= 4
+STAMPS := .make
+FLASK := $(BIN)/flask --app kiosk
+PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test install install-test translations messages browser database serve clean
+
+run: install translations database serve
+
+test: install-test translations browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMPS)/install
+install-test: $(STAMPS)/install-test
+translations: $(MO)
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMPS)/install: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/install-test: pyproject.toml $(STAMPS)/install
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# Catalogs are compiled from the .po files whenever those change, so they are never stale.
+%.mo: %.po | $(STAMPS)/install
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# For developers: pull new strings from the code into the catalogs (then translate them).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o kiosk/translations/messages.pot .
+	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete
+
+# Browser tests drive Debian's Chromium, never a downloaded browser build.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is not installed at /usr/bin/chromium, so the browser tests will be skipped."; \
+		echo "Install it with: sudo apt-get install chromium"; \
+		if [ "$$CI" = true ]; then exit 1; fi; \
+	fi
+
+# instance/ (with its secret key) is made by the app itself on first start.
+database: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+serve: install
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
+
+clean:
+	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache

@@ -1,0 +1,65 @@
+"""暖心驿站 kiosk: the application factory."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Defaults, env_overrides
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    test_config = dict(test_config) if test_config is not None else None
+    instance_path = test_config.pop("INSTANCE_PATH", None) if test_config else None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object(Defaults)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(env_overrides())
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+    secure = bool(app.config["SECURE_COOKIES"])
+    app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
+
+    from . import clock, database, i18n, web
+    from .extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    database.tune_engines(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    clock.init_app(app)
+    web.init_app(app)
+
+    from . import keepers, models  # noqa: F401  (registers the tables and the user loader)
+    from .routes import errors, kiosk
+
+    app.register_blueprint(kiosk.bp)
+    errors.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret_key(path: Path) -> str:
+    """Read instance/secret_key, creating it on first run. O_EXCL so two workers starting
+    at once agree on one key instead of each writing its own."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,47 @@
+"""Defaults. instance/config.py overrides them, and KIOSK_* environment variables override both."""
+
+import json
+import os
+
+
+class Defaults:
+    # SQLALCHEMY_DATABASE_URI is filled in by create_app(): a SQLite file in instance/.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Which station this kiosk stands in (slug). Empty: the only (or first) station.
+    STATION = ""
+    # Seconds a kiosk screen may sit untouched before the "still there?" warning,
+    # and how long the warning gives before returning to the home screen (never under 20).
+    IDLE_SECONDS = 90
+    IDLE_WARNING_SECONDS = 30
+    # Languages offered on every screen; the first is the default.
+    LANGUAGES = ["zh_Hans", "zh_Hant", "en"]
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    LANGUAGE_COOKIE = "kiosk_lang"
+    # Over plain HTTP on a station LAN the cookie cannot be Secure; set KIOSK_SECURE_COOKIES=1 behind HTTPS.
+    SECURE_COOKIES = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the kiosk page stays open all day; the token lives as long as the session
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def env_overrides(environ=os.environ) -> dict:
+    """KIOSK_FOO=bar becomes FOO="bar"; values that read as JSON (numbers, true/false, lists) are parsed."""
+    out = {}
+    for key, raw in environ.items():
+        if not key.startswith("KIOSK_") or key == "KIOSK_":
+            continue
+        name = key.removeprefix("KIOSK_")
+        if name == "DATABASE_URL":
+            name = "SQLALCHEMY_DATABASE_URI"
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "STATION"):
+            value = raw  # always strings, even if they happen to look like numbers
+        out[name] = value
+    return out

@@ -1,0 +1,12 @@
+"""The domain error: raised by domain functions, carrying a message a person can read."""
+
+
+class DomainError(Exception):
+    """A rule said no. `message` is user-facing (already translatable); `field` names the form field at fault."""
+
+    status = 422
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field

@@ -1,0 +1,57 @@
+"""Languages and the one helper that shows a UTC time in the station's timezone."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_time
+
+from .extensions import babel
+
+# Each language is named in itself: a reader looks for their own script, not a translation of it.
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+# What the <html lang> attribute says, so the browser picks the right CJK glyphs.
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        html_lang=lambda: HTML_LANG[current_language()],
+        local_time=local_time,
+        local_date=local_date,
+    )
+
+
+def current_language() -> str:
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) if request else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["LANGUAGES"][0]
+
+
+def select_language() -> str:
+    return current_language()
+
+
+def select_timezone() -> str:
+    station = g.get("station")
+    return station.timezone if station is not None else "Asia/Shanghai"
+
+
+def station_zone(station) -> ZoneInfo:
+    return ZoneInfo(station.timezone)
+
+
+def local_time(moment: datetime, station=None, format: str = "HH:mm") -> str:
+    """A stored UTC moment as the station's wall-clock time, in the reader's language."""
+    station = station or g.get("station")
+    zone = station_zone(station) if station is not None else ZoneInfo("Asia/Shanghai")
+    return format_time(moment.astimezone(zone).replace(tzinfo=None), format)
+
+
+def local_date(day: date, format: str = "long") -> str:
+    return format_date(day, format)

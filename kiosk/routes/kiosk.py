@@ -1,0 +1,48 @@
+"""The public kiosk: home screen and the language switch."""
+
+from flask import Blueprint, abort, current_app, g, make_response, redirect, request, url_for
+
+from ..clock import utcnow
+from ..stations import local_today, station_for_kiosk
+from ..web import render, safe_next
+
+bp = Blueprint("kiosk", __name__)
+
+# The home tiles, in the order they appear. A tile whose area is not built yet shows as "coming soon".
+TILES = [
+    ("checkin", "checkin.scan"),
+    ("swap", "swap.shelf"),
+    ("suggest", "suggest.new"),
+    ("services", "services.tap"),
+]
+
+
+@bp.before_app_request
+def load_station():
+    g.station = station_for_kiosk(current_app.config["STATION"])
+
+
+@bp.get("/")
+def home():
+    if g.station is None:
+        abort(503)
+    tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
+    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, utcnow()))
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    back = safe_next(request.form.get("next"), url_for("kiosk.home"))
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    response = make_response(redirect(back, 303))
+    response.set_cookie(
+        current_app.config["LANGUAGE_COOKIE"],
+        lang,
+        max_age=5 * 365 * 24 * 3600,  # remembered by the tablet, not by a person
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response

@@ -1,0 +1,90 @@
+"""Volunteers: registering, numbering, and how their names appear on public screens."""
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .clock import utcnow
+from .errors import DomainError
+from .extensions import db
+from .models import Station, Team, Volunteer
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+NAME_MAX = 40
+
+
+def clean_mobile(raw: str) -> str:
+    """A mainland mobile number, forgiving the spaces, dashes and +86 people type or Excel adds."""
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not MOBILE.fullmatch(digits):
+        raise DomainError(_l("Please enter an 11-digit mobile number starting with 1."), field="mobile")
+    return digits
+
+
+def clean_name(raw: str) -> str:
+    name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
+    if not name:
+        raise DomainError(_l("Please enter a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_l("A name can be at most %(n)s characters.", n=NAME_MAX), field="name")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise DomainError(_l("The name contains characters that cannot be used."), field="name")
+    return name
+
+
+def mask_name(name: str) -> str:
+    """张小华 -> 张*华, 张华 -> 张*: enough for a volunteer to recognise themselves, not for a stranger."""
+    if len(name) <= 1:
+        return name + "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" + name[-1]
+
+
+def next_volunteer_number(station: Station) -> str:
+    """Numbers run 0001, 0002, … per station; a clash with a concurrent registration is caught by
+    the unique constraint on (station, number)."""
+    numbers = db.session.scalars(select(Volunteer.number).where(Volunteer.station_id == station.id)).all()
+    highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+    return f"{highest + 1:04d}"
+
+
+def register_volunteer(
+    station: Station,
+    *,
+    name: str,
+    mobile: str,
+    birth_year: int | None = None,
+    teams: list[Team] = (),
+    skills: list[str] = (),
+    national_code: str | None = None,
+) -> Volunteer:
+    name = clean_name(name)
+    mobile = clean_mobile(mobile)
+    taken = db.session.scalar(
+        select(func.count()).select_from(Volunteer).where(Volunteer.station_id == station.id, Volunteer.mobile == mobile)
+    )
+    if taken:
+        raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
+    volunteer = Volunteer(
+        station=station,
+        number=next_volunteer_number(station),
+        name=name,
+        mobile=mobile,
+        mobile_tail=mobile[-4:],
+        birth_year=birth_year,
+        skills=list(skills),
+        national_code=national_code or None,
+        active=True,
+        created_at=utcnow(),
+    )
+    volunteer.teams = list(teams)
+    db.session.add(volunteer)
+    db.session.flush()
+    return volunteer

@@ -1,0 +1,60 @@
+"""Request-side helpers: page or fragment, HX headers, and the headers every response carries."""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def wants_fragment() -> bool:
+    """An htmx request that is neither boosted nor a history restore wants just the fragment."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
+    """The whole page, or for htmx only the named block of the same template."""
+    if wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only ever send a person back to a path on this server."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+        return response

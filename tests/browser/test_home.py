@@ -1,0 +1,60 @@
+"""The home screen and the base layout as a person at the tablet meets them."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LANDSCAPE, PORTRAIT
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_home_fits_the_tablet_with_big_targets(page, server, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(server.url + "/")
+    expect(page.locator("h1")).to_have_text("幸福里暖心驿站")
+    expect(page.locator(".tile")).to_have_count(4)
+    # Nothing scrolls sideways, and every control a finger might press is at least 48 px each way.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    sizes = page.eval_on_selector_all(
+        "a, button, input:not([type=hidden]), select, .tile",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; })",
+    )
+    small = [s for s in sizes if s[1] < 48 or s[2] < 48]
+    assert small == []
+
+
+def test_language_switch_changes_the_page_and_is_remembered(page, server):
+    page.goto(server.url + "/")
+    expect(page.locator(".tile-checkin .tile-label")).to_have_text("志愿者签到")
+    page.get_by_role("button", name="繁體中文").click()
+    expect(page.locator(".tile-checkin .tile-label")).to_have_text("志願者簽到")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator(".tile-checkin .tile-label")).to_have_text("Volunteer check-in")
+    page.reload()
+    expect(page.locator(".tile-checkin .tile-label")).to_have_text("Volunteer check-in")
+    page.get_by_role("button", name="简体中文").click()
+    expect(page.locator(".tile-checkin .tile-label")).to_have_text("志愿者签到")
+
+
+def test_idle_kiosk_screen_warns_then_returns_home(page, server):
+    page.expected_errors.append("status of 404")
+    page.clock.install()
+    page.goto(server.url + "/no-such-screen")
+    expect(page.get_by_role("heading", name="找不到这个页面")).to_be_visible()
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_hidden()
+    page.clock.run_for(59_000)
+    expect(warning).to_be_hidden()
+    page.clock.run_for(2_000)
+    expect(warning).to_be_visible()
+    assert int(page.locator("[data-idle-count]").text_content()) >= 19
+    # "I'm still here" gives the person their full time back.
+    page.get_by_role("button", name="我还在用").click()
+    expect(warning).to_be_hidden()
+    page.clock.run_for(61_000)
+    expect(warning).to_be_visible()
+    page.clock.run_for(21_000)
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator(".tile")).to_have_count(4)

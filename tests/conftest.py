@@ -1,0 +1,74 @@
+"""Shared fixtures: every test gets its own app and its own fresh SQLite file."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from kiosk import create_app
+from kiosk.clock import MovableClock
+from kiosk.extensions import db
+
+# 09:00 in Shanghai on a Sunday; tests move this clock instead of sleeping.
+START = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'kiosk.sqlite'}",
+        "CLOCK": MovableClock(START),
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app) -> MovableClock:
+    return app.extensions["kiosk_clock"]
+
+
+@pytest.fixture
+def station(app):
+    """A station with a few teams; returns its id (objects do not outlive their session)."""
+    from kiosk.demo import load_demo_station
+
+    with app.app_context():
+        station, _keeper, _password = load_demo_station()
+        db.session.commit()
+        return station.id
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path="/") -> str:
+    """The token a real page would carry: read it from the page's own form."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, "the page should carry a CSRF token"
+    return match.group(1)
+
+
+HX = {"HX-Request": "true"}

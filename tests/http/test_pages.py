@@ -1,0 +1,167 @@
+"""The home screen, the language switch, headers, CSRF, and the error pages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, abort
+
+from tests.conftest import HX, csrf_token, make_app
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "kiosk" / "templates"
+
+
+def test_home_is_in_simplified_chinese_by_default(client, station):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page
+    assert "幸福里暖心驿站" in page
+    for label in ["志愿者签到", "旧物集市", "建议筒", "驿站服务"]:
+        assert label in page
+    assert "2026年11月22日" in page
+
+
+@pytest.mark.parametrize(
+    "lang, html_lang, words",
+    [("zh_Hant", "zh-Hant", ["志願者簽到", "建議筒"]), ("en", "en", ["Volunteer check-in", "Suggestion box"])],
+)
+def test_language_switch_is_remembered_by_the_device(client, station, lang, html_lang, words):
+    token = csrf_token(client)
+    r = client.post("/language", data={"lang": lang, "next": "/?from=switch", "csrf_token": token})
+    assert r.status_code == 303 and r.headers["Location"] == "/?from=switch"
+    cookie = client.get_cookie("kiosk_lang")
+    assert cookie.value == lang and cookie.http_only and cookie.max_age > 365 * 24 * 3600
+    page = client.get("/").get_data(as_text=True)
+    assert f'<html lang="{html_lang}">' in page
+    for word in words:
+        assert word in page
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "javascript:alert(1)", "\\\\evil", ""])
+def test_language_switch_only_returns_to_this_server(client, station, target):
+    r = client.post("/language", data={"lang": "en", "next": target, "csrf_token": csrf_token(client)})
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("lang", ["fr", "", "zh_Hans'><script>", "x" * 10000])
+def test_unknown_language_is_refused_and_nothing_is_set(client, station, lang):
+    r = client.post("/language", data={"lang": lang, "csrf_token": csrf_token(client)})
+    assert r.status_code == 400
+    assert "返回首页" in r.get_data(as_text=True)
+    assert client.get_cookie("kiosk_lang") is None
+
+
+def test_post_without_csrf_token_is_refused_in_plain_words(client, station):
+    r = client.post("/language", data={"lang": "en"})
+    assert r.status_code == 400
+    assert "页面已过期" in r.get_data(as_text=True)
+    assert client.get_cookie("kiosk_lang") is None
+
+
+def test_htmx_post_carries_the_token_in_a_header(client, station):
+    token = csrf_token(client)
+    r = client.post("/language", data={"lang": "en"}, headers={"X-CSRFToken": token, **HX})
+    assert r.status_code == 303
+
+
+def test_page_carries_csrf_header_for_htmx_and_loads_only_local_scripts(client, station):
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r"hx-headers='\{&#34;X-CSRFToken&#34;: &#34;[^']+&#34;\}'|hx-headers='\{\"X-CSRFToken\": \"[^']+\"\}'", page)
+    assert 'src="/static/vendor/htmx-2.0.11.min.js"' in page
+    assert "<script>" not in page and " onclick=" not in page
+
+
+def test_templates_load_nothing_from_another_host():
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        for match in re.finditer(r'(?:src|href|action)="(https?:)?//', path.read_text()):
+            offenders.append(f"{path.name}: {match.group(0)}")
+    assert offenders == []
+
+
+def test_vendored_htmx_is_pinned_with_its_licence():
+    vendor = TEMPLATES.parent / "static" / "vendor"
+    assert 'version:"2.0.11"' in (vendor / "htmx-2.0.11.min.js").read_text()
+    assert (vendor / "htmx-2.0.11.LICENSE").read_text().startswith("Zero-Clause BSD")
+
+
+def test_every_response_has_security_headers_and_varies_on_htmx(client, station):
+    for path in ["/", "/missing", "/static/css/kiosk.css"]:
+        with client.get(path) as r:
+            headers = r.headers
+        assert "HX-Request" in headers["Vary"]
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_get_never_changes_state_language_switch_is_post_only(client, station):
+    r = client.get("/language?lang=en")
+    assert r.status_code == 405
+    assert client.get_cookie("kiosk_lang") is None
+
+
+def test_no_station_yet_says_so(client):
+    r = client.get("/")
+    assert r.status_code == 503
+    assert "还没有设置" in r.get_data(as_text=True)
+
+
+# --- Error pages ---------------------------------------------------------------------------
+
+CODES = [400, 403, 404, 405, 413, 422, 429, 500]
+TITLES = {
+    "zh_Hans": {400: "出了点小问题", 403: "这里需要站长登录", 404: "找不到这个页面", 405: "这样操作不行", 413: "文件太大了",
+                422: "请检查一下填写的内容", 429: "操作太频繁了", 500: "抱歉，系统出了点问题"},
+    "zh_Hant": {400: "出了點小問題", 403: "這裡需要站長登入", 404: "找不到這個頁面", 405: "這樣操作不行", 413: "檔案太大了",
+                422: "請檢查一下填寫的內容", 429: "操作太頻繁了", 500: "抱歉，系統出了點問題"},
+    "en": {400: "Something was not right", 403: "Not allowed here", 404: "Page not found", 405: "That did not work",
+           413: "File too large", 422: "Please check your input", 429: "Too many tries", 500: "Sorry, something went wrong"},
+}
+BACK = {"zh_Hans": "返回首页", "zh_Hant": "返回首頁", "en": "Back to start"}
+
+
+@pytest.fixture
+def failing_app(tmp_path):
+    app = make_app(tmp_path, PROPAGATE_EXCEPTIONS=False)
+    bp = Blueprint("fail", __name__)
+
+    @bp.route("/fail/<int:code>", methods=["GET"])
+    def fail(code):
+        if code == 500:
+            raise RuntimeError("boom")
+        abort(code)
+
+    app.register_blueprint(bp)
+    return app
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+@pytest.mark.parametrize("code", CODES)
+def test_error_pages_in_every_language_with_a_way_back(failing_app, code, lang):
+    client = failing_app.test_client()
+    client.set_cookie("kiosk_lang", lang)
+    path = f"/fail/{code}"
+    r = client.get(path) if code != 405 else client.post("/fail/1")
+    assert r.status_code == code
+    page = r.get_data(as_text=True)
+    assert "<html" in page and TITLES[lang][code] in page and BACK[lang] in page
+    assert 'href="/"' in page
+
+
+@pytest.mark.parametrize("code", [403, 404, 500])
+def test_htmx_request_gets_an_error_fragment_that_takes_the_screen(failing_app, code):
+    r = failing_app.test_client().get(f"/fail/{code}", headers=HX)
+    assert r.status_code == code
+    body = r.get_data(as_text=True)
+    assert "<html" not in body and "返回首页" in body
+    assert r.headers["HX-Retarget"] == "#main" and r.headers["HX-Reswap"] == "innerHTML"
+
+
+def test_upload_over_the_size_limit_gets_413(tmp_path):
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=1000, WTF_CSRF_ENABLED=False)
+    r = app.test_client().post("/language", data={"lang": "en", "blob": "x" * 5000})
+    assert r.status_code == 413
+    assert "文件太大了" in r.get_data(as_text=True)

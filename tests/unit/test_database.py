@@ -1,0 +1,46 @@
+"""SQLite opened for a kiosk: WAL (checked), foreign keys, busy timeout, BEGIN IMMEDIATE for writes."""
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.extensions import db
+from kiosk.models import Team
+
+
+def test_pragmas_are_set_on_every_connection(app):
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+
+
+def _begins(app, work):
+    seen = []
+    with app.app_context():
+        listener = lambda conn, cursor, statement, *a: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            work()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+            db.session.rollback()
+    return [s for s in seen if s.startswith("BEGIN")]
+
+
+def test_writes_begin_immediate_and_get_requests_stay_deferred(app):
+    run = lambda: db.session.execute(text("SELECT 1"))  # noqa: E731
+    assert _begins(app, run) == ["BEGIN IMMEDIATE"]
+    with app.test_request_context("/", method="POST"):
+        assert _begins(app, run) == ["BEGIN IMMEDIATE"]
+    with app.test_request_context("/", method="GET"):
+        assert _begins(app, run) == ["BEGIN"]
+
+
+def test_foreign_keys_are_enforced(app):
+    with app.app_context():
+        db.session.add(Team(station_id=999, name="无主队"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()

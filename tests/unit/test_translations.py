@@ -1,0 +1,52 @@
+"""Every string the code and templates show has a translation in every catalog, and the
+compiled catalogs match their sources."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "kiosk" / "translations"
+LANGUAGES = ["zh_Hans", "zh_Hant", "en"]
+METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def source_messages() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _ctx in extract_from_dir(ROOT, METHOD_MAP, keywords=KEYWORDS):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalog(lang):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalog_translates_every_message_in_the_code(lang):
+    cat = catalog(lang)
+    wanted = source_messages()
+    assert len(wanted) > 20
+    missing = sorted(m for m in wanted if m not in cat or not cat[m].string or cat[m].fuzzy)
+    assert missing == [], f"{lang} lacks translations for: {missing}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_compiled_catalog_is_not_stale(lang):
+    po = {m.id: m.string for m in catalog(lang) if m.id}
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        mo = {m.id: m.string for m in read_mo(f) if m.id}
+    assert mo == po, "run `make translations`"
+
+
+def test_chinese_catalogs_are_in_their_own_script():
+    # A few characters that differ between the scripts: 简体 must not carry 繁體 forms and back.
+    hans = " ".join(str(m.string) for m in catalog("zh_Hans") if m.id)
+    hant = " ".join(str(m.string) for m in catalog("zh_Hant") if m.id)
+    assert not set("簽願務請選擇頁關") & set(hans)
+    assert not set("签愿务请选择页关") & set(hant)

@@ -1,0 +1,48 @@
+import pytest
+
+from kiosk.errors import DomainError
+from kiosk.extensions import db
+from kiosk.models import Station, Volunteer
+from kiosk.volunteers import clean_mobile, clean_name, mask_name, register_volunteer
+
+
+@pytest.mark.parametrize(
+    "name, masked",
+    [("张晓华", "张*华"), ("张华", "张*"), ("欧阳明月", "欧*月"), ("李", "李*"), ("Li Ming", "L*g")],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [("13800138000", "13800138000"), ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
+     ("008613800138000", "13800138000"), ("１３８００１３８０００", "13800138000")],
+)
+def test_clean_mobile_accepts_what_people_type(raw, clean):
+    assert clean_mobile(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "23800138000", "1380013800", "138001380001", "abc", "1380013800x"])
+def test_clean_mobile_refuses_bad_numbers(raw):
+    with pytest.raises(DomainError) as err:
+        clean_mobile(raw)
+    assert err.value.field == "mobile"
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "张" * 41, "张\x00华", "a\u202eb"])
+def test_clean_name_refuses_empty_long_and_control_characters(raw):
+    with pytest.raises(DomainError):
+        clean_name(raw)
+
+
+def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, station):
+    with app.app_context():
+        st = db.session.get(Station, station)
+        v = register_volunteer(st, name="  新 志愿者 ", mobile="139 0000 0001")
+        assert (v.number, v.name, v.mobile, v.mobile_tail) == ("0021", "新 志愿者", "13900000001", "0001")
+        with pytest.raises(DomainError) as err:
+            register_volunteer(st, name="别人", mobile="13900000001")
+        assert err.value.field == "mobile"
+        db.session.rollback()
+        assert db.session.query(Volunteer).count() == 20
