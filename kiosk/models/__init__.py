@@ -1,6 +1,7 @@
 """Typed models, one module per area."""
 
 from .people import Keeper, Team, Volunteer, volunteer_team
+from .service import METHODS, AuditEvent, ServiceSession
 from .station import Station
 
-__all__ = ["Keeper", "Station", "Team", "Volunteer", "volunteer_team"]
+__all__ = ["METHODS", "AuditEvent", "Keeper", "ServiceSession", "Station", "Team", "Volunteer", "volunteer_team"]

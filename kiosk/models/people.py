@@ -79,6 +79,10 @@ class Volunteer(db.Model):
     # badge draws a new nonce, so the old card stops working at once. See badges.py.
     badge_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
     badge_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A one-time code a keeper gives a volunteer to link their own phone (hash only; expires).
+    phone_code_hash: Mapped[str | None] = mapped_column(String(255))
+    phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone_code_tries: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     station: Mapped[Station] = relationship()

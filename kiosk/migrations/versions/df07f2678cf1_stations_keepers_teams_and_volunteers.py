@@ -50,7 +50,7 @@ def upgrade():
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_team_station_id_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team')),
-    sa.UniqueConstraint('station_id', 'name', name=op.f('uq_team_station_id'))
+    sa.UniqueConstraint('station_id', 'name', name=op.f('uq_team_station_id_name'))
     )
     op.create_table('volunteer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,8 +69,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_volunteer_station_id_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteer')),
     sa.UniqueConstraint('badge_nonce', name=op.f('uq_volunteer_badge_nonce')),
-    sa.UniqueConstraint('station_id', 'mobile', name=op.f('uq_volunteer_station_id')),
-    sa.UniqueConstraint('station_id', 'number', name=op.f('uq_volunteer_station_id'))
+    sa.UniqueConstraint('station_id', 'mobile', name=op.f('uq_volunteer_station_id_mobile')),
+    sa.UniqueConstraint('station_id', 'number', name=op.f('uq_volunteer_station_id_number'))
     )
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.create_index('ix_volunteer_station_mobile_tail', ['station_id', 'mobile_tail'], unique=False)
