@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     secure = bool(app.config["SECURE_COOKIES"])
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
-    from . import clock, database, i18n, web
+    from . import clock, database, i18n, labels, web
     from .extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
@@ -40,11 +40,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     clock.init_app(app)
     web.init_app(app)
+    labels.init_app(app)
+    login_manager.login_view = "auth.login"
 
     from . import keepers, models  # noqa: F401  (registers the tables and the user loader)
-    from .routes import errors, kiosk
+    from .routes import auth, checkin, errors, keeper, kiosk, phone
 
-    app.register_blueprint(kiosk.bp)
+    for blueprint in (kiosk.bp, checkin.bp, phone.bp, auth.bp, keeper.bp):
+        app.register_blueprint(blueprint)
     errors.init_app(app)
 
     from . import cli

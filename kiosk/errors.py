@@ -5,6 +5,8 @@ class DomainError(Exception):
     """A rule said no. `message` is user-facing (already translatable); `field` names the form field at fault."""
 
     status = 422
+    # Most refusals leave nothing behind. A few must keep what they recorded (a failed try counts).
+    keep_changes = False
 
     def __init__(self, message, field: str | None = None):
         super().__init__(str(message))

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_time
+from flask_babel import format_date, format_datetime, format_decimal
 
 from .extensions import babel
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         local_date=local_date,
     )
+    app.jinja_env.filters["hours"] = format_hours
 
 
 def current_language() -> str:
@@ -50,8 +51,13 @@ def local_time(moment: datetime, station=None, format: str = "HH:mm") -> str:
     """A stored UTC moment as the station's wall-clock time, in the reader's language."""
     station = station or g.get("station")
     zone = station_zone(station) if station is not None else ZoneInfo("Asia/Shanghai")
-    return format_time(moment.astimezone(zone).replace(tzinfo=None), format)
+    return format_datetime(moment.astimezone(zone).replace(tzinfo=None), format, rebase=False)
 
 
 def local_date(day: date, format: str = "long") -> str:
     return format_date(day, format)
+
+
+def format_hours(minutes: int | None) -> str:
+    """Minutes served as hours the way people say them: 3.5, 12, 0.5."""
+    return format_decimal((minutes or 0) / 60, format="#,##0.#")

@@ -1,10 +1,12 @@
 """Which station this is, and what "today" means there."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .errors import DomainError
 from .extensions import db
 from .models import Station
 
@@ -31,3 +33,27 @@ def day_bounds(station: Station, day: date) -> tuple[datetime, datetime]:
 
 def local_moment(station: Station, day: date, at: time) -> datetime:
     return datetime.combine(day, at, ZoneInfo(station.timezone))
+
+
+def parse_local_datetime(station: Station, text: str | None, field: str) -> datetime | None:
+    """A time a keeper typed (2026-11-22T09:00, as a datetime-local input sends it) in the
+    station's timezone, as an aware UTC instant. Blank gives None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            naive = datetime.strptime(text[:19], pattern)
+            break
+        except ValueError:
+            continue
+    else:
+        raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
+    return naive.replace(tzinfo=ZoneInfo(station.timezone)).astimezone(UTC)
+
+
+def local_input_value(station: Station, moment: datetime | None) -> str:
+    """The value a datetime-local input shows for a stored instant."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(station.timezone)).strftime("%Y-%m-%dT%H:%M")

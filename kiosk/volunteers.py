@@ -6,6 +6,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .badges import issue_badge
 from .clock import utcnow
 from .errors import DomainError
 from .extensions import db
@@ -49,10 +50,14 @@ def mask_name(name: str) -> str:
 
 def next_volunteer_number(station: Station) -> str:
     """Numbers run 0001, 0002, … per station; a clash with a concurrent registration is caught by
-    the unique constraint on (station, number)."""
-    numbers = db.session.scalars(select(Volunteer.number).where(Volunteer.station_id == station.id)).all()
-    highest = max((int(n) for n in numbers if n.isdigit()), default=0)
-    return f"{highest + 1:04d}"
+    the unique constraint on (station, number). Longest first, so 10000 comes after 9999."""
+    highest = db.session.scalar(
+        select(Volunteer.number)
+        .where(Volunteer.station_id == station.id)
+        .order_by(func.length(Volunteer.number).desc(), Volunteer.number.desc())
+        .limit(1)
+    )
+    return f"{int(highest) + 1 if highest and highest.isdigit() else 1:04d}"
 
 
 def register_volunteer(
@@ -87,4 +92,52 @@ def register_volunteer(
     volunteer.teams = list(teams)
     db.session.add(volunteer)
     db.session.flush()
+    issue_badge(volunteer)
     return volunteer
+
+
+def split_list(raw: str | None) -> list[str]:
+    """"理发、理疗, 家政" -> ["理发", "理疗", "家政"]: the separators people actually type."""
+    items = [item.strip() for item in re.split(r"[,，、;；/\n]+", raw or "")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def update_volunteer(
+    volunteer: Volunteer,
+    *,
+    name: str,
+    mobile: str,
+    birth_year: int | None,
+    teams: list[Team],
+    skills: list[str],
+    national_code: str | None,
+) -> Volunteer:
+    name = clean_name(name)
+    mobile = clean_mobile(mobile)
+    if mobile != volunteer.mobile:
+        taken = db.session.scalar(
+            select(func.count()).select_from(Volunteer).where(
+                Volunteer.station_id == volunteer.station_id, Volunteer.mobile == mobile, Volunteer.id != volunteer.id
+            )
+        )
+        if taken:
+            raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
+    volunteer.name = name
+    volunteer.mobile = mobile
+    volunteer.mobile_tail = mobile[-4:]
+    volunteer.birth_year = birth_year
+    volunteer.teams = list(teams)
+    volunteer.skills = list(skills)
+    volunteer.national_code = national_code or None
+    db.session.flush()
+    return volunteer
+
+
+def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Volunteer]:
+    """By name, number or mobile digits: what a keeper types into one search box."""
+    q = " ".join((query or "").split())[:40]
+    stmt = select(Volunteer).where(Volunteer.station_id == station.id)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(Volunteer.name.like(like) | Volunteer.number.like(like) | Volunteer.mobile.like(like))
+    return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))

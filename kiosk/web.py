@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, g, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,6 +35,11 @@ def render(template: str, block: str = "content", status: int = 200, **context) 
     return make_response(body, status)
 
 
+def first_error(form) -> str:
+    """The first validation message of a WTForm, for forms that show one message."""
+    return next((errors[0] for errors in form.errors.values() if errors), "")
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only ever send a person back to a path on this server."""
     if not target:
@@ -46,6 +51,13 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from .checkin import session_minutes
+    from .i18n import format_hours
+    from .volunteers import mask_name
+
+    app.jinja_env.filters["masked"] = mask_name
+    app.jinja_env.globals["session_hours"] = lambda session: format_hours(session_minutes(session, g.station))
+
     @app.after_request
     def add_headers(response: Response) -> Response:
         response.vary.add("HX-Request")

@@ -43,5 +43,154 @@
     reset();
   }
 
-  document.addEventListener("DOMContentLoaded", setUpIdleReset);
+  // --- Scanning: a barcode scanner typing into the page, or the camera. ----------------------
+  // A scanner "types" a whole code in a few milliseconds; a person cannot. A fast burst of at
+  // least MIN_CODE characters is a scan, whether or not the scanner ends it with Enter.
+  var MIN_CODE = 6;
+  var BURST_GAP_MS = 60;      // longest pause between two keys of one scan
+  var BURST_SETTLE_MS = 150;  // quiet time after which a burst without Enter counts as done
+  var SAME_CODE_MS = 5000;    // the camera sees the same badge many times a second: send it once
+
+  function setUpScanForm(form) {
+    var input = form.querySelector("[data-scanner-input]");
+    var method = form.querySelector("[data-scan-method]");
+    var lastCode = "", lastSentAt = 0, settleTimer = null, lastKeyAt = 0, burstFast = true;
+    var visibleInput = input && input.type !== "hidden";
+
+    function send(code, how) {
+      code = (code || "").trim();
+      if (code.length < MIN_CODE) return;
+      var now = Date.now();
+      if (code === lastCode && now - lastSentAt < SAME_CODE_MS) return;
+      lastCode = code; lastSentAt = now;
+      input.value = code;
+      if (method) method.value = how;
+      document.dispatchEvent(new CustomEvent("kiosk:activity"));
+      form.requestSubmit();
+    }
+    form.kioskSend = send;
+
+    if (visibleInput) {
+      input.addEventListener("keydown", function (event) {
+        var now = Date.now();
+        if (now - lastKeyAt > BURST_GAP_MS && input.value === "") burstFast = true;
+        else if (now - lastKeyAt > BURST_GAP_MS) burstFast = false;
+        lastKeyAt = now;
+        if (event.key === "Enter") {
+          event.preventDefault();
+          clearTimeout(settleTimer);
+          send(input.value, "scanner");
+        }
+      });
+      input.addEventListener("input", function () {
+        clearTimeout(settleTimer);
+        settleTimer = setTimeout(function () {
+          if (burstFast && input.value.length >= MIN_CODE) send(input.value, "scanner");
+          else if (!burstFast) { input.value = ""; burstFast = true; }
+        }, BURST_SETTLE_MS);
+      });
+      // Keep the scanner's input ready: after a tap elsewhere, the next scan still lands in it.
+      function refocus() {
+        var active = document.activeElement;
+        if (active === input) return;
+        if (active && active !== document.body && active.matches("input, select, textarea")) return;
+        input.focus({ preventScroll: true });
+      }
+      document.addEventListener("keydown", function (event) {
+        if (event.key.length === 1 && document.activeElement !== input &&
+            !(document.activeElement && document.activeElement.matches("input, select, textarea"))) {
+          input.focus({ preventScroll: true });
+        }
+      }, true);
+      document.addEventListener("htmx:afterSwap", function () { input.value = ""; refocus(); });
+      refocus();
+    }
+  }
+
+  function setUpCamera(video) {
+    var status = video.parentElement.querySelector("[data-camera-status]");
+    var form = document.querySelector("[data-scan-form]");
+    function say(key) { if (status) status.textContent = status.dataset[key] || ""; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { say("msgAbsent"); return; }
+    var facing = video.dataset.facing || "user";
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
+      .then(function (stream) {
+        video.srcObject = stream;
+        return video.play().then(function () { say("msgReady"); return makeDecoder(); });
+      })
+      .then(function (decode) {
+        if (!decode) return;
+        var busy = false;
+        setInterval(function () {
+          if (busy || video.readyState < 2) return;
+          busy = true;
+          decode(video).then(function (code) {
+            busy = false;
+            if (code && form && form.kioskSend) form.kioskSend(code, "camera");
+          }, function () { busy = false; });
+        }, 200);
+      })
+      .catch(function (err) {
+        say(err && (err.name === "NotAllowedError" || err.name === "SecurityError") ? "msgDenied" : "msgAbsent");
+      });
+  }
+
+  // The browser's own BarcodeDetector where it has one that reads QR; otherwise the vendored jsQR.
+  function makeDecoder() {
+    var canvas = document.createElement("canvas");
+    var ctx = canvas.getContext("2d", { willReadFrequently: true });
+    function withJsQR(video) {
+      var scale = Math.min(1, 640 / (video.videoWidth || 640));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      var found = window.jsQR ? window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" }) : null;
+      return Promise.resolve(found ? found.data : null);
+    }
+    if (!("BarcodeDetector" in window)) return Promise.resolve(withJsQR);
+    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      if (formats.indexOf("qr_code") < 0) return withJsQR;
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      return function (video) {
+        return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+      };
+    }, function () { return withJsQR; });
+  }
+
+  // --- After a scan: a short sound, then the screen clears itself for the next volunteer. -----
+  var sounds = {};
+  function play(name) {
+    var url = document.body.dataset["sound" + name.charAt(0).toUpperCase() + name.slice(1)];
+    if (!url) return;
+    sounds[name] = sounds[name] || new Audio(url);
+    sounds[name].currentTime = 0;
+    var played = sounds[name].play();
+    if (played && played.catch) played.catch(function () { /* no sound before the first touch */ });
+  }
+
+  function settle(root) {
+    root.querySelectorAll("[data-sound]").forEach(function (el) { play(el.dataset.sound); });
+    root.querySelectorAll("[data-reset-after]").forEach(function (el) {
+      var seconds = Number(el.dataset.resetAfter);
+      if (!seconds) return;
+      setTimeout(function () { if (el.isConnected) el.remove(); }, seconds * 1000);
+    });
+    root.querySelectorAll("[data-auto-home]").forEach(function (el) {
+      setTimeout(function () { if (el.isConnected) window.location.assign(el.getAttribute("href")); },
+                 Number(el.dataset.autoHome) * 1000);
+    });
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    document.dispatchEvent(new CustomEvent("kiosk:activity"));
+    settle(event.detail.target);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpIdleReset();
+    document.querySelectorAll("[data-scan-form]").forEach(setUpScanForm);
+    document.querySelectorAll("video[data-camera]").forEach(setUpCamera);
+    settle(document);
+  });
 })();

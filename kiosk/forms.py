@@ -1,0 +1,84 @@
+"""Forms (Flask-WTF: CSRF-checked and validated on the server). Messages are our own, translated."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+REQUIRED = _l("Please fill this in.")
+
+
+class ScanForm(FlaskForm):
+    code = StringField(validators=[InputRequired(REQUIRED)])
+    method = HiddenField(default="scanner")
+
+
+class FindForm(FlaskForm):
+    entered = StringField(_l("Volunteer number or last 4 digits of your mobile"), validators=[InputRequired(REQUIRED)])
+
+
+class PickForm(FlaskForm):
+    entered = HiddenField(validators=[InputRequired()])
+    volunteer_id = HiddenField(validators=[InputRequired()])
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this tablet"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VolunteerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    mobile = StringField(_l("Mobile"), validators=[DataRequired(REQUIRED), Length(max=20)])
+    birth_year = IntegerField(
+        _l("Year of birth"),
+        validators=[Optional(), NumberRange(1900, 2030, _l("Please enter a year such as 1958."))],
+    )
+    teams = MultiCheckboxField(_l("Teams"), coerce=int)
+    skills = StringField(_l("Skills"), validators=[Optional(), Length(max=200)],
+                         description=_l("Separate with commas, e.g. 理发, 理疗"))
+    national_code = StringField(_l("National volunteer code"), validators=[Optional(), Length(max=40)])
+
+
+class SessionForm(FlaskForm):
+    checked_in_at = StringField(_l("Checked in"), validators=[DataRequired(REQUIRED)])
+    checked_out_at = StringField(_l("Checked out"), validators=[Optional()])
+
+
+class ManualTimeForm(FlaskForm):
+    at = StringField(_l("Time"), validators=[Optional()])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV file"))
+
+
+class ImportConfirmForm(FlaskForm):
+    text = TextAreaField(validators=[InputRequired()])
+
+
+class PhoneLinkForm(FlaskForm):
+    c = HiddenField()
+    number = StringField(_l("Volunteer number"), validators=[DataRequired(REQUIRED), Length(max=10)])
+    code = StringField(_l("Code from the keeper"), validators=[DataRequired(REQUIRED), Length(max=10)])
+
+
+class PhoneBadgeForm(FlaskForm):
+    c = HiddenField()
+    code = StringField(validators=[InputRequired(REQUIRED)])
+
+
+class PhoneCheckinForm(FlaskForm):
+    c = HiddenField(validators=[InputRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""

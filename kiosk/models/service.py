@@ -1,0 +1,63 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .people import Keeper, Volunteer
+from .types import UTCDateTime
+
+# How a check-in or check-out was recorded.
+METHODS = ("camera", "scanner", "manual", "phone", "keeper", "auto")
+
+
+class ServiceSession(db.Model):
+    """One volunteer's time on duty at one station: from check-in to check-out."""
+
+    __table_args__ = (
+        # At most one open session per volunteer, enforced by the database itself so that two
+        # kiosks scanning the same badge at once cannot both check in. Partial unique indexes
+        # work on SQLite and PostgreSQL alike.
+        Index(
+            "uq_service_session_one_open",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("checked_out_at IS NULL"),
+            postgresql_where=text("checked_out_at IS NULL"),
+        ),
+        # "Today" views read by station and time; this keeps them as cheap in year three as on day one.
+        Index("ix_service_session_station_in", "station_id", "checked_in_at"),
+        Index("ix_service_session_volunteer_in", "volunteer_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_in_method: Mapped[str] = mapped_column(String(10))
+    check_out_method: Mapped[str | None] = mapped_column(String(10))
+    # Closed by the system at closing time because nobody checked out: a keeper should confirm it.
+    auto_closed: Mapped[bool] = mapped_column(default=False)
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    edited: Mapped[bool] = mapped_column(default=False)
+
+    volunteer: Mapped[Volunteer] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who changed what, when, and the values before and after. Every keeper correction writes one."""
+
+    __table_args__ = (Index("ix_audit_event_volunteer_at", "volunteer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
+    session_id: Mapped[int | None] = mapped_column()  # kept after the session itself is deleted
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    keeper: Mapped[Keeper | None] = relationship()

@@ -1,0 +1,319 @@
+"""Keeper pages: volunteers, badges, import, and corrections to service sessions."""
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..badges import badge_token, issue_badge, qr_png, qr_svg
+from ..checkin import minutes_served, recent_sessions
+from ..clock import utcnow
+from ..corrections import confirm_session, correct_session, delete_session, flagged_sessions, keeper_check_in, keeper_check_out
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
+from ..models import AuditEvent, ServiceSession, Station, Team, Volunteer
+from ..phone import issue_phone_code
+from ..stations import local_input_value, parse_local_datetime
+from ..volunteer_import import apply_import, decode_csv, preview_import
+from ..volunteers import register_volunteer, search_volunteers, split_list, update_volunteer
+from ..web import render
+
+bp = Blueprint("keeper", __name__, url_prefix="/keeper")
+
+NO_FILE = _l("Please choose a CSV file.")
+
+
+@bp.before_request
+@login_required
+def require_keeper():
+    # A keeper works at their own station; an admin at the station this server's kiosk is set to.
+    station = current_user.station if current_user.station_id else g.station
+    if station is None:
+        abort(503)
+    g.keeper_station = station
+
+
+def _station() -> Station:
+    return g.keeper_station
+
+
+def _volunteer(volunteer_id: int) -> Volunteer:
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.station_id != _station().id:
+        abort(404)
+    return volunteer
+
+
+def _session(session_id: int) -> ServiceSession:
+    session = db.session.get(ServiceSession, session_id)
+    if session is None or session.station_id != _station().id:
+        abort(404)
+    return session
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.station_id == _station().id).order_by(Team.id)))
+
+
+def _volunteer_form(volunteer: Volunteer | None = None) -> VolunteerForm:
+    form = VolunteerForm(obj=volunteer) if request.method == "GET" else VolunteerForm()
+    form.teams.choices = [(t.id, t.name) for t in _teams()]
+    if request.method == "GET" and volunteer is not None:
+        form.teams.data = [t.id for t in volunteer.teams]
+        form.skills.data = "、".join(volunteer.skills or [])
+    return form
+
+
+def _form_values(form: VolunteerForm) -> dict:
+    chosen = set(form.teams.data or [])
+    return {
+        "name": form.name.data,
+        "mobile": form.mobile.data,
+        "birth_year": form.birth_year.data,
+        "teams": [t for t in _teams() if t.id in chosen],
+        "skills": split_list(form.skills.data),
+        "national_code": (form.national_code.data or "").strip() or None,
+    }
+
+
+def _attach(form, err: DomainError) -> None:
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("keeper.volunteers"), 303)
+
+
+@bp.get("/volunteers")
+def volunteers():
+    q = request.args.get("q", "")
+    found = search_volunteers(_station(), q)
+    return render("keeper/volunteers.html", "results", volunteers=found, q=q)
+
+
+@bp.route("/volunteers/new", methods=["GET", "POST"])
+def new_volunteer():
+    form = _volunteer_form()
+    if form.validate_on_submit():
+        try:
+            volunteer = register_volunteer(_station(), **_form_values(form))
+            db.session.commit()
+            return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+        except DomainError as err:
+            db.session.rollback()
+            _attach(form, err)
+    status = 422 if request.method == "POST" else 200
+    return render("keeper/volunteer_form.html", status=status, form=form, volunteer=None)
+
+
+@bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
+def edit_volunteer(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    form = _volunteer_form(volunteer)
+    if form.validate_on_submit():
+        try:
+            update_volunteer(volunteer, **_form_values(form))
+            db.session.commit()
+            return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+        except DomainError as err:
+            db.session.rollback()
+            volunteer = _volunteer(volunteer_id)
+            _attach(form, err)
+    status = 422 if request.method == "POST" else 200
+    return render("keeper/volunteer_form.html", status=status, form=form, volunteer=volunteer)
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+def volunteer(volunteer_id):
+    return _volunteer_page(volunteer_id)
+
+
+def _volunteer_page(volunteer_id: int, status: int = 200, **extra):
+    volunteer = _volunteer(volunteer_id)
+    station = _station()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.volunteer_id == volunteer.id).order_by(AuditEvent.at.desc()).limit(50)
+    ).all()
+    context = {
+        "volunteer": volunteer,
+        "sessions": recent_sessions(volunteer.id, 30),
+        "events": events,
+        "total_minutes": minutes_served(station, volunteer.id),
+        "form": EmptyForm(),
+        "time_form": ManualTimeForm(formdata=None),
+        "badge_svg": qr_svg(badge_token(volunteer), box_size=8) if volunteer.badge_nonce else None,
+        "now_value": local_input_value(station, utcnow()),
+    }
+    context.update(extra)
+    return render("keeper/volunteer.html", status=status, **context)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/active")
+def set_active(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    volunteer.active = request.form.get("active") == "1"
+    db.session.commit()
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/badge")
+def reissue_badge(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    issue_badge(volunteer)
+    db.session.commit()
+    return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id), 303)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge")
+def badge_card(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    return render("keeper/badges.html", cards=[_card(volunteer)], single=True)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge.svg")
+def badge_svg(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    return Response(qr_svg(badge_token(volunteer)), mimetype="image/svg+xml")
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge.png")
+def badge_png(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    response = Response(qr_png(badge_token(volunteer)), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="badge-{volunteer.number}.png"'
+    return response
+
+
+@bp.get("/badges")
+def print_badges():
+    """A sheet of cards for A4: every active volunteer, or one team."""
+    team_id = request.args.get("team", type=int)
+    stmt = select(Volunteer).where(Volunteer.station_id == _station().id, Volunteer.active.is_(True),
+                                   Volunteer.badge_nonce.is_not(None))
+    if team_id:
+        stmt = stmt.where(Volunteer.teams.any(Team.id == team_id))
+    volunteers = db.session.scalars(stmt.order_by(Volunteer.number)).all()
+    return render("keeper/badges.html", cards=[_card(v) for v in volunteers], single=False, teams=_teams(),
+                  team_id=team_id)
+
+
+def _card(volunteer: Volunteer) -> dict:
+    return {"volunteer": volunteer, "svg": qr_svg(badge_token(volunteer), box_size=6)}
+
+
+@bp.post("/volunteers/<int:volunteer_id>/phone-code")
+def phone_code(volunteer_id):
+    volunteer = _volunteer(volunteer_id)
+    code = issue_phone_code(volunteer, utcnow())
+    db.session.commit()
+    # Shown once, on this page only: the keeper reads it out to the volunteer.
+    return _volunteer_page(volunteer_id, phone_code=code)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/check-in")
+def check_in(volunteer_id):
+    return _by_hand(volunteer_id, keeper_check_in)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/check-out")
+def check_out(volunteer_id):
+    return _by_hand(volunteer_id, keeper_check_out)
+
+
+def _by_hand(volunteer_id, operation):
+    volunteer = _volunteer(volunteer_id)
+    form = ManualTimeForm()
+    now = utcnow()
+    try:
+        at = parse_local_datetime(_station(), form.at.data, "at") or now
+        operation(current_user, _station(), volunteer, at, now)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _volunteer_page(volunteer_id, status=422, time_error=err.message)
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
+
+
+@bp.get("/review")
+def review():
+    sessions = flagged_sessions(_station(), utcnow())
+    db.session.commit()  # auto-closing forgotten sessions is the one write a keeper view may cause
+    return render("keeper/review.html", sessions=sessions, form=EmptyForm())
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id):
+    session = _session(session_id)
+    station = _station()
+    if request.method == "GET":
+        form = SessionForm(formdata=None, checked_in_at=local_input_value(station, session.checked_in_at),
+                           checked_out_at=local_input_value(station, session.checked_out_at))
+        return render("keeper/session_form.html", form=form, session=session)
+    form = SessionForm()
+    if form.validate():
+        try:
+            checked_in_at = parse_local_datetime(station, form.checked_in_at.data, "checked_in_at")
+            checked_out_at = parse_local_datetime(station, form.checked_out_at.data, "checked_out_at")
+            correct_session(current_user, station, session, checked_in_at, checked_out_at, utcnow())
+            db.session.commit()
+            return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
+        except DomainError as err:
+            db.session.rollback()
+            session = _session(session_id)
+            _attach(form, err)
+    return render("keeper/session_form.html", status=422, form=form, session=session)
+
+
+@bp.post("/sessions/<int:session_id>/confirm")
+def confirm(session_id):
+    session = _session(session_id)
+    confirm_session(current_user, _station(), session, utcnow())
+    db.session.commit()
+    if request.form.get("back") == "volunteer":
+        return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
+    return redirect(url_for("keeper.review"), 303)
+
+
+@bp.post("/sessions/<int:session_id>/delete")
+def delete(session_id):
+    session = _session(session_id)
+    volunteer_id = session.volunteer_id
+    delete_session(current_user, _station(), session, utcnow())
+    db.session.commit()
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
+
+
+@bp.route("/volunteers/import", methods=["GET", "POST"])
+def import_volunteers():
+    form = ImportUploadForm()
+    if request.method == "GET":
+        return render("keeper/import.html", form=form, preview=None)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise DomainError(NO_FILE, field="file")
+        text = decode_csv(upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1))
+        preview = preview_import(_station(), text)
+    except DomainError as err:
+        form.file.errors = [err.message]
+        return render("keeper/import.html", status=422, form=form, preview=None)
+    return render("keeper/import.html", form=form, preview=preview, confirm=ImportConfirmForm(formdata=None, text=text))
+
+
+@bp.post("/volunteers/import/confirm")
+def confirm_import():
+    confirm = ImportConfirmForm()
+    try:
+        if not confirm.validate():
+            raise DomainError(NO_FILE, field="file")
+        summary = apply_import(_station(), confirm.text.data)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        form = ImportUploadForm(formdata=None)
+        form.file.errors = [err.message]
+        return render("keeper/import.html", status=422, form=form, preview=None)
+    return render("keeper/import.html", form=ImportUploadForm(formdata=None), preview=None, summary=summary)

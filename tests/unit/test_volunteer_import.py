@@ -1,0 +1,480 @@
+"""Importing volunteers from an Excel CSV: decoding, the preview, and applying it."""
+
+import pytest
+from flask_babel import lazy_gettext as _l
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from kiosk.errors import DomainError
+from kiosk.extensions import db
+from kiosk.models import Station, Team, Volunteer
+from kiosk.volunteer_import import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    ImportPreview,
+    apply_import,
+    decode_csv,
+    preview_import,
+)
+from kiosk.volunteers import register_volunteer
+
+HEADER = "姓名,手机号,出生年份,队伍,技能,志愿者编号"
+# The demo station: 张晓华 13800138001, born 1958, 党旗红, 理发; 李桂英 13800138002, 1955, 暖心橙, 理疗.
+ZHANG = "13800138001"
+LI = "13800138002"
+BAD_MOBILE = "Please enter an 11-digit mobile number starting with 1."
+NOT_CSV = "This is not a CSV file. In Excel, use Save As and choose CSV."
+BAD_YEAR = "The birth year must be a year from %(first)s to %(last)s."
+YEARS = {"first": 1900, "last": 2026}  # the test clock stands in 2026
+DUPLICATE = "This mobile number is already in the file (line %(line)s)."
+
+
+def csv_text(*lines: str) -> str:
+    """Lines as Excel saves them: CRLF, with a trailing line end."""
+    return "\r\n".join(lines) + "\r\n"
+
+
+def said(reason, msgid: str, **kwargs) -> bool:
+    """Compare with the message itself, so the tests hold whichever language the catalog gives."""
+    return reason is not None and str(reason) == str(_l(msgid, **kwargs))
+
+
+def counts() -> tuple[int, int]:
+    volunteers = db.session.scalar(select(func.count()).select_from(Volunteer))
+    teams = db.session.scalar(select(func.count()).select_from(Team))
+    return volunteers, teams
+
+
+def volunteer(mobile: str) -> Volunteer:
+    return db.session.scalar(select(Volunteer).where(Volunteer.mobile == mobile))
+
+
+def preview(app, station, text: str) -> ImportPreview:
+    with app.app_context():
+        return preview_import(db.session.get(Station, station), text)
+
+
+def only_row(app, station, cells: str):
+    rows = preview(app, station, csv_text(HEADER, cells)).rows
+    assert len(rows) == 1
+    return rows[0]
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+SAMPLE = csv_text(HEADER, "王小明,13900000001,1970,暖心橙、新队,理发，理疗,V001")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [SAMPLE.encode("utf-8-sig"), SAMPLE.encode("utf-8"), SAMPLE.encode("gb18030")],
+    ids=["utf-8 with BOM", "utf-8", "gb18030"],
+)
+def test_decode_reads_utf8_with_and_without_bom_and_gb18030(data):
+    text = decode_csv(data)
+    assert text == SAMPLE
+    assert not text.startswith("\ufeff")
+
+
+def test_gb18030_bytes_are_not_valid_utf8_so_the_fallback_is_really_used():
+    data = SAMPLE.encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert decode_csv(data) == SAMPLE
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "The file is empty."),
+        (b"   \r\n\r\n", "The file is empty."),
+        (b"a" * (MAX_IMPORT_BYTES + 1), "The file is too large (at most 2 MB)."),
+        ("姓名,手机号\r\n王\x00,13900000001\r\n".encode(), NOT_CSV),
+        (b"PK\x03\x04\x14\x00\x06\x00", NOT_CSV),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", NOT_CSV),
+        (b"\xff\xfe\xff\xff\x80", NOT_CSV),
+        (HEADER.encode("utf-16"), NOT_CSV),
+    ],
+    ids=["empty", "blank", "too large", "NUL", "xlsx", "xls", "undecodable", "utf-16"],
+)
+def test_decode_refuses_what_is_not_a_csv_file(app, data, message):
+    with app.app_context(), pytest.raises(DomainError) as err:
+        decode_csv(data)
+    assert err.value.field == "file"
+    with app.app_context():
+        assert said(err.value.message, message)
+
+
+def test_decode_accepts_a_file_of_exactly_the_limit():
+    data = (HEADER + "\r\n").encode() + b" " * (MAX_IMPORT_BYTES - len((HEADER + "\r\n").encode()))
+    assert len(data) == MAX_IMPORT_BYTES
+    assert decode_csv(data).startswith(HEADER)
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Name,Mobile,Birth Year,Teams,Skills,Volunteer Code",
+        " name , PHONE ,birth_year,team,skills,national_code",
+        "名字,联系电话,出生年,所属队伍,特长,全国志愿者编号",
+        "姓名*,手机号码*,出生年份,团队,技能,志愿者证号",
+        "ＮＡＭＥ,手机,出生年份,队伍,技能,志愿者编号",
+        "备注,姓名,编号,手机号,出生年份,队伍,技能,志愿者编号",
+    ],
+)
+def test_headers_accept_chinese_and_english_names_in_any_order(app, station, header):
+    cells = {"姓名": "王小明", "手机号": "13900000001", "出生年份": "1970", "队伍": "暖心橙",
+             "技能": "理发", "志愿者编号": "V001"}
+    # Build the data row in the header's own column order; unknown columns get junk.
+    canonical = ["姓名", "手机号", "出生年份", "队伍", "技能", "志愿者编号"]
+    columns = [c.strip() for c in header.split(",")]
+    known = iter(canonical)
+    row = [("junk" if c in ("备注", "编号") else cells[next(known)]) for c in columns]
+    (parsed,) = preview(app, station, csv_text(header, ",".join(row))).rows
+    assert (parsed.status, parsed.name, parsed.mobile, parsed.birth_year) == ("new", "王小明", "13900000001", 1970)
+    assert (parsed.teams, parsed.skills, parsed.national_code) == (["暖心橙"], ["理发"], "V001")
+
+
+def test_a_specific_mobile_column_wins_over_a_general_phone_column(app, station):
+    (row,) = preview(app, station, csv_text("姓名,电话,手机号", "王小明,010-12345678,13900000001")).rows
+    assert (row.status, row.mobile) == ("new", "13900000001")
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("手机号,出生年份", "The file has no name column (姓名)."),
+        ("姓名,出生年份", "The file has no mobile column (手机号)."),
+        ("王小明,13900000001", "The file has no name column (姓名)."),
+    ],
+)
+def test_missing_required_column_is_named(app, station, header, message):
+    with app.app_context():
+        with pytest.raises(DomainError) as err:
+            preview_import(db.session.get(Station, station), csv_text(header, "王小明,13900000001"))
+        assert err.value.field == "file"
+        assert said(err.value.message, message)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "The file is empty."),
+        ("\ufeff", "The file is empty."),
+        (",,,\r\n,,\r\n", "The file is empty."),
+        (csv_text(HEADER), "The file has no volunteers below the header line."),
+        (csv_text(HEADER, ",,,,,", ""), "The file has no volunteers below the header line."),
+        (HEADER + "\r\n王\x00,13900000001", NOT_CSV),
+        (HEADER + "\r\n" + "x" * MAX_IMPORT_BYTES, "The file is too large (at most 2 MB)."),
+        # One cell beyond the csv module's field limit.
+        (HEADER + "\r\n" + "x" * 200_000 + ",13900000001", NOT_CSV),
+    ],
+    ids=["empty", "bom only", "only commas", "header only", "header and blank rows", "NUL", "too large", "huge cell"],
+)
+def test_preview_refuses_text_it_cannot_use(app, station, text, message):
+    # The confirm form sends the text back, so preview_import checks it as decode_csv does.
+    with app.app_context():
+        with pytest.raises(DomainError) as err:
+            preview_import(db.session.get(Station, station), text)
+        assert err.value.field == "file"
+        assert said(err.value.message, message)
+
+
+def test_row_limit(app, station):
+    rows = [f"人{i},139{i:08d}" for i in range(MAX_IMPORT_ROWS)]
+    assert preview(app, station, csv_text("姓名,手机号", *rows)).new_count == MAX_IMPORT_ROWS
+    with app.app_context():
+        with pytest.raises(DomainError) as err:
+            preview_import(db.session.get(Station, station), csv_text("姓名,手机号", *rows, "多一个,13700000000"))
+        assert err.value.field == "file"
+        too_many = "The file has more than %(n)s rows. Please split it into smaller files."
+        assert said(err.value.message, too_many, n=MAX_IMPORT_ROWS)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def test_preview_sorts_rows_into_new_update_and_rejected(app, station):
+    text = csv_text(
+        HEADER,
+        "王小明,139 0000 0001,1970,暖心橙、新队,理发，理疗,V001",  # line 2: new, one new team
+        "张小华,+86 138-0013-8001,,,,",  # line 3: update of 张晓华
+        ",,,,,",  # line 4: blank, skipped silently
+        "李四,1.38001E+10,,,,",  # line 5: Excel turned the number into a float
+        "王小明,13900000001,1971,,,",  # line 6: same mobile as line 2
+        "老人,13900000003,1899,,,",  # line 7
+        "队长,13900000004,," + "队" * 41 + ",,,",  # line 8
+    )
+    with app.app_context():
+        result = preview_import(db.session.get(Station, station), text)
+        zhang_id = volunteer(ZHANG).id
+        rows = {row.line: row for row in result.rows}
+        assert sorted(rows) == [2, 3, 5, 6, 7, 8]
+        assert (result.new_count, result.update_count, result.rejected_count) == (1, 1, 4)
+        assert result.new_teams == ["新队"]
+
+        new = rows[2]
+        assert (new.status, new.reason, new.volunteer_id) == ("new", None, None)
+        assert (new.name, new.mobile, new.birth_year, new.national_code) == ("王小明", "13900000001", 1970, "V001")
+        assert (new.teams, new.skills, new.new_teams) == (["暖心橙", "新队"], ["理发", "理疗"], ["新队"])
+
+        update = rows[3]
+        assert (update.status, update.volunteer_id, update.mobile) == ("update", zhang_id, ZHANG)
+        assert (update.name, update.existing_name) == ("张小华", "张晓华")
+
+        assert rows[5].status == "rejected" and said(rows[5].reason, BAD_MOBILE)
+        assert rows[5].mobile == "1.38001E+10", "a rejected row shows the cell as the keeper wrote it"
+        assert rows[6].status == "rejected"
+        assert said(rows[6].reason, DUPLICATE, line=2)
+        assert said(rows[7].reason, BAD_YEAR, **YEARS)
+        assert said(rows[8].reason, "A team name can be at most %(n)s characters.", n=40)
+        assert all(row.new_teams == [] for row in result.rows if row.status == "rejected")
+
+
+def test_line_numbers_count_file_lines_even_when_a_cell_spans_two(app, station):
+    text = csv_text(HEADER, '王小明,13900000001,,,"理发', '理疗",', "", "张三,13900000001,,,,")
+    result = preview(app, station, text)
+    assert [row.line for row in result.rows] == [2, 5]
+    assert result.rows[0].skills == ["理发", "理疗"], "Alt+Enter inside a cell separates items"
+    assert said(result.rows[1].reason, DUPLICATE, line=2)
+
+
+def test_a_row_rejected_for_another_reason_still_claims_its_mobile(app, station):
+    result = preview(app, station, csv_text(HEADER, ",13900000001,,,,", "王小明,13900000001,,,,"))
+    assert [row.status for row in result.rows] == ["rejected", "rejected"]
+    with app.app_context():
+        assert said(result.rows[0].reason, "Please enter a name.")
+        assert said(result.rows[1].reason, DUPLICATE, line=2)
+
+
+@pytest.mark.parametrize(
+    "cells, message, kwargs",
+    [
+        ("王小明,,,,,", BAD_MOBILE, {}),
+        ("王小明,1380013800,,,,", BAD_MOBILE, {}),
+        ("王小明,23800138000,,,,", BAD_MOBILE, {}),
+        (",13900000001,,,,", "Please enter a name.", {}),
+        ("张" * 41 + ",13900000001,,,,", "A name can be at most %(n)s characters.", {"n": 40}),
+        ("王\u202e明,13900000001,,,,", "The name contains characters that cannot be used.", {}),
+        ("王小明,13900000001,2027,,,", BAD_YEAR, YEARS),
+        ("王小明,13900000001,1899,,,", BAD_YEAR, YEARS),
+        ("王小明,13900000001,1958.5,,,", BAD_YEAR, YEARS),
+        ("王小明,13900000001,五八年,,,", BAD_YEAR, YEARS),
+        ("王小明,13900000001,195,,,", BAD_YEAR, YEARS),
+        ("王小明,13900000001,,暖心橙、" + "队" * 41 + ",,", "A team name can be at most %(n)s characters.", {"n": 40}),
+        ("王小明,13900000001,,," + "技" * 41 + ",", "A skill can be at most %(n)s characters.", {"n": 40}),
+        ("王小明,13900000001,,,,V" + "1" * 40, "A volunteer code can be at most %(n)s characters.", {"n": 40}),
+        ("王小明,13900000001,,,理\u200b发,", "This row contains characters that cannot be used.", {}),
+        ("王小明,13900000001,,暖\x1b心橙,,", "This row contains characters that cannot be used.", {}),
+        ("王小明,13900000001,,,,V\x07", "This row contains characters that cannot be used.", {}),
+    ],
+)
+def test_bad_rows_are_rejected_with_their_reason(app, station, cells, message, kwargs):
+    row = only_row(app, station, cells)
+    assert row.status == "rejected"
+    assert row.volunteer_id is None
+    with app.app_context():
+        assert said(row.reason, message, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "cells, birth_year",
+    [
+        ("王小明,13900000001,1900,,,", 1900),
+        ("王小明,13900000001,2026,,,", 2026),
+        ("王小明,13900000001, 1970 ,,,", 1970),
+        ("王小明,13900000001,１９７０,,,", 1970),
+        ("王小明,13900000001,,,,", None),
+    ],
+)
+def test_birth_year_accepts_whole_years_up_to_this_year_and_blank(app, station, cells, birth_year):
+    row = only_row(app, station, cells)
+    assert (row.status, row.birth_year) == ("new", birth_year)
+
+
+def test_teams_and_skills_split_on_any_separator_trimmed_and_deduplicated(app, station):
+    row = only_row(app, station, '王小明,13900000001,," 暖心橙 、新队；暖心橙/, ,守护蓝 ","理发，理疗;理发／家  政,",')
+    assert row.status == "new"
+    assert row.teams == ["暖心橙", "新队", "守护蓝"]
+    assert row.skills == ["理发", "理疗", "家 政"]
+    assert row.new_teams == ["新队"]
+
+
+def test_names_of_exactly_forty_characters_are_fine(app, station):
+    row = only_row(app, station, "王小明,13900000001,," + "队" * 40 + "," + "技" * 40 + "," + "V" * 40)
+    assert row.status == "new"
+    assert (len(row.teams[0]), len(row.skills[0]), len(row.national_code)) == (40, 40, 40)
+
+
+def test_mobile_is_matched_after_cleaning_so_formatting_does_not_hide_an_update(app, station):
+    row = only_row(app, station, "张晓华,１３８ ００１３ ８００１,,,,")
+    assert (row.status, row.mobile) == ("update", ZHANG)
+
+
+def test_a_mobile_at_another_station_is_new_here(app, station):
+    with app.app_context():
+        db.session.add(Station(slug="other", name="另一个驿站"))
+        db.session.commit()
+        other = db.session.scalar(select(Station).where(Station.slug == "other"))
+        (row,) = preview_import(other, csv_text(HEADER, f"张晓华,{ZHANG},,,,")).rows
+        assert (row.status, row.volunteer_id, row.new_teams) == ("new", None, [])
+
+
+def test_preview_leaves_the_database_unchanged(app, station):
+    text = csv_text(HEADER, "王小明,13900000001,1970,新队,理发,V001", f"张小华,{ZHANG},1959,另一新队,,", "坏,123,,,,")
+    with app.app_context():
+        before = counts()
+        zhang = volunteer(ZHANG)
+        result = preview_import(db.session.get(Station, station), text)
+        assert (result.new_count, result.update_count, result.rejected_count) == (1, 1, 1)
+        assert not db.session.new and not db.session.dirty and not db.session.deleted
+        assert zhang.name == "张晓华" and zhang.birth_year == 1958
+        db.session.rollback()
+        assert counts() == before == (20, 6)
+        assert db.session.scalar(select(Team).where(Team.name.in_(["新队", "另一新队"]))) is None
+        assert volunteer("13900000001") is None
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def test_apply_creates_and_updates_exactly_as_previewed(app, station):
+    text = csv_text(
+        HEADER,
+        "王小明,13900000001,1970,暖心橙、新队,理发，理疗,V001",
+        "赵小红,13900000002,,新队,,",
+        f"张小华,{ZHANG},1959,新队、守护蓝,维修,N-1",
+        "李四,1.38001E+10,,,,",
+        "王小明,13900000001,,,,",
+    )
+    with app.app_context():
+        st = db.session.get(Station, station)
+        planned = preview_import(st, text)
+        summary = apply_import(st, text)
+        assert (summary.created, summary.updated, summary.rejected) == (
+            planned.new_count, planned.update_count, planned.rejected_count) == (2, 1, 2)
+        db.session.commit()
+
+    with app.app_context():
+        assert counts() == (22, 7), "two volunteers and one team, created once for three rows"
+        wang = volunteer("13900000001")
+        assert (wang.number, wang.name, wang.birth_year, wang.skills, wang.national_code) == (
+            "0021", "王小明", 1970, ["理发", "理疗"], "V001")
+        assert [t.name for t in wang.teams] == ["暖心橙", "新队"]
+        assert wang.active and wang.mobile_tail == "0001"
+        zhao = volunteer("13900000002")
+        assert (zhao.number, zhao.birth_year, zhao.skills, zhao.national_code) == ("0022", None, [], None)
+        assert [t.name for t in zhao.teams] == ["新队"]
+        zhang = volunteer(ZHANG)
+        assert (zhang.number, zhang.name, zhang.birth_year, zhang.skills, zhang.national_code) == (
+            "0001", "张小华", 1959, ["维修"], "N-1")
+        assert sorted(t.name for t in zhang.teams) == ["守护蓝", "新队"]
+        assert db.session.scalar(select(func.count()).select_from(Team).where(Team.name == "新队")) == 1
+
+
+def test_blank_cells_do_not_wipe_what_is_stored(app, station):
+    with app.app_context():
+        li = volunteer(LI)
+        li.national_code = "N-2"
+        db.session.commit()
+        summary = apply_import(db.session.get(Station, station), csv_text(HEADER, f"李桂英,{LI},,,,"))
+        assert (summary.created, summary.updated, summary.rejected) == (0, 1, 0)
+        db.session.commit()
+    with app.app_context():
+        li = volunteer(LI)
+        assert (li.name, li.birth_year, li.skills, li.national_code) == ("李桂英", 1955, ["理疗"], "N-2")
+        assert [t.name for t in li.teams] == ["暖心橙"]
+
+
+def test_a_file_without_the_optional_columns_only_renames(app, station):
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text("mobile,name", f"{LI},李桂花"))
+        db.session.commit()
+    with app.app_context():
+        li = volunteer(LI)
+        assert (li.name, li.birth_year, li.skills, [t.name for t in li.teams]) == ("李桂花", 1955, ["理疗"], ["暖心橙"])
+
+
+def test_apply_flushes_but_does_not_commit(app, station):
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text(HEADER, "王小明,13900000001,,新队,,"))
+        assert volunteer("13900000001") is not None, "flushed, so the same session sees it"
+        db.session.rollback()
+        assert counts() == (20, 6)
+
+
+def test_apply_reads_the_text_again_instead_of_trusting_an_old_preview(app, station):
+    text = csv_text(HEADER, "王小明,13900000001,1970,,,")
+    with app.app_context():
+        st = db.session.get(Station, station)
+        assert preview_import(st, text).rows[0].status == "new"
+        # Someone registers the same mobile between the preview and the keeper's confirm.
+        register_volunteer(st, name="王晓明", mobile="13900000001")
+        summary = apply_import(st, text)
+        assert (summary.created, summary.updated) == (0, 1)
+        assert (volunteer("13900000001").name, volunteer("13900000001").birth_year) == ("王小明", 1970)
+        assert counts() == (21, 6)
+
+
+def test_apply_refuses_the_same_bad_text_as_preview(app, station):
+    with app.app_context():
+        with pytest.raises(DomainError) as err:
+            apply_import(db.session.get(Station, station), "手机号\r\n13900000001\r\n")
+        assert err.value.field == "file"
+        assert counts() == (20, 6)
+
+
+def test_apply_of_gb18030_upload_end_to_end(app, station):
+    data = csv_text("姓名,手机号码,所属队伍", "王小明,13900000001,新队").encode("gb18030")
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), decode_csv(data))
+        assert (summary.created, summary.updated, summary.rejected) == (1, 0, 0)
+        assert [t.name for t in volunteer("13900000001").teams] == ["新队"]
+
+
+# --- never anything but a DomainError ---------------------------------------------------------
+
+CELL_PARTS = ["13800138001", "13900000001", "1958", "1.38001E+10", "暖心橙", "新队", "、", "，", ";", "/",
+              ",", '"', "\r\n", "\n", "\r", " ", "\t", "\x00", "\u202e", "张", "0", "9", "+86", "E"]
+cells = st.lists(st.sampled_from(CELL_PARTS), max_size=6).map("".join) | st.text(max_size=12)
+csv_like = st.builds(
+    lambda header, rows: "\r\n".join([",".join(header), *(",".join(row) for row in rows)]),
+    st.permutations(["姓名", "手机号", "出生年份", "队伍", "技能", "志愿者编号", "备注"]),
+    st.lists(st.lists(cells, max_size=8), max_size=8),
+)
+
+
+def preview_or_domain_error(app, station, make_text):
+    """Run decode/preview; only a DomainError may stop it, and nothing may be written."""
+    with app.app_context():
+        try:
+            result = preview_import(db.session.get(Station, station), make_text())
+        except DomainError as err:
+            assert err.field == "file"
+            result = None
+        assert not db.session.new and not db.session.dirty and not db.session.deleted
+        assert counts() == (20, 6)
+    if result is not None:
+        assert result.new_count + result.update_count + result.rejected_count == len(result.rows)
+        for row in result.rows:
+            assert (row.reason is not None) == (row.status == "rejected")
+            assert (row.volunteer_id is not None) == (row.status == "update")
+
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(data=st.binary(max_size=400) | csv_like.map(lambda t: t.encode("gb18030")) | csv_like.map(str.encode))
+def test_random_bytes_raise_only_domain_errors(app, station, data):
+    preview_or_domain_error(app, station, lambda: decode_csv(data))
+
+
+@FUZZ
+@given(text=st.text(max_size=300) | csv_like)
+def test_random_text_raises_only_domain_errors(app, station, text):
+    preview_or_domain_error(app, station, lambda: text)
