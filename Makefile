@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app kiosk
 PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-test translations messages browser database serve clean
+.PHONY: run test install install-test translations messages browser database serve bench clean
 
 run: install translations database serve
 
@@ -65,6 +65,10 @@ database: install
 serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
+
+# Check-in throughput against a bare Flask endpoint on this machine; see bench/README.md.
+bench: install-test translations
+	$(BIN)/python bench/checkin_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache

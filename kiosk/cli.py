@@ -25,6 +25,19 @@ def init_app(app: Flask) -> None:
         click.echo(f"Keeper sign-in — user: {keeper.username}  password: {password}")
         click.echo("This password is shown only once. Reset it with: flask --app kiosk keeper-password keeper")
 
+    @app.cli.command("close-forgotten")
+    def close_forgotten():
+        """Close sessions left open past closing time (also done lazily on every scan and review page)."""
+        from .checkin import close_forgotten_sessions
+        from .clock import utcnow
+        from .models import Station
+
+        closed = 0
+        for station in db.session.scalars(select(Station)):
+            closed += len(close_forgotten_sessions(station, utcnow()))
+        db.session.commit()
+        click.echo(f"Closed {closed} forgotten session(s); they wait for a keeper on the review page.")
+
     @app.cli.command("keeper-password")
     @click.argument("username")
     def keeper_password(username):

@@ -41,7 +41,7 @@ def station_code(station: Station, now: datetime) -> str:
 
 def check_station_code(station: Station, code: str, now: datetime, max_age: timedelta = STATION_CODE_MAX_AGE) -> None:
     expired = DomainError(_l("This code has expired. Please scan the code on the kiosk screen again."))
-    parts = (code or "")[:100].split("-")
+    parts = (code or "")[:100].split("-", 2)
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         raise expired
     message = f"{parts[0]}-{parts[1]}"

@@ -72,3 +72,24 @@ def csrf_token(client, path="/") -> str:
 
 
 HX = {"HX-Request": "true"}
+
+
+def in_english(app):
+    """A request context that reads English, for unit tests that match a domain error's words."""
+    return app.test_request_context("/", method="POST", headers={"Cookie": "kiosk_lang=en"})
+
+
+def decode_svg_qr(svg: str) -> list[str]:
+    """Read a QR code drawn by qrcode's SvgPathImage (unit squares in one path) back to text."""
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    size = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
+    scale = 8
+    image = Image.new("L", (int(size * scale) + 8 * scale, int(size * scale) + 8 * scale), 255)
+    draw = ImageDraw.Draw(image)
+    margin = 4 * scale
+    for x, y in re.findall(r"M([\d.]+),([\d.]+)", re.search(r' d="([^"]+)"', svg).group(1)):
+        left, top = margin + float(x) * scale, margin + float(y) * scale
+        draw.rectangle([left, top, left + scale - 1, top + scale - 1], fill=0)
+    return [result.text for result in zxingcpp.read_barcodes(image)]

@@ -1,6 +1,7 @@
 """Keeper sign-in and sign-out."""
 
 from flask import Blueprint, redirect, request, url_for
+from htmx_flask import make_response as hx_response
 from flask_login import login_user, logout_user
 
 from ..extensions import db, login_manager
@@ -35,7 +36,6 @@ def logout():
 def need_sign_in():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if wants_fragment():
-        response = render("auth/login.html", status=200, form=LoginForm(formdata=None))
-        response.headers["HX-Location"] = target
-        return response
+        # htmx cannot see a redirect; HX-Location makes it go to the sign-in page itself.
+        return hx_response("", 200, location=target)
     return redirect(target, 303)

@@ -118,7 +118,8 @@ def context(browser, server):
 @pytest.fixture
 def page(context):
     page = context.new_page()
-    page.expected_errors = []  # a test that means to land on an error page says which
+    # A 422 is how the server hands back a form with a message beside the field: expected, not a fault.
+    page.expected_errors = ["status of 422"]  # a test that means to land on an error page adds to this
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

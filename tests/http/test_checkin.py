@@ -1,0 +1,164 @@
+"""The kiosk check-in screen over HTTP: a scan, the forgotten-badge path, bad input, the phone QR."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.badges import badge_token, issue_badge
+from kiosk.extensions import db
+from kiosk.models import ServiceSession, Volunteer
+from tests.conftest import HX, csrf_token, decode_svg_qr
+
+
+@pytest.fixture
+def kiosk(client, station):
+    client.set_cookie("kiosk_lang", "en")
+    token = csrf_token(client, "/checkin/")
+
+    def post(path, data, htmx=True):
+        return client.post(path, data=data, headers={"X-CSRFToken": token, **(HX if htmx else {})})
+
+    return post
+
+
+def badge(app, volunteer_id=1):
+    with app.app_context():
+        return badge_token(db.session.get(Volunteer, volunteer_id))
+
+
+def session_rows(app):
+    with app.app_context():
+        return db.session.execute(select(ServiceSession.volunteer_id, ServiceSession.checked_in_at,
+                                         ServiceSession.checked_out_at)).all()
+
+
+def text(response):
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def test_scan_screen_is_a_kiosk_page_with_scanner_input_and_camera(client, station):
+    page = client.get("/checkin/").get_data(as_text=True)
+    assert "data-idle-seconds" in page and 'inputmode="none"' in page and "data-camera" in page
+    assert "vendor/jsqr-1.4.0.js" in page
+    assert 'class="station-qr"' in page and 'hx-trigger="every 20s"' in page
+
+
+def test_scan_checks_in_and_out_as_a_fragment(app, kiosk, clock):
+    r = kiosk("/checkin/scan", {"code": badge(app), "method": "camera"})
+    assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+    assert "Welcome, 张*华" in text(r) and "Checked in at 09:00" in text(r)
+    assert "13800138001" not in r.get_data(as_text=True) and "张晓华" not in r.get_data(as_text=True)
+    clock.advance(hours=3, minutes=30)
+    r = kiosk("/checkin/scan", {"code": badge(app), "method": "scanner"})
+    assert "Checked out at 12:30. This time: 3.5 hours." in text(r)
+    assert "In all 3.5 h" in text(r)
+    with app.app_context():
+        [session] = db.session.scalars(select(ServiceSession)).all()
+        assert (session.check_in_method, session.check_out_method) == ("camera", "scanner")
+
+
+def test_scan_without_javascript_gets_the_whole_page(app, kiosk):
+    r = kiosk("/checkin/scan", {"code": badge(app)}, htmx=False)
+    assert r.status_code == 200 and "<html" in r.get_data(as_text=True) and "Welcome, 张*华" in text(r)
+
+
+def test_a_method_the_kiosk_does_not_offer_is_recorded_as_scanner(app, kiosk):
+    kiosk("/checkin/scan", {"code": badge(app), "method": "keeper"})
+    with app.app_context():
+        assert db.session.scalar(select(ServiceSession.check_in_method)) == "scanner"
+
+
+def test_second_scan_inside_window_says_already(app, kiosk, clock):
+    kiosk("/checkin/scan", {"code": badge(app)})
+    clock.advance(minutes=2)
+    r = kiosk("/checkin/scan", {"code": badge(app)})
+    assert r.status_code == 200 and "Already checked in at 09:00" in text(r)
+    assert len(session_rows(app)) == 1
+
+
+BAD_CODES = [
+    "", "   ", "hello", "HX" + "A" * 32, "x" * 10_240, "' OR '1'='1'; DROP TABLE service_session; --",
+    "<script>alert('x')</script>", '"><img src=x onerror=alert(1)>', "\u202eHX", "J-0157",
+]
+
+
+@pytest.mark.parametrize("code", BAD_CODES)
+def test_bad_codes_change_nothing_and_say_so(app, kiosk, code):
+    r = kiosk("/checkin/scan", {"code": code, "method": "camera"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Nothing was recorded" in body and 'role="alert"' in body
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert session_rows(app) == []
+
+
+def test_revoked_and_deactivated_badges_change_nothing(app, kiosk):
+    old = badge(app, 1)
+    with app.app_context():
+        issue_badge(db.session.get(Volunteer, 1))
+        db.session.get(Volunteer, 2).active = False
+        db.session.commit()
+    r = kiosk("/checkin/scan", {"code": old})
+    assert r.status_code == 422 and "replaced" in text(r)
+    r = kiosk("/checkin/scan", {"code": badge(app, 2)})
+    assert r.status_code == 422 and "no longer active" in text(r)
+    assert session_rows(app) == []
+
+
+def test_scan_without_csrf_token_is_refused(app, client, station):
+    r = client.post("/checkin/scan", data={"code": badge(app)}, headers=HX)
+    assert r.status_code == 400 and r.headers["HX-Retarget"] == "#main"
+    assert session_rows(app) == []
+
+
+def test_state_never_changes_on_get(app, client, station):
+    r = client.get("/checkin/scan?code=" + badge(app))
+    assert r.status_code == 405 and session_rows(app) == []
+
+
+def test_forgotten_badge_by_mobile_tail_then_pick_your_name(app, kiosk):
+    r = kiosk("/checkin/find", {"entered": "8001"})
+    assert r.status_code == 200 and "张*华" in text(r) and "13800138001" not in r.get_data(as_text=True)
+    r = kiosk("/checkin/pick", {"entered": "8001", "volunteer_id": "1"})
+    assert r.status_code == 200 and "Welcome, 张*华" in text(r)
+    with app.app_context():
+        assert db.session.scalar(select(ServiceSession.check_in_method)) == "manual"
+
+
+@pytest.mark.parametrize("entered", ["", "abc", "9999", "12345678", "<b>1</b>", "x" * 10_000])
+def test_forgotten_badge_bad_input(app, kiosk, entered):
+    r = kiosk("/checkin/find", {"entered": entered})
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+    assert "<b>1</b>" not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data", [{"entered": "8001", "volunteer_id": "2"}, {"entered": "8001", "volunteer_id": "x"},
+                                  {"entered": "", "volunteer_id": "1"}, {"volunteer_id": "1"}])
+def test_picking_someone_the_number_did_not_match_is_refused(app, kiosk, data):
+    r = kiosk("/checkin/pick", data)
+    assert r.status_code == 422 and session_rows(app) == []
+
+
+def test_station_qr_links_to_a_fresh_phone_page(app, client, station, clock):
+    r = client.get("/checkin/station-code", headers=HX)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and body.lstrip().startswith('<div class="station-qr"')
+    link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert urlsplit(link).path == "/m/checkin"
+    assert client.get(link).status_code == 200
+    clock.advance(seconds=61)
+    assert client.get(link).status_code == 400
+
+
+def test_station_qr_image_decodes_to_its_link(app, client, station):
+    body = client.get("/checkin/station-code").get_data(as_text=True)
+    link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
+    svg = re.search(r"<svg.*?</svg>", body, re.S).group(0)
+    assert decode_svg_qr(svg) == [link]
+    assert parse_qs(urlsplit(link).query)["c"][0]
+
+
+def test_unknown_station_blocks_check_in(client):
+    assert client.get("/checkin/").status_code == 503

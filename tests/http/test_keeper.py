@@ -1,0 +1,816 @@
+"""Keeper pages: sign-in, permissions, volunteers, badges, corrections to sessions, and import."""
+
+import html
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from urllib.parse import parse_qs, quote, urlsplit
+
+import PIL.Image
+import pytest
+import zxingcpp
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from kiosk.badges import badge_token
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, Keeper, ServiceSession, Station, Team, Volunteer, volunteer_team
+from kiosk.volunteers import register_volunteer
+from tests.conftest import HX, START, csrf_token
+
+PASSWORD = "pw-for-tests"
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def plain(row):
+    """A model row as plain values that outlive the app context."""
+    return SimpleNamespace(**{c.key: getattr(row, c.key) for c in row.__table__.columns})
+
+
+def state(app):
+    """Everything a keeper action could change, as plain values: compare before and after."""
+    with app.app_context():
+        def rows(model):
+            return [vars(plain(r)) for r in db.session.scalars(select(model).order_by(model.id))]
+        links = sorted(tuple(r) for r in db.session.execute(select(volunteer_team)))
+        return rows(Volunteer), rows(ServiceSession), rows(AuditEvent), rows(Team), links
+
+
+def volunteer(app, volunteer_id=1):
+    with app.app_context():
+        return plain(db.session.get(Volunteer, volunteer_id))
+
+
+def sessions(app, volunteer_id=1):
+    with app.app_context():
+        query = select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id).order_by(ServiceSession.id)
+        return [plain(s) for s in db.session.scalars(query)]
+
+
+def events(app):
+    with app.app_context():
+        return [plain(e) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def count_volunteers(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Volunteer))
+
+
+def token_of(app, volunteer_id=1):
+    with app.app_context():
+        return badge_token(db.session.get(Volunteer, volunteer_id))
+
+
+def post(client, path, data=None, **kwargs):
+    """A form post as the page would send it: with the CSRF token the session's pages carry."""
+    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **(data or {})}, **kwargs)
+
+
+def scan(client, token):
+    """A badge scanned at the kiosk."""
+    return post(client, "/checkin/scan", {"code": token, "method": "scanner"})
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+class _Fields(HTMLParser):
+    """Each <div class="field"> of a page: the names of its inputs and its role="alert" .field-error texts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields = []
+        self._divs = []  # for each open div, the field it opens (or None)
+        self._error = None
+
+    def _current(self):
+        return next((f for f in reversed(self._divs) if f is not None), None)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "div":
+            field = {"names": set(), "errors": []} if "field" in classes else None
+            if field is not None:
+                self.fields.append(field)
+            self._divs.append(field)
+        current = self._current()
+        if current is None:
+            return
+        if tag in ("input", "select", "textarea") and attrs.get("name"):
+            current["names"].add(attrs["name"])
+        if "field-error" in classes and attrs.get("role") == "alert":
+            current["errors"].append("")
+            self._error = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._error:
+            self._error = None
+        if tag == "div" and self._divs:
+            self._divs.pop()
+
+    def handle_data(self, data):
+        if self._error is not None:
+            self._current()["errors"][-1] += data
+
+
+def field_errors(page: str, name: str) -> list[str]:
+    """The messages shown inside the .field box that holds the input called `name`."""
+    parser = _Fields()
+    parser.feed(page)
+    boxes = [f for f in parser.fields if name in f["names"]]
+    assert boxes, f"the page should have a field for {name!r}"
+    return [e.strip() for box in boxes for e in box["errors"]]
+
+
+def all_field_errors(page: str) -> list[str]:
+    parser = _Fields()
+    parser.feed(page)
+    return [e for f in parser.fields for e in f["errors"]]
+
+
+# --- Fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keeper_id(app, station):
+    with app.app_context():
+        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+        keeper.set_password(PASSWORD)
+        db.session.commit()
+        return keeper.id
+
+
+def sign_in(client, username="keeper", password=PASSWORD, query=""):
+    token = csrf_token(client, "/keeper/login")
+    return client.post("/keeper/login" + query, data={"username": username, "password": password, "csrf_token": token})
+
+
+def signed_in_user(client):
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+@pytest.fixture
+def keeper(client, keeper_id):
+    """The test client, signed in as the demo station's keeper."""
+    r = sign_in(client)
+    assert r.status_code == 303
+    return client
+
+
+@pytest.fixture
+def forgotten_session(app, station):
+    """Volunteer 1 checked in yesterday at 09:00 and never checked out: any keeper view would close it."""
+    with app.app_context():
+        session = ServiceSession(station_id=station, volunteer_id=1, checked_in_at=START - timedelta(days=1),
+                                 check_in_method="scanner")
+        db.session.add(session)
+        db.session.commit()
+        assert session.id == 1
+        return session.id
+
+
+@pytest.fixture
+def other_station(app, station):
+    """A second station with one volunteer and one closed session: (volunteer id, session id)."""
+    with app.app_context():
+        other = Station(slug="other", name="别的驿站", timezone="Asia/Shanghai")
+        team = Team(station=other, name="别队")
+        db.session.add_all([other, team])
+        db.session.flush()
+        v = register_volunteer(other, name="外站人", mobile="13700000001", teams=[team])
+        s = ServiceSession(station_id=other.id, volunteer_id=v.id, checked_in_at=START - timedelta(hours=3),
+                           checked_out_at=START - timedelta(hours=1), check_in_method="scanner", needs_review=True)
+        db.session.add(s)
+        db.session.commit()
+        return v.id, s.id, team.id
+
+
+# --- Every keeper-only path needs a signed-in keeper ----------------------------------------
+
+CSV = "姓名,手机号\n新人甲,13900000001\n"
+
+KEEPER_GETS = [
+    "/keeper/", "/keeper/volunteers", "/keeper/volunteers/new", "/keeper/volunteers/1", "/keeper/volunteers/1/edit",
+    "/keeper/volunteers/1/badge", "/keeper/volunteers/1/badge.svg", "/keeper/volunteers/1/badge.png",
+    "/keeper/badges", "/keeper/review", "/keeper/sessions/1/edit", "/keeper/volunteers/import",
+]
+KEEPER_POSTS = {
+    "/keeper/volunteers/new": lambda: {"name": "新人甲", "mobile": "13900000001"},
+    "/keeper/volunteers/1/edit": lambda: {"name": "改了名", "mobile": "13800138001"},
+    "/keeper/volunteers/1/active": lambda: {"active": "0"},
+    "/keeper/volunteers/1/badge": dict,
+    "/keeper/volunteers/1/phone-code": dict,
+    "/keeper/volunteers/1/check-in": lambda: {"at": ""},
+    "/keeper/volunteers/1/check-out": lambda: {"at": ""},
+    "/keeper/sessions/1/edit": lambda: {"checked_in_at": "2026-11-21T09:00", "checked_out_at": "2026-11-21T17:00"},
+    "/keeper/sessions/1/confirm": dict,
+    "/keeper/sessions/1/delete": dict,
+    "/keeper/volunteers/import": lambda: {"file": (io.BytesIO(CSV.encode()), "v.csv")},
+    "/keeper/volunteers/import/confirm": lambda: {"text": CSV},
+}
+
+
+@pytest.mark.parametrize("path", KEEPER_GETS)
+def test_anonymous_get_is_sent_to_sign_in_and_comes_back_after(app, client, forgotten_session, path):
+    before = state(app)
+    r = client.get(path)
+    assert r.status_code == 303
+    location = urlsplit(r.headers["Location"])
+    assert location.path == "/keeper/login"
+    assert parse_qs(location.query)["next"][0].split("?")[0] == path
+    assert "13800138001" not in r.get_data(as_text=True)
+    assert state(app) == before  # not even the review page's auto-closing ran
+
+
+@pytest.mark.parametrize("path", KEEPER_POSTS)
+def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(app, client, forgotten_session, path):
+    before = state(app)
+    r = post(client, path, KEEPER_POSTS[path](), content_type="multipart/form-data")
+    assert r.status_code == 303
+    assert urlsplit(r.headers["Location"]).path == "/keeper/login"
+    assert state(app) == before
+
+
+FRAGMENT_BUG = pytest.mark.xfail(
+    reason="BUG: htmx fragments of keeper/auth templates lose their top-level {% from '_macros.html' import %} "
+    "(jinja2-fragments renders only the block), so render() raises UndefinedError: 'field'/'keeper_nav'",
+    strict=True,
+)
+
+
+@FRAGMENT_BUG
+@pytest.mark.parametrize("path", KEEPER_GETS[:4] + list(KEEPER_POSTS)[:4])
+def test_anonymous_htmx_request_gets_hx_location_to_sign_in(app, client, forgotten_session, path):
+    before = state(app)
+    if path in KEEPER_POSTS:
+        r = post(client, path, KEEPER_POSTS[path](), headers=HX)
+    else:
+        r = client.get(path, headers=HX)
+    assert r.status_code == 200
+    assert urlsplit(r.headers["HX-Location"]).path == "/keeper/login"
+    body = r.get_data(as_text=True)
+    assert "<html" not in body and 'name="password"' in body
+    assert "13800138001" not in body
+    assert state(app) == before
+
+
+# --- Signing in and out --------------------------------------------------------------------
+
+
+def test_wrong_password_shows_the_form_again_with_a_message(client, keeper_id):
+    r = sign_in(client, password="not-the-password")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'name="username"' in page and 'value="keeper"' in page
+    assert field_errors(page, "password")
+    assert PASSWORD not in page and "not-the-password" not in page
+    assert signed_in_user(client) is None
+    assert client.get("/keeper/volunteers").status_code == 303
+
+
+@pytest.mark.parametrize("username, password", [("", PASSWORD), ("keeper", ""), ("nobody", PASSWORD)])
+def test_missing_or_unknown_credentials_are_refused(client, keeper_id, username, password):
+    r = sign_in(client, username=username, password=password)
+    assert r.status_code == 422
+    assert all_field_errors(r.get_data(as_text=True))
+    assert signed_in_user(client) is None
+
+
+def test_right_password_signs_in_and_goes_to_the_volunteers(client, keeper_id):
+    r = sign_in(client)
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers"
+    assert signed_in_user(client) == str(keeper_id)
+    page = client.get("/keeper/volunteers").get_data(as_text=True)
+    assert "张晓华" in page and "欧阳明月" in page and "13800138020" in page
+
+
+def test_sign_in_returns_to_the_page_that_asked_for_it(client, keeper_id):
+    login_page = client.get("/keeper/review").headers["Location"]
+    page = client.get(login_page).get_data(as_text=True)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"[^>]*novalidate', page).group(1))
+    r = client.post(action, data={"username": "keeper", "password": PASSWORD, "csrf_token": csrf_token(client, "/")})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/review"
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/keeper", "javascript:alert(1)", "\\\\evil", "keeper/review"]
+)
+def test_sign_in_only_returns_to_a_path_on_this_server(client, keeper_id, target):
+    r = sign_in(client, query="?next=" + quote(target, safe=""))
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers"
+
+
+def test_sign_out_is_post_only_and_works(client, keeper):
+    assert client.get("/keeper/logout").status_code == 405
+    assert client.get("/keeper/volunteers").status_code == 200
+    r = post(client, "/keeper/logout")
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/login"
+    assert signed_in_user(client) is None
+    assert client.get("/keeper/volunteers").status_code == 303
+
+
+def test_an_inactive_keeper_cannot_sign_in(app, client, keeper_id):
+    with app.app_context():
+        db.session.get(Keeper, keeper_id).active = False
+        db.session.commit()
+    r = sign_in(client)
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "password")
+    assert signed_in_user(client) is None
+
+
+def test_a_keeper_deactivated_while_signed_in_loses_access(app, client, keeper):
+    with app.app_context():
+        db.session.scalar(select(Keeper)).active = False
+        db.session.commit()
+    r = client.get("/keeper/volunteers")
+    assert r.status_code == 303 and urlsplit(r.headers["Location"]).path == "/keeper/login"
+
+
+# --- One station's keeper cannot reach another station -------------------------------------
+
+
+def test_keeper_gets_404_for_another_stations_volunteer_and_session(app, keeper, other_station):
+    vid, sid, team_id = other_station
+    before = state(app)
+    for path in [f"/keeper/volunteers/{vid}", f"/keeper/volunteers/{vid}/edit", f"/keeper/volunteers/{vid}/badge",
+                 f"/keeper/volunteers/{vid}/badge.svg", f"/keeper/volunteers/{vid}/badge.png",
+                 f"/keeper/sessions/{sid}/edit"]:
+        r = keeper.get(path)
+        assert r.status_code == 404, path
+        assert "外站人" not in r.get_data(as_text=True)
+    posts = {
+        f"/keeper/volunteers/{vid}/edit": {"name": "改了名", "mobile": "13700000001"},
+        f"/keeper/volunteers/{vid}/active": {"active": "0"},
+        f"/keeper/volunteers/{vid}/badge": {},
+        f"/keeper/volunteers/{vid}/phone-code": {},
+        f"/keeper/volunteers/{vid}/check-in": {"at": ""},
+        f"/keeper/volunteers/{vid}/check-out": {"at": ""},
+        f"/keeper/sessions/{sid}/edit": {"checked_in_at": "2026-11-22T06:00", "checked_out_at": "2026-11-22T08:00"},
+        f"/keeper/sessions/{sid}/confirm": {},
+        f"/keeper/sessions/{sid}/delete": {},
+    }
+    for path, data in posts.items():
+        assert post(keeper, path, data).status_code == 404, path
+    assert state(app) == before
+    assert "外站人" not in keeper.get("/keeper/volunteers?q=外站").get_data(as_text=True)
+    assert "外站人" not in keeper.get(f"/keeper/badges?team={team_id}").get_data(as_text=True)
+    assert "外站人" not in keeper.get("/keeper/review").get_data(as_text=True)
+
+
+@pytest.mark.xfail(
+    reason="BUG: keeper pages format times with g.station (the kiosk's station), not the keeper's own station",
+    strict=True,
+)
+def test_keeper_of_another_station_sees_times_in_that_stations_timezone(app, client, other_station):
+    vid, _sid, _team = other_station
+    with app.app_context():
+        other = db.session.get(Station, db.session.get(Volunteer, vid).station_id)
+        other.timezone = "Asia/Urumqi"  # UTC+6: 07:00 there when the test clock starts
+        keeper = Keeper(station=other, username="other", display_name="外站站长", role="keeper", active=True)
+        keeper.set_password(PASSWORD)
+        db.session.add(keeper)
+        db.session.commit()
+    assert sign_in(client, username="other").status_code == 303
+    assert post(client, f"/keeper/volunteers/{vid}/check-in", {"at": "2026-11-22T06:30"}).status_code == 303
+    assert sessions(app, vid)[-1].checked_in_at == utc(2026, 11, 22, 0, 30)
+    page = client.get(f"/keeper/volunteers/{vid}").get_data(as_text=True)
+    assert "06:30" in page and "08:30" not in page
+
+
+# --- Volunteers ----------------------------------------------------------------------------
+
+
+def test_volunteer_search_is_a_page_and_an_htmx_fragment(keeper):
+    page = keeper.get("/keeper/volunteers?q=张").get_data(as_text=True)
+    assert "<html" in page and "张晓华" in page and "李桂英" not in page
+    r = keeper.get("/keeper/volunteers?q=0020", headers=HX)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in body
+    assert "欧阳明月" in body and "张晓华" not in body
+    assert "HX-Request" in r.headers["Vary"]
+
+
+NEW = {"name": "新志愿者", "mobile": "139 0000 0001", "birth_year": "1966", "skills": "理发、理疗", "national_code": ""}
+
+
+def test_register_a_volunteer_gives_the_next_number_and_a_badge(app, keeper):
+    with app.app_context():
+        teams = db.session.scalars(select(Team.id).order_by(Team.id)).all()
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, "teams": [str(teams[0]), str(teams[2])]})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/21"
+    v = volunteer(app, 21)
+    assert (v.number, v.name, v.mobile, v.mobile_tail, v.birth_year) == ("0021", "新志愿者", "13900000001", "0001", 1966)
+    assert v.skills == ["理发", "理疗"] and v.active and v.badge_nonce
+    with app.app_context():
+        assert [t.id for t in db.session.get(Volunteer, 21).teams] == [teams[0], teams[2]]
+    page = keeper.get("/keeper/volunteers/21").get_data(as_text=True)
+    assert "新志愿者" in page and "0021" in page and "<svg" in page
+
+
+@pytest.mark.parametrize(
+    "field, changes",
+    [
+        ("name", {"name": ""}),
+        ("name", {"name": "   "}),
+        ("name", {"name": "张" * 10240}),
+        ("name", {"name": "张\x00华"}),
+        ("mobile", {"mobile": ""}),
+        ("mobile", {"mobile": "12345"}),
+        ("mobile", {"mobile": "23800138000"}),
+        ("mobile", {"mobile": "13800138001"}),  # 张晓华's
+        ("mobile", {"mobile": "+86 138-0013-8005"}),  # 陈志强's, typed another way
+        ("birth_year", {"birth_year": "一九五八"}),
+        ("birth_year", {"birth_year": "1800"}),
+        ("birth_year", {"birth_year": "1958<script>"}),
+        ("national_code", {"national_code": "X" * 41}),
+        ("teams", {"teams": "999"}),
+        ("teams", {"teams": "abc"}),
+    ],
+)
+def test_register_refuses_bad_input_beside_the_field_and_stores_nothing(app, keeper, field, changes):
+    before = state(app)
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, **changes})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert field_errors(page, field), f"the message should sit beside {field}"
+    assert 'name="csrf_token"' in page  # the same form, ready to fix and send again
+    assert state(app) == before
+
+
+@FRAGMENT_BUG
+def test_register_form_as_htmx_fragment_keeps_the_message(app, keeper):
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, "mobile": "12345"}, headers=HX)
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "<html" not in body and field_errors(body, "mobile")
+    assert count_volunteers(app) == 20
+
+
+def test_html_in_a_name_is_stored_as_typed_and_shown_escaped(app, keeper):
+    name = "<img src=x onerror=alert(1)>"
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, "name": name})
+    assert r.status_code == 303
+    assert volunteer(app, 21).name == name
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    for path in ["/keeper/volunteers", "/keeper/volunteers/21", "/keeper/volunteers/21/edit",
+                 "/keeper/volunteers/21/badge", "/keeper/badges"]:
+        page = keeper.get(path).get_data(as_text=True)
+        assert name not in page, path
+        assert escaped in page, path
+
+
+def test_edit_a_volunteer(app, keeper):
+    page = keeper.get("/keeper/volunteers/1/edit").get_data(as_text=True)
+    assert 'value="张晓华"' in page and 'value="13800138001"' in page and 'value="1958"' in page
+    with app.app_context():
+        team = db.session.scalars(select(Team.id).where(Team.name == "生态绿")).one()
+    data = {"name": "张小华", "mobile": "13800138001", "birth_year": "1959", "teams": str(team), "skills": "维修",
+            "national_code": "GD-001"}
+    r = post(keeper, "/keeper/volunteers/1/edit", data)
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    v = volunteer(app, 1)
+    assert (v.name, v.mobile, v.birth_year, v.skills, v.national_code) == ("张小华", "13800138001", 1959, ["维修"], "GD-001")
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "张小华" in page and "生态绿" in page and "GD-001" in page
+
+
+@pytest.mark.parametrize("field, changes", [("mobile", {"mobile": "13800138002"}), ("name", {"name": ""}),
+                                            ("birth_year", {"birth_year": "1800"})])
+def test_edit_refuses_bad_input_and_changes_nothing(app, keeper, field, changes):
+    before = state(app)
+    r = post(keeper, "/keeper/volunteers/1/edit", {"name": "张晓华", "mobile": "13800138001", **changes})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), field)
+    assert state(app) == before
+
+
+def test_deactivated_volunteer_cannot_check_in_until_reactivated(app, keeper):
+    token = token_of(app)
+    r = post(keeper, "/keeper/volunteers/1/active", {"active": "0"})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    assert not volunteer(app).active
+    r = scan(keeper, token)
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+    assert sessions(app) == []
+    assert "张晓华" not in keeper.get("/keeper/badges").get_data(as_text=True)
+
+    assert post(keeper, "/keeper/volunteers/1/active", {"active": "1"}).status_code == 303
+    assert volunteer(app).active
+    assert scan(keeper, token).status_code == 200
+    assert [s.check_in_method for s in sessions(app)] == ["scanner"]
+
+
+def test_reissued_badge_replaces_the_old_one(app, keeper):
+    old = token_of(app)
+    r = post(keeper, "/keeper/volunteers/1/badge")
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1/badge"
+    new = token_of(app)
+    assert new != old
+    r = scan(keeper, old)
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+    assert sessions(app) == []
+    assert scan(keeper, new).status_code == 200
+    assert len(sessions(app)) == 1
+    card = keeper.get("/keeper/volunteers/1/badge").get_data(as_text=True)
+    assert "张晓华" in card and "0001" in card and "<svg" in card
+
+
+def test_badge_svg_is_an_svg_image(app, keeper):
+    r = keeper.get("/keeper/volunteers/1/badge.svg")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert "<svg" in r.get_data(as_text=True)
+
+
+def test_badge_png_decodes_to_exactly_the_badge_token(app, keeper):
+    r = keeper.get("/keeper/volunteers/3/badge.png")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="badge-0003.png"'
+    found = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(r.data)))
+    assert [code.text for code in found] == [token_of(app, 3)]
+
+
+def test_badge_sheet_lists_every_active_volunteer_and_filters_by_team(app, keeper):
+    with app.app_context():
+        db.session.get(Volunteer, 20).active = False
+        db.session.commit()
+        red = db.session.scalars(select(Team.id).where(Team.name == "党旗红")).one()
+    page = keeper.get("/keeper/badges").get_data(as_text=True)
+    assert page.count('class="badge-card"') == 19
+    assert "张晓华" in page and "何春梅" in page and "欧阳明月" not in page
+    page = keeper.get(f"/keeper/badges?team={red}").get_data(as_text=True)
+    # 党旗红 has volunteers 1, 7, 13 and 19 in the demo station.
+    assert page.count('class="badge-card"') == 4
+    for name in ["张晓华", "赵德明", "马俊杰", "高永福"]:
+        assert name in page
+    assert "李桂英" not in page
+
+
+def test_phone_code_is_shown_once_on_the_page(app, keeper):
+    r = post(keeper, "/keeper/volunteers/1/phone-code")
+    assert r.status_code == 200
+    flash = re.search(r'class="flash" role="status">([^<]*)<', r.get_data(as_text=True)).group(1)
+    [code] = re.findall(r"(?<!\d)\d{6}(?!\d)", flash)
+    v = volunteer(app)
+    assert check_password_hash(v.phone_code_hash, code)
+    assert v.phone_code_expires_at == START + timedelta(hours=24) and v.phone_code_tries == 0
+    assert code not in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+
+
+# --- Checking in and out by hand -----------------------------------------------------------
+
+
+def test_keeper_checks_in_and_out_by_hand_and_each_change_is_audited(app, keeper, keeper_id, clock):
+    r = post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T08:30"})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    [s] = sessions(app)
+    assert (s.checked_in_at, s.checked_out_at, s.check_in_method, s.edited) == (utc(2026, 11, 22, 0, 30), None, "keeper", True)
+
+    clock.advance(hours=3)  # 12:00 in Shanghai
+    assert post(keeper, "/keeper/volunteers/1/check-out", {"at": ""}).status_code == 303
+    [s] = sessions(app)
+    assert (s.checked_out_at, s.check_out_method) == (utc(2026, 11, 22, 4, 0), "keeper")
+
+    checked_in, checked_out = events(app)
+    assert (checked_in.action, checked_in.keeper_id, checked_in.volunteer_id, checked_in.session_id) == (
+        "session.checked_in", keeper_id, 1, s.id)
+    assert checked_in.before is None
+    assert checked_in.after["checked_in_at"] == "2026-11-22T00:30:00+00:00"
+    assert (checked_out.action, checked_out.keeper_id) == ("session.checked_out", keeper_id)
+    assert checked_out.before["checked_out_at"] is None
+    assert checked_out.after["checked_out_at"] == "2026-11-22T04:00:00+00:00"
+
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "11-22 08:30 – 11-22 12:00" in page  # the check-out event: before → after
+    assert page.count("11-22 08:30") == 3  # check-in event's after, check-out event's before and after
+    assert "3.5" in page
+
+
+def test_blank_time_means_now(app, keeper, clock):
+    assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
+    clock.advance(minutes=90)
+    assert post(keeper, "/keeper/volunteers/2/check-out", {"at": "  "}).status_code == 303
+    [s] = sessions(app, 2)
+    assert (s.checked_in_at, s.checked_out_at) == (START, START + timedelta(minutes=90))
+
+
+@pytest.mark.parametrize(
+    "already_in, action, at",
+    [
+        (False, "check-in", "2026-11-22T10:00"),  # an hour from now
+        (False, "check-in", "next tuesday"),
+        (False, "check-in", "2026-13-45T99:99"),
+        (False, "check-out", ""),  # not checked in
+        (False, "check-out", "2026-11-22T08:45"),  # not checked in
+        (True, "check-in", ""),  # already in
+        (True, "check-in", "2026-11-22T08:45"),  # already in, and overlapping
+        (True, "check-out", "2026-11-22T08:00"),  # before the check-in at 08:30
+        (True, "check-out", "2026-11-22T08:30"),  # the same minute as the check-in
+        (True, "check-out", "2026-11-22T09:30"),  # in the future
+        (True, "check-out", "<b>9 o'clock</b>"),
+    ],
+)
+def test_bad_times_by_hand_are_refused_and_change_nothing(app, keeper, already_in, action, at):
+    if already_in:
+        assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T08:30"}).status_code == 303
+    before = state(app)
+    r = post(keeper, f"/keeper/volunteers/1/{action}", {"at": at})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert field_errors(page, "at")
+    assert "<b>9 o'clock</b>" not in page
+    assert state(app) == before
+
+
+@pytest.mark.xfail(reason="BUG: a year-1 time overflows converting to UTC (OverflowError, 500)", strict=True)
+@pytest.mark.parametrize("path", ["/keeper/volunteers/1/check-in", "/keeper/sessions/1/edit"])
+def test_a_time_out_of_range_is_refused_not_a_server_error(app, keeper, forgotten_session, path):
+    before = state(app)
+    r = post(keeper, path, {"at": "0001-01-01T00:00", "checked_in_at": "0001-01-01T00:00", "checked_out_at": ""})
+    assert r.status_code == 422
+    assert state(app) == before
+
+
+# --- Sessions to review, corrections and deletion ------------------------------------------
+
+
+@pytest.fixture
+def auto_closed(app, keeper, clock):
+    """Volunteer 1 scanned in at 09:00 and forgot to scan out; now it is 23:00 and the keeper looks."""
+    assert scan(keeper, token_of(app)).status_code == 200
+    clock.advance(hours=14)
+    [s] = sessions(app)
+    return s.id
+
+
+def close_for_review(keeper):
+    """Opening the review page is what closes forgotten sessions."""
+    assert keeper.get("/keeper/review").status_code == 200
+
+
+def test_session_left_open_is_closed_at_closing_time_and_listed_for_review(app, keeper, auto_closed):
+    r = keeper.get("/keeper/review")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "张晓华" in page and "09:00" in page and "20:00" in page
+    assert f"/keeper/sessions/{auto_closed}/confirm" in page
+    [s] = sessions(app)
+    assert s.checked_out_at == utc(2026, 11, 22, 12, 0)
+    assert s.needs_review and s.auto_closed and s.check_out_method == "auto"
+
+
+def test_confirm_clears_the_flag_and_is_audited(app, keeper, keeper_id, auto_closed):
+    close_for_review(keeper)
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/confirm")
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/review"
+    [s] = sessions(app)
+    assert not s.needs_review and s.checked_out_at == utc(2026, 11, 22, 12, 0)
+    [event] = events(app)
+    assert (event.action, event.keeper_id, event.session_id) == ("session.confirmed", keeper_id, auto_closed)
+    assert event.before["needs_review"] is True and event.after["needs_review"] is False
+    assert "张晓华" not in keeper.get("/keeper/review").get_data(as_text=True)
+
+
+def test_confirm_can_return_to_the_volunteer_page(app, keeper, auto_closed):
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/confirm", {"back": "volunteer"})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+
+
+def test_correct_a_session_through_the_form(app, keeper, keeper_id, auto_closed):
+    close_for_review(keeper)
+    page = keeper.get(f"/keeper/sessions/{auto_closed}/edit").get_data(as_text=True)
+    assert 'value="2026-11-22T09:00"' in page and 'value="2026-11-22T20:00"' in page and "张晓华" in page
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/edit",
+             {"checked_in_at": "2026-11-22T09:00", "checked_out_at": "2026-11-22T17:00"})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    [s] = sessions(app)
+    assert (s.checked_in_at, s.checked_out_at) == (utc(2026, 11, 22, 1, 0), utc(2026, 11, 22, 9, 0))
+    assert not s.needs_review and s.edited and s.check_out_method == "keeper"
+    [event] = events(app)
+    assert (event.action, event.keeper_id) == ("session.corrected", keeper_id)
+    assert event.before["checked_out_at"] == "2026-11-22T12:00:00+00:00"
+    assert event.after["checked_out_at"] == "2026-11-22T09:00:00+00:00"
+    assert "11-22 09:00 – 11-22 17:00" in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "checked_in_at, checked_out_at, field",
+    [
+        ("", "2026-11-22T17:00", "checked_in_at"),
+        ("yesterday", "2026-11-22T17:00", "checked_in_at"),
+        ("2026-11-22T09:00", "5pm", "checked_out_at"),
+        ("2026-11-22T09:00", "2026-11-22T08:00", "checked_out_at"),  # out before in
+        ("2026-11-22T09:00", "2026-11-23T09:00", "checked_out_at"),  # tomorrow
+        ("2026-11-23T09:00", "2026-11-23T10:00", "checked_in_at"),  # tomorrow
+        ("2026-11-21T09:00", "2026-11-22T09:00", "checked_out_at"),  # 24 hours
+        ("2026-11-22T09:00", "", "checked_out_at"),  # a closed session cannot be reopened
+    ],
+)
+def test_bad_corrections_are_refused_beside_the_field(app, keeper, auto_closed, checked_in_at, checked_out_at, field):
+    close_for_review(keeper)
+    before = state(app)
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/edit",
+             {"checked_in_at": checked_in_at, "checked_out_at": checked_out_at})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), field)
+    assert state(app) == before
+
+
+def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_closed):
+    close_for_review(keeper)
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/delete")
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    assert sessions(app) == []
+    [event] = events(app)
+    assert (event.action, event.keeper_id, event.volunteer_id, event.session_id) == (
+        "session.deleted", keeper_id, 1, auto_closed)
+    assert event.before["checked_in_at"] == "2026-11-22T01:00:00+00:00" and event.after is None
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "11-22 09:00 – 11-22 20:00" in page
+    assert keeper.get(f"/keeper/sessions/{auto_closed}/edit").status_code == 404
+
+
+# --- Importing volunteers from CSV ---------------------------------------------------------
+
+IMPORT_CSV = (
+    "姓名,手机号,出生年份,队伍,技能\r\n"
+    "新人甲,13900000001,1970,暖心橙,理发、维修\r\n"
+    "张晓华,13800138001,1958,新队伍,\r\n"
+    "坏号码,12345,,,\r\n"
+)
+
+
+def upload(client, data: bytes | None, filename="v.csv", **kwargs):
+    form = {} if data is None else {"file": (io.BytesIO(data), filename)}
+    return post(client, "/keeper/volunteers/import", form, content_type="multipart/form-data", **kwargs)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_import_previews_then_applies_on_confirm(app, keeper, encoding):
+    before = state(app)
+    r = upload(keeper, IMPORT_CSV.encode(encoding))
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "新人甲" in page and "坏号码" in page
+    assert page.count('class="import-new"') == 1 and page.count('class="import-update"') == 1
+    assert page.count('class="import-rejected"') == 1
+    assert state(app) == before  # a preview writes nothing
+
+    text = html.unescape(re.search(r'<textarea name="text" hidden>(.*?)</textarea>', page, re.S).group(1))
+    assert not text.startswith("\ufeff") and "新人甲" in text
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": text})
+    assert r.status_code == 200 and 'role="status"' in r.get_data(as_text=True)
+    with app.app_context():
+        new = db.session.scalar(select(Volunteer).where(Volunteer.mobile == "13900000001"))
+        assert (new.number, new.name, new.birth_year, new.skills) == ("0021", "新人甲", 1970, ["理发", "维修"])
+        assert [t.name for t in new.teams] == ["暖心橙"] and new.badge_nonce
+        assert [t.name for t in db.session.get(Volunteer, 1).teams] == ["新队伍"]
+        assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 21
+
+
+@pytest.mark.parametrize(
+    "data, filename",
+    [
+        (None, None),  # no file chosen
+        (b"", "v.csv"),  # empty
+        (b"   \r\n\r\n", "v.csv"),  # only blank lines
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "v.csv"),  # a picture
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "v.xlsx"),  # an Excel workbook
+        (bytes(range(128, 256)) * 4, "v.csv"),  # not text in any encoding we read
+        ("甲,乙\n张三,13900000001\n".encode(), "v.csv"),  # no column we know
+        ("姓名,手机号\n".encode(), "v.csv"),  # a header and no volunteers
+        ("姓名,手机号\n".encode() + b"x" * (2 * 1024 * 1024), "v.csv"),  # over the 2 MB import limit
+    ],
+)
+def test_bad_uploads_are_refused_with_a_message_and_store_nothing(app, keeper, data, filename):
+    before = state(app)
+    r = upload(keeper, data, filename or "v.csv")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert field_errors(page, "file")
+    assert 'name="text"' not in page  # no confirm form
+    assert state(app) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", "no,columns,we,know\n1,2,3,4\n", "姓名,手机号\n"])
+def test_import_confirm_refuses_text_it_cannot_use(app, keeper, text):
+    before = state(app)
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": text})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "file")
+    assert state(app) == before
+
+
+def test_html_in_an_imported_name_is_shown_escaped_in_the_preview(app, keeper):
+    r = upload(keeper, "姓名,手机号\n<script>alert(1)</script>,13900000001\n".encode())
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

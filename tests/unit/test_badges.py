@@ -1,0 +1,82 @@
+import io
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from kiosk.badges import TOKEN, UnknownBadge, badge_token, issue_badge, qr_png, qr_svg, volunteer_for_token
+from kiosk.extensions import db
+from kiosk.models import Station, Volunteer
+from kiosk.volunteers import register_volunteer
+from tests.conftest import decode_svg_qr, in_english
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station), db.session.get(Volunteer, 1)
+
+
+def test_token_is_opaque_and_finds_its_volunteer(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    assert TOKEN.fullmatch(token)
+    for secret in (volunteer.name, volunteer.number, volunteer.mobile, volunteer.mobile[-4:]):
+        assert secret not in token
+    assert volunteer_for_token(station, token) is volunteer
+    # Scanners add spaces and newlines, or send lower case.
+    assert volunteer_for_token(station, f"  {token.lower()}\r\n") is volunteer
+
+
+def test_reissued_badge_stops_the_old_one_at_once(ctx):
+    station, volunteer = ctx
+    old = badge_token(volunteer)
+    new = issue_badge(volunteer)
+    assert new != old
+    assert volunteer_for_token(station, new) is volunteer
+    with pytest.raises(UnknownBadge, match="replaced"):
+        volunteer_for_token(station, old)
+
+
+def test_a_forged_token_with_a_real_nonce_is_refused(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    forged = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+    with pytest.raises(UnknownBadge, match="not made by this station"):
+        volunteer_for_token(station, forged)
+
+
+def test_badge_from_another_station_is_refused(ctx):
+    station, _ = ctx
+    other = Station(slug="other", name="另一个驿站")
+    db.session.add(other)
+    db.session.flush()
+    stranger = register_volunteer(other, name="外站人", mobile="13911112222")
+    with pytest.raises(UnknownBadge, match="another station"):
+        volunteer_for_token(station, badge_token(stranger))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   ", "hello", "HX", "HX" + "A" * 31, "HX" + "A" * 33, "HX" + "1" * 32, "x" * 10_000,
+     "' OR 1=1 --", "<script>alert(1)</script>", "J-0157", "HX" + "Ａ" * 32, "\x00" * 40],
+)
+def test_malformed_codes_are_refused_plainly(ctx, raw):
+    station, _ = ctx
+    with pytest.raises(UnknownBadge):
+        volunteer_for_token(station, raw)
+
+
+def test_qr_images_decode_back_to_the_token(ctx):
+    _, volunteer = ctx
+    token = badge_token(volunteer)
+    png = Image.open(io.BytesIO(qr_png(token)))
+    assert [r.text for r in zxingcpp.read_barcodes(png)] == [token]
+    svg = qr_svg(token)
+    assert svg.startswith("<svg") and "path" in svg
+
+
+def test_svg_qr_for_print_decodes_to_the_token(ctx):
+    _, volunteer = ctx
+    token = badge_token(volunteer)
+    assert decode_svg_qr(qr_svg(token, box_size=10)) == [token]

@@ -1,0 +1,165 @@
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.badges import badge_token, issue_badge
+from kiosk.checkin import (
+    auto_close_deadline,
+    close_forgotten_sessions,
+    find_by_number_or_mobile_tail,
+    pick_from_matches,
+    record_attendance,
+    scan_badge,
+    served_minutes,
+)
+from kiosk.errors import DomainError
+from kiosk.extensions import db
+from kiosk.models import ServiceSession, Station, Volunteer
+from tests.conftest import START, in_english
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station), db.session.get(Volunteer, 1)
+
+
+def sessions():
+    return db.session.scalar(select(func.count()).select_from(ServiceSession))
+
+
+@pytest.mark.parametrize(
+    "minutes, step, served",
+    [(0, 30, 0), (14, 30, 0), (15, 30, 30), (200, 30, 210), (194, 30, 180), (195, 30, 210), (61, 1, 61),
+     (61, 15, 60), (68, 15, 75), (60, 60, 60), (89, 60, 60), (90, 60, 120)],
+)
+def test_served_minutes_round_to_the_station_step(minutes, step, served):
+    assert served_minutes(START, START + timedelta(minutes=minutes), step) == served
+
+
+def test_clock_going_backwards_never_gives_negative_hours():
+    assert served_minutes(START, START - timedelta(hours=1), 30) == 0
+
+
+def test_scan_checks_in_then_out_with_hours(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    first = scan_badge(station, token, "camera", START)
+    assert first.outcome == "checked_in" and first.session.check_in_method == "camera"
+    later = START + timedelta(hours=3, minutes=20)
+    second = scan_badge(station, token, "scanner", later)
+    assert second.outcome == "checked_out"
+    assert second.session.checked_out_at == later and second.session.check_out_method == "scanner"
+    assert second.minutes == 210 and second.today_minutes == 210 and second.total_minutes == 210
+    third = scan_badge(station, token, "scanner", later + timedelta(hours=1))
+    assert third.outcome == "checked_in"
+    assert sessions() == 2
+
+
+def test_a_second_scan_inside_the_window_changes_nothing(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "camera", START)
+    again = scan_badge(station, token, "camera", START + timedelta(minutes=4, seconds=59))
+    assert again.outcome == "already_in" and not again.changed
+    assert sessions() == 1 and again.session.checked_out_at is None
+    out = scan_badge(station, token, "camera", START + timedelta(hours=2))
+    assert out.outcome == "checked_out"
+    # Two kiosks, or a nervous double scan, right after checking out: not a new check-in.
+    after = scan_badge(station, token, "camera", START + timedelta(hours=2, minutes=1))
+    assert after.outcome == "already_out" and sessions() == 1
+
+
+def test_the_window_is_a_station_setting(ctx):
+    station, volunteer = ctx
+    station.duplicate_window_minutes = 1
+    scan_badge(station, badge_token(volunteer), "camera", START)
+    assert scan_badge(station, badge_token(volunteer), "camera", START + timedelta(minutes=2)).outcome == "checked_out"
+
+
+def test_deactivated_volunteer_changes_nothing(ctx):
+    station, volunteer = ctx
+    volunteer.active = False
+    with pytest.raises(DomainError, match="no longer active"):
+        scan_badge(station, badge_token(volunteer), "camera", START)
+    assert sessions() == 0
+
+
+def test_revoked_badge_changes_nothing(ctx):
+    station, volunteer = ctx
+    old = badge_token(volunteer)
+    issue_badge(volunteer)
+    with pytest.raises(DomainError):
+        scan_badge(station, old, "camera", START)
+    assert sessions() == 0
+
+
+def test_database_allows_only_one_open_session_per_volunteer(ctx):
+    from sqlalchemy.exc import IntegrityError
+
+    station, volunteer = ctx
+    db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START, check_in_method="camera"))
+    db.session.flush()
+    db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START, check_in_method="camera"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+
+
+def test_forgotten_session_closes_at_closing_time_and_is_flagged(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "camera", START)  # 09:00 local
+    next_morning = START + timedelta(hours=24)
+    result = scan_badge(station, token, "camera", next_morning)
+    # The old session was closed at 20:00 the day before, not credited with the night...
+    old = db.session.scalars(select(ServiceSession).order_by(ServiceSession.id)).first()
+    assert old.checked_out_at == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert old.auto_closed and old.needs_review and old.check_out_method == "auto"
+    # ...and this morning's scan is a fresh check-in.
+    assert result.outcome == "checked_in" and result.session.id != old.id
+
+
+def test_check_in_after_closing_runs_at_most_to_midnight():
+    station = Station(timezone="Asia/Shanghai", closes_at=time(20, 0))
+    late = datetime(2026, 11, 22, 13, 30, tzinfo=UTC)  # 21:30 local
+    assert auto_close_deadline(station, late) == datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # midnight local
+    early = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 08:00 local
+    assert auto_close_deadline(station, early) == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def test_close_forgotten_sessions_leaves_todays_open_ones(ctx):
+    station, volunteer = ctx
+    scan_badge(station, badge_token(volunteer), "camera", START)
+    assert close_forgotten_sessions(station, START + timedelta(hours=10, minutes=59)) == []
+    closed = close_forgotten_sessions(station, START + timedelta(hours=11))
+    assert [s.volunteer_id for s in closed] == [volunteer.id]
+
+
+def test_forgot_badge_by_number_or_mobile_tail(ctx):
+    station, volunteer = ctx
+    assert find_by_number_or_mobile_tail(station, "1") == [volunteer]
+    assert find_by_number_or_mobile_tail(station, " 0001 ") == [volunteer]
+    assert find_by_number_or_mobile_tail(station, "8001") == [volunteer]
+    other = db.session.get(Volunteer, 2)
+    other.mobile, other.mobile_tail = "13900008001", "8001"
+    assert set(find_by_number_or_mobile_tail(station, "8001")) == {volunteer, other}
+    assert pick_from_matches(station, "8001", str(other.id)) is other
+    with pytest.raises(DomainError):
+        pick_from_matches(station, "8001", "3")  # not among what was typed
+    result = record_attendance(station, other, "manual", START)
+    assert result.outcome == "checked_in" and result.session.check_in_method == "manual"
+
+
+@pytest.mark.parametrize("entered", ["", "abc", "1234567", "9999", "12-34", "' OR 1=1", "<b>1</b>"])
+def test_forgot_badge_refuses_what_matches_nobody(ctx, entered):
+    station, _ = ctx
+    with pytest.raises(DomainError):
+        find_by_number_or_mobile_tail(station, entered)
+
+
+def test_inactive_volunteers_are_not_offered(ctx):
+    station, volunteer = ctx
+    volunteer.active = False
+    with pytest.raises(DomainError):
+        find_by_number_or_mobile_tail(station, "0001")

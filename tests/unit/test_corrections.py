@@ -1,0 +1,103 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.badges import badge_token
+from kiosk.checkin import scan_badge
+from kiosk.corrections import (
+    confirm_session,
+    correct_session,
+    delete_session,
+    flagged_sessions,
+    keeper_check_in,
+    keeper_check_out,
+)
+from kiosk.errors import DomainError
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, Keeper, ServiceSession, Station, Volunteer
+from tests.conftest import START, in_english
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station), db.session.get(Volunteer, 1), db.session.scalar(select(Keeper))
+
+
+def events():
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+
+
+def test_correcting_a_forgotten_session_records_before_and_after(ctx):
+    station, volunteer, keeper = ctx
+    scan_badge(station, badge_token(volunteer), "camera", START)
+    now = START + timedelta(days=1)
+    [session] = flagged_sessions(station, now)
+    assert session.auto_closed and session.needs_review
+    correct_session(keeper, station, session, START, START + timedelta(hours=4), now)
+    assert not session.needs_review and session.edited and session.check_out_method == "keeper"
+    [event] = events()
+    assert event.keeper_id == keeper.id and event.action == "session.corrected" and event.volunteer_id == volunteer.id
+    assert event.before["checked_out_at"].startswith("2026-11-22T12:00")
+    assert event.after["checked_out_at"].startswith("2026-11-22T05:00")
+    assert flagged_sessions(station, now) == []
+
+
+@pytest.mark.parametrize(
+    "start, end, field",
+    [
+        (timedelta(hours=1), timedelta(hours=3), "checked_in_at"),     # in the future
+        (timedelta(hours=-3), timedelta(hours=1), "checked_out_at"),   # out in the future
+        (timedelta(hours=-3), timedelta(hours=-3), "checked_out_at"),  # out not after in
+        (timedelta(hours=-3), timedelta(hours=-4), "checked_out_at"),
+        (timedelta(hours=-40), timedelta(hours=-1), "checked_out_at"), # longer than a day's duty
+    ],
+)
+def test_impossible_times_are_refused_and_nothing_changes(ctx, start, end, field):
+    station, volunteer, keeper = ctx
+    scan_badge(station, badge_token(volunteer), "camera", START - timedelta(hours=5))
+    session = scan_badge(station, badge_token(volunteer), "camera", START - timedelta(hours=4)).session
+    db.session.commit()
+    before = (session.checked_in_at, session.checked_out_at)
+    with pytest.raises(DomainError) as err:
+        correct_session(keeper, station, session, START + start, START + end, START)
+    assert err.value.field == field
+    db.session.rollback()
+    assert (session.checked_in_at, session.checked_out_at) == before and events() == []
+
+
+def test_sessions_of_one_volunteer_may_not_overlap(ctx):
+    station, volunteer, keeper = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "camera", START - timedelta(hours=6))
+    scan_badge(station, token, "camera", START - timedelta(hours=5))
+    second = scan_badge(station, token, "camera", START - timedelta(hours=3)).session
+    scan_badge(station, token, "camera", START - timedelta(hours=2))
+    with pytest.raises(DomainError, match="overlap"):
+        correct_session(keeper, station, second, START - timedelta(hours=5, minutes=30), START - timedelta(hours=2), START)
+
+
+def test_keeper_checks_in_and_out_by_hand_with_audit(ctx):
+    station, volunteer, keeper = ctx
+    session = keeper_check_in(keeper, station, volunteer, START - timedelta(hours=1), START)
+    assert session.check_in_method == "keeper"
+    with pytest.raises(DomainError):
+        keeper_check_in(keeper, station, volunteer, START, START)
+    keeper_check_out(keeper, station, volunteer, START, START)
+    with pytest.raises(DomainError, match="not checked in"):
+        keeper_check_out(keeper, station, volunteer, START, START)
+    assert [e.action for e in events()] == ["session.checked_in", "session.checked_out"]
+
+
+def test_confirm_and_delete_leave_audit_events(ctx):
+    station, volunteer, keeper = ctx
+    scan_badge(station, badge_token(volunteer), "camera", START)
+    [session] = flagged_sessions(station, START + timedelta(days=1))
+    confirm_session(keeper, station, session, START + timedelta(days=1))
+    assert not session.needs_review
+    session_id = session.id
+    delete_session(keeper, station, session, START + timedelta(days=1))
+    assert db.session.get(ServiceSession, session_id) is None
+    assert [(e.action, e.session_id) for e in events()] == [("session.confirmed", session_id), ("session.deleted", session_id)]
+    assert events()[-1].after is None and events()[-1].before["checked_in_at"].startswith("2026-11-22T01:00")
