@@ -64,7 +64,7 @@ database: install
 
 serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
+	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
 
 # Check-in throughput against a bare Flask endpoint on this machine; see bench/README.md.
 bench: install-test translations

@@ -45,7 +45,7 @@ def check_station_code(station: Station, code: str, now: datetime, max_age: time
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         raise expired
     message = f"{parts[0]}-{parts[1]}"
-    if not hmac.compare_digest(parts[2], _sign(message, "station-qr")) or int(parts[0]) != station.id:
+    if not hmac.compare_digest(parts[2].encode(), _sign(message, "station-qr").encode()) or int(parts[0]) != station.id:
         raise expired
     issued = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo)
     if not timedelta(seconds=-5) <= now - issued <= max_age:

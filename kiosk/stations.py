@@ -49,6 +49,9 @@ def parse_local_datetime(station: Station, text: str | None, field: str) -> date
             continue
     else:
         raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
+    if not 2000 <= naive.year <= 2100:
+        # A year typed wrong (0001, 9999) is a typo, not a shift; far years also overflow the clock.
+        raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
     return naive.replace(tzinfo=ZoneInfo(station.timezone)).astimezone(UTC)
 
 

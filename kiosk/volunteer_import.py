@@ -32,11 +32,13 @@ FIRST_BIRTH_YEAR = 1900
 # 电话, which is often a landline), the more specific one wins.
 ALIASES: dict[str, list[str]] = {
     "name": ["姓名", "名字", "name"],
-    "mobile": ["手机号码", "手机号", "手机", "mobile", "联系电话", "电话", "phone"],
+    "mobile": ["手机号码", "手机号", "手机", "手機號碼", "手機號", "手機", "mobile", "联系电话",
+               "聯絡電話", "电话", "電話", "phone"],
     "birth_year": ["出生年份", "出生年", "birth year"],
-    "teams": ["所属队伍", "队伍", "团队", "teams", "team"],
-    "skills": ["技能", "特长", "skills"],
-    "national_code": ["全国志愿者编号", "志愿者编号", "志愿者证号", "national code", "volunteer code"],
+    "teams": ["所属队伍", "队伍", "团队", "所屬隊伍", "隊伍", "團隊", "teams", "team"],
+    "skills": ["技能", "特长", "特長", "skills"],
+    "national_code": ["全国志愿者编号", "志愿者编号", "志愿者证号", "全國志願者編號", "志願者編號", "志願者證號",
+                      "national code", "volunteer code"],
 }
 # A line break inside a cell (Alt+Enter in Excel) separates items too, as on the volunteer form.
 LIST_SEPARATORS = re.compile(r"[、，,;；/\r\n]")

@@ -40,8 +40,8 @@ def submit_scan():
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        return render("checkin/scan.html", "result", status=422, form=ScanForm(formdata=None), error=err.message)
-    return render("checkin/scan.html", "result", form=ScanForm(formdata=None), result=result)
+        return render("checkin/scan.html", "result", status=422, form=form, error=err.message)
+    return render("checkin/scan.html", "result", form=form, result=result)
 
 
 @bp.get("/forgot")

@@ -31,7 +31,8 @@ def require_keeper():
     station = current_user.station if current_user.station_id else g.station
     if station is None:
         abort(503)
-    g.keeper_station = station
+    # Times and hours on keeper pages follow the keeper's station, not the kiosk's.
+    g.keeper_station = g.station = station
 
 
 def _station() -> Station:

@@ -8,7 +8,14 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
-from ..phone import STATION_CODE_ACT_WITHIN, check_station_code, link_phone_with_code, remember_token, volunteer_for_phone
+from ..phone import (
+    STATION_CODE_ACT_WITHIN,
+    check_station_code,
+    link_phone_with_code,
+    remember_token,
+    station_code,
+    volunteer_for_phone,
+)
 from ..web import first_error, render
 
 bp = Blueprint("phone", __name__, url_prefix="/m")
@@ -93,7 +100,8 @@ def link_badge():
 
 
 def _remember(volunteer, code):
-    target = url_for("phone.checkin", c=code)
+    # A fresh code: linking may take longer than the minute the scanned one lives.
+    target = url_for("phone.checkin", c=station_code(g.station, utcnow()))
     if request.htmx:
         response = make_response("", 200)
         response.headers["HX-Location"] = target

@@ -78,7 +78,7 @@ def test_simultaneous_scans_of_one_badge_make_exactly_one_session(tmp_path):
     env = {**os.environ, "KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret"}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     server = subprocess.Popen(
-        [gunicorn, "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
+        [gunicorn, "--no-control-socket", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"

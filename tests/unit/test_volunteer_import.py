@@ -124,6 +124,8 @@ def test_decode_accepts_a_file_of_exactly_the_limit():
         "姓名*,手机号码*,出生年份,团队,技能,志愿者证号",
         "ＮＡＭＥ,手机,出生年份,队伍,技能,志愿者编号",
         "备注,姓名,编号,手机号,出生年份,队伍,技能,志愿者编号",
+        "姓名,手機號碼,出生年份,所屬隊伍,特長,志願者編號",  # a keeper working in 繁體
+        "姓名,聯絡電話,出生年,隊伍,技能,全國志願者編號",
     ],
 )
 def test_headers_accept_chinese_and_english_names_in_any_order(app, station, header):
