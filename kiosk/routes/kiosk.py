@@ -3,6 +3,8 @@
 from flask import Blueprint, abort, current_app, g, make_response, redirect, request, url_for
 
 from ..clock import utcnow
+from ..database import READ_ONLY_METHODS
+from ..extensions import db
 from ..stations import local_today, station_for_kiosk
 from ..web import render, safe_next
 
@@ -20,6 +22,10 @@ TILES = [
 @bp.before_app_request
 def load_station():
     g.station = station_for_kiosk(current_app.config["STATION"])
+    if request.method not in READ_ONLY_METHODS:
+        # End the lookup's transaction: on SQLite it began with BEGIN IMMEDIATE, and the write
+        # lock should be held only while the request's own change is made, not for the whole request.
+        db.session.commit()
 
 
 @bp.get("/")

@@ -109,7 +109,6 @@
 
   function setUpCamera(video) {
     var status = video.parentElement.querySelector("[data-camera-status]");
-    var form = document.querySelector("[data-scan-form]");
     function say(key) { if (status) status.textContent = status.dataset[key] || ""; }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { say("msgAbsent"); return; }
     var facing = video.dataset.facing || "user";
@@ -121,11 +120,19 @@
       .then(function (decode) {
         if (!decode) return;
         var busy = false;
-        setInterval(function () {
+        var timer = setInterval(function () {
+          if (!video.isConnected) {
+            // htmx swapped this preview away: let the camera go.
+            clearInterval(timer);
+            video.srcObject.getTracks().forEach(function (track) { track.stop(); });
+            return;
+          }
           if (busy || video.readyState < 2) return;
           busy = true;
           decode(video).then(function (code) {
             busy = false;
+            // Looked up each time: the form may have been swapped since the camera started.
+            var form = document.querySelector("[data-scan-form]");
             if (code && form && form.kioskSend) form.kioskSend(code, "camera");
           }, function () { busy = false; });
         }, 200);
@@ -187,10 +194,23 @@
     settle(event.detail.target);
   });
 
+  // Scan forms and cameras in the page, and in whatever htmx swaps in later; each set up once.
+  function setUpScanning(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-scan-form]").forEach(function (form) {
+      if (!form.kioskSend) setUpScanForm(form);
+    });
+    root.querySelectorAll("video[data-camera]").forEach(function (video) {
+      if (video.dataset.started) return;
+      video.dataset.started = "1";
+      setUpCamera(video);
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) { setUpScanning(event.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () {
     setUpIdleReset();
-    document.querySelectorAll("[data-scan-form]").forEach(setUpScanForm);
-    document.querySelectorAll("video[data-camera]").forEach(setUpCamera);
+    setUpScanning(document);
     settle(document);
   });
 })();

@@ -1,0 +1,58 @@
+"""A volunteer checks in on their own phone: scan the kiosk's QR, link the phone once, press the button."""
+
+import re
+
+from playwright.sync_api import expect
+
+from kiosk.badges import badge_token
+from kiosk.extensions import db
+from kiosk.models import ServiceSession, Volunteer
+from kiosk.phone import issue_phone_code
+from tests.browser.conftest import launch
+from tests.browser.media import qr_video
+
+PHONE = {"width": 390, "height": 844}
+
+
+def station_link(page, server):
+    page.goto(server.url + "/checkin/")
+    return page.locator(".station-qr").get_attribute("data-station-link")
+
+
+def test_phone_links_with_keeper_code_then_checks_in(browser, server, live_app):
+    with live_app.app_context():
+        code = issue_phone_code(db.session.get(Volunteer, 3), live_app.extensions["kiosk_clock"].now())
+        db.session.commit()
+    kiosk = browser.new_page()
+    link = station_link(kiosk, server)
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone.goto(link)
+    phone.locator("#number").fill("3")
+    phone.locator("#code").fill(code)
+    phone.get_by_role("button", name="确认是我").click()
+    phone.get_by_role("button", name=re.compile("签到")).click()
+    expect(phone.locator(".outcome")).to_have_attribute("data-outcome", "checked_in")
+    expect(phone.locator(".outcome")).to_contain_text("王*国")
+    phone.get_by_role("link", name="我的服务时长").click()
+    expect(phone.locator("h1")).to_contain_text("王*国")
+    with live_app.app_context():
+        assert db.session.query(ServiceSession).one().check_in_method == "phone"
+
+
+def test_phone_links_by_scanning_the_badge_with_its_camera(playwright_driver, browser, server, live_app, tmp_path):
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 2))
+    # The kiosk is another device, without the phone's camera pointed at the badge.
+    link = station_link(browser.new_page(), server)
+    video = qr_video(token, tmp_path / "badge.y4m")
+    phone_browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                               f"--use-file-for-fake-video-capture={video}"])
+    try:
+        phone = phone_browser.new_context(viewport=PHONE, is_mobile=True, permissions=["camera"]).new_page()
+        phone.goto(link)
+        # No tap: the camera reads the badge and the page comes back ready to check in.
+        expect(phone.get_by_role("heading", name=re.compile(r"李\*英"))).to_be_visible(timeout=15_000)
+        phone.get_by_role("button", name=re.compile("签到")).click()
+        expect(phone.locator(".outcome")).to_have_attribute("data-outcome", "checked_in")
+    finally:
+        phone_browser.close()
