@@ -4,6 +4,8 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from kiosk.badges import badge_token, issue_badge
@@ -162,3 +164,12 @@ def test_station_qr_image_decodes_to_its_link(app, client, station):
 
 def test_unknown_station_blocks_check_in(client):
     assert client.get("/checkin/").status_code == 503
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.text(max_size=400), entered=st.text(max_size=40))
+def test_generated_input_never_breaks_the_kiosk(app, kiosk, code, entered):
+    for path, data in (("/checkin/scan", {"code": code, "method": "camera"}), ("/checkin/find", {"entered": entered})):
+        r = kiosk(path, data)
+        assert r.status_code in (200, 422), (path, data, r.status_code)
+    assert session_rows(app) == []
