@@ -87,6 +87,7 @@ def close_forgotten_sessions(station: Station, now: datetime, volunteer_id: int 
             session.check_out_method = "auto"
             session.auto_closed = True
             session.needs_review = True
+            session.updated_at = now
             closed.append(session)
     db.session.flush()
     return closed
@@ -115,7 +116,7 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
         closed = db.session.execute(
             update(ServiceSession)
             .where(ServiceSession.id == open_session.id, ServiceSession.checked_out_at.is_(None))
-            .values(checked_out_at=now, check_out_method=method)
+            .values(checked_out_at=now, check_out_method=method, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.refresh(open_session)
@@ -126,7 +127,7 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
         return _result("already_out", station, volunteer, last, now)
 
     session = ServiceSession(
-        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method
+        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now
     )
     try:
         with db.session.begin_nested():

@@ -23,6 +23,9 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A keeper's sign-in lasts a working day; "keep me signed in" on the station's own tablet, a month.
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # the kiosk page stays open all day; the token lives as long as the session
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 15000

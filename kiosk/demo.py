@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Keeper, Station, Team
 from .volunteers import register_volunteer
+from .walkins import add_standard_services
 
 TEAMS = ["党旗红", "暖心橙", "生态绿", "守护蓝", "文艺紫", "绚丽彩"]
 SKILLS = ["理发", "理疗", "家政", "医疗", "心理咨询", "维修", "法律咨询", "助老"]
@@ -50,6 +51,7 @@ def load_demo_station() -> tuple[Station, Keeper, str]:
             teams=[teams[i % len(teams)]],
             skills=[SKILLS[i % len(SKILLS)]],
         )
+    add_standard_services(station)
     password = secrets.token_urlsafe(9)
     keeper = Keeper(station=station, username="keeper", display_name="站长", role="keeper", active=True)
     keeper.set_password(password)

@@ -35,6 +35,11 @@ def render(template: str, block: str = "content", status: int = 200, **context) 
     return make_response(body, status)
 
 
+def render_block_response(template: str, block: str, status: int = 200, **context) -> Response:
+    """Always just the block: for endpoints that only ever serve a fragment (polling)."""
+    return make_response(render_block(template, block, **context), status)
+
+
 def first_error(form) -> str:
     """The first validation message of a WTForm, for forms that show one message."""
     return next((errors[0] for errors in form.errors.values() if errors), "")
@@ -55,7 +60,10 @@ def init_app(app: Flask) -> None:
     from .i18n import format_hours
     from .volunteers import mask_name
 
+    from .walkins import service_label
+
     app.jinja_env.filters["masked"] = mask_name
+    app.jinja_env.globals["service_label"] = service_label
     app.jinja_env.globals["session_hours"] = lambda session: format_hours(session_minutes(session, g.station))
 
     @app.after_request

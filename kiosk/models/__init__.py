@@ -3,5 +3,19 @@
 from .people import Keeper, Team, Volunteer, volunteer_team
 from .service import METHODS, AuditEvent, ServiceSession
 from .station import Station
+from .walkin import STANDARD_SERVICES, SignInAttempt, WalkInService, WalkInVisit
 
-__all__ = ["METHODS", "AuditEvent", "Keeper", "ServiceSession", "Station", "Team", "Volunteer", "volunteer_team"]
+__all__ = [
+    "METHODS",
+    "STANDARD_SERVICES",
+    "AuditEvent",
+    "Keeper",
+    "ServiceSession",
+    "SignInAttempt",
+    "Station",
+    "Team",
+    "Volunteer",
+    "WalkInService",
+    "WalkInVisit",
+    "volunteer_team",
+]

@@ -7,6 +7,12 @@ from ..extensions import db
 from .people import Keeper, Volunteer
 from .types import UTCDateTime
 
+def _now() -> datetime:
+    from ..clock import utcnow
+
+    return utcnow()
+
+
 # How a check-in or check-out was recorded.
 METHODS = ("camera", "scanner", "manual", "phone", "keeper", "auto")
 
@@ -27,6 +33,13 @@ class ServiceSession(db.Model):
         ),
         # "Today" views read by station and time; this keeps them as cheap in year three as on day one.
         Index("ix_service_session_station_in", "station_id", "checked_in_at"),
+        # Who is on duty now: only open sessions are in this index, so it stays small for ever.
+        Index(
+            "ix_service_session_station_open",
+            "station_id",
+            sqlite_where=text("checked_out_at IS NULL"),
+            postgresql_where=text("checked_out_at IS NULL"),
+        ),
         Index("ix_service_session_volunteer_in", "volunteer_id", "checked_in_at"),
     )
 
@@ -41,6 +54,8 @@ class ServiceSession(db.Model):
     auto_closed: Mapped[bool] = mapped_column(default=False)
     needs_review: Mapped[bool] = mapped_column(default=False)
     edited: Mapped[bool] = mapped_column(default=False)
+    # Last change of any kind: the keeper's live Today view asks only "anything newer than this?"
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
     volunteer: Mapped[Volunteer] = relationship()
 

@@ -1,6 +1,8 @@
 """Keeper pages: volunteers, badges, import, and corrections to service sessions."""
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,12 +14,15 @@ from ..corrections import confirm_session, correct_session, delete_session, flag
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
-from ..models import AuditEvent, ServiceSession, Station, Team, Volunteer
+from ..exports import day_csv
+from ..models import AuditEvent, ServiceSession, Station, Team, Volunteer, WalkInService
 from ..phone import issue_phone_code
-from ..stations import local_input_value, parse_local_datetime
+from ..stations import local_input_value, local_today, parse_local_datetime
+from ..today import day_report, live_stamp
 from ..volunteer_import import apply_import, decode_csv, preview_import
 from ..volunteers import register_volunteer, search_volunteers, split_list, update_volunteer
-from ..web import render
+from ..walkins import add_service, rename_service, station_services
+from ..web import render, render_block_response, safe_next
 
 bp = Blueprint("keeper", __name__, url_prefix="/keeper")
 
@@ -27,8 +32,12 @@ NO_FILE = _l("Please choose a CSV file.")
 @bp.before_request
 @login_required
 def require_keeper():
-    # A keeper works at their own station; an admin at the station this server's kiosk is set to.
-    station = current_user.station if current_user.station_id else g.station
+    # A keeper works at their own station; an admin at the one they chose (else the kiosk's).
+    if current_user.station_id:
+        station = current_user.station
+    else:
+        chosen = session.get("admin_station_id")
+        station = (db.session.get(Station, chosen) if isinstance(chosen, int) else None) or g.station
     if station is None:
         abort(503)
     # Times and hours on keeper pages follow the keeper's station, not the kiosk's.
@@ -85,7 +94,105 @@ def _attach(form, err: DomainError) -> None:
 
 @bp.get("/")
 def index():
-    return redirect(url_for("keeper.volunteers"), 303)
+    return redirect(url_for("keeper.today"), 303)
+
+
+@bp.post("/station")
+def choose_station():
+    """An admin switches the station they are looking at."""
+    if not current_user.is_admin:
+        abort(403)
+    station = db.session.get(Station, request.form.get("station_id", type=int) or 0)
+    if station is None:
+        abort(404)
+    session["admin_station_id"] = station.id
+    return redirect(safe_next(request.form.get("next"), url_for("keeper.today")), 303)
+
+
+def _day() -> date:
+    """The day asked for (?day=2026-11-20), or the station's today."""
+    raw = request.args.get("day", "")
+    today = local_today(_station(), utcnow())
+    try:
+        day = date.fromisoformat(raw) if raw else today
+    except ValueError:
+        abort(404)
+    if not date(2000, 1, 1) <= day <= today:
+        abort(404)
+    return day
+
+
+@bp.get("/today")
+def today():
+    day = _day()
+    q = request.args.get("q", "")[:40]
+    report = day_report(_station(), day, utcnow(), q)
+    db.session.commit()  # closing forgotten sessions is the one write a keeper view may make
+    return render("keeper/today.html", "live", report=report, q=q, stamp=live_stamp(_station(), day),
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations())
+
+
+@bp.get("/today/live")
+def today_live():
+    """Polled every few seconds by the Today screen. Nothing new: 204 and htmx swaps nothing."""
+    day = _day()
+    stamp = live_stamp(_station(), day)
+    if request.args.get("stamp") == stamp:
+        return "", 204
+    q = request.args.get("q", "")[:40]
+    report = day_report(_station(), day, utcnow(), q)
+    db.session.commit()
+    return render_block_response("keeper/today.html", "live", report=report, q=q, stamp=live_stamp(_station(), day))
+
+
+@bp.get("/today.csv")
+def today_csv():
+    day = _day()
+    report = day_report(_station(), day, utcnow())
+    db.session.commit()
+    response = Response(day_csv(report), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_station().slug}-{day.isoformat()}.csv"'
+    return response
+
+
+def _stations() -> list[Station]:
+    if not current_user.is_admin:
+        return []
+    return list(db.session.scalars(select(Station).order_by(Station.name)))
+
+
+@bp.route("/services", methods=["GET", "POST"])
+def services():
+    """Keepers add walk-in services of their own, rename the standard ones, or hide them."""
+    error = None
+    if request.method == "POST":
+        try:
+            add_service(_station(), request.form.get("name", ""))
+            db.session.commit()
+            return redirect(url_for("keeper.services"), 303)
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render("keeper/services.html", status=422 if error else 200, error=error,
+                  services=station_services(_station(), include_hidden=True), form=EmptyForm())
+
+
+@bp.post("/services/<int:service_id>")
+def update_service(service_id):
+    service = db.session.get(WalkInService, service_id)
+    if service is None or service.station_id != _station().id:
+        abort(404)
+    try:
+        if "name" in request.form:
+            rename_service(service, request.form["name"])
+        if "active" in request.form:
+            service.active = request.form["active"] == "1"
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return render("keeper/services.html", status=422, error=err.message, error_id=service_id,
+                      services=station_services(_station(), include_hidden=True), form=EmptyForm())
+    return redirect(url_for("keeper.services"), 303)
 
 
 @bp.get("/volunteers")

@@ -284,9 +284,9 @@ def test_missing_or_unknown_credentials_are_refused(client, keeper_id, username,
     assert signed_in_user(client) is None
 
 
-def test_right_password_signs_in_and_goes_to_the_volunteers(client, keeper_id):
+def test_right_password_signs_in_and_goes_to_today(client, keeper_id):
     r = sign_in(client)
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers"
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/today"
     assert signed_in_user(client) == str(keeper_id)
     page = client.get("/keeper/volunteers").get_data(as_text=True)
     assert "张晓华" in page and "欧阳明月" in page and "13800138020" in page
@@ -305,7 +305,7 @@ def test_sign_in_returns_to_the_page_that_asked_for_it(client, keeper_id):
 )
 def test_sign_in_only_returns_to_a_path_on_this_server(client, keeper_id, target):
     r = sign_in(client, query="?next=" + quote(target, safe=""))
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers"
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/today"
 
 
 def test_sign_out_is_post_only_and_works(client, keeper):

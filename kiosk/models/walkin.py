@@ -1,0 +1,51 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+# The services every 暖心驿站 offers; a keeper can rename them, hide them, or add others.
+STANDARD_SERVICES = ("rest", "water", "charging", "first_aid", "wifi", "other")
+
+
+class WalkInService(db.Model):
+    """Something a rider or resident can use at the station and record with one tap."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    # One of STANDARD_SERVICES (shown in the reader's language), or None for a keeper's own.
+    code: Mapped[str | None] = mapped_column(String(20))
+    # A keeper's own name; when set it is shown instead of the standard one.
+    name: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class WalkInVisit(db.Model):
+    """One tap on a service tile: one person served."""
+
+    __table_args__ = (Index("ix_walk_in_visit_station_at", "station_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("walk_in_service.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Each tile on the page carries a fresh random id; a double tap sends the same one twice and
+    # the unique constraint keeps one visit.
+    tap_id: Mapped[str] = mapped_column(String(32), unique=True)
+
+    service: Mapped[WalkInService] = relationship()
+
+
+class SignInAttempt(db.Model):
+    """Failed keeper sign-ins, kept in the database so every worker throttles alike."""
+
+    __table_args__ = (Index("ix_sign_in_attempt_username_at", "username", "at"),
+                      Index("ix_sign_in_attempt_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,91 @@
+"""Walk-in services: one tap on the kiosk records that someone rested, drank water, charged a phone…"""
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .errors import DomainError
+from .extensions import db
+from .models import STANDARD_SERVICES, Station, WalkInService, WalkInVisit
+
+SERVICE_LABELS = {
+    "rest": _l("Rest"),
+    "water": _l("Drinking water"),
+    "charging": _l("Phone charging"),
+    "first_aid": _l("First-aid kit"),
+    "wifi": _l("Wi-Fi"),
+    "other": _l("Other"),
+}
+TAP_ID = re.compile(r"[0-9a-f]{32}")
+NAME_MAX = 40
+
+
+def service_label(service: WalkInService) -> str:
+    return service.name or str(SERVICE_LABELS.get(service.code or "", service.code or ""))
+
+
+def add_standard_services(station: Station) -> None:
+    for position, code in enumerate(STANDARD_SERVICES):
+        db.session.add(WalkInService(station_id=station.id, code=code, position=position, active=True))
+    db.session.flush()
+
+
+def station_services(station: Station, include_hidden: bool = False) -> list[WalkInService]:
+    query = select(WalkInService).where(WalkInService.station_id == station.id)
+    if not include_hidden:
+        query = query.where(WalkInService.active.is_(True))
+    return list(db.session.scalars(query.order_by(WalkInService.position, WalkInService.id)))
+
+
+def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime) -> WalkInService:
+    """Count one visit. The same tap arriving twice (a double tap, a retry) counts once."""
+    tap_id = (tap_id or "").strip().lower()
+    if not TAP_ID.fullmatch(tap_id) or not str(service_id).isdigit():
+        raise DomainError(_l("Please tap one of the buttons."))
+    service = db.session.get(WalkInService, int(service_id))
+    if service is None or service.station_id != station.id or not service.active:
+        raise DomainError(_l("Please tap one of the buttons."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(WalkInVisit(station_id=station.id, service_id=service.id, at=now, tap_id=tap_id))
+    except IntegrityError:
+        pass  # already counted
+    return service
+
+
+def _clean_name(raw: str) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise DomainError(_l("Please enter a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_l("A name can be at most %(n)s characters.", n=NAME_MAX), field="name")
+    return name
+
+
+def add_service(station: Station, name: str) -> WalkInService:
+    name = _clean_name(name)
+    last = db.session.scalar(select(func.max(WalkInService.position)).where(WalkInService.station_id == station.id))
+    service = WalkInService(station_id=station.id, code=None, name=name, position=(last or 0) + 1, active=True)
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def rename_service(service: WalkInService, name: str) -> WalkInService:
+    service.name = _clean_name(name)
+    db.session.flush()
+    return service
+
+
+def visit_counts(station: Station, start: datetime, end: datetime) -> list[tuple[WalkInService, int]]:
+    """Every service of the station with how many taps it had in [start, end), hidden ones too if used."""
+    counts = dict(db.session.execute(
+        select(WalkInVisit.service_id, func.count())
+        .where(WalkInVisit.station_id == station.id, WalkInVisit.at >= start, WalkInVisit.at < end)
+        .group_by(WalkInVisit.service_id)
+    ).all())
+    return [(s, counts.get(s.id, 0)) for s in station_services(station, include_hidden=True)
+            if s.active or counts.get(s.id)]

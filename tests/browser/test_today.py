@@ -1,0 +1,59 @@
+"""The keeper's Today screen, live beside the kiosk, and walk-in taps from the kiosk."""
+
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from kiosk.badges import badge_token
+from kiosk.extensions import db
+from kiosk.models import Keeper, Volunteer, WalkInVisit
+from tests.browser.conftest import PORTRAIT
+
+
+def sign_in(page, server, live_app):
+    with live_app.app_context():
+        db.session.scalar(select(Keeper)).set_password("keeper-pw")
+        db.session.commit()
+    page.goto(server.url + "/keeper/today")
+    page.locator("#username").fill("keeper")
+    page.locator("#password").fill("keeper-pw")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#today-live")).to_be_visible()
+
+
+def test_a_scan_at_the_kiosk_appears_on_today_without_reload(context, server, live_app):
+    keeper = context.new_page()
+    keeper.set_viewport_size(PORTRAIT)
+    sign_in(keeper, server, live_app)
+    expect(keeper.locator("[data-total=volunteers]")).to_have_text("0")
+    keeper.evaluate("window.__notReloaded = true")
+
+    kiosk = context.browser.new_context().new_page()  # another tablet
+    kiosk.goto(server.url + "/checkin/")
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 5))
+    kiosk.keyboard.type(token, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+
+    expect(keeper.locator("[data-on-duty]")).to_contain_text("陈志强", timeout=6_000)
+    expect(keeper.locator("[data-total=volunteers]")).to_have_text("1")
+    assert keeper.evaluate("window.__notReloaded") is True
+    kiosk.context.close()
+
+
+def test_walk_in_taps_count_once_per_tap_and_show_on_today(context, server, live_app):
+    kiosk = context.new_page()
+    kiosk.goto(server.url + "/services/")
+    water = kiosk.locator("button.tile-water")
+    water.dblclick()
+    expect(kiosk.locator("#service-tiles .outcome")).to_be_visible()
+    kiosk.locator("button.tile-charging").click()
+    expect(kiosk.locator("#service-tiles .outcome")).to_contain_text("充电")
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WalkInVisit)) == 2
+
+    keeper = context.browser.new_context().new_page()
+    sign_in(keeper, server, live_app)
+    expect(keeper.locator("[data-total=visitors]")).to_have_text("2")
+    expect(keeper.locator("[data-service=water]")).to_have_text("1")
+    keeper.context.close()

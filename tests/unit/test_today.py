@@ -1,0 +1,118 @@
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.badges import badge_token
+from kiosk.checkin import scan_badge
+from kiosk.errors import DomainError
+from kiosk.extensions import db
+from kiosk.keepers import MAX_FAILURES, SignInThrottled, authenticate
+from kiosk.models import Keeper, Station, Volunteer, WalkInService, WalkInVisit
+from kiosk.today import day_report, live_stamp
+from kiosk.walkins import add_service, record_visit, rename_service, service_label, station_services
+from tests.conftest import START, in_english
+
+TAP = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station)
+
+
+def visits():
+    return db.session.scalar(select(func.count()).select_from(WalkInVisit))
+
+
+def scan(station, volunteer_id, when):
+    return scan_badge(station, badge_token(db.session.get(Volunteer, volunteer_id)), "scanner", when)
+
+
+def test_a_double_tap_counts_once_and_a_new_tap_counts_again(ctx):
+    water = next(s for s in station_services(ctx) if s.code == "water")
+    record_visit(ctx, water.id, TAP, START)
+    record_visit(ctx, str(water.id), TAP.upper(), START)
+    assert visits() == 1
+    record_visit(ctx, water.id, TAP[::-1], START)
+    assert visits() == 2
+
+
+@pytest.mark.parametrize("service_id, tap_id", [("999", TAP), ("abc", TAP), ("", TAP), ("1", "short"),
+                                                ("1", "g" * 32), ("1", "x" * 10_000), ("1", "")])
+def test_bad_taps_are_refused(ctx, service_id, tap_id):
+    with pytest.raises(DomainError):
+        record_visit(ctx, service_id, tap_id, START)
+    assert visits() == 0
+
+
+def test_hidden_services_take_no_taps_and_renames_show(ctx):
+    water = next(s for s in station_services(ctx) if s.code == "water")
+    assert service_label(water) == "Drinking water"
+    rename_service(water, "  开水  ")
+    assert service_label(water) == "开水"
+    water.active = False
+    with pytest.raises(DomainError):
+        record_visit(ctx, water.id, TAP, START)
+    assert water not in station_services(ctx) and water in station_services(ctx, include_hidden=True)
+    with pytest.raises(DomainError):
+        add_service(ctx, "x" * 41)
+    assert add_service(ctx, "雨伞借用").position > max(s.position for s in station_services(ctx) if s.code)
+
+
+def test_day_report_counts_the_station_day(ctx):
+    scan(ctx, 1, START)
+    scan(ctx, 2, START + timedelta(minutes=10))
+    scan(ctx, 1, START + timedelta(hours=3, minutes=30))
+    rest = next(s for s in station_services(ctx) if s.code == "rest")
+    for i in range(3):
+        record_visit(ctx, rest.id, f"{i:032x}", START + timedelta(minutes=i))
+    scan(ctx, 3, START - timedelta(days=1))  # yesterday: not today's
+    report = day_report(ctx, date(2026, 11, 22), START + timedelta(hours=4))
+    assert (report.volunteer_count, report.person_times, report.total_minutes, report.visitor_count) == (2, 2, 210, 3)
+    assert [s.volunteer_id for s in report.on_duty] == [2]
+    assert dict((s.code, n) for s, n in report.walk_ins)["rest"] == 3
+    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="0002").sessions] == [2]
+    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="张晓").sessions] == [1]
+    yesterday = day_report(ctx, date(2026, 11, 21), START)
+    assert not yesterday.is_today and [s.volunteer_id for s in yesterday.sessions] == [3]
+
+
+def test_live_stamp_changes_with_any_change_and_only_then(ctx):
+    day = date(2026, 11, 22)
+    empty = live_stamp(ctx, day)
+    assert live_stamp(ctx, day) == empty
+    scan(ctx, 1, START)
+    after_scan = live_stamp(ctx, day)
+    assert after_scan != empty
+    scan(ctx, 1, START + timedelta(minutes=1))  # inside the window: nothing changed
+    assert live_stamp(ctx, day) == after_scan
+    record_visit(ctx, station_services(ctx)[0].id, TAP, START)
+    after_tap = live_stamp(ctx, day)
+    assert after_tap != after_scan
+    scan(ctx, 1, START + timedelta(hours=2))
+    assert live_stamp(ctx, day) != after_tap
+
+
+def test_sign_in_is_throttled_after_repeated_failures(ctx):
+    keeper = db.session.scalar(select(Keeper))
+    keeper.set_password("right")
+    for _ in range(MAX_FAILURES):
+        assert authenticate("keeper", "wrong", "10.0.0.5", START) is None
+    with pytest.raises(SignInThrottled, match="Too many"):
+        authenticate("keeper", "right", "10.0.0.6", START)
+    with pytest.raises(SignInThrottled):
+        authenticate("someone", "right", "10.0.0.5", START)  # same address
+    assert authenticate("keeper", "right", "10.0.0.6", START + timedelta(minutes=16)) is keeper
+
+
+def test_services_belong_to_their_station(ctx):
+    other = Station(slug="b", name="乙站")
+    db.session.add(other)
+    db.session.flush()
+    service = WalkInService(station_id=other.id, code="water", position=0, active=True)
+    db.session.add(service)
+    db.session.flush()
+    with pytest.raises(DomainError):
+        record_visit(ctx, service.id, TAP, START)
