@@ -66,9 +66,11 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
 
-# Check-in throughput against a bare Flask endpoint on this machine; see bench/README.md.
+# Check-in throughput against a bare Flask endpoint, and the Today view's cost after three years
+# of history; see bench/README.md.
 bench: install-test translations
 	$(BIN)/python bench/checkin_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/today_bench.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache

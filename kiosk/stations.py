@@ -12,11 +12,12 @@ from .models import Station
 
 
 def station_for_kiosk(slug: str = "") -> Station | None:
-    """The configured station, or the first one when none is named."""
-    query = select(Station).order_by(Station.id).limit(1)
+    """The named station, or the first one when none is named (or the name is unknown)."""
     if slug:
-        query = query.where(Station.slug == slug)
-    return db.session.scalars(query).first()
+        station = db.session.scalar(select(Station).where(Station.slug == slug[:40]))
+        if station is not None:
+            return station
+    return db.session.scalars(select(Station).order_by(Station.id).limit(1)).first()
 
 
 def local_today(station: Station, now: datetime) -> date:

@@ -23,6 +23,7 @@ from ..volunteer_import import apply_import, decode_csv, preview_import
 from ..volunteers import register_volunteer, search_volunteers, split_list, update_volunteer
 from ..walkins import add_service, rename_service, station_services
 from ..web import render, render_block_response, safe_next
+from .kiosk import KIOSK_STATION_COOKIE
 
 bp = Blueprint("keeper", __name__, url_prefix="/keeper")
 
@@ -107,6 +108,15 @@ def choose_station():
         abort(404)
     session["admin_station_id"] = station.id
     return redirect(safe_next(request.form.get("next"), url_for("keeper.today")), 303)
+
+
+@bp.post("/kiosk-device")
+def make_kiosk():
+    """Set up the tablet in hand as this station's kiosk (for servers that serve several stations)."""
+    response = redirect(url_for("kiosk.home"), 303)
+    response.set_cookie(KIOSK_STATION_COOKIE, _station().slug, max_age=5 * 365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def _day() -> date:

@@ -19,9 +19,13 @@ TILES = [
 ]
 
 
+KIOSK_STATION_COOKIE = "kiosk_station"
+
+
 @bp.before_app_request
 def load_station():
-    g.station = station_for_kiosk(current_app.config["STATION"])
+    # A tablet a keeper set up as a station's kiosk says which (a cookie); else the server's setting.
+    g.station = station_for_kiosk(request.cookies.get(KIOSK_STATION_COOKIE) or current_app.config["STATION"])
     if request.method not in READ_ONLY_METHODS:
         # End the lookup's transaction: on SQLite it began with BEGIN IMMEDIATE, and the write
         # lock should be held only while the request's own change is made, not for the whole request.
