@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
     from . import clock, database, i18n, labels, web
+
+    app.url_map.converters["int"] = web.IdConverter
     from .extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)

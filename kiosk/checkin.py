@@ -73,22 +73,24 @@ def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
     return local_moment(station, day + timedelta(days=1), time(0))
 
 
-def close_forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
+def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
+    """Open sessions whose closing time has passed (read only; uses the open-sessions index)."""
     query = select(ServiceSession).where(
         ServiceSession.station_id == station.id, ServiceSession.checked_out_at.is_(None)
     )
     if volunteer_id is not None:
         query = query.where(ServiceSession.volunteer_id == volunteer_id)
-    closed = []
-    for session in db.session.scalars(query):
-        deadline = auto_close_deadline(station, session.checked_in_at)
-        if now >= deadline:
-            session.checked_out_at = deadline
-            session.check_out_method = "auto"
-            session.auto_closed = True
-            session.needs_review = True
-            session.updated_at = now
-            closed.append(session)
+    return [s for s in db.session.scalars(query) if now >= auto_close_deadline(station, s.checked_in_at)]
+
+
+def close_forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
+    closed = forgotten_sessions(station, now, volunteer_id)
+    for session in closed:
+        session.checked_out_at = auto_close_deadline(station, session.checked_in_at)
+        session.check_out_method = "auto"
+        session.auto_closed = True
+        session.needs_review = True
+        session.updated_at = now
     db.session.flush()
     return closed
 

@@ -135,8 +135,7 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     return session
 
 
-def flagged_sessions(station: Station, now: datetime) -> list[ServiceSession]:
-    close_forgotten_sessions(station, now)
+def flagged_sessions(station: Station) -> list[ServiceSession]:
     return list(db.session.scalars(
         select(ServiceSession)
         .where(ServiceSession.station_id == station.id, ServiceSession.needs_review.is_(True))

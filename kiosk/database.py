@@ -1,6 +1,6 @@
 """Engine set-up. The only place that knows about SQLite; everything else is portable SQL."""
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -40,7 +40,14 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # A write transaction takes the write lock up front, so two writers queue on
         # busy_timeout instead of one failing with "database is locked" when it upgrades.
         # GET never changes state, so its transactions stay deferred and never wait.
-        if has_request_context() and request.method in READ_ONLY_METHODS:
+        if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("write_intent"):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_writing() -> None:
+    """For the rare GET that must write (closing forgotten sessions on a keeper's view): end the
+    read transaction, so the next one takes the write lock up front instead of failing to upgrade."""
+    g.write_intent = True
+    db.session.commit()

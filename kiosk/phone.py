@@ -8,6 +8,7 @@ signed cookie tied to the current badge, so re-issuing the badge also forgets th
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from .errors import DomainError
 from .extensions import db
 from .models import Station, Volunteer
 
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits, few enough to be a real id or timestamp
 STATION_CODE_MAX_AGE = timedelta(seconds=60)
 # Once the phone page is open, the volunteer has this long to press the button.
 STATION_CODE_ACT_WITHIN = timedelta(minutes=5)
@@ -42,7 +44,7 @@ def station_code(station: Station, now: datetime) -> str:
 def check_station_code(station: Station, code: str, now: datetime, max_age: timedelta = STATION_CODE_MAX_AGE) -> None:
     expired = DomainError(_l("This code has expired. Please scan the code on the kiosk screen again."))
     parts = (code or "")[:100].split("-", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):
         raise expired
     message = f"{parts[0]}-{parts[1]}"
     if not hmac.compare_digest(parts[2].encode(), _sign(message, "station-qr").encode()) or int(parts[0]) != station.id:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .checkin import close_forgotten_sessions, session_minutes
+from .checkin import session_minutes
 from .extensions import db
 from .models import ServiceSession, Station, WalkInService, WalkInVisit
 from .stations import day_bounds, local_today
@@ -41,9 +41,8 @@ class DayReport:
 
 def day_report(station: Station, day: date, now: datetime, query: str = "") -> DayReport:
     """Everything the Today screen shows for one of the station's local days. Reads only the
-    day's rows (by the station-and-time indexes), so it costs the same in year three as on day one."""
-    if day == local_today(station, now):
-        close_forgotten_sessions(station, now)
+    day's rows (by the station-and-time indexes), so it costs the same in year three as on day one.
+    Close forgotten sessions first (close_forgotten_sessions) to show them as the system closed them."""
     start, end = day_bounds(station, day)
     sessions = list(db.session.scalars(
         select(ServiceSession)

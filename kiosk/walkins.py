@@ -20,6 +20,7 @@ SERVICE_LABELS = {
     "other": _l("Other"),
 }
 TAP_ID = re.compile(r"[0-9a-f]{32}")
+SERVICE_ID = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is true, and int("²") fails
 NAME_MAX = 40
 
 
@@ -43,7 +44,7 @@ def station_services(station: Station, include_hidden: bool = False) -> list[Wal
 def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime) -> WalkInService:
     """Count one visit. The same tap arriving twice (a double tap, a retry) counts once."""
     tap_id = (tap_id or "").strip().lower()
-    if not TAP_ID.fullmatch(tap_id) or not str(service_id).isdigit():
+    if not TAP_ID.fullmatch(tap_id) or not SERVICE_ID.fullmatch(str(service_id)):
         raise DomainError(_l("Please tap one of the buttons."))
     service = db.session.get(WalkInService, int(service_id))
     if service is None or service.station_id != station.id or not service.active:

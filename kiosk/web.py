@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, make_response, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,6 +20,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in URLs: ASCII digits that fit a database id. A longer number is a 404, not an
+    overflow inside the database driver."""
+
+    regex = r"[0-9]{1,9}"
 
 
 def wants_fragment() -> bool:

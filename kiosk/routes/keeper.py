@@ -1,5 +1,6 @@
 """Keeper pages: volunteers, badges, import, and corrections to service sessions."""
 
+import re
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, session, url_for
@@ -8,9 +9,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..badges import badge_token, issue_badge, qr_png, qr_svg
-from ..checkin import minutes_served, recent_sessions
+from ..checkin import close_forgotten_sessions, forgotten_sessions, minutes_served, recent_sessions
 from ..clock import utcnow
 from ..corrections import confirm_session, correct_session, delete_session, flagged_sessions, keeper_check_in, keeper_check_out
+from ..database import begin_writing
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
@@ -28,6 +30,7 @@ from .kiosk import KIOSK_STATION_COOKIE
 bp = Blueprint("keeper", __name__, url_prefix="/keeper")
 
 NO_FILE = _l("Please choose a CSV file.")
+ID = re.compile(r"[0-9]{1,9}")
 
 
 @bp.before_request
@@ -103,7 +106,8 @@ def choose_station():
     """An admin switches the station they are looking at."""
     if not current_user.is_admin:
         abort(403)
-    station = db.session.get(Station, request.form.get("station_id", type=int) or 0)
+    raw = request.form.get("station_id", "")
+    station = db.session.get(Station, int(raw)) if ID.fullmatch(raw) else None
     if station is None:
         abort(404)
     session["admin_station_id"] = station.id
@@ -136,8 +140,8 @@ def _day() -> date:
 def today():
     day = _day()
     q = request.args.get("q", "")[:40]
+    _close_forgotten()
     report = day_report(_station(), day, utcnow(), q)
-    db.session.commit()  # closing forgotten sessions is the one write a keeper view may make
     return render("keeper/today.html", "live", report=report, q=q, stamp=live_stamp(_station(), day),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations())
 
@@ -146,23 +150,34 @@ def today():
 def today_live():
     """Polled every few seconds by the Today screen. Nothing new: 204 and htmx swaps nothing."""
     day = _day()
+    # Closing time passes while the screen is open: close forgotten sessions before comparing.
+    _close_forgotten()
     stamp = live_stamp(_station(), day)
     if request.args.get("stamp") == stamp:
         return "", 204
     q = request.args.get("q", "")[:40]
     report = day_report(_station(), day, utcnow(), q)
-    db.session.commit()
     return render_block_response("keeper/today.html", "live", report=report, q=q, stamp=live_stamp(_station(), day))
 
 
 @bp.get("/today.csv")
 def today_csv():
     day = _day()
+    _close_forgotten()
     report = day_report(_station(), day, utcnow())
-    db.session.commit()
     response = Response(day_csv(report), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{_station().slug}-{day.isoformat()}.csv"'
     return response
+
+
+def _close_forgotten() -> None:
+    """Keeper views show forgotten sessions as the system closed them. This is the one write a
+    keeper's GET may cause, so it happens only when there is something to close."""
+    station, now = _station(), utcnow()
+    if forgotten_sessions(station, now):
+        begin_writing()
+        close_forgotten_sessions(station, now)
+        db.session.commit()
 
 
 def _stations() -> list[Station]:
@@ -357,8 +372,8 @@ def _by_hand(volunteer_id, operation):
 
 @bp.get("/review")
 def review():
-    sessions = flagged_sessions(_station(), utcnow())
-    db.session.commit()  # auto-closing forgotten sessions is the one write a keeper view may cause
+    _close_forgotten()
+    sessions = flagged_sessions(_station())
     return render("keeper/review.html", sessions=sessions, form=EmptyForm())
 
 

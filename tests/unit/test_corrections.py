@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.badges import badge_token
-from kiosk.checkin import scan_badge
+from kiosk.checkin import close_forgotten_sessions, scan_badge
 from kiosk.corrections import (
     confirm_session,
     correct_session,
@@ -33,7 +33,8 @@ def test_correcting_a_forgotten_session_records_before_and_after(ctx):
     station, volunteer, keeper = ctx
     scan_badge(station, badge_token(volunteer), "camera", START)
     now = START + timedelta(days=1)
-    [session] = flagged_sessions(station, now)
+    close_forgotten_sessions(station, now)
+    [session] = flagged_sessions(station)
     assert session.auto_closed and session.needs_review
     correct_session(keeper, station, session, START, START + timedelta(hours=4), now)
     assert not session.needs_review and session.edited and session.check_out_method == "keeper"
@@ -41,7 +42,7 @@ def test_correcting_a_forgotten_session_records_before_and_after(ctx):
     assert event.keeper_id == keeper.id and event.action == "session.corrected" and event.volunteer_id == volunteer.id
     assert event.before["checked_out_at"].startswith("2026-11-22T12:00")
     assert event.after["checked_out_at"].startswith("2026-11-22T05:00")
-    assert flagged_sessions(station, now) == []
+    assert flagged_sessions(station) == []
 
 
 @pytest.mark.parametrize(
@@ -93,7 +94,8 @@ def test_keeper_checks_in_and_out_by_hand_with_audit(ctx):
 def test_confirm_and_delete_leave_audit_events(ctx):
     station, volunteer, keeper = ctx
     scan_badge(station, badge_token(volunteer), "camera", START)
-    [session] = flagged_sessions(station, START + timedelta(days=1))
+    close_forgotten_sessions(station, START + timedelta(days=1))
+    [session] = flagged_sessions(station)
     confirm_session(keeper, station, session, START + timedelta(days=1))
     assert not session.needs_review
     session_id = session.id
