@@ -6,8 +6,9 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from .errors import DomainError
 from .extensions import db
-from .models import Keeper
+from .models import Keeper, Station
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +38,43 @@ def init_app(app: Flask) -> None:
             closed += len(close_forgotten_sessions(station, utcnow()))
         db.session.commit()
         click.echo(f"Closed {closed} forgotten session(s); they wait for a keeper on the review page.")
+
+    @app.cli.command("create-station")
+    @click.argument("slug")
+    @click.argument("name")
+    @click.option("--timezone", default="Asia/Shanghai", show_default=True)
+    def create_station(slug, name, timezone):
+        """Add a station (with the standard walk-in services)."""
+        from .stations import add_station
+
+        try:
+            station = add_station(slug, name, timezone)
+        except DomainError as err:
+            raise click.ClickException(str(err.message)) from None
+        db.session.commit()
+        click.echo(f"Station {station.slug} “{station.name}” added.")
+
+    @app.cli.command("create-keeper")
+    @click.argument("username")
+    @click.option("--station", "station_slug", help="the keeper's station (slug); omit with --admin")
+    @click.option("--admin", is_flag=True, help="a district admin who sees every station")
+    @click.option("--name", "display_name", default=None, help="the name shown on changes they make")
+    def create_keeper(username, station_slug, admin, display_name):
+        """Add a keeper (or an admin) and print their password once."""
+        if db.session.scalar(select(Keeper).where(Keeper.username == username)):
+            raise click.ClickException(f"A keeper named {username!r} already exists.")
+        station = None
+        if not admin:
+            station = db.session.scalar(select(Station).where(Station.slug == (station_slug or "")))
+            if station is None:
+                raise click.ClickException("Give --station SLUG of an existing station, or --admin.")
+        password = secrets.token_urlsafe(9)
+        keeper = Keeper(username=username, display_name=display_name or username, station=station,
+                        role="admin" if admin else "keeper", active=True)
+        keeper.set_password(password)
+        db.session.add(keeper)
+        db.session.commit()
+        click.echo(f"{'Admin' if admin else 'Keeper'} {username} added. Password: {password}")
 
     @app.cli.command("keeper-password")
     @click.argument("username")

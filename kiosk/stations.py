@@ -1,5 +1,6 @@
 """Which station this is, and what "today" means there."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,30 @@ def station_for_kiosk(slug: str = "") -> Station | None:
         if station is not None:
             return station
     return db.session.scalars(select(Station).order_by(Station.id).limit(1)).first()
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Station:
+    from .walkins import add_standard_services
+
+    if not SLUG.fullmatch(slug or ""):
+        raise DomainError(_l("A station's short name uses a-z, 0-9 and -, at most 40."), field="slug")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, KeyError, OSError):
+        raise DomainError(_l("Unknown timezone."), field="timezone") from None
+    if db.session.scalar(select(Station).where(Station.slug == slug)):
+        raise DomainError(_l("A station with this short name exists already."), field="slug")
+    station = Station(slug=slug, name=name, timezone=timezone)
+    db.session.add(station)
+    db.session.flush()
+    add_standard_services(station)
+    return station
 
 
 def local_today(station: Station, now: datetime) -> date:

@@ -24,3 +24,25 @@ def test_keeper_password_resets_and_refuses_unknown_names(app, runner, station):
         assert db.session.scalar(select(Keeper)).check_password(new)
     missing = runner.invoke(args=["keeper-password", "nobody"])
     assert missing.exit_code != 0 and "No keeper" in missing.output
+
+
+def test_create_station_and_keepers_from_the_command_line(app, runner, station):
+    out = runner.invoke(args=["create-station", "nanyuan", "南苑暖心驿站"])
+    assert out.exit_code == 0, out.output
+    assert runner.invoke(args=["create-station", "nanyuan", "again"]).exit_code != 0
+    assert runner.invoke(args=["create-station", "Bad Slug!", "x"]).exit_code != 0
+    assert runner.invoke(args=["create-station", "x", "y", "--timezone", "Mars/Base"]).exit_code != 0
+    keeper = runner.invoke(args=["create-keeper", "nan", "--station", "nanyuan"])
+    admin = runner.invoke(args=["create-keeper", "district", "--admin"])
+    assert keeper.exit_code == 0 and admin.exit_code == 0
+    assert runner.invoke(args=["create-keeper", "nan", "--station", "nanyuan"]).exit_code != 0
+    assert runner.invoke(args=["create-keeper", "lost"]).exit_code != 0
+    with app.app_context():
+        from kiosk.models import Station, WalkInService
+
+        nan = db.session.scalar(select(Keeper).where(Keeper.username == "nan"))
+        district = db.session.scalar(select(Keeper).where(Keeper.username == "district"))
+        assert nan.station.slug == "nanyuan" and nan.check_password(keeper.output.split("Password: ")[1].strip())
+        assert district.is_admin and district.station_id is None
+        nanyuan = db.session.scalar(select(Station).where(Station.slug == "nanyuan"))
+        assert db.session.scalar(select(func.count()).select_from(WalkInService).where(WalkInService.station_id == nanyuan.id)) == 6
