@@ -27,7 +27,8 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # the kiosk page stays open all day; the token lives as long as the session
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Above the 10 MB a photo may be, so an oversized photo gets a message beside the field.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 15000
 
 

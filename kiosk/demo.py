@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Keeper, Station, Team
 from .volunteers import register_volunteer
+from .swap import add_standard_categories
 from .walkins import add_standard_services
 
 TEAMS = ["党旗红", "暖心橙", "生态绿", "守护蓝", "文艺紫", "绚丽彩"]
@@ -52,6 +53,7 @@ def load_demo_station() -> tuple[Station, Keeper, str]:
             skills=[SKILLS[i % len(SKILLS)]],
         )
     add_standard_services(station)
+    add_standard_categories(station)
     password = secrets.token_urlsafe(9)
     keeper = Keeper(station=station, username="keeper", display_name="站长", role="keeper", active=True)
     keeper.set_password(password)

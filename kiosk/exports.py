@@ -36,6 +36,9 @@ def day_csv(report: DayReport) -> bytes:
     writer.writerow([_("Station services"), _("Visits")])
     for service, count in report.walk_ins:
         writer.writerow([_spreadsheet_safe(service_label(service)), count])
+    writer.writerow([])
+    writer.writerow([_("Swap shelf"), _("Brought"), _("Taken")])
+    writer.writerow(["", len(report.swap_brought), len(report.swap_taken)])
     # The byte-order mark tells Excel this is UTF-8; without it Chinese turns to gibberish.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

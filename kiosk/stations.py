@@ -25,6 +25,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Station:
+    from .swap import add_standard_categories
     from .walkins import add_standard_services
 
     if not SLUG.fullmatch(slug or ""):
@@ -42,6 +43,7 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
     db.session.add(station)
     db.session.flush()
     add_standard_services(station)
+    add_standard_categories(station)
     return station
 
 

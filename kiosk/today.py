@@ -8,8 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from .checkin import session_minutes
 from .extensions import db
-from .models import ServiceSession, Station, WalkInService, WalkInVisit
+from .models import ServiceSession, Station, SwapItem, WalkInService, WalkInVisit
 from .stations import day_bounds, local_today
+from .swap import items_logged_or_taken
 from .walkins import visit_counts
 
 
@@ -21,6 +22,8 @@ class DayReport:
     sessions: list[ServiceSession] = field(default_factory=list)  # every session that began that day
     minutes: dict[int, int] = field(default_factory=dict)  # session id -> rounded minutes
     walk_ins: list[tuple[WalkInService, int]] = field(default_factory=list)
+    swap_brought: list[SwapItem] = field(default_factory=list)
+    swap_taken: list[SwapItem] = field(default_factory=list)
 
     @property
     def volunteer_count(self) -> int:
@@ -57,13 +60,14 @@ def day_report(station: Station, day: date, now: datetime, query: str = "") -> D
     report = DayReport(day=day, is_today=day == local_today(station, now), sessions=sessions,
                        walk_ins=visit_counts(station, start, end))
     report.on_duty = [s for s in sessions if s.checked_out_at is None]
+    report.swap_brought, report.swap_taken = items_logged_or_taken(station, day)
     report.minutes = {s.id: session_minutes(s, station) for s in sessions}
     return report
 
 
 def live_stamp(station: Station, day: date) -> str:
     """A short fingerprint of the day's data: if it has not changed, the live view has nothing to do.
-    Two index range reads, no rows fetched."""
+    Index range counts only, no rows fetched."""
     start, end = day_bounds(station, day)
     sessions = db.session.execute(
         select(func.count(), func.max(ServiceSession.updated_at)).where(
@@ -74,5 +78,11 @@ def live_stamp(station: Station, day: date) -> str:
         select(func.count(), func.max(WalkInVisit.id)).where(
             WalkInVisit.station_id == station.id, WalkInVisit.at >= start, WalkInVisit.at < end)
     ).one()
+    swap = db.session.execute(
+        select(func.count(), func.max(SwapItem.id)).where(
+            SwapItem.station_id == station.id, SwapItem.logged_at >= start, SwapItem.logged_at < end)
+    ).one()
+    swap_taken = db.session.scalar(select(func.count()).select_from(SwapItem).where(
+        SwapItem.station_id == station.id, SwapItem.taken_at >= start, SwapItem.taken_at < end))
     changed = sessions[1].timestamp() if sessions[1] else 0
-    return f"{sessions[0]}.{int(changed * 1000)}.{visits[0]}.{visits[1] or 0}"
+    return f"{sessions[0]}.{int(changed * 1000)}.{visits[0]}.{visits[1] or 0}.{swap[0]}.{swap[1] or 0}.{swap_taken}"

@@ -72,6 +72,12 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["masked"] = mask_name
     app.jinja_env.globals["service_label"] = service_label
+    from .swap import CONDITION_LABELS, EVENT_LABELS, REMOVAL_LABELS, STATUS_LABELS, category_label
+
+    app.jinja_env.globals.update(category_label=category_label, condition_label=lambda c: CONDITION_LABELS.get(c, c),
+                                 removal_label=lambda r: REMOVAL_LABELS.get(r, r or ""),
+                                 swap_status_label=lambda s: STATUS_LABELS.get(s, s),
+                                 swap_event_label=lambda e: EVENT_LABELS.get(e, e))
     app.jinja_env.globals["session_hours"] = lambda session: format_hours(session_minutes(session, g.station))
 
     @app.after_request

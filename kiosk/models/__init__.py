@@ -3,9 +3,16 @@
 from .people import Keeper, Team, Volunteer, volunteer_team
 from .service import METHODS, AuditEvent, ServiceSession
 from .station import Station
+from .swap import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, SwapCategory, SwapEvent, SwapItem
 from .walkin import STANDARD_SERVICES, SignInAttempt, WalkInService, WalkInVisit
 
 __all__ = [
+    "CONDITIONS",
+    "REMOVAL_REASONS",
+    "STANDARD_CATEGORIES",
+    "SwapCategory",
+    "SwapEvent",
+    "SwapItem",
     "METHODS",
     "STANDARD_SERVICES",
     "AuditEvent",

@@ -17,6 +17,8 @@ class Station(db.Model):
     duplicate_window_minutes: Mapped[int] = mapped_column(default=5)
     # Served hours are rounded to this many minutes (30 = to the half hour).
     hours_rounding_minutes: Mapped[int] = mapped_column(default=30)
+    # Items on the swap shelf longer than this many days are highlighted for clearing.
+    swap_clear_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     teams: Mapped[list["Team"]] = relationship(back_populates="station", order_by="Team.id")  # noqa: F821
 

@@ -17,8 +17,10 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
 from ..exports import day_csv
-from ..models import AuditEvent, ServiceSession, Station, Team, Volunteer, WalkInService
+from ..models import REMOVAL_REASONS, AuditEvent, ServiceSession, Station, SwapCategory, Team, Volunteer, WalkInService
 from ..phone import issue_phone_code
+from ..swap import add_category, categories, day_counts, find_item, is_stale, keeper_items, month_counts, remove_item, update_category
+from ..swap import history as swap_history
 from ..stations import local_input_value, local_today, parse_local_datetime
 from ..today import day_report, live_stamp
 from ..volunteer_import import apply_import, decode_csv, preview_import
@@ -450,3 +452,81 @@ def confirm_import():
         form.file.errors = [err.message]
         return render("keeper/import.html", status=422, form=form, preview=None)
     return render("keeper/import.html", form=ImportUploadForm(formdata=None), preview=None, summary=summary)
+
+
+# --- Swap shelf ------------------------------------------------------------------------------
+
+
+@bp.get("/swap")
+def swap_items():
+    status = request.args.get("status") or None
+    now = utcnow()
+    today = local_today(_station(), now)
+    return render("keeper/swap.html", items=keeper_items(_station(), status), shown_status=status, now=now,
+                  is_stale=lambda item: is_stale(_station(), item, now), today_counts=day_counts(_station(), today),
+                  month_counts=month_counts(_station(), today.year, today.month),
+                  months=_recent_months(today, 6))
+
+
+def _recent_months(today: date, count: int) -> list[tuple[str, object]]:
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append((f"{year}-{month:02d}", month_counts(_station(), year, month)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+@bp.get("/swap/<code>")
+def swap_item(code, status=200, error=None):
+    try:
+        item = find_item(_station(), code)
+    except DomainError:
+        abort(404)
+    return render("keeper/swap_item.html", status=status, item=item, events=swap_history(item), form=EmptyForm(),
+                  reasons=REMOVAL_REASONS, error=error)
+
+
+@bp.post("/swap/<code>/remove")
+def remove_swap_item(code):
+    try:
+        item = find_item(_station(), code)
+    except DomainError:
+        abort(404)
+    try:
+        remove_item(current_user, _station(), item, request.form.get("reason", ""), request.form.get("note"), utcnow())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return swap_item(code, status=422, error=err.message)
+    return redirect(url_for("keeper.swap_item", code=item.code), 303)
+
+
+@bp.route("/swap-categories", methods=["GET", "POST"])
+def swap_categories():
+    error = None
+    if request.method == "POST":
+        try:
+            add_category(_station(), request.form.get("name", ""))
+            db.session.commit()
+            return redirect(url_for("keeper.swap_categories"), 303)
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render("keeper/swap_categories.html", status=422 if error else 200, error=error,
+                  categories=categories(_station(), include_hidden=True), form=EmptyForm())
+
+
+@bp.post("/swap-categories/<int:category_id>")
+def update_swap_category(category_id):
+    category = db.session.get(SwapCategory, category_id)
+    if category is None or category.station_id != _station().id:
+        abort(404)
+    try:
+        update_category(category, name=request.form.get("name"), active=request.form.get("active"),
+                        refused=request.form.get("refused"))
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return render("keeper/swap_categories.html", status=422, error=err.message, error_id=category_id,
+                      categories=categories(_station(), include_hidden=True), form=EmptyForm())
+    return redirect(url_for("keeper.swap_categories"), 303)

@@ -13,7 +13,7 @@ bp = Blueprint("kiosk", __name__)
 # The home tiles, in the order they appear. A tile whose area is not built yet shows as "coming soon".
 TILES = [
     ("checkin", "checkin.scan"),
-    ("swap", "swap.shelf"),
+    ("swap", "swap.shelf_page"),
     ("suggest", "suggest.new"),
     ("services", "services.tap"),
 ]
