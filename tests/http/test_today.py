@@ -616,7 +616,7 @@ def test_csv_has_the_days_sessions_and_visits_with_chinese_intact(app, client, k
     ]
     assert table[blank + 1:] == [
         ["驿站服务", "次数"], ["歇歇脚", "2"], ["喝水", "1"], ["手机充电", "0"], ["急救药箱", "0"], ["无线网络", "0"],
-        ["其他", "0"],
+        ["其他", "0"], [], ["旧物集市", "带来", "已拿走"], ["", "0", "0"],
     ]
 
 

@@ -1,0 +1,62 @@
+"""The swap shelf as residents use it at a tablet: bring with a photo, see it, take it, see it go."""
+
+import re
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from kiosk.extensions import db
+from kiosk.models import Station, SwapCategory, SwapItem
+from kiosk.swap import bring_item
+from tests.browser.conftest import LANDSCAPE, PORTRAIT, launch
+from tests.browser.media import qr_video
+
+
+def test_bring_with_a_photo_see_it_on_the_shelf_and_take_it_by_tapping(page, server, live_app, tmp_path):
+    photo = tmp_path / "books.jpg"
+    Image.new("RGB", (1200, 900), (200, 120, 60)).save(photo, "JPEG")
+    page.set_viewport_size(PORTRAIT)
+    page.goto(server.url + "/swap/")
+    page.get_by_role("link", name="我带来了东西").click()
+    page.get_by_role("radio", name="书籍").click()  # the tile itself is the radio, as a finger meets it
+    page.locator("#title").fill("儿童绘本 5 本")
+    page.get_by_role("radio", name="几乎全新").click()
+    page.locator("#photo").set_input_files(str(photo))
+    page.get_by_role("button", name="放上货架").click()
+    expect(page.locator(".swap-label-code")).to_have_text("J-0001")
+
+    page.get_by_role("link", name="回到货架").first.click()
+    tile = page.locator('[data-item="J-0001"]')
+    expect(tile).to_contain_text("儿童绘本 5 本")
+    assert tile.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    tile.click()
+    page.get_by_role("button", name="我要这个").click()
+    expect(page.locator("#take-result")).to_contain_text("用得开心")
+    page.get_by_role("link", name="回到货架").click()
+    expect(page.locator('[data-item="J-0001"]')).to_have_count(0)
+    with live_app.app_context():
+        assert db.session.query(SwapItem).one().status == "taken"
+
+
+def test_take_by_scanning_the_label_with_the_camera(playwright_driver, server, live_app, tmp_path):
+    with live_app.app_context():
+        books = db.session.query(SwapCategory).filter_by(code="books").one()
+        item = bring_item(db.session.get(Station, books.station_id), title="象棋", category_id=books.id,
+                          condition="good", photo=None, contact=None, now=live_app.extensions["kiosk_clock"].now())
+        db.session.commit()
+        code = item.code
+    video = qr_video(code, tmp_path / "label.y4m")
+    browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                         f"--use-file-for-fake-video-capture={video}"])
+    try:
+        page = browser.new_context(viewport=LANDSCAPE, permissions=["camera"]).new_page()
+        page.goto(server.url + "/swap/take")
+        found = page.locator('#take-found [data-outcome="found"]')
+        expect(found).to_contain_text("象棋", timeout=15_000)
+        found.get_by_role("button", name="我要这个").click()
+        expect(page.locator('#take-found [data-outcome="taken"]')).to_be_visible()
+        page.goto(server.url + "/swap/")
+        expect(page.locator(f'[data-item="{code}"]')).to_have_count(0)
+        expect(page.get_by_text(re.compile("暂时没有东西"))).to_be_visible()
+    finally:
+        browser.close()
