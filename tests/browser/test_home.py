@@ -8,20 +8,30 @@ from playwright.sync_api import expect
 from tests.browser.conftest import LANDSCAPE, PORTRAIT
 
 
+KIOSK_SCREENS = ["/", "/checkin/", "/checkin/forgot", "/services/", "/swap/", "/swap/bring", "/swap/take"]
+
+
+@pytest.mark.parametrize("path", KIOSK_SCREENS)
 @pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
-def test_home_fits_the_tablet_with_big_targets(page, server, viewport):
+def test_kiosk_screens_fit_the_tablet_with_big_targets(page, server, viewport, path):
     page.set_viewport_size(viewport)
-    page.goto(server.url + "/")
-    expect(page.locator("h1")).to_have_text("幸福里暖心驿站")
-    expect(page.locator(".tile")).to_have_count(4)
+    page.goto(server.url + path)
+    expect(page.locator("h1")).to_be_visible()
     # Nothing scrolls sideways, and every control a finger might press is at least 48 px each way.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     sizes = page.eval_on_selector_all(
         "a, button, input:not([type=hidden]), select, .tile",
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; })",
+        "els => els.filter(e => e.getClientRects().length && !e.closest('.visually-hidden, [hidden]'))"
+        ".map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; })",
     )
     small = [s for s in sizes if s[1] < 48 or s[2] < 48]
     assert small == []
+
+
+def test_home_shows_the_station_and_its_tiles(page, server):
+    page.goto(server.url + "/")
+    expect(page.locator("h1")).to_have_text("幸福里暖心驿站")
+    expect(page.locator(".tile")).to_have_count(4)
 
 
 def test_language_switch_changes_the_page_and_is_remembered(page, server):
