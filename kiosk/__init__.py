@@ -46,9 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
 
     from . import keepers, models  # noqa: F401  (registers the tables and the user loader)
-    from .routes import auth, checkin, errors, keeper, kiosk, phone, services, swap
+    from .routes import auth, checkin, errors, keeper, kiosk, phone, services, suggest, swap
 
-    for blueprint in (kiosk.bp, checkin.bp, services.bp, swap.bp, phone.bp, auth.bp, keeper.bp):
+    for blueprint in (kiosk.bp, checkin.bp, services.bp, swap.bp, suggest.bp, phone.bp, auth.bp, keeper.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Keeper, Station, Team
 from .volunteers import register_volunteer
+from .suggestions import add_standard_categories as add_suggestion_categories
 from .swap import add_standard_categories
 from .walkins import add_standard_services
 
@@ -54,6 +55,7 @@ def load_demo_station() -> tuple[Station, Keeper, str]:
         )
     add_standard_services(station)
     add_standard_categories(station)
+    add_suggestion_categories(station)
     password = secrets.token_urlsafe(9)
     keeper = Keeper(station=station, username="keeper", display_name="站长", role="keeper", active=True)
     keeper.set_password(password)

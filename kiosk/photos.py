@@ -30,13 +30,18 @@ class StoredPhoto:
     thumb: str
 
 
-def photo_dir() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
+KINDS = ("swap", "suggestions")  # swap photos are public on the shelf; suggestion photos keepers only
+
+
+def photo_dir(kind: str = "swap") -> Path:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    folder = Path(current_app.instance_path) / "uploads" / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def store_photo(data: bytes, field: str = "photo") -> StoredPhoto:
+def store_photo(data: bytes, field: str = "photo", kind: str = "swap") -> StoredPhoto:
     """Check, re-encode and store an uploaded image; DomainError (nothing stored) if it is not one."""
     if not data:
         raise DomainError(_l("The photo is empty. Please take it again."), field=field)
@@ -47,7 +52,7 @@ def store_photo(data: bytes, field: str = "photo") -> StoredPhoto:
     image = image.convert("RGB")
     image.thumbnail((LONG_SIDE, LONG_SIDE))
     stem = secrets.token_hex(16)
-    folder = photo_dir()
+    folder = photo_dir(kind)
     full, thumb = f"{stem}.jpg", f"{stem}-thumb.jpg"
     _save(image, folder / full)
     small = image.copy()
@@ -84,11 +89,11 @@ def _save(image: Image.Image, path: Path) -> None:
     tmp.replace(path)
 
 
-def delete_photo(name: str | None) -> None:
+def delete_photo(name: str | None, kind: str = "swap") -> None:
     if not name or not NAME.fullmatch(name):
         return
     for candidate in (name, name.replace(".jpg", "-thumb.jpg")):
-        (photo_dir() / candidate).unlink(missing_ok=True)
+        (photo_dir(kind) / candidate).unlink(missing_ok=True)
 
 
 def thumb_name(name: str) -> str:

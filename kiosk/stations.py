@@ -25,6 +25,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Station:
+    from .suggestions import add_standard_categories as add_suggestion_categories
     from .swap import add_standard_categories
     from .walkins import add_standard_services
 
@@ -44,6 +45,7 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
     db.session.flush()
     add_standard_services(station)
     add_standard_categories(station)
+    add_suggestion_categories(station)
     return station
 
 

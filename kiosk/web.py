@@ -72,6 +72,13 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["masked"] = mask_name
     app.jinja_env.globals["service_label"] = service_label
+    from .suggestions import category_label as suggestion_category_label
+    from .suggestions import event_label as suggestion_event_label
+    from .suggestions import status_label as suggestion_status_label
+
+    app.jinja_env.globals.update(suggestion_category_label=suggestion_category_label,
+                                 suggestion_event_label=suggestion_event_label,
+                                 suggestion_status_label=suggestion_status_label)
     from .swap import CONDITION_LABELS, EVENT_LABELS, REMOVAL_LABELS, STATUS_LABELS, category_label
 
     app.jinja_env.globals.update(category_label=category_label, condition_label=lambda c: CONDITION_LABELS.get(c, c),

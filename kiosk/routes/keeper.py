@@ -3,7 +3,7 @@
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, send_from_directory, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,8 +17,16 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
 from ..exports import day_csv
+from ..models import SUGGESTION_STATUSES, Suggestion
 from ..models import REMOVAL_REASONS, AuditEvent, ServiceSession, Station, SwapCategory, Team, Volunteer, WalkInService
 from ..phone import issue_phone_code
+from ..photos import NAME as PHOTO_NAME
+from ..photos import photo_dir
+from ..suggestions import by_tracking_code
+from ..suggestions import change as change_suggestion
+from ..suggestions import counts as suggestion_counts
+from ..suggestions import history as suggestion_history
+from ..suggestions import inbox as suggestion_inbox
 from ..swap import add_category, categories, day_counts, find_item, is_stale, keeper_items, month_counts, remove_item, update_category
 from ..swap import history as swap_history
 from ..stations import local_input_value, local_today, parse_local_datetime
@@ -530,3 +538,61 @@ def update_swap_category(category_id):
         return render("keeper/swap_categories.html", status=422, error=err.message, error_id=category_id,
                       categories=categories(_station(), include_hidden=True), form=EmptyForm())
     return redirect(url_for("keeper.swap_categories"), 303)
+
+
+# --- Suggestion box ---------------------------------------------------------------------------
+
+
+@bp.get("/suggestions")
+def suggestions():
+    status = request.args.get("status") or None
+    category_id = request.args.get("category", type=int)
+    by_status, by_category = suggestion_counts(_station())
+    return render("keeper/suggestions.html", items=suggestion_inbox(_station(), status, category_id),
+                  shown_status=status, category_id=category_id, by_status=by_status, by_category=by_category,
+                  statuses=SUGGESTION_STATUSES)
+
+
+def _suggestion(code: str) -> Suggestion:
+    suggestion = by_tracking_code(code)
+    if suggestion is None or suggestion.station_id != _station().id:
+        abort(404)
+    return suggestion
+
+
+@bp.get("/suggestions/<code>")
+def suggestion(code, status=200, error=None, error_field=None):
+    item = _suggestion(code)
+    return render("keeper/suggestion.html", status=status, item=item, events=suggestion_history(item),
+                  statuses=SUGGESTION_STATUSES, form=EmptyForm(), error=error, error_field=error_field)
+
+
+@bp.post("/suggestions/<code>")
+def update_suggestion(code):
+    item = _suggestion(code)
+    form = request.form
+    try:
+        change_suggestion(
+            current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
+            internal_note=form.get("internal_note"),
+            hidden=("1" in form.getlist("hidden")) if "hidden" in form else None,
+            duplicate_of=form.get("duplicate_of"), now=utcnow())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return suggestion(code, status=422, error=err.message, error_field=err.field)
+    return redirect(url_for("keeper.suggestion", code=item.tracking_code), 303)
+
+
+@bp.get("/suggestions/photo/<name>")
+def suggestion_photo(name):
+    """Suggestion photos may show a person or a home: keepers only."""
+    if not PHOTO_NAME.fullmatch(name):
+        abort(404)
+    owner = db.session.scalar(select(Suggestion).where(
+        Suggestion.photo == name.replace("-thumb.jpg", ".jpg"), Suggestion.station_id == _station().id))
+    if owner is None:
+        abort(404)
+    response = send_from_directory(photo_dir("suggestions"), name, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -6,6 +6,7 @@ from ..clock import utcnow
 from ..database import READ_ONLY_METHODS
 from ..extensions import db
 from ..stations import local_today, station_for_kiosk
+from ..suggestions import you_said_we_did
 from ..web import render, safe_next
 
 bp = Blueprint("kiosk", __name__)
@@ -37,7 +38,8 @@ def home():
     if g.station is None:
         abort(503)
     tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
-    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, utcnow()))
+    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, utcnow()),
+                  items=you_said_we_did(g.station, 3))
 
 
 @bp.post("/language")

@@ -115,8 +115,16 @@ def corrupt_exif_jpeg() -> bytes:
 
 
 def uploads() -> list[str]:
+    """The names of every file anywhere under instance/uploads (half-written ones too)."""
     folder = Path(current_app.instance_path) / "uploads"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def stored(name: str) -> Path:
+    """Where a stored photo is, wherever under instance/uploads the app keeps them."""
+    found = list((Path(current_app.instance_path) / "uploads").rglob(name))
+    assert len(found) == 1, f"{name} should be stored once under instance/uploads"
+    return found[0]
 
 
 # --- Fixtures and helpers ------------------------------------------------------------------
@@ -248,8 +256,7 @@ def test_a_photo_is_re_encoded_as_jpeg_with_a_server_name_and_a_thumbnail(ctx, n
     item = bring(ctx, now, photo=png(size=(2400, 1800)))
     assert NAME.fullmatch(item.photo) and not item.photo.endswith("-thumb.jpg")
     assert uploads() == sorted([item.photo, thumb_name(item.photo)])
-    folder = Path(current_app.instance_path) / "uploads"
-    with Image.open(folder / item.photo) as full, Image.open(folder / thumb_name(item.photo)) as thumb:
+    with Image.open(stored(item.photo)) as full, Image.open(stored(thumb_name(item.photo))) as thumb:
         assert full.format == thumb.format == "JPEG"
         assert full.size == (1600, 1200)  # no larger than the shelf needs
         assert thumb.size == (400, 300)
@@ -262,11 +269,11 @@ def test_two_uploads_of_the_same_photo_get_different_names(ctx):
 
 
 def assert_no_metadata(path: Path):
-    with Image.open(path) as stored:
-        assert stored.format == "JPEG"
-        assert dict(stored.getexif()) == {}
-        assert "exif" not in stored.info
-        assert stored.getexif().get_ifd(0x8825) == {}
+    with Image.open(path) as photo:
+        assert photo.format == "JPEG"
+        assert dict(photo.getexif()) == {}
+        assert "exif" not in photo.info
+        assert photo.getexif().get_ifd(0x8825) == {}
     raw = path.read_bytes()
     assert b"Exif\x00\x00" not in raw and CAMERA.encode() not in raw
 
@@ -277,23 +284,21 @@ def test_a_stored_photo_has_no_exif_even_when_the_upload_had_gps(ctx, now, orien
     with Image.open(io.BytesIO(upload)) as original:  # the test image really carries a position
         assert original.getexif().get_ifd(0x8825)[1] == "N" and original.getexif()[0x010F] == CAMERA
     item = bring(ctx, now, photo=upload)
-    folder = Path(current_app.instance_path) / "uploads"
     for name in (item.photo, thumb_name(item.photo)):
-        assert_no_metadata(folder / name)
-    with Image.open(folder / item.photo) as stored:
+        assert_no_metadata(stored(name))
+    with Image.open(stored(item.photo)) as full:
         # Orientation 6 means "turn a quarter": the picture is stored upright, not sideways.
-        assert stored.size == ((90, 120) if orientation == 6 else (120, 90))
+        assert full.size == ((90, 120) if orientation == 6 else (120, 90))
 
 
 @pytest.mark.xfail(reason="BUG: kiosk/photos.py _save keeps the upload's JPEG comment (Pillow writes "
                           "im.info['comment'] back); re-encoding should keep the pixels and nothing else", strict=True)
 def test_a_stored_photo_keeps_no_jpeg_comment(ctx, now):
     item = bring(ctx, now, photo=jpeg(comment=b"taken at home, 12 Xingfu Road, flat 301"))
-    folder = Path(current_app.instance_path) / "uploads"
     for name in (item.photo, thumb_name(item.photo)):
-        assert b"Xingfu Road" not in (folder / name).read_bytes()
-        with Image.open(folder / name) as stored:
-            assert "comment" not in stored.info
+        assert b"Xingfu Road" not in stored(name).read_bytes()
+        with Image.open(stored(name)) as photo:
+            assert "comment" not in photo.info
 
 
 TOO_LARGE = "The photo is too large (at most 10 MB)."
@@ -340,25 +345,25 @@ def test_an_empty_photo_is_refused(ctx):
     assert caught.value.field == "photo" and uploads() == []
 
 
-@pytest.mark.xfail(reason="BUG: kiosk/photos.py:48 ImageOps.exif_transpose runs outside _open's try; EXIF with a "
-                          "mistyped tag raises TypeError (a 500) instead of a DomainError", strict=True)
+@pytest.mark.xfail(reason="BUG: kiosk/photos.py store_photo calls ImageOps.exif_transpose outside _open's try; "
+                          "EXIF with a mistyped tag raises TypeError (a 500) instead of a DomainError", strict=True)
 def test_a_photo_with_broken_exif_is_stored_without_it_or_refused_but_never_crashes(ctx, now):
     try:
         item = bring(ctx, now, photo=corrupt_exif_jpeg())
     except DomainError as err:
         assert err.field == "photo" and item_count() == 0 and uploads() == []
     else:
-        assert_no_metadata(Path(current_app.instance_path) / "uploads" / item.photo)
+        assert_no_metadata(stored(item.photo))
 
 
 def test_delete_photo_removes_both_files_and_ignores_strange_names(ctx):
-    stored = store_photo(jpeg())
+    photo = store_photo(jpeg())
     outside = Path(current_app.instance_path) / "keep.jpg"
     outside.write_bytes(b"x")
-    for name in ("../keep.jpg", "keep.jpg", "", None, stored.name.upper()):
+    for name in ("../keep.jpg", "keep.jpg", "../../keep.jpg", "", None, photo.name.upper()):
         delete_photo(name)
     assert len(uploads()) == 2 and outside.exists()
-    delete_photo(stored.name)
+    delete_photo(photo.name)
     assert uploads() == []
 
 
@@ -455,7 +460,7 @@ def test_simultaneous_takers_of_one_item_only_one_wins(app, station, takers):
 
     def take():
         try:
-            with app.app_context():
+            with in_english(app):  # its own app context, so its own session and connection
                 barrier.wait(10)
                 try:
                     take_item(db.session.get(Station, station), "J-0001", START + timedelta(minutes=1))

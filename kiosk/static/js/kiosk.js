@@ -207,10 +207,27 @@
     });
   }
 
-  document.addEventListener("htmx:load", function (event) { setUpScanning(event.detail.elt); });
+  // Length limits shown as you type: "123 / 500" under a textarea with data-count-to.
+  function setUpCounters(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-count-to]").forEach(function (field) {
+      var counter = document.querySelector('[data-counter-for="' + field.id + '"]');
+      if (!counter || field.dataset.counting) return;
+      field.dataset.counting = "1";
+      var update = function () { counter.textContent = field.value.length + " / " + field.dataset.countTo; };
+      field.addEventListener("input", update);
+      update();
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    setUpScanning(event.detail.elt);
+    setUpCounters(event.detail.elt);
+  });
   document.addEventListener("DOMContentLoaded", function () {
     setUpIdleReset();
     setUpScanning(document);
+    setUpCounters(document);
     settle(document);
   });
 })();
