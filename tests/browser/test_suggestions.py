@@ -1,0 +1,53 @@
+"""The suggestion box end to end: a resident drops one at the kiosk, follows it on a phone, a keeper
+resolves it in another page, and the reply shows on the tracking page and on "you said, we did"."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from kiosk.extensions import db
+from kiosk.models import Keeper
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_submit_track_resolve_and_see_the_reply(browser, page, server, live_app):
+    page.goto(server.url + "/suggest/")
+    page.get_by_role("radio", name="公共设施").click()
+    text = page.locator("#text")
+    text.fill("三号楼楼道的灯坏了，晚上很黑 <b>请修</b>")
+    expect(page.locator("[data-counter-for=text]")).to_have_text(re.compile(r"^2\d / 500$"))
+    page.get_by_role("button", name="投进建议筒").click()
+    receipt = page.locator(".receipt")
+    expect(receipt).to_be_visible()
+    code = receipt.get_attribute("data-tracking")
+    link = page.locator(".receipt-link").text_content().strip()
+    assert link.endswith(f"/s/{code}")
+
+    phone = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+    phone.goto(link)
+    expect(phone.locator("[data-status]")).to_have_text("已收到")
+
+    with live_app.app_context():
+        db.session.scalar(select(Keeper)).set_password("keeper-pw")
+        db.session.commit()
+    keeper = browser.new_context().new_page()
+    keeper.goto(server.url + f"/keeper/suggestions/{code}")
+    keeper.locator("#username").fill("keeper")
+    keeper.locator("#password").fill("keeper-pw")
+    keeper.get_by_role("button", name="登录").click()
+    expect(keeper.locator("[data-text]")).to_have_text("三号楼楼道的灯坏了，晚上很黑 <b>请修</b>")
+    keeper.get_by_role("radio", name="已解决").click()
+    keeper.locator("#public_reply").fill("已经换了新灯，谢谢提醒！")
+    keeper.get_by_role("button", name="保存").click()
+    expect(keeper.locator("h1")).to_contain_text("已解决")
+
+    phone.reload()
+    expect(phone.locator("[data-status]")).to_have_text("已解决")
+    expect(phone.locator("[data-reply]")).to_have_text("已经换了新灯，谢谢提醒！")
+    page.goto(server.url + "/suggest/done")
+    expect(page.locator("[data-you-said]")).to_contain_text("已经换了新灯，谢谢提醒！")
+    expect(page.locator("[data-you-said]")).to_contain_text("<b>请修</b>")  # shown as text, never as markup
+    page.goto(server.url + "/")
+    expect(page.locator(".home-done")).to_contain_text("已经换了新灯")
