@@ -23,7 +23,7 @@ def test_kiosk_screens_fit_the_tablet_with_big_targets(page, server, viewport, p
     sizes = page.eval_on_selector_all(
         "a, button, input:not([type=hidden]), select, .tile",
         "els => els.filter(e => e.getClientRects().length && !e.closest('.visually-hidden, [hidden]'))"
-        // A checkbox is pressed through its label, so the label is the target that counts.
+        # A checkbox is pressed through its label, so the label is the target that counts.
         ".map(e => e.closest('label') || e)"
         ".map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; })",
     )
