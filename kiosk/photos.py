@@ -48,8 +48,12 @@ def store_photo(data: bytes, field: str = "photo", kind: str = "swap") -> Stored
     if len(data) > MAX_PHOTO_BYTES:
         raise DomainError(_l("The photo is too large (at most 10 MB)."), field=field)
     image = _open(data, field)
-    image = ImageOps.exif_transpose(image)  # keep the picture upright once the EXIF is gone
+    try:
+        image = ImageOps.exif_transpose(image)  # keep the picture upright once the EXIF is gone
+    except Exception:  # noqa: BLE001 - broken EXIF only costs the rotation; the EXIF is dropped anyway
+        pass
     image = image.convert("RGB")
+    image.info = {}  # pixels only: no EXIF, no comment, no ICC profile from the uploader
     image.thumbnail((LONG_SIDE, LONG_SIDE))
     stem = secrets.token_hex(16)
     folder = photo_dir(kind)

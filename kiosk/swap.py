@@ -14,7 +14,7 @@ from .models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, Keeper, St
 from .models.swap import REFUSED_FROM_START
 from .photos import delete_photo, store_photo
 from .stations import day_bounds
-from .volunteers import clean_mobile
+from .volunteers import clean_mobile, clean_name
 
 CATEGORY_LABELS = {
     "clothing": _l("Clothing"),
@@ -59,17 +59,8 @@ def categories(station: Station, include_hidden: bool = False) -> list[SwapCateg
     return list(db.session.scalars(query.order_by(SwapCategory.position, SwapCategory.id)))
 
 
-def _clean_category_name(raw: str) -> str:
-    name = " ".join((raw or "").split())
-    if not name:
-        raise DomainError(_l("Please enter a name."), field="name")
-    if len(name) > 40:
-        raise DomainError(_l("A name can be at most %(n)s characters.", n=40), field="name")
-    return name
-
-
 def add_category(station: Station, name: str) -> SwapCategory:
-    name = _clean_category_name(name)
+    name = clean_name(name)
     last = db.session.scalar(select(func.max(SwapCategory.position)).where(SwapCategory.station_id == station.id))
     category = SwapCategory(station_id=station.id, name=name, position=(last or 0) + 1, active=True, refused=False)
     db.session.add(category)
@@ -81,7 +72,7 @@ def update_category(category: SwapCategory, *, name: str | None = None, active: 
                     refused: str | None = None) -> SwapCategory:
     """A keeper renames, hides or shows, refuses or accepts a category (form values "1"/"0")."""
     if name is not None:
-        category.name = _clean_category_name(name)
+        category.name = clean_name(name)
     if active in ("0", "1"):
         category.active = active == "1"
     if refused in ("0", "1"):
@@ -163,7 +154,10 @@ def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str |
         raise DomainError(already_gone(item), field="code")
     exchange = None
     if (swapped_for or "").strip():
-        exchange = find_item(station, swapped_for)
+        try:
+            exchange = find_item(station, swapped_for)
+        except DomainError as err:
+            raise DomainError(err.message, field="swapped_for") from None
         if exchange.id == item.id or exchange.status != "on_shelf":
             raise DomainError(_l("That is not an item on the shelf you brought."), field="swapped_for")
     taken = db.session.execute(

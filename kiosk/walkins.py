@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import DomainError
 from .extensions import db
+from .volunteers import clean_name
 from .models import STANDARD_SERVICES, Station, WalkInService, WalkInVisit
 
 SERVICE_LABELS = {
@@ -21,7 +22,6 @@ SERVICE_LABELS = {
 }
 TAP_ID = re.compile(r"[0-9a-f]{32}")
 SERVICE_ID = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is true, and int("²") fails
-NAME_MAX = 40
 
 
 def service_label(service: WalkInService) -> str:
@@ -57,17 +57,8 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
     return service
 
 
-def _clean_name(raw: str) -> str:
-    name = " ".join((raw or "").split())
-    if not name:
-        raise DomainError(_l("Please enter a name."), field="name")
-    if len(name) > NAME_MAX:
-        raise DomainError(_l("A name can be at most %(n)s characters.", n=NAME_MAX), field="name")
-    return name
-
-
 def add_service(station: Station, name: str) -> WalkInService:
-    name = _clean_name(name)
+    name = clean_name(name)
     last = db.session.scalar(select(func.max(WalkInService.position)).where(WalkInService.station_id == station.id))
     service = WalkInService(station_id=station.id, code=None, name=name, position=(last or 0) + 1, active=True)
     db.session.add(service)
@@ -76,7 +67,7 @@ def add_service(station: Station, name: str) -> WalkInService:
 
 
 def rename_service(service: WalkInService, name: str) -> WalkInService:
-    service.name = _clean_name(name)
+    service.name = clean_name(name)
     db.session.flush()
     return service
 

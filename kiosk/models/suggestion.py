@@ -5,20 +5,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .people import Keeper
-from .types import UTCDateTime
+from .types import StationChoice, UTCDateTime
 
 STANDARD_SUGGESTION_CATEGORIES = ("environment", "safety", "facilities", "station", "neighbours", "other")
 SUGGESTION_STATUSES = ("received", "accepted", "in_progress", "resolved", "declined")
 OPEN_STATUSES = ("received", "accepted", "in_progress")
 
 
-class SuggestionCategory(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    code: Mapped[str | None] = mapped_column(String(20))
-    name: Mapped[str | None] = mapped_column(String(40))
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
+class SuggestionCategory(StationChoice, db.Model):
+    """What a suggestion is about; `code` is one of STANDARD_SUGGESTION_CATEGORIES."""
 
 
 class Suggestion(db.Model):

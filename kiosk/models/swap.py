@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .people import Keeper
-from .types import UTCDateTime
+from .types import StationChoice, UTCDateTime
 
 # The shelf's usual categories, in the order the intake screen shows them; keepers rename, hide,
 # add, or mark one "not accepted" (food and medicine are, from the start).
@@ -15,13 +15,7 @@ CONDITIONS = ("like_new", "good", "worn")
 REMOVAL_REASONS = ("donated", "discarded", "not_allowed")
 
 
-class SwapCategory(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    code: Mapped[str | None] = mapped_column(String(20))
-    name: Mapped[str | None] = mapped_column(String(40))
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
+class SwapCategory(StationChoice, db.Model):
     # Shown at intake, but an item in it is refused with a message (e.g. food, medicine).
     refused: Mapped[bool] = mapped_column(default=False)
 

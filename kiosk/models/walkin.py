@@ -4,23 +4,15 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime
+from .types import StationChoice, UTCDateTime
 
 # The services every 暖心驿站 offers; a keeper can rename them, hide them, or add others.
 STANDARD_SERVICES = ("rest", "water", "charging", "first_aid", "wifi", "other")
 
 
-class WalkInService(db.Model):
-    """Something a rider or resident can use at the station and record with one tap."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    # One of STANDARD_SERVICES (shown in the reader's language), or None for a keeper's own.
-    code: Mapped[str | None] = mapped_column(String(20))
-    # A keeper's own name; when set it is shown instead of the standard one.
-    name: Mapped[str | None] = mapped_column(String(40))
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
+class WalkInService(StationChoice, db.Model):
+    """Something a rider or resident can use at the station and record with one tap; `code` is one
+    of STANDARD_SERVICES."""
 
 
 class WalkInVisit(db.Model):

@@ -17,7 +17,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
 from ..exports import day_csv
-from ..models import SUGGESTION_STATUSES, Suggestion
+from ..models import SUGGESTION_STATUSES, Suggestion, SwapItem
 from ..models import REMOVAL_REASONS, AuditEvent, ServiceSession, Station, SwapCategory, Team, Volunteer, WalkInService
 from ..phone import issue_phone_code
 from ..photos import NAME as PHOTO_NAME
@@ -587,12 +587,22 @@ def update_suggestion(code):
 @bp.get("/suggestions/photo/<name>")
 def suggestion_photo(name):
     """Suggestion photos may show a person or a home: keepers only."""
+    return _private_photo(Suggestion, "suggestions", name)
+
+
+@bp.get("/swap/photo/<name>")
+def swap_photo(name):
+    """Every swap photo, removed items' too, for the keeper's item page."""
+    return _private_photo(SwapItem, "swap", name)
+
+
+def _private_photo(model, kind: str, name: str):
     if not PHOTO_NAME.fullmatch(name):
         abort(404)
-    owner = db.session.scalar(select(Suggestion).where(
-        Suggestion.photo == name.replace("-thumb.jpg", ".jpg"), Suggestion.station_id == _station().id))
+    owner = db.session.scalar(select(model).where(
+        model.photo == name.replace("-thumb.jpg", ".jpg"), model.station_id == _station().id))
     if owner is None:
         abort(404)
-    response = send_from_directory(photo_dir("suggestions"), name, max_age=3600)
+    response = send_from_directory(photo_dir(kind), name, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

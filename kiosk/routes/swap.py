@@ -1,5 +1,6 @@
 """The swap shelf on the kiosk: bring an item, look at the shelf, take an item."""
 
+from sqlalchemy import select
 from flask import Blueprint, abort, current_app, g, request, send_from_directory
 
 from ..badges import qr_svg
@@ -7,7 +8,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import CONDITIONS
+from ..models import CONDITIONS, SwapItem
 from ..photos import NAME, photo_dir
 from ..swap import already_gone, bring_item, categories, find_item, shelf, take_item
 from ..web import render
@@ -34,6 +35,8 @@ def item(code):
         found = find_item(g.station, code)
     except DomainError:
         abort(404)
+    if found.status == "removed":
+        abort(404)  # a keeper took it off the shelf (perhaps as not allowed): no longer public
     return render("swap/item.html", item=found, form=EmptyForm())
 
 
@@ -98,6 +101,10 @@ def photo(name):
     """Swap-shelf photos are public on the shelf; the names are random and the files re-encoded."""
     if not NAME.fullmatch(name):
         abort(404)
-    response = send_from_directory(photo_dir(), name, max_age=86400)
+    owner = db.session.scalar(select(SwapItem).where(SwapItem.photo == name.replace("-thumb.jpg", ".jpg"),
+                                                    SwapItem.station_id == g.station.id))
+    if owner is None or owner.status == "removed":
+        abort(404)
+    response = send_from_directory(photo_dir("swap"), name, max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
