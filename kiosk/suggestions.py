@@ -21,6 +21,7 @@ from .models import (
     SuggestionCategory,
     SuggestionEvent,
 )
+from .choices import add_choice, update_choice
 from .photos import delete_photo, store_photo
 from .volunteers import clean_mobile
 
@@ -48,6 +49,7 @@ RATE_LIMITS = {"kiosk": 20, "phone": 3}
 RATE_WINDOW = timedelta(hours=1)
 # Crockford-style base32 without look-alikes (no 0/O, 1/I/L): easy to read out and type.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u3000", "\u00a0"}
 TRACKING = re.compile(r"S-?([2-9A-HJKMNP-Z]{6})")
 
 
@@ -81,10 +83,20 @@ def add_standard_categories(station: Station) -> None:
     db.session.flush()
 
 
-def categories(station: Station) -> list[SuggestionCategory]:
-    return list(db.session.scalars(select(SuggestionCategory).where(
-        SuggestionCategory.station_id == station.id, SuggestionCategory.active.is_(True)
-    ).order_by(SuggestionCategory.position, SuggestionCategory.id)))
+def categories(station: Station, include_hidden: bool = False) -> list[SuggestionCategory]:
+    query = select(SuggestionCategory).where(SuggestionCategory.station_id == station.id)
+    if not include_hidden:
+        query = query.where(SuggestionCategory.active.is_(True))
+    return list(db.session.scalars(query.order_by(SuggestionCategory.position, SuggestionCategory.id)))
+
+
+def add_category(station: Station, name: str) -> SuggestionCategory:
+    return add_choice(SuggestionCategory, station, name)
+
+
+def update_category(category: SuggestionCategory, *, name: str | None = None,
+                    active: str | None = None) -> SuggestionCategory:
+    return update_choice(category, name=name, active=active)
 
 
 def submitter_key(device_id: str) -> str:
@@ -92,9 +104,10 @@ def submitter_key(device_id: str) -> str:
 
 
 def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) -> str | None:
-    text = "\n".join(line.rstrip() for line in (raw or "").replace("\r\n", "\n").strip().split("\n"))
-    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
-    if not text:
+    # Drop control and invisible characters first, so a text of only those counts as empty.
+    kept = "".join(ch for ch in (raw or "").replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable())
+    text = "\n".join(line.strip() for line in kept.strip().split("\n")).strip()
+    if not text or not any(ch.isprintable() and not ch.isspace() and ch not in INVISIBLE for ch in text):
         if required:
             raise DomainError(_l("Please write your suggestion."), field=field)
         return None
@@ -104,13 +117,19 @@ def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) 
 
 
 def submit(station: Station, *, category_id, text: str, photo: bytes | None, contact: str | None, anonymous: bool,
-           source: str, device_id: str, now: datetime) -> Suggestion:
-    """Drop a suggestion in the box. Everything is checked (and the device's rate) before the photo is stored."""
+           source: str, device_id: str, address: str = "", now: datetime) -> Suggestion:
+    """Drop a suggestion in the box. Everything is checked (and the device's rate) before the photo is stored.
+    The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address."""
     key = submitter_key(device_id)
+    origin = submitter_key(f"addr:{address}")
     limit = RATE_LIMITS["phone" if source == "phone" else "kiosk"]
-    recent = db.session.scalar(select(func.count()).select_from(Suggestion).where(
-        Suggestion.submitter == key, Suggestion.created_at >= now - RATE_WINDOW))
-    if recent >= limit:
+    since = now - RATE_WINDOW
+    by_device = db.session.scalar(select(func.count()).select_from(Suggestion).where(
+        Suggestion.submitter == key, Suggestion.created_at >= since))
+    by_address = db.session.scalar(select(func.count()).select_from(Suggestion).where(
+        Suggestion.origin == origin, Suggestion.created_at >= since))
+    # A shared address (the kiosk tablet, a family's Wi-Fi) gets the kiosk's allowance, never more.
+    if by_device >= limit or by_address >= RATE_LIMITS["kiosk"]:
         raise TooManySuggestions(_l("Thank you! We have had many suggestions from here just now. Please try again in a while."))
     category = None
     if re.fullmatch(r"[0-9]{1,9}", str(category_id or "")):
@@ -124,7 +143,7 @@ def submit(station: Station, *, category_id, text: str, photo: bytes | None, con
     try:
         suggestion = Suggestion(
             station_id=station.id, tracking_code=_new_code(), category_id=category.id, text=text,
-            photo=stored.name if stored else None, contact_mobile=contact, source=source, submitter=key,
+            photo=stored.name if stored else None, contact_mobile=contact, source=source, submitter=key, origin=origin,
             status="received", created_at=now, updated_at=now,
         )
         db.session.add(suggestion)
@@ -170,8 +189,6 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
     if status is not None and status != suggestion.status:
         if status not in SUGGESTION_STATUSES:
             raise DomainError(_l("Please choose a status."), field="status")
-        if status == "declined" and not suggestion.public_reply:
-            raise DomainError(_l("Please say why in the public reply before declining."), field="public_reply")
         events.append(("status", suggestion.status, status))
         suggestion.status = status
         suggestion.resolved_at = now if status in ("resolved", "declined") else None
@@ -187,6 +204,9 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
         if new_id != suggestion.duplicate_of_id:
             events.append(("duplicate", None, original.tracking_code if original else None))
             suggestion.duplicate_of_id = new_id
+    if suggestion.status == "declined" and not suggestion.public_reply:
+        # A declined suggestion always says why, however it got there.
+        raise DomainError(_l("Please say why in the public reply before declining."), field="public_reply")
     if events:
         suggestion.updated_at = now
         for action, before, after in events:

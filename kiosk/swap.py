@@ -14,7 +14,8 @@ from .models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, Keeper, St
 from .models.swap import REFUSED_FROM_START
 from .photos import delete_photo, store_photo
 from .stations import day_bounds
-from .volunteers import clean_mobile, clean_name
+from .choices import add_choice, update_choice
+from .volunteers import clean_mobile
 
 CATEGORY_LABELS = {
     "clothing": _l("Clothing"),
@@ -60,10 +61,8 @@ def categories(station: Station, include_hidden: bool = False) -> list[SwapCateg
 
 
 def add_category(station: Station, name: str) -> SwapCategory:
-    name = clean_name(name)
-    last = db.session.scalar(select(func.max(SwapCategory.position)).where(SwapCategory.station_id == station.id))
-    category = SwapCategory(station_id=station.id, name=name, position=(last or 0) + 1, active=True, refused=False)
-    db.session.add(category)
+    category = add_choice(SwapCategory, station, name)
+    category.refused = False
     db.session.flush()
     return category
 
@@ -71,10 +70,7 @@ def add_category(station: Station, name: str) -> SwapCategory:
 def update_category(category: SwapCategory, *, name: str | None = None, active: str | None = None,
                     refused: str | None = None) -> SwapCategory:
     """A keeper renames, hides or shows, refuses or accepts a category (form values "1"/"0")."""
-    if name is not None:
-        category.name = clean_name(name)
-    if active in ("0", "1"):
-        category.active = active == "1"
+    update_choice(category, name=name, active=active)
     if refused in ("0", "1"):
         category.refused = refused == "1"
     db.session.flush()

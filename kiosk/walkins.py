@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import DomainError
 from .extensions import db
-from .volunteers import clean_name
+from .choices import add_choice, update_choice
 from .models import STANDARD_SERVICES, Station, WalkInService, WalkInVisit
 
 SERVICE_LABELS = {
@@ -58,18 +58,11 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
 
 
 def add_service(station: Station, name: str) -> WalkInService:
-    name = clean_name(name)
-    last = db.session.scalar(select(func.max(WalkInService.position)).where(WalkInService.station_id == station.id))
-    service = WalkInService(station_id=station.id, code=None, name=name, position=(last or 0) + 1, active=True)
-    db.session.add(service)
-    db.session.flush()
-    return service
+    return add_choice(WalkInService, station, name)
 
 
 def rename_service(service: WalkInService, name: str) -> WalkInService:
-    service.name = clean_name(name)
-    db.session.flush()
-    return service
+    return update_choice(service, name=name)
 
 
 def visit_counts(station: Station, start: datetime, end: datetime) -> list[tuple[WalkInService, int]]:

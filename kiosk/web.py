@@ -1,5 +1,6 @@
 """Request-side helpers: page or fragment, HX headers, and the headers every response carries."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, make_response, render_template, request
@@ -27,6 +28,12 @@ class IdConverter(IntegerConverter):
     overflow inside the database driver."""
 
     regex = r"[0-9]{1,9}"
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string, or None: never a number too large for the database."""
+    raw = request.args.get(name, "")
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
 def wants_fragment() -> bool:

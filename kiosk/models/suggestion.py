@@ -23,6 +23,7 @@ class Suggestion(db.Model):
         Index("ix_suggestion_station_created", "station_id", "created_at"),
         Index("ix_suggestion_station_status", "station_id", "status"),
         Index("ix_suggestion_submitter_created", "submitter", "created_at"),
+        Index("ix_suggestion_origin_created", "origin", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,8 @@ class Suggestion(db.Model):
     source: Mapped[str] = mapped_column(String(10))  # kiosk | phone
     # A hash of the device that sent it, for rate limits; not a person, not reversible.
     submitter: Mapped[str] = mapped_column(String(64))
+    # A hash of the network address it came from: a device that throws its cookie away is still one.
+    origin: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="received")
     public_reply: Mapped[str | None] = mapped_column(Text)
     internal_note: Mapped[str | None] = mapped_column(Text)

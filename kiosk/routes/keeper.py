@@ -12,29 +12,33 @@ from ..badges import badge_token, issue_badge, qr_png, qr_svg
 from ..checkin import close_forgotten_sessions, forgotten_sessions, minutes_served, recent_sessions
 from ..clock import utcnow
 from ..corrections import confirm_session, correct_session, delete_session, flagged_sessions, keeper_check_in, keeper_check_out
+from ..choices import update_choice
 from ..database import begin_writing
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, ImportConfirmForm, ImportUploadForm, ManualTimeForm, SessionForm, VolunteerForm
 from ..exports import day_csv
-from ..models import SUGGESTION_STATUSES, Suggestion, SwapItem
+from ..models import SUGGESTION_STATUSES, Suggestion, SuggestionCategory, SwapItem
 from ..models import REMOVAL_REASONS, AuditEvent, ServiceSession, Station, SwapCategory, Team, Volunteer, WalkInService
 from ..phone import issue_phone_code
 from ..photos import NAME as PHOTO_NAME
 from ..photos import photo_dir
+from ..suggestions import add_category as add_suggestion_category
 from ..suggestions import by_tracking_code
+from ..suggestions import categories as suggestion_categories_of
+from ..suggestions import category_label as suggestion_category_label
 from ..suggestions import change as change_suggestion
 from ..suggestions import counts as suggestion_counts
 from ..suggestions import history as suggestion_history
 from ..suggestions import inbox as suggestion_inbox
-from ..swap import add_category, categories, day_counts, find_item, is_stale, keeper_items, month_counts, remove_item, update_category
+from ..swap import add_category, categories, category_label, day_counts, find_item, is_stale, keeper_items, month_counts, remove_item, update_category
 from ..swap import history as swap_history
 from ..stations import local_input_value, local_today, parse_local_datetime
 from ..today import day_report, live_stamp
 from ..volunteer_import import apply_import, decode_csv, preview_import
 from ..volunteers import register_volunteer, search_volunteers, split_list, update_volunteer
-from ..walkins import add_service, rename_service, station_services
-from ..web import render, render_block_response, safe_next
+from ..walkins import add_service, service_label, station_services
+from ..web import id_arg, render, render_block_response, safe_next
 from .kiosk import KIOSK_STATION_COOKIE
 
 bp = Blueprint("keeper", __name__, url_prefix="/keeper")
@@ -208,8 +212,7 @@ def services():
         except DomainError as err:
             db.session.rollback()
             error = err.message
-    return render("keeper/services.html", status=422 if error else 200, error=error,
-                  services=station_services(_station(), include_hidden=True), form=EmptyForm())
+    return _services_page(422 if error else 200, error)
 
 
 @bp.post("/services/<int:service_id>")
@@ -218,16 +221,21 @@ def update_service(service_id):
     if service is None or service.station_id != _station().id:
         abort(404)
     try:
-        if "name" in request.form:
-            rename_service(service, request.form["name"])
-        if "active" in request.form:
-            service.active = request.form["active"] == "1"
+        update_choice(service, name=request.form.get("name"), active=request.form.get("active"))
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        return render("keeper/services.html", status=422, error=err.message, error_id=service_id,
-                      services=station_services(_station(), include_hidden=True), form=EmptyForm())
+        return _services_page(422, err.message, service_id)
     return redirect(url_for("keeper.services"), 303)
+
+
+def _services_page(status=200, error=None, error_id=None):
+    return render("keeper/choices.html", status=status, error=error, error_id=error_id, form=EmptyForm(),
+                  items=station_services(_station(), include_hidden=True), label=service_label,
+                  title=_l("Station services"), add_title=_l("Add a service"),
+                  intro=_l("The buttons residents and riders tap on the kiosk. Rename them, hide them, or add your own."),
+                  update_endpoint="keeper.update_service", add_endpoint="keeper.services", id_arg="service_id",
+                  refusable=False)
 
 
 @bp.get("/volunteers")
@@ -333,7 +341,7 @@ def badge_png(volunteer_id):
 @bp.get("/badges")
 def print_badges():
     """A sheet of cards for A4: every active volunteer, or one team."""
-    team_id = request.args.get("team", type=int)
+    team_id = id_arg("team")
     stmt = select(Volunteer).where(Volunteer.station_id == _station().id, Volunteer.active.is_(True),
                                    Volunteer.badge_nonce.is_not(None))
     if team_id:
@@ -520,8 +528,7 @@ def swap_categories():
         except DomainError as err:
             db.session.rollback()
             error = err.message
-    return render("keeper/swap_categories.html", status=422 if error else 200, error=error,
-                  categories=categories(_station(), include_hidden=True), form=EmptyForm())
+    return _swap_categories_page(422 if error else 200, error)
 
 
 @bp.post("/swap-categories/<int:category_id>")
@@ -535,9 +542,17 @@ def update_swap_category(category_id):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        return render("keeper/swap_categories.html", status=422, error=err.message, error_id=category_id,
-                      categories=categories(_station(), include_hidden=True), form=EmptyForm())
+        return _swap_categories_page(422, err.message, category_id)
     return redirect(url_for("keeper.swap_categories"), 303)
+
+
+def _swap_categories_page(status=200, error=None, error_id=None):
+    return render("keeper/choices.html", status=status, error=error, error_id=error_id, form=EmptyForm(),
+                  items=categories(_station(), include_hidden=True), label=category_label,
+                  title=_l("Swap shelf categories"), add_title=_l("Add a category"),
+                  intro=_l('A category marked "not accepted" is shown at intake, and an item in it is politely refused.'),
+                  update_endpoint="keeper.update_swap_category", add_endpoint="keeper.swap_categories",
+                  id_arg="category_id", refusable=True)
 
 
 # --- Suggestion box ---------------------------------------------------------------------------
@@ -546,7 +561,7 @@ def update_swap_category(category_id):
 @bp.get("/suggestions")
 def suggestions():
     status = request.args.get("status") or None
-    category_id = request.args.get("category", type=int)
+    category_id = id_arg("category")
     by_status, by_category = suggestion_counts(_station())
     return render("keeper/suggestions.html", items=suggestion_inbox(_station(), status, category_id),
                   shown_status=status, category_id=category_id, by_status=by_status, by_category=by_category,
@@ -606,3 +621,40 @@ def _private_photo(model, kind: str, name: str):
     response = send_from_directory(photo_dir(kind), name, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@bp.route("/suggestion-categories", methods=["GET", "POST"])
+def suggestion_categories():
+    error = None
+    if request.method == "POST":
+        try:
+            add_suggestion_category(_station(), request.form.get("name", ""))
+            db.session.commit()
+            return redirect(url_for("keeper.suggestion_categories"), 303)
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return _suggestion_categories_page(422 if error else 200, error)
+
+
+@bp.post("/suggestion-categories/<int:category_id>")
+def update_suggestion_category(category_id):
+    category = db.session.get(SuggestionCategory, category_id)
+    if category is None or category.station_id != _station().id:
+        abort(404)
+    try:
+        update_category(category, name=request.form.get("name"), active=request.form.get("active"))
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _suggestion_categories_page(422, err.message, category_id)
+    return redirect(url_for("keeper.suggestion_categories"), 303)
+
+
+def _suggestion_categories_page(status=200, error=None, error_id=None):
+    return render("keeper/choices.html", status=status, error=error, error_id=error_id, form=EmptyForm(),
+                  items=suggestion_categories_of(_station(), include_hidden=True), label=suggestion_category_label,
+                  title=_l("Suggestion categories"), add_title=_l("Add a category"),
+                  intro=_l("What residents choose when they drop a suggestion. Rename them, hide them, or add your own."),
+                  update_endpoint="keeper.update_suggestion_category", add_endpoint="keeper.suggestion_categories",
+                  id_arg="category_id", refusable=False)

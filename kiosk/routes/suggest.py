@@ -81,7 +81,7 @@ def _submit(source: str):
     try:
         suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
                             contact=values["contact"], anonymous=values["anonymous"], source=source,
-                            device_id=_device_id(), now=utcnow())
+                            device_id=_device_id(), address=request.remote_addr or "", now=utcnow())
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -114,7 +114,7 @@ def open311_requests():
     if request.args.get("station"):
         station = db.session.scalar(select(Station).where(Station.slug == request.args["station"][:40]))
         if station is None:
-            return jsonify([])
+            return _json([])
     return _json([open311(s) for s in public_requests(station)])
 
 

@@ -11,7 +11,7 @@ from ..forms import EmptyForm
 from ..models import CONDITIONS, SwapItem
 from ..photos import NAME, photo_dir
 from ..swap import already_gone, bring_item, categories, find_item, shelf, take_item
-from ..web import render
+from ..web import id_arg, render
 
 bp = Blueprint("swap", __name__, url_prefix="/swap")
 
@@ -24,7 +24,7 @@ def need_station():
 
 @bp.get("/")
 def shelf_page():
-    category_id = request.args.get("category", type=int)
+    category_id = id_arg("category")
     return render("swap/shelf.html", "grid", items=shelf(g.station, category_id), categories=categories(g.station),
                   category_id=category_id)
 

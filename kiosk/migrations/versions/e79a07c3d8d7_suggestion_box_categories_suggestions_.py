@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('contact_mobile', sa.String(length=11), nullable=True),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('submitter', sa.String(length=64), nullable=False),
+    sa.Column('origin', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('public_reply', sa.Text(), nullable=True),
     sa.Column('internal_note', sa.Text(), nullable=True),
@@ -58,6 +59,7 @@ def upgrade():
         batch_op.create_index('ix_suggestion_station_created', ['station_id', 'created_at'], unique=False)
         batch_op.create_index('ix_suggestion_station_status', ['station_id', 'status'], unique=False)
         batch_op.create_index('ix_suggestion_submitter_created', ['submitter', 'created_at'], unique=False)
+        batch_op.create_index('ix_suggestion_origin_created', ['origin', 'created_at'], unique=False)
 
     op.create_table('suggestion_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,6 +95,7 @@ def downgrade():
 
     op.drop_table('suggestion_event')
     with op.batch_alter_table('suggestion', schema=None) as batch_op:
+        batch_op.drop_index('ix_suggestion_origin_created')
         batch_op.drop_index('ix_suggestion_submitter_created')
         batch_op.drop_index('ix_suggestion_station_status')
         batch_op.drop_index('ix_suggestion_station_created')
