@@ -23,10 +23,18 @@ TILES = [
 KIOSK_STATION_COOKIE = "kiosk_station"
 
 
+# Pages a resident's phone opens from a kiosk's QR: the phone has no kiosk cookie, so the station
+# travels in the link (?station=slug) and in every link and form on those pages.
+PHONE_ENDPOINTS = frozenset({"phone.checkin", "phone.submit_checkin", "phone.link", "phone.link_badge", "phone.me",
+                             "phone.forget", "suggest.phone", "suggest.submit_phone"})
+
+
 @bp.before_app_request
 def load_station():
-    # A tablet a keeper set up as a station's kiosk says which (a cookie); else the server's setting.
-    g.station = station_for_kiosk(request.cookies.get(KIOSK_STATION_COOKIE) or current_app.config["STATION"])
+    # The station named in a phone link; else the one a keeper set this tablet up for (a cookie);
+    # else the server's setting.
+    named = request.args.get("station", "")[:40] if request.endpoint in PHONE_ENDPOINTS else ""
+    g.station = station_for_kiosk(named or request.cookies.get(KIOSK_STATION_COOKIE) or current_app.config["STATION"])
     if request.method not in READ_ONLY_METHODS:
         # End the lookup's transaction: on SQLite it began with BEGIN IMMEDIATE, and the write
         # lock should be held only while the request's own change is made, not for the whole request.
@@ -58,3 +66,9 @@ def set_language():
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
+
+
+@bp.app_url_defaults
+def keep_station_in_phone_links(endpoint, values):
+    if endpoint in PHONE_ENDPOINTS and "station" not in values and g.get("station") is not None:
+        values["station"] = g.station.slug

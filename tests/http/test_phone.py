@@ -1,5 +1,6 @@
 """Check-in on the volunteer's own phone: the station code, linking the phone, checking in and out."""
 
+import html
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from kiosk.phone import issue_phone_code, remember_token, station_code
 from tests.conftest import HX, START, csrf_token
 
 COOKIE = "kiosk_phone"
-LINK_FORMS = ('action="/m/link"', 'action="/m/link-badge"')
+LINK_FORMS = ('action="/m/link?station=demo"', 'action="/m/link-badge?station=demo"')
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def test_phone_page_refuses_a_missing_or_bad_station_code(app, client, station, 
     assert r.status_code == 400
     page = r.get_data(as_text=True)
     assert 'role="alert"' in page
-    assert not any(form in page for form in LINK_FORMS) and 'action="/m/checkin"' not in page
+    assert not any(form in page for form in LINK_FORMS) and 'action="/m/checkin?station=demo"' not in page
     assert client.get_cookie(COOKIE) is None and sessions(app) == []
 
 
@@ -177,7 +178,7 @@ def test_link_with_number_and_keeper_code(app, client, fresh, number):
     assert volunteer(app).phone_code_hash is None  # used up
 
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "张*华" in page and 'action="/m/checkin"' in page
+    assert "张*华" in page and 'action="/m/checkin?station=demo"' in page
     assert not shows_link_forms(page) and "张晓华" not in page
 
 
@@ -267,7 +268,7 @@ def test_linking_a_minute_and_a_half_after_opening_the_page_lands_on_the_check_i
     r = link(client, c, "0001", code)
     assert r.status_code == 303
     page = client.get(r.headers["Location"])
-    assert page.status_code == 200 and 'action="/m/checkin"' in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'action="/m/checkin?station=demo"' in page.get_data(as_text=True)
 
 
 # --- Linking the phone by scanning the badge with its camera -------------------------------
@@ -389,13 +390,13 @@ def test_my_hours_in_chinese_shows_the_total(app, phone, fresh, clock):
 
 
 def test_forget_clears_the_cookie(app, phone, fresh):
-    assert 'action="/m/forget"' in phone.get("/m/me").get_data(as_text=True)
+    assert 'action="/m/forget?station=demo"' in phone.get("/m/me").get_data(as_text=True)
     assert phone.get("/m/forget").status_code == 405
     r = post(phone, "/m/forget", {})
-    assert r.status_code == 303 and r.headers["Location"] == "/m/me"
+    assert r.status_code == 303 and r.headers["Location"] == "/m/me?station=demo"
     assert phone.get_cookie(COOKIE) is None
     page = phone.get("/m/me").get_data(as_text=True)
-    assert "张*华" not in page and 'action="/m/forget"' not in page
+    assert "张*华" not in page and 'action="/m/forget?station=demo"' not in page
     assert shows_link_forms(phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True))
 
 
@@ -448,3 +449,29 @@ def test_forged_or_garbage_cookie_is_an_unknown_phone(app, client, fresh, kind):
     assert r.status_code == 200 and "张*华" not in r.get_data(as_text=True)
     assert press(client, fresh()).status_code == 303
     assert sessions(app) == []
+
+
+def test_a_phone_checks_in_at_the_station_whose_kiosk_it_scanned(app, station):
+    """A second station's kiosk QR works on a phone that has never seen that station."""
+    from kiosk.stations import add_station
+    from kiosk.volunteers import register_volunteer
+
+    with app.app_context():
+        other = add_station("other", "别的驿站")
+        volunteer = register_volunteer(other, name="外站志愿者", mobile="13911112222")
+        token = badge_token(volunteer)
+        db.session.commit()
+    kiosk = app.test_client()
+    kiosk.set_cookie("kiosk_station", "other")
+    body = kiosk.get("/checkin/station-code").get_data(as_text=True)
+    link = html.unescape(re.search(r'data-station-link="([^"]+)"', body).group(1)).replace("http://localhost", "")
+    assert "station=other" in link
+    phone = app.test_client()
+    page = phone.get(link)
+    assert page.status_code == 200 and "别的驿站" in page.get_data(as_text=True)
+    code = parse_qs(urlsplit(link).query)["c"][0]
+    csrf = csrf_token(phone, link)
+    r = phone.post("/m/link-badge?station=other", data={"csrf_token": csrf, "c": code, "code": token})
+    assert r.status_code == 303
+    r = phone.post("/m/checkin?station=other", data={"csrf_token": csrf, "c": code})
+    assert r.status_code == 200 and 'data-outcome="checked_in"' in r.get_data(as_text=True)

@@ -244,7 +244,7 @@ def with_photo(app, kiosk):
 # --- The forms -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path, action", [("/suggest/", "/suggest/"), ("/suggest/phone", "/suggest/phone")])
+@pytest.mark.parametrize("path, action", [("/suggest/", "/suggest/"), ("/suggest/phone", "/suggest/phone?station=demo")])
 def test_the_form_offers_the_categories_and_shows_the_length_limit(kiosk, path, action):
     html = page(kiosk, path)
     assert f'hx-post="{action}"' in html and f'action="{action}"' in html
@@ -261,7 +261,8 @@ def test_the_form_offers_the_categories_and_shows_the_length_limit(kiosk, path, 
 def test_the_kiosk_form_has_a_qr_for_the_phone_form_and_the_phone_form_does_not(kiosk):
     html = page(kiosk, "/suggest/")
     svg = re.search(r'<div class="station-qr-code"[^>]*>(<svg.*?</svg>)</div>', html, re.S).group(1)
-    assert read_qr(svg) == ["http://localhost/suggest/phone"]
+    # The phone has no kiosk cookie: the station travels in the link.
+    assert read_qr(svg) == ["http://localhost/suggest/phone?station=demo"]
     assert 'href="/suggest/done"' in html
     assert "station-qr" not in page(kiosk, "/suggest/phone")
 
@@ -990,3 +991,22 @@ def test_another_stations_category_is_not_found(app, keeper, other_station):
 def test_category_pages_need_a_keeper(client, station):
     r = client.get("/keeper/suggestion-categories")
     assert r.status_code == 303 and "/keeper/login" in r.headers["Location"]
+
+
+def test_a_phone_from_another_stations_kiosk_reaches_that_stations_box(app, kiosk, other_station):
+    """The phone has no kiosk cookie: the station in the kiosk's QR link decides whose box it is."""
+    kiosk.set_cookie("kiosk_station", "other")
+    svg = re.search(r"<svg.*?</svg>", page(kiosk, "/suggest/"), re.S).group(0)
+    [link] = read_qr(svg)
+    assert link.endswith("/suggest/phone?station=other")
+    phone = app.test_client()
+    html = page(phone, link.replace("http://localhost", ""))
+    assert "别的驿站" in html and 'action="/suggest/phone?station=other"' in html
+    other_safety = category_id(app, "safety", slug="other")
+    token = csrf_token(phone, "/suggest/phone?station=other")
+    r = phone.post("/suggest/phone?station=other",
+                   data={"csrf_token": token, "category": str(other_safety), "text": "外站的建议"})
+    assert r.status_code == 200
+    with app.app_context():
+        [row] = db.session.scalars(select(Suggestion)).all()
+        assert row.station_id == other_station
