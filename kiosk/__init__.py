@@ -59,12 +59,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _instance_secret_key(path: Path) -> str:
-    """Read instance/secret_key, creating it on first run. O_EXCL so two workers starting
-    at once agree on one key instead of each writing its own."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    """Read instance/secret_key, creating it on first run. Written to a temporary file and linked
+    into place, so a second worker starting at the same moment reads the whole key, never a part."""
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # fails if another worker got there first; then theirs stands
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to have a new key made")
+    return key

@@ -107,7 +107,14 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    close_forgotten_sessions(station, now, volunteer.id)
+    just_closed = close_forgotten_sessions(station, now, volunteer.id)
+    if just_closed and just_closed[0].checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
+        # Scanning out a little after closing: that is the check-out they meant. It counts to
+        # closing time and stays flagged for a keeper, but it does not open a new session.
+        session = just_closed[0]
+        session.check_out_method = method
+        db.session.flush()
+        return _result("checked_out", station, volunteer, session, now)
     window = timedelta(minutes=station.duplicate_window_minutes)
     open_session = _open_session(volunteer.id)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .errors import DomainError
 from .extensions import db
@@ -117,9 +118,15 @@ def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) 
 
 
 def submit(station: Station, *, category_id, text: str, photo: bytes | None, contact: str | None, anonymous: bool,
-           source: str, device_id: str, address: str = "", now: datetime) -> Suggestion:
+           source: str, device_id: str, address: str = "", now: datetime, once: str | None = None) -> Suggestion:
     """Drop a suggestion in the box. Everything is checked (and the device's rate) before the photo is stored.
     The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address."""
+    once = once if once and re.fullmatch(r"[0-9a-f]{32}", once) else None
+    if once:
+        # The same form sent twice (a double tap, a retry): one suggestion, the same receipt.
+        already = db.session.scalar(select(Suggestion).where(Suggestion.submit_token == once))
+        if already is not None and already.station_id == station.id:
+            return already
     key = submitter_key(device_id)
     origin = submitter_key(f"addr:{address}")
     limit = RATE_LIMITS["phone" if source == "phone" else "kiosk"]
@@ -144,12 +151,20 @@ def submit(station: Station, *, category_id, text: str, photo: bytes | None, con
         suggestion = Suggestion(
             station_id=station.id, tracking_code=_new_code(), category_id=category.id, text=text,
             photo=stored.name if stored else None, contact_mobile=contact, source=source, submitter=key, origin=origin,
+            submit_token=once,
             status="received", created_at=now, updated_at=now,
         )
-        db.session.add(suggestion)
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(suggestion)
         db.session.add(SuggestionEvent(suggestion_id=suggestion.id, at=now, action="received"))
         db.session.flush()
+    except IntegrityError:
+        if stored:
+            delete_photo(stored.name, kind="suggestions")
+        twin = db.session.scalar(select(Suggestion).where(Suggestion.submit_token == once)) if once else None
+        if twin is None:
+            raise
+        return twin
     except Exception:
         if stored:
             delete_photo(stored.name, kind="suggestions")
@@ -246,8 +261,17 @@ def you_said_we_did(station: Station, limit: int = 10) -> list[Suggestion]:
         Suggestion.public_reply.is_not(None)).order_by(Suggestion.resolved_at.desc()).limit(limit)))
 
 
+PHONE_LIKE = re.compile(r"\d[\d\s\-]{5,}\d")
+
+
+def public_text(text: str) -> str:
+    """A resident's words as public views show them: a number that may be someone's phone is masked."""
+    return PHONE_LIKE.sub("***", text or "")
+
+
 def public_requests(station: Station | None = None, limit: int = 200) -> list[Suggestion]:
-    query = select(Suggestion).where(Suggestion.hidden.is_(False))
+    """What a district system may read: suggestions a keeper has looked at (past "received"), not hidden."""
+    query = select(Suggestion).where(Suggestion.hidden.is_(False), Suggestion.status != "received")
     if station is not None:
         query = query.where(Suggestion.station_id == station.id)
     return list(db.session.scalars(query.order_by(Suggestion.created_at.desc()).limit(limit)))
@@ -261,7 +285,7 @@ def open311(suggestion: Suggestion) -> dict:
         "status_notes": suggestion.public_reply or "",
         "service_name": category_label(suggestion.category),
         "service_code": suggestion.category.code or f"custom-{suggestion.category_id}",
-        "description": suggestion.text,
+        "description": public_text(suggestion.text),
         "requested_datetime": suggestion.created_at.isoformat(),
         "updated_datetime": suggestion.updated_at.isoformat(),
     }

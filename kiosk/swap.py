@@ -35,6 +35,7 @@ EVENT_LABELS = {"logged": _l("Brought"), "taken": _l("Taken"), "removed:donated"
                 "removed:discarded": _l("Removed: discarded"), "removed:not_allowed": _l("Removed: not allowed")}
 TITLE_MAX = 60
 CODE = re.compile(r"J-?0*([0-9]{1,6})", re.IGNORECASE)
+ONCE = re.compile(r"[0-9a-f]{32}")
 ITEM_NOT_FOUND = _l("No item with this code is on the shelf. Please check the label.")
 
 
@@ -85,8 +86,14 @@ def _category(station: Station, category_id) -> SwapCategory:
 
 
 def bring_item(station: Station, *, title: str, category_id, condition: str, photo: bytes | None,
-               contact: str | None, now: datetime) -> SwapItem:
-    """Log an item put on the shelf. Everything is checked before the photo is stored."""
+               contact: str | None, now: datetime, once: str | None = None) -> SwapItem:
+    """Log an item put on the shelf. Everything is checked before the photo is stored. The same
+    form sent twice (`once`, its one-time token) logs the item once and returns it again."""
+    once = once if once and ONCE.fullmatch(once) else None
+    if once:
+        already = db.session.scalar(select(SwapItem).where(SwapItem.intake_token == once))
+        if already is not None and already.station_id == station.id:
+            return already
     category = _category(station, category_id)
     if category.refused:
         raise DomainError(_l("Sorry, the shelf cannot take %(category)s. Please ask a keeper.",
@@ -101,7 +108,7 @@ def bring_item(station: Station, *, title: str, category_id, condition: str, pho
     contact = clean_mobile(contact) if (contact or "").strip() else None
     stored = store_photo(photo, field="photo") if photo else None
     try:
-        item = _insert_item(station, title, category, condition, stored.name if stored else None, contact, now)
+        item = _insert_item(station, title, category, condition, stored.name if stored else None, contact, now, once)
     except Exception:
         if stored:
             delete_photo(stored.name)
@@ -109,13 +116,17 @@ def bring_item(station: Station, *, title: str, category_id, condition: str, pho
     return item
 
 
-def _insert_item(station, title, category, condition, photo, contact, now) -> SwapItem:
+def _insert_item(station, title, category, condition, photo, contact, now, once=None) -> SwapItem:
     # Numbers count up per station; two kiosks logging at once retry on the unique constraint.
     for _ in range(5):
+        if once and (twin := db.session.scalar(select(SwapItem).where(SwapItem.intake_token == once))):
+            if photo:
+                delete_photo(photo)  # the first of the two sends kept its own photo
+            return twin
         number = (db.session.scalar(select(func.max(SwapItem.number)).where(SwapItem.station_id == station.id)) or 0) + 1
         item = SwapItem(station_id=station.id, number=number, code=item_code(number), title=title,
                         category_id=category.id, condition=condition, photo=photo, contact_mobile=contact,
-                        status="on_shelf", logged_at=now)
+                        status="on_shelf", logged_at=now, intake_token=once)
         try:
             with db.session.begin_nested():
                 db.session.add(item)
@@ -163,8 +174,7 @@ def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str |
     ).rowcount
     if taken != 1:
         raise DomainError(already_gone(item), field="code")
-    db.session.add(SwapEvent(item_id=item.id, action="taken", at=now,
-                             note=f"swapped for {exchange.code}" if exchange else None))
+    db.session.add(SwapEvent(item_id=item.id, action="taken", at=now, note=exchange.code if exchange else None))
     db.session.flush()
     db.session.refresh(item)
     return item

@@ -5,6 +5,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .badges import issue_badge
 from .clock import utcnow
@@ -77,6 +78,16 @@ def register_volunteer(
     )
     if taken:
         raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
+    for _attempt in range(5):
+        volunteer = _insert_volunteer(station, name, mobile, birth_year, teams, skills, national_code)
+        if volunteer is not None:
+            issue_badge(volunteer)
+            return volunteer
+    raise DomainError(_l("Someone else is registering right now. Please try again."))
+
+
+def _insert_volunteer(station, name, mobile, birth_year, teams, skills, national_code) -> Volunteer | None:
+    """One try: None if another registration took the same number at the same moment."""
     volunteer = Volunteer(
         station=station,
         number=next_volunteer_number(station),
@@ -90,9 +101,15 @@ def register_volunteer(
         created_at=utcnow(),
     )
     volunteer.teams = list(teams)
-    db.session.add(volunteer)
-    db.session.flush()
-    issue_badge(volunteer)
+    try:
+        with db.session.begin_nested():
+            db.session.add(volunteer)
+    except IntegrityError:
+        clash = db.session.scalar(select(func.count()).select_from(Volunteer).where(
+            Volunteer.station_id == station.id, Volunteer.mobile == mobile))
+        if clash:
+            raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile") from None
+        return None
     return volunteer
 
 

@@ -3,7 +3,7 @@
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, make_response, render_template, request
+from flask import Flask, Response, abort, g, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
@@ -70,7 +70,16 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL; no person types one. Refuse it before any code sees it."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     from .checkin import session_minutes
     from .i18n import format_hours
     from .volunteers import mask_name
@@ -81,10 +90,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["service_label"] = service_label
     from .suggestions import category_label as suggestion_category_label
     from .suggestions import event_label as suggestion_event_label
+    from .suggestions import public_text
     from .suggestions import status_label as suggestion_status_label
 
     app.jinja_env.globals.update(suggestion_category_label=suggestion_category_label,
-                                 suggestion_event_label=suggestion_event_label,
+                                 suggestion_event_label=suggestion_event_label, public_text=public_text,
                                  suggestion_status_label=suggestion_status_label)
     from .swap import CONDITION_LABELS, EVENT_LABELS, REMOVAL_LABELS, STATUS_LABELS, category_label
 

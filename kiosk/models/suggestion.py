@@ -47,6 +47,8 @@ class Suggestion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The form's one-time token: a double tap or a resent form drops one suggestion, not two.
+    submit_token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     category: Mapped[SuggestionCategory] = relationship()
     duplicate_of: Mapped["Suggestion | None"] = relationship(remote_side=[id])

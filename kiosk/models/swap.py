@@ -47,6 +47,8 @@ class SwapItem(db.Model):
     removed_note: Mapped[str | None] = mapped_column(String(200))
     # The taker brought something in exchange: the item they left.
     swapped_for_id: Mapped[int | None] = mapped_column(ForeignKey("swap_item.id"))
+    # The intake form's one-time token: a double tap or a resent form logs the item once.
+    intake_token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     category: Mapped[SwapCategory] = relationship()
     swapped_for: Mapped["SwapItem | None"] = relationship(remote_side=[id])

@@ -46,7 +46,7 @@ def _with_device_cookie(response):
 
 def _form(source: str, status: int = 200, **extra):
     context = {"form": EmptyForm(), "categories": categories(g.station), "source": source, "text_max": TEXT_MAX,
-               "values": {}, "errors": {}, "phone_link": url_for("suggest.phone", _external=True)}
+               "values": {"once": secrets.token_hex(16)}, "errors": {}, "phone_link": url_for("suggest.phone", _external=True)}
     context.update(extra)
     if source == "kiosk":
         context["phone_svg"] = qr_svg(context["phone_link"], box_size=5)
@@ -74,14 +74,15 @@ def submit_phone():
 
 
 def _submit(source: str):
-    values = {key: request.form.get(key, "") for key in ("category", "text", "contact")}
+    values = {key: request.form.get(key, "") for key in ("category", "text", "contact", "once")}
     values["anonymous"] = request.form.get("anonymous") == "1"
     upload = request.files.get("photo")
     photo = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     try:
         suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
                             contact=values["contact"], anonymous=values["anonymous"], source=source,
-                            device_id=_device_id(), address=request.remote_addr or "", now=utcnow())
+                            device_id=_device_id(), address=request.remote_addr or "", now=utcnow(),
+                            once=values["once"])
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -121,7 +122,7 @@ def open311_requests():
 @bp.get("/api/v1/open311/requests/<code>.json")
 def open311_request(code):
     suggestion = by_tracking_code(code)
-    if suggestion is None or suggestion.hidden:
+    if suggestion is None or suggestion.hidden or suggestion.status == "received":
         return _json([{"code": 404, "description": "not found"}], 404)
     return _json([open311(suggestion)])
 

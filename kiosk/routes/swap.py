@@ -1,5 +1,7 @@
 """The swap shelf on the kiosk: bring an item, look at the shelf, take an item."""
 
+import secrets
+
 from sqlalchemy import select
 from flask import Blueprint, abort, current_app, g, request, send_from_directory
 
@@ -44,13 +46,13 @@ def item(code):
 def bring():
     if request.method == "GET":
         return render("swap/bring.html", form=EmptyForm(), categories=categories(g.station), conditions=CONDITIONS,
-                      values={}, errors={})
-    values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact")}
+                      values={"once": secrets.token_hex(16)}, errors={})
+    values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact", "once")}
     upload = request.files.get("photo")
     photo = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     try:
         new = bring_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
-                         photo=photo, contact=values["contact"], now=utcnow())
+                         photo=photo, contact=values["contact"], now=utcnow(), once=values["once"])
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -64,6 +66,8 @@ def label(code):
     try:
         found = find_item(g.station, code)
     except DomainError:
+        abort(404)
+    if found.status == "removed":
         abort(404)
     return render("swap/label.html", "label", item=found, svg=qr_svg(found.code, box_size=6), brought=False)
 

@@ -420,7 +420,7 @@ def test_register_a_volunteer_gives_the_next_number_and_a_badge(app, keeper):
         ("name", {"name": ""}),
         ("name", {"name": "   "}),
         ("name", {"name": "张" * 10240}),
-        ("name", {"name": "张\x00华"}),
+        ("name", {"name": "张\x01华"}),  # NUL itself is refused at the door (400), see test_pages
         ("mobile", {"mobile": ""}),
         ("mobile", {"mobile": "12345"}),
         ("mobile", {"mobile": "23800138000"}),

@@ -165,3 +165,17 @@ def test_upload_over_the_size_limit_gets_413(tmp_path):
     r = app.test_client().post("/language", data={"lang": "en", "blob": "x" * 5000})
     assert r.status_code == 413
     assert "文件太大了" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("where", ["query", "form", "key"])
+def test_a_nul_character_anywhere_is_refused_plainly(client, station, where):
+    """PostgreSQL cannot store NUL and no person types it: 400 with the usual page, nothing done."""
+    token = csrf_token(client)
+    if where == "query":
+        r = client.get("/keeper/login?next=%00")
+    elif where == "form":
+        r = client.post("/language", data={"lang": "en\x00", "csrf_token": token})
+    else:
+        r = client.post("/language", data={"lang": "en", "x\x00": "1", "csrf_token": token})
+    assert r.status_code == 400 and "返回首页" in r.get_data(as_text=True)
+    assert client.get_cookie("kiosk_lang") is None

@@ -577,7 +577,7 @@ def test_a_swap_records_the_item_the_taker_brought(app, kiosk, keeper):
     wanted, left = item(app, "J-0001"), item(app, "J-0002")
     assert wanted["swapped_for_id"] == left["id"] and left["status"] == "on_shelf"
     page = keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
-    assert "Swapped for" in page and 'href="/keeper/swap/J-0002"' in page and "swapped for J-0002" in page
+    assert "Swapped for" in page and 'href="/keeper/swap/J-0002"' in page and "Swapped for J-0002" in page
 
 
 @pytest.mark.parametrize("swapped_for", ["J-0001", "J-0003", "J-0099", "x" * 10_000, "<script>alert(1)</script>"])
@@ -909,3 +909,20 @@ def test_today_shows_the_days_swap_and_its_live_stamp_moves_with_brings_and_take
     assert swap_today(yesterday) == "Brought: 0 · Taken: 0"
     csv_text = keeper.get("/keeper/today.csv").data.decode("utf-8-sig")
     assert "Swap shelf,Brought,Taken\r\n,1,1" in csv_text
+
+
+def test_the_same_intake_form_sent_twice_logs_the_item_once(app, kiosk):
+    """A double tap on "Put it on the shelf" (or a resent form) must not put two items on the shelf."""
+    html = kiosk.get("/swap/bring").get_data(as_text=True)
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', html).group(1)
+    category = re.search(r'name="category" value="(\d+)"', html).group(1)
+    token = csrf_token(kiosk, "/swap/bring")
+    data = {"csrf_token": token, "once": once, "category": category, "title": "暖水瓶", "condition": "good"}
+    first = kiosk.post("/swap/bring", data=dict(data), headers=HX)
+    second = kiosk.post("/swap/bring", data=dict(data), headers=HX)
+    assert first.status_code == second.status_code == 200
+    assert 'data-item="J-0001"' in second.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SwapItem).count() == 1
+    again = kiosk.get("/swap/bring").get_data(as_text=True)
+    assert re.search(r'name="once" value="([0-9a-f]{32})"', again).group(1) != once

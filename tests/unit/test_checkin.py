@@ -163,3 +163,14 @@ def test_inactive_volunteers_are_not_offered(ctx):
     volunteer.active = False
     with pytest.raises(DomainError):
         find_by_number_or_mobile_tail(station, "0001")
+
+
+def test_a_scan_just_after_closing_is_the_check_out_not_a_new_check_in(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "scanner", START + timedelta(hours=10))  # 19:00 local
+    result = scan_badge(station, token, "scanner", START + timedelta(hours=11, minutes=10))  # 20:10
+    assert result.outcome == "checked_out"
+    assert result.session.checked_out_at == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # counted to closing
+    assert result.session.needs_review and result.minutes == 60
+    assert sessions() == 1

@@ -42,3 +42,12 @@ def test_instance_config_and_environment_override_defaults(tmp_path, monkeypatch
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/kiosk.sqlite")
     assert (instance / "secret_key").exists()
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_an_empty_secret_key_file_is_refused_not_used(tmp_path):
+    import pytest
+
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("")
+    with pytest.raises(RuntimeError, match="empty"):
+        _instance_secret_key(key_file)

@@ -17,6 +17,7 @@ from kiosk.extensions import db
 from kiosk.models import Keeper, Station, Suggestion, SuggestionCategory, SuggestionEvent
 from kiosk.stations import add_station
 from kiosk.suggestions import (
+    public_text,
     RATE_LIMITS,
     TooManySuggestions,
     by_tracking_code,
@@ -555,12 +556,21 @@ def test_you_said_we_did_lists_resolved_visible_replies_newest_resolved_first(ct
     assert you_said_we_did(ctx) == [box["bench"], box["lamp"]]
 
 
-def test_public_requests_leave_out_hidden_ones_and_filter_by_station(ctx, clock, keeper, box):
+def test_public_requests_leave_out_hidden_and_unread_ones_and_filter_by_station(ctx, clock, keeper, box):
+    for name in ("lamp", "bench", "noise", "bins", "elsewhere"):
+        change(keeper, box[name], status="accepted", now=clock.now())
     change(keeper, box["bins"], hidden=True, now=clock.now())
     assert public_requests(ctx) == [box["noise"], box["bench"], box["lamp"]]
     assert public_requests() == [box["elsewhere"], box["noise"], box["bench"], box["lamp"]]
     other = db.session.scalar(select(Station).where(Station.slug == "other"))
     assert public_requests(other) == [box["elsewhere"]]
+    change(keeper, box["noise"], status="received", now=clock.now())  # not looked at: not published
+    assert public_requests(ctx) == [box["bench"], box["lamp"]]
+
+
+def test_public_text_masks_what_may_be_a_phone_number():
+    assert public_text("楼下张三(139 8765-4321)家漏水") == "楼下张三(***)家漏水"
+    assert public_text("3号楼 2 单元") == "3号楼 2 单元"
 
 
 # --- Open311 -------------------------------------------------------------------------------

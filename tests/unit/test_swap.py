@@ -431,7 +431,7 @@ def test_a_swap_records_the_item_the_taker_brought(ctx, now):
     taken = take_item(ctx, wanted.code, now, swapped_for=" j0002 ")
     assert taken.swapped_for_id == left.id and taken.swapped_for is left
     assert left.status == "on_shelf"  # the item left in exchange stays on the shelf
-    assert [e.note for e in history(wanted)] == [None, "swapped for J-0002"]
+    assert [e.note for e in history(wanted)] == [None, "J-0002"]  # worded in the reader's language when shown
 
 
 @pytest.mark.parametrize("swapped_for", ["J-0001", "J-0003", "J-0009", "x" * 10_000, "<b>J-0002</b>"])

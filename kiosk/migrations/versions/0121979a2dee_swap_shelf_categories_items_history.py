@@ -48,10 +48,12 @@ def upgrade():
     sa.Column('removed_reason', sa.String(length=20), nullable=True),
     sa.Column('removed_note', sa.String(length=200), nullable=True),
     sa.Column('swapped_for_id', sa.Integer(), nullable=True),
+    sa.Column('intake_token', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['swap_category.id'], name=op.f('fk_swap_item_category_id_swap_category')),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_swap_item_station_id_station')),
     sa.ForeignKeyConstraint(['swapped_for_id'], ['swap_item.id'], name=op.f('fk_swap_item_swapped_for_id_swap_item')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_swap_item')),
+    sa.UniqueConstraint('intake_token', name=op.f('uq_swap_item_intake_token')),
     sa.UniqueConstraint('station_id', 'code', name=op.f('uq_swap_item_station_id_code'))
     )
     with op.batch_alter_table('swap_item', schema=None) as batch_op:

@@ -49,10 +49,12 @@ def upgrade():
     sa.Column('created_at', kiosk.models.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', kiosk.models.types.UTCDateTime(), nullable=False),
     sa.Column('resolved_at', kiosk.models.types.UTCDateTime(), nullable=True),
+    sa.Column('submit_token', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['suggestion_category.id'], name=op.f('fk_suggestion_category_id_suggestion_category')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['suggestion.id'], name=op.f('fk_suggestion_duplicate_of_id_suggestion')),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_suggestion_station_id_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion')),
+    sa.UniqueConstraint('submit_token', name=op.f('uq_suggestion_submit_token')),
     sa.UniqueConstraint('tracking_code', name=op.f('uq_suggestion_tracking_code'))
     )
     with op.batch_alter_table('suggestion', schema=None) as batch_op:
