@@ -20,9 +20,9 @@ from kiosk.badges import badge_token
 from kiosk.extensions import db
 from kiosk.models import AuditEvent, Keeper, ServiceSession, Station, Team, Volunteer, volunteer_team
 from kiosk.volunteers import register_volunteer
+from tests.http.conftest import PASSWORD, sign_in
 from tests.conftest import HX, START, csrf_token
 
-PASSWORD = "pw-for-tests"
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -138,20 +138,6 @@ def all_field_errors(page: str) -> list[str]:
 
 
 # --- Fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def keeper_id(app, station):
-    with app.app_context():
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
-        keeper.set_password(PASSWORD)
-        db.session.commit()
-        return keeper.id
-
-
-def sign_in(client, username="keeper", password=PASSWORD, query=""):
-    token = csrf_token(client, "/keeper/login")
-    return client.post("/keeper/login" + query, data={"username": username, "password": password, "csrf_token": token})
 
 
 def signed_in_user(client):

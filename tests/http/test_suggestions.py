@@ -19,7 +19,8 @@ from kiosk.models import Keeper, Station, Suggestion, SuggestionCategory, Sugges
 from kiosk.stations import add_station
 from kiosk.suggestions import change, submit
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
-from tests.http.test_keeper import PASSWORD, field_errors, plain, sign_in
+from tests.http.conftest import PASSWORD, sign_in
+from tests.http.test_keeper import field_errors, plain
 
 # --- Test data -----------------------------------------------------------------------------
 
@@ -193,15 +194,6 @@ def phone(app, station):
     client = app.test_client()
     client.set_cookie("kiosk_lang", "en")
     return client
-
-
-@pytest.fixture
-def keeper_id(app, station):
-    with app.app_context():
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
-        keeper.set_password(PASSWORD)
-        db.session.commit()
-        return keeper.id
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from kiosk.extensions import db
 from kiosk.models import Keeper, SwapCategory, SwapEvent, SwapItem
 from kiosk.stations import add_station
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
-from tests.http.test_keeper import PASSWORD, sign_in
+from tests.http.conftest import PASSWORD, sign_in
+
 from tests.unit.test_swap import (CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb,
                                   truncated_jpeg, twenty_mb_image)
 
@@ -205,15 +206,6 @@ def kiosk(client, station):
     """The kiosk tablet, reading English."""
     client.set_cookie("kiosk_lang", "en")
     return client
-
-
-@pytest.fixture
-def keeper_id(app, station):
-    with app.app_context():
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
-        keeper.set_password(PASSWORD)
-        db.session.commit()
-        return keeper.id
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from kiosk.models import (Keeper, ServiceSession, SignInAttempt, Station, Team, 
 from kiosk.volunteers import register_volunteer
 from kiosk.walkins import add_standard_services
 from tests.conftest import HX, START, csrf_token
-from tests.http.test_keeper import PASSWORD, field_errors, plain, post, scan, sign_in, signed_in_user, utc
+from tests.http.conftest import PASSWORD, sign_in
+from tests.http.test_keeper import field_errors, plain, post, scan, signed_in_user, utc
 
 # --- Helpers -------------------------------------------------------------------------------
 
@@ -130,15 +131,6 @@ def set_cookie_headers(response, name):
 
 
 # --- Fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def keeper_id(app, station):
-    with app.app_context():
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
-        keeper.set_password(PASSWORD)
-        db.session.commit()
-        return keeper.id
 
 
 @pytest.fixture

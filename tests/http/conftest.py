@@ -1,0 +1,25 @@
+"""What every HTTP test of keeper pages needs: the demo keeper with a known password, and signing in."""
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.extensions import db
+from kiosk.models import Keeper
+from tests.conftest import csrf_token
+
+PASSWORD = "pw-for-tests"
+
+
+def sign_in(client, username="keeper", password=PASSWORD, query=""):
+    token = csrf_token(client, "/keeper/login")
+    return client.post("/keeper/login" + query, data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def keeper_id(app, station):
+    """The demo station's keeper, with PASSWORD; returns its id."""
+    with app.app_context():
+        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+        keeper.set_password(PASSWORD)
+        db.session.commit()
+        return keeper.id
