@@ -22,7 +22,7 @@ from kiosk import create_app  # noqa: E402
 from kiosk.clock import MovableClock  # noqa: E402
 from kiosk.demo import load_demo_station  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
-from kiosk.models import Keeper, ServiceSession, Station, Volunteer, WalkInService, WalkInVisit  # noqa: E402
+from kiosk.models import Keeper, ServiceSession, Volunteer, WalkInService, WalkInVisit  # noqa: E402
 from kiosk.volunteers import register_volunteer  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai

@@ -292,7 +292,7 @@ def preview_import(station: Station, text: str) -> ImportPreview:
     records = [(line, record) for line, record in _records(text.lstrip("\ufeff")) if not _is_blank(record)]
     if not records:
         raise DomainError(_l("The file is empty."), field="file")
-    (_header_line, header), data = records[0], records[1:]
+    (_, header), data = records[0], records[1:]
     positions = _column_positions(header)
     if not data:
         raise DomainError(_l("The file has no volunteers below the header line."), field="file")

@@ -20,25 +20,10 @@ from kiosk.stations import add_station
 from kiosk.suggestions import change, submit
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
 from tests.http.conftest import PASSWORD, sign_in
+from tests.images import jpeg, truncated_jpeg
 from tests.http.test_keeper import field_errors, plain
 
 # --- Test data -----------------------------------------------------------------------------
-
-
-def jpeg(size=(120, 90), colour=(200, 40, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG")
-    return out.getvalue()
-
-
-def truncated_jpeg() -> bytes:
-    import os
-
-    image = Image.frombytes("RGB", (300, 200), os.urandom(300 * 200 * 3))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    data = out.getvalue()
-    return data[: len(data) // 2]
 
 
 CODE = re.compile(r"S-[2-9A-HJKMNP-Z]{6}")

@@ -16,12 +16,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from kiosk.extensions import db
-from kiosk.models import Keeper, SwapCategory, SwapEvent, SwapItem
+from kiosk.models import SwapCategory, SwapEvent, SwapItem
 from kiosk.stations import add_station
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import sign_in
 
-from tests.unit.test_swap import (CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb,
+from tests.images import (CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb,
                                   truncated_jpeg, twenty_mb_image)
 
 MOBILE = "13912345678"

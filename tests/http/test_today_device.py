@@ -1,6 +1,5 @@
 """A keeper sets up a tablet as their station's kiosk: the kiosk then serves that station."""
 
-from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import Keeper, Station

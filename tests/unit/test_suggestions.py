@@ -1,7 +1,6 @@
 """Issue 6: the suggestion box (建议筒) without HTTP: submitting, tracking codes, rate limits, the keeper's
 statuses, replies, notes, history, duplicates and hiding, "you said, we did", and the Open311 fields."""
 
-import io
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,45 +35,8 @@ from kiosk.suggestions import (
     you_said_we_did,
 )
 from tests.conftest import in_english
+from tests.images import TEXT_AS_JPG, gps_jpeg, jpeg, png, truncated_jpeg
 
-# --- Test images ---------------------------------------------------------------------------
-
-
-def jpeg(size=(120, 90), colour=(200, 40, 40), **save) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG", **save)
-    return out.getvalue()
-
-
-def png(size=(120, 90), colour=(20, 140, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
-
-
-def gps_jpeg() -> bytes:
-    """A phone photo that says where it was taken (the resident's home, perhaps)."""
-    image = Image.new("RGB", (120, 90), (30, 60, 200))
-    exif = image.getexif()
-    exif[0x010F] = "SpyCam X100"
-    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)})
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def truncated_jpeg() -> bytes:
-    """Half of a noisy picture: noise does not compress, so half the bytes is half the picture."""
-    import os
-
-    image = Image.frombytes("RGB", (300, 200), os.urandom(300 * 200 * 3))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    data = out.getvalue()
-    return data[: len(data) // 2]
-
-
-TEXT_AS_JPG = b"This is a shopping list, not a picture.\n" * 20
 NOT_A_PHOTO = "This file is not a photo we can read. Please choose a JPEG or PNG picture."
 WRITE_IT = "Please write your suggestion."
 TOO_LONG = "Please keep it to 500 characters or fewer."
