@@ -8,6 +8,14 @@ from .models import Station
 from .volunteers import clean_name
 
 
+def add_standard(model, station: Station, codes) -> list:
+    """The standard entries a new station starts with, in order; shown in the reader's language."""
+    added = [model(station_id=station.id, code=code, position=position, active=True) for position, code in enumerate(codes)]
+    db.session.add_all(added)
+    db.session.flush()
+    return added
+
+
 def add_choice(model, station: Station, name: str):
     name = clean_name(name)
     last = db.session.scalar(select(func.max(model.position)).where(model.station_id == station.id))

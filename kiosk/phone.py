@@ -18,6 +18,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .badges import volunteer_for_token
+from .checkin import DEACTIVATED
 from .errors import DomainError
 from .extensions import db
 from .models import Station, Volunteer
@@ -75,6 +77,14 @@ def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None
         return None
     if not nonce or volunteer.badge_nonce != nonce:
         return None  # the badge was re-issued since: the phone must prove itself again
+    return volunteer
+
+
+def link_phone_with_badge(station: Station, scanned: str) -> Volunteer:
+    """First time on a phone: the volunteer scans their own badge with it."""
+    volunteer = volunteer_for_token(station, scanned)
+    if not volunteer.active:
+        raise DomainError(DEACTIVATED)
     return volunteer
 
 

@@ -22,7 +22,7 @@ from .models import (
     SuggestionCategory,
     SuggestionEvent,
 )
-from .choices import add_choice, update_choice
+from .choices import add_choice, add_standard, update_choice
 from .photos import delete_photo, store_photo
 from .volunteers import clean_mobile
 
@@ -79,9 +79,7 @@ def status_label(status: str) -> str:
 
 
 def add_standard_categories(station: Station) -> None:
-    for position, code in enumerate(STANDARD_SUGGESTION_CATEGORIES):
-        db.session.add(SuggestionCategory(station_id=station.id, code=code, position=position, active=True))
-    db.session.flush()
+    add_standard(SuggestionCategory, station, STANDARD_SUGGESTION_CATEGORIES)
 
 
 def categories(station: Station, include_hidden: bool = False) -> list[SuggestionCategory]:

@@ -12,9 +12,10 @@ from .errors import DomainError
 from .extensions import db
 from .models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, Keeper, Station, SwapCategory, SwapEvent, SwapItem
 from .models.swap import REFUSED_FROM_START
+from .photos import NAME as PHOTO_NAME
 from .photos import delete_photo, store_photo
 from .stations import day_bounds
-from .choices import add_choice, update_choice
+from .choices import add_choice, add_standard, update_choice
 from .volunteers import clean_mobile
 
 CATEGORY_LABELS = {
@@ -48,9 +49,8 @@ def item_code(number: int) -> str:
 
 
 def add_standard_categories(station: Station) -> None:
-    for position, code in enumerate(STANDARD_CATEGORIES):
-        db.session.add(SwapCategory(station_id=station.id, code=code, position=position, active=True,
-                                    refused=code in REFUSED_FROM_START))
+    for category in add_standard(SwapCategory, station, STANDARD_CATEGORIES):
+        category.refused = category.code in REFUSED_FROM_START
     db.session.flush()
 
 
@@ -147,6 +147,31 @@ def find_item(station: Station, raw_code: str) -> SwapItem:
                                                     SwapItem.number == int(match.group(1))))
     if item is None:
         raise DomainError(ITEM_NOT_FOUND, field="code")
+    return item
+
+
+def public_item(station: Station, raw_code: str) -> SwapItem:
+    """An item as residents may see it: a removed one (perhaps not allowed) is no longer public."""
+    item = find_item(station, raw_code)
+    if item.status == "removed":
+        raise DomainError(ITEM_NOT_FOUND, field="code")
+    return item
+
+
+def is_public_photo(station: Station, name: str) -> bool:
+    """A photo (or its thumbnail) of an item of this station that residents may still see."""
+    if not PHOTO_NAME.fullmatch(name or ""):
+        return False
+    owner = db.session.scalar(select(SwapItem).where(SwapItem.photo == name.replace("-thumb.jpg", ".jpg"),
+                                                    SwapItem.station_id == station.id))
+    return owner is not None and owner.status != "removed"
+
+
+def item_to_take(station: Station, raw_code: str) -> SwapItem:
+    """The item a label names, if it is still there to take."""
+    item = find_item(station, raw_code)
+    if item.status != "on_shelf":
+        raise DomainError(already_gone(item), field="code")
     return item
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import DomainError
 from .extensions import db
-from .choices import add_choice, update_choice
+from .choices import add_choice, add_standard
 from .models import STANDARD_SERVICES, Station, WalkInService, WalkInVisit
 
 SERVICE_LABELS = {
@@ -29,9 +29,7 @@ def service_label(service: WalkInService) -> str:
 
 
 def add_standard_services(station: Station) -> None:
-    for position, code in enumerate(STANDARD_SERVICES):
-        db.session.add(WalkInService(station_id=station.id, code=code, position=position, active=True))
-    db.session.flush()
+    add_standard(WalkInService, station, STANDARD_SERVICES)
 
 
 def station_services(station: Station, include_hidden: bool = False) -> list[WalkInService]:
@@ -59,10 +57,6 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
 
 def add_service(station: Station, name: str) -> WalkInService:
     return add_choice(WalkInService, station, name)
-
-
-def rename_service(service: WalkInService, name: str) -> WalkInService:
-    return update_choice(service, name=name)
 
 
 def visit_counts(station: Station, start: datetime, end: datetime) -> list[tuple[WalkInService, int]]:

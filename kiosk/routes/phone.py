@@ -2,8 +2,7 @@
 
 from flask import Blueprint, abort, current_app, g, make_response, redirect, request, url_for
 
-from ..badges import volunteer_for_token
-from ..checkin import DEACTIVATED, minutes_served, recent_sessions, record_attendance
+from ..checkin import minutes_served, recent_sessions, record_attendance
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -11,6 +10,7 @@ from ..forms import EmptyForm, PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from ..phone import (
     STATION_CODE_ACT_WITHIN,
     check_station_code,
+    link_phone_with_badge,
     link_phone_with_code,
     remember_token,
     station_code,
@@ -89,9 +89,7 @@ def link_badge():
         check_station_code(g.station, code, utcnow(), max_age=STATION_CODE_ACT_WITHIN)
         if not form.validate():
             raise DomainError(first_error(form))
-        volunteer = volunteer_for_token(g.station, form.code.data)
-        if not volunteer.active:
-            raise DomainError(DEACTIVATED)
+        volunteer = link_phone_with_badge(g.station, form.code.data)
     except DomainError as err:
         db.session.rollback()
         return render("phone/checkin.html", "link", status=422, me=None, code=code,

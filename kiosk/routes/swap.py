@@ -2,7 +2,6 @@
 
 import secrets
 
-from sqlalchemy import select
 from flask import Blueprint, abort, current_app, g, request, send_from_directory
 
 from ..badges import qr_svg
@@ -10,9 +9,9 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import CONDITIONS, SwapItem
-from ..photos import NAME, photo_dir
-from ..swap import already_gone, bring_item, categories, find_item, shelf, take_item
+from ..models import CONDITIONS
+from ..photos import photo_dir
+from ..swap import bring_item, categories, is_public_photo, item_to_take, public_item, shelf, take_item
 from ..web import id_arg, render
 
 bp = Blueprint("swap", __name__, url_prefix="/swap")
@@ -34,11 +33,9 @@ def shelf_page():
 @bp.get("/items/<code>")
 def item(code):
     try:
-        found = find_item(g.station, code)
+        found = public_item(g.station, code)
     except DomainError:
         abort(404)
-    if found.status == "removed":
-        abort(404)  # a keeper took it off the shelf (perhaps as not allowed): no longer public
     return render("swap/item.html", item=found, form=EmptyForm())
 
 
@@ -64,10 +61,8 @@ def bring():
 @bp.get("/items/<code>/label")
 def label(code):
     try:
-        found = find_item(g.station, code)
+        found = public_item(g.station, code)
     except DomainError:
-        abort(404)
-    if found.status == "removed":
         abort(404)
     return render("swap/label.html", "label", item=found, svg=qr_svg(found.code, box_size=6), brought=False)
 
@@ -81,9 +76,7 @@ def take_screen():
 def find():
     """A label scanned (camera or scanner) or typed: show the item to confirm."""
     try:
-        found = find_item(g.station, request.form.get("code", ""))
-        if found.status != "on_shelf":
-            raise DomainError(already_gone(found))
+        found = item_to_take(g.station, request.form.get("code", ""))
     except DomainError as err:
         return render("swap/take.html", "found", status=422, form=EmptyForm(), error=err.message)
     return render("swap/take.html", "found", form=EmptyForm(), item=found)
@@ -103,11 +96,7 @@ def take(code):
 @bp.get("/photos/<name>")
 def photo(name):
     """Swap-shelf photos are public on the shelf; the names are random and the files re-encoded."""
-    if not NAME.fullmatch(name):
-        abort(404)
-    owner = db.session.scalar(select(SwapItem).where(SwapItem.photo == name.replace("-thumb.jpg", ".jpg"),
-                                                    SwapItem.station_id == g.station.id))
-    if owner is None or owner.status == "removed":
+    if not is_public_photo(g.station, name):
         abort(404)
     response = send_from_directory(photo_dir("swap"), name, max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -10,7 +10,8 @@ from kiosk.extensions import db
 from kiosk.keepers import MAX_FAILURES, SignInThrottled, authenticate
 from kiosk.models import Keeper, Station, Volunteer, WalkInService, WalkInVisit
 from kiosk.today import day_report, live_stamp
-from kiosk.walkins import add_service, record_visit, rename_service, service_label, station_services
+from kiosk.choices import update_choice
+from kiosk.walkins import add_service, record_visit, service_label, station_services
 from tests.conftest import START, in_english
 
 TAP = "0123456789abcdef0123456789abcdef"
@@ -50,7 +51,7 @@ def test_bad_taps_are_refused(ctx, service_id, tap_id):
 def test_hidden_services_take_no_taps_and_renames_show(ctx):
     water = next(s for s in station_services(ctx) if s.code == "water")
     assert service_label(water) == "Drinking water"
-    rename_service(water, "  开水  ")
+    update_choice(water, name="  开水  ")
     assert service_label(water) == "开水"
     water.active = False
     with pytest.raises(DomainError):
