@@ -46,3 +46,22 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
         assert district.is_admin and district.station_id is None
         nanyuan = db.session.scalar(select(Station).where(Station.slug == "nanyuan"))
         assert db.session.scalar(select(func.count()).select_from(WalkInService).where(WalkInService.station_id == nanyuan.id)) == 6
+
+
+def test_close_forgotten_closes_yesterdays_open_sessions_for_review(app, runner, station, clock):
+    from datetime import timedelta
+
+    from kiosk.badges import badge_token
+    from kiosk.checkin import scan_badge
+    from kiosk.models import ServiceSession, Station
+
+    with app.app_context():
+        scan_badge(db.session.get(Station, station), badge_token(db.session.get(Volunteer, 1)), "camera", clock.now())
+        db.session.commit()
+    assert "Closed 0" in runner.invoke(args=["close-forgotten"]).output  # still open hours: left alone
+    clock.advance(days=1)
+    assert "Closed 1" in runner.invoke(args=["close-forgotten"]).output
+    with app.app_context():
+        [session] = db.session.scalars(select(ServiceSession)).all()
+        assert session.auto_closed and session.needs_review
+        assert session.checked_out_at - session.checked_in_at == timedelta(hours=11)  # 09:00 to closing at 20:00
