@@ -64,11 +64,11 @@ def build_database(tmp: Path, secret: str, volunteers: int) -> tuple[str, list[s
     """A fresh station in tmp/kiosk.sqlite; returns its URL and one badge token per volunteer."""
     sys.path.insert(0, str(REPO))
     from kiosk import create_app
-    from kiosk.badges import badge_token
-    from kiosk.demo import load_demo_station
-    from kiosk.extensions import db
-    from kiosk.models import Volunteer
-    from kiosk.volunteers import register_volunteer
+    from kiosk.people.badges import badge_token
+    from kiosk.people.demo import load_demo_station
+    from kiosk.core.extensions import db
+    from kiosk.people.models import Volunteer
+    from kiosk.people.volunteers import register_volunteer
     from sqlalchemy import func, select
 
     url = f"sqlite:///{tmp / 'kiosk.sqlite'}"

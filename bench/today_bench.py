@@ -19,11 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
-from kiosk.clock import MovableClock  # noqa: E402
-from kiosk.demo import load_demo_station  # noqa: E402
-from kiosk.extensions import db  # noqa: E402
-from kiosk.models import Keeper, ServiceSession, Volunteer, WalkInService, WalkInVisit  # noqa: E402
-from kiosk.volunteers import register_volunteer  # noqa: E402
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.clock import MovableClock  # noqa: E402
+from kiosk.core.extensions import db  # noqa: E402
+from kiosk.people.demo import load_demo_station  # noqa: E402
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.volunteers import register_volunteer  # noqa: E402
+from kiosk.walkins.models import WalkInService, WalkInVisit  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 

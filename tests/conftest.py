@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from kiosk import create_app
-from kiosk.clock import MovableClock
-from kiosk.extensions import db
+from kiosk.core.clock import MovableClock
+from kiosk.core.extensions import db
 
 # 09:00 in Shanghai on a Sunday; tests move this clock instead of sleeping.
 START = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def clock(app) -> MovableClock:
 @pytest.fixture
 def station(app):
     """A station with a few teams; returns its id (objects do not outlive their session)."""
-    from kiosk.demo import load_demo_station
+    from kiosk.people.demo import load_demo_station
 
     with app.app_context():
         station, _keeper, _password = load_demo_station()

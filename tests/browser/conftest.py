@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from kiosk.extensions import db
+from kiosk.core.extensions import db
 from tests.conftest import make_app
 
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
@@ -79,7 +79,7 @@ class LiveServer:
 @pytest.fixture
 def live_app(tmp_path):
     """The app for a live server, with the demo station loaded."""
-    from kiosk.demo import load_demo_station
+    from kiosk.people.demo import load_demo_station
 
     app = make_app(tmp_path, IDLE_SECONDS=60, IDLE_WARNING_SECONDS=20)
     with app.app_context():

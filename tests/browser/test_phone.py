@@ -4,10 +4,11 @@ import re
 
 from playwright.sync_api import expect
 
-from kiosk.badges import badge_token
-from kiosk.extensions import db
-from kiosk.models import ServiceSession, Volunteer
-from kiosk.phone import issue_phone_code
+from kiosk.checkin.models import ServiceSession
+from kiosk.checkin.phone import issue_phone_code
+from kiosk.core.extensions import db
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Volunteer
 from tests.browser.conftest import launch
 from tests.browser.media import qr_video
 

@@ -6,8 +6,8 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from kiosk.extensions import db
-from kiosk.models import Keeper
+from kiosk.core.extensions import db
+from kiosk.people.models import Keeper
 
 PHONE = {"width": 390, "height": 844}
 

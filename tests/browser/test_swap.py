@@ -5,9 +5,10 @@ import re
 from PIL import Image
 from playwright.sync_api import expect
 
-from kiosk.extensions import db
-from kiosk.models import Station, SwapCategory, SwapItem
-from kiosk.swap import bring_item
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.swap.models import SwapCategory, SwapItem
+from kiosk.swap.shelf import bring_item
 from tests.browser.conftest import LANDSCAPE, PORTRAIT, launch
 from tests.browser.media import qr_video
 

@@ -3,9 +3,10 @@
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from kiosk.badges import badge_token
-from kiosk.extensions import db
-from kiosk.models import Keeper, Volunteer, WalkInVisit
+from kiosk.core.extensions import db
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.walkins.models import WalkInVisit
 from tests.browser.conftest import PORTRAIT
 
 

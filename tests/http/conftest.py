@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from kiosk.extensions import db
-from kiosk.models import Keeper
+from kiosk.core.extensions import db
+from kiosk.people.models import Keeper
 from tests.conftest import csrf_token
 
 PASSWORD = "pw-for-tests"

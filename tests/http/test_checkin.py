@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from kiosk.badges import badge_token, issue_badge
-from kiosk.extensions import db
-from kiosk.models import ServiceSession, Volunteer
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.people.badges import badge_token, issue_badge
+from kiosk.people.models import Volunteer
 from tests.conftest import HX, csrf_token, decode_svg_qr
 
 

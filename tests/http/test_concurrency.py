@@ -15,9 +15,10 @@ import urllib.request
 
 from sqlalchemy import select
 
-from kiosk.badges import badge_token
-from kiosk.extensions import db
-from kiosk.models import ServiceSession, Volunteer
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Volunteer
 from tests.conftest import make_app
 
 PROCESSES = 2
@@ -65,7 +66,7 @@ def kiosk_process(base, token, ready, go, results):
 
 
 def test_simultaneous_scans_of_one_badge_make_exactly_one_session(tmp_path):
-    from kiosk.demo import load_demo_station
+    from kiosk.people.demo import load_demo_station
 
     app = make_app(tmp_path)
     with app.app_context():

@@ -16,10 +16,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import check_password_hash
 from werkzeug.test import encode_multipart
 
-from kiosk.badges import badge_token
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Keeper, ServiceSession, Station, Team, Volunteer, volunteer_team
-from kiosk.volunteers import register_volunteer
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import badge_token
+from kiosk.people.models import AuditEvent, Keeper, Team, Volunteer, volunteer_team
+from kiosk.people.volunteers import register_volunteer
 from tests.http.conftest import PASSWORD, sign_in
 from tests.conftest import HX, START, csrf_token
 

@@ -10,10 +10,12 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
-from kiosk.badges import badge_token, issue_badge
-from kiosk.extensions import db
-from kiosk.models import ServiceSession, Station, Volunteer
-from kiosk.phone import issue_phone_code, remember_token, station_code
+from kiosk.checkin.models import ServiceSession
+from kiosk.checkin.phone import issue_phone_code, remember_token, station_code
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import badge_token, issue_badge
+from kiosk.people.models import Volunteer
 from tests.conftest import HX, START, csrf_token
 
 COOKIE = "kiosk_phone"
@@ -453,8 +455,8 @@ def test_forged_or_garbage_cookie_is_an_unknown_phone(app, client, fresh, kind):
 
 def test_a_phone_checks_in_at_the_station_whose_kiosk_it_scanned(app, station):
     """A second station's kiosk QR works on a phone that has never seen that station."""
-    from kiosk.stations import add_station
-    from kiosk.volunteers import register_volunteer
+    from kiosk.core.stations import add_station
+    from kiosk.people.volunteers import register_volunteer
 
     with app.app_context():
         other = add_station("other", "别的驿站")

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from kiosk.extensions import db
-from kiosk.models import Keeper, Station, Suggestion, SuggestionCategory, SuggestionEvent
-from kiosk.stations import add_station
-from kiosk.suggestions import change, submit
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import add_station
+from kiosk.people.models import Keeper
+from kiosk.suggest.box import change, submit
+from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
 from tests.http.conftest import PASSWORD, sign_in
 from tests.images import jpeg, truncated_jpeg

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from kiosk.extensions import db
-from kiosk.models import SwapCategory, SwapEvent, SwapItem
-from kiosk.stations import add_station
+from kiosk.core.extensions import db
+from kiosk.core.stations import add_station
+from kiosk.swap.models import SwapCategory, SwapEvent, SwapItem
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
 from tests.http.conftest import sign_in
 

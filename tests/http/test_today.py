@@ -10,12 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.badges import badge_token
-from kiosk.extensions import db
-from kiosk.models import (Keeper, ServiceSession, SignInAttempt, Station, Team, Volunteer, WalkInService,
-                          WalkInVisit)
-from kiosk.volunteers import register_volunteer
-from kiosk.walkins import add_standard_services
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Keeper, SignInAttempt, Team, Volunteer
+from kiosk.people.volunteers import register_volunteer
+from kiosk.walkins.models import WalkInService, WalkInVisit
+from kiosk.walkins.visits import add_standard_services
 from tests.conftest import HX, START, csrf_token
 from tests.http.conftest import PASSWORD, sign_in
 from tests.http.test_keeper import field_errors, plain, post, scan, signed_in_user, utc

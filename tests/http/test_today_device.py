@@ -1,8 +1,9 @@
 """A keeper sets up a tablet as their station's kiosk: the kiosk then serves that station."""
 
 
-from kiosk.extensions import db
-from kiosk.models import Keeper, Station
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import Keeper
 from tests.conftest import csrf_token
 
 

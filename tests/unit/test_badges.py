@@ -4,10 +4,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kiosk.badges import TOKEN, UnknownBadge, badge_token, issue_badge, qr_png, qr_svg, volunteer_for_token
-from kiosk.extensions import db
-from kiosk.models import Station, Volunteer
-from kiosk.volunteers import register_volunteer
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.qr import qr_png, qr_svg
+from kiosk.people.badges import TOKEN, UnknownBadge, badge_token, issue_badge, volunteer_for_token
+from kiosk.people.models import Volunteer
+from kiosk.people.volunteers import register_volunteer
 from tests.conftest import decode_svg_qr, in_english
 
 

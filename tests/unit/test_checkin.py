@@ -3,8 +3,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.badges import badge_token, issue_badge
-from kiosk.checkin import (
+from kiosk.people.badges import badge_token, issue_badge
+from kiosk.checkin.attendance import (
     auto_close_deadline,
     close_forgotten_sessions,
     find_by_number_or_mobile_tail,
@@ -13,9 +13,11 @@ from kiosk.checkin import (
     scan_badge,
     served_minutes,
 )
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import ServiceSession, Station, Volunteer
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import Volunteer
 from tests.conftest import START, in_english
 
 

@@ -1,5 +1,5 @@
 from kiosk import _instance_secret_key, create_app
-from kiosk.config import env_overrides
+from kiosk.core.config import env_overrides
 
 
 def test_env_overrides_parse_json_values_and_rename_database_url():

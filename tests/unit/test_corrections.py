@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk.badges import badge_token
-from kiosk.checkin import close_forgotten_sessions, scan_badge
-from kiosk.corrections import (
+from kiosk.checkin.attendance import close_forgotten_sessions, scan_badge
+from kiosk.people.badges import badge_token
+from kiosk.checkin.corrections import (
     confirm_session,
     correct_session,
     delete_session,
@@ -13,9 +13,11 @@ from kiosk.corrections import (
     keeper_check_in,
     keeper_check_out,
 )
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Keeper, ServiceSession, Station, Volunteer
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import AuditEvent, Keeper, Volunteer
 from tests.conftest import START, in_english
 
 

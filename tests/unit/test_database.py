@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.extensions import db
-from kiosk.models import Team
+from kiosk.core.extensions import db
+from kiosk.people.models import Team
 
 
 def test_pragmas_are_set_on_every_connection(app):

@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
-from kiosk.extensions import db
-from kiosk.models import Keeper, Team, Volunteer
+from kiosk.core.extensions import db
+from kiosk.people.models import Keeper, Team, Volunteer
 
 
 def test_seed_demo_loads_once_and_prints_a_working_password(app, runner):
@@ -38,7 +38,8 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
     assert runner.invoke(args=["create-keeper", "nan", "--station", "nanyuan"]).exit_code != 0
     assert runner.invoke(args=["create-keeper", "lost"]).exit_code != 0
     with app.app_context():
-        from kiosk.models import Station, WalkInService
+        from kiosk.core.models import Station
+        from kiosk.walkins.models import WalkInService
 
         nan = db.session.scalar(select(Keeper).where(Keeper.username == "nan"))
         district = db.session.scalar(select(Keeper).where(Keeper.username == "district"))
@@ -51,9 +52,10 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
 def test_close_forgotten_closes_yesterdays_open_sessions_for_review(app, runner, station, clock):
     from datetime import timedelta
 
-    from kiosk.badges import badge_token
-    from kiosk.checkin import scan_badge
-    from kiosk.models import ServiceSession, Station
+    from kiosk.people.badges import badge_token
+    from kiosk.checkin.attendance import scan_badge
+    from kiosk.checkin.models import ServiceSession
+    from kiosk.core.models import Station
 
     with app.app_context():
         scan_badge(db.session.get(Station, station), badge_token(db.session.get(Volunteer, 1)), "camera", clock.now())

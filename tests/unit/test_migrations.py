@@ -6,7 +6,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from kiosk import create_app
-from kiosk.extensions import db
+from kiosk.core.extensions import db
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path):

@@ -2,11 +2,12 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.badges import issue_badge
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import Station, Volunteer
-from kiosk.phone import (
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import issue_badge
+from kiosk.people.models import Volunteer
+from kiosk.checkin.phone import (
     PHONE_CODE_MAX_TRIES,
     check_station_code,
     issue_phone_code,

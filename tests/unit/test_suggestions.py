@@ -10,12 +10,15 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select
 
-import kiosk.suggestions as suggestions_module
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import Keeper, Station, Suggestion, SuggestionCategory, SuggestionEvent
-from kiosk.stations import add_station
-from kiosk.suggestions import (
+import kiosk.suggest.box as suggestions_module
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.photos import prepare_photo
+from kiosk.core.stations import add_station
+from kiosk.people.models import Keeper
+from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
+from kiosk.suggest.box import (
     public_text,
     RATE_LIMITS,
     TooManySuggestions,
@@ -73,10 +76,15 @@ def category(station, code="safety") -> SuggestionCategory:
 
 def drop(station, when, text="楼道灯坏了，晚上很黑", code="safety", photo=None, contact=None, anonymous=False,
          source="kiosk", device="kiosk-tablet-1", category_id=None, address=None) -> Suggestion:
-    # Each device has its own address unless a test says they share one.
-    return submit(station, category_id=category(station, code).id if category_id is None else category_id,
-                  text=text, photo=photo, contact=contact, anonymous=anonymous, source=source, device_id=device,
-                  address=address if address is not None else f"addr-of-{device}", now=when)
+    # Each device has its own address unless a test says they share one. The photo is re-encoded
+    # first, as the kiosk does it.
+    prepared = prepare_photo(photo, kind="suggestions") if photo else None
+    suggestion = submit(station, category_id=category(station, code).id if category_id is None else category_id,
+                        text=text, photo=prepared, contact=contact, anonymous=anonymous, source=source,
+                        device_id=device, address=address if address is not None else f"addr-of-{device}", now=when)
+    if prepared:
+        db.session.commit()  # a photo is written once its suggestion is committed
+    return suggestion
 
 
 def suggestion_count() -> int:

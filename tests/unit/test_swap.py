@@ -10,16 +10,34 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from kiosk.errors import DomainError
-from kiosk.exports import day_csv
-from kiosk.extensions import db
-from kiosk.models import Keeper, Station, SwapCategory, SwapEvent, SwapItem
-from kiosk.photos import NAME, delete_photo, store_photo, thumb_name
-from kiosk.stations import add_station, local_today
-from kiosk.swap import (add_category, bring_item, categories, category_label, counts_between, day_counts, find_item,
-                        history, is_stale, item_code, items_logged_or_taken, keeper_items, month_counts, remove_item,
-                        shelf, take_item, update_category)
-from kiosk.today import day_report, live_stamp
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.photos import NAME, delete_photo, prepare_photo, thumb_name
+from kiosk.core.stations import add_station, local_today
+from kiosk.people.models import Keeper
+from kiosk.swap.models import SwapCategory, SwapEvent, SwapItem
+from kiosk.today.export import day_csv
+from kiosk.swap.shelf import (
+    add_category,
+    bring_item,
+    categories,
+    category_label,
+    counts_between,
+    day_counts,
+    find_item,
+    history,
+    is_stale,
+    item_code,
+    items_logged_or_taken,
+    keeper_items,
+    month_counts,
+    remove_item,
+    shelf,
+    take_item,
+    update_category,
+)
+from kiosk.today.report import day_report, live_stamp
 from tests.conftest import START, in_english
 from tests.images import CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb, truncated_jpeg, twenty_mb_image
 
@@ -57,8 +75,21 @@ def category(station, code) -> SwapCategory:
 
 
 def bring(station, when, title="儿童绘本 5 本", code="books", condition="good", photo=None, contact=None):
-    return bring_item(station, title=title, category_id=category(station, code).id, condition=condition, photo=photo,
-                      contact=contact, now=when)
+    """As the kiosk does it: the photo re-encoded first, then the item logged; a photo is written
+    once the item is committed."""
+    prepared = prepare_photo(photo) if photo else None
+    item = bring_item(station, title=title, category_id=category(station, code).id, condition=condition,
+                      photo=prepared, contact=contact, now=when)
+    if prepared:
+        db.session.commit()
+    return item
+
+
+def store_photo(data: bytes):
+    """A photo re-encoded and written, as it is once its record is committed."""
+    photo = prepare_photo(data)
+    photo.publish()
+    return photo
 
 
 def item_count() -> int:
@@ -151,12 +182,12 @@ def test_a_hidden_category_or_another_stations_takes_nothing(ctx, now):
 
 
 def test_a_photo_is_deleted_again_if_the_item_cannot_be_stored(ctx, now, monkeypatch):
-    import kiosk.swap
+    import kiosk.swap.shelf
 
     def broken(*args, **kwargs):
         raise DomainError("The shelf is busy. Please try again.")
 
-    monkeypatch.setattr(kiosk.swap, "_insert_item", broken)
+    monkeypatch.setattr(kiosk.swap.shelf, "_insert_item", broken)
     with pytest.raises(DomainError):
         bring(ctx, now, photo=jpeg())
     assert uploads() == []
@@ -246,9 +277,9 @@ def test_bad_photos_are_refused_with_a_message_and_nothing_is_stored(ctx, now, m
 
 
 def test_an_over_ten_mb_file_is_refused_before_it_is_decoded(ctx, monkeypatch):
-    import kiosk.photos
+    import kiosk.core.photos
 
-    monkeypatch.setattr(kiosk.photos, "_open", lambda *a: pytest.fail("a too-large file must not be decoded"))
+    monkeypatch.setattr(kiosk.core.photos, "_open", lambda *a: pytest.fail("a too-large file must not be decoded"))
     with pytest.raises(DomainError):
         store_photo(b"\xff" * (10 * 1024 * 1024 + 1))
 

@@ -3,15 +3,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.badges import badge_token
-from kiosk.checkin import scan_badge
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.keepers import MAX_FAILURES, SignInThrottled, authenticate
-from kiosk.models import Keeper, Station, Volunteer, WalkInService, WalkInVisit
-from kiosk.today import day_report, live_stamp
-from kiosk.choices import update_choice
-from kiosk.walkins import add_service, record_visit, service_label, station_services
+from kiosk.checkin.attendance import scan_badge
+from kiosk.core.choices import update_choice
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import badge_token
+from kiosk.people.keepers import MAX_FAILURES, SignInThrottled, WrongSignIn, authenticate
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.today.report import day_report, live_stamp
+from kiosk.walkins.models import WalkInService, WalkInVisit
+from kiosk.walkins.visits import add_service, record_visit, service_label, station_services
 from tests.conftest import START, in_english
 
 TAP = "0123456789abcdef0123456789abcdef"
@@ -100,7 +102,9 @@ def test_sign_in_is_throttled_after_repeated_failures(ctx):
     keeper = db.session.scalar(select(Keeper))
     keeper.set_password("right")
     for _ in range(MAX_FAILURES):
-        assert authenticate("keeper", "wrong", "10.0.0.5", START) is None
+        with pytest.raises(WrongSignIn) as wrong:
+            authenticate("keeper", "wrong", "10.0.0.5", START)
+        assert wrong.value.keep_changes  # the failed try is kept, however the refusal is shown
     with pytest.raises(SignInThrottled, match="Too many"):
         authenticate("keeper", "right", "10.0.0.6", START)
     with pytest.raises(SignInThrottled):

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "kiosk" / "translations"
 LANGUAGES = ["zh_Hans", "zh_Hant", "en"]
-METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/templates/**.html", "jinja2")]
+METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 

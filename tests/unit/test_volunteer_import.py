@@ -6,10 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import Station, Team, Volunteer
-from kiosk.volunteer_import import (
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import Team, Volunteer
+from kiosk.people.volunteer_import import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ImportPreview,
@@ -17,7 +18,7 @@ from kiosk.volunteer_import import (
     decode_csv,
     preview_import,
 )
-from kiosk.volunteers import register_volunteer
+from kiosk.people.volunteers import register_volunteer
 
 HEADER = "姓名,手机号,出生年份,队伍,技能,志愿者编号"
 # The demo station: 张晓华 13800138001, born 1958, 党旗红, 理发; 李桂英 13800138002, 1955, 暖心橙, 理疗.

@@ -1,9 +1,11 @@
 import pytest
 
-from kiosk.errors import DomainError
-from kiosk.extensions import db
-from kiosk.models import Station, Volunteer
-from kiosk.volunteers import clean_mobile, clean_name, mask_name, register_volunteer
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.text import clean_mobile, clean_name, mask_name
+from kiosk.people.models import Volunteer
+from kiosk.people.volunteers import register_volunteer
 
 
 @pytest.mark.parametrize(

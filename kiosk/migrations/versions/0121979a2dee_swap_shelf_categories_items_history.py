@@ -8,7 +8,7 @@ Create Date: 2026-11-22 13:56:50.637896
 from alembic import op
 import sqlalchemy as sa
 
-import kiosk.models.types
+import kiosk.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -42,9 +42,9 @@ def upgrade():
     sa.Column('photo', sa.String(length=64), nullable=True),
     sa.Column('contact_mobile', sa.String(length=11), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('logged_at', kiosk.models.types.UTCDateTime(), nullable=False),
-    sa.Column('taken_at', kiosk.models.types.UTCDateTime(), nullable=True),
-    sa.Column('removed_at', kiosk.models.types.UTCDateTime(), nullable=True),
+    sa.Column('logged_at', kiosk.core.models.UTCDateTime(), nullable=False),
+    sa.Column('taken_at', kiosk.core.models.UTCDateTime(), nullable=True),
+    sa.Column('removed_at', kiosk.core.models.UTCDateTime(), nullable=True),
     sa.Column('removed_reason', sa.String(length=20), nullable=True),
     sa.Column('removed_note', sa.String(length=200), nullable=True),
     sa.Column('swapped_for_id', sa.Integer(), nullable=True),
@@ -65,7 +65,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=20), nullable=False),
-    sa.Column('at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.Column('keeper_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['swap_item.id'], name=op.f('fk_swap_event_item_id_swap_item')),

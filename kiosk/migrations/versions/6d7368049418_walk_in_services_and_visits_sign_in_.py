@@ -8,7 +8,7 @@ Create Date: 2026-11-22 13:34:24.088952
 from alembic import op
 import sqlalchemy as sa
 
-import kiosk.models.types
+import kiosk.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=40), nullable=False),
     sa.Column('address', sa.String(length=64), nullable=False),
-    sa.Column('at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_attempt'))
     )
     with op.batch_alter_table('sign_in_attempt', schema=None) as batch_op:
@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('station_id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.Column('tap_id', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['service_id'], ['walk_in_service.id'], name=op.f('fk_walk_in_visit_service_id_walk_in_service')),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_walk_in_visit_station_id_station')),
@@ -56,7 +56,7 @@ def upgrade():
         batch_op.create_index('ix_walk_in_visit_station_at', ['station_id', 'at'], unique=False)
 
     with op.batch_alter_table('service_session', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('updated_at', kiosk.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('updated_at', kiosk.core.models.UTCDateTime(), nullable=True))
         batch_op.create_index('ix_service_session_station_open', ['station_id'], unique=False, sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
 
     # ### end Alembic commands ###

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 13:03:50.064519
 from alembic import op
 import sqlalchemy as sa
 
-import kiosk.models.types
+import kiosk.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
-    sa.Column('at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['keeper_id'], ['keeper.id'], name=op.f('fk_audit_event_keeper_id_keeper')),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_audit_event_station_id_station')),
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_audit_event_volunteer_id_volunteer')),
@@ -42,8 +42,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('station_id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
-    sa.Column('checked_in_at', kiosk.models.types.UTCDateTime(), nullable=False),
-    sa.Column('checked_out_at', kiosk.models.types.UTCDateTime(), nullable=True),
+    sa.Column('checked_in_at', kiosk.core.models.UTCDateTime(), nullable=False),
+    sa.Column('checked_out_at', kiosk.core.models.UTCDateTime(), nullable=True),
     sa.Column('check_in_method', sa.String(length=10), nullable=False),
     sa.Column('check_out_method', sa.String(length=10), nullable=True),
     sa.Column('auto_closed', sa.Boolean(), nullable=False),
@@ -60,7 +60,7 @@ def upgrade():
 
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone_code_hash', sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column('phone_code_expires_at', kiosk.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('phone_code_expires_at', kiosk.core.models.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('phone_code_tries', sa.Integer(), nullable=False, server_default=sa.text('0')))
 
     # ### end Alembic commands ###

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 13:00:07.558025
 from alembic import op
 import sqlalchemy as sa
 
-import kiosk.models.types
+import kiosk.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -64,8 +64,8 @@ def upgrade():
     sa.Column('national_code', sa.String(length=40), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('badge_nonce', sa.String(length=32), nullable=True),
-    sa.Column('badge_issued_at', kiosk.models.types.UTCDateTime(), nullable=True),
-    sa.Column('created_at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('badge_issued_at', kiosk.core.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_volunteer_station_id_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteer')),
     sa.UniqueConstraint('badge_nonce', name=op.f('uq_volunteer_badge_nonce')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 14:04:34.919034
 from alembic import op
 import sqlalchemy as sa
 
-import kiosk.models.types
+import kiosk.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -46,9 +46,9 @@ def upgrade():
     sa.Column('internal_note', sa.Text(), nullable=True),
     sa.Column('hidden', sa.Boolean(), nullable=False),
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', kiosk.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', kiosk.models.types.UTCDateTime(), nullable=False),
-    sa.Column('resolved_at', kiosk.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', kiosk.core.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', kiosk.core.models.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', kiosk.core.models.UTCDateTime(), nullable=True),
     sa.Column('submit_token', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['suggestion_category.id'], name=op.f('fk_suggestion_category_id_suggestion_category')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['suggestion.id'], name=op.f('fk_suggestion_duplicate_of_id_suggestion')),
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('suggestion_id', sa.Integer(), nullable=False),
     sa.Column('keeper_id', sa.Integer(), nullable=True),
-    sa.Column('at', kiosk.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.models.UTCDateTime(), nullable=False),
     sa.Column('action', sa.String(length=30), nullable=False),
     sa.Column('before', sa.String(length=200), nullable=True),
     sa.Column('after', sa.String(length=200), nullable=True),

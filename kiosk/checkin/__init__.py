@@ -1,0 +1,28 @@
+"""Check-in and check-out: badges scanned at the kiosk or on a phone, the duplicate-scan window,
+sessions closed at closing time, and a keeper's corrections.
+
+- attendance.py  the rules of a scan (check in, check out, the duplicate window, forgotten sessions)
+- corrections.py a keeper's changes to sessions, each audited
+- phone.py       the signed station QR and linking a volunteer's phone
+- routes.py, phone_routes.py, keeper_routes.py  the kiosk, phone and keeper pages"""
+
+from flask import Flask, g
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.web import add_keeper_link
+
+
+def init_app(app: Flask) -> None:
+    from kiosk.checkin import cli, keeper_routes, labels, models, phone_routes, routes  # noqa: F401
+    from kiosk.checkin.attendance import session_minutes
+    from kiosk.core.i18n import format_hours
+    from kiosk.people.keeper_routes import add_volunteer_section
+
+    for blueprint in (routes.bp, phone_routes.bp, keeper_routes.bp):
+        app.register_blueprint(blueprint)
+    labels.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.globals["session_hours"] = lambda session: format_hours(session_minutes(session, g.station))
+    add_volunteer_section(app, "checkin/_volunteer_sessions.html", keeper_routes.volunteer_section, position=10)
+    add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
+

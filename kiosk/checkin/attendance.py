@@ -1,0 +1,231 @@
+"""Check-in rules: one scan checks in, the next checks out, a quick second scan changes nothing,
+and a session nobody closed is closed at closing time and flagged for a keeper."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.database import begin_writing
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import day_bounds, local_moment, local_today
+from kiosk.people.badges import volunteer_for_token
+from kiosk.people.models import Volunteer
+
+
+DEACTIVATED = _l("This volunteer is no longer active. Please see a keeper.")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    outcome: str  # checked_in | checked_out | already_in | already_out
+    volunteer: Volunteer
+    session: ServiceSession
+    minutes: int | None  # rounded minutes served in this session, once it is closed
+    today_minutes: int
+    total_minutes: int
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("checked_in", "checked_out")
+
+
+def served_minutes(checked_in_at: datetime, checked_out_at: datetime, rounding_minutes: int) -> int:
+    """Minutes on duty, rounded to the station's step (half up: 3 h 15 min at a 30-min step is 3.5 h)."""
+    raw = max(0, int((checked_out_at - checked_in_at).total_seconds() // 60))
+    step = max(1, rounding_minutes)
+    return ((raw + step // 2) // step) * step
+
+
+def session_minutes(session: ServiceSession, station: Station) -> int:
+    if session.checked_out_at is None:
+        return 0
+    return served_minutes(session.checked_in_at, session.checked_out_at, station.hours_rounding_minutes)
+
+
+def minutes_served(station: Station, volunteer_id: int, since: datetime | None = None, until: datetime | None = None) -> int:
+    return sum(
+        served_minutes(start, end, station.hours_rounding_minutes)
+        for start, end in _closed_times(volunteer_id)
+        if (since is None or start >= since) and (until is None or start < until)
+    )
+
+
+def _closed_times(volunteer_id: int) -> list[tuple[datetime, datetime]]:
+    """Check-in and check-out of every closed session: plain columns, cheap even after years."""
+    return db.session.execute(
+        select(ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
+            ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_not(None)
+        )
+    ).all()
+
+
+def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
+    """When an unclosed session is closed for the volunteer: that day's closing time, or, for a
+    check-in after closing, the end of that day. Never the next morning."""
+    day = checked_in_at.astimezone(ZoneInfo(station.timezone)).date()
+    closing = local_moment(station, day, station.closes_at)
+    if checked_in_at < closing:
+        return closing
+    return local_moment(station, day + timedelta(days=1), time(0))
+
+
+def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
+    """Open sessions whose closing time has passed (read only; uses the open-sessions index)."""
+    query = select(ServiceSession).where(
+        ServiceSession.station_id == station.id, ServiceSession.checked_out_at.is_(None)
+    )
+    if volunteer_id is not None:
+        query = query.where(ServiceSession.volunteer_id == volunteer_id)
+    return [s for s in db.session.scalars(query) if now >= auto_close_deadline(station, s.checked_in_at)]
+
+
+def close_forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
+    closed = forgotten_sessions(station, now, volunteer_id)
+    for session in closed:
+        session.checked_out_at = auto_close_deadline(station, session.checked_in_at)
+        session.check_out_method = "auto"
+        session.auto_closed = True
+        session.needs_review = True
+        session.updated_at = now
+    db.session.flush()
+    return closed
+
+
+def settle_forgotten_sessions(station: Station, now: datetime) -> None:
+    """Keeper views show forgotten sessions as the system closed them. This is the one write a
+    keeper's GET may cause, so it takes the write lock only when there is something to close; the
+    request commits it at its end."""
+    if forgotten_sessions(station, now):
+        begin_writing()
+        close_forgotten_sessions(station, now)
+
+
+def scan_badge(station: Station, raw_code: str, method: str, now: datetime) -> ScanResult:
+    """A badge scanned at the kiosk (camera or scanner) or on a phone."""
+    volunteer = volunteer_for_token(station, raw_code)
+    return record_attendance(station, volunteer, method, now)
+
+
+def record_attendance(station: Station, volunteer: Volunteer, method: str, now: datetime) -> ScanResult:
+    """Check the volunteer in, or out, or — inside the duplicate window — change nothing."""
+    if volunteer.station_id != station.id:
+        raise DomainError(_l("This volunteer belongs to another station."))
+    if not volunteer.active:
+        raise DomainError(DEACTIVATED)
+    just_closed = close_forgotten_sessions(station, now, volunteer.id)
+    if just_closed and just_closed[0].checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
+        # Scanning out a little after closing: that is the check-out they meant. It counts to
+        # closing time and stays flagged for a keeper, but it does not open a new session.
+        session = just_closed[0]
+        session.check_out_method = method
+        db.session.flush()
+        return _result("checked_out", station, volunteer, session, now)
+    window = timedelta(minutes=station.duplicate_window_minutes)
+    open_session = _open_session(volunteer.id)
+
+    if open_session is not None:
+        if now - open_session.checked_in_at < window:
+            return _result("already_in", station, volunteer, open_session, now)
+        # Only close it if nobody else closed it in the meantime (a second kiosk, a keeper).
+        closed = db.session.execute(
+            update(ServiceSession)
+            .where(ServiceSession.id == open_session.id, ServiceSession.checked_out_at.is_(None))
+            .values(checked_out_at=now, check_out_method=method, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(open_session)
+        return _result("checked_out" if closed == 1 else "already_out", station, volunteer, open_session, now)
+
+    last = _last_closed_session(volunteer.id)
+    if last is not None and now - last.checked_out_at < window:
+        return _result("already_out", station, volunteer, last, now)
+
+    session = ServiceSession(
+        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(session)
+    except IntegrityError:
+        # Another kiosk checked this volunteer in a moment ago: the database kept one session.
+        session = _open_session(volunteer.id)
+        if session is None:
+            raise
+        return _result("already_in", station, volunteer, session, now)
+    return _result("checked_in", station, volunteer, session, now)
+
+
+def _open_session(volunteer_id: int) -> ServiceSession | None:
+    return db.session.scalar(
+        select(ServiceSession).where(
+            ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_(None)
+        )
+    )
+
+
+def _last_closed_session(volunteer_id: int) -> ServiceSession | None:
+    return db.session.scalar(
+        select(ServiceSession)
+        .where(ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_not(None))
+        .order_by(ServiceSession.checked_out_at.desc())
+        .limit(1)
+    )
+
+
+def _result(outcome: str, station: Station, volunteer: Volunteer, session: ServiceSession, now: datetime) -> ScanResult:
+    start, end = day_bounds(station, local_today(station, now))
+    step = station.hours_rounding_minutes
+    served = [(s, served_minutes(s, e, step)) for s, e in _closed_times(volunteer.id)]
+    return ScanResult(
+        outcome=outcome,
+        volunteer=volunteer,
+        session=session,
+        minutes=session_minutes(session, station) if session.checked_out_at else None,
+        today_minutes=sum(m for s, m in served if start <= s < end),
+        total_minutes=sum(m for _, m in served),
+    )
+
+
+PICK_AGAIN = _l("Please type your number again and choose your name.")
+
+
+def pick_from_matches(station: Station, entered: str, volunteer_id: str) -> Volunteer:
+    """Only a volunteer that what was typed actually matches can be picked."""
+    matches = find_by_number_or_mobile_tail(station, entered)
+    chosen = next((v for v in matches if str(v.id) == (volunteer_id or "").strip()), None)
+    if chosen is None:
+        raise DomainError(PICK_AGAIN)
+    return chosen
+
+
+def find_by_number_or_mobile_tail(station: Station, entered: str) -> list[Volunteer]:
+    """Forgotten badge: a volunteer number finds one person; four mobile digits may find several."""
+    digits = "".join(ch for ch in (entered or "") if not ch.isspace())
+    if not digits.isdigit() or not 1 <= len(digits) <= 6:
+        raise DomainError(_l("Please enter your volunteer number or the last 4 digits of your mobile."), field="entered")
+    base = select(Volunteer).where(Volunteer.station_id == station.id, Volunteer.active.is_(True))
+    matches = []
+    if len(digits) == 4:
+        matches = list(db.session.scalars(base.where(Volunteer.mobile_tail == digits).order_by(Volunteer.number)))
+    number = db.session.scalar(base.where(Volunteer.number == digits.zfill(4)))
+    if number is not None and number not in matches:
+        matches.insert(0, number)
+    if not matches:
+        raise DomainError(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits), field="entered")
+    return matches[:8]
+
+
+def recent_sessions(volunteer_id: int, limit: int = 10) -> list[ServiceSession]:
+    return list(db.session.scalars(
+        select(ServiceSession)
+        .where(ServiceSession.volunteer_id == volunteer_id)
+        .order_by(ServiceSession.checked_in_at.desc())
+        .limit(limit)
+    ))

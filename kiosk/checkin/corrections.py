@@ -1,0 +1,136 @@
+"""Keeper corrections to service sessions. Every change writes an audit event with the values
+before and after, shown on the volunteer's page."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.checkin.attendance import close_forgotten_sessions
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Volunteer
+
+# A session longer than this is almost surely a typo in the date.
+MAX_SESSION_HOURS = 16
+
+
+def snapshot(session: ServiceSession) -> dict:
+    return {
+        "checked_in_at": session.checked_in_at.isoformat(),
+        "checked_out_at": session.checked_out_at.isoformat() if session.checked_out_at else None,
+        "needs_review": session.needs_review,
+    }
+
+
+def _check_times(checked_in_at: datetime, checked_out_at: datetime | None, now: datetime) -> None:
+    if checked_in_at > now:
+        raise DomainError(_l("The check-in time cannot be in the future."), field="checked_in_at")
+    if checked_out_at is None:
+        return
+    if checked_out_at > now:
+        raise DomainError(_l("The check-out time cannot be in the future."), field="checked_out_at")
+    if checked_out_at <= checked_in_at:
+        raise DomainError(_l("Check-out must be after check-in."), field="checked_out_at")
+    if (checked_out_at - checked_in_at).total_seconds() > MAX_SESSION_HOURS * 3600:
+        raise DomainError(_l("A session cannot be longer than %(h)s hours.", h=MAX_SESSION_HOURS), field="checked_out_at")
+
+
+def _overlaps(session_id: int | None, volunteer_id: int, start: datetime, end: datetime | None) -> bool:
+    others = db.session.scalars(
+        select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id, ServiceSession.id != (session_id or 0))
+    )
+    for other in others:
+        other_end = other.checked_out_at or datetime.max.replace(tzinfo=start.tzinfo)
+        this_end = end or datetime.max.replace(tzinfo=start.tzinfo)
+        if start < other_end and other.checked_in_at < this_end:
+            return True
+    return False
+
+
+def correct_session(keeper: Keeper, station: Station, session: ServiceSession, checked_in_at: datetime,
+                    checked_out_at: datetime | None, now: datetime) -> ServiceSession:
+    """Set a session's times (a keeper fixing a forgotten or wrong check-out) and mark it reviewed."""
+    _check_times(checked_in_at, checked_out_at, now)
+    if checked_out_at is None and session.checked_out_at is not None:
+        raise DomainError(_l("Please give a check-out time."), field="checked_out_at")
+    if _overlaps(session.id, session.volunteer_id, checked_in_at, checked_out_at):
+        raise DomainError(_l("These times overlap another session of this volunteer."), field="checked_in_at")
+    before = snapshot(session)
+    session.checked_in_at = checked_in_at
+    session.checked_out_at = checked_out_at
+    if checked_out_at is not None and session.check_out_method in (None, "auto"):
+        session.check_out_method = "keeper"
+    session.needs_review = False
+    session.edited = True
+    db.session.flush()
+    audit(keeper, station, "session.corrected", volunteer_id=session.volunteer_id, session_id=session.id,
+          before=before, after=snapshot(session), now=now)
+    return session
+
+
+def confirm_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> ServiceSession:
+    """The keeper agrees with an automatically closed session as it stands."""
+    before = snapshot(session)
+    session.needs_review = False
+    audit(keeper, station, "session.confirmed", volunteer_id=session.volunteer_id, session_id=session.id,
+          before=before, after=snapshot(session), now=now)
+    db.session.flush()
+    return session
+
+
+def delete_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> None:
+    audit(keeper, station, "session.deleted", volunteer_id=session.volunteer_id, session_id=session.id,
+          before=snapshot(session), after=None, now=now)
+    db.session.delete(session)
+    db.session.flush()
+
+
+def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
+    """Check a volunteer in by hand (e.g. their badge is lost and they have no phone)."""
+    if not volunteer.active:
+        raise DomainError(_l("This volunteer is no longer active."))
+    _check_times(at, None, now)
+    close_forgotten_sessions(station, now, volunteer.id)
+    if _overlaps(None, volunteer.id, at, None):
+        raise DomainError(_l("This volunteer is already checked in, or has a session at that time."), field="at")
+    session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=at,
+                             check_in_method="keeper", edited=True)
+    try:
+        with db.session.begin_nested():
+            db.session.add(session)
+    except IntegrityError:
+        raise DomainError(_l("This volunteer is already checked in."), field="at") from None
+    audit(keeper, station, "session.checked_in", volunteer_id=volunteer.id, session_id=session.id,
+          before=None, after=snapshot(session), now=now)
+    return session
+
+
+def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
+    close_forgotten_sessions(station, now, volunteer.id)
+    session = db.session.scalar(
+        select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_out_at.is_(None))
+    )
+    if session is None:
+        raise DomainError(_l("This volunteer is not checked in."), field="at")
+    _check_times(session.checked_in_at, at, now)
+    before = snapshot(session)
+    session.checked_out_at = at
+    session.check_out_method = "keeper"
+    session.edited = True
+    db.session.flush()
+    audit(keeper, station, "session.checked_out", volunteer_id=volunteer.id, session_id=session.id,
+          before=before, after=snapshot(session), now=now)
+    return session
+
+
+def flagged_sessions(station: Station) -> list[ServiceSession]:
+    return list(db.session.scalars(
+        select(ServiceSession)
+        .where(ServiceSession.station_id == station.id, ServiceSession.needs_review.is_(True))
+        .order_by(ServiceSession.checked_in_at)
+    ))

@@ -1,0 +1,106 @@
+"""Keeper pages for check-in: sessions to review, corrections, check-in by hand, phone link codes.
+Check-in's part of a volunteer's page is registered in checkin/__init__.py."""
+
+from flask import g, redirect, request, url_for
+from flask_login import current_user
+
+from kiosk.checkin.attendance import minutes_served, recent_sessions, settle_forgotten_sessions
+from kiosk.checkin.corrections import (
+    confirm_session,
+    correct_session,
+    delete_session,
+    flagged_sessions,
+    keeper_check_in,
+    keeper_check_out,
+)
+from kiosk.checkin.forms import ManualTimeForm, SessionForm
+from kiosk.checkin.models import ServiceSession
+from kiosk.checkin.phone import issue_phone_code
+from kiosk.core.clock import utcnow
+from kiosk.core.forms import EmptyForm, attach_error
+from kiosk.core.models import Station
+from kiosk.core.stations import local_input_value, parse_local_datetime, station_record
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.keeper_routes import volunteer_page
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Volunteer
+
+bp = keeper_blueprint("checkin_keeper", __name__)
+
+
+def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
+    """What check-in adds to a volunteer's page."""
+    return {"sessions": recent_sessions(volunteer.id, 30), "total_minutes": minutes_served(station, volunteer.id),
+            "time_form": ManualTimeForm(formdata=None), "now_value": local_input_value(station, utcnow())}
+
+
+@bp.post("/volunteers/<int:volunteer_id>/phone-code")
+def phone_code(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    code = issue_phone_code(volunteer, utcnow())
+    # Shown once, on this page only: the keeper reads it out to the volunteer.
+    return volunteer_page(volunteer, phone_code=code)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/check-in")
+def check_in(volunteer_id):
+    return _by_hand(volunteer_id, keeper_check_in)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/check-out")
+def check_out(volunteer_id):
+    return _by_hand(volunteer_id, keeper_check_out)
+
+
+def _by_hand(volunteer_id, operation):
+    volunteer = station_record(Volunteer, volunteer_id)
+    form = ManualTimeForm()
+    refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
+                                           time_error=err.message))
+    now = utcnow()
+    at = parse_local_datetime(g.station, form.at.data, "at") or now
+    operation(current_user, g.station, volunteer, at, now)
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
+
+
+@bp.get("/review")
+def review():
+    settle_forgotten_sessions(g.station, utcnow())
+    return render("checkin/review.html", sessions=flagged_sessions(g.station), form=EmptyForm())
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id):
+    session = station_record(ServiceSession, session_id)
+    station = g.station
+    if request.method == "GET":
+        form = SessionForm(formdata=None, checked_in_at=local_input_value(station, session.checked_in_at),
+                           checked_out_at=local_input_value(station, session.checked_out_at))
+        return render("checkin/session_form.html", form=form, session=session)
+    form = SessionForm()
+    if not form.validate():
+        return render("checkin/session_form.html", status=422, form=form, session=session)
+    refuse_with(lambda err: render("checkin/session_form.html", status=err.status, form=attach_error(form, err),
+                                   session=station_record(ServiceSession, session_id)))
+    checked_in_at = parse_local_datetime(station, form.checked_in_at.data, "checked_in_at")
+    checked_out_at = parse_local_datetime(station, form.checked_out_at.data, "checked_out_at")
+    correct_session(current_user, station, session, checked_in_at, checked_out_at, utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
+
+
+@bp.post("/sessions/<int:session_id>/confirm")
+def confirm(session_id):
+    session = station_record(ServiceSession, session_id)
+    confirm_session(current_user, g.station, session, utcnow())
+    if request.form.get("back") == "volunteer":
+        return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
+    return redirect(url_for("checkin_keeper.review"), 303)
+
+
+@bp.post("/sessions/<int:session_id>/delete")
+def delete(session_id):
+    session = station_record(ServiceSession, session_id)
+    volunteer_id = session.volunteer_id
+    delete_session(current_user, g.station, session, utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)

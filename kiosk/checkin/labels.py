@@ -1,0 +1,46 @@
+"""Words for check-in's stored codes (how a session was recorded, what a keeper changed), in the reader's language."""
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.i18n import local_time
+from kiosk.people.audit import add_audit_labels
+
+METHOD_LABELS = {
+    "camera": _l("camera"),
+    "scanner": _l("scanner"),
+    "manual": _l("typed number"),
+    "phone": _l("phone"),
+    "keeper": _l("by keeper"),
+    "auto": _l("closed at closing time"),
+}
+SESSION_AUDIT_LABELS = {
+    "session.corrected": _l("corrected times"),
+    "session.confirmed": _l("confirmed"),
+    "session.deleted": _l("deleted a session"),
+    "session.checked_in": _l("checked in by hand"),
+    "session.checked_out": _l("checked out by hand"),
+}
+
+
+def method_label(code: str | None) -> str:
+    return str(METHOD_LABELS.get(code or "", code or ""))
+
+
+
+def audit_times(values: dict | None) -> str:
+    """"11-22 09:00 – 17:30" for a snapshot of a session."""
+    if not values:
+        return "—"
+    start = datetime.fromisoformat(values["checked_in_at"])
+    text = local_time(start, format="MM-dd HH:mm")
+    if values.get("checked_out_at"):
+        text += " – " + local_time(datetime.fromisoformat(values["checked_out_at"]), format="MM-dd HH:mm")
+    return text
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(method_label=method_label)
+    add_audit_labels(app, SESSION_AUDIT_LABELS, describe=audit_times)

@@ -1,0 +1,60 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.core.extensions import db
+from kiosk.core.models import UTCDateTime
+from kiosk.people.models import Volunteer
+
+def _now() -> datetime:
+    from kiosk.core.clock import utcnow
+
+    return utcnow()
+
+
+# How a check-in or check-out was recorded.
+METHODS = ("camera", "scanner", "manual", "phone", "keeper", "auto")
+
+
+class ServiceSession(db.Model):
+    """One volunteer's time on duty at one station: from check-in to check-out."""
+
+    __table_args__ = (
+        # At most one open session per volunteer, enforced by the database itself so that two
+        # kiosks scanning the same badge at once cannot both check in. Partial unique indexes
+        # work on SQLite and PostgreSQL alike.
+        Index(
+            "uq_service_session_one_open",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("checked_out_at IS NULL"),
+            postgresql_where=text("checked_out_at IS NULL"),
+        ),
+        # "Today" views read by station and time; this keeps them as cheap in year three as on day one.
+        Index("ix_service_session_station_in", "station_id", "checked_in_at"),
+        # Who is on duty now: only open sessions are in this index, so it stays small for ever.
+        Index(
+            "ix_service_session_station_open",
+            "station_id",
+            sqlite_where=text("checked_out_at IS NULL"),
+            postgresql_where=text("checked_out_at IS NULL"),
+        ),
+        Index("ix_service_session_volunteer_in", "volunteer_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_in_method: Mapped[str] = mapped_column(String(10))
+    check_out_method: Mapped[str | None] = mapped_column(String(10))
+    # Closed by the system at closing time because nobody checked out: a keeper should confirm it.
+    auto_closed: Mapped[bool] = mapped_column(default=False)
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    edited: Mapped[bool] = mapped_column(default=False)
+    # Last change of any kind: the keeper's live Today view asks only "anything newer than this?"
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+    volunteer: Mapped[Volunteer] = relationship()

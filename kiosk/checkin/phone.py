@@ -1,0 +1,127 @@
+"""Check-in from the volunteer's own phone.
+
+The kiosk shows a station code that changes every few seconds; it is signed and dated, so a photo
+of it taken yesterday checks no one in today. The first time, a phone proves whose it is (the badge,
+or the volunteer number and a one-time code from a keeper); then it remembers the volunteer in a
+signed cookie tied to the current badge, so re-issuing the badge also forgets the phone."""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.checkin.attendance import DEACTIVATED
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import volunteer_for_token
+from kiosk.people.models import Volunteer
+
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits, few enough to be a real id or timestamp
+STATION_CODE_MAX_AGE = timedelta(seconds=60)
+# Once the phone page is open, the volunteer has this long to press the button.
+STATION_CODE_ACT_WITHIN = timedelta(minutes=5)
+PHONE_CODE_LIFETIME = timedelta(hours=24)
+PHONE_CODE_MAX_TRIES = 5
+
+
+def _sign(message: str, purpose: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"{purpose}:{message}".encode(), hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def station_code(station: Station, now: datetime) -> str:
+    message = f"{station.id}-{int(now.timestamp())}"
+    return f"{message}-{_sign(message, 'station-qr')}"
+
+
+def check_station_code(station: Station, code: str, now: datetime, max_age: timedelta = STATION_CODE_MAX_AGE) -> None:
+    expired = DomainError(_l("This code has expired. Please scan the code on the kiosk screen again."))
+    parts = (code or "")[:100].split("-", 2)
+    if len(parts) != 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):
+        raise expired
+    message = f"{parts[0]}-{parts[1]}"
+    if not hmac.compare_digest(parts[2].encode(), _sign(message, "station-qr").encode()) or int(parts[0]) != station.id:
+        raise expired
+    issued = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo)
+    if not timedelta(seconds=-5) <= now - issued <= max_age:
+        raise expired
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="phone-volunteer")
+
+
+def remember_token(volunteer: Volunteer) -> str:
+    return _serializer().dumps([volunteer.id, volunteer.badge_nonce])
+
+
+def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None:
+    """The volunteer this phone remembers, if the link is still good."""
+    if not token:
+        return None
+    try:
+        volunteer_id, nonce = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
+    if volunteer is None or volunteer.station_id != station.id or not volunteer.active:
+        return None
+    if not nonce or volunteer.badge_nonce != nonce:
+        return None  # the badge was re-issued since: the phone must prove itself again
+    return volunteer
+
+
+def link_phone_with_badge(station: Station, scanned: str) -> Volunteer:
+    """First time on a phone: the volunteer scans their own badge with it."""
+    volunteer = volunteer_for_token(station, scanned)
+    if not volunteer.active:
+        raise DomainError(DEACTIVATED)
+    return volunteer
+
+
+def issue_phone_code(volunteer: Volunteer, now: datetime) -> str:
+    """A six-digit code a keeper reads out to the volunteer; good for one day."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    volunteer.phone_code_hash = generate_password_hash(code)
+    volunteer.phone_code_expires_at = now + PHONE_CODE_LIFETIME
+    volunteer.phone_code_tries = 0
+    db.session.flush()
+    return code
+
+
+class WrongPhoneCode(DomainError):
+    keep_changes = True  # the failed try is counted, so guessing stops after a few
+
+
+def link_phone_with_code(station: Station, number: str, code: str, now: datetime) -> Volunteer:
+    wrong = WrongPhoneCode(_l("The number or the code is not right. Please check with a keeper."), field="code")
+    number = (number or "").strip()
+    code = (code or "").strip()
+    if not number.isdigit() or len(number) > 6 or not code.isdigit() or len(code) != 6:
+        raise wrong
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.station_id == station.id, Volunteer.number == number.zfill(4))
+    )
+    if volunteer is None or not volunteer.active or not volunteer.phone_code_hash:
+        raise wrong
+    if volunteer.phone_code_expires_at is None or now > volunteer.phone_code_expires_at:
+        raise DomainError(_l("This code has expired. Please ask a keeper for a new one."), field="code")
+    if volunteer.phone_code_tries >= PHONE_CODE_MAX_TRIES:
+        raise DomainError(_l("Too many wrong codes. Please ask a keeper for a new one."), field="code")
+    if not check_password_hash(volunteer.phone_code_hash, code):
+        volunteer.phone_code_tries += 1
+        db.session.flush()
+        raise wrong
+    volunteer.phone_code_hash = None  # used once
+    db.session.flush()
+    return volunteer

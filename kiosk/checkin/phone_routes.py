@@ -1,0 +1,114 @@
+"""Check-in on the volunteer's own phone, reached by scanning the station QR on the kiosk."""
+
+from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
+
+from kiosk.checkin.attendance import minutes_served, recent_sessions, record_attendance
+from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
+from kiosk.checkin.phone import (
+    STATION_CODE_ACT_WITHIN,
+    check_station_code,
+    link_phone_with_badge,
+    link_phone_with_code,
+    remember_token,
+    station_code,
+    volunteer_for_phone,
+)
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.forms import EmptyForm, first_error
+from kiosk.core.stations import phone_page, station_required
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+
+bp = station_required(Blueprint("phone", __name__, url_prefix="/m", template_folder="templates"))
+
+COOKIE = "kiosk_phone"
+COOKIE_MAX_AGE = 400 * 24 * 3600
+
+
+def _me():
+    return volunteer_for_phone(g.station, request.cookies.get(COOKIE))
+
+
+@bp.get("/checkin")
+@phone_page
+def checkin():
+    code = request.args.get("c", "")
+    refuse_with(lambda err: render("phone/checkin.html", status=400, error=err.message, me=None, code=""))
+    check_station_code(g.station, code, utcnow())
+    return render("phone/checkin.html", me=_me(), code=code, form=PhoneCheckinForm(c=code),
+                  link_form=PhoneLinkForm(c=code), badge_form=PhoneBadgeForm(c=code))
+
+
+@bp.post("/checkin")
+@phone_page
+def submit_checkin():
+    form = PhoneCheckinForm()
+    me = _me()
+    if me is None:
+        return redirect(url_for("phone.checkin", c=form.c.data or ""), 303)
+    refuse_with(lambda err: render("phone/checkin.html", "outcome", status=err.status, me=me, error=err.message,
+                                   code=""))
+    check_station_code(g.station, form.c.data or "", utcnow(), max_age=STATION_CODE_ACT_WITHIN)
+    result = record_attendance(g.station, me, "phone", utcnow())
+    return render("phone/checkin.html", "outcome", me=me, result=result, code="")
+
+
+@bp.post("/link")
+@phone_page
+def link():
+    """First time on this phone: the volunteer number and a one-time code from a keeper."""
+    form = PhoneLinkForm()
+    code = form.c.data or ""
+    refuse_with(lambda err: render("phone/checkin.html", "link", status=err.status, me=None, code=code,
+                                   link_form=form, badge_form=PhoneBadgeForm(c=code), link_error=err.message))
+    check_station_code(g.station, code, utcnow(), max_age=STATION_CODE_ACT_WITHIN)
+    if not form.validate():
+        raise DomainError(first_error(form), field="number")
+    volunteer = link_phone_with_code(g.station, form.number.data, form.code.data, utcnow())
+    return _remember(volunteer)
+
+
+@bp.post("/link-badge")
+@phone_page
+def link_badge():
+    """First time on this phone: scan your own badge with the phone camera."""
+    form = PhoneBadgeForm()
+    code = form.c.data or ""
+    refuse_with(lambda err: render("phone/checkin.html", "link", status=err.status, me=None, code=code,
+                                   link_form=PhoneLinkForm(c=code), badge_form=form, badge_error=err.message))
+    check_station_code(g.station, code, utcnow(), max_age=STATION_CODE_ACT_WITHIN)
+    if not form.validate():
+        raise DomainError(first_error(form))
+    return _remember(link_phone_with_badge(g.station, form.code.data))
+
+
+def _remember(volunteer):
+    # A fresh code: linking may take longer than the minute the scanned one lives.
+    target = url_for("phone.checkin", c=station_code(g.station, utcnow()))
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Location"] = target
+    else:
+        response = redirect(target, 303)
+    response.set_cookie(COOKIE, remember_token(volunteer), max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.get("/me")
+@phone_page
+def me():
+    volunteer = _me()
+    if volunteer is None:
+        return render("phone/me.html", me=None)
+    return render("phone/me.html", me=volunteer, sessions=recent_sessions(volunteer.id, 10),
+                  total_minutes=minutes_served(g.station, volunteer.id), form=EmptyForm())
+
+
+@bp.post("/forget")
+@phone_page
+def forget():
+    response = redirect(url_for("phone.me"), 303)
+    response.delete_cookie(COOKIE)
+    return response

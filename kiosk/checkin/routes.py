@@ -1,0 +1,75 @@
+"""The kiosk check-in screen: camera, barcode scanner, forgotten badge, and the station QR for phones."""
+
+from flask import Blueprint, g, render_template, url_for
+
+from kiosk.checkin.attendance import PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches, record_attendance, scan_badge
+from kiosk.checkin.forms import FindForm, PickForm, ScanForm
+from kiosk.checkin.phone import station_code
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.forms import first_error
+from kiosk.core.qr import qr_svg
+from kiosk.core.stations import station_required
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+
+bp = station_required(Blueprint("checkin", __name__, url_prefix="/checkin", template_folder="templates"))
+
+KIOSK_METHODS = {"camera", "scanner"}
+# How often the station QR for phones is redrawn; each code is good for about a minute.
+STATION_QR_REFRESH_SECONDS = 20
+
+
+@bp.get("/")
+def scan():
+    return render("checkin/scan.html", form=ScanForm(), **station_qr_context())
+
+
+@bp.post("/scan")
+def submit_scan():
+    form = ScanForm()
+    refuse_with(lambda err: render("checkin/scan.html", "result", status=err.status, form=form, error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    method = form.method.data if form.method.data in KIOSK_METHODS else "scanner"
+    result = scan_badge(g.station, form.code.data, method, utcnow())
+    return render("checkin/scan.html", "result", form=form, result=result)
+
+
+@bp.get("/forgot")
+def forgot():
+    return render("checkin/forgot.html", form=FindForm())
+
+
+@bp.post("/find")
+def find():
+    form = FindForm()
+    refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=form, error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    matches = find_by_number_or_mobile_tail(g.station, form.entered.data)
+    return render("checkin/forgot.html", "matches", form=form, matches=matches, pick=PickForm(formdata=None))
+
+
+@bp.post("/pick")
+def pick():
+    """The volunteer tapped their own masked name among the matches for what they typed."""
+    form = PickForm()
+    refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=FindForm(formdata=None),
+                                   error=err.message))
+    if not form.validate():
+        raise DomainError(PICK_AGAIN)
+    volunteer = pick_from_matches(g.station, form.entered.data, form.volunteer_id.data)
+    result = record_attendance(g.station, volunteer, "manual", utcnow())
+    return render("checkin/forgot.html", "matches", form=FindForm(formdata=None), result=result)
+
+
+@bp.get("/station-code")
+def station_qr():
+    """The self-replacing QR that a volunteer's phone scans to check in on the phone."""
+    return render_template("checkin/_station_qr.html", **station_qr_context())
+
+
+def station_qr_context() -> dict:
+    link = url_for("phone.checkin", c=station_code(g.station, utcnow()), _external=True)
+    return {"svg": qr_svg(link, box_size=6), "link": link, "refresh": STATION_QR_REFRESH_SECONDS}

@@ -1,0 +1,29 @@
+"""The core every feature builds on: configuration, the database and its one commit per request,
+the clock, languages, page-or-fragment rendering, error pages, the station of a request, photos,
+QR codes and the shared list editor. It imports no feature."""
+
+from pathlib import Path
+
+from flask import Flask
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def init_app(app: Flask) -> None:
+    from kiosk.core import cli, clock, database, error_pages, i18n, stations, transaction, web
+    from kiosk.core.extensions import csrf, db, htmx, login_manager, migrate
+
+    app.url_map.converters["int"] = web.IdConverter
+    db.init_app(app)
+    database.tune_engines(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    clock.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    stations.init_app(app)
+    transaction.init_app(app)
+    error_pages.init_app(app)
+    cli.init_app(app)

@@ -1,0 +1,25 @@
+"""Forms (Flask-WTF: CSRF-checked and validated on the server). Messages are our own, translated.
+Each feature keeps its own forms; these are what they share."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+REQUIRED = _l("Please fill this in.")
+TOO_LONG = _l("This is too long.")
+NOT_A_CHOICE = _l("Please choose from the list.")
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+def first_error(form) -> str:
+    """The first validation message of a WTForm, for forms that show one message."""
+    return next((errors[0] for errors in form.errors.values() if errors), "")
+
+
+def attach_error(form, err):
+    """A rule's refusal shown beside the field it names (or above the form); returns the form."""
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+    return form

@@ -1,0 +1,80 @@
+"""Languages and the one helper that shows a UTC time in the station's timezone."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
+
+from kiosk.core.extensions import babel
+from kiosk.core.web import safe_next
+
+# Each language is named in itself: a reader looks for their own script, not a translation of it.
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+# What the <html lang> attribute says, so the browser picks the right CJK glyphs.
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+
+
+bp = Blueprint("language", __name__)
+
+
+@bp.post("/language")
+def choose():
+    """The language switch on every screen; the tablet remembers it, not a person."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    response = make_response(redirect(safe_next(request.form.get("next"), url_for("kiosk.home")), 303))
+    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], lang, max_age=5 * 365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        html_lang=lambda: HTML_LANG[current_language()],
+        local_time=local_time,
+        local_date=local_date,
+    )
+    app.jinja_env.filters["hours"] = format_hours
+
+
+def current_language() -> str:
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) if request else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["LANGUAGES"][0]
+
+
+def select_language() -> str:
+    return current_language()
+
+
+def select_timezone() -> str:
+    station = g.get("station")
+    return station.timezone if station is not None else "Asia/Shanghai"
+
+
+def station_zone(station) -> ZoneInfo:
+    return ZoneInfo(station.timezone)
+
+
+def local_time(moment: datetime, station=None, format: str = "HH:mm") -> str:
+    """A stored UTC moment as the station's wall-clock time, in the reader's language."""
+    station = station or g.get("station")
+    zone = station_zone(station) if station is not None else ZoneInfo("Asia/Shanghai")
+    return format_datetime(moment.astimezone(zone).replace(tzinfo=None), format, rebase=False)
+
+
+def local_date(day: date, format: str = "long") -> str:
+    return format_date(day, format)
+
+
+def format_hours(minutes: int | None) -> str:
+    """Minutes served as hours the way people say them: 3.5, 12, 0.5."""
+    return format_decimal((minutes or 0) / 60, format="#,##0.#")

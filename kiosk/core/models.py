@@ -1,0 +1,57 @@
+"""Column types and the models every feature builds on: the station and its lists of choices."""
+
+from datetime import UTC, datetime, time
+
+from sqlalchemy import DateTime, ForeignKey, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from kiosk.core.extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every engine; always handed back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class StationChoice:
+    """A station's own list of choices (walk-in services, swap or suggestion categories): standard
+    entries carry a code and are shown in the reader's language; a keeper's own carry a name, which
+    also overrides a standard one. Keepers hide rather than delete, so history keeps its labels."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    code: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Station(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    opens_at: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    closes_at: Mapped[time] = mapped_column(Time, default=time(20, 0))
+    # A second scan of the same badge within this many minutes changes nothing.
+    duplicate_window_minutes: Mapped[int] = mapped_column(default=5)
+    # Served hours are rounded to this many minutes (30 = to the half hour).
+    hours_rounding_minutes: Mapped[int] = mapped_column(default=30)
+    # Items on the swap shelf longer than this many days are highlighted for clearing.
+    swap_clear_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
+
+    def __repr__(self) -> str:
+        return f"<Station {self.slug}>"

@@ -1,0 +1,160 @@
+"""Photos people upload (swap items, suggestions): checked by content, re-encoded, stored privately.
+
+Re-encoding keeps the pixels and nothing else, so EXIF (camera, time, GPS position) is gone. The
+file name is the server's, never the uploader's."""
+
+import io
+import re
+import secrets
+import warnings
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, send_from_directory
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.transaction import after_commit
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a 10 MB file that unpacks to gigabytes is refused, not decoded
+LONG_SIDE = 1600
+THUMB_SIDE = 400
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "MPO"}
+NAME = re.compile(r"[0-9a-f]{32}(-thumb)?\.jpg")
+
+
+KINDS = ("swap", "suggestions")  # swap photos are public on the shelf; suggestion photos keepers only
+
+
+def photo_dir(kind: str = "swap") -> Path:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    folder = Path(current_app.instance_path) / "uploads" / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo checked and re-encoded, held in memory until the record that names it is committed."""
+
+    name: str
+    thumb: str
+    kind: str
+    full_jpeg: bytes = dataclasses.field(repr=False)
+    thumb_jpeg: bytes = dataclasses.field(repr=False)
+
+    def publish(self) -> None:
+        """Write both files; each is written beside its place and renamed, so no half-written file is served."""
+        folder = photo_dir(self.kind)
+        for final, data in ((self.name, self.full_jpeg), (self.thumb, self.thumb_jpeg)):
+            part = folder / f"{final}.part"
+            try:
+                part.write_bytes(data)
+                part.replace(folder / final)
+            except OSError:
+                part.unlink(missing_ok=True)
+                raise
+
+
+def prepare_photo(data: bytes, field: str = "photo", kind: str = "swap") -> PreparedPhoto:
+    """Check and re-encode an uploaded image, before any write transaction begins (re-encoding a
+    large photo takes a while, and on SQLite every other kiosk would wait for it). Nothing is
+    written yet: the rule that stores the record calls `keep_after_commit`. DomainError if it is no photo."""
+    if not data:
+        raise DomainError(_l("The photo is empty. Please take it again."), field=field)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise DomainError(_l("The photo is too large (at most 10 MB)."), field=field)
+    if kind not in KINDS:
+        raise ValueError(kind)
+    full_image, small_image = _reencode(data, field)
+    stem = secrets.token_hex(16)
+    return PreparedPhoto(f"{stem}.jpg", f"{stem}-thumb.jpg", kind, _jpeg(full_image), _jpeg(small_image))
+
+
+def keep_after_commit(photo: PreparedPhoto) -> str:
+    """The photo goes in place once the record that names it is committed; its name for the record."""
+    after_commit(photo.publish)
+    return photo.name
+
+
+def _reencode(data: bytes, field: str) -> tuple[Image.Image, Image.Image]:
+    """Pixels only, upright, at most LONG_SIDE; and a thumbnail."""
+    image = _open(data, field)
+    try:
+        image = ImageOps.exif_transpose(image)  # keep the picture upright once the EXIF is gone
+    except Exception:  # noqa: BLE001 - broken EXIF only costs the rotation; the EXIF is dropped anyway
+        pass
+    image = image.convert("RGB")
+    image.info = {}  # pixels only: no EXIF, no comment, no ICC profile from the uploader
+    image.thumbnail((LONG_SIDE, LONG_SIDE))
+    small = image.copy()
+    small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    return image, small
+
+
+def _open(data: bytes, field: str) -> Image.Image:
+    not_a_photo = DomainError(_l("This file is not a photo we can read. Please choose a JPEG or PNG picture."), field=field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ACCEPTED_FORMATS:
+                raise not_a_photo
+            if probe.width * probe.height > MAX_PIXELS:
+                raise DomainError(_l("The photo is too large (at most 10 MB)."), field=field)
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()  # a truncated file fails here
+    except DomainError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning, EOFError):
+        raise not_a_photo from None
+    return image
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def delete_photo(name: str | None, kind: str = "swap") -> None:
+    if not name or not NAME.fullmatch(name):
+        return
+    for candidate in (name, name.replace(".jpg", "-thumb.jpg")):
+        (photo_dir(kind) / candidate).unlink(missing_ok=True)
+
+
+def thumb_name(name: str) -> str:
+    return name.replace(".jpg", "-thumb.jpg")
+
+
+def photo_owner(model, station, name: str):
+    """The record of `model` at this station that a photo (or its thumbnail) belongs to, or None."""
+    if not NAME.fullmatch(name or ""):
+        return None
+    return db.session.scalar(select(model).where(model.photo == name.replace("-thumb.jpg", ".jpg"),
+                                                 model.station_id == station.id))
+
+
+def send_private_photo(model, kind: str, name: str) -> Response:
+    """A photo of one of the current station's records, for keepers only; 404 for any other name."""
+    if photo_owner(model, g.station, name) is None:
+        abort(404)
+    return send_photo(kind, name, private=True)
+
+
+def send_photo(kind: str, name: str, private: bool = False) -> Response:
+    """A stored photo; `private` ones (keepers' views) are not kept by shared caches."""
+    response = send_from_directory(photo_dir(kind), name, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,156 @@
+"""Which station a request is for, what "today" means there, and setting up a new one.
+
+Every request finds its station once (`load_station`): the one named in a phone link, else the
+one a keeper set this tablet up for (a cookie), else the server's setting. Keeper pages replace it
+with the keeper's own station. Features never look a station up themselves."""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kiosk.core.database import end_lookup
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+
+KIOSK_STATION_COOKIE = "kiosk_station"
+
+
+def station_for_kiosk(slug: str = "") -> Station | None:
+    """The named station, or the first one when none is named (or the name is unknown)."""
+    if slug:
+        station = db.session.scalar(select(Station).where(Station.slug == slug[:40]))
+        if station is not None:
+            return station
+    return db.session.scalars(select(Station).order_by(Station.id).limit(1)).first()
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Station:
+    if not SLUG.fullmatch(slug or ""):
+        raise DomainError(_l("A station's short name uses a-z, 0-9 and -, at most 40."), field="slug")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, KeyError, OSError):
+        raise DomainError(_l("Unknown timezone."), field="timezone") from None
+    if db.session.scalar(select(Station).where(Station.slug == slug)):
+        raise DomainError(_l("A station with this short name exists already."), field="slug")
+    station = Station(slug=slug, name=name, timezone=timezone)
+    db.session.add(station)
+    db.session.flush()
+    set_up_station(station)
+    return station
+
+
+def on_new_station(app: Flask, set_up: Callable[[Station], None]) -> None:
+    """A feature gives every new station its standard lists (services, categories …) this way."""
+    app.extensions.setdefault("kiosk_station_setup", []).append(set_up)
+
+
+def set_up_station(station: Station) -> None:
+    """The one place a new station gets each feature's standard lists."""
+    for set_up in current_app.extensions.get("kiosk_station_setup", []):
+        set_up(station)
+    db.session.flush()
+
+
+def local_today(station: Station, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(station.timezone)).date()
+
+
+def day_bounds(station: Station, day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where the station's local day starts and ends (DST-safe)."""
+    zone = ZoneInfo(station.timezone)
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    return start, end
+
+
+def local_moment(station: Station, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, ZoneInfo(station.timezone))
+
+
+def parse_local_datetime(station: Station, text: str | None, field: str) -> datetime | None:
+    """A time a keeper typed (2026-11-22T09:00, as a datetime-local input sends it) in the
+    station's timezone, as an aware UTC instant. Blank gives None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            naive = datetime.strptime(text[:19], pattern)
+            break
+        except ValueError:
+            continue
+    else:
+        raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
+    if not 2000 <= naive.year <= 2100:
+        # A year typed wrong (0001, 9999) is a typo, not a shift; far years also overflow the clock.
+        raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
+    return naive.replace(tzinfo=ZoneInfo(station.timezone)).astimezone(UTC)
+
+
+def local_input_value(station: Station, moment: datetime | None) -> str:
+    """The value a datetime-local input shows for a stored instant."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(station.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+# --- The station of a request ----------------------------------------------------------------
+
+
+def phone_page(view):
+    """Marks a page a resident's or volunteer's phone opens from a kiosk QR. The phone has no
+    kiosk cookie, so the station travels in the link (?station=slug) and in every link on the page."""
+    view.phone_page = True
+    return view
+
+
+def _is_phone_page(endpoint: str | None) -> bool:
+    return bool(endpoint) and getattr(current_app.view_functions.get(endpoint), "phone_page", False)
+
+
+def load_station() -> None:
+    named = request.args.get("station", "")[:40] if _is_phone_page(request.endpoint) else ""
+    g.station = station_for_kiosk(named or request.cookies.get(KIOSK_STATION_COOKIE) or current_app.config["STATION"])
+    end_lookup()
+
+
+def keep_station_in_phone_links(endpoint: str, values: dict) -> None:
+    if "station" not in values and g.get("station") is not None and _is_phone_page(endpoint):
+        values["station"] = g.station.slug
+
+
+def need_station() -> None:
+    if g.get("station") is None:
+        abort(503)  # "Station not set up yet": no station in the database, or none chosen
+
+
+def station_required(bp: Blueprint) -> Blueprint:
+    """Every page of this blueprint needs a station."""
+    bp.before_request(need_station)
+    return bp
+
+
+def station_record(model, record_id: int):
+    """A record of the current station by id, or 404: never another station's."""
+    record = db.session.get(model, record_id)
+    if record is None or record.station_id != g.station.id:
+        abort(404)
+    return record
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_station)
+    app.url_defaults(keep_station_in_phone_links)

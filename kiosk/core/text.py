@@ -1,0 +1,44 @@
+"""Names and mobile numbers as people type them, cleaned the same way everywhere; and how a
+name appears on a public screen."""
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.errors import DomainError
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+NAME_MAX = 40
+
+
+def clean_mobile(raw: str) -> str:
+    """A mainland mobile number, forgiving the spaces, dashes and +86 people type or Excel adds."""
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not MOBILE.fullmatch(digits):
+        raise DomainError(_l("Please enter an 11-digit mobile number starting with 1."), field="mobile")
+    return digits
+
+
+def clean_name(raw: str) -> str:
+    name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
+    if not name:
+        raise DomainError(_l("Please enter a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_l("A name can be at most %(n)s characters.", n=NAME_MAX), field="name")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise DomainError(_l("The name contains characters that cannot be used."), field="name")
+    return name
+
+
+def mask_name(name: str) -> str:
+    """张小华 -> 张*华, 张华 -> 张*: enough for a volunteer to recognise themselves, not for a stranger."""
+    if len(name) <= 1:
+        return name + "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" + name[-1]

@@ -1,0 +1,114 @@
+"""Request-side helpers: page or fragment, HX headers, and the headers every response carries."""
+
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, make_response, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter
+
+from kiosk.core.errors import DomainError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in URLs: ASCII digits that fit a database id. A longer number is a 404, not an
+    overflow inside the database driver."""
+
+    regex = r"[0-9]{1,9}"
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string, or None: never a number too large for the database."""
+    raw = request.args.get(name, "")
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
+
+
+def wants_fragment() -> bool:
+    """An htmx request that is neither boosted nor a history restore wants just the fragment."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
+    """The whole page, or for htmx only the named block of the same template."""
+    if wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+def render_block_response(template: str, block: str, status: int = 200, **context) -> Response:
+    """Always just the block: for endpoints that only ever serve a fragment (polling)."""
+    return make_response(render_block(template, block, **context), status)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only ever send a person back to a path on this server."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL; no person types one. Refuse it before any code sees it."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
+def add_keeper_link(app: Flask, endpoint: str, label, position: int) -> None:
+    """A feature puts its keeper page in the keeper's menu; the lowest position is where a keeper lands."""
+    app.extensions.setdefault("kiosk_keeper_links", []).append((position, endpoint, label))
+
+
+def keeper_links() -> list[tuple[str, object]]:
+    return [(endpoint, label) for _, endpoint, label in sorted(current_app.extensions.get("kiosk_keeper_links", []))]
+
+
+def keeper_home() -> str:
+    """Where a keeper lands after signing in: the first page of the keeper's menu."""
+    return url_for(keeper_links()[0][0])
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+    app.jinja_env.globals["keeper_links"] = keeper_links
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def found_or_404(lookup, *args):
+    """What a domain lookup finds, or 404 when it says there is no such thing (a page, not a form)."""
+    try:
+        return lookup(*args)
+    except DomainError:
+        abort(404)

@@ -1,0 +1,25 @@
+"""The kiosk's home screen: the big tiles, and what the station did with residents' suggestions."""
+
+from flask import Blueprint, current_app, g
+
+from kiosk.core.clock import utcnow
+from kiosk.core.stations import local_today, station_required
+from kiosk.core.web import render
+from kiosk.suggest.box import you_said_we_did
+
+bp = station_required(Blueprint("kiosk", __name__, template_folder="templates"))
+
+# The home tiles, in the order they appear. A tile whose area is not built yet shows as "coming soon".
+TILES = [
+    ("checkin", "checkin.scan"),
+    ("swap", "swap.shelf_page"),
+    ("suggest", "suggest.new"),
+    ("services", "services.tap"),
+]
+
+
+@bp.get("/")
+def home():
+    tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
+    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, utcnow()),
+                  items=you_said_we_did(g.station, 3))

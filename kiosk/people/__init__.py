@@ -1,0 +1,29 @@
+"""People: keepers (signing in, the keeper pages' guard), volunteers and their teams, badges, the
+roster import, and the audit trail every keeper change writes. Features build on it.
+
+- volunteers.py       registering, editing, finding, deactivating
+- badges.py           badge tokens (what a QR carries) and re-issuing
+- keepers.py          sign-in and the guard every keeper page passes (`keeper_blueprint`)
+- volunteer_import.py CSV rosters, previewed before anything is stored
+- audit.py            who changed what; features name their own changes
+- auth.py, keeper_routes.py  sign-in and the keeper's people pages"""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.text import mask_name
+from kiosk.core.web import add_keeper_link
+
+
+def init_app(app: Flask) -> None:
+    from kiosk.people import audit, auth, cli, keeper_routes, models  # noqa: F401
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(keeper_routes.bp)
+    audit.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.filters["masked"] = mask_name
+    app.login_manager.login_view = "auth.login"
+    add_keeper_link(app, "keeper.volunteers", _l("Volunteers"), 20)
+    add_keeper_link(app, "keeper.import_volunteers", _l("Import"), 40)
+    add_keeper_link(app, "keeper.print_badges", _l("Print badges"), 50)

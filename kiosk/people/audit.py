@@ -1,0 +1,59 @@
+"""The audit trail: who changed what, when, and the values before and after. Every keeper change
+writes one; the volunteer's page lists them. Each feature names its own changes (`add_audit_labels`)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import AuditEvent, Keeper
+
+# How a feature's change reads on the page: its label, and how its before/after values read.
+Describe = Callable[[dict], str]
+
+
+def audit(keeper: Keeper | None, station: Station, action: str, *, volunteer_id=None, session_id=None,
+          before: dict | None = None, after: dict | None = None, now: datetime) -> AuditEvent:
+    event = AuditEvent(
+        station_id=station.id, keeper_id=keeper.id if keeper else None, volunteer_id=volunteer_id,
+        session_id=session_id, action=action, before=before, after=after, at=now,
+    )
+    db.session.add(event)
+    return event
+
+
+def add_audit_labels(app: Flask, labels: dict, describe: Describe | None = None) -> None:
+    registry = app.extensions.setdefault("kiosk_audit_labels", {})
+    for action, label in labels.items():
+        registry[action] = (label, describe)
+
+
+def audit_label(action: str) -> str:
+    label, _describe = current_app.extensions.get("kiosk_audit_labels", {}).get(action, (action, None))
+    return str(label)
+
+
+def audit_values(action: str, values: dict | None) -> str:
+    """A snapshot of what changed, in words: "11-22 09:00 – 17:30", "active" …"""
+    if not values:
+        return "—"
+    _label, describe = current_app.extensions.get("kiosk_audit_labels", {}).get(action, (action, None))
+    return describe(values) if describe else "—"
+
+
+def volunteer_events(volunteer_id: int, limit: int = 50) -> list[AuditEvent]:
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.volunteer_id == volunteer_id)
+                                   .order_by(AuditEvent.at.desc()).limit(limit)))
+
+
+def _active_words(values: dict) -> str:
+    return str(_l("active") if values.get("active") else _l("inactive"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(audit_label=audit_label, audit_values=audit_values)
+    add_audit_labels(app, {"volunteer.deactivated": _l("deactivated"), "volunteer.reactivated": _l("reactivated")},
+                     describe=_active_words)

@@ -1,0 +1,46 @@
+"""Keeper sign-in and sign-out."""
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_login import login_user, logout_user
+from htmx_flask import make_response as hx_response
+
+from kiosk.core.clock import utcnow
+from kiosk.core.extensions import login_manager
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
+from kiosk.people.forms import LoginForm
+from kiosk.people.keepers import authenticate
+
+bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render("people/login.html", status=422 if request.method == "POST" else 200, form=form)
+
+    def show(err):
+        form.password.errors.append(err.message)
+        return render("people/login.html", status=err.status, form=form)
+
+    refuse_with(show)
+    keeper = authenticate(form.username.data, form.password.data, request.remote_addr or "", utcnow())
+    session.permanent = True  # lives PERMANENT_SESSION_LIFETIME, unless "keep me signed in"
+    login_user(keeper, remember=form.remember.data)
+    return redirect(safe_next(request.args.get("next"), keeper_home()), 303)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"), 303)
+
+
+@login_manager.unauthorized_handler
+def need_sign_in():
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if wants_fragment():
+        # htmx cannot see a redirect; HX-Location makes it go to the sign-in page itself.
+        return hx_response("", 200, location=target)
+    return redirect(target, 303)

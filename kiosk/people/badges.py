@@ -1,0 +1,80 @@
+"""Badge tokens and their QR codes.
+
+A badge QR carries an opaque token: a random nonce and a MAC of it under the secret key. The
+database keeps only the nonce (to find the volunteer) — a copy of the database alone cannot make
+a working badge — and the card can be printed again at any time without re-issuing it.
+Re-issuing draws a new nonce, so the old card stops working at once."""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.models import Volunteer
+
+PREFIX = "HX"
+NONCE_BYTES = 10
+MAC_BYTES = 10
+# Upper-case base32 fits QR's alphanumeric mode: a smaller, easier code for an old phone camera.
+TOKEN = re.compile(rf"{PREFIX}[A-Z2-7]{{32}}")
+MAX_SCAN_LENGTH = 200  # longer input is not a badge, whatever it is
+
+
+class UnknownBadge(DomainError):
+    pass
+
+
+def _mac(nonce: bytes) -> bytes:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"badge:" + nonce, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def issue_badge(volunteer: Volunteer) -> str:
+    """Give the volunteer a new badge; any earlier badge stops working."""
+    volunteer.badge_nonce = secrets.token_bytes(NONCE_BYTES).hex()
+    volunteer.badge_issued_at = utcnow()
+    # A phone linked with the old badge must prove itself again.
+    volunteer.phone_code_hash = None
+    db.session.flush()
+    return badge_token(volunteer)
+
+
+def badge_token(volunteer: Volunteer) -> str:
+    if not volunteer.badge_nonce:
+        raise DomainError(_l("This volunteer has no badge yet."))
+    nonce = bytes.fromhex(volunteer.badge_nonce)
+    return PREFIX + base64.b32encode(nonce + _mac(nonce)).decode()
+
+
+def normalise_scan(raw: str) -> str:
+    """What a scanner or camera read, as a candidate token: scanners add spaces, Enter, or send lower case."""
+    return "".join((raw or "")[:MAX_SCAN_LENGTH + 1].split()).upper()
+
+
+def volunteer_for_token(station: Station, raw: str) -> Volunteer:
+    """The volunteer a scanned code belongs to, or UnknownBadge with a plain reason."""
+    if len(raw or "") > MAX_SCAN_LENGTH:
+        raise UnknownBadge(_l("That is not a station badge."))
+    token = normalise_scan(raw)
+    if not TOKEN.fullmatch(token):
+        raise UnknownBadge(_l("That is not a station badge."))
+    body = base64.b32decode(token[len(PREFIX):])
+    nonce, mac = body[:NONCE_BYTES], body[NONCE_BYTES:]
+    if not hmac.compare_digest(mac, _mac(nonce)):
+        raise UnknownBadge(_l("This badge was not made by this station."))
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.badge_nonce == nonce.hex()))
+    if volunteer is None:
+        # A genuine MAC but no volunteer holds this nonce any more: the badge was re-issued.
+        raise UnknownBadge(_l("This badge has been replaced. Please ask a keeper for your new one."))
+    if volunteer.station_id != station.id:
+        raise UnknownBadge(_l("This badge belongs to another station."))
+    return volunteer

@@ -1,0 +1,67 @@
+"""Forms for keepers: signing in, registering volunteers, importing a roster."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kiosk.core.forms import NOT_A_CHOICE, REQUIRED, TOO_LONG
+
+YEAR = _l("Please enter a year such as 1958.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
+    remember = BooleanField(_l("Keep me signed in on this tablet"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message is English only and names the raw value.
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(NOT_A_CHOICE) from None
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(NOT_A_CHOICE) from None
+
+
+class YearField(IntegerField):
+    """A year of birth; "abc" gets the same plain message as 1800."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(YEAR) from None
+
+
+class VolunteerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)])
+    mobile = StringField(_l("Mobile"), validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)])
+    birth_year = YearField(
+        _l("Year of birth"),
+        validators=[Optional(), NumberRange(1900, 2030, YEAR)],
+    )
+    teams = MultiCheckboxField(_l("Teams"), coerce=int)
+    skills = StringField(_l("Skills"), validators=[Optional(), Length(max=200, message=TOO_LONG)],
+                         description=_l("Separate with commas, e.g. 理发, 理疗"))
+    national_code = StringField(_l("National volunteer code"), validators=[Optional(), Length(max=40, message=TOO_LONG)])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV file"))
+
+
+class ImportConfirmForm(FlaskForm):
+    text = TextAreaField(validators=[InputRequired()])

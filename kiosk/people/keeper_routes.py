@@ -1,0 +1,229 @@
+"""Keeper pages about people: volunteers, their page, badges, the roster import; and the keeper's
+station (an admin's choice, a tablet set up as a station's kiosk)."""
+
+import re
+from collections.abc import Callable
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.forms import EmptyForm, attach_error
+from kiosk.core.models import Station
+from kiosk.core.qr import qr_png, qr_svg
+from kiosk.core.stations import KIOSK_STATION_COOKIE, station_record
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import id_arg, keeper_home, render, safe_next
+from kiosk.people.audit import volunteer_events
+from kiosk.people.badges import badge_token, issue_badge
+from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Team, Volunteer
+from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
+from kiosk.people.volunteers import register_volunteer, search_volunteers, set_active, split_list, update_volunteer
+
+bp = keeper_blueprint("keeper", __name__)
+
+NO_FILE = _l("Please choose a CSV file.")
+ID = re.compile(r"[0-9]{1,9}")
+
+
+@bp.get("/")
+def index():
+    return redirect(keeper_home(), 303)
+
+
+@bp.post("/station")
+def choose_station():
+    """An admin switches the station they are looking at."""
+    if not current_user.is_admin:
+        abort(403)
+    raw = request.form.get("station_id", "")
+    station = db.session.get(Station, int(raw)) if ID.fullmatch(raw) else None
+    if station is None:
+        abort(404)
+    session["admin_station_id"] = station.id
+    return redirect(safe_next(request.form.get("next"), keeper_home()), 303)
+
+
+@bp.post("/kiosk-device")
+def make_kiosk():
+    """Set up the tablet in hand as this station's kiosk (for servers that serve several stations)."""
+    response = redirect(url_for("kiosk.home"), 303)
+    response.set_cookie(KIOSK_STATION_COOKIE, g.station.slug, max_age=5 * 365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+# --- Volunteers ------------------------------------------------------------------------------
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.station_id == g.station.id).order_by(Team.id)))
+
+
+def _volunteer_form(volunteer: Volunteer | None = None) -> VolunteerForm:
+    form = VolunteerForm(obj=volunteer) if request.method == "GET" else VolunteerForm()
+    form.teams.choices = [(t.id, t.name) for t in _teams()]
+    if request.method == "GET" and volunteer is not None:
+        form.teams.data = [t.id for t in volunteer.teams]
+        form.skills.data = "、".join(volunteer.skills or [])
+    return form
+
+
+def _form_values(form: VolunteerForm) -> dict:
+    chosen = set(form.teams.data or [])
+    return {
+        "name": form.name.data,
+        "mobile": form.mobile.data,
+        "birth_year": form.birth_year.data,
+        "teams": [t for t in _teams() if t.id in chosen],
+        "skills": split_list(form.skills.data),
+        "national_code": (form.national_code.data or "").strip() or None,
+    }
+
+
+@bp.get("/volunteers")
+def volunteers():
+    q = request.args.get("q", "")
+    return render("people/volunteers.html", "results", volunteers=search_volunteers(g.station, q), q=q)
+
+
+@bp.route("/volunteers/new", methods=["GET", "POST"])
+def new_volunteer():
+    form = _volunteer_form()
+    if not form.validate_on_submit():
+        return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
+                      volunteer=None)
+    refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
+                                   volunteer=None))
+    volunteer = register_volunteer(g.station, **_form_values(form))
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
+@bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
+def edit_volunteer(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    form = _volunteer_form(volunteer)
+    if not form.validate_on_submit():
+        return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
+                      volunteer=volunteer)
+    refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
+                                   volunteer=station_record(Volunteer, volunteer_id)))
+    update_volunteer(volunteer, **_form_values(form))
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
+# What other features show on a volunteer's page (sessions, points …): a template and its context.
+VolunteerSection = tuple[str, Callable[[Volunteer, Station], dict]]
+
+
+def add_volunteer_section(app: Flask, template: str, context: Callable[[Volunteer, Station], dict],
+                          position: int) -> None:
+    app.extensions.setdefault("kiosk_volunteer_sections", []).append((position, template, context))
+
+
+def volunteer_page(volunteer: Volunteer, status: int = 200, **extra):
+    """The volunteer's page: their facts and badge, each feature's section, and keepers' changes.
+    `extra` (a message, a code just issued) reaches every section."""
+    context = {"volunteer": volunteer, "form": EmptyForm(), "events": volunteer_events(volunteer.id),
+               "badge_svg": qr_svg(badge_token(volunteer), box_size=8) if volunteer.badge_nonce else None}
+    sections = sorted(current_app.extensions.get("kiosk_volunteer_sections", []), key=lambda s: s[0])
+    for _position, _template, section_context in sections:
+        context.update(section_context(volunteer, g.station))
+    context.update(extra)
+    return render("people/volunteer.html", status=status, sections=[t for _, t, _ in sections], **context)
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+def volunteer(volunteer_id):
+    return volunteer_page(station_record(Volunteer, volunteer_id))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/active")
+def set_volunteer_active(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    set_active(current_user, g.station, volunteer, request.form.get("active") == "1", utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
+# --- Badges ----------------------------------------------------------------------------------
+
+
+@bp.post("/volunteers/<int:volunteer_id>/badge")
+def reissue_badge(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    issue_badge(volunteer)
+    return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id), 303)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge")
+def badge_card(volunteer_id):
+    return render("people/badges.html", cards=[_card(station_record(Volunteer, volunteer_id))], single=True)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge.svg")
+def badge_svg(volunteer_id):
+    return Response(qr_svg(badge_token(station_record(Volunteer, volunteer_id))), mimetype="image/svg+xml")
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge.png")
+def badge_png(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    response = Response(qr_png(badge_token(volunteer)), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="badge-{volunteer.number}.png"'
+    return response
+
+
+@bp.get("/badges")
+def print_badges():
+    """A sheet of cards for A4: every active volunteer, or one team."""
+    team_id = id_arg("team")
+    stmt = select(Volunteer).where(Volunteer.station_id == g.station.id, Volunteer.active.is_(True),
+                                   Volunteer.badge_nonce.is_not(None))
+    if team_id:
+        stmt = stmt.where(Volunteer.teams.any(Team.id == team_id))
+    found = db.session.scalars(stmt.order_by(Volunteer.number)).all()
+    return render("people/badges.html", cards=[_card(v) for v in found], single=False, teams=_teams(),
+                  team_id=team_id)
+
+
+def _card(volunteer: Volunteer) -> dict:
+    return {"volunteer": volunteer, "svg": qr_svg(badge_token(volunteer), box_size=6)}
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+def _import_refused(err: DomainError):
+    form = ImportUploadForm(formdata=None)
+    form.file.errors = [err.message]
+    return render("people/import.html", status=err.status, form=form, preview=None)
+
+
+@bp.route("/volunteers/import", methods=["GET", "POST"])
+def import_volunteers():
+    form = ImportUploadForm()
+    if request.method == "GET":
+        return render("people/import.html", form=form, preview=None)
+    refuse_with(_import_refused)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise DomainError(NO_FILE, field="file")
+    text = decode_csv(upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1))
+    preview = preview_import(g.station, text)
+    return render("people/import.html", form=form, preview=preview, confirm=ImportConfirmForm(formdata=None, text=text))
+
+
+@bp.post("/volunteers/import/confirm")
+def confirm_import():
+    confirm = ImportConfirmForm()
+    refuse_with(_import_refused)
+    if not confirm.validate():
+        raise DomainError(NO_FILE, field="file")
+    summary = apply_import(g.station, confirm.text.data)
+    return render("people/import.html", form=ImportUploadForm(formdata=None), preview=None, summary=summary)

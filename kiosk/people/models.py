@@ -1,0 +1,119 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.models import UTCDateTime
+
+volunteer_team = Table(
+    "volunteer_team",
+    db.metadata,
+    Column("volunteer_id", ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Keeper(UserMixin, db.Model):
+    """A signed-in station keeper (站长/社区工作者) or a district admin (no station: sees all)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="keeper")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    station: Mapped[Station | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Team(db.Model):
+    """A volunteer team such as 党旗红 or 暖心橙."""
+
+    __table_args__ = (UniqueConstraint("station_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    name: Mapped[str] = mapped_column(String(40))
+
+    station: Mapped[Station] = relationship()
+
+
+class Volunteer(db.Model):
+    __table_args__ = (
+        UniqueConstraint("station_id", "number"),
+        UniqueConstraint("station_id", "mobile"),
+        Index("ix_volunteer_station_mobile_tail", "station_id", "mobile_tail"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    number: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(40))
+    mobile: Mapped[str] = mapped_column(String(11))
+    # The last four digits, kept apart so "forgot my badge" can look them up by index.
+    mobile_tail: Mapped[str] = mapped_column(String(4))
+    birth_year: Mapped[int | None]
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    national_code: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    # The badge QR carries a token made from this nonce and the secret key; re-issuing the
+    # badge draws a new nonce, so the old card stops working at once. See badges.py.
+    badge_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
+    badge_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A one-time code a keeper gives a volunteer to link their own phone (hash only; expires).
+    phone_code_hash: Mapped[str | None] = mapped_column(String(255))
+    phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone_code_tries: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    station: Mapped[Station] = relationship()
+    teams: Mapped[list[Team]] = relationship(secondary=volunteer_team, order_by=Team.id)
+
+
+class SignInAttempt(db.Model):
+    """Failed keeper sign-ins, kept in the database so every worker throttles alike."""
+
+    __table_args__ = (Index("ix_sign_in_attempt_username_at", "username", "at"),
+                      Index("ix_sign_in_attempt_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):
+    """Who changed what, when, and the values before and after. Every keeper correction writes one."""
+
+    __table_args__ = (Index("ix_audit_event_volunteer_at", "volunteer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
+    session_id: Mapped[int | None] = mapped_column()  # kept after the session itself is deleted
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    keeper: Mapped[Keeper | None] = relationship()

@@ -1,0 +1,277 @@
+"""The suggestion box (建议筒): "发现—处置—反馈". Residents drop a suggestion and get a tracking code;
+keepers move it along received → accepted → in progress → resolved or declined, and reply in public."""
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.suggest.models import (
+    OPEN_STATUSES,
+    STANDARD_SUGGESTION_CATEGORIES,
+    SUGGESTION_STATUSES,
+    Suggestion,
+    SuggestionCategory,
+    SuggestionEvent,
+)
+from kiosk.core.choices import add_choice, add_standard, station_choices
+from kiosk.core.models import Station
+from kiosk.core.photos import PreparedPhoto, keep_after_commit
+from kiosk.core.text import clean_mobile
+from kiosk.people.models import Keeper
+
+CATEGORY_LABELS = {
+    "environment": _l("Environment"),
+    "safety": _l("Safety"),
+    "facilities": _l("Facilities"),
+    "station": _l("Station services"),
+    "neighbours": _l("Neighbour disputes"),
+    "other": _l("Other"),
+}
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "accepted": _l("Accepted"),
+    "in_progress": _l("In progress"),
+    "resolved": _l("Resolved"),
+    "declined": _l("Declined"),
+}
+TEXT_MAX = 500
+REPLY_MAX = 1000
+NOTE_MAX = 1000
+# How many suggestions one device may leave in an hour: a shared kiosk serves many residents,
+# a phone serves one.
+RATE_LIMITS = {"kiosk": 20, "phone": 3}
+RATE_WINDOW = timedelta(hours=1)
+# Crockford-style base32 without look-alikes (no 0/O, 1/I/L): easy to read out and type.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u3000", "\u00a0"}
+TRACKING = re.compile(r"S-?([2-9A-HJKMNP-Z]{6})")
+
+
+class TooManySuggestions(DomainError):
+    status = 429
+
+
+def category_label(category: SuggestionCategory) -> str:
+    return category.name or str(CATEGORY_LABELS.get(category.code or "", category.code or ""))
+
+
+def event_label(event: SuggestionEvent) -> str:
+    if event.action == "status":
+        return str(_l("Status: %(before)s → %(after)s", before=status_label(event.before or ""),
+                      after=status_label(event.after or "")))
+    if event.action == "duplicate":
+        return str(_l("Marked as a duplicate of %(code)s", code=event.after)) if event.after else str(_l("Not a duplicate"))
+    labels = {"received": _l("Dropped in the box"), "reply": _l("Public reply updated"),
+              "note": _l("Internal note updated"), "hidden": _l("Hidden from public views"),
+              "shown": _l("Shown in public views again")}
+    return str(labels.get(event.action, event.action))
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def add_standard_categories(station: Station) -> None:
+    add_standard(SuggestionCategory, station, STANDARD_SUGGESTION_CATEGORIES)
+
+
+def categories(station: Station, include_hidden: bool = False) -> list[SuggestionCategory]:
+    return station_choices(SuggestionCategory, station, include_hidden)
+
+
+def add_category(station: Station, name: str) -> SuggestionCategory:
+    return add_choice(SuggestionCategory, station, name)
+
+
+def submitter_key(device_id: str) -> str:
+    return hashlib.sha256(f"suggest:{device_id}".encode()).hexdigest()
+
+
+def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) -> str | None:
+    # Drop control and invisible characters first, so a text of only those counts as empty.
+    kept = "".join(ch for ch in (raw or "").replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable())
+    text = "\n".join(line.strip() for line in kept.strip().split("\n")).strip()
+    if not text or not any(ch.isprintable() and not ch.isspace() and ch not in INVISIBLE for ch in text):
+        if required:
+            raise DomainError(_l("Please write your suggestion."), field=field)
+        return None
+    if len(text) > limit:
+        raise DomainError(_l("Please keep it to %(n)s characters or fewer.", n=limit), field=field)
+    return text
+
+
+def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | None, contact: str | None, anonymous: bool,
+           source: str, device_id: str, address: str = "", now: datetime, once: str | None = None) -> Suggestion:
+    """Drop a suggestion in the box. The photo, already re-encoded (`prepare_photo`), goes in place
+    once the suggestion is committed.
+    The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address."""
+    once = once if once and re.fullmatch(r"[0-9a-f]{32}", once) else None
+    if once:
+        # The same form sent twice (a double tap, a retry): one suggestion, the same receipt.
+        already = db.session.scalar(select(Suggestion).where(Suggestion.submit_token == once))
+        if already is not None and already.station_id == station.id:
+            return already
+    key = submitter_key(device_id)
+    origin = submitter_key(f"addr:{address}")
+    limit = RATE_LIMITS["phone" if source == "phone" else "kiosk"]
+    since = now - RATE_WINDOW
+    by_device = db.session.scalar(select(func.count()).select_from(Suggestion).where(
+        Suggestion.submitter == key, Suggestion.created_at >= since))
+    by_address = db.session.scalar(select(func.count()).select_from(Suggestion).where(
+        Suggestion.origin == origin, Suggestion.created_at >= since))
+    # A shared address (the kiosk tablet, a family's Wi-Fi) gets the kiosk's allowance, never more.
+    if by_device >= limit or by_address >= RATE_LIMITS["kiosk"]:
+        raise TooManySuggestions(_l("Thank you! We have had many suggestions from here just now. Please try again in a while."))
+    category = None
+    if re.fullmatch(r"[0-9]{1,9}", str(category_id or "")):
+        category = db.session.get(SuggestionCategory, int(category_id))
+    if category is None or category.station_id != station.id or not category.active:
+        raise DomainError(_l("Please choose what it is about."), field="category")
+    text = _clean_text(text, TEXT_MAX, "text")
+    # Staying anonymous means no contact is kept, even if one was typed.
+    contact = None if anonymous or not (contact or "").strip() else clean_mobile(contact)
+    try:
+        suggestion = Suggestion(
+            station_id=station.id, tracking_code=_new_code(), category_id=category.id, text=text,
+            photo=photo.name if photo else None, contact_mobile=contact, source=source, submitter=key, origin=origin,
+            submit_token=once,
+            status="received", created_at=now, updated_at=now,
+        )
+        with db.session.begin_nested():
+            db.session.add(suggestion)
+        db.session.add(SuggestionEvent(suggestion_id=suggestion.id, at=now, action="received"))
+        db.session.flush()
+    except IntegrityError:
+        twin = db.session.scalar(select(Suggestion).where(Suggestion.submit_token == once)) if once else None
+        if twin is None:
+            raise
+        return twin
+    if photo:
+        keep_after_commit(photo)
+    return suggestion
+
+
+def _new_code() -> str:
+    while True:
+        code = "S-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if not db.session.scalar(select(Suggestion.id).where(Suggestion.tracking_code == code)):
+            return code
+
+
+def by_tracking_code(raw: str) -> Suggestion | None:
+    match = TRACKING.fullmatch("".join((raw or "")[:20].split()).upper())
+    if not match:
+        return None
+    return db.session.scalar(select(Suggestion).where(Suggestion.tracking_code == f"S-{match.group(1)}"))
+
+
+def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None, public_reply: str | None = None,
+           internal_note: str | None = None, hidden: bool | None = None, duplicate_of: str | None = None,
+           now: datetime) -> Suggestion:
+    """A keeper moves a suggestion along, replies, notes, hides, or marks it a duplicate; history kept."""
+    events = []
+    if public_reply is not None:
+        reply = _clean_text(public_reply, REPLY_MAX, "public_reply", required=False)
+        if reply != suggestion.public_reply:
+            events.append(("reply", suggestion.public_reply, reply))
+            suggestion.public_reply = reply
+    if internal_note is not None:
+        note = _clean_text(internal_note, NOTE_MAX, "internal_note", required=False)
+        if note != suggestion.internal_note:
+            events.append(("note", None, None))
+            suggestion.internal_note = note
+    if status is not None and status != suggestion.status:
+        if status not in SUGGESTION_STATUSES:
+            raise DomainError(_l("Please choose a status."), field="status")
+        events.append(("status", suggestion.status, status))
+        suggestion.status = status
+        suggestion.resolved_at = now if status in ("resolved", "declined") else None
+    if hidden is not None and hidden != suggestion.hidden:
+        events.append(("hidden" if hidden else "shown", None, None))
+        suggestion.hidden = hidden
+    if duplicate_of is not None:
+        original = by_tracking_code(duplicate_of) if duplicate_of.strip() else None
+        if duplicate_of.strip() and (original is None or original.station_id != suggestion.station_id
+                                     or original.id == suggestion.id):
+            raise DomainError(_l("No other suggestion has this tracking code."), field="duplicate_of")
+        new_id = original.id if original else None
+        if new_id != suggestion.duplicate_of_id:
+            events.append(("duplicate", None, original.tracking_code if original else None))
+            suggestion.duplicate_of_id = new_id
+    if suggestion.status == "declined" and not suggestion.public_reply:
+        # A declined suggestion always says why, however it got there.
+        raise DomainError(_l("Please say why in the public reply before declining."), field="public_reply")
+    if events:
+        suggestion.updated_at = now
+        for action, before, after in events:
+            db.session.add(SuggestionEvent(suggestion_id=suggestion.id, keeper_id=keeper.id, at=now, action=action,
+                                           before=(before or "")[:200] or None, after=(after or "")[:200] or None))
+    db.session.flush()
+    return suggestion
+
+
+def inbox(station: Station, status: str | None = None, category_id: int | None = None) -> list[Suggestion]:
+    query = select(Suggestion).where(Suggestion.station_id == station.id)
+    if status in SUGGESTION_STATUSES:
+        query = query.where(Suggestion.status == status)
+    if category_id:
+        query = query.where(Suggestion.category_id == category_id)
+    return list(db.session.scalars(query.order_by(Suggestion.created_at.desc()).limit(500)))
+
+
+def counts(station: Station) -> tuple[dict[str, int], list[tuple[SuggestionCategory, int]]]:
+    by_status = dict(db.session.execute(select(Suggestion.status, func.count()).where(
+        Suggestion.station_id == station.id).group_by(Suggestion.status)).all())
+    by_category = dict(db.session.execute(select(Suggestion.category_id, func.count()).where(
+        Suggestion.station_id == station.id).group_by(Suggestion.category_id)).all())
+    return ({s: by_status.get(s, 0) for s in SUGGESTION_STATUSES},
+            [(c, by_category.get(c.id, 0)) for c in categories(station)])
+
+
+def history(suggestion: Suggestion) -> list[SuggestionEvent]:
+    return list(db.session.scalars(select(SuggestionEvent).where(
+        SuggestionEvent.suggestion_id == suggestion.id).order_by(SuggestionEvent.at, SuggestionEvent.id)))
+
+
+def you_said_we_did(station: Station, limit: int = 10) -> list[Suggestion]:
+    """Recently resolved suggestions with a public reply, for the kiosk: proof the box is read."""
+    return list(db.session.scalars(select(Suggestion).where(
+        Suggestion.station_id == station.id, Suggestion.status == "resolved", Suggestion.hidden.is_(False),
+        Suggestion.public_reply.is_not(None)).order_by(Suggestion.resolved_at.desc()).limit(limit)))
+
+
+PHONE_LIKE = re.compile(r"\d[\d\s\-]{5,}\d")
+
+
+def public_text(text: str) -> str:
+    """A resident's words as public views show them: a number that may be someone's phone is masked."""
+    return PHONE_LIKE.sub("***", text or "")
+
+
+def public_requests(station: Station | None = None, limit: int = 200) -> list[Suggestion]:
+    """What a district system may read: suggestions a keeper has looked at (past "received"), not hidden."""
+    query = select(Suggestion).where(Suggestion.hidden.is_(False), Suggestion.status != "received")
+    if station is not None:
+        query = query.where(Suggestion.station_id == station.id)
+    return list(db.session.scalars(query.order_by(Suggestion.created_at.desc()).limit(limit)))
+
+
+def open311(suggestion: Suggestion) -> dict:
+    """The GeoReport v2 request fields that apply; never the contact, the photo or the internal note."""
+    return {
+        "service_request_id": suggestion.tracking_code,
+        "status": "open" if suggestion.status in OPEN_STATUSES else "closed",
+        "status_notes": suggestion.public_reply or "",
+        "service_name": category_label(suggestion.category),
+        "service_code": suggestion.category.code or f"custom-{suggestion.category_id}",
+        "description": public_text(suggestion.text),
+        "requested_datetime": suggestion.created_at.isoformat(),
+        "updated_datetime": suggestion.updated_at.isoformat(),
+    }

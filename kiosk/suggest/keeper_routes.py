@@ -1,0 +1,68 @@
+"""Keeper pages for the suggestion box: the inbox, one suggestion (status, reply, note, duplicates,
+hiding), its photo, and the categories."""
+
+from flask import abort, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from kiosk.core.choices import ChoiceEditor, add_choice_editor
+from kiosk.core.clock import utcnow
+from kiosk.core.forms import EmptyForm
+from kiosk.core.photos import send_private_photo
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import id_arg, render
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.suggest.box import add_category, by_tracking_code, category_label, change, counts, history, inbox
+from kiosk.suggest.models import SUGGESTION_STATUSES, Suggestion, SuggestionCategory
+
+bp = keeper_blueprint("suggest_keeper", __name__)
+
+
+@bp.get("/suggestions")
+def suggestions():
+    status = request.args.get("status") or None
+    category_id = id_arg("category")
+    by_status, by_category = counts(g.station)
+    return render("suggest/inbox.html", items=inbox(g.station, status, category_id), shown_status=status,
+                  category_id=category_id, by_status=by_status, by_category=by_category, statuses=SUGGESTION_STATUSES)
+
+
+def _suggestion(code: str) -> Suggestion:
+    found = by_tracking_code(code)
+    if found is None or found.station_id != g.station.id:
+        abort(404)
+    return found
+
+
+def _page(code: str, status: int = 200, error=None, error_field=None):
+    item = _suggestion(code)
+    return render("suggest/keeper_item.html", status=status, item=item, events=history(item),
+                  statuses=SUGGESTION_STATUSES, form=EmptyForm(), error=error, error_field=error_field)
+
+
+@bp.get("/suggestions/<code>")
+def suggestion(code):
+    return _page(code)
+
+
+@bp.post("/suggestions/<code>")
+def update_suggestion(code):
+    item = _suggestion(code)
+    form = request.form
+    refuse_with(lambda err: _page(code, status=err.status, error=err.message, error_field=err.field))
+    change(current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
+           internal_note=form.get("internal_note"), hidden=("1" in form.getlist("hidden")) if "hidden" in form else None,
+           duplicate_of=form.get("duplicate_of"), now=utcnow())
+    return redirect(url_for("suggest_keeper.suggestion", code=item.tracking_code), 303)
+
+
+@bp.get("/suggestions/photo/<name>")
+def photo(name):
+    """Suggestion photos may show a person or a home: keepers only."""
+    return send_private_photo(Suggestion, "suggestions", name)
+
+
+add_choice_editor(bp, "/suggestion-categories", ChoiceEditor(
+    model=SuggestionCategory, label=category_label, add=add_category, title=_l("Suggestion categories"),
+    add_title=_l("Add a category"),
+    intro=_l("What residents choose when they drop a suggestion. Rename them, hide them, or add your own.")))

@@ -1,0 +1,123 @@
+"""The suggestion box on the kiosk and on a resident's phone, the tracking page, and the Open311 feed."""
+
+import secrets
+
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
+from sqlalchemy import select
+
+from kiosk.core.clock import utcnow
+from kiosk.core.extensions import db
+from kiosk.core.forms import EmptyForm
+from kiosk.core.models import Station
+from kiosk.core.photos import prepare_photo
+from kiosk.core.qr import qr_svg
+from kiosk.core.stations import phone_page, station_required
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.suggest.box import TEXT_MAX, by_tracking_code, categories, open311, public_requests, submit, you_said_we_did
+
+bp = station_required(Blueprint("suggest", __name__, template_folder="templates"))
+# The Open311 feed reads every station (or one named in the query): it needs no station of its own.
+api = Blueprint("suggest_api", __name__, url_prefix="/api/v1/open311")
+DEVICE_COOKIE = "kiosk_device"
+
+
+def _device_id() -> str:
+    """This tablet or phone, for rate limits: a random id in a cookie, else the network address."""
+    return request.cookies.get(DEVICE_COOKIE, "")[:64] or f"addr:{request.remote_addr}"
+
+
+def _with_device_cookie(response):
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=5 * 365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _form(source: str, status: int = 200, **extra):
+    context = {"form": EmptyForm(), "categories": categories(g.station), "source": source, "text_max": TEXT_MAX,
+               "values": {"once": secrets.token_hex(16)}, "errors": {},
+               "phone_link": url_for("suggest.phone", _external=True)}
+    context.update(extra)
+    if source == "kiosk":
+        context["phone_svg"] = qr_svg(context["phone_link"], box_size=5)
+    return _with_device_cookie(render("suggest/new.html", "suggest_form", status=status, **context))
+
+
+@bp.get("/suggest/")
+def new():
+    return _form("kiosk")
+
+
+@bp.get("/suggest/phone")
+@phone_page
+def phone():
+    return _form("phone")
+
+
+@bp.post("/suggest/")
+def submit_kiosk():
+    return _submit("kiosk")
+
+
+@bp.post("/suggest/phone")
+@phone_page
+def submit_phone():
+    return _submit("phone")
+
+
+def _submit(source: str):
+    values = {key: request.form.get(key, "") for key in ("category", "text", "contact", "once")}
+    values["anonymous"] = request.form.get("anonymous") == "1"
+    refuse_with(lambda err: _form(source, status=err.status, values=values, errors={err.field or "text": err.message}))
+    upload = request.files.get("photo")
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
+    # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
+    photo = prepare_photo(data, kind="suggestions") if data else None
+    suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
+                        contact=values["contact"], anonymous=values["anonymous"], source=source,
+                        device_id=_device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"])
+    link = url_for("suggest.track", code=suggestion.tracking_code, _external=True)
+    return render("suggest/new.html", "suggest_form", suggestion=suggestion, link=link, svg=qr_svg(link, box_size=6),
+                  source=source)
+
+
+@bp.get("/s/<code>")
+def track(code):
+    """The suggestion's status page, opened from the receipt's QR: status, reply, dates. Nothing more."""
+    suggestion = by_tracking_code(code)
+    if suggestion is None:
+        abort(404)
+    return render("suggest/track.html", suggestion=suggestion)
+
+
+@bp.get("/suggest/done")
+def done():
+    return render("suggest/done.html", items=you_said_we_did(g.station, 20))
+
+
+# --- Open311 GeoReport v2 (read only) ---------------------------------------------------------
+
+
+@api.get("/requests.json")
+def open311_requests():
+    station = None
+    if request.args.get("station"):
+        station = db.session.scalar(select(Station).where(Station.slug == request.args["station"][:40]))
+        if station is None:
+            return _json([])
+    return _json([open311(s) for s in public_requests(station)])
+
+
+@api.get("/requests/<code>.json")
+def open311_request(code):
+    suggestion = by_tracking_code(code)
+    if suggestion is None or suggestion.hidden or suggestion.status == "received":
+        return _json([{"code": 404, "description": "not found"}], 404)
+    return _json([open311(suggestion)])
+
+
+def _json(data, status: int = 200):
+    response = make_response(jsonify(data), status)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a district system may read it from anywhere
+    return response

@@ -1,0 +1,84 @@
+"""The swap shelf on the kiosk: bring an item, look at the shelf, take an item."""
+
+import secrets
+
+from flask import Blueprint, abort, current_app, g, request
+
+from kiosk.core.clock import utcnow
+from kiosk.core.forms import EmptyForm
+from kiosk.core.photos import prepare_photo, send_photo
+from kiosk.core.qr import qr_svg
+from kiosk.core.stations import station_required
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import found_or_404, id_arg, render
+from kiosk.swap.models import CONDITIONS
+from kiosk.swap.shelf import bring_item, categories, is_public_photo, item_to_take, public_item, shelf, take_item
+
+bp = station_required(Blueprint("swap", __name__, url_prefix="/swap", template_folder="templates"))
+
+
+@bp.get("/")
+def shelf_page():
+    category_id = id_arg("category")
+    return render("swap/shelf.html", "grid", items=shelf(g.station, category_id), categories=categories(g.station),
+                  category_id=category_id)
+
+
+@bp.get("/items/<code>")
+def item(code):
+    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm())
+
+
+@bp.route("/bring", methods=["GET", "POST"])
+def bring():
+    if request.method == "GET":
+        return render("swap/bring.html", form=EmptyForm(), categories=categories(g.station), conditions=CONDITIONS,
+                      values={"once": secrets.token_hex(16)}, errors={})
+    values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact", "once")}
+    refuse_with(lambda err: render("swap/bring.html", "intake", status=err.status, form=EmptyForm(),
+                                   categories=categories(g.station), conditions=CONDITIONS, values=values,
+                                   errors={err.field or "title": err.message}))
+    upload = request.files.get("photo")
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
+    # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
+    photo = prepare_photo(data, kind="swap") if data else None
+    new = bring_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
+                     photo=photo, contact=values["contact"], now=utcnow(), once=values["once"])
+    return render("swap/label.html", "label", item=new, svg=qr_svg(new.code, box_size=6), brought=True)
+
+
+@bp.get("/items/<code>/label")
+def label(code):
+    found = found_or_404(public_item, g.station, code)
+    return render("swap/label.html", "label", item=found, svg=qr_svg(found.code, box_size=6), brought=False)
+
+
+@bp.get("/take")
+def take_screen():
+    return render("swap/take.html", form=EmptyForm())
+
+
+def _take_refused(err):
+    return render("swap/take.html", "found", status=err.status, form=EmptyForm(), error=err.message)
+
+
+@bp.post("/take/find")
+def find():
+    """A label scanned (camera or scanner) or typed: show the item to confirm."""
+    refuse_with(_take_refused)
+    return render("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, request.form.get("code", "")))
+
+
+@bp.post("/items/<code>/take")
+def take(code):
+    refuse_with(_take_refused)
+    taken = take_item(g.station, code, utcnow(), request.form.get("swapped_for"))
+    return render("swap/take.html", "found", form=EmptyForm(), taken=taken)
+
+
+@bp.get("/photos/<name>")
+def photo(name):
+    """Swap-shelf photos are public on the shelf; the names are random and the files re-encoded."""
+    if not is_public_photo(g.station, name):
+        abort(404)
+    return send_photo("swap", name)

@@ -1,0 +1,68 @@
+"""Walk-in services: one tap on the kiosk records that someone rested, drank water, charged a phone…"""
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.core.choices import add_choice, add_standard, station_choices
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.walkins.models import STANDARD_SERVICES, WalkInService, WalkInVisit
+
+SERVICE_LABELS = {
+    "rest": _l("Rest"),
+    "water": _l("Drinking water"),
+    "charging": _l("Phone charging"),
+    "first_aid": _l("First-aid kit"),
+    "wifi": _l("Wi-Fi"),
+    "other": _l("Other"),
+}
+TAP_ID = re.compile(r"[0-9a-f]{32}")
+SERVICE_ID = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is true, and int("²") fails
+
+
+def service_label(service: WalkInService) -> str:
+    return service.name or str(SERVICE_LABELS.get(service.code or "", service.code or ""))
+
+
+def add_standard_services(station: Station) -> None:
+    add_standard(WalkInService, station, STANDARD_SERVICES)
+
+
+def station_services(station: Station, include_hidden: bool = False) -> list[WalkInService]:
+    return station_choices(WalkInService, station, include_hidden)
+
+
+def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime) -> WalkInService:
+    """Count one visit. The same tap arriving twice (a double tap, a retry) counts once."""
+    tap_id = (tap_id or "").strip().lower()
+    if not TAP_ID.fullmatch(tap_id) or not SERVICE_ID.fullmatch(str(service_id)):
+        raise DomainError(_l("Please tap one of the buttons."))
+    service = db.session.get(WalkInService, int(service_id))
+    if service is None or service.station_id != station.id or not service.active:
+        raise DomainError(_l("Please tap one of the buttons."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(WalkInVisit(station_id=station.id, service_id=service.id, at=now, tap_id=tap_id))
+    except IntegrityError:
+        pass  # already counted
+    return service
+
+
+def add_service(station: Station, name: str) -> WalkInService:
+    return add_choice(WalkInService, station, name)
+
+
+def visit_counts(station: Station, start: datetime, end: datetime) -> list[tuple[WalkInService, int]]:
+    """Every service of the station with how many taps it had in [start, end), hidden ones too if used."""
+    counts = dict(db.session.execute(
+        select(WalkInVisit.service_id, func.count())
+        .where(WalkInVisit.station_id == station.id, WalkInVisit.at >= start, WalkInVisit.at < end)
+        .group_by(WalkInVisit.service_id)
+    ).all())
+    return [(s, counts.get(s.id, 0)) for s in station_services(station, include_hidden=True)
+            if s.active or counts.get(s.id)]

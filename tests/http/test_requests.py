@@ -1,0 +1,227 @@
+"""How every request ends (kiosk/core/transaction.py): one commit for a state-changing request
+that succeeded, a rollback for one that did not, refusals shown through one handler; and photos
+re-encoded before the write transaction begins and written only once the commit has succeeded."""
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+
+from kiosk.core import photos as photos_module
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.people.audit import audit_label
+from kiosk.people.badges import badge_token
+from kiosk.people.models import AuditEvent, Volunteer
+from kiosk.suggest.models import Suggestion, SuggestionCategory
+from kiosk.walkins import routes as walkin_routes
+from kiosk.walkins.models import WalkInService, WalkInVisit
+from tests.conftest import HX, csrf_token, in_english
+from tests.http.conftest import sign_in
+from tests.http.test_swap import bring, form_post, items, uploads
+from tests.images import jpeg
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def kiosk(client, station):
+    client.set_cookie("kiosk_lang", "en")
+    return client
+
+
+@pytest.fixture
+def writes(app):
+    """Every commit during the test, as True when it stored something (a flush came before it)."""
+    commits = []
+
+    def flushed(session, _context):
+        session.info["wrote"] = True
+
+    def committed(session):
+        commits.append(session.info.pop("wrote", False))
+
+    event.listen(Session, "after_flush", flushed)
+    event.listen(Session, "after_commit", committed)
+    yield commits
+    event.remove(Session, "after_flush", flushed)
+    event.remove(Session, "after_commit", committed)
+
+
+def visits(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(WalkInVisit)).all())
+
+
+def tap(client, **extra):
+    with client.application.app_context():
+        service = db.session.scalars(select(WalkInService).order_by(WalkInService.id)).first()
+    data = {"service_id": str(service.id), "tap_id": "ab" * 16, "csrf_token": csrf_token(client, "/services/")}
+    return client.post("/services/tap", data=data, headers=HX, **extra)
+
+
+def test_no_route_commits():
+    """The grep the issue names: routes never call commit(), the request's end does."""
+    routes = [p for p in (ROOT / "kiosk").rglob("*.py") if "routes" in p.name or p.name == "auth.py"]
+    assert len(routes) >= 8
+    offenders = [str(p.relative_to(ROOT)) for p in routes if "commit()" in p.read_text()]
+    assert offenders == []
+
+
+def test_a_check_in_is_committed_once(app, kiosk, writes):
+    with app.app_context():
+        token = badge_token(db.session.get(Volunteer, 1))
+    r = kiosk.post("/checkin/scan", data={"code": token, "method": "scanner",
+                                          "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
+    assert r.status_code == 200 and 'data-outcome="checked_in"' in r.get_data(as_text=True)
+    assert [w for w in writes if w] == [True]
+
+
+def fake_record_visit(error: Exception):
+    """A rule that stores a visit and then fails: whatever it stored must follow the request's fate."""
+    def record(station, service_id, tap_id, now):
+        db.session.add(WalkInVisit(station_id=station.id, service_id=int(service_id), at=now, tap_id=tap_id))
+        db.session.flush()
+        raise error
+    return record
+
+
+def test_a_refusal_rolls_back_what_the_rule_had_stored_and_shows_the_view_s_own_form(app, kiosk, monkeypatch):
+    monkeypatch.setattr(walkin_routes, "record_visit", fake_record_visit(DomainError("Not today, sorry.")))
+    r = tap(kiosk)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "Not today, sorry." in page and 'name="tap_id"' in page  # the tiles again, with the message
+    assert visits(app) == 0
+
+
+class CountedTry(DomainError):
+    keep_changes = True
+
+
+def test_a_refusal_that_must_keep_its_record_is_committed(app, kiosk, monkeypatch):
+    monkeypatch.setattr(walkin_routes, "record_visit", fake_record_visit(CountedTry("Counted, but no.")))
+    r = tap(kiosk)
+    assert r.status_code == 422 and "Counted, but no." in r.get_data(as_text=True)
+    assert visits(app) == 1
+
+
+def test_a_refusal_without_a_form_of_its_own_gets_the_error_page_with_its_message(app, kiosk, monkeypatch):
+    monkeypatch.setattr(walkin_routes, "record_visit", fake_record_visit(DomainError("Plain words.")))
+    monkeypatch.setattr(walkin_routes, "refuse_with", lambda show: None)  # as if the view named no form
+    r = tap(kiosk)
+    assert r.status_code == 422 and "Plain words." in r.get_data(as_text=True)
+    assert visits(app) == 0
+
+
+def test_an_unexpected_error_rolls_back_and_shows_the_500_page(app, kiosk, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(walkin_routes, "record_visit", fake_record_visit(RuntimeError("a bug")))
+    r = tap(kiosk)
+    assert r.status_code == 500 and "Sorry, something went wrong" in r.get_data(as_text=True)
+    assert visits(app) == 0
+
+
+# --- Photos and the write transaction -----------------------------------------------------------
+
+
+@pytest.fixture
+def reencodes(app, monkeypatch):
+    """Each photo re-encode, noting whether a write transaction was open while it ran: the session's
+    own, or the SQLite write lock (another connection tries to take it at once)."""
+    seen = []
+    real = photos_module._reencode
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+    def watched(data, field):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            lock_free = True
+        except sqlite3.OperationalError:
+            lock_free = False
+        finally:
+            other.close()
+        seen.append({"session_in_transaction": db.session().in_transaction(), "write_lock_free": lock_free})
+        return real(data, field)
+
+    monkeypatch.setattr(photos_module, "_reencode", watched)
+    return seen
+
+
+def test_a_swap_photo_is_re_encoded_before_the_write_transaction(app, kiosk, reencodes):
+    r = bring(kiosk, photo=jpeg())
+    assert r.status_code == 200
+    assert reencodes == [{"session_in_transaction": False, "write_lock_free": True}]
+    assert len(uploads(app)) == 2  # written after the commit: the photo and its thumbnail
+
+
+def test_a_suggestion_photo_is_re_encoded_before_the_write_transaction(app, kiosk, reencodes):
+    with app.app_context():
+        category = db.session.scalars(select(SuggestionCategory).order_by(SuggestionCategory.id)).first()
+    r = form_post(kiosk, "/suggest/", {"category": str(category.id), "text": "楼道灯坏了", "photo": photo_upload()})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert reencodes == [{"session_in_transaction": False, "write_lock_free": True}]
+    with app.app_context():
+        stored = db.session.scalar(select(Suggestion))
+        assert stored.photo and (Path(app.instance_path) / "uploads" / "suggestions" / stored.photo).exists()
+
+
+def photo_upload():
+    return FileStorage(io.BytesIO(jpeg()), filename="x.jpg", content_type="image/jpeg")
+
+
+@pytest.fixture
+def failing_commit(app):
+    """The database refuses the request's commit (a full disk, a lost connection)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def wrote(session, _context):
+        session.info["wrote"] = True
+
+    def refuse(session):
+        if session.info.pop("wrote", False):
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(Session, "after_flush", wrote)
+    event.listen(Session, "before_commit", refuse)
+    yield
+    event.remove(Session, "after_flush", wrote)
+    event.remove(Session, "before_commit", refuse)
+
+
+def test_a_failed_commit_leaves_no_item_and_no_photo_behind(app, kiosk, failing_commit):
+    r = bring(kiosk, photo=jpeg())
+    assert r.status_code == 500
+    assert items(app) == []
+    assert uploads(app) == []
+
+
+# --- Deactivating a volunteer is audited ----------------------------------------------------------
+
+
+def test_deactivating_and_reactivating_a_volunteer_write_audit_events(app, keeper_id, client):
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    token = csrf_token(client, "/keeper/volunteers/1")
+    for active in ("0", "0", "1"):  # the second "deactivate" changes nothing, so it writes nothing
+        r = client.post("/keeper/volunteers/1/active", data={"active": active, "csrf_token": token})
+        assert r.status_code == 303
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.volunteer_id == 1)
+                                    .order_by(AuditEvent.id)).all()
+        assert [(e.action, e.keeper_id, e.before, e.after) for e in events] == [
+            ("volunteer.deactivated", keeper_id, {"active": True}, {"active": False}),
+            ("volunteer.reactivated", keeper_id, {"active": False}, {"active": True}),
+        ]
+        assert db.session.get(Volunteer, 1).active is True
+    page = client.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "deactivated" in page and "reactivated" in page
+    with in_english(app):
+        assert audit_label("volunteer.deactivated") == "deactivated"
