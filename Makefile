@@ -12,12 +12,17 @@ FLASK := $(BIN)/flask --app kiosk
 PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-test translations messages browser database serve bench clean
+.PHONY: run test test-postgres install install-test translations messages browser database serve bench clean
 
 run: install translations database serve
 
 test: install-test translations browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL: a throwaway server on a free local port, removed afterwards
+# (tests/with_postgres.sh; as root it installs Debian's postgresql when it is missing).
+test-postgres: install-test translations browser
+	bash tests/with_postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMPS)/install
 install-test: $(STAMPS)/install-test

@@ -60,8 +60,9 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------- the database
 
 
-def build_database(tmp: Path, secret: str, volunteers: int) -> tuple[str, list[str]]:
-    """A fresh station in tmp/kiosk.sqlite; returns its URL and one badge token per volunteer."""
+def build_database(tmp: Path, secret: str, volunteers: int, url: str | None = None) -> tuple[str, list[str]]:
+    """A fresh station in tmp/kiosk.sqlite (or the empty database at `url`); returns its URL and
+    one badge token per volunteer."""
     sys.path.insert(0, str(REPO))
     from kiosk import create_app
     from kiosk.people.badges import badge_token
@@ -71,7 +72,7 @@ def build_database(tmp: Path, secret: str, volunteers: int) -> tuple[str, list[s
     from kiosk.people.volunteers import register_volunteer
     from sqlalchemy import func, select
 
-    url = f"sqlite:///{tmp / 'kiosk.sqlite'}"
+    url = url or f"sqlite:///{tmp / 'kiosk.sqlite'}"
     app = create_app({"SECRET_KEY": secret, "INSTANCE_PATH": str(tmp / "instance"), "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()

@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own app and its own fresh SQLite file."""
+"""Shared fixtures: every test gets its own app and its own fresh database (a SQLite file, or a
+PostgreSQL database under `make test-postgres`)."""
 
 import re
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ import pytest
 from kiosk import create_app
 from kiosk.core.clock import MovableClock
 from kiosk.core.extensions import db
+from tests.databases import database_url
 
 # 09:00 in Shanghai on a Sunday; tests move this clock instead of sleeping.
 START = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
@@ -19,7 +21,7 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'kiosk.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "CLOCK": MovableClock(START),
     }
     config.update(overrides)
@@ -27,6 +29,16 @@ def make_app(tmp_path, **overrides):
     with app.app_context():
         db.create_all()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _close_databases():
+    """Every app a test made gives its connections back when the test ends (PostgreSQL warns about
+    connections left to the garbage collector, and warnings are errors here)."""
+    yield
+    for engines in list(db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
 
 
 @pytest.fixture

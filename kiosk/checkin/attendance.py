@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import begin_writing
 from kiosk.core.errors import DomainError
+from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_moment, local_today
@@ -20,6 +21,8 @@ from kiosk.people.models import Volunteer
 
 
 DEACTIVATED = _l("This volunteer is no longer active. Please see a keeper.")
+# Check-ins made without a badge (a typed number) wait for a keeper to confirm them.
+FLAGGED_METHODS = frozenset({"manual"})
 
 
 @dataclass(frozen=True)
@@ -134,10 +137,11 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
         if now - open_session.checked_in_at < window:
             return _result("already_in", station, volunteer, open_session, now)
         # Only close it if nobody else closed it in the meantime (a second kiosk, a keeper).
+        flag = {"needs_review": True} if method in FLAGGED_METHODS else {}
         closed = db.session.execute(
             update(ServiceSession)
             .where(ServiceSession.id == open_session.id, ServiceSession.checked_out_at.is_(None))
-            .values(checked_out_at=now, check_out_method=method, updated_at=now)
+            .values(checked_out_at=now, check_out_method=method, updated_at=now, **flag)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.refresh(open_session)
@@ -148,7 +152,8 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
         return _result("already_out", station, volunteer, last, now)
 
     session = ServiceSession(
-        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now
+        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now,
+        needs_review=method in FLAGGED_METHODS,
     )
     try:
         with db.session.begin_nested():
@@ -196,20 +201,36 @@ def _result(outcome: str, station: Station, volunteer: Volunteer, session: Servi
 PICK_AGAIN = _l("Please type your number again and choose your name.")
 
 
-def pick_from_matches(station: Station, entered: str, volunteer_id: str) -> Volunteer:
-    """Only a volunteer that what was typed actually matches can be picked."""
-    matches = find_by_number_or_mobile_tail(station, entered)
+def pick_from_matches(station: Station, entered: str, volunteer_id: str, who: list[str] = (),
+                      now: datetime | None = None) -> Volunteer:
+    """Only a volunteer that what was typed actually matches can be picked (counted like a lookup)."""
+    matches = find_by_number_or_mobile_tail(station, entered, who, now)
     chosen = next((v for v in matches if str(v.id) == (volunteer_id or "").strip()), None)
     if chosen is None:
-        raise DomainError(PICK_AGAIN)
+        raise CountedMiss(PICK_AGAIN)
     return chosen
 
 
-def find_by_number_or_mobile_tail(station: Station, entered: str) -> list[Volunteer]:
-    """Forgotten badge: a volunteer number finds one person; four mobile digits may find several."""
+# A forgotten badge is looked up by number or mobile digits: few enough tries that nobody can walk
+# through the roster, enough for a busy morning at one kiosk.
+LOOKUPS_PER_WINDOW = 30
+LOOKUP_WINDOW = timedelta(minutes=10)
+
+
+class CountedMiss(DomainError):
+    keep_changes = True  # a lookup that found nobody still counts as a try
+
+
+def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str] = (),
+                                  now: datetime | None = None) -> list[Volunteer]:
+    """Forgotten badge: a volunteer number finds one person; four mobile digits may find several.
+    Each try from the kiosk counts against the tablet and its address (`who`, see core/limits.py)."""
     digits = "".join(ch for ch in (entered or "") if not ch.isspace())
     if not digits.isdigit() or not 1 <= len(digits) <= 6:
         raise DomainError(_l("Please enter your volunteer number or the last 4 digits of your mobile."), field="entered")
+    if who:
+        check_and_count("badge-lookup", [(key, LOOKUPS_PER_WINDOW) for key in who], LOOKUP_WINDOW, now,
+                        _l("Too many tries just now. Please ask a keeper, or try again in a few minutes."))
     base = select(Volunteer).where(Volunteer.station_id == station.id, Volunteer.active.is_(True))
     matches = []
     if len(digits) == 4:
@@ -218,7 +239,8 @@ def find_by_number_or_mobile_tail(station: Station, entered: str) -> list[Volunt
     if number is not None and number not in matches:
         matches.insert(0, number)
     if not matches:
-        raise DomainError(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits), field="entered")
+        raise CountedMiss(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits),
+                          field="entered")
     return matches[:8]
 
 

@@ -8,6 +8,7 @@ from kiosk.checkin.phone import station_code
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import first_error
+from kiosk.core.limits import who
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
@@ -47,7 +48,7 @@ def find():
     refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=form, error=err.message))
     if not form.validate():
         raise DomainError(first_error(form))
-    matches = find_by_number_or_mobile_tail(g.station, form.entered.data)
+    matches = find_by_number_or_mobile_tail(g.station, form.entered.data, who(), utcnow())
     return render("checkin/forgot.html", "matches", form=form, matches=matches, pick=PickForm(formdata=None))
 
 
@@ -59,7 +60,7 @@ def pick():
                                    error=err.message))
     if not form.validate():
         raise DomainError(PICK_AGAIN)
-    volunteer = pick_from_matches(g.station, form.entered.data, form.volunteer_id.data)
+    volunteer = pick_from_matches(g.station, form.entered.data, form.volunteer_id.data, who(), utcnow())
     result = record_attendance(g.station, volunteer, "manual", utcnow())
     return render("checkin/forgot.html", "matches", form=FindForm(formdata=None), result=result)
 

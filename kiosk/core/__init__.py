@@ -14,6 +14,13 @@ def init_app(app: Flask) -> None:
     from kiosk.core.extensions import csrf, db, htmx, login_manager, migrate
 
     app.url_map.converters["int"] = web.IdConverter
+    # First of all, before CSRF or any form parsing reads the body.
+    app.before_request(web.limit_request_body)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     database.tune_engines(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

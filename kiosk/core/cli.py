@@ -1,5 +1,7 @@
 """flask --app kiosk … commands of the core. Each feature adds its own in its cli.py."""
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -22,3 +24,30 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(err.message)) from None
         db.session.commit()
         click.echo(f"Station {station.slug} “{station.name}” added.")
+
+    @app.cli.command("backup")
+    @click.argument("folder", type=click.Path(path_type=Path))
+    def backup(folder):
+        """Copy the live database, photos and secret key into FOLDER (new or empty); kiosks keep working."""
+        from kiosk.core.backup import BackupError, back_up
+
+        try:
+            copied = back_up(folder)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"Backed up to {folder}: the database and {copied['photos']} photo file(s).")
+
+    @app.cli.command("restore")
+    @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+    @click.option("--yes", is_flag=True, help="do not ask; the server must be stopped")
+    def restore(folder, yes):
+        """Put a backup made by `backup` back in place (stop the server first)."""
+        from kiosk.core.backup import BackupError, restore as restore_backup
+
+        if not yes:
+            click.confirm("Stop the server first. Replace this station's data with the backup?", abort=True)
+        try:
+            restore_backup(folder)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"Restored from {folder}. Start the server again.")

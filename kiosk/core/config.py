@@ -26,9 +26,18 @@ class Defaults:
     # A keeper's sign-in lasts a working day; "keep me signed in" on the station's own tablet, a month.
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # Our forms carry their own translated messages: WTForms' catalog would be parsed on every request.
+    WTF_I18N_ENABLED = False
     WTF_CSRF_TIME_LIMIT = None  # the kiosk page stays open all day; the token lives as long as the session
-    # Above the 10 MB a photo may be, so an oversized photo gets a message beside the field.
+    # Above the 10 MB a photo may be, so an oversized photo gets a message beside the field. Only
+    # pages that take a photo or a CSV accept that much (and a CSV's text coming back to be
+    # confirmed); every other form is refused above FORM_MAX_CONTENT_LENGTH.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    UPLOAD_FORM_MEMORY_SIZE = 3 * 1024 * 1024
+    FORM_MAX_CONTENT_LENGTH = 256 * 1024
+    # Behind a reverse proxy (nginx, Caddy): how many proxies' X-Forwarded-For/-Proto to trust.
+    # 0 trusts none, so a client cannot forge its address to get around a limit.
+    TRUSTED_PROXIES = 0
     SQLITE_BUSY_TIMEOUT_MS = 15000
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy import DateTime, ForeignKey, String, Time
+from sqlalchemy import DateTime, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -55,3 +55,16 @@ class Station(db.Model):
 
     def __repr__(self) -> str:
         return f"<Station {self.slug}>"
+
+
+class RateEvent(db.Model):
+    """One use of something that is limited per device or address (a lookup, a tap, an upload),
+    kept in the database so every worker and every app machine counts alike. The key is a hash:
+    no address is stored."""
+
+    __table_args__ = (Index("ix_rate_event_kind_key_at", "kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -67,6 +67,23 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def takes_upload(view):
+    """Marks a page that accepts a photo or a CSV file: only these may receive a large body."""
+    view.takes_upload = True
+    return view
+
+
+def limit_request_body() -> None:
+    """Before anything reads the body (CSRF, forms): a form larger than it could honestly be is
+    refused with 413 at once, so one large request cannot keep a worker parsing for seconds."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "takes_upload", False):
+        request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
+        request.max_form_memory_size = current_app.config["UPLOAD_FORM_MEMORY_SIZE"]
+    else:
+        request.max_content_length = current_app.config["FORM_MAX_CONTENT_LENGTH"]
+
+
 def refuse_nul_characters():
     """PostgreSQL text cannot hold NUL; no person types one. Refuse it before any code sees it."""
     for values in (request.args, request.form):

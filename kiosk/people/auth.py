@@ -1,7 +1,7 @@
 """Keeper sign-in and sign-out."""
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from htmx_flask import make_response as hx_response
 
 from kiosk.core.clock import utcnow
@@ -9,7 +9,7 @@ from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
-from kiosk.people.keepers import authenticate
+from kiosk.people.keepers import authenticate, sign_out_everywhere
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
 
@@ -26,6 +26,8 @@ def login():
 
     refuse_with(show)
     keeper = authenticate(form.username.data, form.password.data, request.remote_addr or "", utcnow())
+    # A new session at sign-in (and with it a new CSRF token): nothing from before carries over.
+    session.clear()
     session.permanent = True  # lives PERMANENT_SESSION_LIFETIME, unless "keep me signed in"
     login_user(keeper, remember=form.remember.data)
     return redirect(safe_next(request.args.get("next"), keeper_home()), 303)
@@ -33,7 +35,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Signing out ends this keeper's sign-ins on every device, "keep me signed in" ones too."""
+    if current_user.is_authenticated:
+        sign_out_everywhere(current_user)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"), 303)
 
 

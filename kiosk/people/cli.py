@@ -59,3 +59,17 @@ def init_app(app: Flask) -> None:
         keeper.set_password(password)
         db.session.commit()
         click.echo(f"New password for {username}: {password}")
+
+    @app.cli.command("keeper-active")
+    @click.argument("username")
+    @click.argument("state", type=click.Choice(["on", "off"]))
+    def keeper_active(username, state):
+        """Deactivate (off) or reactivate (on) a keeper; deactivating ends every sign-in at once."""
+        from kiosk.people.keepers import set_keeper_active
+
+        keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+        if keeper is None:
+            raise click.ClickException(f"No keeper named {username!r}.")
+        set_keeper_active(keeper, state == "on")
+        db.session.commit()
+        click.echo(f"Keeper {username} is {'active' if state == 'on' else 'deactivated; every sign-in has ended'}.")

@@ -17,7 +17,7 @@ from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, station_record
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import id_arg, keeper_home, render, safe_next
+from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import volunteer_events
 from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
@@ -206,6 +206,7 @@ def _import_refused(err: DomainError):
 
 
 @bp.route("/volunteers/import", methods=["GET", "POST"])
+@takes_upload
 def import_volunteers():
     form = ImportUploadForm()
     if request.method == "GET":
@@ -220,6 +221,7 @@ def import_volunteers():
 
 
 @bp.post("/volunteers/import/confirm")
+@takes_upload
 def confirm_import():
     confirm = ImportConfirmForm()
     refuse_with(_import_refused)

@@ -1,21 +1,30 @@
 """Keepers: signing in, and loading the signed-in one."""
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
 from kiosk.people.models import Keeper, SignInAttempt
 
 BAD_SIGN_IN = _l("The user name or password is not right.")
-# After this many failures for one user name or from one address within the window, wait.
+# After this many failures for one user name from one address within the window, that pair
+# waits; an address that fails this often for any names waits too. A user name is never locked
+# for everyone: guessing from elsewhere must not lock the real keeper out.
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+# Checked when the user name is unknown, so a wrong name costs as long as a wrong password and the
+# time taken does not tell which names exist.
+_UNKNOWN_USER_HASH = generate_password_hash("no keeper has this password")
 
 
 class SignInThrottled(DomainError):
@@ -26,11 +35,32 @@ class WrongSignIn(DomainError):
     keep_changes = True  # the failed try is recorded, so guessing slows down
 
 
+SIGN_IN_ID = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
+
+
 @login_manager.user_loader
-def load_keeper(keeper_id: str) -> Keeper | None:
-    if not keeper_id.isdigit():
+def load_keeper(sign_in_id: str) -> Keeper | None:
+    """The keeper a session or "keep me signed in" cookie names, if that sign-in still stands:
+    an older session version (signed out, password changed, deactivated) is no sign-in at all."""
+    match = SIGN_IN_ID.fullmatch(sign_in_id or "")
+    if not match:
         return None
-    return db.session.get(Keeper, int(keeper_id))
+    keeper = db.session.get(Keeper, int(match.group(1)))
+    if keeper is None or not keeper.active or keeper.session_version != int(match.group(2)):
+        return None
+    return keeper
+
+
+def sign_out_everywhere(keeper: Keeper) -> None:
+    keeper.end_sign_ins()
+    db.session.flush()
+
+
+def set_keeper_active(keeper: Keeper, active: bool) -> None:
+    """A deactivated keeper cannot sign in, and every sign-in they had ends at once."""
+    keeper.active = active
+    keeper.end_sign_ins()
+    db.session.flush()
 
 
 def authenticate(username: str, password: str, address: str, now: datetime) -> Keeper:
@@ -39,14 +69,16 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     username = (username or "").strip()[:40]
     address = (address or "")[:64]
     since = now - FAILURE_WINDOW
-    failures = db.session.scalar(
-        select(func.count()).select_from(SignInAttempt).where(
-            SignInAttempt.at >= since, or_(SignInAttempt.username == username, SignInAttempt.address == address))
-    )
-    if failures >= MAX_FAILURES:
+    serialize_writes("sign-in")  # concurrent guesses are counted one after another
+    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= since,
+                                                                   SignInAttempt.address == address)
+    if (db.session.scalar(recent.where(SignInAttempt.username == username)) >= MAX_FAILURES
+            or db.session.scalar(recent) >= MAX_FAILURES_PER_ADDRESS):
         raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
                                  minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
     keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+    if keeper is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password or "")
     if keeper is None or not keeper.active or not keeper.check_password(password or ""):
         db.session.add(SignInAttempt(username=username, address=address, at=now))
         db.session.flush()

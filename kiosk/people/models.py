@@ -27,6 +27,9 @@ class Keeper(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="keeper")
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every sign-in (session and "keep me signed in" cookie): raising it ends them all, on
+    # every device, without touching the secret key that badges and phone links depend on.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     station: Mapped[Station | None] = relationship()
 
@@ -34,12 +37,20 @@ class Keeper(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def end_sign_ins(self) -> None:
+        """Every session and remembered sign-in of this keeper stops working."""
+        self.session_version = (self.session_version or 0) + 1
+
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sign_ins()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -8,18 +8,18 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
+from kiosk.core.limits import DEVICE_COOKIE
 from kiosk.core.models import Station
 from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import render, takes_upload
 from kiosk.suggest.box import TEXT_MAX, by_tracking_code, categories, open311, public_requests, submit, you_said_we_did
 
 bp = station_required(Blueprint("suggest", __name__, template_folder="templates"))
 # The Open311 feed reads every station (or one named in the query): it needs no station of its own.
 api = Blueprint("suggest_api", __name__, url_prefix="/api/v1/open311")
-DEVICE_COOKIE = "kiosk_device"
 
 
 def _device_id() -> str:
@@ -56,12 +56,14 @@ def phone():
 
 
 @bp.post("/suggest/")
+@takes_upload
 def submit_kiosk():
     return _submit("kiosk")
 
 
 @bp.post("/suggest/phone")
 @phone_page
+@takes_upload
 def submit_phone():
     return _submit("phone")
 

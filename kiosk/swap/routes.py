@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, g, request
 
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
+from kiosk.core.limits import who
 from kiosk.core.photos import prepare_photo, send_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import found_or_404, id_arg, render
+from kiosk.core.web import found_or_404, id_arg, render, takes_upload
 from kiosk.swap.models import CONDITIONS
 from kiosk.swap.shelf import bring_item, categories, is_public_photo, item_to_take, public_item, shelf, take_item
 
@@ -30,6 +31,7 @@ def item(code):
 
 
 @bp.route("/bring", methods=["GET", "POST"])
+@takes_upload
 def bring():
     if request.method == "GET":
         return render("swap/bring.html", form=EmptyForm(), categories=categories(g.station), conditions=CONDITIONS,
@@ -43,7 +45,7 @@ def bring():
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
     photo = prepare_photo(data, kind="swap") if data else None
     new = bring_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
-                     photo=photo, contact=values["contact"], now=utcnow(), once=values["once"])
+                     photo=photo, contact=values["contact"], now=utcnow(), once=values["once"], who=who())
     return render("swap/label.html", "label", item=new, svg=qr_svg(new.code, box_size=6), brought=True)
 
 
@@ -72,7 +74,7 @@ def find():
 @bp.post("/items/<code>/take")
 def take(code):
     refuse_with(_take_refused)
-    taken = take_item(g.station, code, utcnow(), request.form.get("swapped_for"))
+    taken = take_item(g.station, code, utcnow(), request.form.get("swapped_for"), who())
     return render("swap/take.html", "found", form=EmptyForm(), taken=taken)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.choices import add_choice, add_standard, station_choices, update_choice
 from kiosk.core.errors import DomainError
+from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
@@ -84,7 +85,7 @@ def _category(station: Station, category_id) -> SwapCategory:
 
 
 def bring_item(station: Station, *, title: str, category_id, condition: str, photo: PreparedPhoto | None,
-               contact: str | None, now: datetime, once: str | None = None) -> SwapItem:
+               contact: str | None, now: datetime, once: str | None = None, who: list[str] = ()) -> SwapItem:
     """Log an item put on the shelf, with a photo already re-encoded (`prepare_photo`) that goes in
     place once the item is committed. The same form sent twice (`once`, its one-time token) logs
     the item once and returns it again."""
@@ -105,6 +106,8 @@ def bring_item(station: Station, *, title: str, category_id, condition: str, pho
     if condition not in CONDITIONS:
         raise DomainError(_l("Please choose the condition."), field="condition")
     contact = clean_mobile(contact) if (contact or "").strip() else None
+    if who:
+        check_and_count("swap-bring", [(key, BRINGS_PER_HOUR) for key in who], timedelta(hours=1), now, SLOW_DOWN)
     return _insert_item(station, title, category, condition, photo, contact, now, once)
 
 
@@ -168,11 +171,21 @@ def already_gone(item: SwapItem):
     return _l("Sorry, %(code)s has already found a new home.", code=item.code)
 
 
-def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str | None = None) -> SwapItem:
+# How many items one tablet or address may log, or take, in a window: a busy afternoon, not a script.
+BRINGS_PER_HOUR = 20
+TAKES_PER_10_MINUTES = 20
+SLOW_DOWN = _l("Thank you! That is a lot at once. Please wait a little, or ask a keeper.")
+
+
+def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str | None = None,
+              who: list[str] = ()) -> SwapItem:
     """Someone takes an item. Only one taker wins, even from two tablets at once."""
     item = find_item(station, raw_code)
     if item.status != "on_shelf":
         raise DomainError(already_gone(item), field="code")
+    if who:
+        check_and_count("swap-take", [(key, TAKES_PER_10_MINUTES) for key in who], timedelta(minutes=10), now,
+                        SLOW_DOWN)
     exchange = None
     if (swapped_for or "").strip():
         try:

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.core.choices import ChoiceEditor, add_choice_editor
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
+from kiosk.core.limits import who
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
@@ -33,7 +34,8 @@ def tap():
 @bp.post("/tap")
 def record():
     refuse_with(lambda err: render("walkins/tap.html", "tiles", status=err.status, **_tiles(error=err.message)))
-    service = record_visit(g.station, request.form.get("service_id", ""), request.form.get("tap_id", ""), utcnow())
+    service = record_visit(g.station, request.form.get("service_id", ""), request.form.get("tap_id", ""), utcnow(),
+                           who())
     return render("walkins/tap.html", "tiles", **_tiles(thanked=service))
 
 

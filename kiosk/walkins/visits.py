@@ -1,7 +1,7 @@
 """Walk-in services: one tap on the kiosk records that someone rested, drank water, charged a phone…"""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.errors import DomainError
+from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.walkins.models import STANDARD_SERVICES, WalkInService, WalkInVisit
@@ -37,14 +38,23 @@ def station_services(station: Station, include_hidden: bool = False) -> list[Wal
     return station_choices(WalkInService, station, include_hidden)
 
 
-def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime) -> WalkInService:
-    """Count one visit. The same tap arriving twice (a double tap, a retry) counts once."""
+# Far more than people tap on one kiosk; far fewer than a script would.
+TAPS_PER_MINUTE = 30
+
+
+def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime,
+                 who: list[str] = ()) -> WalkInService:
+    """Count one visit. The same tap arriving twice (a double tap, a retry) counts once. Taps from
+    one tablet or address (`who`) are limited, so a script cannot inflate the counts."""
     tap_id = (tap_id or "").strip().lower()
     if not TAP_ID.fullmatch(tap_id) or not SERVICE_ID.fullmatch(str(service_id)):
         raise DomainError(_l("Please tap one of the buttons."))
     service = db.session.get(WalkInService, int(service_id))
     if service is None or service.station_id != station.id or not service.active:
         raise DomainError(_l("Please tap one of the buttons."))
+    if who:
+        check_and_count("walk-in", [(key, TAPS_PER_MINUTE) for key in who], timedelta(minutes=1), now,
+                        _l("Thank you! That is a lot of taps just now. Please wait a moment."))
     try:
         with db.session.begin_nested():
             db.session.add(WalkInVisit(station_id=station.id, service_id=service.id, at=now, tap_id=tap_id))

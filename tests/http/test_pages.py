@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from flask import Blueprint, abort
 
+from kiosk.core.extensions import db
+from kiosk.people.demo import load_demo_station
 from tests.conftest import HX, csrf_token, make_app
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "kiosk" / "templates"
@@ -161,10 +163,17 @@ def test_htmx_request_gets_an_error_fragment_that_takes_the_screen(failing_app, 
 
 
 def test_upload_over_the_size_limit_gets_413(tmp_path):
-    app = make_app(tmp_path, MAX_CONTENT_LENGTH=1000, WTF_CSRF_ENABLED=False)
-    r = app.test_client().post("/language", data={"lang": "en", "blob": "x" * 5000})
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=3000, FORM_MAX_CONTENT_LENGTH=1000, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    r = client.post("/language", data={"lang": "en", "blob": "x" * 2000})  # a plain form: 1000 at most
     assert r.status_code == 413
     assert "文件太大了" in r.get_data(as_text=True)
+    # A page that takes a photo accepts more, up to its own limit.
+    with app.app_context():
+        load_demo_station()
+        db.session.commit()
+    assert client.post("/suggest/", data={"text": "x" * 2000}).status_code != 413
+    assert client.post("/suggest/", data={"text": "x" * 5000}).status_code == 413
 
 
 @pytest.mark.parametrize("where", ["query", "form", "key"])

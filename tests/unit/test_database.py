@@ -6,6 +6,10 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.extensions import db
 from kiosk.people.models import Team
+from tests.databases import on_postgres
+
+# SQLite's own set-up; PostgreSQL needs none of it (tests/unit/test_limits.py covers both).
+pytestmark = pytest.mark.skipif(on_postgres(), reason="checks the SQLite engine set-up")
 
 
 def test_pragmas_are_set_on_every_connection(app):

@@ -7,12 +7,13 @@ from sqlalchemy import inspect
 
 from kiosk import create_app
 from kiosk.core.extensions import db
+from tests.databases import database_url
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path):
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}"}
+         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "m", empty=True)}
     )
     with app.app_context():
         upgrade()

@@ -9,7 +9,13 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
-from kiosk.people.keepers import MAX_FAILURES, SignInThrottled, WrongSignIn, authenticate
+from kiosk.people.keepers import (
+    MAX_FAILURES,
+    MAX_FAILURES_PER_ADDRESS,
+    SignInThrottled,
+    WrongSignIn,
+    authenticate,
+)
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.today.report import day_report, live_stamp
 from kiosk.walkins.models import WalkInService, WalkInVisit
@@ -106,10 +112,18 @@ def test_sign_in_is_throttled_after_repeated_failures(ctx):
             authenticate("keeper", "wrong", "10.0.0.5", START)
         assert wrong.value.keep_changes  # the failed try is kept, however the refusal is shown
     with pytest.raises(SignInThrottled, match="Too many"):
-        authenticate("keeper", "right", "10.0.0.6", START)
+        authenticate("keeper", "right", "10.0.0.5", START)  # that name from that address waits
+    # Guessing from one address does not lock the real keeper out elsewhere.
+    assert authenticate("keeper", "right", "10.0.0.6", START) is keeper
+    assert authenticate("keeper", "right", "10.0.0.5", START + timedelta(minutes=16)) is keeper
+
+
+def test_an_address_that_guesses_many_names_waits(ctx):
+    for n in range(MAX_FAILURES_PER_ADDRESS):
+        with pytest.raises(WrongSignIn):
+            authenticate(f"name{n % 4}", "wrong", "10.0.0.7", START)
     with pytest.raises(SignInThrottled):
-        authenticate("someone", "right", "10.0.0.5", START)  # same address
-    assert authenticate("keeper", "right", "10.0.0.6", START + timedelta(minutes=16)) is keeper
+        authenticate("someone-else", "whatever", "10.0.0.7", START)
 
 
 def test_services_belong_to_their_station(ctx):

@@ -1,0 +1,55 @@
+"""Limits on how often one device or address may do something (look a volunteer up, tap a tile,
+bring or take an item). Counted in the database, so every worker agrees, and checked and recorded
+in one step that two requests at once cannot both slip through."""
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import request
+from sqlalchemy import delete, func, select
+
+from kiosk.core.database import serialize_writes
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import RateEvent
+
+DEVICE_COOKIE = "kiosk_device"
+
+
+class TooMany(DomainError):
+    status = 429
+
+
+def _hashed(kind: str, key: str) -> str:
+    return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
+
+
+def who() -> list[str]:
+    """The keys a request is counted under: its network address (a fresh cookie does not reset
+    that), and the device's own id when it has one (so one busy tablet does not use up the
+    allowance of another behind the same address)."""
+    keys = [f"addr:{request.remote_addr or ''}"]
+    device = request.cookies.get(DEVICE_COOKIE, "")[:64]
+    if device:
+        keys.append(f"device:{device}")
+    return keys
+
+
+def check_and_count(kind: str, limits: Iterable[tuple[str, int]], window: timedelta, now: datetime,
+                    message) -> None:
+    """Refuse with `message` (429) if any key has been used `limit` times within `window`;
+    otherwise count this use under every key."""
+    limits = [(_hashed(kind, key), limit) for key, limit in limits]
+    serialize_writes(f"limit:{kind}")
+    since = now - window
+    for key, limit in limits:
+        used = db.session.scalar(select(func.count()).select_from(RateEvent).where(
+            RateEvent.kind == kind, RateEvent.key == key, RateEvent.at >= since))
+        if used >= limit:
+            raise TooMany(message)
+    for key, _limit in limits:
+        db.session.execute(delete(RateEvent).where(RateEvent.kind == kind, RateEvent.key == key,
+                                                   RateEvent.at < since))
+        db.session.add(RateEvent(kind=kind, key=key, at=now))
+    db.session.flush()

@@ -1,0 +1,61 @@
+"""Where each test's database lives: a fresh SQLite file (the default), or, when
+`make test-postgres` has started a throwaway PostgreSQL server and set KIOSK_TEST_POSTGRES, a fresh
+PostgreSQL database copied from a template that holds the schema."""
+
+import atexit
+import os
+import uuid
+
+from sqlalchemy import create_engine, make_url, text
+
+POSTGRES = os.environ.get("KIOSK_TEST_POSTGRES", "")  # the server's maintenance database URL
+TEMPLATE = "kiosk_template"
+_made: list[str] = []  # this process's test databases, dropped as the next ones are made
+_admin = None
+
+
+def on_postgres() -> bool:
+    return bool(POSTGRES)
+
+
+def _admin_engine():
+    global _admin
+    if _admin is None:
+        _admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        atexit.register(_admin.dispose)
+    return _admin
+
+
+def _url(name: str) -> str:
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+def _build_template() -> None:
+    from kiosk import create_app
+    from kiosk.core.extensions import db
+
+    with _admin_engine().connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {TEMPLATE}"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": _url(TEMPLATE),
+                      "INSTANCE_PATH": f"/tmp/kiosk-pg-template-{os.getpid()}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+def database_url(tmp_path, name: str = "kiosk", empty: bool = False) -> str:
+    """A URL to a database of its own for one test: with the schema, or `empty` (for migrations)."""
+    if not POSTGRES:
+        return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+    if not _made:
+        _build_template()
+    fresh = f"t_{uuid.uuid4().hex[:16]}"
+    with _admin_engine().connect() as conn:
+        # Earlier tests' databases go first (FORCE ends connections a test left open), so the
+        # server holds a few at a time, not one per test.
+        while len(_made) > 3:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {_made.pop(0)} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {fresh}" + ("" if empty else f" TEMPLATE {TEMPLATE}")))
+    _made.append(fresh)
+    return _url(fresh)
