@@ -55,3 +55,8 @@ def scan():
         conn.execute("ROLLBACK")
         raise
     return f'<p data-outcome="{outcome}">ok</p>'
+
+
+@app.get("/")
+def ready():
+    return "<p>ok</p>"
