@@ -1,10 +1,13 @@
 """Error pages: a full page in the reader's language, or for htmx a fragment that replaces <main>."""
 
-from flask import Flask, g, make_response, render_template
+import errno
+
+from flask import Flask, current_app, g, make_response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as hx_response
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.core.extensions import db
@@ -22,6 +25,11 @@ MESSAGES = {
     503: (_l("Station not set up yet"), _l("Ask a keeper to set up this station.")),
 }
 CSRF_MESSAGE = (_l("This page has expired"), _l("Please go back to the start and try again."))
+# The database or the disk cannot take a write (full, read-only, failing): nothing was stored,
+# and only a keeper can do something about it.
+CANNOT_SAVE = (_l("Nothing could be saved"),
+               _l("The station's computer cannot save right now. Nothing was recorded. Please tell a keeper."))
+CANNOT_SAVE_SIGNS = ("disk is full", "readonly database", "read-only", "disk i/o error", "no space left")
 
 
 def render_error(status: int, title=None, message=None):
@@ -50,4 +58,15 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         g.setdefault("station", None)
+        original = getattr(error, "original_exception", None)
+        if original is not None and cannot_save(original):
+            current_app.logger.error("cannot save: %s", original)
+            return render_error(503, *CANNOT_SAVE)
         return render_error(500)
+
+
+def cannot_save(error: BaseException) -> bool:
+    """A full disk or a read-only database, as SQLite, PostgreSQL or the file system say it."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+        return True
+    return isinstance(error, DBAPIError) and any(sign in str(error).lower() for sign in CANNOT_SAVE_SIGNS)

@@ -41,7 +41,7 @@ def photo_dir(kind: str = "swap") -> Path:
 
 @dataclass(frozen=True)
 class PreparedPhoto:
-    """A photo checked and re-encoded, held in memory until the record that names it is committed."""
+    """A photo checked and re-encoded, held in memory until the record that names it is stored."""
 
     name: str
     thumb: str
@@ -49,17 +49,30 @@ class PreparedPhoto:
     full_jpeg: bytes = dataclasses.field(repr=False)
     thumb_jpeg: bytes = dataclasses.field(repr=False)
 
-    def publish(self) -> None:
-        """Write both files; each is written beside its place and renamed, so no half-written file is served."""
+    def _files(self) -> list[tuple[Path, Path, bytes]]:
         folder = photo_dir(self.kind)
-        for final, data in ((self.name, self.full_jpeg), (self.thumb, self.thumb_jpeg)):
-            part = folder / f"{final}.part"
-            try:
+        return [(folder / f"{final}.part", folder / final, data)
+                for final, data in ((self.name, self.full_jpeg), (self.thumb, self.thumb_jpeg))]
+
+    def stage(self) -> None:
+        """Write both files beside their places. A full disk is a plain refusal, with nothing left."""
+        try:
+            for part, _final, data in self._files():
                 part.write_bytes(data)
-                part.replace(folder / final)
-            except OSError:
-                part.unlink(missing_ok=True)
-                raise
+        except OSError:
+            self.discard()
+            raise DomainError(PHOTO_NOT_SAVED, field="photo") from None
+
+    def publish(self) -> None:
+        for part, final, _data in self._files():
+            part.replace(final)  # a rename: no half-written photo is ever served
+
+    def discard(self) -> None:
+        for part, _final, _data in self._files():
+            part.unlink(missing_ok=True)
+
+
+PHOTO_NOT_SAVED = _l("The photo could not be saved: the station's computer may be full. Please tell a keeper.")
 
 
 def prepare_photo(data: bytes, field: str = "photo", kind: str = "swap") -> PreparedPhoto:
@@ -78,8 +91,10 @@ def prepare_photo(data: bytes, field: str = "photo", kind: str = "swap") -> Prep
 
 
 def keep_after_commit(photo: PreparedPhoto) -> str:
-    """The photo goes in place once the record that names it is committed; its name for the record."""
-    after_commit(photo.publish)
+    """Stage the photo now and put it in place once the record that names it is committed (or
+    remove it if the commit fails); its name for the record."""
+    photo.stage()
+    after_commit(photo.publish, otherwise=photo.discard)
     return photo.name
 
 

@@ -42,3 +42,10 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" + name[-1]
+
+
+def one_line(raw: str | None) -> str:
+    """A short text as a public screen may show it: on one line, without control or format
+    characters (a right-to-left override would turn the shelf's labels around)."""
+    kept = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in raw or "")
+    return " ".join(kept.split())

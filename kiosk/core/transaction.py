@@ -7,8 +7,9 @@ raises a DomainError; the one handler here rolls back its changes and shows the 
 asked for (`refuse_with`), or a plain error page with the message. A refusal that must keep what
 it recorded (a wrong code counted) says so with `keep_changes`, and is committed all the same.
 
-Files that belong to a change (photos) are written only once the commit has succeeded:
-`after_commit` queues the write and a rollback drops it, so a failed commit leaves no file behind."""
+Files that belong to a change (photos) are staged beside their place and put there only once the
+commit has succeeded (`after_commit`); a rollback removes them, so a failed commit leaves no file
+behind, and a full disk is found before anything is committed."""
 
 from collections.abc import Callable
 
@@ -28,23 +29,28 @@ def refuse_with(show: Refusal) -> None:
     g.refusal = show
 
 
-def after_commit(action: Callable[[], None]) -> None:
-    """Run `action` once the current transaction has committed; never if it rolls back."""
+def after_commit(action: Callable[[], None], otherwise: Callable[[], None] | None = None) -> None:
+    """Run `action` once the current transaction has committed; if it rolls back instead, run
+    `otherwise` (removing what was staged for it)."""
     db.session.info.setdefault("after_commit", []).append(action)
+    if otherwise is not None:
+        db.session.info.setdefault("after_rollback", []).append(otherwise)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    actions = session.info.pop("after_commit", [])
-    for action in actions:
+    session.info.pop("after_rollback", None)
+    for action in session.info.pop("after_commit", []):
         action()
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _drop_after_rollback(session: Session, transaction) -> None:
-    # After a commit the list is already gone; what is left belonged to a rolled-back transaction.
+def _run_after_rollback(session: Session, transaction) -> None:
+    # After a commit both lists are already gone; what is left belonged to a rolled-back transaction.
     if transaction.parent is None:
         session.info.pop("after_commit", None)
+        for action in session.info.pop("after_rollback", []):
+            action()
 
 
 def _changes_state() -> bool:

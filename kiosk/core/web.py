@@ -118,8 +118,9 @@ def init_app(app: Flask) -> None:
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if response.mimetype == "text/html":
-            h.setdefault("Cache-Control", "no-store")
+        # Pages, fragments, CSV, badge images, JSON: nothing a shared tablet's cache should keep.
+        # Static files and photos set their own.
+        h.setdefault("Cache-Control", "no-store")
         return response
 
 

@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
 from kiosk.core.stations import day_bounds
-from kiosk.core.text import clean_mobile
+from kiosk.core.text import clean_mobile, one_line
 from kiosk.people.models import Keeper
 from kiosk.swap.models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, SwapCategory, SwapEvent, SwapItem
 from kiosk.swap.models import REFUSED_FROM_START
@@ -98,7 +98,7 @@ def bring_item(station: Station, *, title: str, category_id, condition: str, pho
     if category.refused:
         raise DomainError(_l("Sorry, the shelf cannot take %(category)s. Please ask a keeper.",
                              category=category_label(category)), field="category")
-    title = " ".join((title or "").split())
+    title = one_line(title)
     if not title:
         raise DomainError(_l("Please say in a few words what it is."), field="title")
     if len(title) > TITLE_MAX:
@@ -210,7 +210,7 @@ def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str |
 def remove_item(keeper: Keeper, station: Station, item: SwapItem, reason: str, note: str | None, now: datetime) -> SwapItem:
     if reason not in REMOVAL_REASONS:
         raise DomainError(_l("Please choose why it is removed."), field="reason")
-    note = " ".join((note or "").split())[:200] or None
+    note = one_line(note)[:200] or None
     if item.status != "on_shelf":
         raise DomainError(_l("Only an item on the shelf can be removed."), field="reason")
     item.status, item.removed_at, item.removed_reason, item.removed_note = "removed", now, reason, note

@@ -200,7 +200,7 @@ def failing_commit(app):
 
 def test_a_failed_commit_leaves_no_item_and_no_photo_behind(app, kiosk, failing_commit):
     r = bring(kiosk, photo=jpeg())
-    assert r.status_code == 500
+    assert r.status_code == 503  # a disk I/O error: "nothing could be saved, please tell a keeper"
     assert items(app) == []
     assert uploads(app) == []
 
@@ -227,3 +227,45 @@ def test_deactivating_and_reactivating_a_volunteer_write_audit_events(app, keepe
     assert "deactivated" in page and "reactivated" in page
     with in_english(app):
         assert audit_label("volunteer.deactivated") == "deactivated"
+
+
+# --- A full disk or a read-only database ------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(app):
+    """The database refuses to write, as SQLite says it when the disk is full."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def wrote(session, _context):
+        session.info["wrote"] = True
+
+    def refuse(session):
+        if session.info.pop("wrote", False):
+            raise OperationalError("COMMIT", {}, Exception("database or disk is full"))
+
+    event.listen(Session, "after_flush", wrote)
+    event.listen(Session, "before_commit", refuse)
+    yield
+    event.remove(Session, "after_flush", wrote)
+    event.remove(Session, "before_commit", refuse)
+
+
+def test_a_full_disk_tells_the_kiosk_in_plain_words_and_stores_nothing(app, kiosk, full_disk):
+    r = tap(kiosk)
+    assert r.status_code == 503
+    page = r.get_data(as_text=True)
+    assert "cannot save right now" in page and "tell a keeper" in page
+    assert "Sorry, something went wrong" not in page
+    assert visits(app) == 0
+
+
+def test_a_photo_that_cannot_be_written_is_refused_beside_the_field_with_nothing_left(app, kiosk, monkeypatch):
+    def disk_full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    r = bring(kiosk, photo=jpeg())
+    assert r.status_code == 422
+    assert "could not be saved" in r.get_data(as_text=True)
+    assert items(app) == [] and uploads(app) == []

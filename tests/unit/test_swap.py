@@ -88,6 +88,7 @@ def bring(station, when, title="儿童绘本 5 本", code="books", condition="go
 def store_photo(data: bytes):
     """A photo re-encoded and written, as it is once its record is committed."""
     photo = prepare_photo(data)
+    photo.stage()
     photo.publish()
     return photo
 
@@ -627,3 +628,19 @@ def test_the_live_stamp_changes_after_a_bring_and_after_a_take(ctx, clock):
     assert taken not in (empty, brought)
     remove_item(the_keeper(), ctx, find_item(ctx, "J-0002"), "donated", None, clock.now())
     assert live_stamp(ctx, today) == taken  # a removal is not on the Today screen
+
+
+# Issue 10: a title with a right-to-left override or control characters showed them on the public shelf.
+@pytest.mark.parametrize("typed, stored", [
+    ("\u202e儿童绘本", "儿童绘本"),
+    ("电饭\u0007煲\u200b", "电饭 煲"),
+    ("玩具\u2066车\u2069", "玩具 车"),
+])
+def test_control_and_direction_characters_never_reach_the_shelf(ctx, now, typed, stored):
+    assert bring(ctx, now, title=typed).title == stored
+
+
+def test_a_title_of_only_invisible_characters_is_refused(ctx, now):
+    with pytest.raises(DomainError) as caught:
+        bring(ctx, now, title="\u202e\u200b\u0007")
+    assert caught.value.field == "title" and item_count() == 0
