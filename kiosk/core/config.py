@@ -34,6 +34,9 @@ class Defaults:
     # confirmed); every other form is refused above FORM_MAX_CONTENT_LENGTH.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     UPLOAD_FORM_MEMORY_SIZE = 3 * 1024 * 1024
+    # How much disk all photos together may take (a re-encoded photo is about 0.2 MB): past it,
+    # items and suggestions are still logged, without their photo.
+    PHOTO_SPACE_MB = 2048
     FORM_MAX_CONTENT_LENGTH = 256 * 1024
     # Behind a reverse proxy (nginx, Caddy): how many proxies' X-Forwarded-For/-Proto to trust.
     # 0 trusts none, so a client cannot forge its address to get around a limit.

@@ -22,6 +22,10 @@ from kiosk.core.transaction import after_commit
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 10 MB file that unpacks to gigabytes is refused, not decoded
+# A JPEG is decoded straight at a fraction of its size (draft mode), so even a 50-megapixel one
+# costs little memory; other formats are decoded whole, so they may have fewer pixels: a 194 KB
+# PNG of 7071 x 7071 would otherwise take some 380 MB of memory per request.
+MAX_PIXELS_DECODED_WHOLE = 16_000_000
 LONG_SIDE = 1600
 THUMB_SIDE = 400
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "MPO"}
@@ -55,7 +59,11 @@ class PreparedPhoto:
                 for final, data in ((self.name, self.full_jpeg), (self.thumb, self.thumb_jpeg))]
 
     def stage(self) -> None:
-        """Write both files beside their places. A full disk is a plain refusal, with nothing left."""
+        """Write both files beside their places. A full disk, or the station's photo space used
+        up, is a plain refusal with nothing left behind."""
+        room = current_app.config["PHOTO_SPACE_MB"] * 1024 * 1024 - space_used()
+        if room < len(self.full_jpeg) + len(self.thumb_jpeg):
+            raise DomainError(NO_ROOM_FOR_PHOTOS, field="photo")
         try:
             for part, _final, data in self._files():
                 part.write_bytes(data)
@@ -72,7 +80,14 @@ class PreparedPhoto:
             part.unlink(missing_ok=True)
 
 
+NO_ROOM_FOR_PHOTOS = _l("The station has no room for more photos. Please leave the photo out, and tell a keeper.")
 PHOTO_NOT_SAVED = _l("The photo could not be saved: the station's computer may be full. Please tell a keeper.")
+
+
+def space_used() -> int:
+    """Bytes the stored photos take, every kind together."""
+    folder = Path(current_app.instance_path) / "uploads"
+    return sum(entry.stat().st_size for entry in folder.rglob("*") if entry.is_file()) if folder.is_dir() else 0
 
 
 def prepare_photo(data: bytes, field: str = "photo", kind: str = "swap") -> PreparedPhoto:
@@ -121,10 +136,13 @@ def _open(data: bytes, field: str) -> Image.Image:
             probe = Image.open(io.BytesIO(data))
             if probe.format not in ACCEPTED_FORMATS:
                 raise not_a_photo
-            if probe.width * probe.height > MAX_PIXELS:
+            limit = MAX_PIXELS if probe.format in ("JPEG", "MPO") else MAX_PIXELS_DECODED_WHOLE
+            if probe.width * probe.height > limit:
                 raise DomainError(_l("The photo is too large (at most 10 MB)."), field=field)
             probe.verify()
             image = Image.open(io.BytesIO(data))
+            if image.format in ("JPEG", "MPO"):
+                image.draft("RGB", (LONG_SIDE, LONG_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
             image.load()  # a truncated file fails here
     except DomainError:
         raise

@@ -644,3 +644,24 @@ def test_a_title_of_only_invisible_characters_is_refused(ctx, now):
     with pytest.raises(DomainError) as caught:
         bring(ctx, now, title="\u202e\u200b\u0007")
     assert caught.value.field == "title" and item_count() == 0
+
+
+# Issue 10: a 194 KB PNG of 7071 x 7071 cost about 380 MB of memory to decode.
+def test_a_small_file_with_huge_dimensions_is_refused_unless_it_is_a_jpeg(ctx, now):
+    with pytest.raises(DomainError) as caught:
+        bring(ctx, now, photo=png_bomb(7071, 7071))
+    assert str(caught.value.message) == TOO_LARGE and item_count() == 0
+    # A large JPEG is decoded at a fraction of its size, so a camera's big photo still works.
+    item = bring(ctx, now, photo=jpeg(size=(6000, 4000)))
+    with Image.open(stored(item.photo)) as full:
+        assert full.size == (1600, 1067)
+
+
+def test_when_the_photo_space_is_used_up_the_photo_is_refused_with_nothing_stored(ctx, now, app):
+    app.config["PHOTO_SPACE_MB"] = 0
+    with pytest.raises(DomainError) as caught:
+        bring(ctx, now, photo=jpeg())
+    assert caught.value.field == "photo" and "no room for more photos" in str(caught.value.message)
+    db.session.rollback()
+    assert item_count() == 0 and uploads() == []
+    assert bring(ctx, now).photo is None  # without the photo the item is logged as usual
