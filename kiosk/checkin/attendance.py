@@ -251,3 +251,13 @@ def recent_sessions(volunteer_id: int, limit: int = 10) -> list[ServiceSession]:
         .order_by(ServiceSession.checked_in_at.desc())
         .limit(limit)
     ))
+
+
+def sessions_as_data(volunteer: Volunteer) -> list[dict]:
+    """A volunteer's sessions as plain values, for the export of everything stored about them."""
+    return [{"checked_in_at": s.checked_in_at.isoformat(),
+             "checked_out_at": s.checked_out_at.isoformat() if s.checked_out_at else None,
+             "check_in_method": s.check_in_method, "check_out_method": s.check_out_method,
+             "auto_closed": s.auto_closed, "edited": s.edited}
+            for s in db.session.scalars(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
+                                        .order_by(ServiceSession.checked_in_at))]

@@ -57,3 +57,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(audit_label=audit_label, audit_values=audit_values)
     add_audit_labels(app, {"volunteer.deactivated": _l("deactivated"), "volunteer.reactivated": _l("reactivated")},
                      describe=_active_words)
+    add_audit_labels(app, {"volunteer.exported": _l("downloaded everything stored"),
+                           "volunteer.erased": _l("erased the personal data")})

@@ -1,6 +1,7 @@
 """Keeper pages about people: volunteers, their page, badges, the roster import; and the keeper's
 station (an admin's choice, a tablet set up as a station's kiosk)."""
 
+import json
 import re
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
+from kiosk.people.privacy import erase_volunteer, everything_about
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
 from kiosk.people.volunteers import register_volunteer, search_volunteers, set_active, split_list, update_volunteer
 
@@ -148,6 +150,25 @@ def volunteer(volunteer_id):
 def set_volunteer_active(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
     set_active(current_user, g.station, volunteer, request.form.get("active") == "1", utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/export")
+def export_volunteer(volunteer_id):
+    """Everything stored about the volunteer, as a file for them (recorded on their page)."""
+    volunteer = station_record(Volunteer, volunteer_id)
+    record = everything_about(current_user, g.station, volunteer, utcnow())
+    response = Response(json.dumps(record, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="volunteer-{volunteer.number}.json"'
+    return response
+
+
+@bp.post("/volunteers/<int:volunteer_id>/erase")
+def erase(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
+                                           erase_error=err.message))
+    erase_volunteer(current_user, g.station, volunteer, request.form.get("confirm", ""), utcnow())
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
 

@@ -95,6 +95,8 @@ class Volunteer(db.Model):
     phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     phone_code_tries: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when a keeper erased the volunteer's personal data; the sessions stay, anonymous.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station: Mapped[Station] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=volunteer_team, order_by=Team.id)

@@ -1,0 +1,81 @@
+"""What the station stores about one volunteer: all of it, for the volunteer to see (an export),
+and erasing it (personal data gone, hours kept as anonymous totals). Both are audited.
+Each feature adds what it stores about a volunteer (`add_volunteer_data`)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.audit import audit
+from kiosk.people.models import AuditEvent, Keeper, Volunteer
+
+ERASED_NAME = "—"
+
+
+def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], object]) -> None:
+    app.extensions.setdefault("kiosk_volunteer_data", []).append((name, collect))
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def everything_about(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> dict:
+    """Every stored fact about the volunteer, as plain values (for a JSON download)."""
+    record = {
+        "volunteer": {
+            "number": volunteer.number, "name": volunteer.name, "mobile": volunteer.mobile,
+            "birth_year": volunteer.birth_year, "teams": [t.name for t in volunteer.teams],
+            "skills": list(volunteer.skills or []), "national_code": volunteer.national_code,
+            "active": volunteer.active, "registered_at": _moment(volunteer.created_at),
+            "badge_issued_at": _moment(volunteer.badge_issued_at), "has_badge": bool(volunteer.badge_nonce),
+            "erased_at": _moment(volunteer.erased_at),
+        },
+        "changes_by_keepers": [
+            {"at": _moment(e.at), "action": e.action, "by": e.keeper.display_name if e.keeper else None,
+             "before": e.before, "after": e.after}
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.volunteer_id == volunteer.id)
+                                        .order_by(AuditEvent.at))],
+        "station": station.name,
+        "exported_at": now.isoformat(),
+    }
+    for name, collect in current_app.extensions.get("kiosk_volunteer_data", []):
+        record[name] = collect(volunteer)
+    audit(keeper, station, "volunteer.exported", volunteer_id=volunteer.id, before=None, after=None, now=now)
+    db.session.flush()
+    return record
+
+
+def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, typed_number: str,
+                    now: datetime) -> Volunteer:
+    """Remove the volunteer's personal data for good. The number and the sessions stay, so the
+    station's hours and counts still add up; the badge and any phone link stop working. The keeper
+    types the volunteer's number to confirm: there is no undo."""
+    if volunteer.erased_at is not None:
+        return volunteer
+    if (typed_number or "").strip().lstrip("0") != volunteer.number.lstrip("0"):
+        raise DomainError(_l("To erase, type this volunteer's number: %(number)s.", number=volunteer.number),
+                          field="confirm")
+    volunteer.name = ERASED_NAME
+    # Mobile numbers are unique per station: an erased one becomes a placeholder no phone has.
+    volunteer.mobile = f"0{volunteer.id:010d}"[-11:]
+    volunteer.mobile_tail = ""
+    volunteer.birth_year = None
+    volunteer.skills = []
+    volunteer.national_code = None
+    volunteer.teams = []
+    volunteer.active = False
+    volunteer.badge_nonce = None
+    volunteer.phone_code_hash = None
+    volunteer.phone_code_expires_at = None
+    volunteer.erased_at = now
+    audit(keeper, station, "volunteer.erased", volunteer_id=volunteer.id, before={"number": volunteer.number},
+          after=None, now=now)
+    db.session.flush()
+    return volunteer

@@ -1,0 +1,88 @@
+"""A keeper can hand a volunteer everything the station stores about them, and erase it: the
+personal data goes, the hours stay as anonymous totals. Both are on the volunteer's page."""
+
+import html
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.checkin.attendance import minutes_served, scan_badge
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.people.badges import badge_token
+from kiosk.people.models import AuditEvent, Volunteer
+from tests.conftest import HX, START, csrf_token
+from tests.http.conftest import sign_in
+
+
+@pytest.fixture
+def served(app, station):
+    """Volunteer 1 served 3 hours; returns their badge token."""
+    with app.test_request_context("/", method="POST"):
+        place = db.session.get(Station, station)
+        token = badge_token(db.session.get(Volunteer, 1))
+        scan_badge(place, token, "scanner", START)
+        scan_badge(place, token, "scanner", START.replace(hour=4))
+        db.session.commit()
+        return token
+
+
+@pytest.fixture
+def keeper(app, client, keeper_id):
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def post(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf_token(client, "/keeper/volunteers/1"), **data})
+
+
+def actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.volunteer_id == 1)
+                                       .order_by(AuditEvent.id)))
+
+
+def test_the_export_holds_everything_stored_and_is_recorded(app, keeper, served):
+    r = post(keeper, "/keeper/volunteers/1/export")
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    assert "attachment" in r.headers["Content-Disposition"]
+    record = json.loads(r.get_data(as_text=True))
+    assert record["volunteer"]["name"] == "张晓华" and record["volunteer"]["mobile"] == "13800138001"
+    assert len(record["service_sessions"]) == 1 and record["service_sessions"][0]["checked_out_at"]
+    assert actions(app) == ["volunteer.exported"]
+
+
+def test_erasing_needs_the_volunteer_number_typed(app, keeper, served):
+    r = post(keeper, "/keeper/volunteers/1/erase", confirm="9999")
+    assert r.status_code == 422
+    assert "type this volunteer's number: 0001" in html.unescape(r.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(Volunteer, 1).name == "张晓华"
+    assert actions(app) == []
+
+
+def test_erasing_removes_the_person_and_keeps_the_hours(app, keeper, client, served):
+    with app.app_context():
+        minutes_before = minutes_served(db.session.get(Station, 1), 1)
+    r = post(keeper, "/keeper/volunteers/1/erase", confirm="1")
+    assert r.status_code == 303
+    with app.app_context():
+        volunteer = db.session.get(Volunteer, 1)
+        assert volunteer.erased_at is not None and not volunteer.active and volunteer.badge_nonce is None
+        assert volunteer.name != "张晓华" and "13800138001" not in volunteer.mobile and volunteer.teams == []
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 1
+        assert minutes_served(db.session.get(Station, 1), 1) == minutes_before == 180
+    assert actions(app) == ["volunteer.erased"]
+    exported = post(keeper, "/keeper/volunteers/1/export").get_data(as_text=True)
+    assert "张晓华" not in exported and "13800138001" not in exported
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "The personal data was erased" in page and "erased the personal data" in page
+    # The old badge checks no one in any more.
+    kiosk = app.test_client()
+    scan = kiosk.post("/checkin/scan", data={"code": served, "method": "scanner",
+                                             "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
+    assert scan.status_code == 422
