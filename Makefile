@@ -71,9 +71,13 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
 
-# Check-in throughput against a bare Flask endpoint, and the Today view's cost after three years
-# of history; see bench/README.md.
+# A rush of scans (wrk, beside raw sqlite3 and bare Flask, on SQLite and PostgreSQL), check-in
+# throughput against a bare Flask endpoint, and the Today view's cost after three years of
+# history; see bench/README.md.
 bench: install-test translations
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is needed: sudo apt-get install wrk"; exit 1; }
+	bash tests/with_postgres.sh $(BIN)/python bench/rush_bench.py
 	$(BIN)/python bench/checkin_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/today_bench.py
 

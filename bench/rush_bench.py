@@ -105,8 +105,10 @@ def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: 
         prefix = f"method=scanner&csrf_token={urllib.parse.quote(csrf)}&code="
         script = lua_script(tmp, label, tokens, prefix, cookie)
         results = {}
+        server.start_monitor()
         for c in args.connections:
             results[c] = wrk(f"http://127.0.0.1:{server.port}/checkin/scan", c, args.seconds, script)
+        server.stop_monitor()
         results["rss_mb_per_worker"] = round(max(server.peak_worker_kib, 0) / 1024, 1)
         results["log_problems"] = server.log_problems()
         return results
@@ -139,8 +141,6 @@ def main(argv=None) -> int:
             script = lua_script(tmp, "raw", nonces, "code=", None)
             table["raw_sqlite3"] = {c: wrk(f"http://127.0.0.1:{raw.port}/scan", c, args.seconds, script)
                                     for c in args.connections}
-        except Exception:
-            raise
         finally:
             raw.stop()
 

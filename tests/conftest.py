@@ -26,19 +26,26 @@ def make_app(tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    _made_this_test.append(app)
     with app.app_context():
         db.create_all()
     return app
 
 
+# Apps made during the current test, held until it ends so their engines can be closed: an app
+# dropped earlier would take its engine's open connections to the garbage collector, and
+# PostgreSQL's driver warns about those (warnings are errors here).
+_made_this_test: list = []
+
+
 @pytest.fixture(autouse=True)
 def _close_databases():
-    """Every app a test made gives its connections back when the test ends (PostgreSQL warns about
-    connections left to the garbage collector, and warnings are errors here)."""
+    """Every app a test made gives its connections back when the test ends."""
     yield
     for engines in list(db._app_engines.values()):
         for engine in engines.values():
             engine.dispose()
+    _made_this_test.clear()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from kiosk.walkins.models import WalkInService
 from tests.conftest import START
 from tests.http.conftest import PASSWORD
 from tests.http.test_hostile_input import snapshot
-from tests.images import jpeg
 
 HREF = re.compile(r'(?:href|src|hx-get|data-[a-z-]*url)="([^"#]+)"')
 
