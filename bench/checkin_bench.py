@@ -1,6 +1,6 @@
 """Check-in throughput against a bare Flask endpoint, both under gunicorn on this machine.
 
-DESIGN.md asks that a check-in (database write and rendered confirmation) runs at about half the
+The target: a check-in (database write and rendered confirmation) runs at about half the
 throughput of a bare Flask endpoint on the same box. This builds a throw-away SQLite station, serves
 it and a one-line Flask app with the same gunicorn settings, loads each with keep-alive client
 threads over loopback, and prints requests/s, latency, errors, the ratio and the kiosk workers'
