@@ -4,6 +4,7 @@ re-encoded before the write transaction begins and written only once the commit 
 
 import io
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -179,9 +180,9 @@ def photo_upload():
     return FileStorage(io.BytesIO(jpeg()), filename="x.jpg", content_type="image/jpeg")
 
 
-@pytest.fixture
-def failing_commit(app):
-    """The database refuses the request's commit (a full disk, a lost connection)."""
+@contextmanager
+def commits_refused(app, reason: str):
+    """The database refuses every commit that would store something, for `reason`."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def wrote(session, _context):
@@ -189,13 +190,22 @@ def failing_commit(app):
 
     def refuse(session):
         if session.info.pop("wrote", False):
-            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+            raise OperationalError("COMMIT", {}, Exception(reason))
 
     event.listen(Session, "after_flush", wrote)
     event.listen(Session, "before_commit", refuse)
-    yield
-    event.remove(Session, "after_flush", wrote)
-    event.remove(Session, "before_commit", refuse)
+    try:
+        yield
+    finally:
+        event.remove(Session, "after_flush", wrote)
+        event.remove(Session, "before_commit", refuse)
+
+
+@pytest.fixture
+def failing_commit(app):
+    """The database refuses the request's commit (a lost connection, a failing disk)."""
+    with commits_refused(app, "disk I/O error"):
+        yield
 
 
 def test_a_failed_commit_leaves_no_item_and_no_photo_behind(app, kiosk, failing_commit):
@@ -235,20 +245,8 @@ def test_deactivating_and_reactivating_a_volunteer_write_audit_events(app, keepe
 @pytest.fixture
 def full_disk(app):
     """The database refuses to write, as SQLite says it when the disk is full."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    def wrote(session, _context):
-        session.info["wrote"] = True
-
-    def refuse(session):
-        if session.info.pop("wrote", False):
-            raise OperationalError("COMMIT", {}, Exception("database or disk is full"))
-
-    event.listen(Session, "after_flush", wrote)
-    event.listen(Session, "before_commit", refuse)
-    yield
-    event.remove(Session, "after_flush", wrote)
-    event.remove(Session, "before_commit", refuse)
+    with commits_refused(app, "database or disk is full"):
+        yield
 
 
 def test_a_full_disk_tells_the_kiosk_in_plain_words_and_stores_nothing(app, kiosk, full_disk):
