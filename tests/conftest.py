@@ -112,3 +112,15 @@ def decode_svg_qr(svg: str) -> list[str]:
         left, top = margin + float(x) * scale, margin + float(y) * scale
         draw.rectangle([left, top, left + scale - 1, top + scale - 1], fill=0)
     return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+def set_up_as_kiosk(app, client, slug: str = "demo") -> None:
+    """What a keeper's "use this tablet as this station's kiosk" leaves on the tablet."""
+    from sqlalchemy import select
+
+    from kiosk.core.models import Station
+    from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie
+
+    with app.test_request_context():
+        station = db.session.scalar(select(Station).where(Station.slug == slug))
+        client.set_cookie(KIOSK_STATION_COOKIE, kiosk_tablet_cookie(station))

@@ -18,8 +18,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.checkin.attendance import DEACTIVATED
+from kiosk.checkin.attendance import DEACTIVATED, ScanResult, record_attendance
 from kiosk.core.errors import DomainError
+from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import volunteer_for_token
@@ -125,3 +126,16 @@ def link_phone_with_code(station: Station, number: str, code: str, now: datetime
     volunteer.phone_code_hash = None  # used once
     db.session.flush()
     return volunteer
+
+
+def check_in_by_phone(station: Station, volunteer: Volunteer, code: str, now: datetime) -> ScanResult:
+    """The volunteer pressed the button on their phone. The station code (scanned from the kiosk a
+    moment ago) checks them in or out once: a code copied from the screen, or passed on, cannot be
+    used again and again from elsewhere. Pressing again at once still just says "already in"."""
+    check_station_code(station, code, now, max_age=STATION_CODE_ACT_WITHIN)
+    result = record_attendance(station, volunteer, "phone", now)
+    if result.changed:
+        check_and_count("station-code", [(f"{code}|{volunteer.id}", 1)],
+                        STATION_CODE_ACT_WITHIN + timedelta(minutes=1), now,
+                        _l("This code has been used. Please scan the code on the kiosk screen again."))
+    return result

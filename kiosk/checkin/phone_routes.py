@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
 
-from kiosk.checkin.attendance import minutes_served, recent_sessions, record_attendance
+from kiosk.checkin.attendance import minutes_served, recent_sessions
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from kiosk.checkin.phone import (
     STATION_CODE_ACT_WITHIN,
@@ -10,6 +10,7 @@ from kiosk.checkin.phone import (
     link_phone_with_badge,
     link_phone_with_code,
     remember_token,
+    check_in_by_phone,
     station_code,
     volunteer_for_phone,
 )
@@ -23,7 +24,8 @@ from kiosk.core.web import render
 bp = station_required(Blueprint("phone", __name__, url_prefix="/m", template_folder="templates"))
 
 COOKIE = "kiosk_phone"
-COOKIE_MAX_AGE = 400 * 24 * 3600
+# A linked phone stays linked for half a year; then the volunteer scans their badge with it again.
+COOKIE_MAX_AGE = 180 * 24 * 3600
 
 
 def _me():
@@ -49,8 +51,7 @@ def submit_checkin():
         return redirect(url_for("phone.checkin", c=form.c.data or ""), 303)
     refuse_with(lambda err: render("phone/checkin.html", "outcome", status=err.status, me=me, error=err.message,
                                    code=""))
-    check_station_code(g.station, form.c.data or "", utcnow(), max_age=STATION_CODE_ACT_WITHIN)
-    result = record_attendance(g.station, me, "phone", utcnow())
+    result = check_in_by_phone(g.station, me, form.c.data or "", utcnow())
     return render("phone/checkin.html", "outcome", me=me, result=result, code="")
 
 

@@ -72,5 +72,9 @@ def station_qr():
 
 
 def station_qr_context() -> dict:
+    """The station QR, only on a tablet a keeper set up as this station's kiosk: a code anyone
+    could fetch from anywhere would prove nobody was at the station."""
+    if not g.kiosk_tablet:
+        return {"svg": None, "link": None, "refresh": STATION_QR_REFRESH_SECONDS}
     link = url_for("phone.checkin", c=station_code(g.station, utcnow()), _external=True)
     return {"svg": qr_svg(link, box_size=6), "link": link, "refresh": STATION_QR_REFRESH_SECONDS}

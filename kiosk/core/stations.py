@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, g, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -121,9 +122,31 @@ def _is_phone_page(endpoint: str | None) -> bool:
     return bool(endpoint) and getattr(current_app.view_functions.get(endpoint), "phone_page", False)
 
 
+def _tablet_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kiosk-tablet")
+
+
+def kiosk_tablet_cookie(station: Station) -> str:
+    """The cookie value that makes a tablet this station's kiosk. Signed: only a keeper's
+    "use this tablet as the station's kiosk" can make one, and only such a tablet shows the
+    station QR that phones check in with."""
+    return _tablet_serializer().dumps(station.slug)
+
+
+def _tablet_slug() -> str:
+    try:
+        slug = _tablet_serializer().loads(request.cookies.get(KIOSK_STATION_COOKIE, "")[:200])
+    except BadSignature:
+        return ""
+    return slug if isinstance(slug, str) else ""
+
+
 def load_station() -> None:
     named = request.args.get("station", "")[:40] if _is_phone_page(request.endpoint) else ""
-    g.station = station_for_kiosk(named or request.cookies.get(KIOSK_STATION_COOKIE) or current_app.config["STATION"])
+    tablet = _tablet_slug()
+    g.station = station_for_kiosk(named or tablet or current_app.config["STATION"])
+    # A tablet a keeper set up for this very station (not merely one showing it).
+    g.kiosk_tablet = bool(tablet) and g.station is not None and g.station.slug == tablet
     end_lookup()
 
 

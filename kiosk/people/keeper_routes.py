@@ -16,7 +16,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm, attach_error
 from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
-from kiosk.core.stations import KIOSK_STATION_COOKIE, station_record
+from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import volunteer_events
@@ -56,7 +56,7 @@ def choose_station():
 def make_kiosk():
     """Set up the tablet in hand as this station's kiosk (for servers that serve several stations)."""
     response = redirect(url_for("kiosk.home"), 303)
-    response.set_cookie(KIOSK_STATION_COOKIE, g.station.slug, max_age=5 * 365 * 24 * 3600, httponly=True,
+    response.set_cookie(KIOSK_STATION_COOKIE, kiosk_tablet_cookie(g.station), max_age=5 * 365 * 24 * 3600, httponly=True,
                         samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 

@@ -3,10 +3,13 @@
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import issue_phone_code
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Volunteer
 from tests.browser.conftest import launch
@@ -15,7 +18,11 @@ from tests.browser.media import qr_video
 PHONE = {"width": 390, "height": 844}
 
 
-def station_link(page, server):
+def station_link(page, server, live_app):
+    """The link in the station QR of a tablet a keeper set up as the station's kiosk."""
+    with live_app.test_request_context():
+        tablet = kiosk_tablet_cookie(db.session.scalar(select(Station)))
+    page.context.add_cookies([{"name": KIOSK_STATION_COOKIE, "value": tablet, "url": server.url}])
     page.goto(server.url + "/checkin/")
     return page.locator(".station-qr").get_attribute("data-station-link")
 
@@ -25,7 +32,7 @@ def test_phone_links_with_keeper_code_then_checks_in(browser, server, live_app):
         code = issue_phone_code(db.session.get(Volunteer, 3), live_app.extensions["kiosk_clock"].now())
         db.session.commit()
     kiosk = browser.new_page()
-    link = station_link(kiosk, server)
+    link = station_link(kiosk, server, live_app)
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     phone.goto(link)
     phone.locator("#number").fill("3")
@@ -44,7 +51,7 @@ def test_phone_links_by_scanning_the_badge_with_its_camera(playwright_driver, br
     with live_app.app_context():
         token = badge_token(db.session.get(Volunteer, 2))
     # The kiosk is another device, without the phone's camera pointed at the badge.
-    link = station_link(browser.new_page(), server)
+    link = station_link(browser.new_page(), server, live_app)
     video = qr_video(token, tmp_path / "badge.y4m")
     phone_browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                                                f"--use-file-for-fake-video-capture={video}"])

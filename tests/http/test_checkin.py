@@ -1,5 +1,6 @@
 """The kiosk check-in screen over HTTP: a scan, the forgotten-badge path, bad input, the phone QR."""
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +13,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.models import Volunteer
-from tests.conftest import HX, csrf_token, decode_svg_qr
+from tests.conftest import HX, csrf_token, decode_svg_qr, set_up_as_kiosk
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def text(response):
     return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
 
 
-def test_scan_screen_is_a_kiosk_page_with_scanner_input_and_camera(client, station):
+def test_scan_screen_is_a_kiosk_page_with_scanner_input_and_camera(app, client, station):
+    set_up_as_kiosk(app, client)
     page = client.get("/checkin/").get_data(as_text=True)
     assert "data-idle-seconds" in page and 'inputmode="none"' in page and "data-camera" in page
     assert "vendor/jsqr-1.4.0.js" in page
@@ -145,6 +147,7 @@ def test_picking_someone_the_number_did_not_match_is_refused(app, kiosk, data):
 
 
 def test_station_qr_links_to_a_fresh_phone_page(app, client, station, clock):
+    set_up_as_kiosk(app, client)
     r = client.get("/checkin/station-code", headers=HX)
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.lstrip().startswith('<div class="station-qr"')
@@ -156,11 +159,24 @@ def test_station_qr_links_to_a_fresh_phone_page(app, client, station, clock):
 
 
 def test_station_qr_image_decodes_to_its_link(app, client, station):
+    set_up_as_kiosk(app, client)
     body = client.get("/checkin/station-code").get_data(as_text=True)
     link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
     svg = re.search(r"<svg.*?</svg>", body, re.S).group(0)
     assert decode_svg_qr(svg) == [link]
     assert parse_qs(urlsplit(link).query)["c"][0]
+
+
+def test_only_a_tablet_a_keeper_set_up_shows_the_station_qr(app, client, station):
+    """Issue 10: anyone could fetch a fresh station code from anywhere and check in from home."""
+    client.set_cookie("kiosk_lang", "en")
+    for cookie in (None, "demo", "x" * 300):  # no set-up, or a cookie typed by hand
+        if cookie:
+            client.set_cookie("kiosk_station", cookie)
+        for path in ("/checkin/", "/checkin/station-code"):
+            body = client.get(path).get_data(as_text=True)
+            assert "data-station-link" not in body and "/m/checkin" not in body
+            assert "Phone check-in starts once a keeper has set up this tablet" in html.unescape(body)
 
 
 def test_unknown_station_blocks_check_in(client):

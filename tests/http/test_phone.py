@@ -16,7 +16,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.models import Volunteer
-from tests.conftest import HX, START, csrf_token
+from tests.conftest import HX, START, csrf_token, set_up_as_kiosk
 
 COOKIE = "kiosk_phone"
 LINK_FORMS = ('action="/m/link?station=demo"', 'action="/m/link-badge?station=demo"')
@@ -176,7 +176,7 @@ def test_link_with_number_and_keeper_code(app, client, fresh, number):
     assert location.path == "/m/checkin" and parse_qs(location.query)["c"] == [c]
     cookie = client.get_cookie(COOKIE)
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
-    assert cookie.max_age > 365 * 24 * 3600
+    assert 90 * 24 * 3600 <= cookie.max_age <= 200 * 24 * 3600  # about half a year (issue 10: not 400 days)
     assert volunteer(app).phone_code_hash is None  # used up
 
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -464,7 +464,7 @@ def test_a_phone_checks_in_at_the_station_whose_kiosk_it_scanned(app, station):
         token = badge_token(volunteer)
         db.session.commit()
     kiosk = app.test_client()
-    kiosk.set_cookie("kiosk_station", "other")
+    set_up_as_kiosk(app, kiosk, "other")
     body = kiosk.get("/checkin/station-code").get_data(as_text=True)
     link = html.unescape(re.search(r'data-station-link="([^"]+)"', body).group(1)).replace("http://localhost", "")
     assert "station=other" in link
@@ -477,3 +477,16 @@ def test_a_phone_checks_in_at_the_station_whose_kiosk_it_scanned(app, station):
     assert r.status_code == 303
     r = phone.post("/m/checkin?station=other", data={"csrf_token": csrf, "c": code})
     assert r.status_code == 200 and 'data-outcome="checked_in"' in r.get_data(as_text=True)
+
+
+def test_a_station_code_checks_a_volunteer_in_or_out_once(app, phone, fresh, clock):
+    """Issue 10: a code fetched once was accepted again and again for five minutes."""
+    c = fresh()
+    assert outcome(press(phone, c)) == "checked_in"
+    clock.advance(minutes=4)  # pressing again on the same page is just "already in"
+    assert outcome(press(phone, c)) == "already_in"
+    clock.advance(minutes=1)  # past the duplicate window, still within the code's five minutes
+    again = press(phone, c)
+    assert again.status_code == 429 and outcome(again) is None
+    assert sessions(app)[0].checked_out_at is None  # nothing changed
+    assert outcome(press(phone, fresh())) == "checked_out"  # a fresh scan of the kiosk's QR works

@@ -20,7 +20,7 @@ from kiosk.core.stations import add_station
 from kiosk.people.models import Keeper
 from kiosk.suggest.box import change, submit
 from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
-from tests.conftest import HX, START, csrf_token, decode_svg_qr
+from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
 from tests.http.conftest import PASSWORD, sign_in
 from tests.images import jpeg, truncated_jpeg
 from tests.http.test_keeper import field_errors, plain
@@ -984,7 +984,7 @@ def test_category_pages_need_a_keeper(client, station):
 
 def test_a_phone_from_another_stations_kiosk_reaches_that_stations_box(app, kiosk, other_station):
     """The phone has no kiosk cookie: the station in the kiosk's QR link decides whose box it is."""
-    kiosk.set_cookie("kiosk_station", "other")
+    set_up_as_kiosk(app, kiosk, "other")
     svg = re.search(r"<svg.*?</svg>", page(kiosk, "/suggest/"), re.S).group(0)
     [link] = read_qr(svg)
     assert link.endswith("/suggest/phone?station=other")

@@ -18,7 +18,7 @@ from werkzeug.test import encode_multipart
 from kiosk.core.extensions import db
 from kiosk.core.stations import add_station
 from kiosk.swap.models import SwapCategory, SwapEvent, SwapItem
-from tests.conftest import HX, START, csrf_token, decode_svg_qr
+from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
 from tests.http.conftest import sign_in
 
 from tests.images import (CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb,
@@ -511,7 +511,7 @@ def test_the_item_page_is_404_for_an_unknown_code(kiosk):
 def test_each_kiosk_shows_only_its_own_stations_shelf(app, kiosk, other_station):
     bring(kiosk, title="本站的书")
     assert "外站的旧书" not in kiosk.get("/swap/").get_data(as_text=True)
-    kiosk.set_cookie("kiosk_station", "other")
+    set_up_as_kiosk(app, kiosk, "other")
     page = kiosk.get("/swap/").get_data(as_text=True)
     assert "外站的旧书" in page and "本站的书" not in page
     assert "13700000009" not in page

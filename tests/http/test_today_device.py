@@ -19,8 +19,13 @@ def test_tablet_set_up_as_another_stations_kiosk_shows_that_station(app, client,
     assert "幸福里暖心驿站" in client.get("/").get_data(as_text=True)
     client.post("/keeper/login", data={"username": "nan", "password": "pw-nan", "csrf_token": csrf_token(client)})
     r = client.post("/keeper/kiosk-device", data={"csrf_token": csrf_token(client, "/keeper/today")})
-    assert r.status_code == 303 and client.get_cookie("kiosk_station").value == "nanyuan"
+    assert r.status_code == 303 and client.get_cookie("kiosk_station").value != "nanyuan"  # signed, not typed
     assert "南苑暖心驿站" in client.get("/").get_data(as_text=True)
+    # A tablet set up by a keeper shows the station QR for phones; a hand-made cookie does not.
+    assert "data-station-link" in client.get("/checkin/").get_data(as_text=True)
+    stranger = app.test_client()
+    stranger.set_cookie("kiosk_station", "nanyuan")
+    assert "南苑暖心驿站" not in stranger.get("/").get_data(as_text=True)
 
 
 def test_unknown_kiosk_station_cookie_falls_back_to_the_default(client, station):
