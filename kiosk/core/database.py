@@ -84,7 +84,8 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # A write transaction takes the write lock up front, so two writers queue on
         # busy_timeout instead of one failing with "database is locked" when it upgrades.
         # GET never changes state, so its transactions stay deferred and never wait.
-        if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("write_intent"):
+        if has_request_context() and (g.get("looking_up") or (request.method in READ_ONLY_METHODS
+                                                                and not g.get("write_intent"))):
             conn.exec_driver_sql("BEGIN")
             return
         if queue is not None and not conn.info.get("in_writer_queue"):
@@ -120,12 +121,19 @@ def serialize_writes(name: str) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def begin_lookup() -> None:
+    """A request's first lookup (its station) only reads: on SQLite it neither takes the write
+    lock nor waits for it, even in a state-changing request."""
+    g.looking_up = True
+
+
 def end_lookup() -> None:
-    """End the transaction of a request's first lookup (its station). On SQLite a state-changing
-    request's transaction begins with BEGIN IMMEDIATE, and the write lock should be held only while
-    the request's own change is made, not while it parses a form or re-encodes a photo. Nothing has
-    been changed yet, so this commits nothing; the request's own commit comes at its end
+    """End the transaction of a request's first lookup. On SQLite a state-changing request's own
+    transaction begins with BEGIN IMMEDIATE, and the write lock should be held only while the
+    request's change is made, not while it parses a form or re-encodes a photo. Nothing has been
+    changed yet, so this commits nothing; the request's own commit comes at its end
     (core/transaction.py)."""
+    g.looking_up = False
     if request.method not in READ_ONLY_METHODS:
         _end_read_transaction()
 

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kiosk.core.database import end_lookup
+from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -142,6 +142,7 @@ def _tablet_slug() -> str:
 
 
 def load_station() -> None:
+    begin_lookup()
     named = request.args.get("station", "")[:40] if _is_phone_page(request.endpoint) else ""
     tablet = _tablet_slug()
     g.station = station_for_kiosk(named or tablet or current_app.config["STATION"])
