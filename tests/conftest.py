@@ -42,6 +42,12 @@ _made_this_test: list = []
 def _close_databases():
     """Every app a test made gives its connections back when the test ends."""
     yield
+    # A session a test left open (an app context that ended in an exception, a thread's) gives
+    # its connection back first; then every pool is emptied.
+    leftovers = db.session.registry.registry  # scope -> session; clear() itself would need an app context
+    for session in list(leftovers.values()):
+        session.close()
+    leftovers.clear()
     for engines in list(db._app_engines.values()):
         for engine in engines.values():
             engine.dispose()
