@@ -48,8 +48,9 @@ def check_and_count(kind: str, limits: Iterable[tuple[str, int]], window: timede
             RateEvent.kind == kind, RateEvent.key == key, RateEvent.at >= since))
         if used >= limit:
             raise TooMany(message)
+    # Uses older than the window count for nothing any more: clear them, for every key of this kind
+    # (some keys, such as a phone's station code, are never used again).
+    db.session.execute(delete(RateEvent).where(RateEvent.kind == kind, RateEvent.at < since))
     for key, _limit in limits:
-        db.session.execute(delete(RateEvent).where(RateEvent.kind == kind, RateEvent.key == key,
-                                                   RateEvent.at < since))
         db.session.add(RateEvent(kind=kind, key=key, at=now))
     db.session.flush()

@@ -46,7 +46,8 @@ def test_the_window_moves_on_and_old_uses_are_cleared(app):
             check_and_count("test", [("k", LIMIT)], timedelta(minutes=10), START, "slow down")
         with pytest.raises(TooMany):
             check_and_count("test", [("k", LIMIT)], timedelta(minutes=10), START, "slow down")
+        check_and_count("test", [("other key", LIMIT)], timedelta(minutes=10), START, "slow down")
         later = START + timedelta(minutes=11)
         check_and_count("test", [("k", LIMIT)], timedelta(minutes=10), later, "slow down")
-        assert db.session.query(RateEvent).count() == 1  # the five old ones are gone
+        assert db.session.query(RateEvent).count() == 1  # the six old ones are gone, whatever their key
         db.session.rollback()
