@@ -45,16 +45,18 @@ def test_a_backup_during_check_ins_holds_every_answered_one(app, runner, tmp_pat
                 for vid, token in list(tokens.items())[:6]]
     for t in scanners:
         t.start()
-    time.sleep(1.0)  # a stream of check-ins is under way (real time: the threads are real)
+    deadline = time.monotonic() + 30
+    while len(answered) < 30 and time.monotonic() < deadline:  # a stream of check-ins is under way
+        time.sleep(0.05)
     began = time.monotonic()
     out = runner.invoke(args=["backup", str(tmp_path / "copy")])
-    time.sleep(0.5)
+    time.sleep(0.3)
     stop.set()
     for t in scanners:
         t.join(timeout=30)
     assert out.exit_code == 0, out.output
     before = Counter(vid for at, vid in answered if at < began)
-    assert sum(before.values()) > 20  # the stream really ran while the backup was taken
+    assert sum(before.values()) >= 30  # the stream really ran while the backup was taken
     copy = sqlite3.connect(tmp_path / "copy" / "kiosk.sqlite")
     try:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
