@@ -4,7 +4,6 @@ throttle that locked the real keeper out, proxy headers trusted by default, CSRF
 survived sign-in, walk-in taps and takes without a limit."""
 
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -83,10 +82,9 @@ def test_signing_in_gives_a_new_csrf_token(app, client, keeper_id):
 
 def test_a_large_form_is_refused_before_it_is_parsed(app, client, station):
     body = "code=" + "A" * (2 * 1024 * 1024)
-    started = time.perf_counter()
     r = client.post("/checkin/scan", data=body, content_type="application/x-www-form-urlencoded", headers=HX)
+    # 413, not the 400 of a missing CSRF token: refused before the CSRF check read the form.
     assert r.status_code == 413
-    assert time.perf_counter() - started < 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
 
