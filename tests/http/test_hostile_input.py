@@ -126,16 +126,20 @@ def token_of(client, path: str) -> str:
     return CSRF_INPUT.search(client.get(path).get_data(as_text=True)).group(1)
 
 
-@pytest.mark.parametrize("endpoint, who", state_changing_endpoints())
-def test_generated_forms_never_break_a_page_and_refusals_store_nothing(station_app, endpoint, who):
-    app = station_app
+def browser_of(app, who: str):
+    """A client signed in as the keeper or a stranger's, reading English, and its CSRF token."""
     client = app.test_client()
     client.set_cookie("kiosk_lang", "en")
     if who == "keeper":
         assert sign_in(client).status_code == 303
-        token = token_of(client, "/keeper/volunteers/new")
-    else:
-        token = token_of(client, "/")
+        return client, token_of(client, "/keeper/volunteers/new")
+    return client, token_of(client, "/")
+
+
+@pytest.mark.parametrize("endpoint, who", state_changing_endpoints())
+def test_generated_forms_never_break_a_page_and_refusals_store_nothing(station_app, endpoint, who):
+    app = station_app
+    client, token = browser_of(app, who)
     url = url_for_rule(app, endpoint)
 
     @settings(max_examples=10, deadline=None, derandomize=True,
@@ -157,12 +161,7 @@ def test_generated_forms_never_break_a_page_and_refusals_store_nothing(station_a
 def test_every_number_field_takes_any_number_a_person_or_script_types(station_app, endpoint, who):
     """The plausible form, with each number-like field in turn set to each odd number."""
     app = station_app
-    client = app.test_client()
-    if who == "keeper":
-        assert sign_in(client).status_code == 303
-        token = token_of(client, "/keeper/volunteers/new")
-    else:
-        token = token_of(client, "/")
+    client, token = browser_of(app, who)
     url = url_for_rule(app, endpoint)
     for field in sorted(ID_FIELDS | {"entered", "code"}):
         for number in NUMBER_SAMPLES:
