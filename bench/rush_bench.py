@@ -92,8 +92,12 @@ def kiosk_session(port: int) -> tuple[str, str]:
 
 def served(name: str, app: str, args, tmp: Path, env: dict, ready: str) -> Server:
     server = Server(name, app, args, tmp, env=env, pythonpath=REPO / "bench")
-    server.wait_ready(ready)
-    server.wait_workers_idle()
+    try:
+        server.wait_ready(ready)
+        server.wait_workers_idle()
+    except BaseException:
+        server.stop()  # a server that never became ready is not left running
+        raise
     return server
 
 
