@@ -120,12 +120,9 @@ def edit_volunteer(volunteer_id):
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
 
-# What other features show on a volunteer's page (sessions, points …): a template and its context.
-VolunteerSection = tuple[str, Callable[[Volunteer, Station], dict]]
-
-
 def add_volunteer_section(app: Flask, template: str, context: Callable[[Volunteer, Station], dict],
                           position: int) -> None:
+    """What another feature shows on a volunteer's page (sessions, points …): a template and its context."""
     app.extensions.setdefault("kiosk_volunteer_sections", []).append((position, template, context))
 
 

@@ -40,6 +40,8 @@ def scan_until(app, volunteer_id, token, stop, answered):
 
 
 def test_a_backup_during_check_ins_holds_every_answered_one(app, runner, tmp_path, tokens):
+    # The instance's own secret key (badges are signed with it) must travel with the backup.
+    (tmp_path / "instance" / "secret_key").write_text("the-station-key")
     stop, answered = threading.Event(), []
     scanners = [threading.Thread(target=scan_until, args=(app, vid, token, stop, answered))
                 for vid, token in list(tokens.items())[:6]]
@@ -67,7 +69,7 @@ def test_a_backup_during_check_ins_holds_every_answered_one(app, runner, tmp_pat
             assert opened >= (scans + 1) // 2 and closed >= scans // 2, (vid, scans, opened, closed)
     finally:
         copy.close()
-    assert (tmp_path / "copy" / "secret_key").exists() or app.config["SECRET_KEY"]
+    assert (tmp_path / "copy" / "secret_key").read_text() == "the-station-key"
 
 
 def test_restore_puts_the_station_back_as_it_was(app, client, runner, tmp_path, station):
@@ -90,3 +92,9 @@ def test_a_backup_never_writes_into_a_folder_that_holds_something(runner, tmp_pa
     out = runner.invoke(args=["backup", str(tmp_path / "busy")])
     assert out.exit_code != 0 and "not empty" in out.output
     assert (tmp_path / "busy" / "notes.txt").read_text() == "keep me"
+
+
+def test_restore_refuses_a_folder_that_is_no_backup(runner, tmp_path, station):
+    (tmp_path / "empty").mkdir()
+    out = runner.invoke(args=["restore", str(tmp_path / "empty"), "--yes"])
+    assert out.exit_code != 0 and "is it a backup folder" in out.output

@@ -86,3 +86,9 @@ def test_erasing_removes_the_person_and_keeps_the_hours(app, keeper, client, ser
     scan = kiosk.post("/checkin/scan", data={"code": served, "method": "scanner",
                                              "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
     assert scan.status_code == 422
+
+
+def test_erasing_twice_from_two_tabs_erases_once(app, keeper, served):
+    for _ in range(2):  # the second tab still shows the form
+        assert post(keeper, "/keeper/volunteers/1/erase", confirm="0001").status_code == 303
+    assert actions(app) == ["volunteer.erased"]
