@@ -2,15 +2,17 @@
 and a session nobody closed is closed at closing time and flagged for a keeper."""
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kiosk.checkin.models import ServiceSession
-from kiosk.core.database import begin_writing
+from kiosk.core.database import begin_writing, reads_before_writing
 from kiosk.core.errors import DomainError
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
@@ -55,18 +57,21 @@ def session_minutes(session: ServiceSession, station: Station) -> int:
 def minutes_served(station: Station, volunteer_id: int, since: datetime | None = None, until: datetime | None = None) -> int:
     return sum(
         served_minutes(start, end, station.hours_rounding_minutes)
-        for start, end in _closed_times(volunteer_id)
+        for _id, start, end in _closed_times(volunteer_id)
         if (since is None or start >= since) and (until is None or start < until)
     )
 
 
-def _closed_times(volunteer_id: int) -> list[tuple[datetime, datetime]]:
-    """Check-in and check-out of every closed session: plain columns, cheap even after years."""
-    return db.session.execute(
-        select(ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
-            ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_not(None)
-        )
-    ).all()
+# Built once: a scan runs these every time, and building a statement costs more than running it.
+_CLOSED_TIMES = select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
+    ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None))
+_OPEN_SESSION = select(ServiceSession).where(
+    ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_(None))
+
+
+def _closed_times(volunteer_id: int) -> list[tuple[int, datetime, datetime]]:
+    """Id, check-in and check-out of every closed session: plain columns, cheap even after years."""
+    return db.session.execute(_CLOSED_TIMES, {"volunteer_id": volunteer_id}).all()
 
 
 def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
@@ -112,44 +117,62 @@ def settle_forgotten_sessions(station: Station, now: datetime) -> None:
 
 def scan_badge(station: Station, raw_code: str, method: str, now: datetime) -> ScanResult:
     """A badge scanned at the kiosk (camera or scanner) or on a phone."""
-    volunteer = volunteer_for_token(station, raw_code)
-    return record_attendance(station, volunteer, method, now)
+    with reads_before_writing():
+        volunteer = volunteer_for_token(station, raw_code)
+        so_far = _attendance_so_far(station, volunteer)
+    return _record(station, volunteer, so_far, method, now)
 
 
 def record_attendance(station: Station, volunteer: Volunteer, method: str, now: datetime) -> ScanResult:
     """Check the volunteer in, or out, or — inside the duplicate window — change nothing."""
+    with reads_before_writing():
+        so_far = _attendance_so_far(station, volunteer)
+    return _record(station, volunteer, so_far, method, now)
+
+
+def _attendance_so_far(station: Station, volunteer: Volunteer) -> tuple[ServiceSession | None, list]:
+    """The volunteer's open session and the times of their closed ones, read before the write lock."""
     if volunteer.station_id != station.id:
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    just_closed = close_forgotten_sessions(station, now, volunteer.id)
-    if just_closed and just_closed[0].checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
-        # Scanning out a little after closing: that is the check-out they meant. It counts to
-        # closing time and stays flagged for a keeper, but it does not open a new session.
-        session = just_closed[0]
-        session.check_out_method = method
-        db.session.flush()
-        return _result("checked_out", station, volunteer, session, now)
+    return db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id}), _closed_times(volunteer.id)
+
+
+def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, now: datetime) -> ScanResult:
+    """What the volunteer has done so far was read before the write lock was taken; each change
+    here holds on its own if another kiosk got in between: a close only closes a session still
+    open, and the database keeps at most one open session per volunteer."""
+    open_session, history = so_far
+    result = partial(_result, station, volunteer, history, now)
     window = timedelta(minutes=station.duplicate_window_minutes)
-    open_session = _open_session(volunteer.id)
+
+    if open_session is not None and now >= auto_close_deadline(station, open_session.checked_in_at):
+        # Left open past closing time: the system closes it at closing time, for a keeper to check.
+        deadline = auto_close_deadline(station, open_session.checked_in_at)
+        if not _close(open_session, deadline, "auto", now, auto_closed=True, needs_review=True):
+            return result("already_out", open_session)
+        if open_session.checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
+            # Scanning out a little after closing: that is the check-out they meant. It counts to
+            # closing time and stays flagged for a keeper, but it does not open a new session.
+            open_session.check_out_method = method
+            db.session.flush()
+            return result("checked_out", open_session, closed_now=True)
+        history = [*history, (open_session.id, open_session.checked_in_at, open_session.checked_out_at)]
+        result = partial(_result, station, volunteer, history, now)
+        open_session = None
 
     if open_session is not None:
         if now - open_session.checked_in_at < window:
-            return _result("already_in", station, volunteer, open_session, now)
-        # Only close it if nobody else closed it in the meantime (a second kiosk, a keeper).
+            return result("already_in", open_session)
         flag = {"needs_review": True} if method in FLAGGED_METHODS else {}
-        closed = db.session.execute(
-            update(ServiceSession)
-            .where(ServiceSession.id == open_session.id, ServiceSession.checked_out_at.is_(None))
-            .values(checked_out_at=now, check_out_method=method, updated_at=now, **flag)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.refresh(open_session)
-        return _result("checked_out" if closed == 1 else "already_out", station, volunteer, open_session, now)
+        if _close(open_session, now, method, now, **flag):
+            return result("checked_out", open_session, closed_now=True)
+        return result("already_out", open_session)
 
-    last = _last_closed_session(volunteer.id)
-    if last is not None and now - last.checked_out_at < window:
-        return _result("already_out", station, volunteer, last, now)
+    last = max(history, key=lambda row: row[2], default=None)
+    if last is not None and now - last[2] < window:
+        return result("already_out", db.session.get(ServiceSession, last[0]))
 
     session = ServiceSession(
         station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now,
@@ -160,34 +183,41 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
             db.session.add(session)
     except IntegrityError:
         # Another kiosk checked this volunteer in a moment ago: the database kept one session.
-        session = _open_session(volunteer.id)
+        session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
         if session is None:
             raise
-        return _result("already_in", station, volunteer, session, now)
-    return _result("checked_in", station, volunteer, session, now)
+        return result("already_in", session)
+    return result("checked_in", session)
 
 
-def _open_session(volunteer_id: int) -> ServiceSession | None:
-    return db.session.scalar(
-        select(ServiceSession).where(
-            ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_(None)
-        )
-    )
+def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **flags) -> bool:
+    """Close the session if it is still open (nobody else — a second kiosk, a keeper — closed it in
+    the meantime); the object then shows what the database holds."""
+    values = {"checked_out_at": at, "check_out_method": method, "updated_at": now, **flags}
+    closed = db.session.execute(
+        update(ServiceSession)
+        .where(ServiceSession.id == session.id, ServiceSession.checked_out_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        db.session.refresh(session)
+        return False
+    for name, value in values.items():  # what was just written: no need to read it back
+        set_committed_value(session, name, value)
+    return True
 
 
-def _last_closed_session(volunteer_id: int) -> ServiceSession | None:
-    return db.session.scalar(
-        select(ServiceSession)
-        .where(ServiceSession.volunteer_id == volunteer_id, ServiceSession.checked_out_at.is_not(None))
-        .order_by(ServiceSession.checked_out_at.desc())
-        .limit(1)
-    )
-
-
-def _result(outcome: str, station: Station, volunteer: Volunteer, session: ServiceSession, now: datetime) -> ScanResult:
+def _result(station: Station, volunteer: Volunteer, history: list, now: datetime, outcome: str,
+            session: ServiceSession, closed_now: bool = False) -> ScanResult:
+    """The answer, with today's and all hours from the history read before the change (plus the
+    session this scan closed)."""
     start, end = day_bounds(station, local_today(station, now))
     step = station.hours_rounding_minutes
-    served = [(s, served_minutes(s, e, step)) for s, e in _closed_times(volunteer.id)]
+    times = [(s, e) for _id, s, e in history if not (closed_now and _id == session.id)]
+    if closed_now:
+        times.append((session.checked_in_at, session.checked_out_at))
+    served = [(s, served_minutes(s, e, step)) for s, e in times]
     return ScanResult(
         outcome=outcome,
         volunteer=volunteer,

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
 
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    database.engine_options(app)
     db.init_app(app)
     database.tune_engines(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -4,6 +4,7 @@ import fcntl
 import hashlib
 import os
 import threading
+from contextlib import contextmanager
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event, text
@@ -17,6 +18,13 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class SQLiteNotTuned(RuntimeError):
     pass
+
+
+def engine_options(app: Flask) -> None:
+    """A database server may drop an idle connection, so a connection is tested before use. A
+    SQLite file cannot go away like that, and the test would cost a query each time."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
 
 
 def tune_engines(app: Flask) -> None:
@@ -136,6 +144,25 @@ def end_lookup() -> None:
     g.looking_up = False
     if request.method not in READ_ONLY_METHODS:
         _end_read_transaction()
+
+
+@contextmanager
+def reads_before_writing():
+    """Reads a state-changing request makes before it changes anything (who a badge belongs to,
+    their open session, their hours). On SQLite they take no write lock and wait for none, so the
+    lock is held only for the change itself; the change must then hold without them (a
+    conditional update, a unique index), because another writer may come in between."""
+    if not has_request_context() or db.session().in_transaction():
+        # A command or a test, or a request already writing: the reads join its transaction.
+        yield
+        return
+    begin_lookup()
+    try:
+        yield
+    except BaseException:
+        g.looking_up = False  # the request rolls back what it began
+        raise
+    end_lookup()
 
 
 def begin_writing() -> None:

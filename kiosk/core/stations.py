@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
@@ -25,10 +25,15 @@ KIOSK_STATION_COOKIE = "kiosk_station"
 def station_for_kiosk(slug: str = "") -> Station | None:
     """The named station, or the first one when none is named (or the name is unknown)."""
     if slug:
-        station = db.session.scalar(select(Station).where(Station.slug == slug[:40]))
+        station = db.session.scalar(_BY_SLUG, {"slug": slug[:40]})
         if station is not None:
             return station
-    return db.session.scalars(select(Station).order_by(Station.id).limit(1)).first()
+    return db.session.scalar(_FIRST)
+
+
+# Built once: every request runs one of them.
+_BY_SLUG = select(Station).where(Station.slug == bindparam("slug"))
+_FIRST = select(Station).order_by(Station.id).limit(1)
 
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")

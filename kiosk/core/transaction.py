@@ -13,7 +13,7 @@ behind, and a full disk is found before anything is committed."""
 
 from collections.abc import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,15 @@ def _run_after_rollback(session: Session, transaction) -> None:
 
 def _changes_state() -> bool:
     return request.method not in READ_ONLY_METHODS or writes_on_get()
+
+
+def commit_before_answering() -> None:
+    """A successful change is committed before its answer is rendered (core/web.py `render`):
+    the write lock is not held while a template renders, and nobody is told "checked in" about a
+    change that then failed to commit. `finish_request` then finds nothing left to commit."""
+    if has_request_context() and _changes_state() and (db.session().in_transaction() or db.session.new
+                                                        or db.session.dirty or db.session.deleted):
+        db.session.commit()
 
 
 def finish_request(response: Response) -> Response:

@@ -8,6 +8,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
 from kiosk.core.errors import DomainError
+from kiosk.core.transaction import commit_before_answering
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,7 +45,10 @@ def wants_fragment() -> bool:
 
 
 def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
-    """The whole page, or for htmx only the named block of the same template."""
+    """The whole page, or for htmx only the named block of the same template. A successful
+    answer to a change is rendered once the change is committed."""
+    if status < 400:
+        commit_before_answering()
     if wants_fragment():
         body = render_block(template, block, **context)
     else:

@@ -13,7 +13,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
@@ -60,6 +60,9 @@ def normalise_scan(raw: str) -> str:
     return "".join((raw or "")[:MAX_SCAN_LENGTH + 1].split()).upper()
 
 
+_BY_NONCE = select(Volunteer).where(Volunteer.badge_nonce == bindparam("nonce"))  # built once: every scan runs it
+
+
 def volunteer_for_token(station: Station, raw: str) -> Volunteer:
     """The volunteer a scanned code belongs to, or UnknownBadge with a plain reason."""
     if len(raw or "") > MAX_SCAN_LENGTH:
@@ -71,7 +74,7 @@ def volunteer_for_token(station: Station, raw: str) -> Volunteer:
     nonce, mac = body[:NONCE_BYTES], body[NONCE_BYTES:]
     if not hmac.compare_digest(mac, _mac(nonce)):
         raise UnknownBadge(_l("This badge was not made by this station."))
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.badge_nonce == nonce.hex()))
+    volunteer = db.session.scalar(_BY_NONCE, {"nonce": nonce.hex()})
     if volunteer is None:
         # A genuine MAC but no volunteer holds this nonce any more: the badge was re-issued.
         raise UnknownBadge(_l("This badge has been replaced. Please ask a keeper for your new one."))

@@ -84,6 +84,64 @@ def test_a_check_in_is_committed_once(app, kiosk, writes):
     assert [w for w in writes if w] == [True]
 
 
+@pytest.fixture
+def transcript(app, monkeypatch):
+    """What the database saw during a request, in order: each statement, each commit, and the
+    moment a page or fragment began to render."""
+    from kiosk.core import web
+
+    seen = []
+    for name in ("render_block", "render_template"):
+        original = getattr(web, name)
+
+        def noted(template, *args, _original=original, **kwargs):
+            seen.append(f"RENDER {template}")
+            return _original(template, *args, **kwargs)
+        monkeypatch.setattr(web, name, noted)
+    with app.app_context():
+        engine = db.engine
+    on_statement = lambda conn, cursor, statement, *a: seen.append(" ".join(statement.split()))  # noqa: E731
+    on_commit = lambda conn: seen.append("COMMIT")  # noqa: E731
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "commit", on_commit)
+    yield seen
+    event.remove(engine, "before_cursor_execute", on_statement)
+    event.remove(engine, "commit", on_commit)
+
+
+def writing_transaction(seen: list[str]) -> list[str]:
+    """The statements of the one transaction that changed something, from its first to its commit."""
+    changes = [i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE"))]
+    assert changes, seen
+    start = max(i for i, s in enumerate(seen[:changes[0]]) if s == "COMMIT" or s.startswith("BEGIN")) + 1
+    end = seen.index("COMMIT", changes[-1])
+    return seen[start:end]
+
+
+@pytest.mark.parametrize("outcome", ["checked_in", "checked_out"])
+def test_a_scan_reads_before_it_takes_the_write_lock_and_renders_after_its_commit(app, kiosk, transcript, outcome):
+    """Under a rush the write lock is the queue every kiosk waits in: only the change itself may
+    hold it. Who the badge belongs to, their open session and their hours are read before it, and
+    the confirmation is rendered after the commit."""
+    with app.app_context():
+        token = badge_token(db.session.get(Volunteer, 1))
+        data = {"code": token, "method": "scanner", "csrf_token": csrf_token(kiosk, "/checkin/")}
+    if outcome == "checked_out":
+        kiosk.post("/checkin/scan", data=data, headers=HX)
+        with app.app_context():
+            from kiosk.core.models import Station
+            db.session.get(Station, 1).duplicate_window_minutes = 0
+            db.session.commit()
+    transcript.clear()
+    r = kiosk.post("/checkin/scan", data=data, headers=HX)
+    assert f'data-outcome="{outcome}"' in r.get_data(as_text=True)
+    under_lock = writing_transaction(transcript)
+    assert [s for s in under_lock if s.startswith("SELECT") and "SAVEPOINT" not in s] == [], under_lock
+    commit = transcript.index("COMMIT", transcript.index(under_lock[-1]))
+    rendered = next(i for i, s in enumerate(transcript) if s.startswith("RENDER"))
+    assert rendered > commit, transcript
+
+
 def fake_record_visit(error: Exception):
     """A rule that stores a visit and then fails: whatever it stored must follow the request's fate."""
     def record(station, service_id, tap_id, now, who=()):
