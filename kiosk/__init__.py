@@ -13,9 +13,10 @@ from flask import Flask
 
 from kiosk.core.config import Defaults, env_overrides
 
-# Lowest layer first: people, then the features (which do not import each other), then the
-# overviews that read several features (the keeper's Today, the kiosk's home screen).
-FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "today", "home")
+# Lowest layer first: people, then the features (which do not import each other), then what
+# recognises volunteers for their confirmed hours (points and stars, then gifts, which spend
+# points), then the overviews that read several features (the keeper's Today, the kiosk's home).
+FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "points", "stars", "gifts", "today", "home")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

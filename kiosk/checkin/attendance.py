@@ -1,11 +1,13 @@
 """Check-in rules: one scan checks in, the next checks out, a quick second scan changes nothing,
 and a session nobody closed is closed at closing time and flagged for a keeper."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +37,7 @@ class ScanResult:
     minutes: int | None  # rounded minutes served in this session, once it is closed
     today_minutes: int
     total_minutes: int
+    notes: tuple[str, ...] = ()  # lines other features add (a volunteer's stars), see add_scan_note
 
     @property
     def changed(self) -> bool:
@@ -130,21 +133,30 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
     return _record(station, volunteer, so_far, method, now)
 
 
-def _attendance_so_far(station: Station, volunteer: Volunteer) -> tuple[ServiceSession | None, list]:
-    """The volunteer's open session and the times of their closed ones, read before the write lock."""
+def add_scan_note(app: Flask, note: Callable[[Station, Volunteer], str | None]) -> None:
+    """A line another feature adds to the confirmation of a scan (a volunteer's stars). It is
+    worked out with the scan's other reads, before the write lock is taken."""
+    app.extensions.setdefault("kiosk_scan_notes", []).append(note)
+
+
+def _attendance_so_far(station: Station, volunteer: Volunteer) -> tuple[ServiceSession | None, list, tuple]:
+    """The volunteer's open session, the times of their closed ones and the notes for the
+    confirmation, read before the write lock."""
     if volunteer.station_id != station.id:
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    return db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id}), _closed_times(volunteer.id)
+    notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
+                  if (text := note(station, volunteer)))
+    return db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id}), _closed_times(volunteer.id), notes
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, now: datetime) -> ScanResult:
     """What the volunteer has done so far was read before the write lock was taken; each change
     here holds on its own if another kiosk got in between: a close only closes a session still
     open, and the database keeps at most one open session per volunteer."""
-    open_session, history = so_far
-    result = partial(_result, station, volunteer, history, now)
+    open_session, history, notes = so_far
+    result = partial(_result, station, volunteer, history, now, notes)
     window = timedelta(minutes=station.duplicate_window_minutes)
 
     if open_session is not None and now >= auto_close_deadline(station, open_session.checked_in_at):
@@ -159,7 +171,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, 
             db.session.flush()
             return result("checked_out", open_session, closed_now=True)
         history = [*history, (open_session.id, open_session.checked_in_at, open_session.checked_out_at)]
-        result = partial(_result, station, volunteer, history, now)
+        result = partial(_result, station, volunteer, history, now, notes)
         open_session = None
 
     if open_session is not None:
@@ -208,7 +220,7 @@ def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **
     return True
 
 
-def _result(station: Station, volunteer: Volunteer, history: list, now: datetime, outcome: str,
+def _result(station: Station, volunteer: Volunteer, history: list, now: datetime, notes: tuple, outcome: str,
             session: ServiceSession, closed_now: bool = False) -> ScanResult:
     """The answer, with today's and all hours from the history read before the change (plus the
     session this scan closed)."""
@@ -225,6 +237,7 @@ def _result(station: Station, volunteer: Volunteer, history: list, now: datetime
         minutes=session_minutes(session, station) if session.checked_out_at else None,
         today_minutes=sum(m for s, m in served if start <= s < end),
         total_minutes=sum(m for _, m in served),
+        notes=notes,
     )
 
 

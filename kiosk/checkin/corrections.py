@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.checkin.attendance import close_forgotten_sessions
+from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -24,6 +25,7 @@ def snapshot(session: ServiceSession) -> dict:
         "checked_in_at": session.checked_in_at.isoformat(),
         "checked_out_at": session.checked_out_at.isoformat() if session.checked_out_at else None,
         "needs_review": session.needs_review,
+        "confirmed": session.confirmed_at is not None,
     }
 
 
@@ -67,27 +69,34 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
         session.check_out_method = "keeper"
     session.needs_review = False
     session.edited = True
+    confirm(session, keeper, now)  # times a keeper set are times a keeper agrees with
     db.session.flush()
     audit(keeper, station, "session.corrected", volunteer_id=session.volunteer_id, session_id=session.id,
           before=before, after=snapshot(session), now=now)
+    confirmed_hours_changed(station, [session.volunteer_id], now)
     return session
 
 
 def confirm_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> ServiceSession:
-    """The keeper agrees with an automatically closed session as it stands."""
+    """The keeper agrees with a flagged session as it stands: it is reviewed and its hours confirmed."""
     before = snapshot(session)
     session.needs_review = False
+    confirm(session, keeper, now)
     audit(keeper, station, "session.confirmed", volunteer_id=session.volunteer_id, session_id=session.id,
           before=before, after=snapshot(session), now=now)
     db.session.flush()
+    confirmed_hours_changed(station, [session.volunteer_id], now)
     return session
 
 
 def delete_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> None:
     audit(keeper, station, "session.deleted", volunteer_id=session.volunteer_id, session_id=session.id,
           before=snapshot(session), after=None, now=now)
+    was_confirmed = session.confirmed_at is not None
     db.session.delete(session)
     db.session.flush()
+    if was_confirmed:
+        confirmed_hours_changed(station, [session.volunteer_id], now)
 
 
 def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
@@ -122,9 +131,11 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     session.checked_out_at = at
     session.check_out_method = "keeper"
     session.edited = True
+    confirm(session, keeper, now)
     db.session.flush()
     audit(keeper, station, "session.checked_out", volunteer_id=volunteer.id, session_id=session.id,
           before=before, after=snapshot(session), now=now)
+    confirmed_hours_changed(station, [volunteer.id], now)
     return session
 
 

@@ -14,12 +14,13 @@ from kiosk.checkin.corrections import (
     keeper_check_out,
 )
 from kiosk.checkin.forms import ManualTimeForm, SessionForm
+from kiosk.checkin.hours import confirm_day, days_to_confirm
 from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import issue_phone_code
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm, attach_error
 from kiosk.core.models import Station
-from kiosk.core.stations import local_input_value, parse_local_datetime, station_record
+from kiosk.core.stations import local_input_value, parse_day, parse_local_datetime, station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keeper_routes import volunteer_page
@@ -67,7 +68,21 @@ def _by_hand(volunteer_id, operation):
 @bp.get("/review")
 def review():
     settle_forgotten_sessions(g.station, utcnow())
-    return render("checkin/review.html", sessions=flagged_sessions(g.station), form=EmptyForm())
+    return _review_page()
+
+
+def _review_page(status: int = 200, **extra):
+    return render("checkin/review.html", status=status, sessions=flagged_sessions(g.station),
+                  days=days_to_confirm(g.station), form=EmptyForm(), **extra)
+
+
+@bp.post("/hours/confirm-day")
+def confirm_hours_of_day():
+    """One tap confirms every finished session of a day."""
+    refuse_with(lambda err: _review_page(status=err.status, error=err.message))
+    day = parse_day(request.form.get("day", ""))
+    count = confirm_day(current_user, g.station, day, utcnow())
+    return redirect(url_for("checkin_keeper.review", confirmed=count, day=day.isoformat()), 303)
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])

@@ -41,6 +41,13 @@ class ServiceSession(db.Model):
             postgresql_where=text("checked_out_at IS NULL"),
         ),
         Index("ix_service_session_volunteer_in", "volunteer_id", "checked_in_at"),
+        # Days still to confirm: only unconfirmed sessions are in it, so it stays small.
+        Index(
+            "ix_service_session_station_unconfirmed",
+            "station_id",
+            sqlite_where=text("confirmed_at IS NULL"),
+            postgresql_where=text("confirmed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +61,10 @@ class ServiceSession(db.Model):
     auto_closed: Mapped[bool] = mapped_column(default=False)
     needs_review: Mapped[bool] = mapped_column(default=False)
     edited: Mapped[bool] = mapped_column(default=False)
+    # A keeper agreed with these hours (checkin/hours.py): only confirmed hours earn points and
+    # stars and go on a certificate.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))
     # Last change of any kind: the keeper's live Today view asks only "anything newer than this?"
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 

@@ -103,8 +103,19 @@ def me():
     volunteer = _me()
     if volunteer is None:
         return render("phone/me.html", me=None)
+    context = {}
+    sections = sorted(current_app.extensions.get("kiosk_phone_sections", []), key=lambda s: s[0])
+    for _position, _template, section_context in sections:
+        context.update(section_context(volunteer, g.station))
     return render("phone/me.html", me=volunteer, sessions=recent_sessions(volunteer.id, 10),
-                  total_minutes=minutes_served(g.station, volunteer.id), form=EmptyForm())
+                  total_minutes=minutes_served(g.station, volunteer.id), form=EmptyForm(),
+                  sections=[t for _, t, _ in sections], **context)
+
+
+def add_phone_section(app, template: str, context, position: int) -> None:
+    """What another feature shows on a volunteer's own phone page (points, stars …): a template
+    and a function (volunteer, station) -> its context."""
+    app.extensions.setdefault("kiosk_phone_sections", []).append((position, template, context))
 
 
 @bp.post("/forget")

@@ -3,10 +3,26 @@ Each feature keeps its own forms; these are what they share."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
 REQUIRED = _l("Please fill this in.")
 TOO_LONG = _l("This is too long.")
 NOT_A_CHOICE = _l("Please choose from the list.")
+WHOLE_NUMBER = _l("Please enter a whole number.")
+
+
+class WholeNumberField(IntegerField):
+    """A whole number; "abc", "1.5" or twenty digits get one plain message of our own (WTForms'
+    own is English only), and nothing too large for the database reaches a rule."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip()) > 9:
+            self.data = None
+            raise ValueError(WHOLE_NUMBER)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(WHOLE_NUMBER) from None
 
 
 class EmptyForm(FlaskForm):

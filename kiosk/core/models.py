@@ -52,6 +52,11 @@ class Station(db.Model):
     hours_rounding_minutes: Mapped[int] = mapped_column(default=30)
     # Items on the swap shelf longer than this many days are highlighted for clearing.
     swap_clear_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Points a volunteer earns for each confirmed hour (kiosk/points).
+    points_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
+    # Confirmed hours for one to five stars (kiosk/stars): the common ladder; regions differ.
+    star_hours: Mapped[str] = mapped_column(String(60), default="100,300,600,1000,1500",
+                                            server_default="100,300,600,1000,1500")
 
     def __repr__(self) -> str:
         return f"<Station {self.slug}>"

@@ -106,6 +106,18 @@ def parse_local_datetime(station: Station, text: str | None, field: str) -> date
     return naive.replace(tzinfo=ZoneInfo(station.timezone)).astimezone(UTC)
 
 
+def parse_day(text: str | None, field: str = "day") -> date:
+    """A date a form sent (2026-11-22), between 2000 and 2100, or a DomainError."""
+    text = (text or "").strip()
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
+        raise DomainError(_l("Please enter a date such as 2026-11-22."), field=field)
+    return day
+
+
 def local_input_value(station: Station, moment: datetime | None) -> str:
     """The value a datetime-local input shows for a stored instant."""
     if moment is None:

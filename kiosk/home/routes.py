@@ -15,6 +15,7 @@ TILES = [
     ("swap", "swap.shelf_page"),
     ("suggest", "suggest.new"),
     ("services", "services.tap"),
+    ("gifts", "gifts.page"),
 ]
 
 

@@ -220,6 +220,11 @@
     });
   }
 
+  // A "Print" button (data-print) on a printable page: the inline onclick the CSP forbids.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   document.addEventListener("htmx:load", function (event) {
     setUpScanning(event.detail.elt);
     setUpCounters(event.detail.elt);

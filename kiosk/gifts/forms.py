@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import InputRequired, Length
+
+from kiosk.core.forms import REQUIRED, TOO_LONG, WHOLE_NUMBER, WholeNumberField
+
+
+class BadgeForm(FlaskForm):
+    code = StringField(validators=[InputRequired(REQUIRED)])
+    method = HiddenField(default="scanner")
+
+
+class PickForm(FlaskForm):
+    choice = HiddenField(validators=[InputRequired()])
+    gift_id = HiddenField(validators=[InputRequired()])
+
+
+class GiftForm(FlaskForm):
+    name = StringField(_l("Gift"), validators=[InputRequired(REQUIRED), Length(max=40, message=TOO_LONG)])
+    points = WholeNumberField(_l("Points"), validators=[InputRequired(WHOLE_NUMBER)])
+    stock = WholeNumberField(_l("In stock"), validators=[InputRequired(WHOLE_NUMBER)])
+    active = BooleanField(_l("Offered"), default=True)
+
+
+class KeeperRedeemForm(FlaskForm):
+    gift_id = HiddenField(validators=[InputRequired()])

@@ -1,0 +1,89 @@
+"""Keeper pages for gifts: redemptions waiting to be handed over, the catalogue, and a gift given
+from a volunteer's page."""
+
+from flask import g, redirect, url_for
+from flask_login import current_user
+
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
+from kiosk.core.models import Station
+from kiosk.core.stations import station_record
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.gifts.forms import GiftForm, KeeperRedeemForm
+from kiosk.gifts.models import Gift, Redemption
+from kiosk.gifts.redemptions import add_gift, ask_for_gift, cancel, catalogue, change_gift, hand_over, of_volunteer, recent, waiting
+from kiosk.people.keeper_routes import volunteer_page
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Volunteer
+
+bp = keeper_blueprint("gifts_keeper", __name__)
+
+
+def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
+    return {"gift_choices": catalogue(station), "redemptions": of_volunteer(volunteer.id),
+            "redeem_form": KeeperRedeemForm(formdata=None)}
+
+
+def _page(status: int = 200, **extra):
+    extra.setdefault("new_form", GiftForm(formdata=None))
+    return render("gifts/keeper.html", status=status, waiting=waiting(g.station), gifts=catalogue(g.station, active_only=False),
+                  recent=recent(g.station), form=EmptyForm(), **extra)
+
+
+@bp.get("/gifts")
+def gifts():
+    return _page()
+
+
+@bp.post("/gifts")
+def add():
+    form = GiftForm()
+    refuse_with(lambda err: _page(status=err.status, new_form=attach_error(form, err)))
+    if not form.validate():
+        return _page(status=422, new_form=form)
+    add_gift(current_user, g.station, form.name.data, form.points.data, form.stock.data, utcnow())
+    return redirect(url_for("gifts_keeper.gifts"), 303)
+
+
+@bp.post("/gifts/<int:gift_id>")
+def change(gift_id):
+    gift = station_record(Gift, gift_id)
+    form = GiftForm()
+    refuse_with(lambda err: _page(status=err.status, error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    change_gift(current_user, g.station, gift, form.name.data, form.points.data, form.stock.data, form.active.data, utcnow())
+    return redirect(url_for("gifts_keeper.gifts"), 303)
+
+
+@bp.post("/redemptions/<int:redemption_id>/hand-over")
+def hand(redemption_id):
+    redemption = station_record(Redemption, redemption_id)
+    refuse_with(lambda err: _page(status=err.status, error=err.message))
+    hand_over(current_user, g.station, redemption, utcnow())
+    return redirect(url_for("gifts_keeper.gifts"), 303)
+
+
+@bp.post("/redemptions/<int:redemption_id>/cancel")
+def cancel_redemption(redemption_id):
+    redemption = station_record(Redemption, redemption_id)
+    refuse_with(lambda err: _page(status=err.status, error=err.message))
+    cancel(current_user, g.station, redemption, utcnow())
+    return redirect(url_for("gifts_keeper.gifts"), 303)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/gift")
+def give_gift(volunteer_id):
+    """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go."""
+    volunteer = station_record(Volunteer, volunteer_id)
+    form = KeeperRedeemForm()
+    refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
+                                           gift_error=err.message))
+    if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
+        raise DomainError(NOT_A_CHOICE)
+    now = utcnow()
+    redemption = ask_for_gift(g.station, volunteer, int(form.gift_id.data), now)
+    hand_over(current_user, g.station, redemption, now)
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="gifts"), 303)

@@ -1,0 +1,149 @@
+"""Gift rules. Asking for a gift takes one from stock with a conditional update (never below
+zero) and spends the points through the ledger (never below zero); both happen in the request's
+one transaction, so a refusal of either leaves neither."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.text import one_line
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.points.ledger import reverse, spend
+from kiosk.points.models import PointsLine
+from kiosk.gifts.models import Gift, Redemption
+
+MAX_POINTS = 100_000
+MAX_STOCK = 10_000
+
+
+def catalogue(station: Station, active_only: bool = True) -> list[Gift]:
+    query = select(Gift).where(Gift.station_id == station.id)
+    if active_only:
+        query = query.where(Gift.active.is_(True))
+    return list(db.session.scalars(query.order_by(Gift.points, Gift.id)))
+
+
+def _checked(name: str, points, stock) -> tuple[str, int, int]:
+    name = one_line(name)[:40]
+    if not name:
+        raise DomainError(_l("Please give the gift a name."), field="name")
+    if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise DomainError(_l("Points: a whole number from 1 to %(max)s.", max=MAX_POINTS), field="points")
+    if not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
+        raise DomainError(_l("Stock: a whole number from 0 to %(max)s.", max=MAX_STOCK), field="stock")
+    return name, points, stock
+
+
+def _snapshot(gift: Gift) -> dict:
+    return {"name": gift.name, "points": gift.points, "stock": gift.stock, "active": gift.active}
+
+
+def add_gift(keeper: Keeper, station: Station, name: str, points, stock, now: datetime) -> Gift:
+    name, points, stock = _checked(name, points, stock)
+    gift = Gift(station_id=station.id, name=name, points=points, stock=stock, active=True)
+    db.session.add(gift)
+    db.session.flush()
+    audit(keeper, station, "gift.added", after=_snapshot(gift), now=now)
+    return gift
+
+
+def change_gift(keeper: Keeper, station: Station, gift: Gift, name: str, points, stock, active: bool,
+                now: datetime) -> Gift:
+    """A keeper's new name, price, stock count (what is on the shelf now) or visibility. Redemptions
+    already made keep the points they cost."""
+    name, points, stock = _checked(name, points, stock)
+    before = _snapshot(gift)
+    gift.name, gift.points, gift.stock, gift.active = name, points, stock, bool(active)
+    db.session.flush()
+    audit(keeper, station, "gift.changed", before=before, after=_snapshot(gift), now=now)
+    return gift
+
+
+def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: datetime) -> Redemption:
+    """The volunteer picked a gift: one is set aside for them and the points are spent; a keeper
+    hands it over. Refused, changing nothing, when it has run out or the points are not enough."""
+    if volunteer.station_id != station.id or not volunteer.active:
+        raise DomainError(_l("This badge cannot be used here. Please see a keeper."))
+    gift = db.session.get(Gift, gift_id)
+    if gift is None or gift.station_id != station.id or not gift.active:
+        raise DomainError(_l("This gift is no longer offered."))
+    taken = db.session.execute(
+        update(Gift).where(Gift.id == gift.id, Gift.stock > 0).values(stock=Gift.stock - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise DomainError(_l("Sorry, this gift has run out."))
+    db.session.refresh(gift)
+    redemption = Redemption(station_id=station.id, volunteer_id=volunteer.id, gift_id=gift.id, points=gift.points,
+                            status="waiting", requested_at=now)
+    db.session.add(redemption)
+    db.session.flush()
+    spend(station, volunteer, gift.points, gift.name, now, redemption_id=redemption.id)
+    return redemption
+
+
+def hand_over(keeper: Keeper, station: Station, redemption: Redemption, now: datetime) -> Redemption:
+    """The keeper gave the gift: the redemption is done."""
+    _decide(redemption, "handed", keeper, now, from_statuses=("waiting",),
+            refusal=_l("This redemption was already handed over or cancelled."))
+    audit(keeper, station, "redemption.handed", volunteer_id=redemption.volunteer_id,
+          after={"gift": redemption.gift.name, "points": redemption.points}, now=now)
+    return redemption
+
+
+def cancel(keeper: Keeper, station: Station, redemption: Redemption, now: datetime) -> Redemption:
+    """Undo a redemption (waiting, or handed by mistake): the points come back with a reversal
+    line, and the gift goes back into stock."""
+    _decide(redemption, "cancelled", keeper, now, from_statuses=("waiting", "handed"),
+            refusal=_l("This redemption was already cancelled."))
+    spent = db.session.scalar(select(PointsLine).where(PointsLine.redemption_id == redemption.id,
+                                                      PointsLine.kind == "gift"))
+    if spent is not None:
+        reverse(None, station, spent, "cancelled", now)
+    db.session.execute(update(Gift).where(Gift.id == redemption.gift_id).values(stock=Gift.stock + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(redemption.gift)
+    audit(keeper, station, "redemption.cancelled", volunteer_id=redemption.volunteer_id,
+          after={"gift": redemption.gift.name, "points": redemption.points}, now=now)
+    return redemption
+
+
+def _decide(redemption: Redemption, status: str, keeper: Keeper, now: datetime, from_statuses: tuple, refusal) -> None:
+    """Move a redemption on only from a status it is still in: two keepers tapping at once change it once."""
+    changed = db.session.execute(
+        update(Redemption).where(Redemption.id == redemption.id, Redemption.status.in_(from_statuses))
+        .values(status=status, decided_at=now, keeper_id=keeper.id).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(redemption)
+    if changed != 1:
+        raise DomainError(refusal)
+
+
+def waiting(station: Station) -> list[Redemption]:
+    return list(db.session.scalars(select(Redemption).where(Redemption.station_id == station.id,
+                                                            Redemption.status == "waiting")
+                                   .order_by(Redemption.requested_at)))
+
+
+def recent(station: Station, limit: int = 30) -> list[Redemption]:
+    return list(db.session.scalars(select(Redemption).where(Redemption.station_id == station.id,
+                                                            Redemption.status != "waiting")
+                                   .order_by(Redemption.decided_at.desc()).limit(limit)))
+
+
+def of_volunteer(volunteer_id: int, limit: int = 10) -> list[Redemption]:
+    return list(db.session.scalars(select(Redemption).where(Redemption.volunteer_id == volunteer_id)
+                                   .order_by(Redemption.requested_at.desc()).limit(limit)))
+
+
+def describe(values: dict | None) -> str:
+    if not values:
+        return "—"
+    if "gift" in values:
+        return f"{values['gift']} · {values['points']}"
+    return f"{values.get('name')} · {values.get('points')} · {values.get('stock')}"

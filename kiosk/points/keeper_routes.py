@@ -1,0 +1,76 @@
+"""Keeper pages for points: a volunteer's points on their page (balance, lines, a bonus or a
+correction, reversing a line), and the station's points per confirmed hour."""
+
+from flask import g, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.forms import EmptyForm, first_error
+from kiosk.core.models import Station
+from kiosk.core.stations import station_record
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.keeper_routes import volunteer_page
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Volunteer
+from kiosk.points.forms import AwardForm, PointsSettingForm, ReverseForm
+from kiosk.points.ledger import award, balance, lines, reverse, reversed_ids, set_points_per_hour
+from kiosk.points.models import PointsLine
+
+bp = keeper_blueprint("points_keeper", __name__)
+
+
+def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
+    return {"points_balance": balance(volunteer.id), "points_lines": lines(volunteer.id, 20),
+            "points_reversed": reversed_ids(volunteer.id), "award_form": AwardForm(formdata=None),
+            "reverse_form": ReverseForm(formdata=None)}
+
+
+def phone_section(volunteer: Volunteer, station: Station) -> dict:
+    return {"points_balance": balance(volunteer.id), "points_lines": lines(volunteer.id, 5)}
+
+
+@bp.post("/volunteers/<int:volunteer_id>/points")
+def give(volunteer_id):
+    volunteer = station_record(Volunteer, volunteer_id)
+    form = AwardForm()
+    refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
+                                           points_error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    award(current_user, g.station, volunteer, form.amount.data, form.reason.data, utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="points"), 303)
+
+
+@bp.post("/points/<int:line_id>/reverse")
+def reverse_line(line_id):
+    line = station_record(PointsLine, line_id)
+    form = ReverseForm()
+    refuse_with(lambda err: volunteer_page(station_record(Volunteer, line.volunteer_id), status=err.status,
+                                           points_error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    reverse(current_user, g.station, line, form.reason.data, utcnow())
+    return redirect(url_for("keeper.volunteer", volunteer_id=line.volunteer_id, _anchor="points"), 303)
+
+
+@bp.route("/points", methods=["GET", "POST"])
+def settings():
+    form = PointsSettingForm(data={"points_per_hour": g.station.points_per_hour})
+    refuse_with(lambda err: render("points/settings.html", status=err.status, form=form, error=err.message,
+                                   recent=_recent()))
+    if form.is_submitted():
+        if not form.validate():
+            raise DomainError(first_error(form))
+        set_points_per_hour(current_user, g.station, form.points_per_hour.data, utcnow())
+        return redirect(url_for("points_keeper.settings", saved=1), 303)
+    return render("points/settings.html", form=form, recent=_recent())
+
+
+def _recent() -> list[tuple[PointsLine, Volunteer]]:
+    return list(db.session.execute(select(PointsLine, Volunteer).join(Volunteer, Volunteer.id == PointsLine.volunteer_id)
+                                   .where(PointsLine.station_id == g.station.id)
+                                   .order_by(PointsLine.at.desc(), PointsLine.id.desc()).limit(50)).all())

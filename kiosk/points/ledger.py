@@ -1,0 +1,152 @@
+"""The points ledger. Every change appends lines; the balance is their sum. Spending takes turns
+per volunteer (serialize_writes), so two redemptions at once cannot both spend the same points."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.database import serialize_writes
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.text import one_line
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.points.models import PointsLine
+
+MAX_AWARD = 10_000
+MAX_POINTS_PER_HOUR = 1_000
+
+
+def balance(volunteer_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(PointsLine.amount), 0))
+                             .where(PointsLine.volunteer_id == volunteer_id)) or 0
+
+
+def lines(volunteer_id: int, limit: int | None = None) -> list[PointsLine]:
+    query = select(PointsLine).where(PointsLine.volunteer_id == volunteer_id).order_by(PointsLine.at.desc(),
+                                                                                        PointsLine.id.desc())
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def points_for(minutes: int, points_per_hour: int) -> int:
+    """Points for served minutes (already rounded to the station's step), rounded down."""
+    return minutes * points_per_hour // 60
+
+
+def _take_turns(volunteer_id: int) -> None:
+    serialize_writes(f"points:{volunteer_id}")
+
+
+def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
+    """Make the hours lines match the volunteer's confirmed sessions: a newly confirmed session
+    earns its points, a corrected one gets the difference, a deleted one is taken back. Runs
+    whenever confirmed hours change (checkin/hours.py), and running it twice adds nothing."""
+    _take_turns(volunteer_id)
+    should = {
+        session_id: points_for(served_minutes(start, end, station.hours_rounding_minutes), station.points_per_hour)
+        for session_id, start, end in db.session.execute(
+            select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
+                ServiceSession.volunteer_id == volunteer_id, ServiceSession.confirmed_at.is_not(None),
+                ServiceSession.checked_out_at.is_not(None)))
+    }
+    has = dict(db.session.execute(
+        select(PointsLine.session_id, func.sum(PointsLine.amount))
+        .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind == "hours")
+        .group_by(PointsLine.session_id)).all())
+    for session_id in sorted(set(should) | set(has)):
+        difference = should.get(session_id, 0) - (has.get(session_id) or 0)
+        if difference:
+            db.session.add(PointsLine(station_id=station.id, volunteer_id=volunteer_id, amount=difference,
+                                      kind="hours", session_id=session_id, at=now,
+                                      reason=None if session_id in should and session_id not in has else "changed"))
+    db.session.flush()
+
+
+def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime) -> PointsLine:
+    """A keeper's bonus (+) or correction (−), always with a reason."""
+    reason = one_line(reason or "")[:200]
+    if not reason:
+        raise DomainError(_l("Please say why."), field="reason")
+    if not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_AWARD:
+        raise DomainError(_l("Please enter a number of points between -%(max)s and %(max)s, not 0.", max=MAX_AWARD),
+                          field="amount")
+    _take_turns(volunteer.id)
+    if amount < 0 and balance(volunteer.id) + amount < 0:
+        raise DomainError(_l("Not enough points: %(balance)s left.", balance=balance(volunteer.id)), field="amount")
+    line = PointsLine(station_id=station.id, volunteer_id=volunteer.id, amount=amount,
+                      kind="bonus" if amount > 0 else "correction", reason=reason, keeper_id=keeper.id, at=now)
+    db.session.add(line)
+    db.session.flush()
+    audit(keeper, station, "points.awarded", volunteer_id=volunteer.id, after={"amount": amount, "reason": reason}, now=now)
+    return line
+
+
+def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime,
+          redemption_id: int | None = None) -> PointsLine:
+    """Spend points on a gift. Refused, changing nothing, if the balance would go below zero."""
+    if amount <= 0:
+        raise ValueError("spend a positive number of points")
+    _take_turns(volunteer.id)
+    left = balance(volunteer.id)
+    if left < amount:
+        raise DomainError(_l("Not enough points: %(balance)s left.", balance=left))
+    line = PointsLine(station_id=station.id, volunteer_id=volunteer.id, amount=-amount, kind="gift",
+                      reason=reason[:200], redemption_id=redemption_id, at=now)
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def reverse(keeper: Keeper | None, station: Station, line: PointsLine, reason: str, now: datetime) -> PointsLine:
+    """Undo one line with a line of the opposite amount. A line is reversed at most once, a
+    reversal is not reversed, and hours lines follow the sessions (correct the session instead)."""
+    if line.kind in ("reversal", "hours"):
+        raise DomainError(_l("This line cannot be reversed."))
+    _take_turns(line.volunteer_id)
+    if db.session.scalar(select(PointsLine.id).where(PointsLine.reverses_id == line.id)) is not None:
+        raise DomainError(_l("This line has been reversed already."))
+    if line.amount > 0 and balance(line.volunteer_id) - line.amount < 0:
+        raise DomainError(_l("Not enough points: %(balance)s left.", balance=balance(line.volunteer_id)))
+    reversal = PointsLine(station_id=station.id, volunteer_id=line.volunteer_id, amount=-line.amount, kind="reversal",
+                          reason=one_line(reason or "")[:200] or None, reverses_id=line.id, redemption_id=line.redemption_id,
+                          keeper_id=keeper.id if keeper else None, at=now)
+    db.session.add(reversal)
+    db.session.flush()
+    if keeper is not None:
+        audit(keeper, station, "points.reversed", volunteer_id=line.volunteer_id,
+              before={"amount": line.amount, "reason": line.reason}, after={"amount": reversal.amount}, now=now)
+    return reversal
+
+
+def reversed_ids(volunteer_id: int) -> set[int]:
+    return set(db.session.scalars(select(PointsLine.reverses_id).where(
+        PointsLine.volunteer_id == volunteer_id, PointsLine.reverses_id.is_not(None))))
+
+
+def set_points_per_hour(keeper: Keeper, station: Station, value: int, now: datetime) -> None:
+    """From now on: lines already written stay as they are (a ledger is not rewritten)."""
+    if not isinstance(value, int) or not 0 <= value <= MAX_POINTS_PER_HOUR:
+        raise DomainError(_l("Please enter a whole number from 0 to %(max)s.", max=MAX_POINTS_PER_HOUR),
+                          field="points_per_hour")
+    before = station.points_per_hour
+    station.points_per_hour = value
+    db.session.flush()
+    audit(keeper, station, "points.setting", before={"points_per_hour": before}, after={"points_per_hour": value}, now=now)
+
+
+def describe(values: dict | None) -> str:
+    if not values:
+        return "—"
+    if "points_per_hour" in values:
+        return str(values["points_per_hour"])
+    text = f"{values.get('amount', 0):+d}"
+    return f"{text} · {values['reason']}" if values.get("reason") else text
+
+
+def lines_as_data(volunteer: Volunteer) -> list[dict]:
+    return [{"amount": line.amount, "kind": line.kind, "reason": line.reason, "at": line.at.isoformat()}
+            for line in reversed(lines(volunteer.id))]

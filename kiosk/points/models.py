@@ -1,0 +1,32 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.core.extensions import db
+from kiosk.core.models import UTCDateTime
+
+# Why a line is there.
+KINDS = ("hours", "bonus", "correction", "gift", "reversal")
+
+
+class PointsLine(db.Model):
+    """One line of a volunteer's points: earned (+) or spent (−). Never edited or deleted: a
+    mistake is undone by a reversal line that names the line it reverses."""
+
+    __table_args__ = (Index("ix_points_line_volunteer_at", "volunteer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    amount: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # For hours: the session they were earned for (a plain number: a deleted session keeps its lines).
+    session_id: Mapped[int | None]
+    # For a gift: the redemption it paid for (kiosk/gifts).
+    redemption_id: Mapped[int | None]
+    # A reversal names the one line it undoes; a line is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("points_line.id"), unique=True)
+    keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,56 @@
+"""Keeper pages for stars: the yearly list of who reached a new level (printable), and the ladder."""
+
+from flask import abort, g, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from kiosk.core.clock import utcnow
+from kiosk.core.models import Station
+from kiosk.core.stations import local_today
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Volunteer
+from kiosk.stars.ladder import ladder_of, new_levels_in_year, set_ladder, stars_of
+
+bp = keeper_blueprint("stars_keeper", __name__)
+
+
+class LadderForm(FlaskForm):
+    star_hours = StringField()
+
+
+def stars_section(volunteer: Volunteer, station: Station) -> dict:
+    return {"stars": stars_of(station, volunteer.id)}
+
+
+def _year() -> int:
+    this_year = local_today(g.station, utcnow()).year
+    raw = request.args.get("year", "")
+    if not raw:
+        return this_year
+    if not raw.isdigit() or not 2000 <= int(raw) <= this_year:
+        abort(404)
+    return int(raw)
+
+
+def _page(year: int, status: int = 200, **extra):
+    form = extra.pop("form", None) or LadderForm(formdata=None, star_hours=", ".join(map(str, ladder_of(g.station))))
+    return render("stars/certification.html", status=status, year=year, new_levels=new_levels_in_year(g.station, year),
+                  ladder=ladder_of(g.station), form=form, this_year=local_today(g.station, utcnow()).year, **extra)
+
+
+@bp.get("/stars")
+def certification():
+    return _page(_year())
+
+
+@bp.post("/stars/ladder")
+def ladder():
+    form = LadderForm()
+    refuse_with(lambda err: _page(local_today(g.station, utcnow()).year, status=err.status, form=form, error=err.message))
+    if not form.validate():
+        return _page(local_today(g.station, utcnow()).year, status=400, form=form)
+    set_ladder(current_user, g.station, form.star_hours.data or "", utcnow())
+    return redirect(url_for("stars_keeper.certification", saved=1), 303)

@@ -1,0 +1,217 @@
+"""Confirmed hours, points, stars and gifts through the pages: a volunteer scans in and out, a
+keeper confirms the day, the phone page shows hours, points and stars, the volunteer picks a gift
+at the kiosk and a keeper hands it over."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.gifts.models import Gift, Redemption
+from kiosk.people.badges import badge_token
+from kiosk.people.models import AuditEvent, Volunteer
+from kiosk.points.ledger import balance
+from kiosk.points.models import PointsLine
+from tests.conftest import HX, csrf_token
+from tests.http.conftest import sign_in
+
+
+@pytest.fixture
+def keeper(app, keeper_id):
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    return client
+
+
+@pytest.fixture
+def kiosk(app, station):
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    return client
+
+
+def token(app, volunteer_id=1) -> str:
+    with app.app_context():
+        return badge_token(db.session.get(Volunteer, volunteer_id))
+
+
+def scan(kiosk, code):
+    return kiosk.post("/checkin/scan", data={"code": code, "method": "scanner",
+                                             "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
+
+
+def post(client, path, data, page="/keeper/review"):
+    return client.post(path, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def a_shift(app, kiosk, clock, hours=3):
+    """Volunteer 1 scans in, serves `hours`, scans out; returns the day."""
+    day = clock.now().date()
+    assert 'data-outcome="checked_in"' in scan(kiosk, token(app)).get_data(as_text=True)
+    clock.advance(hours=hours)
+    assert 'data-outcome="checked_out"' in scan(kiosk, token(app)).get_data(as_text=True)
+    return day
+
+
+def test_a_keeper_confirms_a_day_with_one_tap_and_the_hours_earn_points(app, kiosk, keeper, clock):
+    day = a_shift(app, kiosk, clock)
+    page = keeper.get("/keeper/review").get_data(as_text=True)
+    assert day.isoformat() in page and "Confirm this day" in page
+    r = post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    assert r.status_code == 303
+    assert "Confirmed 1 sessions" in keeper.get(r.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ServiceSession.confirmed_at)) is not None
+        assert balance(1) == 30  # 3 h at the default 10 points an hour
+        assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "hours.day_confirmed"
+    again = post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    assert again.status_code == 422 and "Nothing left to confirm" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["", "yesterday", "2026-13-40", "9999-01-01", "0001-01-01", "2026-11-22" * 50])
+def test_a_wrong_day_gets_a_message_not_an_error_page(app, keeper, day):
+    r = post(keeper, "/keeper/hours/confirm-day", {"day": day})
+    assert r.status_code == 422
+    assert "Please enter a date" in r.get_data(as_text=True) or "has not come yet" in r.get_data(as_text=True)
+
+
+def test_the_check_in_confirmation_and_the_phone_page_show_stars_and_points(app, kiosk, keeper, clock):
+    with app.app_context():
+        db.session.get(Station, 1).star_hours = "2,4,6,8,10"
+        db.session.commit()
+    day = a_shift(app, kiosk, clock, hours=3)
+    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    clock.advance(days=1)
+    page = scan(kiosk, token(app)).get_data(as_text=True)
+    assert "★☆☆☆☆ 1-star volunteer" in page
+    # The volunteer's page for keepers, with points and stars.
+    mine = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert re.search(r'id="points">Points: <span class="big-number">30<', mine)
+    assert "1 stars" in mine
+
+
+def test_the_phone_page_shows_points_and_the_next_star(app, kiosk, keeper, clock):
+    from tests.http.test_phone import code_at, link_badge
+
+    day = a_shift(app, kiosk, clock, hours=2)
+    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    phone = app.test_client()
+    phone.set_cookie("kiosk_lang", "en")
+    assert link_badge(phone, code_at(app, 1, clock.now()), token(app)).status_code == 303
+    page = phone.get("/m/me").get_data(as_text=True)
+    assert "Points: 20" in page and "98 more confirmed hours to the next star" in page
+
+
+def test_a_volunteer_picks_a_gift_at_the_kiosk_and_a_keeper_hands_it_over(app, kiosk, keeper):
+    r = post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "30", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    assert r.status_code == 303
+    r = post(keeper, "/keeper/volunteers/1/points", {"amount": "50", "reason": "最美志愿者"}, page="/keeper/volunteers/1")
+    assert r.status_code == 303
+    assert kiosk.get("/gifts/").status_code == 200
+    who = kiosk.post("/gifts/who", data={"code": token(app), "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    page = who.get_data(as_text=True)
+    assert who.status_code == 200 and "Points: 50" in page and "张*华" in page and "张晓华" not in page
+    choice = re.search(r'name="choice" value="([^"]+)"', page).group(1)
+    gift_id = re.search(r'name="gift_id" value="(\d+)"', page).group(1)
+    picked = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
+                                             "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    assert picked.status_code == 200 and "is set aside for you" in picked.get_data(as_text=True)
+    assert "Points left: 20" in picked.get_data(as_text=True)
+    waiting = keeper.get("/keeper/gifts").get_data(as_text=True)
+    redemption_id = re.search(r'/keeper/redemptions/(\d+)/hand-over', waiting).group(1)
+    assert post(keeper, f"/keeper/redemptions/{redemption_id}/hand-over", {}, page="/keeper/gifts").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Redemption.status)) == "handed"
+        assert db.session.scalar(select(Gift.stock)) == 1
+    # The same choice cannot be replayed into a second gift once it has run out of points.
+    again = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
+                                            "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    assert again.status_code == 422 and "Not enough points: 20 left." in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data", [{"choice": "forged", "gift_id": "1"}, {"choice": "", "gift_id": "1"},
+                                  {"choice": "x", "gift_id": "99999999999999999999"}, {"gift_id": "abc"}])
+def test_a_forged_or_stale_choice_asks_for_the_badge_again(app, kiosk, data):
+    r = kiosk.post("/gifts/pick", data={"csrf_token": csrf_token(kiosk, "/gifts/"), **data}, headers=HX)
+    assert r.status_code == 422 and "Please scan your badge again." in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Redemption)) == 0
+
+
+def test_an_expired_choice_asks_for_the_badge_again(app, kiosk, keeper, monkeypatch):
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "1", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "5", "reason": "奖励"}, page="/keeper/volunteers/1")
+    page = kiosk.post("/gifts/who", data={"code": token(app), "csrf_token": csrf_token(kiosk, "/gifts/")},
+                      headers=HX).get_data(as_text=True)
+    choice = re.search(r'name="choice" value="([^"]+)"', page).group(1)
+    monkeypatch.setattr("kiosk.gifts.routes.CHOICE_SECONDS", -1)
+    r = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": "1", "csrf_token": csrf_token(kiosk, "/gifts/")},
+                   headers=HX)
+    assert r.status_code == 422 and "Please scan your badge again." in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "", "points": "1", "stock": "1"}, "Please fill this in."),
+    ({"name": "毛巾", "points": "abc", "stock": "1"}, "Please enter a whole number."),
+    ({"name": "毛巾", "points": "1.5", "stock": "1"}, "Please enter a whole number."),
+    ({"name": "毛巾", "points": "1" * 30, "stock": "1"}, "Please enter a whole number."),
+    ({"name": "毛巾", "points": "0", "stock": "1"}, "Points: a whole number from 1"),
+    ({"name": "毛巾", "points": "5", "stock": "-1"}, "Stock: a whole number from 0"),
+])
+def test_a_wrong_gift_gets_a_message_and_stores_nothing(app, keeper, data, message):
+    r = post(keeper, "/keeper/gifts", data, page="/keeper/gifts")
+    assert r.status_code == 422 and message in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Gift)) == 0
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"amount": "abc", "reason": "x"}, "Please enter a whole number."),
+    ({"amount": "", "reason": "x"}, "Please enter a whole number."),
+    ({"amount": "10", "reason": ""}, "Please fill this in."),
+    ({"amount": "0", "reason": "x"}, "not 0"),
+    ({"amount": "-5", "reason": "x"}, "Not enough points: 0 left."),
+    ({"amount": "99999999", "reason": "x"}, "between -10000 and 10000"),
+])
+def test_a_wrong_award_gets_a_message_and_stores_nothing(app, keeper, data, message):
+    r = post(keeper, "/keeper/volunteers/1/points", data, page="/keeper/volunteers/1")
+    assert r.status_code == 422 and message in r.get_data(as_text=True), r.get_data(as_text=True)[-2000:]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PointsLine)) == 0
+
+
+def test_a_keeper_gives_a_gift_from_the_volunteer_page_and_cancels_it(app, keeper):
+    post(keeper, "/keeper/gifts", {"name": "雨伞", "points": "20", "stock": "1", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "20", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    r = post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    assert r.status_code == 303
+    with app.app_context():
+        redemption = db.session.scalar(select(Redemption))
+        assert (redemption.status, balance(1), db.session.get(Gift, gift_id).stock) == ("handed", 0, 0)
+    assert post(keeper, f"/keeper/redemptions/{redemption.id}/cancel", {}, page="/keeper/gifts").status_code == 303
+    with app.app_context():
+        assert (db.session.scalar(select(Redemption.status)), balance(1), db.session.get(Gift, gift_id).stock) == (
+            "cancelled", 20, 1)
+    twice = post(keeper, f"/keeper/redemptions/{redemption.id}/cancel", {}, page="/keeper/gifts")
+    assert twice.status_code == 422 and "already cancelled" in twice.get_data(as_text=True)
+
+
+def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
+    r = post(keeper, "/keeper/stars/ladder", {"star_hours": "100, 200, 500, 800, 1000"}, page="/keeper/stars")
+    assert r.status_code == 303
+    bad = post(keeper, "/keeper/stars/ladder", {"star_hours": "1000, 200"}, page="/keeper/stars")
+    assert bad.status_code == 422 and "five numbers of hours" in bad.get_data(as_text=True)
+    assert post(keeper, "/keeper/points", {"points_per_hour": "5"}, page="/keeper/points").status_code == 303
+    bad = post(keeper, "/keeper/points", {"points_per_hour": "-1"}, page="/keeper/points")
+    assert bad.status_code == 422
+    with app.app_context():
+        station = db.session.get(Station, 1)
+        assert (station.star_hours, station.points_per_hour) == ("100,200,500,800,1000", 5)
+    assert keeper.get("/keeper/stars?year=1999").status_code == 404
+    assert keeper.get("/keeper/stars?year=abc").status_code == 404

@@ -1,0 +1,282 @@
+"""Confirmed hours, points, stars and gifts: the rules, computed again here from the raw sessions."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.corrections import confirm_session, correct_session, delete_session
+from kiosk.checkin.hours import confirm_day, confirmed_minutes, days_to_confirm
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.gifts.models import Gift, Redemption
+from kiosk.gifts.redemptions import add_gift, ask_for_gift, cancel, change_gift, hand_over
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.points.ledger import award, balance, lines, points_for, reverse, settle_hours, spend
+from kiosk.points.models import PointsLine
+from kiosk.stars.ladder import level_for, new_levels_in_year, parse_ladder, stars_of
+from tests.conftest import START, in_english
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station)
+
+
+def keeper() -> Keeper:
+    return db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+
+
+def volunteer(number: int = 1) -> Volunteer:
+    return db.session.get(Volunteer, number)
+
+
+def session(station, who, start, minutes, needs_review=False) -> ServiceSession:
+    s = ServiceSession(station_id=station.id, volunteer_id=who.id, checked_in_at=start,
+                       checked_out_at=start + timedelta(minutes=minutes), check_in_method="scanner",
+                       check_out_method="scanner", needs_review=needs_review)
+    db.session.add(s)
+    db.session.flush()
+    return s
+
+
+# --- Confirmed hours ------------------------------------------------------------------------
+
+
+def test_one_tap_confirms_the_finished_sessions_of_a_day_and_nothing_else(ctx):
+    a, b = volunteer(1), volunteer(2)
+    day_one = [session(ctx, a, START, 120), session(ctx, b, START + timedelta(hours=1), 90)]
+    flagged = session(ctx, a, START + timedelta(hours=4), 60, needs_review=True)
+    next_day = session(ctx, a, START + timedelta(days=1), 60)
+    on_duty = ServiceSession(station_id=ctx.id, volunteer_id=b.id, checked_in_at=START + timedelta(hours=5),
+                             check_in_method="scanner")
+    db.session.add(on_duty)
+    db.session.flush()
+    now = START + timedelta(days=2)
+    days = {d.day: (d.ready, d.flagged, d.on_duty) for d in days_to_confirm(ctx)}
+    assert days == {START.date(): (2, 1, 1), (START + timedelta(days=1)).date(): (1, 0, 0)}
+    assert confirm_day(keeper(), ctx, START.date(), now) == 2
+    assert all(s.confirmed_at == now and s.confirmed_by_id == keeper().id for s in day_one)
+    assert flagged.confirmed_at is None and next_day.confirmed_at is None and on_duty.confirmed_at is None
+    with pytest.raises(DomainError, match="Nothing left"):
+        confirm_day(keeper(), ctx, START.date(), now)
+    confirm_session(keeper(), ctx, flagged, now)
+    assert flagged.confirmed_at == now
+    assert confirmed_minutes(ctx, a.id) == 120 + 60
+
+
+def test_a_day_in_the_future_cannot_be_confirmed(ctx):
+    with pytest.raises(DomainError):
+        confirm_day(keeper(), ctx, (START + timedelta(days=3)).date(), START)
+
+
+# --- Points ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("minutes, per_hour, points", [(0, 10, 0), (30, 10, 5), (60, 10, 10), (90, 10, 15),
+                                                       (210, 10, 35), (60, 1, 1), (30, 1, 0), (600, 0, 0)])
+def test_points_for_confirmed_minutes(minutes, per_hour, points):
+    assert points_for(minutes, per_hour) == points
+
+
+def test_confirmed_hours_earn_points_once_and_changes_are_settled_line_by_line(ctx):
+    who = volunteer(1)
+    first = session(ctx, who, START, 180)
+    second = session(ctx, who, START + timedelta(hours=5), 60)
+    now = START + timedelta(days=1)
+    assert balance(who.id) == 0  # unconfirmed hours earn nothing
+    confirm_day(keeper(), ctx, START.date(), now)
+    assert balance(who.id) == 30 + 10
+    settle_hours(ctx, who.id, now)  # settling again adds nothing
+    assert balance(who.id) == 40 and len(lines(who.id)) == 2
+    correct_session(keeper(), ctx, first, first.checked_in_at, first.checked_in_at + timedelta(hours=2), now)
+    assert balance(who.id) == 20 + 10
+    delete_session(keeper(), ctx, second, now)
+    assert balance(who.id) == 20
+    # Every line is still there; the balance is their sum, explained line by line.
+    amounts = sorted(line.amount for line in lines(who.id))
+    assert amounts == sorted([30, 10, -10, -10]) and sum(amounts) == balance(who.id)
+    assert {line.kind for line in lines(who.id)} == {"hours"}
+
+
+def test_a_keeper_bonus_needs_a_reason_and_a_correction_cannot_take_below_zero(ctx):
+    who = volunteer(1)
+    with pytest.raises(DomainError, match="say why"):
+        award(keeper(), ctx, who, 50, "   ", START)
+    with pytest.raises(DomainError):
+        award(keeper(), ctx, who, 0, "nothing", START)
+    line = award(keeper(), ctx, who, 50, "最美志愿者", START)
+    assert (line.kind, balance(who.id)) == ("bonus", 50)
+    with pytest.raises(DomainError, match="Not enough points"):
+        award(keeper(), ctx, who, -51, "typo", START)
+    award(keeper(), ctx, who, -20, "typo", START)
+    assert balance(who.id) == 30
+
+
+def test_a_line_is_reversed_once_and_never_edited(ctx):
+    who = volunteer(1)
+    bonus = award(keeper(), ctx, who, 40, "活动奖励", START)
+    reversal = reverse(keeper(), ctx, bonus, "given twice", START)
+    assert (reversal.amount, reversal.reverses_id, balance(who.id)) == (-40, bonus.id, 0)
+    with pytest.raises(DomainError, match="reversed already"):
+        reverse(keeper(), ctx, bonus, "again", START)
+    with pytest.raises(DomainError):
+        reverse(keeper(), ctx, reversal, "undo the undo", START)
+    assert bonus.amount == 40  # the original line is untouched
+
+
+def test_spending_more_than_the_balance_changes_nothing(ctx):
+    who = volunteer(1)
+    award(keeper(), ctx, who, 30, "奖励", START)
+    with pytest.raises(DomainError, match="Not enough points: 30 left"):
+        spend(ctx, who, 31, "毛巾", START)
+    spend(ctx, who, 30, "毛巾", START)
+    assert balance(who.id) == 0
+
+
+# --- Stars ----------------------------------------------------------------------------------
+
+
+LADDER = (100, 300, 600, 1000, 1500)
+
+
+@pytest.mark.parametrize("hours, level", [(0, 0), (99.5, 0), (100, 1), (100.5, 1), (299.5, 1), (300, 2), (599.5, 2),
+                                          (600, 3), (999.5, 3), (1000, 4), (1499.5, 4), (1500, 5), (5000, 5)])
+def test_stars_at_and_around_every_threshold(hours, level):
+    assert level_for(int(hours * 60), LADDER) == level
+
+
+def test_a_regional_ladder_is_accepted_and_a_wrong_one_refused():
+    assert parse_ladder("100，200、500,800, 1000") == (100, 200, 500, 800, 1000)
+    for wrong in ("", "100,300,600,1000", "100,300,300,1000,1500", "0,1,2,3,4", "a,b,c,d,e", "1,2,3,4,5,6",
+                  "100,300,600,1000,99999999"):
+        with pytest.raises(DomainError):
+            parse_ladder(wrong)
+
+
+def test_stars_count_only_confirmed_hours(ctx):
+    who = volunteer(1)
+    ctx.star_hours = "2,4,6,8,10"
+    for day in range(3):
+        session(ctx, who, START + timedelta(days=day), 150)  # 2.5 h each
+    assert stars_of(ctx, who.id).level == 0
+    confirm_day(keeper(), ctx, START.date(), START + timedelta(days=5))
+    confirm_day(keeper(), ctx, (START + timedelta(days=1)).date(), START + timedelta(days=5))
+    stars = stars_of(ctx, who.id)
+    assert (stars.level, stars.minutes, stars.next_hours, stars.minutes_to_next) == (2, 300, 6, 60)
+
+
+def test_the_yearly_list_holds_who_moved_up_that_year(ctx):
+    ctx.star_hours = "2,4,6,8,10"
+    a, b, c = volunteer(1), volunteer(2), volunteer(3)
+    last_year = START.replace(year=START.year - 1)
+    for who, when, minutes in [(a, last_year, 150), (a, START, 150), (b, START, 60), (c, last_year, 300)]:
+        s = session(ctx, who, when, minutes)
+        s.confirmed_at = when + timedelta(days=1)
+    db.session.flush()
+    moved = {n.volunteer.id: (n.before, n.after, n.minutes) for n in new_levels_in_year(ctx, START.year)}
+    assert moved == {a.id: (1, 2, 300)}  # b has not reached a star; c moved up last year
+    assert {n.volunteer.id for n in new_levels_in_year(ctx, START.year - 1)} == {a.id, c.id}
+
+
+# --- Gifts ----------------------------------------------------------------------------------
+
+
+def test_a_gift_spends_points_and_stock_and_a_cancel_returns_both(ctx):
+    who = volunteer(1)
+    award(keeper(), ctx, who, 100, "奖励", START)
+    towel = add_gift(keeper(), ctx, "毛巾", 30, 1, START)
+    redemption = ask_for_gift(ctx, who, towel.id, START)
+    assert (balance(who.id), towel.stock, redemption.status) == (70, 0, "waiting")
+    with pytest.raises(DomainError, match="run out"):
+        ask_for_gift(ctx, who, towel.id, START)
+    hand_over(keeper(), ctx, redemption, START)
+    with pytest.raises(DomainError):
+        hand_over(keeper(), ctx, redemption, START)
+    cancel(keeper(), ctx, redemption, START + timedelta(minutes=5))
+    assert (balance(who.id), towel.stock, redemption.status) == (100, 1, "cancelled")
+    with pytest.raises(DomainError):
+        cancel(keeper(), ctx, redemption, START)
+    assert balance(who.id) == sum(line.amount for line in lines(who.id))
+
+
+def test_a_gift_beyond_the_balance_takes_nothing_from_stock(app, station):
+    with in_english(app):
+        st = db.session.get(Station, station)
+        gift = add_gift(keeper(), st, "保温杯", 80, 3, START)
+        db.session.commit()
+        with pytest.raises(DomainError, match="Not enough points"):
+            ask_for_gift(st, volunteer(1), gift.id, START)
+        db.session.rollback()  # what the request does with a refusal
+        assert db.session.get(Gift, gift.id).stock == 3
+        assert db.session.scalar(select(func.count()).select_from(Redemption)) == 0
+
+
+@pytest.mark.parametrize("bad", [dict(name=" ", points=1, stock=1), dict(name="x", points=0, stock=1),
+                                 dict(name="x", points=1, stock=-1), dict(name="x", points=10**9, stock=1)])
+def test_a_gift_needs_a_name_a_price_and_a_stock_that_make_sense(ctx, bad):
+    with pytest.raises(DomainError):
+        add_gift(keeper(), ctx, bad["name"], bad["points"], bad["stock"], START)
+    gift = add_gift(keeper(), ctx, "雨伞", 20, 2, START)
+    with pytest.raises(DomainError):
+        change_gift(keeper(), ctx, gift, bad["name"], bad["points"], bad["stock"], True, START)
+
+
+def _at_once(app, count, work):
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run(i):
+        try:
+            with in_english(app):  # its own app context, so its own session and connection
+                barrier.wait(10)
+                try:
+                    work(i)
+                    db.session.commit()
+                    results.append("ok")
+                except DomainError as err:
+                    db.session.rollback()
+                    results.append(str(err.message))
+        except Exception as err:  # noqa: BLE001 - a crash in a thread is a result to report
+            results.append(repr(err))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_two_redemptions_of_the_last_gift_one_succeeds(app, station):
+    with app.app_context():
+        st = db.session.get(Station, station)
+        for number in (1, 2):
+            award(keeper(), st, volunteer(number), 100, "奖励", START)
+        gift_id = add_gift(keeper(), st, "最后一个", 50, 1, START).id
+        db.session.commit()
+    results = _at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(i + 1), gift_id, START))
+    assert sorted(results) == sorted(["ok", "Sorry, this gift has run out."]), results
+    with app.app_context():
+        assert db.session.get(Gift, gift_id).stock == 0
+        assert db.session.scalar(select(func.count()).select_from(Redemption)) == 1
+        assert balance(1) + balance(2) == 150
+
+
+def test_two_redemptions_beyond_a_balance_one_succeeds(app, station):
+    with app.app_context():
+        st = db.session.get(Station, station)
+        award(keeper(), st, volunteer(1), 60, "奖励", START)
+        gifts = [add_gift(keeper(), st, name, 50, 5, START).id for name in ("毛巾", "雨伞")]
+        db.session.commit()
+    results = _at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(1), gifts[i], START))
+    assert sorted(results) == sorted(["ok", "Not enough points: 10 left."]), results
+    with app.app_context():
+        assert balance(1) == 10
+        assert sum(db.session.get(Gift, g).stock for g in gifts) == 9
+        assert db.session.scalar(select(func.count()).select_from(PointsLine).where(PointsLine.kind == "gift")) == 1
