@@ -13,10 +13,12 @@ from flask import Flask
 
 from kiosk.core.config import Defaults, env_overrides
 
-# Lowest layer first: people, then the features (which do not import each other), then what
-# recognises volunteers for their confirmed hours (points and stars, then gifts, which spend
-# points), then the overviews that read several features (the keeper's Today, the kiosk's home).
-FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "points", "stars", "gifts", "today", "home")
+# Lowest layer first: people, then the features (which do not import each other), then
+# activities (which sessions belong to), what recognises volunteers for their confirmed hours
+# (points and stars, then gifts, which spend points), the records built from all of it (national
+# exports, certificates, the honor roll), and the overviews (the keeper's Today, the kiosk's home).
+FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "activities", "points", "stars", "gifts",
+            "records", "certificates", "honor", "today", "home")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -65,6 +65,9 @@ class ServiceSession(db.Model):
     # stars and go on a certificate.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))
+    # The activity served (kiosk/activities, which registers how a scan finds it); none is the
+    # station's everyday duty (驿站值班).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"))
     # Last change of any kind: the keeper's live Today view asks only "anything newer than this?"
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 

@@ -57,6 +57,11 @@ class Station(db.Model):
     # Confirmed hours for one to five stars (kiosk/stars): the common ladder; regions differ.
     star_hours: Mapped[str] = mapped_column(String(60), default="100,300,600,1000,1500",
                                             server_default="100,300,600,1000,1500")
+    # A star also needs this average satisfaction (1–5) over the volunteer's rated activities; 0: none.
+    star_min_rating: Mapped[float] = mapped_column(default=0, server_default="0")
+    # Who is in charge of the station and how to reach it: printed on service certificates.
+    person_in_charge: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Station {self.slug}>"

@@ -68,6 +68,10 @@ class Team(db.Model):
     station: Mapped[Station] = relationship()
 
 
+# Identity documents the national volunteer system knows (证件类型).
+ID_TYPES = ("resident_id", "hk_macau_pass", "taiwan_pass", "passport", "other")
+
+
 class Volunteer(db.Model):
     __table_args__ = (
         UniqueConstraint("station_id", "number"),
@@ -85,6 +89,12 @@ class Volunteer(db.Model):
     birth_year: Mapped[int | None]
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     national_code: Mapped[str | None] = mapped_column(String(40))
+    # Identity document, only if the station keeps it (for the national volunteer system's
+    # records): keeper-only, masked on screen. id_type is one of ID_TYPES.
+    id_type: Mapped[str | None] = mapped_column(String(12))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    # The volunteer asked not to appear on the honor roll (光荣榜).
+    hide_from_honor_roll: Mapped[bool] = mapped_column(default=False, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     # The badge QR carries a token made from this nonce and the secret key; re-issuing the
     # badge draws a new nonce, so the old card stops working at once. See badges.py.

@@ -1,0 +1,1 @@
+"""Exports store nothing of their own."""
