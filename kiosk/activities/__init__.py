@@ -1,7 +1,34 @@
-"""(being built)"""
+"""Activities (活动/服务项目) and recurring duties: a keeper plans them, volunteers sign up on
+their phone (never beyond the places), a check-in goes straight to the activity the volunteer
+signed up for (otherwise to the station's everyday duty), hours count per activity, and a keeper
+records one held elsewhere in one go. Residents rate an activity afterwards (服务满意度).
+
+- schedule.py      the rules: planning, sign-ups and capacity, where a check-in goes, recording afterwards
+- ratings.py       satisfaction ratings: one per phone and activity; averages
+- names.py         what a session's activity is called on records (the station's duty when none)
+- routes.py        the kiosk board, rating (kiosk or phone), signing up on the phone
+- keeper_routes.py the keeper's list and each activity's page"""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from kiosk.core.web import add_keeper_link
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.activities import models  # noqa: F401
+    from kiosk.activities import keeper_routes, models, routes, schedule  # noqa: F401
+    from kiosk.checkin.attendance import add_activity_finder
+    from kiosk.checkin.phone_routes import add_phone_section
+    from kiosk.people.audit import add_audit_labels
+
+    for blueprint in (routes.bp, routes.phone_bp, keeper_routes.bp):
+        app.register_blueprint(blueprint)
+    add_activity_finder(app, schedule.activity_for_check_in)
+    add_phone_section(app, "activities/_phone_activities.html", routes.phone_section, position=30)
+    add_audit_labels(app, {"activity.planned": _l("planned an activity"), "activity.changed": _l("changed an activity"),
+                           "activity.cancelled": _l("cancelled an activity")}, describe=_describe)
+    add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
+
+
+def _describe(values: dict | None) -> str:
+    return (values or {}).get("name", "—")

@@ -2,7 +2,7 @@
 and a session nobody closed is closed at closing time and flagged for a keeper."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ class ScanResult:
     today_minutes: int
     total_minutes: int
     notes: tuple[str, ...] = ()  # lines other features add (a volunteer's stars), see add_scan_note
+    activity: str | None = None  # the activity this check-in went to, see add_activity_finder
 
     @property
     def changed(self) -> bool:
@@ -122,14 +123,14 @@ def scan_badge(station: Station, raw_code: str, method: str, now: datetime) -> S
     """A badge scanned at the kiosk (camera or scanner) or on a phone."""
     with reads_before_writing():
         volunteer = volunteer_for_token(station, raw_code)
-        so_far = _attendance_so_far(station, volunteer)
+        so_far = _attendance_so_far(station, volunteer, now)
     return _record(station, volunteer, so_far, method, now)
 
 
 def record_attendance(station: Station, volunteer: Volunteer, method: str, now: datetime) -> ScanResult:
     """Check the volunteer in, or out, or — inside the duplicate window — change nothing."""
     with reads_before_writing():
-        so_far = _attendance_so_far(station, volunteer)
+        so_far = _attendance_so_far(station, volunteer, now)
     return _record(station, volunteer, so_far, method, now)
 
 
@@ -139,23 +140,41 @@ def add_scan_note(app: Flask, note: Callable[[Station, Volunteer], str | None]) 
     app.extensions.setdefault("kiosk_scan_notes", []).append(note)
 
 
-def _attendance_so_far(station: Station, volunteer: Volunteer) -> tuple[ServiceSession | None, list, tuple]:
-    """The volunteer's open session, the times of their closed ones and the notes for the
-    confirmation, read before the write lock."""
+def add_activity_finder(app: Flask, find: Callable[[Station, Volunteer, datetime], tuple[int, str] | None]) -> None:
+    """How a check-in finds the activity the volunteer came for (kiosk/activities): its id and
+    name, or None for the station's everyday duty. Read before the write lock, like the notes."""
+    app.extensions["kiosk_activity_finder"] = find
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """What a scan reads before it takes the write lock."""
+    open_session: ServiceSession | None
+    history: list  # (id, checked_in_at, checked_out_at) of each closed session
+    notes: tuple[str, ...]
+    activity: tuple[int, str] | None  # where a new check-in goes
+
+
+def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) -> SoFar:
+    """The volunteer's open session, the times of their closed ones, the notes for the
+    confirmation and the activity a check-in would go to, read before the write lock."""
     if volunteer.station_id != station.id:
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
                   if (text := note(station, volunteer)))
-    return db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id}), _closed_times(volunteer.id), notes
+    open_session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
+    find = current_app.extensions.get("kiosk_activity_finder")
+    activity = find(station, volunteer, now) if find is not None and open_session is None else None
+    return SoFar(open_session, _closed_times(volunteer.id), notes, activity)
 
 
-def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, now: datetime) -> ScanResult:
+def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:
     """What the volunteer has done so far was read before the write lock was taken; each change
     here holds on its own if another kiosk got in between: a close only closes a session still
     open, and the database keeps at most one open session per volunteer."""
-    open_session, history, notes = so_far
+    open_session, history, notes = so_far.open_session, so_far.history, so_far.notes
     result = partial(_result, station, volunteer, history, now, notes)
     window = timedelta(minutes=station.duplicate_window_minutes)
 
@@ -188,7 +207,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, 
 
     session = ServiceSession(
         station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now,
-        needs_review=method in FLAGGED_METHODS,
+        needs_review=method in FLAGGED_METHODS, activity_id=so_far.activity[0] if so_far.activity else None,
     )
     try:
         with db.session.begin_nested():
@@ -199,7 +218,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: tuple, method: str, 
         if session is None:
             raise
         return result("already_in", session)
-    return result("checked_in", session)
+    return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
 
 
 def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **flags) -> bool:

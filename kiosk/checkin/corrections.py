@@ -139,6 +139,27 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     return session
 
 
+def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, checked_in_at: datetime,
+                   checked_out_at: datetime, now: datetime, activity_id: int | None = None) -> ServiceSession:
+    """A whole session a keeper records afterwards (an activity held elsewhere): closed, and
+    confirmed, since a keeper set its times."""
+    if not volunteer.active or volunteer.station_id != station.id:
+        raise DomainError(_l("%(name)s is no longer active.", name=volunteer.name))
+    _check_times(checked_in_at, checked_out_at, now)
+    if _overlaps(None, volunteer.id, checked_in_at, checked_out_at):
+        raise DomainError(_l("%(name)s already has a session at that time.", name=volunteer.name), field="volunteers")
+    session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,
+                             checked_out_at=checked_out_at, check_in_method="keeper", check_out_method="keeper",
+                             edited=True, activity_id=activity_id, updated_at=now)
+    confirm(session, keeper, now)
+    db.session.add(session)
+    db.session.flush()
+    audit(keeper, station, "session.recorded", volunteer_id=volunteer.id, session_id=session.id,
+          before=None, after=snapshot(session), now=now)
+    confirmed_hours_changed(station, [volunteer.id], now)
+    return session
+
+
 def flagged_sessions(station: Station) -> list[ServiceSession]:
     return list(db.session.scalars(
         select(ServiceSession)

@@ -22,6 +22,7 @@ SESSION_AUDIT_LABELS = {
     "session.deleted": _l("deleted a session"),
     "session.checked_in": _l("checked in by hand"),
     "session.checked_out": _l("checked out by hand"),
+    "session.recorded": _l("recorded a session afterwards"),
 }
 
 

@@ -3,10 +3,11 @@ bring or take an item). Counted in the database, so every worker agrees, and che
 in one step that two requests at once cannot both slip through."""
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import delete, func, select
 
 from kiosk.core.database import serialize_writes
@@ -34,6 +35,19 @@ def who() -> list[str]:
     if device:
         keys.append(f"device:{device}")
     return keys
+
+
+def device_id() -> str:
+    """This tablet or phone: a random id in a cookie, else the network address."""
+    return request.cookies.get(DEVICE_COOKIE, "")[:64] or f"addr:{request.remote_addr}"
+
+
+def with_device_cookie(response):
+    """Give a device its random id the first time it is seen (kept five years)."""
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=5 * 365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def check_and_count(kind: str, limits: Iterable[tuple[str, int]], window: timedelta, now: datetime,

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g
 from kiosk.core.clock import utcnow
 from kiosk.core.stations import local_today, station_required
 from kiosk.core.web import render
+from kiosk.honor.roll import honor_roll_for_home
 from kiosk.suggest.box import you_said_we_did
 
 bp = station_required(Blueprint("kiosk", __name__, template_folder="templates"))
@@ -15,6 +16,7 @@ TILES = [
     ("swap", "swap.shelf_page"),
     ("suggest", "suggest.new"),
     ("services", "services.tap"),
+    ("activities", "activities.board"),
     ("gifts", "gifts.page"),
 ]
 
@@ -22,5 +24,6 @@ TILES = [
 @bp.get("/")
 def home():
     tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
-    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, utcnow()),
-                  items=you_said_we_did(g.station, 3))
+    now = utcnow()
+    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, now),
+                  items=you_said_we_did(g.station, 3), roll=honor_roll_for_home(g.station, now))

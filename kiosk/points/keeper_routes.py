@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import EmptyForm, first_error
+from kiosk.core.forms import first_error
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with

@@ -19,6 +19,7 @@ bp = keeper_blueprint("stars_keeper", __name__)
 
 class LadderForm(FlaskForm):
     star_hours = StringField()
+    min_rating = StringField()
 
 
 def stars_section(volunteer: Volunteer, station: Station) -> dict:
@@ -36,7 +37,8 @@ def _year() -> int:
 
 
 def _page(year: int, status: int = 200, **extra):
-    form = extra.pop("form", None) or LadderForm(formdata=None, star_hours=", ".join(map(str, ladder_of(g.station))))
+    form = extra.pop("form", None) or LadderForm(formdata=None, star_hours=", ".join(map(str, ladder_of(g.station))),
+                                                 min_rating=f"{g.station.star_min_rating:g}")
     return render("stars/certification.html", status=status, year=year, new_levels=new_levels_in_year(g.station, year),
                   ladder=ladder_of(g.station), form=form, this_year=local_today(g.station, utcnow()).year, **extra)
 
@@ -52,5 +54,5 @@ def ladder():
     refuse_with(lambda err: _page(local_today(g.station, utcnow()).year, status=err.status, form=form, error=err.message))
     if not form.validate():
         return _page(local_today(g.station, utcnow()).year, status=400, form=form)
-    set_ladder(current_user, g.station, form.star_hours.data or "", utcnow())
+    set_ladder(current_user, g.station, form.star_hours.data or "", (form.min_rating.data or "")[:10], utcnow())
     return redirect(url_for("stars_keeper.certification", saved=1), 303)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kiosk.activities.ratings import average_for_volunteer
 from kiosk.checkin.attendance import served_minutes
 from kiosk.checkin.hours import confirmed_minutes
 from kiosk.checkin.models import ServiceSession
@@ -50,6 +51,7 @@ class Stars:
     level: int
     minutes: int  # confirmed minutes
     next_hours: int | None  # hours of the next level, None at five stars
+    rating_short: bool = False  # the hours are there, but residents' average rating is below the station's minimum
 
     @property
     def minutes_to_next(self) -> int | None:
@@ -57,9 +59,15 @@ class Stars:
 
 
 def stars_of(station: Station, volunteer_id: int) -> Stars:
+    """The volunteer's stars. With a minimum rating set, a volunteer whose activities residents
+    rated below it on average has no stars until that changes (no ratings: no effect)."""
     ladder = ladder_of(station)
     minutes = confirmed_minutes(station, volunteer_id)
     level = level_for(minutes, ladder)
+    if level and station.star_min_rating:
+        average = average_for_volunteer(volunteer_id)
+        if average is not None and average < station.star_min_rating:
+            return Stars(0, minutes, ladder[0], rating_short=True)
     return Stars(level, minutes, ladder[level] if level < MAX_STARS else None)
 
 
@@ -108,13 +116,23 @@ def new_levels_in_year(station: Station, year: int) -> list[NewLevel]:
     return sorted(found, key=lambda n: (-n.after, -n.minutes, n.volunteer.number))
 
 
-def set_ladder(keeper: Keeper, station: Station, text: str, now: datetime) -> None:
+def set_ladder(keeper: Keeper, station: Station, text: str, min_rating: str | None, now: datetime) -> None:
     ladder = parse_ladder(text)
-    before = station.star_hours
+    try:
+        rating = float((min_rating or "0").strip() or "0")
+    except ValueError:
+        rating = -1
+    if not (rating == 0 or 1 <= rating <= 5):
+        raise DomainError(_l("Minimum rating: a number from 1 to 5, or 0 for none."), field="min_rating")
+    before = {"star_hours": station.star_hours, "min_rating": station.star_min_rating}
     station.star_hours = ",".join(str(h) for h in ladder)
+    station.star_min_rating = round(rating, 1)
     db.session.flush()
-    audit(keeper, station, "stars.ladder", before={"star_hours": before}, after={"star_hours": station.star_hours}, now=now)
+    audit(keeper, station, "stars.ladder", before=before,
+          after={"star_hours": station.star_hours, "min_rating": station.star_min_rating}, now=now)
 
 
 def describe(values: dict | None) -> str:
-    return (values or {}).get("star_hours", "—")
+    values = values or {}
+    text = values.get("star_hours", "—")
+    return f"{text} · ≥{values['min_rating']}" if values.get("min_rating") else text

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
-from kiosk.core.limits import DEVICE_COOKIE
+from kiosk.core.limits import device_id, with_device_cookie
 from kiosk.core.models import Station
 from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
@@ -22,18 +22,6 @@ bp = station_required(Blueprint("suggest", __name__, template_folder="templates"
 api = Blueprint("suggest_api", __name__, url_prefix="/api/v1/open311")
 
 
-def _device_id() -> str:
-    """This tablet or phone, for rate limits: a random id in a cookie, else the network address."""
-    return request.cookies.get(DEVICE_COOKIE, "")[:64] or f"addr:{request.remote_addr}"
-
-
-def _with_device_cookie(response):
-    if not request.cookies.get(DEVICE_COOKIE):
-        response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=5 * 365 * 24 * 3600, httponly=True,
-                            samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
-
-
 def _form(source: str, status: int = 200, **extra):
     context = {"form": EmptyForm(), "categories": categories(g.station), "source": source, "text_max": TEXT_MAX,
                "values": {"once": secrets.token_hex(16)}, "errors": {},
@@ -41,7 +29,7 @@ def _form(source: str, status: int = 200, **extra):
     context.update(extra)
     if source == "kiosk":
         context["phone_svg"] = qr_svg(context["phone_link"], box_size=5)
-    return _with_device_cookie(render("suggest/new.html", "suggest_form", status=status, **context))
+    return with_device_cookie(render("suggest/new.html", "suggest_form", status=status, **context))
 
 
 @bp.get("/suggest/")
@@ -78,7 +66,7 @@ def _submit(source: str):
     photo = prepare_photo(data, kind="suggestions") if data else None
     suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
                         contact=values["contact"], anonymous=values["anonymous"], source=source,
-                        device_id=_device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"])
+                        device_id=device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"])
     link = url_for("suggest.track", code=suggestion.tracking_code, _external=True)
     return render("suggest/new.html", "suggest_form", suggestion=suggestion, link=link, svg=qr_svg(link, box_size=6),
                   source=source)

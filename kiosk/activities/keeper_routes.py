@@ -1,0 +1,125 @@
+"""Keeper pages for activities: plan, change or cancel one, see who signed up, who served and
+how residents rated it, and record one held elsewhere in one go."""
+
+from flask import g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.activities.forms import ActivityForm, RecordForm
+from kiosk.activities.models import Activity
+from kiosk.activities.ratings import summary
+from kiosk.activities.schedule import (
+    cancel_activity,
+    change_activity,
+    check_plan,
+    plan_activity,
+    record_held_elsewhere,
+    recent,
+    served,
+    signup_count,
+    signups,
+    upcoming,
+)
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
+from kiosk.core.stations import local_input_value, parse_local_datetime, station_record
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.models import Team, Volunteer
+
+bp = keeper_blueprint("activities_keeper", __name__)
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.station_id == g.station.id).order_by(Team.id)))
+
+
+def _plan(form: ActivityForm):
+    """The form as a checked plan, or a DomainError naming the field."""
+    team = (form.team_id.data or "").strip()
+    if team and not (team.isdigit() and len(team) <= 9):
+        raise DomainError(NOT_A_CHOICE, field="team_id")
+    return check_plan(g.station, form.name.data, int(team) if team else None, form.place.data or "",
+                      form.content.data or "", parse_local_datetime(g.station, form.starts_at.data, "starts_at"),
+                      parse_local_datetime(g.station, form.ends_at.data, "ends_at"), form.recurring.data,
+                      form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "")
+
+
+def _list_page(status: int = 200, form: ActivityForm | None = None):
+    now = utcnow()
+    form = form or ActivityForm(formdata=None, organiser=g.station.name, person_in_charge=g.station.person_in_charge)
+    coming = upcoming(g.station, now, 50)
+    return render("activities/keeper_list.html", status=status, form=form, teams=_teams(), upcoming=coming,
+                  recent=[a for a in recent(g.station, now) if a.ends_at <= now],
+                  places_taken={a.id: signup_count(a.id) for a in coming})
+
+
+@bp.get("/activities")
+def activities():
+    return _list_page()
+
+
+@bp.post("/activities")
+def plan():
+    form = ActivityForm()
+    refuse_with(lambda err: _list_page(status=err.status, form=attach_error(form, err)))
+    if not form.validate():
+        return _list_page(status=422, form=form)
+    activity = plan_activity(current_user, g.station, _plan(form), utcnow())
+    return redirect(url_for("activities_keeper.activity", activity_id=activity.id), 303)
+
+
+def _page(activity: Activity, status: int = 200, form: ActivityForm | None = None, **extra):
+    station = g.station
+    form = form or ActivityForm(
+        formdata=None, name=activity.name, team_id=str(activity.team_id or ""), place=activity.place,
+        content=activity.content, starts_at=local_input_value(station, activity.starts_at),
+        ends_at=local_input_value(station, activity.ends_at), recurring=activity.recurring,
+        capacity=activity.capacity, person_in_charge=activity.person_in_charge, organiser=activity.organiser)
+    volunteers = list(db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id,
+                                                                 Volunteer.active.is_(True)).order_by(Volunteer.number)))
+    return render("activities/keeper_activity.html", status=status, activity=activity, form=form, teams=_teams(),
+                  signups=signups(activity), served=served(station, activity), ratings=summary(activity),
+                  volunteers=volunteers, record_form=RecordForm(formdata=None), button=EmptyForm(), **extra)
+
+
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
+def activity(activity_id):
+    activity = station_record(Activity, activity_id)
+    if request.method == "GET":
+        return _page(activity)
+    form = ActivityForm()
+    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, form=attach_error(form, err)))
+    if not form.validate():
+        return _page(activity, status=422, form=form)
+    change_activity(current_user, g.station, activity, _plan(form), utcnow())
+    return redirect(url_for("activities_keeper.activity", activity_id=activity_id), 303)
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+def cancel(activity_id):
+    activity = station_record(Activity, activity_id)
+    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, error=err.message))
+    cancel_activity(current_user, g.station, activity, utcnow())
+    return redirect(url_for("activities_keeper.activity", activity_id=activity_id), 303)
+
+
+@bp.post("/activities/<int:activity_id>/record")
+def record(activity_id):
+    """Record an activity held elsewhere: the chosen volunteers, its times (or others typed)."""
+    activity = station_record(Activity, activity_id)
+    form = RecordForm()
+    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, record_error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    ids = [v for v in (form.volunteers.data or []) if v.isdigit() and len(v) <= 9]
+    if len(ids) != len(form.volunteers.data or []):
+        raise DomainError(NOT_A_CHOICE, field="volunteers")
+    station = g.station
+    count = record_held_elsewhere(current_user, station, activity, [int(v) for v in ids],
+                                  parse_local_datetime(station, form.starts_at.data, "starts_at"),
+                                  parse_local_datetime(station, form.ends_at.data, "ends_at"), utcnow())
+    return redirect(url_for("activities_keeper.activity", activity_id=activity_id, recorded=count), 303)

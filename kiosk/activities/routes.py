@@ -1,0 +1,98 @@
+"""Activities for residents and volunteers: what is coming up (kiosk), rating an activity (kiosk
+or a resident's phone, no sign-in), and signing up from a volunteer's own phone."""
+
+from flask import Blueprint, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from kiosk.activities.forms import RatingForm
+from kiosk.activities.models import Activity
+from kiosk.activities.ratings import rate
+from kiosk.activities.schedule import recent, sign_up, signed_up_ids, signup_count, upcoming, withdraw
+from kiosk.checkin.phone import volunteer_for_phone
+from kiosk.checkin.phone_routes import COOKIE as PHONE_COOKIE
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.forms import EmptyForm, first_error
+from kiosk.core.limits import device_id, who, with_device_cookie
+from kiosk.core.qr import qr_svg
+from kiosk.core.stations import phone_page, station_record, station_required
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.models import Volunteer
+
+bp = station_required(Blueprint("activities", __name__, url_prefix="/activities", template_folder="templates"))
+phone_bp = station_required(Blueprint("activities_phone", __name__, url_prefix="/m/activities"))
+
+
+def phone_section(volunteer: Volunteer, station) -> dict:
+    """Upcoming activities on the volunteer's phone page, with their sign-ups."""
+    coming = upcoming(station, utcnow())
+    return {"activities": coming, "signed_up": signed_up_ids(volunteer.id),
+            "places_taken": {a.id: signup_count(a.id) for a in coming}, "signup_form": EmptyForm(formdata=None)}
+
+
+@bp.get("/")
+def board():
+    """The kiosk's activity board: what is coming up, and recent ones to rate."""
+    now = utcnow()
+    coming = upcoming(g.station, now)
+    link = url_for("activities.rate_page", _external=True)
+    return with_device_cookie(render(
+        "activities/board.html", upcoming=coming, places_taken={a.id: signup_count(a.id) for a in coming},
+        to_rate=recent(g.station, now, limit=6), form=RatingForm(formdata=None), qr=qr_svg(link, box_size=5)))
+
+
+@bp.get("/rate")
+@phone_page
+def rate_page():
+    return with_device_cookie(render("activities/rate.html", to_rate=recent(g.station, utcnow(), limit=10),
+                                     form=RatingForm(formdata=None)))
+
+
+@bp.post("/<int:activity_id>/rate")
+@phone_page
+def submit_rating(activity_id):
+    activity = station_record(Activity, activity_id)
+    form = RatingForm()
+    refuse_with(lambda err: _rated(activity, status=err.status, error=err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    # The station's own kiosk is shared by many residents: there each rating counts.
+    device = None if g.kiosk_tablet else device_id()
+    rate(g.station, activity, form.score.data, form.words.data, device, who(), utcnow())
+    return with_device_cookie(_rated(activity, thanks=True))
+
+
+def _rated(activity: Activity, status: int = 200, **message):
+    """Thanks or a refusal in place of the faces (or, without JavaScript, above the list)."""
+    return render("activities/rate.html", "rated", status=status, activity=activity,
+                  to_rate=recent(g.station, utcnow(), limit=10), form=RatingForm(formdata=None), **message)
+
+
+UNKNOWN_PHONE = _l("This phone does not know you yet. Scan the code on the kiosk screen to start.")
+
+
+def _volunteer() -> Volunteer:
+    volunteer = volunteer_for_phone(g.station, request.cookies.get(PHONE_COOKIE))
+    if volunteer is None:
+        raise DomainError(UNKNOWN_PHONE)
+    return volunteer
+
+
+@phone_bp.post("/<int:activity_id>/sign-up")
+@phone_page
+def phone_sign_up(activity_id):
+    return _change_signup(activity_id, sign_up)
+
+
+@phone_bp.post("/<int:activity_id>/withdraw")
+@phone_page
+def phone_withdraw(activity_id):
+    return _change_signup(activity_id, withdraw)
+
+
+def _change_signup(activity_id: int, change):
+    activity = station_record(Activity, activity_id)
+    refuse_with(lambda err: render("activities/_phone_message.html", status=err.status, error=err.message))
+    change(g.station, _volunteer(), activity, utcnow())
+    return redirect(url_for("phone.me", _anchor="activities"), 303)

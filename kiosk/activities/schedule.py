@@ -1,0 +1,218 @@
+"""Activities and recurring duties: a keeper plans them, volunteers sign up (never beyond the
+capacity, even two at once), a check-in goes to the activity the volunteer signed up for, and a
+keeper can record one held elsewhere in one go."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from kiosk.activities.models import Activity, Signup
+from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.corrections import record_session
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.database import serialize_writes
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.text import one_line
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Team, Volunteer
+
+MAX_CAPACITY = 10_000
+MAX_HOURS = 16  # an activity longer than this is a typo in the time (a recurring duty spans days)
+MAX_RECURRING_DAYS = 366
+# A check-in this long before an activity starts already goes to it (volunteers come early).
+EARLY = timedelta(hours=1)
+MAX_VOLUNTEERS_AT_ONCE = 200
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a keeper typed for an activity, cleaned."""
+    name: str
+    team_id: int | None
+    place: str
+    content: str
+    starts_at: datetime
+    ends_at: datetime
+    recurring: bool
+    capacity: int | None
+    person_in_charge: str
+    organiser: str
+
+
+def check_plan(station: Station, name: str, team_id, place: str, content: str, starts_at: datetime | None,
+               ends_at: datetime | None, recurring: bool, capacity, person_in_charge: str, organiser: str) -> Plan:
+    name = one_line(name)[:60]
+    if not name:
+        raise DomainError(_l("Please give the activity a name."), field="name")
+    if starts_at is None:
+        raise DomainError(_l("Please give a start."), field="starts_at")
+    if ends_at is None or ends_at <= starts_at:
+        raise DomainError(_l("The end must be after the start."), field="ends_at")
+    if recurring and ends_at - starts_at > timedelta(days=MAX_RECURRING_DAYS):
+        raise DomainError(_l("A recurring duty can run for at most a year; plan the next year later."), field="ends_at")
+    if not recurring and ends_at - starts_at > timedelta(hours=MAX_HOURS):
+        raise DomainError(_l("An activity can last at most %(h)s hours. For every day, make it a recurring duty.",
+                             h=MAX_HOURS), field="ends_at")
+    if capacity is not None and (not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY):
+        raise DomainError(_l("Places: a whole number from 1 to %(max)s, or empty for no limit.", max=MAX_CAPACITY),
+                          field="capacity")
+    if team_id is not None:
+        team = db.session.get(Team, team_id)
+        if team is None or team.station_id != station.id:
+            raise DomainError(_l("Please choose from the list."), field="team_id")
+    return Plan(name, team_id, one_line(place)[:80], one_line(content)[:200], starts_at, ends_at, bool(recurring),
+                capacity, one_line(person_in_charge)[:40], one_line(organiser)[:80])
+
+
+def _values(activity: Activity) -> dict:
+    return {"name": activity.name, "starts_at": activity.starts_at.isoformat(), "ends_at": activity.ends_at.isoformat(),
+            "capacity": activity.capacity, "place": activity.place, "cancelled": activity.cancelled}
+
+
+def plan_activity(keeper: Keeper, station: Station, plan: Plan, now: datetime) -> Activity:
+    activity = Activity(station_id=station.id, created_at=now, **plan.__dict__)
+    db.session.add(activity)
+    db.session.flush()
+    audit(keeper, station, "activity.planned", after=_values(activity), now=now)
+    return activity
+
+
+def change_activity(keeper: Keeper, station: Station, activity: Activity, plan: Plan, now: datetime) -> Activity:
+    """New details; a smaller capacity than the sign-ups so far is refused (nobody is dropped)."""
+    if plan.capacity is not None and plan.capacity < signup_count(activity.id):
+        raise DomainError(_l("%(count)s have signed up already: the places cannot be fewer.",
+                             count=signup_count(activity.id)), field="capacity")
+    before = _values(activity)
+    for key, value in plan.__dict__.items():
+        setattr(activity, key, value)
+    db.session.flush()
+    audit(keeper, station, "activity.changed", before=before, after=_values(activity), now=now)
+    return activity
+
+
+def cancel_activity(keeper: Keeper, station: Station, activity: Activity, now: datetime) -> None:
+    if activity.cancelled:
+        raise DomainError(_l("This activity is cancelled already."))
+    before = _values(activity)
+    activity.cancelled = True
+    db.session.flush()
+    audit(keeper, station, "activity.cancelled", before=before, after=_values(activity), now=now)
+
+
+def upcoming(station: Station, now: datetime, limit: int = 20) -> list[Activity]:
+    """Activities not over yet, soonest first (a recurring duty while it runs)."""
+    return list(db.session.scalars(select(Activity).where(
+        Activity.station_id == station.id, Activity.cancelled.is_(False), Activity.ends_at > now)
+        .order_by(Activity.starts_at).limit(limit)))
+
+
+def recent(station: Station, now: datetime, days: int = 30, limit: int = 50) -> list[Activity]:
+    """Activities that have started within the last `days`, newest first."""
+    return list(db.session.scalars(select(Activity).where(
+        Activity.station_id == station.id, Activity.cancelled.is_(False), Activity.starts_at <= now,
+        Activity.ends_at >= now - timedelta(days=days)).order_by(Activity.starts_at.desc()).limit(limit)))
+
+
+def signup_count(activity_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Signup).where(Signup.activity_id == activity_id)) or 0
+
+
+def signups(activity: Activity) -> list[Signup]:
+    return list(db.session.scalars(select(Signup).where(Signup.activity_id == activity.id).order_by(Signup.at)))
+
+
+def signed_up_ids(volunteer_id: int) -> set[int]:
+    return set(db.session.scalars(select(Signup.activity_id).where(Signup.volunteer_id == volunteer_id)))
+
+
+def sign_up(station: Station, volunteer: Volunteer, activity: Activity, now: datetime) -> Signup:
+    """Take a place. The count and the new sign-up are one step two phones cannot both slip through."""
+    if activity.station_id != station.id or volunteer.station_id != station.id or not volunteer.active:
+        raise DomainError(_l("This activity is not at your station."))
+    if activity.cancelled:
+        raise DomainError(_l("This activity is cancelled."))
+    if activity.ends_at <= now:
+        raise DomainError(_l("This activity is over."))
+    serialize_writes(f"signup:{activity.id}")
+    if db.session.scalar(select(Signup.id).where(Signup.activity_id == activity.id,
+                                                 Signup.volunteer_id == volunteer.id)) is not None:
+        raise DomainError(_l("You have signed up already."))
+    if activity.capacity is not None and signup_count(activity.id) >= activity.capacity:
+        raise DomainError(_l("Sorry, this activity is full."))
+    signup = Signup(activity_id=activity.id, volunteer_id=volunteer.id, at=now)
+    db.session.add(signup)
+    db.session.flush()
+    return signup
+
+
+def withdraw(station: Station, volunteer: Volunteer, activity: Activity, now: datetime) -> None:
+    """Give the place back, up to the start."""
+    signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
+                                                    Signup.volunteer_id == volunteer.id))
+    if signup is None or activity.station_id != station.id:
+        raise DomainError(_l("You are not signed up for this activity."))
+    if activity.starts_at <= now and not activity.recurring:
+        raise DomainError(_l("This activity has started. Please tell a keeper if you cannot come."))
+    db.session.delete(signup)
+    db.session.flush()
+
+
+def activity_for_check_in(station: Station, volunteer: Volunteer, now: datetime) -> tuple[int, str] | None:
+    """The activity a volunteer checking in now came for: one they signed up for that starts
+    within the hour or is on (a one-off before a recurring duty). None: the station's duty."""
+    zone = ZoneInfo(station.timezone)
+    today = now.astimezone(zone).date()
+    candidates = db.session.execute(
+        select(Activity.id, Activity.name, Activity.starts_at, Activity.ends_at, Activity.recurring)
+        .join(Signup, Signup.activity_id == Activity.id)
+        .where(Signup.volunteer_id == volunteer.id, Activity.station_id == station.id, Activity.cancelled.is_(False),
+               Activity.starts_at <= now + EARLY, Activity.ends_at > now)
+    ).all()
+    one_offs = sorted((c for c in candidates if not c.recurring), key=lambda c: c.starts_at)
+    if one_offs:
+        return one_offs[0].id, one_offs[0].name
+    duties = [c for c in candidates if c.recurring and c.starts_at.astimezone(zone).date() <= today]
+    return (duties[0].id, duties[0].name) if duties else None
+
+
+def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, volunteer_ids: list[int],
+                          checked_in_at: datetime | None, checked_out_at: datetime | None, now: datetime) -> int:
+    """An activity held away from the kiosk: one confirmed session for each volunteer, all or
+    none (one who already has a session then refuses the lot, naming them)."""
+    if activity.station_id != station.id:
+        raise DomainError(_l("This activity is not at your station."))
+    if not volunteer_ids:
+        raise DomainError(_l("Please choose at least one volunteer."), field="volunteers")
+    if len(volunteer_ids) > MAX_VOLUNTEERS_AT_ONCE:
+        raise DomainError(_l("At most %(n)s volunteers at a time.", n=MAX_VOLUNTEERS_AT_ONCE), field="volunteers")
+    start, end = checked_in_at or activity.starts_at, checked_out_at or activity.ends_at
+    for volunteer_id in dict.fromkeys(volunteer_ids):
+        volunteer = db.session.get(Volunteer, volunteer_id)
+        if volunteer is None or volunteer.station_id != station.id:
+            raise DomainError(_l("Please choose from the list."), field="volunteers")
+        record_session(keeper, station, volunteer, start, end, now, activity_id=activity.id)
+    return len(dict.fromkeys(volunteer_ids))
+
+
+@dataclass(frozen=True)
+class Served:
+    volunteer: Volunteer
+    sessions: int
+    minutes: int
+
+
+def served(station: Station, activity: Activity) -> list[Served]:
+    """Who served at the activity and for how long (every closed session; confirmed or not)."""
+    rows: dict[int, list[int]] = {}
+    for volunteer_id, start, end in db.session.execute(
+            select(ServiceSession.volunteer_id, ServiceSession.checked_in_at, ServiceSession.checked_out_at)
+            .where(ServiceSession.activity_id == activity.id, ServiceSession.checked_out_at.is_not(None))):
+        rows.setdefault(volunteer_id, []).append(served_minutes(start, end, station.hours_rounding_minutes))
+    volunteers = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(rows)))} if rows else {}
+    return sorted((Served(volunteers[vid], len(m), sum(m)) for vid, m in rows.items()),
+                  key=lambda s: (-s.minutes, s.volunteer.number))

@@ -1,0 +1,120 @@
+"""The honor roll (光荣榜) on the kiosk's home screen: this month's volunteers with the most
+confirmed hours, those who reached a new star this year, and the station's own picks — masked
+names only, and never a volunteer who asked to be left off."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import day_bounds, local_today
+from kiosk.core.text import mask_name, one_line
+from kiosk.honor.models import HonorPick
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.stars.ladder import new_levels_in_year
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # masked
+    detail: str | int  # minutes, a star level, or the station's words
+
+
+@dataclass(frozen=True)
+class HonorRoll:
+    month: str
+    most_hours: list[Entry]
+    new_stars: list[Entry]
+    picks: list[Entry]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.most_hours or self.new_stars or self.picks)
+
+
+def _shown(volunteer: Volunteer) -> bool:
+    return volunteer.active and not volunteer.hide_from_honor_roll and volunteer.erased_at is None
+
+
+# The home screen shows the roll whenever a kiosk goes idle; it changes slowly, so each worker
+# works it out at most once every few minutes per station.
+ROLL_KEPT_SECONDS = 300
+
+
+def honor_roll_for_home(station: Station, now: datetime) -> HonorRoll:
+    cache = current_app.extensions.setdefault("kiosk_honor_rolls", {})
+    key = (station.id, int(now.timestamp()) // ROLL_KEPT_SECONDS)
+    roll = cache.get(key)
+    if roll is None:
+        for old in [k for k in list(cache) if k[1] != key[1]]:  # only the current window is worth keeping
+            cache.pop(old, None)
+        roll = cache[key] = honor_roll(station, now)
+    return roll
+
+
+def month_of(station: Station, now: datetime) -> str:
+    return local_today(station, now).strftime("%Y-%m")
+
+
+def honor_roll(station: Station, now: datetime) -> HonorRoll:
+    today = local_today(station, now)
+    first = today.replace(day=1)
+    start, _ = day_bounds(station, first)
+    totals: dict[int, int] = {}
+    for volunteer_id, checked_in_at, checked_out_at in db.session.execute(
+            select(ServiceSession.volunteer_id, ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
+                ServiceSession.station_id == station.id, ServiceSession.confirmed_at.is_not(None),
+                ServiceSession.checked_out_at.is_not(None), ServiceSession.checked_in_at >= start)):
+        totals[volunteer_id] = totals.get(volunteer_id, 0) + served_minutes(checked_in_at, checked_out_at,
+                                                                            station.hours_rounding_minutes)
+    volunteers = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(totals)))} if totals else {}
+    ranked = sorted((vid for vid in totals if vid in volunteers and _shown(volunteers[vid]) and totals[vid] > 0),
+                    key=lambda vid: (-totals[vid], volunteers[vid].number))
+    most = [Entry(mask_name(volunteers[vid].name), totals[vid]) for vid in ranked[:TOP]]
+    stars = [Entry(mask_name(n.volunteer.name), n.after) for n in new_levels_in_year(station, today.year)
+             if _shown(n.volunteer)][:TOP]
+    picks = [Entry(mask_name(p.volunteer.name), p.note) for p in this_months_picks(station, now) if _shown(p.volunteer)]
+    return HonorRoll(first.strftime("%Y-%m"), most, stars, picks)
+
+
+def this_months_picks(station: Station, now: datetime) -> list[HonorPick]:
+    return list(db.session.scalars(select(HonorPick).where(HonorPick.station_id == station.id,
+                                                           HonorPick.month == month_of(station, now))
+                                   .order_by(HonorPick.at)))
+
+
+def pick(keeper: Keeper, station: Station, number: str, note: str, now: datetime) -> HonorPick:
+    """The station's own pick for this month (最美志愿者), found by volunteer number."""
+    number = (number or "").strip()
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.station_id == station.id,
+                                                          Volunteer.number == number.zfill(4))) \
+        if number.isdigit() and len(number) <= 6 else None
+    if volunteer is None or not volunteer.active:
+        raise DomainError(_l("No active volunteer has this number."), field="number")
+    note = one_line(note or "")[:60]
+    month = month_of(station, now)
+    if db.session.scalar(select(HonorPick.id).where(HonorPick.station_id == station.id, HonorPick.month == month,
+                                                    HonorPick.volunteer_id == volunteer.id)) is not None:
+        raise DomainError(_l("This volunteer is on this month's roll already."), field="number")
+    chosen = HonorPick(station_id=station.id, month=month, volunteer_id=volunteer.id, note=note, at=now)
+    db.session.add(chosen)
+    db.session.flush()
+    audit(keeper, station, "honor.picked", volunteer_id=volunteer.id, after={"month": month, "note": note}, now=now)
+    return chosen
+
+
+def unpick(keeper: Keeper, station: Station, chosen: HonorPick, now: datetime) -> None:
+    audit(keeper, station, "honor.unpicked", volunteer_id=chosen.volunteer_id,
+          before={"month": chosen.month, "note": chosen.note}, now=now)
+    db.session.delete(chosen)
+    db.session.flush()

@@ -1,0 +1,143 @@
+"""Activities through the pages: a keeper plans one, a volunteer signs up on their phone, the
+check-in goes to it, residents rate it, the honor roll shows on the kiosk's home screen."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.activities.models import Activity, Rating, Signup
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.stations import local_input_value
+from kiosk.core.models import Station
+from tests.conftest import HX, csrf_token, set_up_as_kiosk
+from tests.http.test_phone import code_at, link_badge
+from tests.http.test_recognition import keeper, kiosk, post, scan, token  # noqa: F401 - fixtures
+
+
+def plan(app, keeper, clock, **fields):
+    with app.app_context():
+        station = db.session.get(Station, 1)
+        start = local_input_value(station, clock.now() + timedelta(minutes=30))
+        end = local_input_value(station, clock.now() + timedelta(hours=2, minutes=30))
+    data = {"name": "爱心课堂", "place": "驿站二楼", "content": "陪孩子写作业", "starts_at": start, "ends_at": end,
+            "capacity": "1", "person_in_charge": "王老师", "organiser": "幸福社区", **fields}
+    return post(keeper, "/keeper/activities", data, page="/keeper/activities")
+
+
+@pytest.fixture
+def phone(app, clock, station):
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    assert link_badge(client, code_at(app, 1, clock.now()), token(app)).status_code == 303
+    return client
+
+
+def test_plan_sign_up_on_the_phone_and_the_check_in_goes_to_the_activity(app, keeper, kiosk, phone, clock):
+    r = plan(app, keeper, clock)
+    assert r.status_code == 303
+    activity_page = keeper.get(r.headers["Location"]).get_data(as_text=True)
+    assert "爱心课堂" in activity_page and "Record it held elsewhere" in activity_page
+    me = phone.get("/m/me").get_data(as_text=True)
+    signup_action = re.search(r'action="(/m/activities/\d+/sign-up[^"]*)"', me).group(1).replace("&amp;", "&")
+    r = phone.post(signup_action, data={"csrf_token": csrf_token(phone, "/m/me")})
+    assert r.status_code == 303
+    assert "Signed up" in phone.get("/m/me").get_data(as_text=True)
+    page = scan(kiosk, token(app)).get_data(as_text=True)
+    assert 'data-outcome="checked_in"' in page and "For: 爱心课堂" in page
+    with app.app_context():
+        assert db.session.scalar(select(ServiceSession.activity_id)) == db.session.scalar(select(Activity.id))
+
+
+def test_the_last_place_is_refused_with_a_message(app, keeper, phone, clock):
+    plan(app, keeper, clock)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+        db.session.add(Signup(activity_id=activity_id, volunteer_id=2, at=clock.now()))
+        db.session.commit()
+    assert "Full" in phone.get("/m/me").get_data(as_text=True)
+    r = phone.post(f"/m/activities/{activity_id}/sign-up?station=demo", data={"csrf_token": csrf_token(phone, "/m/me")})
+    assert r.status_code == 422 and "this activity is full" in r.get_data(as_text=True)
+
+
+def test_signing_up_needs_a_linked_phone(app, keeper, clock):
+    plan(app, keeper, clock)
+    stranger = app.test_client()
+    stranger.set_cookie("kiosk_lang", "en")
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    r = stranger.post(f"/m/activities/{activity_id}/sign-up?station=demo",
+                      data={"csrf_token": csrf_token(stranger, "/m/me")})
+    assert r.status_code == 422 and "does not know you yet" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": ""}, "Please fill this in."),
+    ({"starts_at": "tomorrow"}, "Please enter a date and time"),
+    ({"ends_at": ""}, "Please fill this in."),
+    ({"capacity": "lots"}, "Please enter a whole number."),
+    ({"capacity": "0"}, "Places: a whole number from 1"),
+    ({"team_id": "99999999999999"}, "Please choose from the list."),
+    ({"team_id": "9999"}, "Please choose from the list."),
+])
+def test_a_wrong_plan_gets_a_message_and_stores_nothing(app, keeper, clock, fields, message):
+    r = plan(app, keeper, clock, **fields)
+    assert r.status_code == 422 and message in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_record_held_elsewhere_through_the_page(app, keeper, clock):
+    plan(app, keeper, clock)
+    clock.advance(hours=4)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    page = f"/keeper/activities/{activity_id}"
+    r = post(keeper, f"{page}/record", {"volunteers": ["1", "2"]}, page=page)
+    assert r.status_code == 303
+    assert "Recorded for 2 volunteers." in keeper.get(r.headers["Location"]).get_data(as_text=True)
+    again = post(keeper, f"{page}/record", {"volunteers": ["3", "1"]}, page=page)
+    assert again.status_code == 422 and "already has a session at that time" in again.get_data(as_text=True)
+    bad = post(keeper, f"{page}/record", {"volunteers": ["x"]}, page=page)
+    assert bad.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 2
+
+
+def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
+    plan(app, keeper, clock)
+    clock.advance(hours=3)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    set_up_as_kiosk(app, kiosk)
+    board = kiosk.get("/activities/").get_data(as_text=True)
+    assert "爱心课堂" in board and "<svg" in board
+    for _ in range(2):  # the station's kiosk is shared: each resident's rating counts
+        r = kiosk.post(f"/activities/{activity_id}/rate", data={"score": "5", "csrf_token": csrf_token(kiosk, "/activities/")},
+                       headers=HX)
+        assert r.status_code == 200 and "Thank you!" in r.get_data(as_text=True)
+    resident = app.test_client()
+    resident.set_cookie("kiosk_lang", "en")
+    assert "爱心课堂" in resident.get("/activities/rate?station=demo").get_data(as_text=True)
+    data = {"score": "3", "words": "很好", "csrf_token": csrf_token(resident, "/activities/rate?station=demo")}
+    assert resident.post(f"/activities/{activity_id}/rate?station=demo", data=data, headers=HX).status_code == 200
+    twice = resident.post(f"/activities/{activity_id}/rate?station=demo", data=data, headers=HX)
+    assert twice.status_code == 409 and "rated this activity already" in twice.get_data(as_text=True)
+    bad = resident.post(f"/activities/{activity_id}/rate?station=demo", data={**data, "score": "9"}, headers=HX)
+    assert bad.status_code == 422 and "tap one of the faces" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Rating.score))) == [3, 5, 5]
+    assert "4.3 of 5 from 3 ratings" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)
+
+
+def test_the_honor_roll_is_on_the_home_screen_with_masked_names(app, keeper, kiosk, clock):
+    r = post(keeper, "/keeper/honor", {"number": "1", "note": "最美志愿者"}, page="/keeper/honor")
+    assert r.status_code == 303
+    home = kiosk.get("/").get_data(as_text=True)
+    assert "Honor roll" in home and "最美志愿者" in home and "张*华" in home and "张晓华" not in home
+    bad = post(keeper, "/keeper/honor", {"number": "abc"}, page="/keeper/honor")
+    assert bad.status_code == 422 and "No active volunteer has this number." in bad.get_data(as_text=True)

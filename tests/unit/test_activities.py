@@ -1,0 +1,224 @@
+"""Activities, sign-ups, where a check-in goes, recording afterwards, ratings, the honor roll."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.activities.models import Activity, Rating, Signup
+from kiosk.activities.ratings import average_for_volunteer, rate, summary
+from kiosk.activities.schedule import (
+    activity_for_check_in,
+    cancel_activity,
+    change_activity,
+    check_plan,
+    plan_activity,
+    record_held_elsewhere,
+    served,
+    sign_up,
+    withdraw,
+)
+from kiosk.checkin.attendance import scan_badge
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.honor.roll import honor_roll, pick
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.stars.ladder import stars_of
+from tests.conftest import START, in_english
+from tests.unit.test_recognition import _at_once
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station)
+
+
+def keeper() -> Keeper:
+    return db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+
+
+def volunteer(number: int = 1) -> Volunteer:
+    return db.session.get(Volunteer, number)
+
+
+def an_activity(station, start=START + timedelta(hours=2), hours=2, capacity=None, recurring=False, name="爱心课堂",
+                days=0) -> Activity:
+    end = start + (timedelta(days=days, hours=hours) if recurring else timedelta(hours=hours))
+    plan = check_plan(station, name, None, "驿站二楼", "给孩子讲故事", start, end, recurring, capacity, "王老师", "幸福社区")
+    return plan_activity(keeper(), station, plan, START)
+
+
+# --- Planning ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, field", [
+    (dict(name="  "), "name"), (dict(ends=-1), "ends_at"), (dict(hours=17), "ends_at"), (dict(capacity=0), "capacity"),
+    (dict(capacity=10**6), "capacity"), (dict(recurring=True, days=400), "ends_at"), (dict(team_id=999), "team_id"),
+])
+def test_a_plan_that_makes_no_sense_is_refused_with_the_field(ctx, change, field):
+    hours = change.get("hours", 2) if "ends" not in change else -1
+    end = START + timedelta(days=change.get("days", 0), hours=hours)
+    with pytest.raises(DomainError) as caught:
+        check_plan(ctx, change.get("name", "巡防"), change.get("team_id"), "", "", START, end, change.get("recurring", False),
+                   change.get("capacity"), "", "")
+    assert caught.value.field == field
+
+
+def test_fewer_places_than_sign_ups_is_refused(ctx):
+    activity = an_activity(ctx, capacity=3)
+    for number in (1, 2):
+        sign_up(ctx, volunteer(number), activity, START)
+    plan = check_plan(ctx, "爱心课堂", None, "", "", activity.starts_at, activity.ends_at, False, 1, "", "")
+    with pytest.raises(DomainError, match="cannot be fewer"):
+        change_activity(keeper(), ctx, activity, plan, START)
+
+
+# --- Sign-ups ------------------------------------------------------------------------------
+
+
+def test_sign_ups_stop_at_the_capacity_and_a_withdrawal_frees_a_place(ctx):
+    activity = an_activity(ctx, capacity=2)
+    sign_up(ctx, volunteer(1), activity, START)
+    with pytest.raises(DomainError, match="signed up already"):
+        sign_up(ctx, volunteer(1), activity, START)
+    sign_up(ctx, volunteer(2), activity, START)
+    with pytest.raises(DomainError, match="full"):
+        sign_up(ctx, volunteer(3), activity, START)
+    withdraw(ctx, volunteer(1), activity, START)
+    sign_up(ctx, volunteer(3), activity, START)
+    with pytest.raises(DomainError, match="has started"):
+        withdraw(ctx, volunteer(3), activity, activity.starts_at + timedelta(minutes=1))
+    with pytest.raises(DomainError, match="over"):
+        sign_up(ctx, volunteer(4), activity, activity.ends_at)
+    cancel_activity(keeper(), ctx, activity, START)
+    with pytest.raises(DomainError, match="cancelled"):
+        sign_up(ctx, volunteer(4), activity, START)
+
+
+def test_two_sign_ups_for_the_last_place_one_succeeds(app, station):
+    with app.app_context():
+        activity_id = an_activity(db.session.get(Station, station), capacity=1).id
+        db.session.commit()
+    results = _at_once(app, 2, lambda i: sign_up(db.session.get(Station, station), volunteer(i + 1),
+                                                 db.session.get(Activity, activity_id), START))
+    assert sorted(results) == ["Sorry, this activity is full.", "ok"], results
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Signup)) == 1
+
+
+# --- Where a check-in goes -----------------------------------------------------------------
+
+
+def test_a_check_in_goes_to_the_activity_signed_up_for_else_the_station_duty(ctx):
+    lesson = an_activity(ctx, start=START + timedelta(minutes=30))  # starts half an hour after check-in
+    patrol = an_activity(ctx, start=START - timedelta(days=1), recurring=True, days=30, name="平安巡防")
+    sign_up(ctx, volunteer(1), lesson, START)
+    sign_up(ctx, volunteer(1), patrol, START)
+    sign_up(ctx, volunteer(2), patrol, START)
+    assert activity_for_check_in(ctx, volunteer(1), START) == (lesson.id, "爱心课堂")
+    assert activity_for_check_in(ctx, volunteer(2), START) == (patrol.id, "平安巡防")
+    assert activity_for_check_in(ctx, volunteer(3), START) is None
+    assert activity_for_check_in(ctx, volunteer(1), START - timedelta(hours=2)) == (patrol.id, "平安巡防")
+    first = scan_badge(ctx, badge_token(volunteer(1)), "scanner", START)
+    assert (first.session.activity_id, first.activity) == (lesson.id, "爱心课堂")
+    out = scan_badge(ctx, badge_token(volunteer(1)), "scanner", START + timedelta(hours=3))
+    assert out.outcome == "checked_out" and out.session.activity_id == lesson.id
+    duty = scan_badge(ctx, badge_token(volunteer(3)), "scanner", START)
+    assert duty.session.activity_id is None and duty.activity is None
+    assert [(s.volunteer.id, s.minutes) for s in served(ctx, lesson)] == [(1, 180)]
+
+
+# --- Recording afterwards ------------------------------------------------------------------
+
+
+def test_an_activity_held_elsewhere_is_recorded_for_everyone_or_for_nobody(ctx):
+    activity = an_activity(ctx, start=START - timedelta(days=2))
+    now = START
+    assert record_held_elsewhere(keeper(), ctx, activity, [1, 2, 2], None, None, now) == 2
+    sessions = db.session.scalars(select(ServiceSession).where(ServiceSession.activity_id == activity.id)).all()
+    assert len(sessions) == 2
+    assert all(s.confirmed_at == now and s.checked_in_at == activity.starts_at and s.checked_out_at == activity.ends_at
+               for s in sessions)
+    db.session.commit()
+    with pytest.raises(DomainError, match="already has a session"):
+        record_held_elsewhere(keeper(), ctx, activity, [3, 1], None, None, now)
+    db.session.rollback()  # what the request does with a refusal
+    assert db.session.scalar(select(func.count()).select_from(ServiceSession)
+                             .where(ServiceSession.volunteer_id == 3)) == 0
+    with pytest.raises(DomainError):
+        record_held_elsewhere(keeper(), ctx, activity, [], None, None, now)
+    with pytest.raises(DomainError):
+        record_held_elsewhere(keeper(), ctx, activity, [3], activity.ends_at, activity.starts_at, now)
+
+
+# --- Ratings -------------------------------------------------------------------------------
+
+
+def test_one_rating_per_phone_while_the_kiosk_takes_each_one(ctx):
+    activity = an_activity(ctx, start=START - timedelta(hours=3))
+    rate(ctx, activity, 5, "  讲得 真好 ", "phone-a", ["addr:1"], START)
+    with pytest.raises(DomainError, match="rated this activity already"):
+        rate(ctx, activity, 1, None, "phone-a", ["addr:1"], START)
+    rate(ctx, activity, 3, None, "phone-b", ["addr:1"], START)
+    rate(ctx, activity, 4, None, None, ["addr:2"], START)
+    rate(ctx, activity, 4, None, None, ["addr:2"], START)
+    result = summary(activity)
+    assert (result.count, result.average) == (4, 4.0)
+    assert [w for _s, w, _at in result.words] == ["讲得 真好"]
+
+
+@pytest.mark.parametrize("score", [0, 6, -1, None, "5"])
+def test_a_rating_needs_a_face(ctx, score):
+    activity = an_activity(ctx, start=START - timedelta(hours=3))
+    with pytest.raises(DomainError, match="tap one of the faces"):
+        rate(ctx, activity, score, None, "p", ["a"], START)
+
+
+def test_an_activity_is_rated_after_it_starts_and_within_a_month_of_its_end(ctx):
+    activity = an_activity(ctx)
+    with pytest.raises(DomainError, match="not started"):
+        rate(ctx, activity, 5, None, "p", ["a"], START)
+    with pytest.raises(DomainError, match="too long ago"):
+        rate(ctx, activity, 5, None, "p", ["a"], activity.ends_at + timedelta(days=31))
+    rate(ctx, activity, 5, None, "p", ["a"], activity.ends_at + timedelta(days=29))
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
+
+
+def test_stars_wait_for_the_minimum_rating_when_one_is_set(ctx):
+    ctx.star_hours = "1,2,3,4,5"
+    activity = an_activity(ctx, start=START - timedelta(days=1))
+    record_held_elsewhere(keeper(), ctx, activity, [1], None, None, START)  # 2 confirmed hours
+    assert stars_of(ctx, 1).level == 2
+    ctx.star_min_rating = 4
+    assert stars_of(ctx, 1).level == 2  # no ratings yet: no effect
+    rate(ctx, activity, 3, None, "p1", ["a"], START)
+    assert average_for_volunteer(1) == 3.0
+    assert (stars_of(ctx, 1).level, stars_of(ctx, 1).rating_short) == (0, True)
+    rate(ctx, activity, 5, None, "p2", ["a"], START)
+    assert stars_of(ctx, 1).level == 2
+
+
+# --- Honor roll ----------------------------------------------------------------------------
+
+
+def test_the_honor_roll_masks_names_ranks_hours_and_leaves_off_who_asked(ctx):
+    activity = an_activity(ctx, start=START - timedelta(hours=5), hours=4)
+    record_held_elsewhere(keeper(), ctx, activity, [1, 2], None, None, START)
+    other = an_activity(ctx, start=START - timedelta(hours=12), hours=2)
+    record_held_elsewhere(keeper(), ctx, other, [3], None, None, START)
+    pick(keeper(), ctx, "3", "最美志愿者", START)
+    with pytest.raises(DomainError):
+        pick(keeper(), ctx, "3", "again", START)
+    with pytest.raises(DomainError):
+        pick(keeper(), ctx, "9999", "", START)
+    volunteer(2).hide_from_honor_roll = True
+    roll = honor_roll(ctx, START)
+    names = {v.id: v.name for v in db.session.scalars(select(Volunteer))}
+    assert [e.detail for e in roll.most_hours] == [240, 120]
+    assert all(e.name not in names.values() and "*" in e.name for e in roll.most_hours + roll.picks)
+    assert [e.detail for e in roll.picks] == ["最美志愿者"]
+    assert len(roll.most_hours) == 2  # volunteer 2 asked to be left off
