@@ -14,7 +14,8 @@ from kiosk.walkins.visits import service_label
 def day_csv(report: DayReport) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("No."), _("Name"), _("Checked in"), _("Checked out"), _("Hours"), _("How"), _("Note")])
+    writer.writerow([_("No."), _("Name"), _("Checked in"), _("Checked out"), _("Hours"), _("How"), _("Confirmed"),
+                     _("Note")])
     for s in sorted(report.sessions, key=lambda s: s.checked_in_at):
         note = []
         if s.auto_closed:
@@ -30,6 +31,7 @@ def day_csv(report: DayReport) -> bytes:
             local_time(s.checked_out_at, format="yyyy-MM-dd HH:mm") if s.checked_out_at else "",
             format_hours(report.minutes.get(s.id, 0)) if s.checked_out_at else "",
             method_label(s.check_in_method) + (" / " + method_label(s.check_out_method) if s.check_out_method else ""),
+            _("yes") if s.confirmed_at else _("no"),
             "、".join(note),
         ])
     writer.writerow([])

@@ -602,12 +602,12 @@ def test_csv_has_the_days_sessions_and_visits_with_chinese_intact(app, client, k
     assert r.headers["Content-Disposition"] == 'attachment; filename="demo-2026-11-22.csv"'
     assert r.data.startswith(b"\xef\xbb\xbf")
     table = csv_rows(r)
-    assert table[0] == ["编号", "姓名", "签到时间", "签退时间", "时长", "方式", "备注"]
+    assert table[0] == ["编号", "姓名", "签到时间", "签退时间", "时长", "方式", "已确认", "备注"]
     blank = table.index([])
     sessions = sorted(table[1:blank])
     assert sessions == [
-        ["0001", "张晓华", "2026-11-22 09:00", "2026-11-22 12:30", "3.5", "扫码枪 / 扫码枪", ""],
-        ["0002", "李桂英", "2026-11-22 09:00", "", "", "扫码枪", ""],
+        ["0001", "张晓华", "2026-11-22 09:00", "2026-11-22 12:30", "3.5", "扫码枪 / 扫码枪", "否", ""],
+        ["0002", "李桂英", "2026-11-22 09:00", "", "", "扫码枪", "否", ""],
     ]
     assert table[blank + 1:] == [
         ["驿站服务", "次数"], ["歇歇脚", "2"], ["喝水", "1"], ["手机充电", "0"], ["急救药箱", "0"], ["无线网络", "0"],
