@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.core.extensions import db
+from kiosk.core.storage import note_cannot_save
 from kiosk.core.web import wants_fragment
 
 MESSAGES = {
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
         original = getattr(error, "original_exception", None)
         if original is not None and cannot_save(original):
             current_app.logger.error("cannot save: %s", original)
+            note_cannot_save(current_app._get_current_object())
             return render_error(503, *CANNOT_SAVE)
         return render_error(500)
 

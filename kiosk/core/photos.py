@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
 from kiosk.core.errors import DomainError
+from kiosk.core.storage import note_cannot_save
 from kiosk.core.extensions import db
 from kiosk.core.transaction import after_commit
 
@@ -69,6 +70,7 @@ class PreparedPhoto:
                 part.write_bytes(data)
         except OSError:
             self.discard()
+            note_cannot_save(current_app._get_current_object())
             raise DomainError(PHOTO_NOT_SAVED, field="photo") from None
 
     def publish(self) -> None:

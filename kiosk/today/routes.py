@@ -13,6 +13,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.web import render, render_block_response
 from kiosk.people.keepers import keeper_blueprint
+from kiosk.core.storage import storage_trouble
 from kiosk.today.export import day_csv
 from kiosk.today.report import day_report, live_stamp
 
@@ -39,7 +40,8 @@ def today():
     settle_forgotten_sessions(g.station, utcnow())
     report = day_report(g.station, day, utcnow(), q)
     return render("today/today.html", "live", report=report, q=q, stamp=live_stamp(g.station, day),
-                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations())
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations(),
+                  storage_trouble=storage_trouble(utcnow()))
 
 
 @bp.get("/today/live")

@@ -316,6 +316,19 @@ def test_a_full_disk_tells_the_kiosk_in_plain_words_and_stores_nothing(app, kios
     assert visits(app) == 0
 
 
+def test_a_failed_save_and_a_disk_running_full_are_shown_to_keepers_on_today(app, kiosk, keeper_id, monkeypatch):
+    keeper = app.test_client()
+    keeper.set_cookie("kiosk_lang", "en")
+    assert sign_in(keeper).status_code == 303
+    assert "could not save" not in keeper.get("/keeper/today").get_data(as_text=True)
+    with commits_refused(app, "database or disk is full"):
+        assert tap(kiosk).status_code == 503
+    page = keeper.get("/keeper/today").get_data(as_text=True)
+    assert "computer could not save: nothing from that moment was recorded" in page
+    monkeypatch.setattr("kiosk.core.storage.free_mb", lambda path: 150)
+    assert "Only 150 MB of disk space is left." in keeper.get("/keeper/today").get_data(as_text=True)
+
+
 def test_a_photo_that_cannot_be_written_is_refused_beside_the_field_with_nothing_left(app, kiosk, monkeypatch):
     def disk_full(self, data):
         raise OSError(28, "No space left on device")
