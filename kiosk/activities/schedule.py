@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from kiosk.activities.models import Activity, Signup
 from kiosk.checkin.attendance import served_minutes
@@ -162,17 +162,24 @@ def withdraw(station: Station, volunteer: Volunteer, activity: Activity, now: da
     db.session.flush()
 
 
+# Built once: every check-in runs it.
+_SIGNED_UP_NOW = (
+    select(Activity.id, Activity.name, Activity.starts_at, Activity.ends_at, Activity.recurring)
+    .join(Signup, Signup.activity_id == Activity.id)
+    .where(Signup.volunteer_id == bindparam("volunteer_id"), Activity.station_id == bindparam("station_id"),
+           Activity.cancelled.is_(False), Activity.starts_at <= bindparam("soon"), Activity.ends_at > bindparam("now"))
+)
+
+
 def activity_for_check_in(station: Station, volunteer: Volunteer, now: datetime) -> tuple[int, str] | None:
     """The activity a volunteer checking in now came for: one they signed up for that starts
     within the hour or is on (a one-off before a recurring duty). None: the station's duty."""
+    candidates = db.session.execute(_SIGNED_UP_NOW, {"volunteer_id": volunteer.id, "station_id": station.id,
+                                                     "soon": now + EARLY, "now": now}).all()
+    if not candidates:
+        return None
     zone = ZoneInfo(station.timezone)
     today = now.astimezone(zone).date()
-    candidates = db.session.execute(
-        select(Activity.id, Activity.name, Activity.starts_at, Activity.ends_at, Activity.recurring)
-        .join(Signup, Signup.activity_id == Activity.id)
-        .where(Signup.volunteer_id == volunteer.id, Activity.station_id == station.id, Activity.cancelled.is_(False),
-               Activity.starts_at <= now + EARLY, Activity.ends_at > now)
-    ).all()
     one_offs = sorted((c for c in candidates if not c.recurring), key=lambda c: c.starts_at)
     if one_offs:
         return one_offs[0].id, one_offs[0].name

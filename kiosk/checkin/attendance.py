@@ -61,20 +61,22 @@ def session_minutes(session: ServiceSession, station: Station) -> int:
 def minutes_served(station: Station, volunteer_id: int, since: datetime | None = None, until: datetime | None = None) -> int:
     return sum(
         served_minutes(start, end, station.hours_rounding_minutes)
-        for _id, start, end in _closed_times(volunteer_id)
+        for _id, start, end, _confirmed in _closed_times(volunteer_id)
         if (since is None or start >= since) and (until is None or start < until)
     )
 
 
 # Built once: a scan runs these every time, and building a statement costs more than running it.
-_CLOSED_TIMES = select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
+_CLOSED_TIMES = select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at,
+                       ServiceSession.confirmed_at.is_not(None)).where(
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None))
 _OPEN_SESSION = select(ServiceSession).where(
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_(None))
 
 
-def _closed_times(volunteer_id: int) -> list[tuple[int, datetime, datetime]]:
-    """Id, check-in and check-out of every closed session: plain columns, cheap even after years."""
+def _closed_times(volunteer_id: int) -> list[tuple[int, datetime, datetime, bool]]:
+    """Id, check-in, check-out and whether confirmed, of every closed session: plain columns,
+    cheap even after years."""
     return db.session.execute(_CLOSED_TIMES, {"volunteer_id": volunteer_id}).all()
 
 
@@ -134,9 +136,10 @@ def record_attendance(station: Station, volunteer: Volunteer, method: str, now: 
     return _record(station, volunteer, so_far, method, now)
 
 
-def add_scan_note(app: Flask, note: Callable[[Station, Volunteer], str | None]) -> None:
-    """A line another feature adds to the confirmation of a scan (a volunteer's stars). It is
-    worked out with the scan's other reads, before the write lock is taken."""
+def add_scan_note(app: Flask, note: Callable[[Station, Volunteer, int], str | None]) -> None:
+    """A line another feature adds to the confirmation of a scan (a volunteer's stars), given the
+    volunteer's confirmed minutes so far (already read for the hours, so no query of its own). It
+    is worked out with the scan's other reads, before the write lock is taken."""
     app.extensions.setdefault("kiosk_scan_notes", []).append(note)
 
 
@@ -162,12 +165,15 @@ def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) ->
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
+    history = _closed_times(volunteer.id)
+    step = station.hours_rounding_minutes
+    confirmed = sum(served_minutes(start, end, step) for _id, start, end, is_confirmed in history if is_confirmed)
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
-                  if (text := note(station, volunteer)))
+                  if (text := note(station, volunteer, confirmed)))
     open_session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
     find = current_app.extensions.get("kiosk_activity_finder")
     activity = find(station, volunteer, now) if find is not None and open_session is None else None
-    return SoFar(open_session, _closed_times(volunteer.id), notes, activity)
+    return SoFar(open_session, history, notes, activity)
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:
@@ -189,7 +195,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
             open_session.check_out_method = method
             db.session.flush()
             return result("checked_out", open_session, closed_now=True)
-        history = [*history, (open_session.id, open_session.checked_in_at, open_session.checked_out_at)]
+        history = [*history, (open_session.id, open_session.checked_in_at, open_session.checked_out_at, False)]
         result = partial(_result, station, volunteer, history, now, notes)
         open_session = None
 
@@ -245,7 +251,7 @@ def _result(station: Station, volunteer: Volunteer, history: list, now: datetime
     session this scan closed)."""
     start, end = day_bounds(station, local_today(station, now))
     step = station.hours_rounding_minutes
-    times = [(s, e) for _id, s, e in history if not (closed_now and _id == session.id)]
+    times = [(s, e) for _id, s, e, _confirmed in history if not (closed_now and _id == session.id)]
     if closed_now:
         times.append((session.checked_in_at, session.checked_out_at))
     served = [(s, served_minutes(s, e, step)) for s, e in times]

@@ -58,11 +58,12 @@ class Stars:
         return None if self.next_hours is None else max(0, self.next_hours * 60 - self.minutes)
 
 
-def stars_of(station: Station, volunteer_id: int) -> Stars:
-    """The volunteer's stars. With a minimum rating set, a volunteer whose activities residents
-    rated below it on average has no stars until that changes (no ratings: no effect)."""
+def stars_of(station: Station, volunteer_id: int, minutes: int | None = None) -> Stars:
+    """The volunteer's stars (from `minutes` of confirmed service when the caller has them). With
+    a minimum rating set, a volunteer whose activities residents rated below it on average has no
+    stars until that changes (no ratings: no effect)."""
     ladder = ladder_of(station)
-    minutes = confirmed_minutes(station, volunteer_id)
+    minutes = confirmed_minutes(station, volunteer_id) if minutes is None else minutes
     level = level_for(minutes, ladder)
     if level and station.star_min_rating:
         average = average_for_volunteer(volunteer_id)
@@ -77,9 +78,9 @@ def star_marks(level: int) -> str:
     return "★" * level + "☆" * (MAX_STARS - level)
 
 
-def scan_note(station: Station, volunteer: Volunteer) -> str | None:
+def scan_note(station: Station, volunteer: Volunteer, confirmed: int) -> str | None:
     """The line under a check-in or check-out: their stars, or how far to the first one."""
-    stars = stars_of(station, volunteer.id)
+    stars = stars_of(station, volunteer.id, confirmed)
     if stars.level:
         return str(_l("%(marks)s %(level)s-star volunteer", marks=star_marks(stars.level), level=stars.level))
     return str(_l("%(hours)s more confirmed hours to your first star", hours=format_hours(stars.minutes_to_next)))
