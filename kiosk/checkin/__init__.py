@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from kiosk.core.i18n import format_hours
     from kiosk.checkin import attendance
     from kiosk.people.keeper_routes import add_volunteer_section
+    from kiosk.people.phones import add_phone_identity
     from kiosk.people.privacy import add_volunteer_data
 
     for blueprint in (routes.bp, phone_routes.bp, keeper_routes.bp):
@@ -28,4 +29,5 @@ def init_app(app: Flask) -> None:
     add_volunteer_section(app, "checkin/_volunteer_sessions.html", keeper_routes.volunteer_section, position=10)
     add_volunteer_data(app, "service_sessions", attendance.sessions_as_data)
     add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
+    add_phone_identity(app, phone_routes.this_phones_volunteer)
 

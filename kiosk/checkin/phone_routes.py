@@ -32,6 +32,11 @@ def _me():
     return volunteer_for_phone(g.station, request.cookies.get(COOKIE))
 
 
+def this_phones_volunteer():
+    """The volunteer this phone is linked to, if any (for other features: people/phones.py)."""
+    return _me() if g.get("station") is not None else None
+
+
 @bp.get("/checkin")
 @phone_page
 def checkin():

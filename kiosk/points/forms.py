@@ -17,3 +17,7 @@ class ReverseForm(FlaskForm):
 
 class PointsSettingForm(FlaskForm):
     points_per_hour = WholeNumberField(_l("Points per confirmed hour"), validators=[InputRequired(WHOLE_NUMBER)])
+
+
+class LeadForm(FlaskForm):
+    amount = WholeNumberField(_l("Points for this lead"), validators=[InputRequired(WHOLE_NUMBER)])

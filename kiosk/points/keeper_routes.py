@@ -16,8 +16,9 @@ from kiosk.core.web import render
 from kiosk.people.keeper_routes import volunteer_page
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Volunteer
-from kiosk.points.forms import AwardForm, PointsSettingForm, ReverseForm
-from kiosk.points.ledger import award, balance, lines, reverse, reversed_ids, set_points_per_hour
+from kiosk.suggest.keeper_routes import suggestion_of_station, suggestion_page
+from kiosk.points.forms import AwardForm, LeadForm, PointsSettingForm, ReverseForm
+from kiosk.points.ledger import award, balance, lead_reward, lines, reverse, reversed_ids, reward_lead, set_points_per_hour
 from kiosk.points.models import PointsLine
 
 bp = keeper_blueprint("points_keeper", __name__)
@@ -31,6 +32,30 @@ def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
 
 def phone_section(volunteer: Volunteer, station: Station) -> dict:
     return {"points_balance": balance(volunteer.id), "points_lines": lines(volunteer.id, 5)}
+
+
+DEFAULT_LEAD_POINTS = 20
+
+
+def suggestion_section(suggestion, station: Station) -> dict:
+    """On a suggestion's keeper page: who found it, and points for a valid lead (随手拍)."""
+    if suggestion.volunteer_id is None:
+        return {"lead_volunteer": None}
+    return {"lead_volunteer": db.session.get(Volunteer, suggestion.volunteer_id), "lead_reward": lead_reward(suggestion.id),
+            "lead_form": LeadForm(formdata=None, amount=DEFAULT_LEAD_POINTS)}
+
+
+@bp.post("/suggestions/<code>/reward")
+def reward(code):
+    suggestion = suggestion_of_station(code)
+    form = LeadForm()
+    # Beside the points form when the suggestion has one, else at the top of the page.
+    refuse_with(lambda err: suggestion_page(code, status=err.status, lead_error=err.message,
+                                            error=None if suggestion.volunteer_id else err.message))
+    if not form.validate():
+        raise DomainError(first_error(form))
+    reward_lead(current_user, g.station, suggestion, form.amount.data, utcnow())
+    return redirect(url_for("suggest_keeper.suggestion", code=code), 303)
 
 
 @bp.post("/volunteers/<int:volunteer_id>/points")

@@ -85,6 +85,29 @@ def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, r
     return line
 
 
+def reward_lead(keeper: Keeper, station: Station, suggestion, amount: int, now: datetime) -> PointsLine:
+    """Points for a problem a volunteer found and sent from their linked phone (随手拍), once per
+    suggestion, after a keeper has judged it a valid lead."""
+    if suggestion.station_id != station.id or suggestion.volunteer_id is None:
+        raise DomainError(_l("Only a suggestion sent from a volunteer's own phone can earn points."))
+    if not isinstance(amount, int) or not 1 <= amount <= MAX_AWARD:
+        raise DomainError(_l("Please enter a number of points from 1 to %(max)s.", max=MAX_AWARD), field="amount")
+    _take_turns(suggestion.volunteer_id)
+    if db.session.scalar(select(PointsLine.id).where(PointsLine.suggestion_id == suggestion.id)) is not None:
+        raise DomainError(_l("This lead has earned its points already."))
+    line = PointsLine(station_id=station.id, volunteer_id=suggestion.volunteer_id, amount=amount, kind="lead",
+                      reason=suggestion.tracking_code, suggestion_id=suggestion.id, keeper_id=keeper.id, at=now)
+    db.session.add(line)
+    db.session.flush()
+    audit(keeper, station, "points.awarded", volunteer_id=suggestion.volunteer_id,
+          after={"amount": amount, "reason": suggestion.tracking_code}, now=now)
+    return line
+
+
+def lead_reward(suggestion_id: int) -> PointsLine | None:
+    return db.session.scalar(select(PointsLine).where(PointsLine.suggestion_id == suggestion_id))
+
+
 def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime,
           redemption_id: int | None = None) -> PointsLine:
     """Spend points on a gift. Refused, changing nothing, if the balance would go below zero."""

@@ -7,7 +7,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import UTCDateTime
 
 # Why a line is there.
-KINDS = ("hours", "bonus", "correction", "gift", "reversal")
+KINDS = ("hours", "bonus", "correction", "gift", "reversal", "lead")
 
 
 class PointsLine(db.Model):
@@ -26,6 +26,8 @@ class PointsLine(db.Model):
     session_id: Mapped[int | None]
     # For a gift: the redemption it paid for (kiosk/gifts).
     redemption_id: Mapped[int | None]
+    # For a lead (随手拍): the suggestion rewarded; each is rewarded at most once.
+    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestion.id"), unique=True)
     # A reversal names the one line it undoes; a line is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("points_line.id"), unique=True)
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))

@@ -111,7 +111,8 @@ def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) 
 
 
 def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | None, contact: str | None, anonymous: bool,
-           source: str, device_id: str, address: str = "", now: datetime, once: str | None = None) -> Suggestion:
+           source: str, device_id: str, address: str = "", now: datetime, once: str | None = None,
+           volunteer_id: int | None = None) -> Suggestion:
     """Drop a suggestion in the box. The photo, already re-encoded (`prepare_photo`), goes in place
     once the suggestion is committed.
     The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address."""
@@ -146,7 +147,7 @@ def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | N
         suggestion = Suggestion(
             station_id=station.id, tracking_code=_new_code(), category_id=category.id, text=text,
             photo=photo.name if photo else None, contact_mobile=contact, source=source, submitter=key, origin=origin,
-            submit_token=once,
+            submit_token=once, volunteer_id=None if anonymous else volunteer_id,
             status="received", created_at=now, updated_at=now,
         )
         with db.session.begin_nested():

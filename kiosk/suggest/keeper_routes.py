@@ -1,7 +1,7 @@
 """Keeper pages for the suggestion box: the inbox, one suggestion (status, reply, note, duplicates,
 hiding), its photo, and the categories."""
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -27,29 +27,41 @@ def suggestions():
                   category_id=category_id, by_status=by_status, by_category=by_category, statuses=SUGGESTION_STATUSES)
 
 
-def _suggestion(code: str) -> Suggestion:
+def suggestion_of_station(code: str) -> Suggestion:
     found = by_tracking_code(code)
     if found is None or found.station_id != g.station.id:
         abort(404)
     return found
 
 
-def _page(code: str, status: int = 200, error=None, error_field=None):
-    item = _suggestion(code)
+def add_suggestion_section(app, template: str, context) -> None:
+    """What another feature shows on a suggestion's keeper page (points for a volunteer's lead):
+    a template and a function (suggestion, station) -> its context."""
+    app.extensions.setdefault("kiosk_suggestion_sections", []).append((template, context))
+
+
+def suggestion_page(code: str, status: int = 200, error=None, error_field=None, **extra):
+    item = suggestion_of_station(code)
+    context, sections = {}, []
+    for template, section_context in current_app.extensions.get("kiosk_suggestion_sections", []):
+        context.update(section_context(item, g.station))
+        sections.append(template)
+    context.update(extra)
     return render("suggest/keeper_item.html", status=status, item=item, events=history(item),
-                  statuses=SUGGESTION_STATUSES, form=EmptyForm(), error=error, error_field=error_field)
+                  statuses=SUGGESTION_STATUSES, form=EmptyForm(), error=error, error_field=error_field,
+                  sections=sections, **context)
 
 
 @bp.get("/suggestions/<code>")
 def suggestion(code):
-    return _page(code)
+    return suggestion_page(code)
 
 
 @bp.post("/suggestions/<code>")
 def update_suggestion(code):
-    item = _suggestion(code)
+    item = suggestion_of_station(code)
     form = request.form
-    refuse_with(lambda err: _page(code, status=err.status, error=err.message, error_field=err.field))
+    refuse_with(lambda err: suggestion_page(code, status=err.status, error=err.message, error_field=err.field))
     change(current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
            internal_note=form.get("internal_note"), hidden=("1" in form.getlist("hidden")) if "hidden" in form else None,
            duplicate_of=form.get("duplicate_of"), now=utcnow())

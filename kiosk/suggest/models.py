@@ -35,6 +35,8 @@ class Suggestion(db.Model):
     photo: Mapped[str | None] = mapped_column(String(64))  # keepers only
     contact_mobile: Mapped[str | None] = mapped_column(String(11))  # keepers only; never public
     source: Mapped[str] = mapped_column(String(10))  # kiosk | phone
+    # Sent from a volunteer's linked phone, not anonymously: who found it (随手拍, a keeper may reward it).
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
     # A hash of the device that sent it, for rate limits; not a person, not reversible.
     submitter: Mapped[str] = mapped_column(String(64))
     # A hash of the network address it came from: a device that throws its cookie away is still one.

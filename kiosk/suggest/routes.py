@@ -9,6 +9,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
 from kiosk.core.limits import device_id, with_device_cookie
+from kiosk.people.phones import volunteer_on_this_phone
 from kiosk.core.models import Station
 from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
@@ -64,9 +65,12 @@ def _submit(source: str):
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
     photo = prepare_photo(data, kind="suggestions") if data else None
+    # From a volunteer's own linked phone, the suggestion says who found it (never from the kiosk).
+    volunteer = volunteer_on_this_phone() if source == "phone" else None
     suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
                         contact=values["contact"], anonymous=values["anonymous"], source=source,
-                        device_id=device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"])
+                        device_id=device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"],
+                        volunteer_id=volunteer.id if volunteer else None)
     link = url_for("suggest.track", code=suggestion.tracking_code, _external=True)
     return render("suggest/new.html", "suggest_form", suggestion=suggestion, link=link, svg=qr_svg(link, box_size=6),
                   source=source)

@@ -215,3 +215,38 @@ def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
         assert (station.star_hours, station.points_per_hour) == ("100,200,500,800,1000", 5)
     assert keeper.get("/keeper/stars?year=1999").status_code == 404
     assert keeper.get("/keeper/stars?year=abc").status_code == 404
+
+
+# --- A problem found by a volunteer (随手拍) -------------------------------------------------
+
+
+def test_a_lead_from_a_volunteers_phone_earns_points_once(app, keeper, clock):
+    from kiosk.suggest.models import Suggestion
+    from tests.http.test_phone import code_at, link_badge
+    from tests.http.test_suggestions import receipt, suggest
+
+    phone = app.test_client()
+    phone.set_cookie("kiosk_lang", "en")
+    assert link_badge(phone, code_at(app, 1, clock.now()), token(app)).status_code == 303
+    code, _svg = receipt(suggest(phone, path="/suggest/phone?station=demo"))
+    anonymous, _svg = receipt(suggest(phone, text="井盖松了", path="/suggest/phone?station=demo", anonymous=True))
+    with app.app_context():
+        found = {s.tracking_code: s.volunteer_id for s in db.session.scalars(select(Suggestion))}
+    assert found == {code: 1, anonymous: None}
+    page = keeper.get(f"/keeper/suggestions/{code}").get_data(as_text=True)
+    assert "Found by a volunteer" in page and "张晓华" in page
+    assert "Found by a volunteer" not in keeper.get(f"/keeper/suggestions/{anonymous}").get_data(as_text=True)
+    bad = post(keeper, f"/keeper/suggestions/{code}/reward", {"amount": "abc"}, page=f"/keeper/suggestions/{code}")
+    assert bad.status_code == 422 and "Please enter a whole number." in bad.get_data(as_text=True)
+    r = post(keeper, f"/keeper/suggestions/{code}/reward", {"amount": "20"}, page=f"/keeper/suggestions/{code}")
+    assert r.status_code == 303
+    with app.app_context():
+        assert balance(1) == 20 and db.session.scalar(select(PointsLine.kind)) == "lead"
+    twice = post(keeper, f"/keeper/suggestions/{code}/reward", {"amount": "20"}, page=f"/keeper/suggestions/{code}")
+    assert twice.status_code == 422 and "earned its points already" in twice.get_data(as_text=True)
+    none = post(keeper, f"/keeper/suggestions/{anonymous}/reward", {"amount": "20"},
+                page=f"/keeper/suggestions/{anonymous}")
+    assert none.status_code == 422 and "Only a suggestion sent from a volunteer" in none.get_data(as_text=True)
+    with app.app_context():
+        assert balance(1) == 20
+    assert "Rewarded with 20 points" in keeper.get(f"/keeper/suggestions/{code}").get_data(as_text=True)
