@@ -14,6 +14,7 @@ from kiosk.core.stations import local_today
 from kiosk.core.web import render, render_block_response
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.core.storage import storage_trouble
+from kiosk.gifts.redemptions import waiting as waiting_redemptions
 from kiosk.today.export import day_csv
 from kiosk.today.report import day_report, live_stamp
 
@@ -41,7 +42,7 @@ def today():
     report = day_report(g.station, day, utcnow(), q)
     return render("today/today.html", "live", report=report, q=q, stamp=live_stamp(g.station, day),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations(),
-                  storage_trouble=storage_trouble(utcnow()))
+                  storage_trouble=storage_trouble(utcnow()), gifts_waiting=len(waiting_redemptions(g.station)))
 
 
 @bp.get("/today/live")

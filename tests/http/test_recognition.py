@@ -250,3 +250,16 @@ def test_a_lead_from_a_volunteers_phone_earns_points_once(app, keeper, clock):
     with app.app_context():
         assert balance(1) == 20
     assert "Rewarded with 20 points" in keeper.get(f"/keeper/suggestions/{code}").get_data(as_text=True)
+
+
+def test_today_tells_the_keeper_a_gift_is_waiting(app, keeper):
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "10", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "10", "reason": "奖励"}, page="/keeper/volunteers/1")
+    assert "waiting to be handed over" not in keeper.get("/keeper/today").get_data(as_text=True)
+    with app.app_context():
+        from kiosk.gifts.redemptions import ask_for_gift
+
+        ask_for_gift(db.session.get(Station, 1), db.session.get(Volunteer, 1), db.session.scalar(select(Gift.id)),
+                     app.extensions["kiosk_clock"].now())
+        db.session.commit()
+    assert "1 gifts are waiting to be handed over." in keeper.get("/keeper/today").get_data(as_text=True)
