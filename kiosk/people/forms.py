@@ -3,13 +3,28 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.core.forms import NOT_A_CHOICE, REQUIRED, TOO_LONG
+from kiosk.people.models import ID_TYPES
 
 YEAR = _l("Please enter a year such as 1958.")
+
+# The identity documents the national volunteer system knows (证件类型), in the reader's language.
+ID_TYPE_LABELS = {
+    "resident_id": _l("Resident ID card"),
+    "hk_macau_pass": _l("Mainland Travel Permit for Hong Kong and Macao Residents"),
+    "taiwan_pass": _l("Mainland Travel Permit for Taiwan Residents"),
+    "passport": _l("Passport"),
+    "other": _l("Other document"),
+}
+
+
+def id_type_label(id_type: str | None) -> str:
+    return str(ID_TYPE_LABELS.get(id_type, id_type or ""))
 
 
 class LoginForm(FlaskForm):
@@ -36,6 +51,14 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValueError(NOT_A_CHOICE) from None
 
 
+class SecretField(StringField):
+    """Typed in, never filled in from what is stored: a page showing the form never carries the
+    stored value (an ID number is only ever shown masked)."""
+
+    def process_data(self, value):
+        self.data = ""
+
+
 class YearField(IntegerField):
     """A year of birth; "abc" gets the same plain message as 1800."""
 
@@ -57,6 +80,13 @@ class VolunteerForm(FlaskForm):
     skills = StringField(_l("Skills"), validators=[Optional(), Length(max=200, message=TOO_LONG)],
                          description=_l("Separate with commas, e.g. 理发, 理疗"))
     national_code = StringField(_l("National volunteer code"), validators=[Optional(), Length(max=40, message=TOO_LONG)])
+    id_type = SelectField(_l("Identity document"), invalid_choice_message=NOT_A_CHOICE, default="",
+                          choices=[SelectChoice("", _l("Not kept"))] + [SelectChoice(key, ID_TYPE_LABELS[key])
+                                                                         for key in ID_TYPES])
+    # Blank keeps the number already stored (volunteers.update_volunteer).
+    id_number = SecretField(_l("Document number"), validators=[Optional(), Length(max=40, message=TOO_LONG)],
+                            render_kw={"autocomplete": "off"})
+    hide_from_honor_roll = BooleanField(_l("Keep off the honor roll"))
 
 
 class ImportUploadForm(FlaskForm):

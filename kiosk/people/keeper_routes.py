@@ -86,6 +86,9 @@ def _form_values(form: VolunteerForm) -> dict:
         "teams": [t for t in _teams() if t.id in chosen],
         "skills": split_list(form.skills.data),
         "national_code": (form.national_code.data or "").strip() or None,
+        "id_type": form.id_type.data or None,
+        "id_number": form.id_number.data,
+        "hide_from_honor_roll": form.hide_from_honor_roll.data,
     }
 
 

@@ -33,6 +33,8 @@ def everything_about(keeper: Keeper, station: Station, volunteer: Volunteer, now
             "number": volunteer.number, "name": volunteer.name, "mobile": volunteer.mobile,
             "birth_year": volunteer.birth_year, "teams": [t.name for t in volunteer.teams],
             "skills": list(volunteer.skills or []), "national_code": volunteer.national_code,
+            "id_type": volunteer.id_type, "id_number": volunteer.id_number,
+            "hide_from_honor_roll": volunteer.hide_from_honor_roll,
             "active": volunteer.active, "registered_at": _moment(volunteer.created_at),
             "badge_issued_at": _moment(volunteer.badge_issued_at), "has_badge": bool(volunteer.badge_nonce),
             "erased_at": _moment(volunteer.erased_at),
@@ -69,6 +71,8 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
     volunteer.birth_year = None
     volunteer.skills = []
     volunteer.national_code = None
+    volunteer.id_type = None
+    volunteer.id_number = None
     volunteer.teams = []
     volunteer.active = False
     volunteer.badge_nonce = None

@@ -1,6 +1,7 @@
-"""Volunteers: registering, numbering, editing, finding, deactivating."""
+"""Volunteers: registering, numbering, editing, finding, deactivating; their identity document."""
 
 import re
+import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,11 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
 from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge
-from kiosk.people.models import Keeper, Team, Volunteer
+from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
+
+ID_NUMBER_MAX = 40
+RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+# ISO 7064 MOD 11-2, as GB 11643 uses it for the 18th character of a resident ID.
+_RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RESIDENT_ID_CHECK = "10X98765432"
 
 
 def next_volunteer_number(station: Station) -> str:
@@ -38,17 +46,25 @@ def register_volunteer(
     teams: list[Team] = (),
     skills: list[str] = (),
     national_code: str | None = None,
+    id_type: str | None = None,
+    id_number: str | None = None,
+    hide_from_honor_roll: bool = False,
 ) -> Volunteer:
     name = clean_name(name)
     mobile = clean_mobile(mobile)
+    id_type, id_number = clean_identity(id_type, id_number)
     taken = db.session.scalar(
         select(func.count()).select_from(Volunteer).where(Volunteer.station_id == station.id, Volunteer.mobile == mobile)
     )
     if taken:
         raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
+    _refuse_id_number_taken(station.id, id_type, id_number, None)
     for _attempt in range(5):
         volunteer = _insert_volunteer(station, name, mobile, birth_year, teams, skills, national_code)
         if volunteer is not None:
+            volunteer.id_type, volunteer.id_number = id_type, id_number
+            volunteer.hide_from_honor_roll = bool(hide_from_honor_roll)
+            db.session.flush()
             issue_badge(volunteer)
             return volunteer
     raise DomainError(_l("Someone else is registering right now. Please try again."))
@@ -96,9 +112,21 @@ def update_volunteer(
     teams: list[Team],
     skills: list[str],
     national_code: str | None,
+    id_type: str | None,
+    id_number: str | None,
+    hide_from_honor_roll: bool,
 ) -> Volunteer:
+    """`id_number` left blank keeps the number already stored, as long as the document type stays
+    the same: the form never shows the whole number, so it cannot send it back."""
     name = clean_name(name)
     mobile = clean_mobile(mobile)
+    id_type = (id_type or "").strip() or None
+    if not (id_number or "").strip() and id_type and volunteer.id_number:
+        if id_type != volunteer.id_type:
+            raise DomainError(_l("Please type the number of the new document."), field="id_number")
+        id_number = volunteer.id_number
+    id_type, id_number = clean_identity(id_type, id_number)
+    _refuse_id_number_taken(volunteer.station_id, id_type, id_number, volunteer.id)
     if mobile != volunteer.mobile:
         taken = db.session.scalar(
             select(func.count()).select_from(Volunteer).where(
@@ -114,8 +142,69 @@ def update_volunteer(
     volunteer.teams = list(teams)
     volunteer.skills = list(skills)
     volunteer.national_code = national_code or None
+    volunteer.id_type, volunteer.id_number = id_type, id_number
+    volunteer.hide_from_honor_roll = bool(hide_from_honor_roll)
     db.session.flush()
     return volunteer
+
+
+def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | None, str | None]:
+    """The identity document as stored: (None, None) when not kept, a type alone, or a type and a
+    number checked for that type. A resident ID must be 18 characters and its last one must match
+    the other 17 (ISO 7064 MOD 11-2), which catches nearly every mistyped digit."""
+    id_type = (id_type or "").strip() or None
+    # NFKC: digits and letters typed full-width on a Chinese keyboard are the same characters.
+    number = "".join(unicodedata.normalize("NFKC", id_number or "").split()).upper()
+    if id_type is None:
+        if number:
+            raise DomainError(_l("Please choose the type of document for this number."), field="id_type")
+        return None, None
+    if id_type not in ID_TYPES:
+        raise DomainError(NOT_A_CHOICE, field="id_type")
+    if not number:
+        return id_type, None
+    if len(number) > ID_NUMBER_MAX:
+        raise DomainError(TOO_LONG, field="id_number")
+    if any(unicodedata.category(ch).startswith("C") for ch in number):
+        raise DomainError(_l("Please type the number as it is printed on the document."), field="id_number")
+    if id_type == "resident_id":
+        if not RESIDENT_ID.fullmatch(number):
+            raise DomainError(_l("A resident ID number has 18 characters: 17 digits, then a digit or X."),
+                              field="id_number")
+        if resident_id_check_char(number[:17]) != number[17]:
+            raise DomainError(_l("This ID number does not add up: please check each digit against the card."),
+                              field="id_number")
+    return id_type, number
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The 18th character of a resident ID number (GB 11643, ISO 7064 MOD 11-2)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _RESIDENT_ID_WEIGHTS, strict=True))
+    return _RESIDENT_ID_CHECK[total % 11]
+
+
+def _refuse_id_number_taken(station_id: int, id_type: str | None, id_number: str | None, volunteer_id: int | None):
+    """One person, one registration: the national system refuses a second record for the same document."""
+    if not id_number:
+        return
+    query = select(func.count()).select_from(Volunteer).where(
+        Volunteer.station_id == station_id, Volunteer.id_type == id_type, Volunteer.id_number == id_number)
+    if volunteer_id is not None:
+        query = query.where(Volunteer.id != volunteer_id)
+    if db.session.scalar(query):
+        raise DomainError(_l("A volunteer with this ID number is already registered."), field="id_number")
+
+
+def mask_id_number(number: str | None) -> str:
+    """110105199001011234 -> 110***********1234: enough for a keeper to tell whose it is. Only the
+    keeper's national export carries the whole number. Short numbers show less."""
+    if not number:
+        return ""
+    if len(number) >= 11:
+        return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    if len(number) >= 6:
+        return number[:1] + "*" * (len(number) - 3) + number[-2:]
+    return "*" * len(number)
 
 
 def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Volunteer]:

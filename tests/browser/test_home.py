@@ -34,7 +34,7 @@ def test_kiosk_screens_fit_the_tablet_with_big_targets(page, server, viewport, p
 def test_home_shows_the_station_and_its_tiles(page, server):
     page.goto(server.url + "/")
     expect(page.locator("h1")).to_have_text("幸福里暖心驿站")
-    expect(page.locator(".tile")).to_have_count(4)
+    expect(page.locator(".tile")).to_have_count(6)
 
 
 def test_language_switch_changes_the_page_and_is_remembered(page, server):
@@ -70,4 +70,4 @@ def test_idle_kiosk_screen_warns_then_returns_home(page, server):
     expect(warning).to_be_visible()
     page.clock.run_for(21_000)
     page.wait_for_url(re.compile(r"/$"))
-    expect(page.locator(".tile")).to_have_count(4)
+    expect(page.locator(".tile")).to_have_count(6)

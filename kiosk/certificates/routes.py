@@ -1,0 +1,26 @@
+"""The public verification page a certificate's QR opens: no sign-in, and nothing that names the
+volunteer beyond a masked name."""
+
+from flask import Blueprint, abort
+
+from kiosk.certificates.register import by_token, printed_rows
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import local_today
+from kiosk.core.web import render
+
+# Not station_required: the token names its certificate and the certificate its station, so a
+# district server answers for every station's certificates whichever kiosk station it is set to.
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+
+@bp.get("/v/<token>")
+def verify(token):
+    certificate = by_token(token)
+    if certificate is None:
+        abort(404)
+    station = db.session.get(Station, certificate.station_id)
+    return render("certificates/verify.html", certificate=certificate, station=station,
+                  name=certificate.volunteer.name, rows=printed_rows(certificate),
+                  issued_on=local_today(station, certificate.issued_at),
+                  revoked_on=local_today(station, certificate.revoked_at) if certificate.revoked_at else None)
