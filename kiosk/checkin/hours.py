@@ -86,18 +86,6 @@ def confirm_day(keeper: Keeper, station: Station, day: date, now: datetime) -> i
     return len(sessions)
 
 
-def confirmed_sessions(volunteer_id: int, since: datetime | None = None, until: datetime | None = None) -> list[ServiceSession]:
-    query = select(ServiceSession).where(
-        ServiceSession.volunteer_id == volunteer_id, ServiceSession.confirmed_at.is_not(None),
-        ServiceSession.checked_out_at.is_not(None),
-    )
-    if since is not None:
-        query = query.where(ServiceSession.checked_in_at >= since)
-    if until is not None:
-        query = query.where(ServiceSession.checked_in_at < until)
-    return list(db.session.scalars(query.order_by(ServiceSession.checked_in_at)))
-
-
 def confirmed_minutes(station: Station, volunteer_id: int, until: datetime | None = None) -> int:
     """All confirmed minutes of a volunteer (that began before `until`), rounded as the station rounds."""
     query = select(ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(

@@ -49,3 +49,8 @@ def one_line(raw: str | None) -> str:
     characters (a right-to-left override would turn the shelf's labels around)."""
     kept = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in raw or "")
     return " ".join(kept.split())
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A name typed as =cmd|… must not become a formula when a keeper opens an export in Excel."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

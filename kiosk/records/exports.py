@@ -33,6 +33,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, parse_day
+from kiosk.core.text import spreadsheet_safe
 from kiosk.people.audit import audit
 from kiosk.people.models import AuditEvent, Keeper, Team, Volunteer, volunteer_team
 
@@ -263,13 +264,6 @@ def volunteer_list(station: Station) -> Iterator[VolunteerEntry]:
 
 
 # --- Files -------------------------------------------------------------------------------------
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A name typed as =cmd|… must not become a formula when the keeper opens the file. The same
-    rule as the Today CSV (kiosk/today/export.py), which this package may not import: the
-    overviews sit above it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv_text(value) -> str:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from kiosk.checkin.labels import method_label
 from kiosk.core.i18n import format_hours, local_time
+from kiosk.core.text import spreadsheet_safe
 from kiosk.today.report import DayReport
 from kiosk.walkins.visits import service_label
 
@@ -26,7 +27,7 @@ def day_csv(report: DayReport) -> bytes:
             note.append(_("edited"))
         writer.writerow([
             s.volunteer.number,
-            _spreadsheet_safe(s.volunteer.name),
+            spreadsheet_safe(s.volunteer.name),
             local_time(s.checked_in_at, format="yyyy-MM-dd HH:mm"),
             local_time(s.checked_out_at, format="yyyy-MM-dd HH:mm") if s.checked_out_at else "",
             format_hours(report.minutes.get(s.id, 0)) if s.checked_out_at else "",
@@ -37,14 +38,10 @@ def day_csv(report: DayReport) -> bytes:
     writer.writerow([])
     writer.writerow([_("Station services"), _("Visits")])
     for service, count in report.walk_ins:
-        writer.writerow([_spreadsheet_safe(service_label(service)), count])
+        writer.writerow([spreadsheet_safe(service_label(service)), count])
     writer.writerow([])
     writer.writerow([_("Swap shelf"), _("Brought"), _("Taken")])
     writer.writerow(["", len(report.swap_brought), len(report.swap_taken)])
     # The byte-order mark tells Excel this is UTF-8; without it Chinese turns to gibberish.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
-
-def _spreadsheet_safe(text: str) -> str:
-    """A name typed as =cmd|… must not become a formula when the keeper opens the file."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.checkin.attendance import served_minutes
 from kiosk.checkin.corrections import confirm_session, correct_session, delete_session
 from kiosk.checkin.hours import confirm_day, confirmed_minutes, days_to_confirm
 from kiosk.checkin.models import ServiceSession

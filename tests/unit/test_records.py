@@ -20,13 +20,14 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import add_station
+from kiosk.core.text import spreadsheet_safe
 from kiosk.people.models import AuditEvent, Keeper, Team, Volunteer
 from kiosk.people.privacy import erase_volunteer, everything_about
 from kiosk.people.volunteers import (clean_identity, mask_id_number, register_volunteer, resident_id_check_char,
                                      update_volunteer)
 from kiosk.records.exports import (SERVICE_HEADERS, VOLUNTEER_HEADERS, csv_chunks, describe_export, hours_of,
                                    note_export, parse_range, previous_month, recent_exports, service_csv,
-                                   service_records, service_xlsx, spreadsheet_safe, volunteer_list, volunteers_xlsx)
+                                   service_records, service_xlsx, volunteer_list, volunteers_xlsx)
 from tests.conftest import START, in_english
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
