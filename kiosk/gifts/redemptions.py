@@ -13,7 +13,7 @@ from kiosk.core.models import Station
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.points.ledger import reverse, spend
+from kiosk.points.ledger import refund, spend
 from kiosk.points.models import PointsLine
 from kiosk.gifts.models import Gift, Redemption
 
@@ -104,7 +104,7 @@ def cancel(keeper: Keeper, station: Station, redemption: Redemption, now: dateti
     spent = db.session.scalar(select(PointsLine).where(PointsLine.redemption_id == redemption.id,
                                                       PointsLine.kind == "gift"))
     if spent is not None:
-        reverse(None, station, spent, "cancelled", now)
+        refund(station, spent, now)
     db.session.execute(update(Gift).where(Gift.id == redemption.gift_id).values(stock=Gift.stock + 1)
                        .execution_options(synchronize_session=False))
     db.session.refresh(redemption.gift)

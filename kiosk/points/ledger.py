@@ -124,11 +124,37 @@ def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now:
     return line
 
 
-def reverse(keeper: Keeper | None, station: Station, line: PointsLine, reason: str, now: datetime) -> PointsLine:
-    """Undo one line with a line of the opposite amount. A line is reversed at most once, a
-    reversal is not reversed, and hours lines follow the sessions (correct the session instead)."""
-    if line.kind in ("reversal", "hours"):
+# Lines a keeper may undo from a volunteer's page: their own. Hours follow the sessions (correct
+# the session instead); points spent on a gift come back when the gift is cancelled.
+KEEPER_REVERSIBLE = frozenset({"bonus", "correction", "lead"})
+
+
+def can_reverse(line: PointsLine) -> bool:
+    return line.kind in KEEPER_REVERSIBLE
+
+
+def reverse(keeper: Keeper, station: Station, line: PointsLine, reason: str, now: datetime) -> PointsLine:
+    """A keeper undoes one of the lines keepers give, with a line of the opposite amount."""
+    if line.kind == "gift":
+        raise DomainError(_l("Points spent on a gift come back when the gift is cancelled, on the gifts page."))
+    if not can_reverse(line):
         raise DomainError(_l("This line cannot be reversed."))
+    reversal = _undo(station, line, reason, now, keeper)
+    audit(keeper, station, "points.reversed", volunteer_id=line.volunteer_id,
+          before={"amount": line.amount, "reason": line.reason}, after={"amount": reversal.amount}, now=now)
+    return reversal
+
+
+def refund(station: Station, spent: PointsLine, now: datetime) -> PointsLine:
+    """Points spent on a gift come back: the redemption was cancelled (kiosk/gifts)."""
+    if spent.kind != "gift":
+        raise ValueError("only a gift's points are refunded")
+    return _undo(station, spent, "cancelled", now, None)
+
+
+def _undo(station: Station, line: PointsLine, reason: str, now: datetime, keeper: Keeper | None) -> PointsLine:
+    """A line of the opposite amount that names the line it undoes; a line is undone at most once,
+    and never so that the balance goes below zero."""
     _take_turns(line.volunteer_id)
     if db.session.scalar(select(PointsLine.id).where(PointsLine.reverses_id == line.id)) is not None:
         raise DomainError(_l("This line has been reversed already."))
@@ -139,9 +165,6 @@ def reverse(keeper: Keeper | None, station: Station, line: PointsLine, reason: s
                           keeper_id=keeper.id if keeper else None, at=now)
     db.session.add(reversal)
     db.session.flush()
-    if keeper is not None:
-        audit(keeper, station, "points.reversed", volunteer_id=line.volunteer_id,
-              before={"amount": line.amount, "reason": line.reason}, after={"amount": reversal.amount}, now=now)
     return reversal
 
 

@@ -263,3 +263,33 @@ def test_today_tells_the_keeper_a_gift_is_waiting(app, keeper):
                      app.extensions["kiosk_clock"].now())
         db.session.commit()
     assert "1 gifts are waiting to be handed over." in keeper.get("/keeper/today").get_data(as_text=True)
+
+
+def test_a_keeper_reverses_a_bonus_from_the_volunteer_page_once_even_from_two_tabs(app, keeper):
+    page = "/keeper/volunteers/1"
+    post(keeper, f"{page}/points", {"amount": "40", "reason": "给错了人"}, page=page)
+    html = keeper.get(page).get_data(as_text=True)
+    action = re.search(r'action="(/keeper/points/\d+/reverse)"', html).group(1)
+    token = csrf_token(keeper, page)
+    first = keeper.post(action, data={"csrf_token": token, "reason": "给错了人"})
+    assert first.status_code == 303
+    second = keeper.post(action, data={"csrf_token": token, "reason": "again"})  # the other tab, not reloaded
+    assert second.status_code == 422 and "reversed already" in second.get_data(as_text=True)
+    with app.app_context():
+        assert balance(1) == 0 and len(db.session.scalars(select(PointsLine)).all()) == 2
+    assert "/reverse" not in keeper.get(page).get_data(as_text=True)
+
+
+def test_a_gifts_points_cannot_be_reversed_from_the_volunteer_page(app, keeper):
+    post(keeper, "/keeper/gifts", {"name": "雨伞", "points": "20", "stock": "1", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "20", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    with app.app_context():
+        spent = db.session.scalar(select(PointsLine.id).where(PointsLine.kind == "gift"))
+    assert f"/keeper/points/{spent}/reverse" not in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    r = post(keeper, f"/keeper/points/{spent}/reverse", {"reason": "x"}, page="/keeper/volunteers/1")
+    assert r.status_code == 422 and "when the gift is cancelled" in r.get_data(as_text=True)
+    with app.app_context():
+        assert balance(1) == 0 and db.session.get(Gift, gift_id).stock == 0

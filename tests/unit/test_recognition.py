@@ -129,6 +129,19 @@ def test_a_line_is_reversed_once_and_never_edited(ctx):
     assert bonus.amount == 40  # the original line is untouched
 
 
+def test_a_gifts_points_come_back_only_by_cancelling_the_gift(ctx):
+    who = volunteer(1)
+    award(keeper(), ctx, who, 50, "奖励", START)
+    towel = add_gift(keeper(), ctx, "毛巾", 30, 1, START)
+    redemption = ask_for_gift(ctx, who, towel.id, START)
+    spent = db.session.scalar(select(PointsLine).where(PointsLine.kind == "gift"))
+    with pytest.raises(DomainError, match="when the gift is cancelled"):
+        reverse(keeper(), ctx, spent, "oops", START)
+    assert (balance(who.id), towel.stock, redemption.status) == (20, 0, "waiting")
+    cancel(keeper(), ctx, redemption, START)
+    assert (balance(who.id), towel.stock) == (50, 1)
+
+
 def test_spending_more_than_the_balance_changes_nothing(ctx):
     who = volunteer(1)
     award(keeper(), ctx, who, 30, "奖励", START)
