@@ -13,7 +13,8 @@ from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.gifts.forms import GiftForm, KeeperRedeemForm
 from kiosk.gifts.models import Gift, Redemption
-from kiosk.gifts.redemptions import add_gift, ask_for_gift, cancel, catalogue, change_gift, hand_over, of_volunteer, recent, waiting
+from kiosk.gifts.redemptions import (add_gift, cancel, catalogue, change_gift, give_at_desk, hand_over, of_volunteer,
+                                     recent, waiting)
 from kiosk.people.keeper_routes import volunteer_page
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Volunteer
@@ -76,14 +77,11 @@ def cancel_redemption(redemption_id):
 
 @bp.post("/volunteers/<int:volunteer_id>/gift")
 def give_gift(volunteer_id):
-    """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go."""
     volunteer = station_record(Volunteer, volunteer_id)
     form = KeeperRedeemForm()
     refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
                                            gift_error=err.message))
     if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
         raise DomainError(NOT_A_CHOICE)
-    now = utcnow()
-    redemption = ask_for_gift(g.station, volunteer, int(form.gift_id.data), now)
-    hand_over(current_user, g.station, redemption, now)
+    give_at_desk(current_user, g.station, volunteer, int(form.gift_id.data), utcnow())
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="gifts"), 303)

@@ -2,9 +2,12 @@
 zero) and spends the points through the ledger (never below zero); both happen in the request's
 one transaction, so a refusal of either leaves neither."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from kiosk.core.errors import DomainError
@@ -12,8 +15,9 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
+from kiosk.people.badges import volunteer_for_token
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.points.ledger import refund, spend
+from kiosk.points.ledger import balance, refund, spend
 from kiosk.points.models import PointsLine
 from kiosk.gifts.models import Gift, Redemption
 
@@ -68,7 +72,7 @@ def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: date
     """The volunteer picked a gift: one is set aside for them and the points are spent; a keeper
     hands it over. Refused, changing nothing, when it has run out or the points are not enough."""
     if volunteer.station_id != station.id or not volunteer.active:
-        raise DomainError(_l("This badge cannot be used here. Please see a keeper."))
+        raise DomainError(NOT_HERE)
     gift = db.session.get(Gift, gift_id)
     if gift is None or gift.station_id != station.id or not gift.active:
         raise DomainError(_l("This gift is no longer offered."))
@@ -85,6 +89,52 @@ def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: date
     db.session.flush()
     spend(station, volunteer, gift.points, gift.name, now, redemption_id=redemption.id)
     return redemption
+
+
+# After a badge scan the volunteer has this long to pick: the kiosk screen resets itself well before.
+CHOICE_SECONDS = 180
+SCAN_AGAIN = _l("Please scan your badge again.")
+NOT_HERE = _l("This badge cannot be used here. Please see a keeper.")
+
+
+@dataclass(frozen=True)
+class GiftChoice:
+    """What the kiosk shows after a badge scan: the volunteer's points and the gifts, and a signed
+    token that lets the pick that follows name this volunteer without the badge."""
+    volunteer: Volunteer
+    points: int
+    gifts: list[Gift]
+    token: str
+
+
+def _choices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="gift-choice")
+
+
+def choose_by_badge(station: Station, code: str) -> GiftChoice:
+    volunteer = volunteer_for_token(station, code)
+    if not volunteer.active:
+        raise DomainError(NOT_HERE)
+    return GiftChoice(volunteer, balance(volunteer.id), catalogue(station),
+                      _choices().dumps({"v": volunteer.id, "s": station.id}))
+
+
+def volunteer_of_choice(station: Station, token: str) -> Volunteer:
+    """The volunteer a choice token names: signed here, for this station, at most CHOICE_SECONDS old."""
+    try:
+        data = _choices().loads((token or "")[:300], max_age=CHOICE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        raise DomainError(SCAN_AGAIN) from None
+    volunteer_id = data.get("v") if isinstance(data, dict) else None
+    volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
+    if volunteer is None or data.get("s") != station.id:
+        raise DomainError(SCAN_AGAIN)
+    return volunteer
+
+
+def give_at_desk(keeper: Keeper, station: Station, volunteer: Volunteer, gift_id: int, now: datetime) -> Redemption:
+    """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go."""
+    return hand_over(keeper, station, ask_for_gift(station, volunteer, gift_id, now), now)
 
 
 def hand_over(keeper: Keeper, station: Station, redemption: Redemption, now: datetime) -> Redemption:

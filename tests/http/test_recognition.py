@@ -15,7 +15,8 @@ from kiosk.people.badges import badge_token
 from kiosk.people.models import AuditEvent, Volunteer
 from kiosk.points.ledger import balance
 from kiosk.points.models import PointsLine
-from tests.conftest import HX, csrf_token
+from kiosk.core.errors import DomainError
+from tests.conftest import HX, csrf_token, in_english
 from tests.http.conftest import sign_in
 
 
@@ -148,7 +149,7 @@ def test_an_expired_choice_asks_for_the_badge_again(app, kiosk, keeper, monkeypa
     page = kiosk.post("/gifts/who", data={"code": token(app), "csrf_token": csrf_token(kiosk, "/gifts/")},
                       headers=HX).get_data(as_text=True)
     choice = re.search(r'name="choice" value="([^"]+)"', page).group(1)
-    monkeypatch.setattr("kiosk.gifts.routes.CHOICE_SECONDS", -1)
+    monkeypatch.setattr("kiosk.gifts.redemptions.CHOICE_SECONDS", -1)
     r = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": "1", "csrf_token": csrf_token(kiosk, "/gifts/")},
                    headers=HX)
     assert r.status_code == 422 and "Please scan your badge again." in r.get_data(as_text=True)
@@ -293,3 +294,27 @@ def test_a_gifts_points_cannot_be_reversed_from_the_volunteer_page(app, keeper):
     assert r.status_code == 422 and "when the gift is cancelled" in r.get_data(as_text=True)
     with app.app_context():
         assert balance(1) == 0 and db.session.get(Gift, gift_id).stock == 0
+
+
+def test_a_deactivated_volunteers_badge_shows_no_gifts(app, kiosk):
+    with app.app_context():
+        db.session.get(Volunteer, 1).active = False
+        db.session.commit()
+    r = kiosk.post("/gifts/who", data={"code": token(app), "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "cannot be used here" in page and 'name="choice"' not in page
+
+
+def test_a_choice_from_another_station_is_refused(app, kiosk, keeper):
+    from kiosk.core.stations import add_station
+    from kiosk.gifts.redemptions import choose_by_badge, volunteer_of_choice
+
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "5", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with in_english(app):
+        station = db.session.get(Station, 1)
+        other = add_station("nanyuan", "南苑暖心驿站")
+        choice = choose_by_badge(station, badge_token(db.session.get(Volunteer, 1)))
+        assert (choice.points, volunteer_of_choice(station, choice.token).id) == (5, 1)
+        with pytest.raises(DomainError, match="scan your badge again"):
+            volunteer_of_choice(other, choice.token)
+        db.session.rollback()
