@@ -104,6 +104,39 @@ def in_english(app):
     return app.test_request_context("/", method="POST", headers={"Cookie": "kiosk_lang=en"})
 
 
+def at_once(app, count: int, work) -> list[str]:
+    """Run work(i) for i in 0..count-1 in threads released together, each in its own request
+    context (so its own session and connection) that commits on success. Returns, in the order
+    they finished, "ok" or the refusal's message (or the repr of anything else raised)."""
+    import threading
+
+    from kiosk.core.errors import DomainError
+
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run(i):
+        try:
+            with in_english(app):
+                barrier.wait(10)
+                try:
+                    work(i)
+                    db.session.commit()
+                    results.append("ok")
+                except DomainError as err:
+                    db.session.rollback()
+                    results.append(str(err.message))
+        except Exception as err:  # noqa: BLE001 - a crash in a thread is a result to report
+            results.append(repr(err))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
 def decode_svg_qr(svg: str) -> list[str]:
     """Read a QR code drawn by qrcode's SvgPathImage (unit squares in one path) back to text."""
     import zxingcpp

@@ -23,3 +23,13 @@ def keeper_id(app, station):
         keeper.set_password(PASSWORD)
         db.session.commit()
         return keeper.id
+
+
+@pytest.fixture
+def keeper(app, keeper_id):
+    """A tablet of its own, signed in as the demo station's keeper, reading English. Test files
+    whose keeper is the shared test client define their own."""
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    return client

@@ -14,7 +14,7 @@ from kiosk.core.stations import local_input_value
 from kiosk.core.models import Station
 from tests.conftest import HX, csrf_token, set_up_as_kiosk
 from tests.http.test_phone import code_at, link_badge
-from tests.http.test_recognition import keeper, kiosk, post, scan, token  # noqa: F401 - fixtures
+from tests.http.test_recognition import kiosk, post, scan, token  # noqa: F401 - kiosk is a fixture
 
 
 def plan(app, keeper, clock, **fields):

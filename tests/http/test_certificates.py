@@ -25,14 +25,6 @@ RESIDENT_ID = "110105199001011234"
 
 
 @pytest.fixture
-def keeper(app, keeper_id):
-    client = app.test_client()
-    client.set_cookie("kiosk_lang", "en")
-    assert sign_in(client).status_code == 303
-    return client
-
-
-@pytest.fixture
 def served(app, station):
     """Volunteer 1 (张晓华) served 3 h at 爱心课堂 on 2 November and twice 2 h of the everyday duty
     (5 and 6 November), all confirmed; 4 h on 7 November nobody has confirmed yet. The station

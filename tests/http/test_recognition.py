@@ -17,15 +17,6 @@ from kiosk.points.ledger import balance
 from kiosk.points.models import PointsLine
 from kiosk.core.errors import DomainError
 from tests.conftest import HX, csrf_token, in_english
-from tests.http.conftest import sign_in
-
-
-@pytest.fixture
-def keeper(app, keeper_id):
-    client = app.test_client()
-    client.set_cookie("kiosk_lang", "en")
-    assert sign_in(client).status_code == 303
-    return client
 
 
 @pytest.fixture

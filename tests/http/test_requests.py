@@ -316,10 +316,7 @@ def test_a_full_disk_tells_the_kiosk_in_plain_words_and_stores_nothing(app, kios
     assert visits(app) == 0
 
 
-def test_a_failed_save_and_a_disk_running_full_are_shown_to_keepers_on_today(app, kiosk, keeper_id, monkeypatch):
-    keeper = app.test_client()
-    keeper.set_cookie("kiosk_lang", "en")
-    assert sign_in(keeper).status_code == 303
+def test_a_failed_save_and_a_disk_running_full_are_shown_to_keepers_on_today(app, kiosk, keeper, monkeypatch):
     assert "could not save" not in keeper.get("/keeper/today").get_data(as_text=True)
     with commits_refused(app, "database or disk is full"):
         assert tap(kiosk).status_code == 503

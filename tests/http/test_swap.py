@@ -19,7 +19,6 @@ from kiosk.core.extensions import db
 from kiosk.core.stations import add_station
 from kiosk.swap.models import SwapCategory, SwapEvent, SwapItem
 from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
-from tests.http.conftest import sign_in
 
 from tests.images import (CAMERA, TEXT_AS_JPG, corrupt_exif_jpeg, gps_jpeg, jpeg, png, png_bomb,
                                   truncated_jpeg, twenty_mb_image)
@@ -205,15 +204,6 @@ def stamp_of(page: str) -> str:
 def kiosk(client, station):
     """The kiosk tablet, reading English."""
     client.set_cookie("kiosk_lang", "en")
-    return client
-
-
-@pytest.fixture
-def keeper(app, keeper_id):
-    """A second tablet, signed in as the demo station's keeper, reading English."""
-    client = app.test_client()
-    client.set_cookie("kiosk_lang", "en")
-    assert sign_in(client).status_code == 303
     return client
 
 

@@ -27,8 +27,7 @@ from kiosk.honor.roll import honor_roll, pick
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.stars.ladder import stars_of
-from tests.conftest import START, in_english
-from tests.unit.test_recognition import _at_once
+from tests.conftest import START, at_once, in_english
 
 
 @pytest.fixture
@@ -103,7 +102,7 @@ def test_two_sign_ups_for_the_last_place_one_succeeds(app, station):
     with app.app_context():
         activity_id = an_activity(db.session.get(Station, station), capacity=1).id
         db.session.commit()
-    results = _at_once(app, 2, lambda i: sign_up(db.session.get(Station, station), volunteer(i + 1),
+    results = at_once(app, 2, lambda i: sign_up(db.session.get(Station, station), volunteer(i + 1),
                                                  db.session.get(Activity, activity_id), START))
     assert sorted(results) == ["Sorry, this activity is full.", "ok"], results
     with app.app_context():

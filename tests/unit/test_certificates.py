@@ -1,7 +1,6 @@
 """Service certificates: the figures (checked against hours worked out here from the raw
 sessions), the period, numbering per station and year, two keepers issuing at once, revoking."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import add_station
 from kiosk.people.models import AuditEvent, Keeper, Volunteer
 from kiosk.people.privacy import erase_volunteer
-from tests.conftest import START, in_english
+from tests.conftest import START, at_once, in_english
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOV_1, NOV_20 = date(2026, 11, 1), date(2026, 11, 20)
@@ -193,39 +192,13 @@ def test_serials_run_per_station_and_year_of_issue(ctx):
     assert next_serial(ctx, 2026) == "2026-0003"
 
 
-def _at_once(app, count, work):
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run(i):
-        try:
-            with in_english(app):  # its own app context, so its own session and connection
-                barrier.wait(10)
-                try:
-                    work(i)
-                    db.session.commit()
-                    results.append("ok")
-                except DomainError as err:
-                    db.session.rollback()
-                    results.append(str(err.message))
-        except Exception as err:  # noqa: BLE001 - a crash in a thread is a result to report
-            results.append(repr(err))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def test_two_keepers_issuing_at_once_get_two_serials(app, station):
     with app.app_context():
         st = db.session.get(Station, station)
         for number in (1, 2):
             session(st, volunteer(number), local(3, 9), 120)
         db.session.commit()
-    results = _at_once(app, 2, lambda i: issue_certificate(keeper(), db.session.get(Station, station),
+    results = at_once(app, 2, lambda i: issue_certificate(keeper(), db.session.get(Station, station),
                                                            volunteer(i + 1), NOV_1, NOV_20, START))
     assert results == ["ok", "ok"], results
     with app.app_context():

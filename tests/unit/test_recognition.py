@@ -1,6 +1,5 @@
 """Confirmed hours, points, stars and gifts: the rules, computed again here from the raw sessions."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award, balance, lines, points_for, reverse, settle_hours, spend
 from kiosk.points.models import PointsLine
 from kiosk.stars.ladder import level_for, new_levels_in_year, parse_ladder, stars_of
-from tests.conftest import START, in_english
+from tests.conftest import START, at_once, in_english
 
 
 @pytest.fixture
@@ -239,32 +238,6 @@ def test_a_gift_needs_a_name_a_price_and_a_stock_that_make_sense(ctx, bad):
         change_gift(keeper(), ctx, gift, bad["name"], bad["points"], bad["stock"], True, START)
 
 
-def _at_once(app, count, work):
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run(i):
-        try:
-            with in_english(app):  # its own app context, so its own session and connection
-                barrier.wait(10)
-                try:
-                    work(i)
-                    db.session.commit()
-                    results.append("ok")
-                except DomainError as err:
-                    db.session.rollback()
-                    results.append(str(err.message))
-        except Exception as err:  # noqa: BLE001 - a crash in a thread is a result to report
-            results.append(repr(err))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def test_two_redemptions_of_the_last_gift_one_succeeds(app, station):
     with app.app_context():
         st = db.session.get(Station, station)
@@ -272,7 +245,7 @@ def test_two_redemptions_of_the_last_gift_one_succeeds(app, station):
             award(keeper(), st, volunteer(number), 100, "奖励", START)
         gift_id = add_gift(keeper(), st, "最后一个", 50, 1, START).id
         db.session.commit()
-    results = _at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(i + 1), gift_id, START))
+    results = at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(i + 1), gift_id, START))
     assert sorted(results) == sorted(["ok", "Sorry, this gift has run out."]), results
     with app.app_context():
         assert db.session.get(Gift, gift_id).stock == 0
@@ -286,7 +259,7 @@ def test_two_redemptions_beyond_a_balance_one_succeeds(app, station):
         award(keeper(), st, volunteer(1), 60, "奖励", START)
         gifts = [add_gift(keeper(), st, name, 50, 5, START).id for name in ("毛巾", "雨伞")]
         db.session.commit()
-    results = _at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(1), gifts[i], START))
+    results = at_once(app, 2, lambda i: ask_for_gift(db.session.get(Station, station), volunteer(1), gifts[i], START))
     assert sorted(results) == sorted(["ok", "Not enough points: 10 left."]), results
     with app.app_context():
         assert balance(1) == 10
