@@ -141,3 +141,52 @@ def test_the_honor_roll_is_on_the_home_screen_with_masked_names(app, keeper, kio
     assert "Honor roll" in home and "最美志愿者" in home and "张*华" in home and "张晓华" not in home
     bad = post(keeper, "/keeper/honor", {"number": "abc"}, page="/keeper/honor")
     assert bad.status_code == 422 and "No active volunteer has this number." in bad.get_data(as_text=True)
+
+
+def test_a_volunteer_withdraws_on_the_phone_and_the_place_is_free_again(app, keeper, phone, clock):
+    plan(app, keeper, clock)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    token = csrf_token(phone, "/m/me")
+    assert phone.post(f"/m/activities/{activity_id}/sign-up?station=demo", data={"csrf_token": token}).status_code == 303
+    assert "I can't come" in phone.get("/m/me").get_data(as_text=True)
+    assert phone.post(f"/m/activities/{activity_id}/withdraw?station=demo", data={"csrf_token": token}).status_code == 303
+    # The same tap again, from a page not yet reloaded: nothing to withdraw.
+    again = phone.post(f"/m/activities/{activity_id}/withdraw?station=demo", data={"csrf_token": token})
+    assert again.status_code == 422 and "not signed up" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
+    assert "Sign me up" in phone.get("/m/me").get_data(as_text=True)
+
+
+def test_a_keeper_changes_and_cancels_an_activity_through_its_page(app, keeper, phone, clock):
+    r = plan(app, keeper, clock, capacity="3")
+    page = r.headers["Location"]
+    activity_id = int(page.rsplit("/", 1)[1])
+    with app.app_context():
+        for volunteer_id in (1, 2):
+            db.session.add(Signup(activity_id=activity_id, volunteer_id=volunteer_id, at=clock.now()))
+        db.session.commit()
+        station = db.session.get(Station, 1)
+        start = local_input_value(station, clock.now() + timedelta(hours=1))
+        end = local_input_value(station, clock.now() + timedelta(hours=3))
+    fields = {"name": "爱心课堂（改期）", "starts_at": start, "ends_at": end, "capacity": "2"}
+    assert post(keeper, page, fields, page=page).status_code == 303
+    fewer = post(keeper, page, {**fields, "capacity": "1"}, page=page)
+    assert fewer.status_code == 422 and "the places cannot be fewer" in fewer.get_data(as_text=True)
+    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    twice = post(keeper, f"{page}/cancel", {}, page=page)
+    assert twice.status_code == 422 and "cancelled already" in twice.get_data(as_text=True)
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        assert (activity.name, activity.capacity, activity.cancelled) == ("爱心课堂（改期）", 2, True)
+    assert "爱心课堂" not in phone.get("/m/me").get_data(as_text=True)  # a cancelled one is no longer offered
+
+
+def test_a_keeper_takes_a_pick_off_the_honor_roll(app, keeper, kiosk, clock):
+    post(keeper, "/keeper/honor", {"number": "1", "note": "最美志愿者"}, page="/keeper/honor")
+    remove = re.search(r'action="(/keeper/honor/\d+/remove)"', keeper.get("/keeper/honor").get_data(as_text=True)).group(1)
+    assert post(keeper, remove, {}, page="/keeper/honor").status_code == 303
+    assert post(keeper, remove, {}, page="/keeper/honor").status_code == 404  # a second tab: already gone
+    clock.advance(minutes=6)  # the home screen's roll is worked out again every few minutes
+    assert "最美志愿者" not in kiosk.get("/").get_data(as_text=True)

@@ -309,3 +309,29 @@ def test_a_choice_from_another_station_is_refused(app, kiosk, keeper):
         with pytest.raises(DomainError, match="scan your badge again"):
             volunteer_of_choice(other, choice.token)
         db.session.rollback()
+
+
+def test_a_keeper_changes_a_gift_and_hides_it_from_the_kiosk(app, keeper, kiosk):
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "30", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    bad = post(keeper, f"/keeper/gifts/{gift_id}", {"name": "毛巾", "points": "0", "stock": "2"}, page="/keeper/gifts")
+    assert bad.status_code == 422 and "Points: a whole number from 1" in bad.get_data(as_text=True)
+    r = post(keeper, f"/keeper/gifts/{gift_id}", {"name": "纯棉毛巾", "points": "25", "stock": "5"}, page="/keeper/gifts")
+    assert r.status_code == 303  # no "active" ticked: no longer offered
+    with app.app_context():
+        gift = db.session.get(Gift, gift_id)
+        assert (gift.name, gift.points, gift.stock, gift.active) == ("纯棉毛巾", 25, 5, False)
+    assert "纯棉毛巾" not in kiosk.get("/gifts/").get_data(as_text=True)
+
+
+def test_the_yearly_star_list_shows_who_moved_up(app, keeper, kiosk, clock):
+    with app.app_context():
+        db.session.get(Station, 1).star_hours = "2,4,6,8,10"
+        db.session.commit()
+    day = a_shift(app, kiosk, clock, hours=3)
+    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    page = keeper.get("/keeper/stars").get_data(as_text=True)
+    assert "张晓华" in page and "1 stars" in page and "data-print" in page
+    last_year = keeper.get(f"/keeper/stars?year={day.year - 1}").get_data(as_text=True)
+    assert "Nobody reached a new level in this year." in last_year
