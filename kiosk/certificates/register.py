@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.activities.models import Activity
 from kiosk.activities.names import activity_name
 from kiosk.certificates.models import Certificate
-from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.attendance import rounded_minutes, served_minutes
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
@@ -66,7 +66,7 @@ def check_period(station: Station, start: date, end: date, now: datetime) -> Non
 
 def half_hours(minutes: int) -> int:
     """Minutes to the half hour, half up (hours are certified in half hours): 200 -> 210, 195 -> 210, 194 -> 180."""
-    return (max(0, minutes) + 15) // 30 * 30
+    return rounded_minutes(minutes, 30)
 
 
 def service_figures(station: Station, volunteer_id: int, start: date, end: date) -> dict:

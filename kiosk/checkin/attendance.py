@@ -47,9 +47,14 @@ class ScanResult:
 
 def served_minutes(checked_in_at: datetime, checked_out_at: datetime, rounding_minutes: int) -> int:
     """Minutes on duty, rounded to the station's step (half up: 3 h 15 min at a 30-min step is 3.5 h)."""
-    raw = max(0, int((checked_out_at - checked_in_at).total_seconds() // 60))
-    step = max(1, rounding_minutes)
-    return ((raw + step // 2) // step) * step
+    return rounded_minutes(int((checked_out_at - checked_in_at).total_seconds() // 60), rounding_minutes)
+
+
+def rounded_minutes(minutes: int, step: int) -> int:
+    """Minutes to a whole number of `step`, half up; never below zero. Records and certificates
+    count in half hours: rounded_minutes(m, 30)."""
+    step = max(1, step)
+    return ((max(0, minutes) + step // 2) // step) * step
 
 
 def session_minutes(session: ServiceSession, station: Station) -> int:

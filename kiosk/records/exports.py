@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from kiosk.activities.models import Activity
 from kiosk.activities.names import activity_name
-from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.attendance import rounded_minutes, served_minutes
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -86,7 +86,7 @@ def previous_month(today: date) -> tuple[date, date]:
 
 def hours_of(minutes: int) -> float:
     """Minutes as hours to the half hour, half up (the national record counts in hours): 210 -> 3.5."""
-    return ((max(0, minutes) + 15) // 30) / 2
+    return rounded_minutes(minutes, 30) / 60
 
 
 # --- Service records ----------------------------------------------------------------------------
