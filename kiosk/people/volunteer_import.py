@@ -10,6 +10,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Literal
 
 from flask_babel import LazyString
@@ -23,7 +24,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.models import Team, Volunteer
-from kiosk.people.volunteers import register_volunteer
+from kiosk.people.volunteers import RESIDENT_ID, clean_identity, register_volunteer
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -31,20 +32,55 @@ ITEM_MAX = 40  # Team.name and Volunteer.national_code are String(40); skills sh
 FIRST_BIRTH_YEAR = 1900
 
 # Header aliases, most specific first: when a file has two columns for one field (say 手机 and
-# 电话, which is often a landline), the more specific one wins.
+# 电话, which is often a landline), the more specific one wins. Headers are compared after
+# _normalize_header (full-width folded, case and spaces ignored, "(必填)" and "*" dropped).
 ALIASES: dict[str, list[str]] = {
     "name": ["姓名", "名字", "name"],
     "mobile": ["手机号码", "手机号", "手机", "手機號碼", "手機號", "手機", "mobile", "联系电话",
-               "聯絡電話", "电话", "電話", "phone"],
+               "聯絡電話", "联系方式", "聯絡方式", "电话", "電話", "phone"],
     "birth_year": ["出生年份", "出生年", "birth year"],
-    "teams": ["所属队伍", "队伍", "团队", "所屬隊伍", "隊伍", "團隊", "teams", "team"],
+    "birth_date": ["出生日期", "出生年月日", "出生年月", "生日", "date of birth", "birth date", "birthday"],
+    "teams": ["所属队伍", "队伍", "团队", "所属团队", "服务队", "所屬隊伍", "隊伍", "團隊", "teams", "team"],
     "skills": ["技能", "特长", "特長", "skills"],
     "national_code": ["全国志愿者编号", "志愿者编号", "志愿者证号", "全國志願者編號", "志願者編號", "志願者證號",
                       "national code", "volunteer code"],
+    "id_type": ["证件类型", "證件類型", "id type", "document type"],
+    "id_number": ["证件号码", "证件号", "證件號碼", "證件號", "id number", "document number"],
+    # A column named for the resident ID card holds resident ID numbers (and tells the birth date).
+    "resident_id": ["公民身份号码", "身份证号码", "身份证号", "身份证", "身份證號碼", "身份證號", "身份證",
+                    "resident id"],
 }
+# What a roster's document-type cell says, for each type the station keeps.
+ID_TYPE_WORDS: dict[str, list[str]] = {
+    "resident_id": ["身份证", "居民身份证", "二代身份证", "身份證", "居民身份證", "resident id", "id card"],
+    "hk_macau_pass": ["港澳通行证", "港澳居民来往内地通行证", "回乡证", "港澳居民來往內地通行證", "回鄉證"],
+    "taiwan_pass": ["台湾居民来往大陆通行证", "台胞证", "台灣居民來往大陸通行證", "台胞證"],
+    "passport": ["护照", "護照", "passport"],
+}
+# What each used column becomes, as the preview says it.
+FIELD_LABELS = {
+    "name": _l("name"),
+    "mobile": _l("mobile"),
+    "birth_year": _l("birth year"),
+    "birth_date": _l("birth year (from the date of birth)"),
+    "teams": _l("teams"),
+    "skills": _l("skills"),
+    "national_code": _l("volunteer code"),
+    "id_type": _l("identity document"),
+    "id_number": _l("document number"),
+    "resident_id": _l("resident ID number (and birth year)"),
+}
+# Rosters often carry a title line or two ("XX社区志愿者花名册") above the header row.
+HEADER_SEARCH_LINES = 10
 # A line break inside a cell (Alt+Enter in Excel) separates items too, as on the volunteer form.
 LIST_SEPARATORS = re.compile(r"[、，,;；/\r\n]")
 YEAR = re.compile(r"[0-9]{4}")
+# 1958/3/12, 1958-03-12, 1958.3.12, 1958年3月12日, 1958年3月, 1958/3 — with a time Excel may add.
+BIRTH_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*([0-9]{1,2})\s*日?|月)?"
+                        r"(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?")
+COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # 19580312
+EXCEL_SERIAL = re.compile(r"[0-9]{4,5}(?:\.0+)?")  # a date cell saved as Excel's day number
+EXCEL_EPOCH = date(1899, 12, 30)
 # Excel workbooks (.xlsx is a zip, .xls an OLE file) are the usual wrong upload.
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
@@ -64,6 +100,8 @@ class ImportRow:
     teams: list[str] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
     national_code: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
     status: Status = "new"
     reason: LazyString | None = None  # why a row is rejected, translated when shown
     volunteer_id: int | None = None
@@ -75,6 +113,18 @@ class ImportRow:
 @dataclass
 class ImportPreview:
     rows: list[ImportRow]
+    used_columns: list[tuple[str, LazyString]] = field(default_factory=list)  # (header, what it becomes)
+    ignored_columns: list[str] = field(default_factory=list)
+    lines_above_header: list[int] = field(default_factory=list)  # a title line, skipped
+
+    @property
+    def rows_for_review(self) -> list[ImportRow]:
+        """Rejected rows first, so that in a long roster the keeper sees them without scrolling."""
+        return sorted(self.rows, key=lambda row: (row.status != "rejected", row.line))
+
+    @property
+    def shows_identity(self) -> bool:
+        return any(row.id_number or row.id_type for row in self.rows)
 
     def _count(self, status: Status) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -144,6 +194,7 @@ def _check_text(text: str) -> None:
 
 def _normalize_header(cell: str) -> str:
     text = unicodedata.normalize("NFKC", cell).replace("_", " ").replace("-", " ").replace("*", "")
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】", "", text)  # 出生日期(年/月/日), 手机号【必填】
     return " ".join(text.casefold().split())
 
 
@@ -156,11 +207,20 @@ def _column_positions(header: list[str]) -> dict[str, int]:
             if alias in headers:
                 positions[key] = headers.index(alias)
                 break
-    if "name" not in positions:
-        raise DomainError(_l("The file has no name column (姓名)."), field="file")
-    if "mobile" not in positions:
-        raise DomainError(_l("The file has no mobile column (手机号)."), field="file")
     return positions
+
+
+def _find_header(records: list[tuple[int, list[str]]]) -> tuple[int, dict[str, int]]:
+    """The index of the header row (the first with a name and a mobile column among the first few
+    lines) and its columns; a plain reason when there is none."""
+    for index, (_line, record) in enumerate(records[:HEADER_SEARCH_LINES]):
+        positions = _column_positions(record)
+        if "name" in positions and "mobile" in positions:
+            return index, positions
+    first = _column_positions(records[0][1])
+    if "name" not in first:
+        raise DomainError(_l("The file has no name column (姓名)."), field="file")
+    raise DomainError(_l("The file has no mobile column (手机号)."), field="file")
 
 
 def _records(text: str) -> list[tuple[int, list[str]]]:
@@ -214,6 +274,61 @@ def _birth_year(raw: str, this_year: int) -> int | None:
     return int(raw)
 
 
+def _birth_year_from_date(raw: str, this_year: int) -> int | None:
+    """The year of a date of birth as rosters write it; the day itself is not kept."""
+    if not raw:
+        return None
+    born = _date_of_birth(raw)
+    if born is None:
+        raise _Rejected(_l("The date of birth cannot be read. Please write it like 1958/3/12."))
+    return _birth_year(str(born.year), this_year)
+
+
+def _date_of_birth(raw: str) -> date | None:
+    text = raw.strip()
+    if YEAR.fullmatch(text.removesuffix("年")):
+        return date(int(text[:4]), 1, 1)
+    try:
+        if m := BIRTH_DATE.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3] or 1))
+        if m := COMPACT_DATE.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if EXCEL_SERIAL.fullmatch(text):
+            return EXCEL_EPOCH + timedelta(days=int(float(text)))
+    except (ValueError, OverflowError):
+        return None  # 1958/2/30, month 13
+    return None
+
+
+def _identity(record: list[str], positions: dict[str, int]) -> tuple[str | None, str | None]:
+    """The document type and number a row gives, checked as on the volunteer form."""
+    number = _cell(record, positions, "id_number")
+    type_cell = _cell(record, positions, "id_type")
+    if number or type_cell:
+        id_type = _id_type(type_cell, number)
+    else:
+        number = _cell(record, positions, "resident_id")
+        id_type = "resident_id" if number else None
+    if id_type is None:
+        return None, None
+    try:
+        return clean_identity(id_type, number)
+    except DomainError as err:
+        raise _Rejected(err.message) from err
+
+
+def _id_type(cell: str, number: str) -> str | None:
+    words = " ".join(cell.casefold().split())
+    if not words:
+        # No type given: an 18-character number is a resident ID; anything else is "other".
+        compact = "".join(number.split()).upper()
+        return "resident_id" if RESIDENT_ID.fullmatch(compact) else ("other" if number else None)
+    for id_type, names in ID_TYPE_WORDS.items():
+        if words in names:
+            return id_type
+    return "other"
+
+
 def _national_code(raw: str) -> str | None:
     if not raw:
         return None
@@ -231,7 +346,9 @@ class _Context:
     this_year: int
     volunteers: dict[str, tuple[int, str]]  # mobile -> (id, name) at this station
     team_names: set[str]
+    documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
     seen_mobiles: dict[str, int] = field(default_factory=dict)  # mobile -> first line in the file
+    seen_documents: dict[tuple[str, str], int] = field(default_factory=dict)  # -> first line in the file
 
 
 def _load_context(station: Station) -> _Context:
@@ -239,10 +356,13 @@ def _load_context(station: Station) -> _Context:
         select(Volunteer.mobile, Volunteer.id, Volunteer.name).where(Volunteer.station_id == station.id)
     ).all()
     team_names = db.session.scalars(select(Team.name).where(Team.station_id == station.id)).all()
+    documents = db.session.execute(select(Volunteer.id_type, Volunteer.id_number, Volunteer.id).where(
+        Volunteer.station_id == station.id, Volunteer.id_number.is_not(None))).all()
     return _Context(
         this_year=local_today(station, utcnow()).year,
         volunteers={mobile: (vid, name) for mobile, vid, name in volunteers},
         team_names=set(team_names),
+        documents={(id_type, number): vid for id_type, number, vid in documents},
     )
 
 
@@ -261,7 +381,20 @@ def _check_row(row: ImportRow, record: list[str], positions: dict[str, int], ctx
         row.name = clean_name(row.name)
     except DomainError as err:
         raise _Rejected(err.message) from err
-    row.birth_year = _birth_year(_cell(record, positions, "birth_year"), ctx.this_year)
+    row.id_type, row.id_number = _identity(record, positions)
+    if row.id_number:
+        document = (row.id_type, row.id_number)
+        earlier = ctx.seen_documents.setdefault(document, row.line)
+        if earlier != row.line:
+            raise _Rejected(_l("This ID number is already in the file (line %(line)s).", line=earlier))
+        holder = ctx.documents.get(document)
+        if holder is not None and holder != ctx.volunteers.get(row.mobile, (None,))[0]:
+            raise _Rejected(_l("A volunteer with this ID number is already registered."))
+    # The most exact source wins: a birth-year column, then a date of birth, then the resident ID.
+    row.birth_year = (_birth_year(_cell(record, positions, "birth_year"), ctx.this_year)
+                      or _birth_year_from_date(_cell(record, positions, "birth_date"), ctx.this_year))
+    if row.birth_year is None and row.id_type == "resident_id" and row.id_number:
+        row.birth_year = _birth_year(row.id_number[6:10], ctx.this_year)
     row.teams = _split_items(
         _cell(record, positions, "teams"), _l("A team name can be at most %(n)s characters.", n=ITEM_MAX)
     )
@@ -294,8 +427,8 @@ def preview_import(station: Station, text: str) -> ImportPreview:
     records = [(line, record) for line, record in _records(text.lstrip("\ufeff")) if not _is_blank(record)]
     if not records:
         raise DomainError(_l("The file is empty."), field="file")
-    (_, header), data = records[0], records[1:]
-    positions = _column_positions(header)
+    header_index, positions = _find_header(records)
+    header, data = records[header_index][1], records[header_index + 1:]
     if not data:
         raise DomainError(_l("The file has no volunteers below the header line."), field="file")
     if len(data) > MAX_IMPORT_ROWS:
@@ -304,7 +437,13 @@ def preview_import(station: Station, text: str) -> ImportPreview:
             field="file",
         )
     ctx = _load_context(station)
-    return ImportPreview(rows=[_read_row(line, record, positions, ctx) for line, record in data])
+    used = {index: key for key, index in positions.items()}
+    return ImportPreview(
+        rows=[_read_row(line, record, positions, ctx) for line, record in data],
+        used_columns=[(cell.strip(), FIELD_LABELS[used[i]]) for i, cell in enumerate(header) if i in used],
+        ignored_columns=[cell.strip() for i, cell in enumerate(header) if i not in used and cell.strip()],
+        lines_above_header=[line for line, _record in records[:header_index]],
+    )
 
 
 def _teams_by_name(station: Station, names: list[str], known: dict[str, Team]) -> list[Team]:
@@ -327,6 +466,8 @@ def _update_volunteer(volunteer: Volunteer, row: ImportRow, teams: list[Team]) -
         volunteer.skills = list(row.skills)
     if row.national_code:
         volunteer.national_code = row.national_code
+    if row.id_number:
+        volunteer.id_type, volunteer.id_number = row.id_type, row.id_number
     if row.teams:
         volunteer.teams = teams
 
@@ -348,6 +489,8 @@ def apply_import(station: Station, text: str) -> ImportSummary:
                 teams=teams,
                 skills=row.skills,
                 national_code=row.national_code,
+                id_type=row.id_type,
+                id_number=row.id_number,
             )
         else:
             _update_volunteer(db.session.get(Volunteer, row.volunteer_id), row, teams)

@@ -808,3 +808,27 @@ def test_html_in_an_imported_name_is_shown_escaped_in_the_preview(app, keeper):
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_real_roster_preview_says_which_columns_count_and_lists_the_rejected_rows_first(app, keeper):
+    from kiosk.people.volunteers import resident_id_check_char
+
+    number = "11010519580312123" + resident_id_check_char("11010519580312123")
+    roster = "\r\n".join(["XX社区志愿者花名册,,,,,", "序号,姓名,性别,联系电话,出生日期,身份证号",
+                          f"1,王秀兰,女,13900000001,1958/3/12,{number}", "2,赵建国,男,1390000,1961/7/1,",
+                          "3,孙丽,女,13900000003,1990-10-05,"]) + "\r\n"
+    before = state(app)
+    r = upload(keeper, roster.encode("gb18030"))
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    columns = re.search(r'<dl class="import-columns">(.*?)</dl>', page, re.S).group(1)
+    used, ignored, skipped = re.findall(r"<dd>(.*?)</dd>", columns, re.S)
+    assert all(header in used for header in ("姓名", "联系电话", "出生日期", "身份证号"))
+    assert "序号" in ignored and "性别" in ignored and "姓名" not in ignored
+    assert "1" in skipped
+    rows = re.findall(r'<tr class="import-(\w+)">\s*<td>(\d+)</td>', page)
+    assert rows == [("rejected", "4"), ("new", "3"), ("new", "5")]
+    table = re.search(r"<table.*?</table>", page, re.S).group(0)
+    assert number not in table and "110***********" in table  # the ID shown masked
+    assert "<td>1958</td>" in table
+    assert state(app) == before

@@ -481,3 +481,134 @@ def test_random_bytes_raise_only_domain_errors(app, station, data):
 @given(text=st.text(max_size=300) | csv_like)
 def test_random_text_raises_only_domain_errors(app, station, text):
     preview_or_domain_error(app, station, lambda: text)
+
+
+# --- a real community roster ------------------------------------------------------------------
+
+def resident_id(first17: str) -> str:
+    from kiosk.people.volunteers import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+ROSTER = csv_text(
+    "XX社区志愿者花名册（2026年）,,,,,",
+    "序号,姓名,性别,联系电话,出生日期,年龄段",
+    "1,王秀兰,女,13900000001,1958/3/12,60岁以上",
+    "2,赵建国,男,1390000,1961/7/1,60岁以上",
+    "3,孙丽,女,13900000003,1990-10-05,18-35岁",
+)
+
+
+def test_a_roster_with_a_title_line_and_a_date_of_birth_keeps_the_birth_year(app, station):
+    result = preview(app, station, ROSTER)
+    assert result.lines_above_header == [1]
+    rows = {row.name: row for row in result.rows}
+    assert rows["王秀兰"].birth_year == 1958 and rows["王秀兰"].status == "new"
+    assert rows["孙丽"].birth_year == 1990
+    assert rows["赵建国"].status == "rejected"
+    assert [header for header, _meaning in result.used_columns] == ["姓名", "联系电话", "出生日期"]
+    assert result.ignored_columns == ["序号", "性别", "年龄段"]
+
+
+def test_rejected_rows_come_first_for_review_and_the_rest_keep_file_order(app, station):
+    rows = preview(app, station, ROSTER).rows_for_review
+    assert [(row.line, row.status) for row in rows] == [(4, "rejected"), (3, "new"), (5, "new")]
+
+
+def test_applying_a_roster_stores_the_birth_years(app, station):
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), ROSTER)
+        db.session.commit()
+        assert (summary.created, summary.rejected) == (2, 1)
+        assert volunteer("13900000001").birth_year == 1958
+        assert volunteer("13900000003").birth_year == 1990
+
+
+@pytest.mark.parametrize("written", ["1958/3/12", "1958-03-12", "1958.3.12", "1958年3月12日", "1958年3月",
+                                     "1958/3", "19580312", "1958/3/12 0:00:00", "1958", "1958年",
+                                     str((__import__("datetime").date(1958, 3, 12)
+                                          - __import__("datetime").date(1899, 12, 30)).days)])
+def test_dates_of_birth_as_rosters_write_them(app, station, written):
+    row = only_row_with("姓名,手机号,出生日期", f"王秀兰,13900000001,{written}", app, station)
+    assert (row.status, row.birth_year) == ("new", 1958)
+
+
+@pytest.mark.parametrize("written", ["1958/2/30", "1958/13/1", "昨天", "58/3/12", "1899/1/1", "2999-01-01"])
+def test_a_date_of_birth_that_cannot_be_a_birthday_rejects_the_row_with_a_reason(app, station, written):
+    row = only_row_with("姓名,手机号,出生日期", f"王秀兰,13900000001,{written}", app, station)
+    assert row.status == "rejected"
+    assert (said(row.reason, "The date of birth cannot be read. Please write it like 1958/3/12.")
+            or said(row.reason, BAD_YEAR, **YEARS))
+
+
+def only_row_with(header: str, cells: str, app, station):
+    (row,) = preview(app, station, csv_text(header, cells)).rows
+    return row
+
+
+def test_a_resident_id_column_gives_the_document_and_the_birth_year(app, station):
+    number = resident_id("11010519580312123")
+    row = only_row_with("姓名,身份证号,手机号", f"王秀兰,{number},13900000001", app, station)
+    assert (row.status, row.id_type, row.id_number, row.birth_year) == ("new", "resident_id", number, 1958)
+
+
+def test_a_lower_case_x_and_spaces_in_a_resident_id_are_what_the_card_says(app, station):
+    number = next(n for d in range(1000) if (n := resident_id(f"11010519580312{d:03d}")).endswith("X"))
+    row = only_row_with("姓名,身份证号码,手机号", f"王秀兰,{number[:6]} {number[6:-1]}x,13900000001", app, station)
+    assert (row.status, row.id_number) == ("new", number)
+
+
+def test_a_mistyped_resident_id_rejects_the_row(app, station):
+    number = resident_id("11010519580312123")
+    wrong = number[:-2] + str((int(number[-2]) + 1) % 10) + number[-1]
+    row = only_row_with("姓名,身份证号,手机号", f"王秀兰,{wrong},13900000001", app, station)
+    assert row.status == "rejected"
+    assert said(row.reason, "This ID number does not add up: please check each digit against the card.")
+
+
+@pytest.mark.parametrize("written, stored", [("护照", "passport"), ("台胞证", "taiwan_pass"),
+                                             ("港澳居民来往内地通行证", "hk_macau_pass"), ("军官证", "other"),
+                                             ("", "other")])
+def test_a_document_type_column_says_which_document_the_number_is(app, station, written, stored):
+    row = only_row_with("姓名,手机号,证件类型,证件号码", f"王秀兰,13900000001,{written},E12345678", app, station)
+    assert (row.status, row.id_type, row.id_number, row.birth_year) == ("new", stored, "E12345678", None)
+
+
+def test_one_id_number_twice_in_a_file_rejects_the_second_row(app, station):
+    number = resident_id("11010519580312123")
+    rows = preview(app, station, csv_text("姓名,手机号,身份证号", f"王秀兰,13900000001,{number}",
+                                          f"王秀英,13900000002,{number}")).rows
+    assert [row.status for row in rows] == ["new", "rejected"]
+    assert said(rows[1].reason, "This ID number is already in the file (line %(line)s).", line=2)
+
+
+def test_an_id_number_of_another_registered_volunteer_rejects_the_row_but_the_same_one_updates(app, station):
+    number = resident_id("11010519580312123")
+    with app.app_context():
+        register_volunteer(db.session.get(Station, station), name="王秀兰", mobile="13900000001",
+                           id_type="resident_id", id_number=number)
+        db.session.commit()
+    same = only_row_with("姓名,手机号,身份证号", f"王秀兰,13900000001,{number}", app, station)
+    other = only_row_with("姓名,手机号,身份证号", f"王秀英,13900000002,{number}", app, station)
+    assert (same.status, other.status) == ("update", "rejected")
+    assert said(other.reason, "A volunteer with this ID number is already registered.")
+
+
+def test_applying_stores_the_document_and_an_update_adds_one(app, station):
+    number = resident_id("11010519580312123")
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), csv_text(
+            "姓名,手机号,证件类型,证件号码", f"王秀兰,13900000001,身份证,{number}", f"张晓华,{ZHANG},护照,E1234567"))
+        db.session.commit()
+        assert (summary.created, summary.updated) == (1, 1)
+        assert (volunteer("13900000001").id_type, volunteer("13900000001").id_number) == ("resident_id", number)
+        assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", "E1234567")
+
+
+def test_a_header_further_down_than_a_title_block_is_not_guessed(app, station):
+    text = csv_text(*[f"说明第{i}行" for i in range(12)], "姓名,手机号", "王秀兰,13900000001")
+    with app.app_context():
+        with pytest.raises(DomainError) as err:
+            preview_import(db.session.get(Station, station), text)
+        assert said(err.value.message, "The file has no name column (姓名).")
