@@ -271,3 +271,22 @@ def test_the_verification_page_shows_the_figures_with_a_masked_name_then_revoked
 @pytest.mark.parametrize("token", ["A" * 22, "short", "x" * 33, "..%2F..%2Fetc", "%00" * 20])
 def test_an_unknown_token_is_not_found(client, station, token):
     assert client.get(f"/v/{token}").status_code == 404
+
+
+@pytest.mark.parametrize("lang, title, duty, seal", [
+    ("zh_Hans", "志愿服务证明", "驿站值班", "盖章处"),
+    ("zh_Hant", "志願服務證明", "驛站值班", "蓋章處"),
+    ("en", "Volunteer Service Certificate", "Station duty", "Station seal"),
+])
+def test_the_certificate_and_its_verification_read_in_the_chosen_language(app, client, keeper, served, lang, title,
+                                                                          duty, seal):
+    r = issue(keeper)
+    certificate = the_certificate(app)
+    keeper.set_cookie("kiosk_lang", lang)
+    printed = text(keeper.get(r.headers["Location"]))
+    assert title in printed and duty in printed and seal in printed
+    others = {"志愿服务证明", "志願服務證明", "Volunteer Service Certificate"} - {title}
+    assert not any(other in printed for other in others)
+    client.set_cookie("kiosk_lang", lang)
+    verified = text(client.get(f"/v/{certificate.verify_token}"))
+    assert duty in verified and not any(other in verified for other in {"驿站值班", "驛站值班", "Station duty"} - {duty})
