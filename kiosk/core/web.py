@@ -13,7 +13,8 @@ from kiosk.core.transaction import commit_before_answering
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        # wasm-unsafe-eval: the camera's QR decoder is WebAssembly (compiled, never eval of text).
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",

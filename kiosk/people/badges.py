@@ -26,6 +26,8 @@ NONCE_BYTES = 10
 MAC_BYTES = 10
 # Upper-case base32 fits QR's alphanumeric mode: a smaller, easier code for an old phone camera.
 TOKEN = re.compile(rf"{PREFIX}[A-Z2-7]{{32}}")
+# The first part of a badge code: what a scanner has typed when it stalls in the middle of one.
+TOKEN_START = re.compile(rf"{PREFIX}[A-Z2-7]{{0,31}}")
 MAX_SCAN_LENGTH = 200  # longer input is not a badge, whatever it is
 
 

@@ -46,7 +46,15 @@ def test_scan_screen_is_a_kiosk_page_with_scanner_input_and_camera(app, client, 
     set_up_as_kiosk(app, client)
     page = client.get("/checkin/").get_data(as_text=True)
     assert "data-idle-seconds" in page and 'inputmode="none"' in page and "data-camera" in page
-    assert "vendor/jsqr-1.4.0.js" in page
+    # The camera's decoder is the station's own copy of ZXing, run in a worker; nothing from a CDN.
+    decoder = html.unescape(re.search(r'data-decoder="([^"]+)"', page).group(1))
+    assert decoder.startswith("/static/js/decoder-worker.js?")
+    assert "vendor/zxing-wasm-3.1.6.reader.js" in decoder and "vendor/zxing-wasm-3.1.6.reader.wasm" in decoder
+    for url in (decoder, "/static/vendor/zxing-wasm-3.1.6.reader.js", "/static/vendor/zxing-wasm-3.1.6.reader.wasm"):
+        response = client.get(url)
+        response.close()  # a static file is streamed: close it, or the file stays open
+        assert response.status_code == 200
+    assert "jsqr" not in page.lower()
     assert 'class="station-qr"' in page and 'hx-trigger="every 20s"' in page
 
 

@@ -49,60 +49,108 @@
   var MIN_CODE = 6;
   var BURST_GAP_MS = 60;      // longest pause between two keys of one scan
   var BURST_SETTLE_MS = 150;  // quiet time after which a burst without Enter counts as done
+  var STALL_MS = 1000;        // how long the rest of a half-typed badge code is waited for
   var SAME_CODE_MS = 5000;    // the camera sees the same badge many times a second: send it once
 
   function setUpScanForm(form) {
     var input = form.querySelector("[data-scanner-input]");
     var method = form.querySelector("[data-scan-method]");
-    var lastCode = "", lastSentAt = 0, settleTimer = null, lastKeyAt = 0, burstFast = true;
+    var lastCameraCode = "", lastCameraAt = 0, settleTimer = null, lastKeyAt = 0, burstFast = true;
     var visibleInput = input && input.type !== "hidden";
+    function pattern(source) { return source ? new RegExp("^(?:" + source + ")$") : null; }
+    var wholeCode = pattern(form.dataset.wholeCode), codeStart = pattern(form.dataset.codeStart);
+    function scanned() { return input.value.replace(/\s+/g, "").toUpperCase(); }
+    // Scans wait their turn: a second badge scanned while the first is still being answered is
+    // sent right after it, never dropped, and never typed onto the end of the first.
+    var waiting = [], sending = false;
 
+    function next() {
+      if (sending || !waiting.length) return;
+      var scan = waiting.shift();
+      sending = true;
+      input.value = scan.code;
+      if (method) method.value = scan.how;
+      form.requestSubmit();
+    }
     function send(code, how) {
       code = (code || "").trim();
       if (code.length < MIN_CODE) return;
       var now = Date.now();
-      if (code === lastCode && now - lastSentAt < SAME_CODE_MS) return;
-      lastCode = code; lastSentAt = now;
-      input.value = code;
-      if (method) method.value = how;
+      if (how === "camera") {
+        // The camera sees the same badge many times a second: send it once. A scanner's second
+        // scan of a badge is a real scan (the server knows a double scan when it sees one).
+        if (code === lastCameraCode && now - lastCameraAt < SAME_CODE_MS) return;
+        lastCameraCode = code; lastCameraAt = now;
+      }
+      if (sending) input.value = "";  // the field is free for the next scan at once
+      waiting.push({ code: code, how: how });
       document.dispatchEvent(new CustomEvent("kiosk:activity"));
-      form.requestSubmit();
+      next();
     }
     form.kioskSend = send;
+    // htmx has read the form by now: empty the field for the next scan, even before the answer.
+    form.addEventListener("htmx:beforeRequest", function () { if (sending) input.value = ""; });
+    form.addEventListener("htmx:afterRequest", function () { sending = false; next(); refocus(); });
+
+    function refocus() {
+      if (!visibleInput) return;
+      var active = document.activeElement;
+      if (active === input) return;
+      if (active && active !== document.body && active.matches("input, select, textarea")) return;
+      input.focus({ preventScroll: true });
+    }
 
     if (visibleInput) {
       input.addEventListener("keydown", function (event) {
-        var now = Date.now();
+        // When the key was pressed, not when this handler got to run: on a busy tablet the keys
+        // of one scan wait in a queue, and their gaps here would look like a person typing.
+        var now = event.timeStamp;
         if (now - lastKeyAt > BURST_GAP_MS && input.value === "") burstFast = true;
-        else if (now - lastKeyAt > BURST_GAP_MS) burstFast = false;
+        else if (now - lastKeyAt > BURST_GAP_MS && !(burstFast && codeStart && codeStart.test(scanned()))) {
+          burstFast = false;  // a pause mid-code: a person typing (a scanner stalling mid-badge is let be)
+        }
         lastKeyAt = now;
         if (event.key === "Enter") {
           event.preventDefault();
           clearTimeout(settleTimer);
-          send(input.value, "scanner");
+          var code = input.value;
+          input.value = "";
+          send(code, "scanner");
         }
       });
       input.addEventListener("input", function () {
         clearTimeout(settleTimer);
-        settleTimer = setTimeout(function () {
-          if (burstFast && input.value.length >= MIN_CODE) send(input.value, "scanner");
-          else if (!burstFast) { input.value = ""; burstFast = true; }
-        }, BURST_SETTLE_MS);
+        // A whole badge code needs no waiting for the scanner to go quiet: send it now.
+        if (burstFast && wholeCode && wholeCode.test(scanned())) {
+          var whole = input.value;
+          input.value = "";
+          send(whole, "scanner");
+          return;
+        }
+        var patience = BURST_SETTLE_MS;
+        function settled() {
+          if (burstFast && codeStart && codeStart.test(scanned()) && patience < STALL_MS) {
+            // Half a badge code: a scanner (Bluetooth, or a busy tablet) stalled mid-code. The
+            // rest is on its way; sending the half would only earn "not a station badge".
+            patience = STALL_MS;
+            settleTimer = setTimeout(settled, STALL_MS);
+            return;
+          }
+          if (burstFast && input.value.length >= MIN_CODE) {
+            var code = input.value;
+            input.value = "";
+            send(code, "scanner");
+          } else if (!burstFast) { input.value = ""; burstFast = true; }
+        }
+        settleTimer = setTimeout(settled, BURST_SETTLE_MS);
       });
       // Keep the scanner's input ready: after a tap elsewhere, the next scan still lands in it.
-      function refocus() {
-        var active = document.activeElement;
-        if (active === input) return;
-        if (active && active !== document.body && active.matches("input, select, textarea")) return;
-        input.focus({ preventScroll: true });
-      }
       document.addEventListener("keydown", function (event) {
         if (event.key.length === 1 && document.activeElement !== input &&
             !(document.activeElement && document.activeElement.matches("input, select, textarea"))) {
           input.focus({ preventScroll: true });
         }
       }, true);
-      document.addEventListener("htmx:afterSwap", function () { input.value = ""; refocus(); });
       refocus();
     }
   }
@@ -115,7 +163,7 @@
     navigator.mediaDevices.getUserMedia({ video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
       .then(function (stream) {
         video.srcObject = stream;
-        return video.play().then(function () { say("msgReady"); return makeDecoder(); });
+        return video.play().then(function () { say("msgReady"); return makeDecoder(video); });
       })
       .then(function (decode) {
         if (!decode) return;
@@ -142,27 +190,48 @@
       });
   }
 
-  // The browser's own BarcodeDetector where it has one that reads QR; otherwise the vendored jsQR.
-  function makeDecoder() {
-    var canvas = document.createElement("canvas");
-    var ctx = canvas.getContext("2d", { willReadFrequently: true });
-    function withJsQR(video) {
-      var scale = Math.min(1, 640 / (video.videoWidth || 640));
-      canvas.width = Math.round(video.videoWidth * scale);
-      canvas.height = Math.round(video.videoHeight * scale);
-      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      var found = window.jsQR ? window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" }) : null;
-      return Promise.resolve(found ? found.data : null);
-    }
-    if (!("BarcodeDetector" in window)) return Promise.resolve(withJsQR);
+  // The browser's own BarcodeDetector where it reads QR codes (it decodes off the page's thread);
+  // otherwise ZXing in a worker (static/js/decoder-worker.js). Either way the page's own thread
+  // only hands over a downscaled frame, so a scanner's keystrokes and taps are never starved.
+  var FRAME_SIDE = 640;        // longest side of a frame handed to the decoder
+  var DECODE_TIMEOUT_MS = 5000;
+
+  function makeDecoder(video) {
+    var viaWorker = function () { return workerDecoder(video.dataset.decoder); };
+    if (!("BarcodeDetector" in window)) return Promise.resolve(viaWorker());
     return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-      if (formats.indexOf("qr_code") < 0) return withJsQR;
+      if (formats.indexOf("qr_code") < 0) return viaWorker();
       var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-      return function (video) {
-        return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+      return function (frame) {
+        return detector.detect(frame).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
       };
-    }, function () { return withJsQR; });
+    }, viaWorker);
+  }
+
+  function workerDecoder(url) {
+    if (!url || !window.Worker || !window.createImageBitmap) return null;
+    var worker = new Worker(url);
+    var waiting = {}, lastId = 0;
+    worker.onmessage = function (event) {
+      var answer = waiting[event.data.id];
+      delete waiting[event.data.id];
+      if (answer) answer(event.data.text || null);
+    };
+    return function (frame) {
+      var width = frame.videoWidth, height = frame.videoHeight;
+      var scale = Math.min(1, FRAME_SIDE / Math.max(width, height));
+      return createImageBitmap(frame, { resizeWidth: Math.round(width * scale),
+                                        resizeHeight: Math.round(height * scale), resizeQuality: "low" })
+        .then(function (bitmap) {
+          return new Promise(function (resolve) {
+            var id = ++lastId;
+            waiting[id] = resolve;
+            // A worker that never answers (it failed to load) must not stop the camera for good.
+            setTimeout(function () { if (waiting[id]) { delete waiting[id]; resolve(null); } }, DECODE_TIMEOUT_MS);
+            worker.postMessage({ id: id, frame: bitmap }, [bitmap]);
+          });
+        });
+    };
   }
 
   // --- After a scan: a short sound, then the screen clears itself for the next volunteer. -----
@@ -190,7 +259,13 @@
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
-    document.dispatchEvent(new CustomEvent("kiosk:activity"));
+    // What a person did keeps the screen awake; a refresh in the background (data-background:
+    // the phone QR, a keeper's live list) does not, or an idle kiosk would never go home.
+    var config = event.detail.requestConfig;
+    var from = config && config.elt;
+    if (!(from && from.closest && from.closest("[data-background]"))) {
+      document.dispatchEvent(new CustomEvent("kiosk:activity"));
+    }
     settle(event.detail.target);
   });
 
