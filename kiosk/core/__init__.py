@@ -10,7 +10,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.core import cli, clock, database, error_pages, i18n, stations, transaction, web
+    from kiosk.core import assets, cli, clock, database, error_pages, i18n, stations, transaction, web
     from kiosk.core.extensions import csrf, db, htmx, login_manager, migrate
 
     app.url_map.converters["int"] = web.IdConverter
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     clock.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     stations.init_app(app)
     transaction.init_app(app)
     error_pages.init_app(app)

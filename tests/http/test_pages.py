@@ -68,7 +68,7 @@ def test_htmx_post_carries_the_token_in_a_header(client, station):
 def test_page_carries_csrf_header_for_htmx_and_loads_only_local_scripts(client, station):
     page = client.get("/").get_data(as_text=True)
     assert re.search(r"hx-headers='\{&#34;X-CSRFToken&#34;: &#34;[^']+&#34;\}'|hx-headers='\{\"X-CSRFToken\": \"[^']+\"\}'", page)
-    assert 'src="/static/vendor/htmx-2.0.11.min.js"' in page
+    assert re.search(r'src="/static/vendor/htmx-2.0.11.min.js\?v=[0-9a-f]{12}"', page)
     assert "<script>" not in page and " onclick=" not in page
 
 
@@ -84,6 +84,18 @@ def test_vendored_htmx_is_pinned_with_its_licence():
     vendor = TEMPLATES.parent / "static" / "vendor"
     assert 'version:"2.0.11"' in (vendor / "htmx-2.0.11.min.js").read_text()
     assert (vendor / "htmx-2.0.11.LICENSE").read_text().startswith("Zero-Clause BSD")
+
+
+def test_vendored_decoder_is_pinned_with_its_licences_and_fetches_nothing_from_a_cdn():
+    vendor = TEMPLATES.parent / "static" / "vendor"
+    script = (vendor / "zxing-wasm-3.1.6.reader.js").read_text()
+    assert "zxing-wasm@3.1.6" in script  # the version it was built as
+    assert (vendor / "zxing-wasm-3.1.6.reader.wasm").read_bytes()[:4] == b"\0asm"
+    assert (vendor / "zxing-wasm-3.1.6.LICENSE").read_text().startswith("MIT License")
+    assert "Apache License" in (vendor / "zxing-cpp.LICENSE").read_text()
+    # Its default is a CDN; the worker points it at the station's own copy.
+    worker = (TEMPLATES.parent / "static" / "js" / "decoder-worker.js").read_text()
+    assert "locateFile" in worker and "jsdelivr" not in worker and "cdn" not in worker.lower()
 
 
 def test_every_response_has_security_headers_and_varies_on_htmx(client, station):

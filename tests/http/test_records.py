@@ -348,3 +348,13 @@ def test_editing_without_typing_the_number_keeps_it(app, english, served):
     assert r.status_code == 422 and field_errors(r.get_data(as_text=True), "id_number")
     with app.app_context():
         assert db.session.get(Volunteer, 1).id_type == "resident_id"
+
+
+def test_a_streamed_export_compressed_for_the_browser_reads_the_same(app, keeper, served):
+    import brotli
+
+    form = {"start": "2026-11-01", "end": "2026-11-30", "format": "csv"}
+    plain = post(keeper, "/keeper/records/service", form).data
+    packed = post(keeper, "/keeper/records/service", form, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(packed.data) == plain and plain.startswith("\ufeff".encode())

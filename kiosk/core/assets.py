@@ -1,0 +1,68 @@
+"""What a tablet downloads, kept small and downloaded once: text responses compressed
+(Flask-Compress), and static files addressed by their content's fingerprint (`?v=…`, added by
+url_for), so a tablet keeps them for a year and still fetches a changed kiosk.js at once."""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+from flask_compress import Compress
+from werkzeug.security import safe_join
+
+YEAR = 365 * 24 * 3600
+# Flask-Compress's list, plus the camera decoder's WebAssembly (about a third of its size gzipped).
+COMPRESSED_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/javascript", "application/javascript",
+                    "application/json", "image/svg+xml", "application/wasm"]
+
+
+@lru_cache(maxsize=512)
+def _fingerprint(path: str, modified_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def fingerprint(filename: str) -> str | None:
+    """The first characters of the file's SHA-256, or None if there is no such static file."""
+    path = safe_join(current_app.static_folder, filename)
+    try:
+        return _fingerprint(path, Path(path).stat().st_mtime_ns) if path else None
+    except OSError:
+        return None
+
+
+def _version_static_urls(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = fingerprint(values["filename"])
+        if version:
+            values["v"] = version
+
+
+def _static_file(response: Response) -> Response:
+    """A static file asked for by its current fingerprint never changes: keep it a year. Without
+    one (or an old one) it is revalidated each time, as Flask does by default. The file is read
+    whole here (they are small, and a tablet fetches each once): Flask-Compress would compress it
+    as a stream and leave the file open."""
+    if request.endpoint != "static":
+        return response
+    if response.status_code == 200 and response.mimetype in COMPRESSED_TYPES:
+        response.direct_passthrough = False
+        response.make_sequence()  # reads the file and closes it when the response is closed
+    if response.status_code in (200, 304):
+        version = request.args.get("v")
+        if version and version == fingerprint((request.view_args or {}).get("filename", "")):
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # Exports go out as streams: Flask-Compress streams br or deflate, not gzip.
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.url_defaults(_version_static_urls)
+    Compress(app)
+    app.after_request(_static_file)  # runs before compression: Flask runs them in reverse

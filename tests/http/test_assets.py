@@ -1,0 +1,72 @@
+"""What a tablet downloads: pages and scripts compressed, static files addressed by their
+fingerprint and kept for a year, a changed file fetched again."""
+
+import gzip
+import re
+
+import brotli
+import pytest
+
+from kiosk.core import assets
+
+GZIP = {"Accept-Encoding": "gzip"}
+CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+def static_urls(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+
+
+def get(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    response.get_data()
+    response.close()  # a static file is streamed from disk: read it, then let the file go
+    return response
+
+
+def test_a_page_is_compressed_for_a_browser_that_asks(client, station):
+    plain = client.get("/")
+    packed = client.get("/", headers=GZIP)
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    assert "Content-Encoding" not in plain.headers
+
+
+def test_every_static_file_a_page_loads_carries_its_fingerprint_and_is_kept_a_year(client, station):
+    urls = static_urls(client.get("/checkin/").get_data(as_text=True))
+    assert any("kiosk.js" in url for url in urls) and any("htmx" in url for url in urls)
+    for url in urls:
+        assert re.search(r"[?&]v=[0-9a-f]{12}$", url), url
+        response = get(client, url)
+        assert response.status_code == 200
+        cache = response.headers["Cache-Control"]
+        assert "max-age=31536000" in cache and "immutable" in cache and "no-store" not in cache, (url, cache)
+
+
+@pytest.mark.parametrize("version", [None, "000000000000", "not-a-version"])
+def test_a_static_file_without_its_current_fingerprint_is_checked_again_each_time(client, station, version):
+    url = "/static/js/kiosk.js" + (f"?v={version}" if version else "")
+    response = get(client, url)
+    assert response.status_code == 200
+    assert "max-age=31536000" not in response.headers.get("Cache-Control", "")
+
+
+def test_scripts_and_the_decoder_are_compressed(client, station):
+    for url in ("/static/js/kiosk.js", "/static/vendor/zxing-wasm-3.1.6.reader.wasm"):
+        plain = get(client, url)
+        packed = get(client, url, headers=CHROMIUM)
+        assert packed.headers.get("Content-Encoding") == "br", url  # what Chromium prefers of the two offered
+        assert brotli.decompress(packed.data) == plain.data
+        assert len(packed.data) < 0.6 * len(plain.data)
+
+
+def test_a_changed_file_gets_a_new_fingerprint(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    script = tmp_path / "x.js"
+    script.write_text("one")
+    with app.test_request_context():
+        first = assets.fingerprint("x.js")
+        script.write_text("two, longer")
+        assert assets.fingerprint("x.js") != first
+        assert assets.fingerprint("../etc/passwd") is None and assets.fingerprint("missing.js") is None
