@@ -34,9 +34,13 @@ class ServiceSession(db.Model):
         # "Today" views read by station and time; this keeps them as cheap in year three as on day one.
         Index("ix_service_session_station_in", "station_id", "checked_in_at"),
         # Who is on duty now: only open sessions are in this index, so it stays small for ever.
+        # checked_out_at is in it (always NULL) so that SQLite, which keeps no statistics here,
+        # sees the query use two of its columns and prefers it to station_in, whose station_id
+        # alone would walk every session the station ever had.
         Index(
             "ix_service_session_station_open",
             "station_id",
+            "checked_out_at",
             sqlite_where=text("checked_out_at IS NULL"),
             postgresql_where=text("checked_out_at IS NULL"),
         ),
@@ -45,6 +49,7 @@ class ServiceSession(db.Model):
         Index(
             "ix_service_session_station_unconfirmed",
             "station_id",
+            "confirmed_at",  # for the same reason as station_open
             sqlite_where=text("confirmed_at IS NULL"),
             postgresql_where=text("confirmed_at IS NULL"),
         ),

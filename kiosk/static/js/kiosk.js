@@ -167,23 +167,32 @@
       })
       .then(function (decode) {
         if (!decode) return;
-        var busy = false;
-        var timer = setInterval(function () {
+        // The next frame is read as soon as the decoder is free (at most every FRAME_GAP_MS): a
+        // badge held up is seen within a frame or two, not after a fixed polling step.
+        var lastGrab = 0;
+        function nextFrame() {
           if (!video.isConnected) {
             // htmx swapped this preview away: let the camera go.
-            clearInterval(timer);
             video.srcObject.getTracks().forEach(function (track) { track.stop(); });
             return;
           }
-          if (busy || video.readyState < 2) return;
-          busy = true;
+          var wait = Math.max(0, lastGrab + FRAME_GAP_MS - performance.now());
+          setTimeout(function () {
+            if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(grab);
+            else requestAnimationFrame(grab);
+          }, wait);
+        }
+        function grab() {
+          if (!video.isConnected || video.readyState < 2) { nextFrame(); return; }
+          lastGrab = performance.now();
           decode(video).then(function (code) {
-            busy = false;
             // Looked up each time: the form may have been swapped since the camera started.
             var form = document.querySelector("[data-scan-form]");
             if (code && form && form.kioskSend) form.kioskSend(code, "camera");
-          }, function () { busy = false; });
-        }, 200);
+            nextFrame();
+          }, nextFrame);
+        }
+        nextFrame();
       })
       .catch(function (err) {
         say(err && (err.name === "NotAllowedError" || err.name === "SecurityError") ? "msgDenied" : "msgAbsent");
@@ -194,6 +203,7 @@
   // otherwise ZXing in a worker (static/js/decoder-worker.js). Either way the page's own thread
   // only hands over a downscaled frame, so a scanner's keystrokes and taps are never starved.
   var FRAME_SIDE = 640;        // longest side of a frame handed to the decoder
+  var FRAME_GAP_MS = 50;       // least time between two frames read (a tablet has other work)
   var DECODE_TIMEOUT_MS = 5000;
 
   function makeDecoder(video) {

@@ -1,0 +1,65 @@
+"""The queries that run on every keeper poll and check-in read the small partial indexes, not the
+station's whole history: after years of sessions they must cost what they cost on day one.
+Checked on the plan each database makes, SQLite (which keeps no statistics) and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, insert, text
+
+from kiosk.checkin.attendance import forgotten_sessions
+from kiosk.checkin.hours import days_to_confirm
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from tests.conftest import START
+
+
+def years_of_history(station_id: int, count: int = 3000) -> None:
+    """Closed, confirmed sessions going back years, and one open and one unconfirmed today."""
+    rows = [{"station_id": station_id, "volunteer_id": 1 + i % 20, "checked_in_at": START - timedelta(hours=8 * (i + 2)),
+             "checked_out_at": START - timedelta(hours=8 * (i + 2) - 2), "check_in_method": "scanner",
+             "auto_closed": False, "needs_review": False, "edited": False, "confirmed_at": START,
+             "updated_at": START} for i in range(count)]
+    db.session.execute(insert(ServiceSession), rows)
+    db.session.add(ServiceSession(station_id=station_id, volunteer_id=1, checked_in_at=START - timedelta(hours=1),
+                                  check_in_method="scanner", updated_at=START))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE service_session"))
+        db.session.commit()
+
+
+def plan_of(run) -> str:
+    """The plan the database makes for the (last) service_session query that `run` sends."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "FROM service_session" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    statement, parameters = seen[-1]
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        return " ".join(row[-1] for row in rows)
+    # PostgreSQL would scan a table this small whatever the indexes: ask which index it would use.
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    return " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
+
+
+@pytest.mark.parametrize("query, index", [
+    (lambda station, now: forgotten_sessions(station, now), "ix_service_session_station_open"),
+    (lambda station, now: days_to_confirm(station), "ix_service_session_station_unconfirmed"),
+], ids=["open sessions (every keeper poll)", "days to confirm"])
+def test_the_query_reads_the_small_partial_index(app, station, query, index):
+    with app.app_context():
+        years_of_history(station)
+        st = db.session.get(Station, station)
+        plan = plan_of(lambda: query(st, START))
+        assert index in plan, plan
