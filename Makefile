@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app kiosk
 PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-postgres install install-test translations messages browser database serve bench clean
+.PHONY: run test test-postgres install install-test translations messages browser database serve bench bench-quick wrk clean
 
 run: install translations database serve
 
@@ -75,15 +75,19 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
 
-# A rush of scans (wrk, beside raw sqlite3 and bare Flask, on SQLite and PostgreSQL), check-in
-# throughput against a bare Flask endpoint, and the Today view's cost after three years of
-# history; see bench/README.md.
-bench: install-test translations
+# Every benchmark with its targets (bench/run_all.py: a rush of scans with wrk beside raw sqlite3
+# and bare Flask on SQLite and a throwaway PostgreSQL; scan to confirmation, the decoder and page
+# bytes in Chromium; Today after years of history), written to bench/results.json. bench-quick:
+# shorter runs on SQLite only, under two minutes. See bench/README.md.
+bench: install-test translations browser wrk
+	bash tests/with_postgres.sh $(BIN)/python bench/run_all.py
+
+bench-quick: install-test translations browser wrk
+	$(BIN)/python bench/run_all.py --quick
+
+wrk:
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "wrk is needed: sudo apt-get install wrk"; exit 1; }
-	bash tests/with_postgres.sh $(BIN)/python bench/rush_bench.py
-	$(BIN)/python bench/checkin_bench.py $(BENCH_ARGS)
-	$(BIN)/python bench/today_bench.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache

@@ -9,9 +9,17 @@ from flask import Flask
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def _schema_tools_wanted(app: Flask) -> bool:
+    """Flask-Migrate (with alembic, some 12 MB) for the `flask` command (`flask db upgrade`) and
+    the tests; a serving worker never migrates, so it does not carry it."""
+    import click
+
+    return click.get_current_context(silent=True) is not None or bool(app.config.get("TESTING"))
+
+
 def init_app(app: Flask) -> None:
     from kiosk.core import assets, cli, clock, database, error_pages, i18n, stations, transaction, web
-    from kiosk.core.extensions import csrf, db, htmx, login_manager, migrate
+    from kiosk.core.extensions import csrf, db, htmx, login_manager
 
     app.url_map.converters["int"] = web.IdConverter
     # First of all, before CSRF or any form parsing reads the body.
@@ -24,7 +32,10 @@ def init_app(app: Flask) -> None:
     database.engine_options(app)
     db.init_app(app)
     database.tune_engines(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    if _schema_tools_wanted(app):
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

@@ -18,10 +18,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from kiosk.activities.models import Activity
@@ -306,6 +302,13 @@ def write_xlsx(target: IO[bytes], title: str, headers: Iterable[str], rows: Iter
                widths: Iterable[int] = ()) -> None:
     """An XLSX workbook of one sheet, written row by row (openpyxl's write-only mode keeps no rows
     in memory) into `target`."""
+    # Imported here, not at the top: openpyxl is about 15 MB that every worker would carry all day
+    # for the few exports a month that need it.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     for column, width in enumerate(widths, 1):
