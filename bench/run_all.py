@@ -2,8 +2,10 @@
 SQLite and PostgreSQL) or `make bench-quick` (under two minutes, SQLite only, shorter runs).
 
 Runs rush_bench.py (wrk against the kiosk, a raw-sqlite3 endpoint and bare Flask),
-browser_bench.py (scan to confirmation, the decoder, bytes a tablet loads) and today_bench.py
-(the Today view after years of history), each in its own process, and writes their figures
+browser_bench.py (scan to confirmation, the decoder, bytes a tablet loads), today_bench.py
+(the Today view after years of history) and district_bench.py (Today and a year's export over a
+300-station district's three years; a tenth of it in the quick run), each in its own process,
+and writes their figures
 together to bench/results.json, which is also the last line printed.
 
     .venv/bin/python bench/run_all.py [--quick]
@@ -25,6 +27,7 @@ TARGETS = {
     "checkin_p99_ms": (50, "max"),
     "checkin_p50_ms_1": (5, "max"),
     "today_ratio": (1.2, "max"),
+    "today_ratio_large": (1.2, "max"),
     "report_month_ms_large": (500, "max"),
     "report_year_ms_large": (2000, "max"),
     "export_year_rss_mb": (100, "max"),
@@ -34,10 +37,8 @@ TARGETS = {
     "decoder_speedup": (3, "min"),
 }
 NOT_MEASURED = {
-    "report_month_ms_large": "month and year reports do not exist yet (the reports issue), nor the "
-                             "150,000-volunteer, 3,000,000-session district database they are to be timed on",
+    "report_month_ms_large": "month and year reports do not exist yet (the reports issue)",
     "report_year_ms_large": "as report_month_ms_large",
-    "export_year_rss_mb": "the year export over the district database is not built into the benchmark yet",
 }
 
 
@@ -52,19 +53,25 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         browser_json, today_json = Path(tmp) / "browser.json", Path(tmp) / "today.json"
+        district_json = Path(tmp) / "district.json"
         if args.quick:
             run("rush_bench.py", "--seconds", "3", "--connections", "1,16", "--no-postgres")
             run("browser_bench.py", "--scans", "10", "--frames", "5", "--json", str(browser_json))
             run("today_bench.py", "--years", "1", "--runs", "10", "--json", str(today_json))
+            run("district_bench.py", "--stations", "30", "--volunteers", "15000", "--sessions", "300000",
+                "--swap-items", "5000", "--suggestions", "2000", "--runs", "10", "--json", str(district_json))
         else:
             run("rush_bench.py")
             run("browser_bench.py", "--json", str(browser_json))
             run("today_bench.py", "--json", str(today_json))
+            run("district_bench.py", "--json", str(district_json))
         rush = json.loads((BENCH / "results" / "rush.json").read_text())["summary"]
         browser = json.loads(browser_json.read_text())
         today = json.loads(today_json.read_text())
+        district = json.loads(district_json.read_text())
     figures = {**rush, **{k: v for k, v in browser.items() if k != "decoder_frames"},
-               "today_ratio": today["today_ratio"], "today_worst_ratio": today["today_worst_ratio"]}
+               "today_ratio": today["today_ratio"], "today_worst_ratio": today["today_worst_ratio"],
+               **{k: v for k, v in district.items() if k != "export_year"}}
     for key in NOT_MEASURED:
         figures.setdefault(key, None)
     targets = {}

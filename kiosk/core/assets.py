@@ -45,8 +45,14 @@ def _static_file(response: Response) -> Response:
     if request.endpoint != "static":
         return response
     if response.status_code == 200 and response.mimetype in COMPRESSED_TYPES:
+        stream = response.response
+        try:
+            body = b"".join(stream)
+        finally:
+            if hasattr(stream, "close"):
+                stream.close()  # now, not whenever the server gets round to closing the response
         response.direct_passthrough = False
-        response.make_sequence()  # reads the file and closes it when the response is closed
+        response.set_data(body)
     if response.status_code in (200, 304):
         version = request.args.get("v")
         if version and version == fingerprint((request.view_args or {}).get("filename", "")):

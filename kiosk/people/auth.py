@@ -43,6 +43,15 @@ def logout():
     return redirect(url_for("auth.login"), 303)
 
 
+@bp.post("/leave")
+def leave():
+    """A keeper page left alone on the station's kiosk: sign out this tablet only (the keeper's
+    other devices stay signed in) and give the screen back to the volunteers."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("kiosk.home"), 303)
+
+
 @login_manager.unauthorized_handler
 def need_sign_in():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)

@@ -192,3 +192,31 @@ def test_a_burst_of_walk_in_taps_is_cut_off(app, client, station):
     assert statuses.count(200) == TAPS_PER_MINUTE and statuses[-1] == 429
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WalkInVisit)) == TAPS_PER_MINUTE
+
+
+# --- A keeper page left open on the station's kiosk (issue 13) ------------------------------
+
+
+def test_a_keeper_page_on_the_station_kiosk_goes_home_when_idle_and_elsewhere_does_not(app, keeper_id):
+    from tests.conftest import set_up_as_kiosk
+
+    kiosk, own_tablet = app.test_client(), app.test_client()
+    set_up_as_kiosk(app, kiosk)
+    for client in (kiosk, own_tablet):
+        login_page = client.get("/keeper/login").get_data(as_text=True)
+        assert ("data-idle-seconds" in login_page) is (client is kiosk)
+        assert sign_in(client).status_code == 303
+        page = client.get("/keeper/volunteers").get_data(as_text=True)
+        assert ('data-idle-leave-url="/keeper/leave"' in page) is (client is kiosk)
+        assert ('id="idle-warning"' in page) is (client is kiosk)
+
+
+def test_leaving_the_kiosk_signs_out_that_tablet_only(app, keeper_id):
+    kiosk, own_tablet = app.test_client(), app.test_client()
+    for client in (kiosk, own_tablet):
+        assert sign_in(client).status_code == 303
+    r = kiosk.post("/keeper/leave", headers={"X-CSRFToken": csrf_token(kiosk, "/keeper/volunteers")})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/")
+    assert kiosk.get("/keeper/volunteers").status_code == 303  # to the sign-in page
+    assert own_tablet.get("/keeper/volunteers").status_code == 200  # the keeper's own tablet stays in
+    assert kiosk.post("/keeper/leave").status_code == 400  # no CSRF token: refused

@@ -15,7 +15,15 @@
     var stay = dialog && dialog.querySelector("[data-idle-stay]");
     var idleTimer = null, tickTimer = null, left = warnSeconds;
 
-    function goHome() { window.location.assign(homeUrl); }
+    var leaveUrl = body.dataset.idleLeaveUrl;
+    function goHome() {
+      if (!leaveUrl) { window.location.assign(homeUrl); return; }
+      // A keeper page on the station's kiosk: sign this tablet out, then back to the start.
+      var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+      fetch(leaveUrl, { method: "POST", headers: headers, credentials: "same-origin" })
+        .catch(function () {})
+        .then(function () { window.location.assign(homeUrl); });
+    }
     function tick() {
       left -= 1;
       if (count) count.textContent = String(left);
@@ -203,7 +211,7 @@
   // otherwise ZXing in a worker (static/js/decoder-worker.js). Either way the page's own thread
   // only hands over a downscaled frame, so a scanner's keystrokes and taps are never starved.
   var FRAME_SIDE = 640;        // longest side of a frame handed to the decoder
-  var FRAME_GAP_MS = 50;       // least time between two frames read (a tablet has other work)
+  var FRAME_GAP_MS = 80;       // least time between two frames read (a tablet has other work)
   var DECODE_TIMEOUT_MS = 5000;
 
   function makeDecoder(video) {
