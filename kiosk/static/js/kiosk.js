@@ -211,7 +211,7 @@
   // otherwise ZXing in a worker (static/js/decoder-worker.js). Either way the page's own thread
   // only hands over a downscaled frame, so a scanner's keystrokes and taps are never starved.
   var FRAME_SIDE = 640;        // longest side of a frame handed to the decoder
-  var FRAME_GAP_MS = 80;       // least time between two frames read (a tablet has other work)
+  var FRAME_GAP_MS = 50;       // least time between two frames read (a tablet has other work)
   var DECODE_TIMEOUT_MS = 5000;
 
   function makeDecoder(video) {
