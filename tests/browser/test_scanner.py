@@ -124,9 +124,15 @@ def test_two_badges_scanned_back_to_back_are_both_recorded(page, server, live_ap
     first, second = tokens(live_app, 2)
     page.goto(server.url + "/checkin/")
     slow_down(page)
+    held = []  # the first scan's answer is held back until the second badge has been scanned
+    page.route("**/checkin/scan", lambda route: held.append(route) if not held else route.continue_())
     scanner = Scanner(page)
     scanner.scan(first)
-    scanner.scan(second)  # before the first answer is on screen
+    page.wait_for_timeout(200)
+    assert len(held) == 1
+    scanner.scan(second)  # while the first is still being answered
+    expect(page.locator("[data-scanner-input]")).to_have_value("")
+    held[0].continue_()
     expect(outcomes(page)).to_contain_text("李*英")
     assert checked_in(live_app) == [1, 2]
 

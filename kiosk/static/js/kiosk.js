@@ -58,6 +58,7 @@
   var BURST_GAP_MS = 60;      // longest pause between two keys of one scan
   var BURST_SETTLE_MS = 150;  // quiet time after which a burst without Enter counts as done
   var STALL_MS = 1000;        // how long the rest of a half-typed badge code is waited for
+  var SUBMIT_RETRY_MS = 1000; // a queued scan htmx did not send is sent again after this
   var SAME_CODE_MS = 5000;    // the camera sees the same badge many times a second: send it once
 
   function setUpScanForm(form) {
@@ -70,15 +71,20 @@
     function scanned() { return input.value.replace(/\s+/g, "").toUpperCase(); }
     // Scans wait their turn: a second badge scanned while the first is still being answered is
     // sent right after it, never dropped, and never typed onto the end of the first.
-    var waiting = [], sending = false;
-
+    var waiting = [], sending = false, started = false, attempt = 0;
     function next() {
       if (sending || !waiting.length) return;
-      var scan = waiting.shift();
+      var scan = waiting.shift(), mine = ++attempt;
       sending = true;
+      started = false;
       input.value = scan.code;
       if (method) method.value = scan.how;
       form.requestSubmit();
+      // htmx drops a submit it still counts as overlapping the last request (hx-sync): then the
+      // scan goes back to the front of the queue and is sent again, never lost.
+      setTimeout(function () {
+        if (attempt === mine && sending && !started) { waiting.unshift(scan); sending = false; next(); }
+      }, SUBMIT_RETRY_MS);
     }
     function send(code, how) {
       code = (code || "").trim();
@@ -97,8 +103,16 @@
     }
     form.kioskSend = send;
     // htmx has read the form by now: empty the field for the next scan, even before the answer.
-    form.addEventListener("htmx:beforeRequest", function () { if (sending) input.value = ""; });
-    form.addEventListener("htmx:afterRequest", function () { sending = false; next(); refocus(); });
+    form.addEventListener("htmx:beforeRequest", function () {
+      started = true;
+      if (sending) input.value = "";
+    });
+    form.addEventListener("htmx:afterRequest", function () {
+      sending = false;
+      refocus();
+      // After htmx has let go of this request: a submit from inside its own event would be dropped.
+      setTimeout(next, 0);
+    });
 
     function refocus() {
       if (!visibleInput) return;
