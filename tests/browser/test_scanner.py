@@ -191,6 +191,7 @@ def test_the_check_in_screen_goes_home_when_idle_although_its_phone_qr_refreshes
     expect(warning).to_be_visible()
     page.clock.run_for(31_000)
     page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_load_state("networkidle")  # nothing still in flight when the server stops
 
 
 def test_a_keeper_page_left_open_on_the_kiosk_signs_out_and_goes_home(page, server, live_app):
@@ -215,3 +216,4 @@ def test_a_keeper_page_left_open_on_the_kiosk_signs_out_and_goes_home(page, serv
     page.wait_for_url(re.compile(r"/$"))
     page.goto(server.url + "/keeper/volunteers")
     page.wait_for_url(re.compile(r"/keeper/login"))  # this tablet is signed out
+    page.wait_for_load_state("networkidle")

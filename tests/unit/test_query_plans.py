@@ -53,13 +53,21 @@ def plan_of(run) -> str:
     return " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
 
 
-@pytest.mark.parametrize("query, index", [
-    (lambda station, now: forgotten_sessions(station, now), "ix_service_session_station_open"),
-    (lambda station, now: days_to_confirm(station), "ix_service_session_station_unconfirmed"),
+# Partial indexes that hold only open (or unconfirmed) sessions. PostgreSQL, which has statistics,
+# may take either open-session index: both are as small; what matters is that neither query walks
+# the station's whole history (ix_service_session_station_in) or the table.
+OPEN = ("ix_service_session_station_open", "uq_service_session_one_open")
+UNCONFIRMED = ("ix_service_session_station_unconfirmed",)
+
+
+@pytest.mark.parametrize("query, indexes", [
+    (lambda station, now: forgotten_sessions(station, now), OPEN),
+    (lambda station, now: days_to_confirm(station), UNCONFIRMED),
 ], ids=["open sessions (every keeper poll)", "days to confirm"])
-def test_the_query_reads_the_small_partial_index(app, station, query, index):
+def test_the_query_reads_the_small_partial_index(app, station, query, indexes):
     with app.app_context():
         years_of_history(station)
         st = db.session.get(Station, station)
         plan = plan_of(lambda: query(st, START))
-        assert index in plan, plan
+        assert any(index in plan for index in indexes), plan
+        assert "ix_service_session_station_in" not in plan, plan
