@@ -61,6 +61,10 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        # Closing waits for requests still being answered (a camera page sends scans until its
+        # browser closes): the database must not be torn down under one of them.
+        self.server.daemon_threads = False
+        self.server.block_on_close = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
