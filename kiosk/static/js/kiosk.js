@@ -114,6 +114,13 @@
       setTimeout(next, 0);
     });
 
+    // What the scanner typed goes as one scan, and the field is empty for the next one.
+    function takeScan() {
+      var code = input.value;
+      input.value = "";
+      send(code, "scanner");
+    }
+
     function refocus() {
       if (!visibleInput) return;
       var active = document.activeElement;
@@ -135,34 +142,27 @@
         if (event.key === "Enter") {
           event.preventDefault();
           clearTimeout(settleTimer);
-          var code = input.value;
-          input.value = "";
-          send(code, "scanner");
+          takeScan();
         }
       });
       input.addEventListener("input", function () {
         clearTimeout(settleTimer);
         // A whole badge code needs no waiting for the scanner to go quiet: send it now.
         if (burstFast && wholeCode && wholeCode.test(scanned())) {
-          var whole = input.value;
-          input.value = "";
-          send(whole, "scanner");
+          takeScan();
           return;
         }
-        var patience = BURST_SETTLE_MS;
+        var waitedForRest = false;
         function settled() {
-          if (burstFast && codeStart && codeStart.test(scanned()) && patience < STALL_MS) {
+          if (burstFast && codeStart && codeStart.test(scanned()) && !waitedForRest) {
             // Half a badge code: a scanner (Bluetooth, or a busy tablet) stalled mid-code. The
             // rest is on its way; sending the half would only earn "not a station badge".
-            patience = STALL_MS;
+            waitedForRest = true;
             settleTimer = setTimeout(settled, STALL_MS);
             return;
           }
-          if (burstFast && input.value.length >= MIN_CODE) {
-            var code = input.value;
-            input.value = "";
-            send(code, "scanner");
-          } else if (!burstFast) { input.value = ""; burstFast = true; }
+          if (burstFast && input.value.length >= MIN_CODE) takeScan();
+          else if (!burstFast) { input.value = ""; burstFast = true; }
         }
         settleTimer = setTimeout(settled, BURST_SETTLE_MS);
       });
