@@ -40,6 +40,15 @@ class HarnessError(RuntimeError):
     """The bench could not measure (server did not start, a client could not set up…)."""
 
 
+def run(main) -> None:
+    """A bench's entry point: its exit status, or 2 with a plain message when it could not measure."""
+    try:
+        sys.exit(main())
+    except HarnessError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")

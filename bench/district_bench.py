@@ -15,14 +15,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+import today_bench  # noqa: E402
+
+NOW = today_bench.NOW  # the day whose Today is compared: 14:00 in Shanghai
 CHUNK = 50_000
 
 
@@ -117,13 +119,7 @@ def build(path: Path, args, empty: bool):
                  "text": "楼道灯坏了", "source": "kiosk", "submitter": "bench", "origin": "bench",
                  "created_at": NOW - timedelta(days=rng.randrange(days)), "updated_at": NOW}
                 for i in range(args.suggestions)])
-        # Today, the same in both databases: 30 sessions at the demo station (10 still open).
-        for i, vid in enumerate(demo_volunteers[:30]):
-            start = NOW - timedelta(hours=5) + timedelta(minutes=i)
-            db.session.add(ServiceSession(station_id=station.id, volunteer_id=vid, checked_in_at=start,
-                                          checked_out_at=None if i < 10 else start + timedelta(hours=2),
-                                          check_in_method="scanner", updated_at=start))
-        db.session.commit()
+        today_bench.add_todays_activity(station.id, demo_volunteers)
         total = db.session.query(ServiceSession).count()
         db.engine.dispose()
     return app, url, total
@@ -132,8 +128,9 @@ def build(path: Path, args, empty: bool):
 # Run in a process of its own, so that its peak memory is the export's.
 EXPORT = """
 import json, sys, threading, time
-sys.path.insert(0, {repo!r})
-from datetime import UTC, datetime
+sys.path[:0] = [{repo!r}, {repo!r} + "/bench"]
+import today_bench
+from checkin_bench import CSRF_INPUT
 from kiosk import create_app
 from kiosk.core.clock import MovableClock
 
@@ -143,13 +140,10 @@ def rss_mb():
             return int(line.split()[1]) / 1024
 
 app = create_app({{"SECRET_KEY": "bench", "INSTANCE_PATH": {instance!r}, "SQLALCHEMY_DATABASE_URI": {url!r},
-                  "CLOCK": MovableClock(datetime(2026, 11, 22, 6, tzinfo=UTC))}})
+                  "CLOCK": MovableClock(today_bench.NOW)}})
 client = app.test_client()
-page = client.get("/keeper/login").get_data(as_text=True)
-token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-assert client.post("/keeper/login", data={{"username": "keeper", "password": "bench", "csrf_token": token}}).status_code == 303
-page = client.get("/keeper/records").get_data(as_text=True)
-token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+today_bench.sign_in(client)
+token = CSRF_INPUT.search(client.get("/keeper/records").get_data(as_text=True)).group(1)
 before, peak, done = rss_mb(), [0.0], threading.Event()
 
 def sample():  # the resident size while the export runs (the sign-in's password hash peaks higher)
@@ -178,8 +172,6 @@ def export_year(url: str, instance: Path, fmt: str) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import today_bench
-
     with tempfile.TemporaryDirectory(prefix="kiosk-district-") as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()

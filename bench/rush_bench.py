@@ -20,7 +20,8 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkin_bench import CSRF_INPUT, REPO, HarnessError, Server, build_database  # noqa: E402
+from checkin_bench import (CSRF_INPUT, REPO, HarnessError, Server, build_database, children,  # noqa: E402
+                           process_rss_kib, run)
 
 RESULTS = REPO / "bench" / "results"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -108,7 +109,6 @@ def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: 
     try:
         cookie, csrf = kiosk_session(server.port)
         # A worker at rest after answering the kiosk page once: what a station box holds all day.
-        from checkin_bench import children, process_rss_kib
         idle = max(process_rss_kib(pid) for pid in children(server.proc.pid))
         prefix = f"method=scanner&csrf_token={urllib.parse.quote(csrf)}&code="
         script = lua_script(tmp, label, tokens, prefix, cookie)
@@ -240,8 +240,4 @@ def report(table: dict, args) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from checkin_bench import CSRF_INPUT  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.clock import MovableClock  # noqa: E402
@@ -63,18 +65,33 @@ def build(path: Path, years: int, volunteers: int, sessions_per_day: int, taps_p
         if rows:
             db.session.execute(insert(ServiceSession), rows)
             db.session.execute(insert(WalkInVisit), taps)
-        # Today, the same in both databases: 30 sessions (10 still open) and 80 taps.
-        for i, vid in enumerate(ids[:30]):
-            start = NOW - timedelta(hours=5) + timedelta(minutes=i)
-            db.session.add(ServiceSession(station_id=station.id, volunteer_id=vid, checked_in_at=start,
-                                          checked_out_at=None if i < 10 else start + timedelta(hours=2),
-                                          check_in_method="scanner", updated_at=start))
-        for i in range(80):
-            db.session.add(WalkInVisit(station_id=station.id, service_id=services[i % len(services)],
-                                       at=NOW - timedelta(minutes=i), tap_id=f"{i:032x}"))
-        db.session.commit()
+        add_todays_activity(station.id, ids)
         total = db.session.query(ServiceSession).count()
     return app, total
+
+
+def add_todays_activity(station_id: int, volunteer_ids: list[int]) -> None:
+    """Today, the same in every database compared: 30 sessions (10 still open) and 80 taps."""
+    services = list(db.session.scalars(select(WalkInService.id).where(WalkInService.station_id == station_id)))
+    for i, vid in enumerate(volunteer_ids[:30]):
+        start = NOW - timedelta(hours=5) + timedelta(minutes=i)
+        db.session.add(ServiceSession(station_id=station_id, volunteer_id=vid, checked_in_at=start,
+                                      checked_out_at=None if i < 10 else start + timedelta(hours=2),
+                                      check_in_method="scanner", updated_at=start))
+    for i in range(80):
+        db.session.add(WalkInVisit(station_id=station_id, service_id=services[i % len(services)],
+                                   at=NOW - timedelta(minutes=i), tap_id=f"{i:032x}"))
+    db.session.commit()
+
+
+def sign_in(client, password: str = "bench") -> None:
+    """As a keeper signs in, through the form: a session also carries the keeper's sign-in version,
+    so a hand-made one would not pass."""
+    with client.application.app_context():
+        username = db.session.scalar(select(Keeper.username))
+    token = CSRF_INPUT.search(client.get("/keeper/login").get_data(as_text=True)).group(1)
+    signed_in = client.post("/keeper/login", data={"username": username, "password": password, "csrf_token": token})
+    assert signed_in.status_code in (302, 303), signed_in.status_code
 
 
 def timed(client, path, runs):
@@ -89,13 +106,7 @@ def timed(client, path, runs):
 
 def measure(app, runs):
     client = app.test_client()
-    with app.app_context():
-        keeper = db.session.scalar(select(Keeper))
-    # Signed in as a keeper is, through the form (a session also carries the keeper's sign-in version).
-    form = client.get("/keeper/login").get_data(as_text=True)
-    token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    signed_in = client.post("/keeper/login", data={"username": keeper.username, "password": "bench", "csrf_token": token})
-    assert signed_in.status_code in (302, 303), signed_in.status_code
+    sign_in(client)
     page = client.get("/keeper/today").get_data(as_text=True)
     stamp = page.split('data-stamp="')[1].split('"')[0]
     return {
