@@ -24,7 +24,8 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.models import Team, Volunteer
-from kiosk.people.volunteers import RESIDENT_ID, clean_identity, register_volunteer
+from kiosk.people.volunteers import (ID_NUMBER_TAKEN, RESIDENT_ID, clean_identity, compact_id_number,
+                                     register_volunteer)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -321,8 +322,7 @@ def _id_type(cell: str, number: str) -> str | None:
     words = " ".join(cell.casefold().split())
     if not words:
         # No type given: an 18-character number is a resident ID; anything else is "other".
-        compact = "".join(number.split()).upper()
-        return "resident_id" if RESIDENT_ID.fullmatch(compact) else ("other" if number else None)
+        return "resident_id" if RESIDENT_ID.fullmatch(compact_id_number(number)) else ("other" if number else None)
     for id_type, names in ID_TYPE_WORDS.items():
         if words in names:
             return id_type
@@ -389,7 +389,7 @@ def _check_row(row: ImportRow, record: list[str], positions: dict[str, int], ctx
             raise _Rejected(_l("This ID number is already in the file (line %(line)s).", line=earlier))
         holder = ctx.documents.get(document)
         if holder is not None and holder != ctx.volunteers.get(row.mobile, (None,))[0]:
-            raise _Rejected(_l("A volunteer with this ID number is already registered."))
+            raise _Rejected(ID_NUMBER_TAKEN)  # one person, one registration, as on the form
     # The most exact source wins: a birth-year column, then a date of birth, then the resident ID.
     row.birth_year = (_birth_year(_cell(record, positions, "birth_year"), ctx.this_year)
                       or _birth_year_from_date(_cell(record, positions, "birth_date"), ctx.this_year))

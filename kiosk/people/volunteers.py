@@ -153,8 +153,7 @@ def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | No
     number checked for that type. A resident ID must be 18 characters and its last one must match
     the other 17 (ISO 7064 MOD 11-2), which catches nearly every mistyped digit."""
     id_type = (id_type or "").strip() or None
-    # NFKC: digits and letters typed full-width on a Chinese keyboard are the same characters.
-    number = "".join(unicodedata.normalize("NFKC", id_number or "").split()).upper()
+    number = compact_id_number(id_number)
     if id_type is None:
         if number:
             raise DomainError(_l("Please choose the type of document for this number."), field="id_type")
@@ -177,10 +176,19 @@ def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | No
     return id_type, number
 
 
+def compact_id_number(raw: str | None) -> str:
+    """A document number as stored: NFKC (digits and letters typed full-width on a Chinese
+    keyboard are the same characters), no spaces, upper case (a lower-case x)."""
+    return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
+
+
 def resident_id_check_char(first17: str) -> str:
     """The 18th character of a resident ID number (GB 11643, ISO 7064 MOD 11-2)."""
     total = sum(int(digit) * weight for digit, weight in zip(first17, _RESIDENT_ID_WEIGHTS, strict=True))
     return _RESIDENT_ID_CHECK[total % 11]
+
+
+ID_NUMBER_TAKEN = _l("A volunteer with this ID number is already registered.")
 
 
 def _refuse_id_number_taken(station_id: int, id_type: str | None, id_number: str | None, volunteer_id: int | None):
@@ -192,7 +200,7 @@ def _refuse_id_number_taken(station_id: int, id_type: str | None, id_number: str
     if volunteer_id is not None:
         query = query.where(Volunteer.id != volunteer_id)
     if db.session.scalar(query):
-        raise DomainError(_l("A volunteer with this ID number is already registered."), field="id_number")
+        raise DomainError(ID_NUMBER_TAKEN, field="id_number")
 
 
 def mask_id_number(number: str | None) -> str:
