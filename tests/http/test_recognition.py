@@ -49,6 +49,17 @@ def a_shift(app, kiosk, clock, hours=3):
     return day
 
 
+def a_first_star(app, kiosk, keeper, clock):
+    """With a short ladder (2, 4, 6, 8, 10 hours), volunteer 1 serves 3 hours and a keeper confirms
+    the day: one star. Returns the day."""
+    with app.app_context():
+        db.session.get(Station, 1).star_hours = "2,4,6,8,10"
+        db.session.commit()
+    day = a_shift(app, kiosk, clock, hours=3)
+    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    return day
+
+
 def test_a_keeper_confirms_a_day_with_one_tap_and_the_hours_earn_points(app, kiosk, keeper, clock):
     day = a_shift(app, kiosk, clock)
     page = keeper.get("/keeper/review").get_data(as_text=True)
@@ -72,11 +83,7 @@ def test_a_wrong_day_gets_a_message_not_an_error_page(app, keeper, day):
 
 
 def test_the_check_in_confirmation_and_the_phone_page_show_stars_and_points(app, kiosk, keeper, clock):
-    with app.app_context():
-        db.session.get(Station, 1).star_hours = "2,4,6,8,10"
-        db.session.commit()
-    day = a_shift(app, kiosk, clock, hours=3)
-    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    a_first_star(app, kiosk, keeper, clock)
     clock.advance(days=1)
     page = scan(kiosk, token(app)).get_data(as_text=True)
     assert "★☆☆☆☆ 1-star volunteer" in page
@@ -326,11 +333,7 @@ def test_a_keeper_changes_a_gift_and_hides_it_from_the_kiosk(app, keeper, kiosk)
 
 
 def test_the_yearly_star_list_shows_who_moved_up(app, keeper, kiosk, clock):
-    with app.app_context():
-        db.session.get(Station, 1).star_hours = "2,4,6,8,10"
-        db.session.commit()
-    day = a_shift(app, kiosk, clock, hours=3)
-    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    day = a_first_star(app, kiosk, keeper, clock)
     page = keeper.get("/keeper/stars").get_data(as_text=True)
     assert "张晓华" in page and "1 stars" in page and "data-print" in page
     last_year = keeper.get(f"/keeper/stars?year={day.year - 1}").get_data(as_text=True)
