@@ -41,10 +41,11 @@ def _static_file(response: Response) -> Response:
     """A static file asked for by its current fingerprint never changes: keep it a year. Without
     one (or an old one) it is revalidated each time, as Flask does by default. The file is read
     whole here (they are small, and a tablet fetches each once): Flask-Compress would compress it
-    as a stream and leave the file open."""
+    as a stream and leave the file open, and the development server never closes a response whose
+    tablet went away mid-file (a sound cut short by the next scan)."""
     if request.endpoint != "static":
         return response
-    if response.status_code == 200 and response.mimetype in COMPRESSED_TYPES:
+    if response.direct_passthrough:  # still the open file (whole, or the range asked for)
         stream = response.response
         try:
             body = b"".join(stream)

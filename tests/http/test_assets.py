@@ -70,3 +70,24 @@ def test_a_changed_file_gets_a_new_fingerprint(app, tmp_path, monkeypatch):
         script.write_text("two, longer")
         assert assets.fingerprint("x.js") != first
         assert assets.fingerprint("../etc/passwd") is None and assets.fingerprint("missing.js") is None
+
+
+@pytest.mark.parametrize("headers", [{}, {"Range": "bytes=0-99"}])
+def test_a_sound_left_half_sent_holds_no_file_open(app, station, headers):
+    # A tablet that leaves mid-sound (the next scan, the screen going home) drops the connection;
+    # the development server then never closes the response, so it must not hold the file.
+    import gc
+    import warnings
+
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/static/sounds/error.wav", headers=headers).get_environ()
+    statuses = []
+    body = app.wsgi_app(environ, lambda status, response_headers, exc_info=None: statuses.append(status))
+    first = next(iter(body))
+    assert statuses[0].startswith("206" if headers else "200") and first
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del body
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
