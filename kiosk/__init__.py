@@ -18,7 +18,7 @@ from kiosk.core.config import Defaults, env_overrides
 # (points and stars, then gifts, which spend points), the records built from all of it (national
 # exports, certificates, the honor roll), and the overviews (the keeper's Today, the kiosk's home).
 FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "activities", "points", "stars", "gifts",
-            "records", "certificates", "honor", "today", "home")
+            "records", "certificates", "honor", "today", "home", "reports")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

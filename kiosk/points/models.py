@@ -14,7 +14,9 @@ class PointsLine(db.Model):
     """One line of a volunteer's points: earned (+) or spent (−). Never edited or deleted: a
     mistake is undone by a reversal line that names the line it reverses."""
 
-    __table_args__ = (Index("ix_points_line_volunteer_at", "volunteer_id", "at"),)
+    __table_args__ = (Index("ix_points_line_volunteer_at", "volunteer_id", "at"),
+                      # Reports sum a station's points for a period (kiosk/reports).
+                      Index("ix_points_line_station_at", "station_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))

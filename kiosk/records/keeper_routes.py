@@ -63,7 +63,7 @@ def service():
     if chosen == "csv":
         note_export(current_user, g.station, "service", chosen, utcnow(), start, end)
         return _csv(lambda: service_csv(g.station, start, end), name)
-    response = _xlsx(lambda target: service_xlsx(target, g.station, start, end), name)
+    response = xlsx_download(lambda target: service_xlsx(target, g.station, start, end), name)
     note_export(current_user, g.station, "service", chosen, utcnow(), start, end)
     return response
 
@@ -76,7 +76,7 @@ def volunteers():
     if chosen == "csv":
         note_export(current_user, g.station, "volunteers", chosen, utcnow())
         return _csv(lambda: volunteers_csv(g.station), name)
-    response = _xlsx(lambda target: volunteers_xlsx(target, g.station), name)
+    response = xlsx_download(lambda target: volunteers_xlsx(target, g.station), name)
     note_export(current_user, g.station, "volunteers", chosen, utcnow())
     return response
 
@@ -93,7 +93,7 @@ def _csv(chunks: Callable[[], Iterator[bytes]], filename: str) -> Response:
     return response
 
 
-def _xlsx(write: Callable[[IO[bytes]], None], filename: str) -> Response:
+def xlsx_download(write: Callable[[IO[bytes]], None], filename: str) -> Response:
     """Written to a temporary file first (an XLSX is a zip: nothing can be sent before it is
     finished), then sent from it. Read before the audit line is written, so the write lock is held
     only for that line. The file is closed (and so gone) once sent, or when the answer is dropped."""

@@ -22,6 +22,8 @@ class Suggestion(db.Model):
     __table_args__ = (
         Index("ix_suggestion_station_created", "station_id", "created_at"),
         Index("ix_suggestion_station_status", "station_id", "status"),
+        # Reports count what was resolved or declined in a period (kiosk/reports).
+        Index("ix_suggestion_station_resolved", "station_id", "resolved_at"),
         Index("ix_suggestion_submitter_created", "submitter", "created_at"),
         Index("ix_suggestion_origin_created", "origin", "created_at"),
     )

@@ -1,0 +1,254 @@
+"""A station's figures for a period, the way a community report counts them. Every count reads
+only the period's rows by a station-and-time index, so a report costs the same in year three as in
+month one.
+
+What each figure means (the report page says it in words too):
+- registered: volunteers on the station's list at the period's end (added before it ends, not
+  erased by then); new: added during the period;
+- active: volunteers with at least one check-in in the period;
+- sessions: check-ins (each stay on duty, from check-in to check-out) that began in the period;
+- person-times (人次): a volunteer serving in one activity on one day counts once, however many
+  times they checked in and out that day;
+- confirmed hours: the hours of the finished sessions a keeper confirmed, rounded per session to
+  the station's step, as everywhere else;
+- activities held: one-off activities that began in the period (not cancelled), plus each day a
+  recurring duty had someone serving; the station's everyday duty is not an activity;
+- swap: items brought and items taken in the period; "new homes so far" counts every item taken up
+  to the period's end;
+- suggestions: received in the period; resolved and declined in the period; the median days from
+  receiving to resolving, over those resolved in the period;
+- points earned: points for hours, leads and keepers' bonuses in the period (reversals of those
+  lines subtract); gifts: redemptions handed over in the period."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from kiosk.activities.models import Activity
+from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.gifts.models import Redemption
+from kiosk.people.models import Team, Volunteer, volunteer_team
+from kiosk.points.models import PointsLine
+from kiosk.reports.periods import Period
+from kiosk.suggest.box import STATUS_LABELS
+from kiosk.suggest.models import SUGGESTION_STATUSES, Suggestion
+from kiosk.swap.models import SwapItem
+from kiosk.walkins.visits import service_label, visit_counts
+
+# Age groups as community reports give them ("224 over 60"): (key, label, lowest age, highest age).
+AGE_GROUPS = (
+    ("under_35", _l("Under 35"), 0, 34),
+    ("35_59", _l("35 to 59"), 35, 59),
+    ("60_69", _l("60 to 69"), 60, 69),
+    ("70_up", _l("70 and over"), 70, 200),
+    ("unknown", _l("Age not given"), None, None),
+)
+EARNING_KINDS = ("hours", "lead", "bonus")
+NO_TEAM = _l("No team")
+
+
+def age_group(birth_year: int | None, in_year: int) -> str:
+    if birth_year is None or not 0 <= in_year - birth_year <= 130:
+        return "unknown"
+    age = in_year - birth_year
+    return next(key for key, _label, low, high in AGE_GROUPS if low is not None and low <= age <= high)
+
+
+@dataclass
+class Step:
+    """One bar of a chart: a day or a month."""
+    first: date
+    last: date
+    person_times: int = 0
+    confirmed_minutes: int = 0
+    swap_in: int = 0
+    swap_out: int = 0
+
+
+@dataclass
+class Figures:
+    station: Station
+    period: Period
+    registered: int = 0
+    new_volunteers: int = 0
+    active: int = 0
+    sessions: int = 0
+    person_times: int = 0
+    confirmed_minutes: int = 0
+    activities_held: int = 0
+    swap_in: int = 0
+    swap_out: int = 0
+    swap_homes_so_far: int = 0
+    suggestions_received: int = 0
+    suggestions_resolved: int = 0
+    suggestions_declined: int = 0
+    median_days_to_resolve: float | None = None
+    resolve_days: list[float] = field(default_factory=list)  # of each resolved: for a district's median
+    points_earned: int = 0
+    gifts_redeemed: int = 0
+    walk_ins: list[tuple[str, int]] = field(default_factory=list)  # (service, visits)
+    suggestions_by_status: list[tuple[str, int]] = field(default_factory=list)  # received in the period
+    by_team: list[tuple[str, int, int]] = field(default_factory=list)  # (team, active, confirmed minutes)
+    by_age: list[tuple[str, int, int]] = field(default_factory=list)  # (group key, registered, active)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def walk_in_total(self) -> int:
+        return sum(count for _, count in self.walk_ins)
+
+
+def station_figures(station: Station, period: Period, details: bool = True) -> Figures:
+    """Everything a report shows for one station and period. Without details (the district
+    table): the headline figures only, no per-step, team or age breakdowns."""
+    start, end = period.bounds(station)
+    zone = ZoneInfo(station.timezone)
+    figures = Figures(station=station, period=period)
+    steps = [Step(first, last) for first, last in period.steps()] if details else []
+    step_of = _step_finder(steps, zone)
+
+    # Volunteers on the list, and their ages.
+    roll = db.session.execute(
+        select(Volunteer.id, Volunteer.birth_year, Volunteer.created_at).where(
+            Volunteer.station_id == station.id, Volunteer.created_at < end,
+            (Volunteer.erased_at.is_(None)) | (Volunteer.erased_at >= end))
+    ).all()
+    figures.registered = len(roll)
+    figures.new_volunteers = sum(1 for _id, _born, added in roll if added >= start)
+
+    # Sessions: one pass over the period's rows.
+    rounding = station.hours_rounding_minutes
+    rows = db.session.execute(
+        select(ServiceSession.volunteer_id, ServiceSession.checked_in_at, ServiceSession.checked_out_at,
+               ServiceSession.confirmed_at.is_not(None), ServiceSession.activity_id).where(
+            ServiceSession.station_id == station.id, ServiceSession.checked_in_at >= start,
+            ServiceSession.checked_in_at < end)
+    ).all()
+    figures.sessions = len(rows)
+    served: set[tuple[int, date, int | None]] = set()
+    active_minutes: Counter[int] = Counter()
+    activity_days: set[tuple[int, date]] = set()
+    for volunteer_id, checked_in_at, checked_out_at, confirmed, activity_id in rows:
+        day = checked_in_at.astimezone(zone).date()
+        minutes = served_minutes(checked_in_at, checked_out_at, rounding) if confirmed and checked_out_at else 0
+        active_minutes[volunteer_id] += minutes
+        if activity_id is not None:
+            activity_days.add((activity_id, day))
+        step = step_of(checked_in_at)
+        if (volunteer_id, day, activity_id) not in served:
+            served.add((volunteer_id, day, activity_id))
+            if step:
+                step.person_times += 1
+        if step:
+            step.confirmed_minutes += minutes
+    figures.person_times = len(served)
+    figures.active = len(active_minutes)
+    figures.confirmed_minutes = sum(active_minutes.values())
+    figures.activities_held = _activities_held(station, start, end, activity_days)
+
+    # The swap shelf.
+    brought = db.session.scalars(select(SwapItem.logged_at).where(
+        SwapItem.station_id == station.id, SwapItem.logged_at >= start, SwapItem.logged_at < end)).all()
+    taken = db.session.scalars(select(SwapItem.taken_at).where(
+        SwapItem.station_id == station.id, SwapItem.taken_at >= start, SwapItem.taken_at < end)).all()
+    figures.swap_in, figures.swap_out = len(brought), len(taken)
+    for moment in brought:
+        if step := step_of(moment):
+            step.swap_in += 1
+    for moment in taken:
+        if step := step_of(moment):
+            step.swap_out += 1
+    figures.swap_homes_so_far = db.session.scalar(select(func.count()).select_from(SwapItem).where(
+        SwapItem.station_id == station.id, SwapItem.taken_at < end))
+
+    _suggestion_figures(figures, station, start, end)
+
+    figures.walk_ins = [(service_label(service), count) for service, count in visit_counts(station, start, end)]
+    figures.points_earned = db.session.scalar(select(func.coalesce(func.sum(PointsLine.amount), 0)).where(
+        PointsLine.station_id == station.id, PointsLine.at >= start, PointsLine.at < end,
+        PointsLine.kind.in_(EARNING_KINDS) | _reversing_an_earning())) or 0
+    figures.gifts_redeemed = db.session.scalar(select(func.count()).select_from(Redemption).where(
+        Redemption.station_id == station.id, Redemption.status == "handed",
+        Redemption.decided_at >= start, Redemption.decided_at < end))
+
+    if details:
+        figures.steps = steps
+        figures.by_team = _by_team(station, active_minutes)
+        in_year = period.last.year
+        registered_by_age = Counter(age_group(born, in_year) for _id, born, _added in roll)
+        born_of = {volunteer_id: born for volunteer_id, born, _added in roll}
+        active_by_age = Counter(age_group(born_of.get(v), in_year) for v in active_minutes)
+        figures.by_age = [(key, registered_by_age[key], active_by_age[key]) for key, *_ in AGE_GROUPS]
+    return figures
+
+
+def _step_finder(steps: list[Step], zone: ZoneInfo):
+    """The step (day or month) an instant falls in, in the station's calendar, or None."""
+    by_day: dict[date, Step] = {}
+    for step in steps:
+        day = step.first
+        while day <= step.last:
+            by_day[day] = step
+            day = date.fromordinal(day.toordinal() + 1)
+    return lambda moment: by_day.get(moment.astimezone(zone).date()) if by_day else None
+
+
+def _activities_held(station: Station, start: datetime, end: datetime, activity_days: set[tuple[int, date]]) -> int:
+    one_off = db.session.scalars(select(Activity.id).where(
+        Activity.station_id == station.id, Activity.starts_at >= start, Activity.starts_at < end,
+        Activity.cancelled.is_(False), Activity.recurring.is_(False))).all()
+    recurring = set(db.session.scalars(select(Activity.id).where(
+        Activity.id.in_({activity_id for activity_id, _ in activity_days}), Activity.recurring.is_(True))).all()
+        ) if activity_days else set()
+    return len(one_off) + sum(1 for activity_id, _ in activity_days if activity_id in recurring)
+
+
+def _reversing_an_earning():
+    """A reversal of an hours, lead or bonus line takes those points back out of 'earned'."""
+    original = aliased(PointsLine)
+    return (PointsLine.kind == "reversal") & select(original.id).where(
+        original.id == PointsLine.reverses_id, original.kind.in_(EARNING_KINDS)).exists()
+
+
+def _suggestion_figures(figures: Figures, station: Station, start: datetime, end: datetime) -> None:
+    received = Counter(db.session.scalars(select(Suggestion.status).where(
+        Suggestion.station_id == station.id, Suggestion.created_at >= start, Suggestion.created_at < end)).all())
+    figures.suggestions_received = sum(received.values())
+    figures.suggestions_by_status = [(str(STATUS_LABELS[s]), received[s]) for s in SUGGESTION_STATUSES]
+    closed = db.session.execute(select(Suggestion.status, Suggestion.created_at, Suggestion.resolved_at).where(
+        Suggestion.station_id == station.id, Suggestion.resolved_at >= start, Suggestion.resolved_at < end,
+        Suggestion.status.in_(("resolved", "declined")))).all()
+    figures.suggestions_resolved = sum(1 for status, *_ in closed if status == "resolved")
+    figures.suggestions_declined = sum(1 for status, *_ in closed if status == "declined")
+    days = [(done - made).total_seconds() / 86400 for status, made, done in closed if status == "resolved"]
+    figures.resolve_days = days
+    figures.median_days_to_resolve = round(median(days), 1) if days else None
+
+
+def _by_team(station: Station, active_minutes: Counter) -> list[tuple[str, int, int]]:
+    """Active volunteers and their confirmed minutes per team; one in two teams counts in each."""
+    teams = db.session.execute(select(Team.id, Team.name).where(Team.station_id == station.id).order_by(Team.id)).all()
+    members: dict[int, list[int]] = defaultdict(list)
+    if active_minutes:
+        for volunteer_id, team_id in db.session.execute(
+                select(volunteer_team.c.volunteer_id, volunteer_team.c.team_id)
+                .join(Team, Team.id == volunteer_team.c.team_id).where(Team.station_id == station.id)):
+            if volunteer_id in active_minutes:
+                members[volunteer_id].append(team_id)
+    per_team: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for volunteer_id, minutes in active_minutes.items():
+        for team_id in members.get(volunteer_id) or [None]:
+            per_team[team_id][0] += 1
+            per_team[team_id][1] += minutes
+    rows = [(name, *per_team[team_id]) for team_id, name in teams if team_id in per_team]
+    if None in per_team:
+        rows.append((str(NO_TEAM), *per_team[None]))
+    return rows

@@ -1,0 +1,99 @@
+"""The reports: a station's month, year or range for its keeper (an admin sees the station they
+chose), the district's every station for an admin, and both as CSV and XLSX."""
+
+from flask import Response, abort, g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.core.stations import local_today
+from kiosk.core.transaction import refuse_with
+from kiosk.core.web import render
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.records.exports import csv_chunks, write_xlsx
+from kiosk.records.keeper_routes import xlsx_download
+from kiosk.reports.figures import station_figures
+from kiosk.reports.periods import last_month, parse_period
+from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_charts, district_rows, district_total, headline,
+                                   period_title, report_charts, report_rows, sort_stations)
+
+bp = keeper_blueprint("reports", __name__)
+
+
+def _period():
+    """The period asked for, or last month when nothing was asked. A wrong one is shown beside its
+    field on the same page (422)."""
+    if not request.args.get("kind"):
+        return last_month(local_today(g.station, utcnow()))
+    return parse_period(request.args)
+
+
+def _refuse(template: str):
+    refuse_with(lambda err: render(template, status=err.status, error=err, args=request.args, period=None))
+
+
+@bp.get("/reports")
+def report():
+    _refuse("reports/report.html")
+    period = _period()
+    figures = station_figures(g.station, period)
+    previous = station_figures(g.station, period.previous())
+    return render("reports/report.html", period=period, title=period_title(period), args=request.args,
+                  previous_title=period_title(previous.period), figures=figures, lines=headline(figures, previous),
+                  charts=report_charts(figures), age_rows=age_rows(figures), error=None)
+
+
+@bp.get("/reports.<any(csv, xlsx):file_format>")
+def report_file(file_format: str):
+    _refuse("reports/report.html")
+    period = _period()
+    headers, rows = report_rows(station_figures(g.station, period), station_figures(g.station, period.previous()))
+    return _file(file_format, f"{g.station.slug}-report-{period.slug()}", headers, rows)
+
+
+def _district(template: str):
+    if not current_user.is_admin:
+        abort(403)
+    _refuse(template)
+    period = _period()
+    stations = db.session.scalars(select(Station).order_by(Station.name)).all()
+    return period, [station_figures(station, period, details=False) for station in stations]
+
+
+@bp.get("/reports/district")
+def district():
+    period, all_figures = _district("reports/district.html")
+    key = request.args.get("sort", "station")
+    key = key if key in FIGURE_KEYS else "station"
+    descending = request.args.get("order") == "desc"
+    return render("reports/district.html", period=period, title=period_title(period), args=request.args,
+                  figures=FIGURES, columns=[("station", _("Station"))] + [(f.key, f.label) for f in FIGURES],
+                  stations=sort_stations(all_figures, key, descending), sort=key,
+                  descending=descending, totals=[district_total(f, all_figures) for f in FIGURES],
+                  charts=district_charts(sorted(all_figures, key=lambda f: f.station.name)), error=None)
+
+
+@bp.get("/reports/district.<any(csv, xlsx):file_format>")
+def district_file(file_format: str):
+    period, all_figures = _district("reports/district.html")
+    headers, rows = district_rows(all_figures)
+    return _file(file_format, f"district-report-{period.slug()}", headers, rows)
+
+
+def _file(file_format: str, name: str, headers: list, rows: list) -> Response:
+    if file_format == "csv":
+        response = Response(b"".join(csv_chunks(headers, rows)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return xlsx_download(lambda target: write_xlsx(target, "report", headers, rows, widths=(28, 16, 16, 16, 16)),
+                         f"{name}.xlsx")
+
+
+def period_url(endpoint: str, **extra) -> str:
+    """The same page (or file) for the period being shown, with `extra` changed."""
+    args = {key: value for key, value in request.args.items() if key not in extra}
+    return url_for(endpoint, **args, **{k: v for k, v in extra.items() if v is not None})

@@ -1,0 +1,164 @@
+"""The reports pages: a keeper's month, year and range, a wrong period told beside its field, the
+district for an admin only, sorting, and the CSV and XLSX files."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.core.stations import add_station
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.volunteers import register_volunteer
+from tests.http.conftest import PASSWORD, sign_in
+
+# 2026-12-31 23:30 in Shanghai: December's, not January's.
+LAST_NIGHT = datetime(2026, 12, 31, 15, 30, tzinfo=UTC)
+
+
+def add_session(app, slug: str, checked_in_at: datetime, minutes: int = 120):
+    from kiosk.core.models import Station
+
+    with app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == slug))
+        volunteer = db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id)).first()
+        db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,
+                                      checked_out_at=checked_in_at + timedelta(minutes=minutes),
+                                      confirmed_at=checked_in_at + timedelta(days=1), check_in_method="scanner"))
+        db.session.commit()
+
+
+def figure(page_text: str, key: str) -> list[str]:
+    """The cells of one figure's row: [this period, the one before, change]."""
+    row = page_text.split(f'data-figure="{key}">', 1)[1].split("</tr>", 1)[0]
+    return [cell.rsplit("<td>", 1)[1] for cell in row.split("</td>")[:-1]]
+
+
+def test_the_report_page_opens_on_last_month(keeper):
+    page = keeper.get("/keeper/reports")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "October 2026" in text or "November 2026" in text  # the clock stands at 22 Nov 2026
+    assert text.count('<svg class="chart-svg"') == 6 and "<desc id=" in text
+
+
+def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, keeper):
+    add_session(app, "demo", LAST_NIGHT)
+    add_session(app, "demo", LAST_NIGHT - timedelta(days=40), minutes=60)  # 21 November
+    december = keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert "December 2026" in december and "November 2026" in december
+    assert figure(december, "confirmed_hours") == ["2", "1", "+1"]
+    january = keeper.get("/keeper/reports?kind=month&month=2027-01").get_data(as_text=True)
+    assert figure(january, "confirmed_hours")[0] == "0"
+    year = keeper.get("/keeper/reports?kind=year&year=2026").get_data(as_text=True)
+    assert figure(year, "sessions")[:2] == ["2", "0"]
+    span = keeper.get("/keeper/reports?kind=range&from=2026-12-31&to=2027-01-01").get_data(as_text=True)
+    assert figure(span, "sessions")[0] == "1"
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("kind=month&month=2026-13", "month", "Please choose a month such as 2026-11."),
+    ("kind=year&year=99", "year", "Please enter a year such as 2026."),
+    ("kind=range&from=2027-01-10&to=2026-12-20", "to", "The first day is after the last day."),
+    ("kind=range&from=&to=2026-12-20", "from", "Please enter a date such as 2026-11-22."),
+])
+def test_a_wrong_period_is_told_beside_its_field(keeper, query, field, message):
+    page = keeper.get(f"/keeper/reports?{query}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert f'aria-describedby="period-{field}-error"' in text
+    assert f'id="period-{field}-error"' in text and message in text
+    assert "chart-svg" not in text
+
+
+def test_a_wrong_kind_is_told_at_the_top(keeper):
+    page = keeper.get("/keeper/reports?kind=week")
+    assert page.status_code == 422 and "Please choose a month, a year or a range of days." in page.get_data(as_text=True)
+
+
+def test_garbage_in_every_argument_never_breaks_the_page(keeper):
+    for query in ["kind=month&month=%00", "kind=year&year=" + "9" * 5000, "kind=range&from=2026-02-30&to=2026-03-01",
+                  "kind=month&month=2026-11&sort=' OR 1=1", "kind=%E2%80%AE"]:
+        assert keeper.get(f"/keeper/reports?{query}").status_code in (200, 400, 422), query
+
+
+def test_the_report_downloads_as_csv_and_xlsx(app, keeper):
+    add_session(app, "demo", LAST_NIGHT)
+    data = keeper.get("/keeper/reports.csv?kind=month&month=2026-12")
+    assert data.status_code == 200 and data.mimetype == "text/csv"
+    assert 'filename="demo-report-2026-12.csv"' in data.headers["Content-Disposition"]
+    assert data.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.data.decode("utf-8-sig"))))
+    assert rows[0][1:] == ["December 2026", "November 2026"]
+    assert ["Confirmed hours", "2", "0"] in rows and ["Check-ins", "1", "0"] in rows
+
+    from openpyxl import load_workbook
+
+    book = keeper.get("/keeper/reports.xlsx?kind=month&month=2026-12")
+    assert book.status_code == 200
+    sheet = load_workbook(io.BytesIO(book.data)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert ["Confirmed hours", 2, 0] == values[[v[0] for v in values].index("Confirmed hours")][:3]
+    assert keeper.get("/keeper/reports.csv?kind=month&month=2026-13").status_code == 422
+
+
+def test_a_chinese_report_speaks_chinese(app, keeper):
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    text = keeper.get("/keeper/reports?kind=year&year=2026").get_data(as_text=True)
+    assert "2026年" in text and "志愿者" in text and "Confirmed hours" not in text
+    keeper.set_cookie("kiosk_lang", "zh_Hant")
+    text = keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert "2026年12月" in text and "Confirmed hours" not in text
+
+
+def test_a_keeper_does_not_see_the_district(keeper):
+    assert keeper.get("/keeper/reports/district").status_code == 403
+    assert keeper.get("/keeper/reports/district.csv").status_code == 403
+    assert "/keeper/reports/district" not in keeper.get("/keeper/reports").get_data(as_text=True)
+
+
+@pytest.fixture
+def admin(app, station):
+    with app.app_context():
+        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
+        admin.set_password(PASSWORD)
+        db.session.add(admin)
+        other = add_station("hill", "山景暖心驿站")
+        register_volunteer(other, name="李桂兰", mobile="13900001111", birth_year=1950, teams=[], skills=[])
+        db.session.commit()
+    add_session(app, "hill", LAST_NIGHT, minutes=240)
+    add_session(app, "demo", LAST_NIGHT, minutes=60)
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client, username="admin").status_code == 303
+    return client
+
+
+def test_the_district_shows_every_station_with_totals_and_sorts(admin):
+    page = admin.get("/keeper/reports/district?kind=month&month=2026-12")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    body = text.split("<tbody>", 1)[1]
+    assert body.index("山景暖心驿站") < body.index("幸福里暖心驿站")  # by name
+    footer = text.split("<tfoot>", 1)[1]
+    assert "All stations" in footer and ">5</td>" in footer  # 4 + 1 confirmed hours
+    by_hours = admin.get("/keeper/reports/district?kind=month&month=2026-12&sort=confirmed_hours&order=asc")
+    body = by_hours.get_data(as_text=True).split("<tbody>", 1)[1]
+    assert body.index("幸福里暖心驿站") < body.index("山景暖心驿站")
+    assert 'aria-sort="ascending"' in by_hours.get_data(as_text=True)
+    by_hours_down = admin.get("/keeper/reports/district?kind=month&month=2026-12&sort=confirmed_hours&order=desc")
+    body = by_hours_down.get_data(as_text=True).split("<tbody>", 1)[1]
+    assert body.index("山景暖心驿站") < body.index("幸福里暖心驿站")
+    assert admin.get("/keeper/reports/district?sort=nonsense").status_code == 200
+
+
+def test_the_district_downloads_with_a_total_row(admin):
+    data = admin.get("/keeper/reports/district.csv?kind=month&month=2026-12")
+    rows = list(csv.reader(io.StringIO(data.data.decode("utf-8-sig"))))
+    hours = rows[0].index("Confirmed hours")
+    assert {row[0]: row[hours] for row in rows[1:]} == {"山景暖心驿站": "4", "幸福里暖心驿站": "1", "All stations": "5"}
+    book = admin.get("/keeper/reports/district.xlsx?kind=year&year=2026")
+    assert book.status_code == 200 and book.data[:2] == b"PK"
