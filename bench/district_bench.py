@@ -1,7 +1,8 @@
 """A district's three years in one database, built quickly with bulk inserts from a fixed seed:
 300 stations, 150,000 volunteers, 3,000,000 sessions, 50,000 swap items, 20,000 suggestions.
 On it: the keeper's Today page and its poll for one station against the same day on an empty
-database (`today_ratio_large`), and the service-record export of a year, CSV and XLSX, each in a
+database (`today_ratio_large`); a keeper's month and year report and an admin's district table of a
+month (`report_month_ms_large`, `report_year_ms_large`, `report_district_month_ms_large`); and the service-record export of a year, CSV and XLSX, each in a
 process of its own whose peak memory is the figure (`export_year_rss_mb`).
 
     .venv/bin/python bench/district_bench.py [--sessions 3000000] [--json PATH]
@@ -23,6 +24,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import today_bench  # noqa: E402
+from checkin_bench import CSRF_INPUT  # noqa: E402
 
 NOW = today_bench.NOW  # the day whose Today is compared: 14:00 in Shanghai
 CHUNK = 50_000
@@ -117,12 +119,41 @@ def build(path: Path, args, empty: bool):
             db.session.execute(insert(Suggestion), [
                 {"station_id": stations[i % len(stations)], "tracking_code": f"T{i:07d}", "category_id": suggestion_category,
                  "text": "楼道灯坏了", "source": "kiosk", "submitter": "bench", "origin": "bench",
-                 "created_at": NOW - timedelta(days=rng.randrange(days)), "updated_at": NOW}
+                 "created_at": (made := NOW - timedelta(days=rng.randrange(days))), "updated_at": NOW,
+                 "status": "resolved" if i % 3 == 0 else "received",
+                 "resolved_at": made + timedelta(days=rng.randrange(1, 20)) if i % 3 == 0 else None}
                 for i in range(args.suggestions)])
         today_bench.add_todays_activity(station.id, demo_volunteers)
         total = db.session.query(ServiceSession).count()
         db.engine.dispose()
     return app, url, total
+
+
+def measure_reports(app, runs: int) -> dict:
+    """A keeper's month and year report for station 1 (a three-hundredth of the district's
+    sessions: about 10,000 over three years), and an admin's district table of a month."""
+    from kiosk.core.extensions import db
+    from kiosk.people.models import Keeper
+
+    keeper = app.test_client()
+    today_bench.sign_in(keeper)
+    with app.app_context():
+        admin = Keeper(station_id=None, username="bench-admin", display_name="admin", role="admin", active=True)
+        admin.set_password("bench")
+        db.session.add(admin)
+        db.session.commit()
+    district = app.test_client()
+    token = CSRF_INPUT.search(district.get("/keeper/login").get_data(as_text=True)).group(1)
+    district.post("/keeper/login", data={"username": "bench-admin", "password": "bench", "csrf_token": token})
+    month, year = "kind=month&month=2026-10", "kind=year&year=2025"
+    for client, path in ((keeper, f"/keeper/reports?{month}"), (district, f"/keeper/reports/district?{month}")):
+        assert client.get(path).status_code == 200, path
+    return {
+        "report_month_ms_large": today_bench.timed(keeper, f"/keeper/reports?{month}", runs),
+        "report_year_ms_large": today_bench.timed(keeper, f"/keeper/reports?{year}", runs),
+        "report_year_xlsx_ms_large": today_bench.timed(keeper, f"/keeper/reports.xlsx?{year}", max(3, runs // 4)),
+        "report_district_month_ms_large": today_bench.timed(district, f"/keeper/reports/district?{month}", 3),
+    }
 
 
 # Run in a process of its own, so that its peak memory is the export's.
@@ -179,6 +210,7 @@ def main(argv=None) -> int:
         district, url, total = build(tmp / "district", args, empty=False)
         built = time.perf_counter() - started
         first, later = today_bench.measure(fresh, args.runs), today_bench.measure(district, args.runs)
+        reports = measure_reports(district, args.runs)
         exports = {fmt: export_year(url, tmp / "export", fmt) for fmt in ("csv", "xlsx")}
     print(f"\ndistrict database: {total:,} sessions, {args.volunteers:,} volunteers, {args.stations} stations, "
           f"built in {built:.0f} s")
@@ -188,7 +220,10 @@ def main(argv=None) -> int:
     for fmt, e in exports.items():
         print(f"service records of a year, {fmt}: {e['bytes'] / 1024:,.0f} kB in {e['seconds']} s, "
               f"peak RSS {e['rss_mb']:.0f} MB (after sign-in {e['rss_mb_before']:.0f} MB), status {e['status']}")
-    summary = {"today_ratio_large": round(later["Today page"] / first["Today page"], 2),
+    for name, ms in reports.items():
+        print(f"{name:32} {ms:10.1f} ms")
+    summary = {**{name: round(ms, 1) for name, ms in reports.items()},
+               "today_ratio_large": round(later["Today page"] / first["Today page"], 2),
                "today_poll_ratio_large": round(later["live poll, nothing new (204)"]
                                                / first["live poll, nothing new (204)"], 2),
                "export_year_rss_mb": round(max(e["rss_mb"] for e in exports.values()), 1),

@@ -1,4 +1,5 @@
-"""Engine set-up. The only place that knows about SQLite; everything else is portable SQL."""
+"""Engine set-up. The only place that knows about SQLite (and, for two time expressions at the end,
+about PostgreSQL); everything else is portable SQL."""
 
 import fcntl
 import hashlib
@@ -7,9 +8,11 @@ import threading
 from contextlib import contextmanager
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import Float, Integer, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from kiosk.core.extensions import db
 
@@ -181,3 +184,44 @@ def _end_read_transaction() -> None:
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("a read-only transaction has changes: they belong to the request's own commit")
     db.session.commit()
+
+
+# --- Arithmetic on times, in SQL --------------------------------------------------------------
+# Reports add up a whole district's sessions in the database rather than row by row in Python.
+# SQLite and PostgreSQL say "seconds since 1970" and "round down" differently; these two
+# expressions say it once for both.
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970-01-01 of a stored (naive UTC) time, with its fraction."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    return "((julianday(%s) - 2440587.5) * 86400.0)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds(element, compiler, **kw):
+    return "EXTRACT(EPOCH FROM %s)" % compiler.process(element.clauses, **kw)
+
+
+class floor_int(FunctionElement):
+    """The whole number at or below a number that is never negative (SQLite's CAST truncates,
+    which is the same there; PostgreSQL's CAST rounds, so it floors first)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(floor_int, "sqlite")
+def _floor_int_sqlite(element, compiler, **kw):
+    return "CAST(%s AS INTEGER)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(floor_int)
+def _floor_int(element, compiler, **kw):
+    return "CAST(FLOOR(%s) AS BIGINT)" % compiler.process(element.clauses, **kw)

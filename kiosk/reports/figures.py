@@ -22,17 +22,18 @@ What each figure means (the report page says it in words too):
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from statistics import median
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from kiosk.activities.models import Activity
 from kiosk.checkin.attendance import served_minutes
 from kiosk.checkin.models import ServiceSession
+from kiosk.core.database import epoch_seconds, floor_int
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.gifts.models import Redemption
@@ -42,6 +43,7 @@ from kiosk.reports.periods import Period
 from kiosk.suggest.box import STATUS_LABELS
 from kiosk.suggest.models import SUGGESTION_STATUSES, Suggestion
 from kiosk.swap.models import SwapItem
+from kiosk.walkins.models import WalkInVisit
 from kiosk.walkins.visits import service_label, visit_counts
 
 # Age groups as community reports give them ("224 over 60"): (key, label, lowest age, highest age).
@@ -95,15 +97,12 @@ class Figures:
     resolve_days: list[float] = field(default_factory=list)  # of each resolved: for a district's median
     points_earned: int = 0
     gifts_redeemed: int = 0
+    walk_in_total: int = 0
     walk_ins: list[tuple[str, int]] = field(default_factory=list)  # (service, visits)
     suggestions_by_status: list[tuple[str, int]] = field(default_factory=list)  # received in the period
     by_team: list[tuple[str, int, int]] = field(default_factory=list)  # (team, active, confirmed minutes)
     by_age: list[tuple[str, int, int]] = field(default_factory=list)  # (group key, registered, active)
     steps: list[Step] = field(default_factory=list)
-
-    @property
-    def walk_in_total(self) -> int:
-        return sum(count for _, count in self.walk_ins)
 
 
 def station_figures(station: Station, period: Period, details: bool = True) -> Figures:
@@ -172,9 +171,10 @@ def station_figures(station: Station, period: Period, details: bool = True) -> F
     _suggestion_figures(figures, station, start, end)
 
     figures.walk_ins = [(service_label(service), count) for service, count in visit_counts(station, start, end)]
-    figures.points_earned = db.session.scalar(select(func.coalesce(func.sum(PointsLine.amount), 0)).where(
+    figures.walk_in_total = sum(count for _, count in figures.walk_ins)
+    figures.points_earned = int(db.session.scalar(select(func.sum(PointsLine.amount)).where(
         PointsLine.station_id == station.id, PointsLine.at >= start, PointsLine.at < end,
-        PointsLine.kind.in_(EARNING_KINDS) | _reversing_an_earning())) or 0
+        PointsLine.kind.in_(EARNING_KINDS) | _reversing_an_earning())) or 0)
     figures.gifts_redeemed = db.session.scalar(select(func.count()).select_from(Redemption).where(
         Redemption.station_id == station.id, Redemption.status == "handed",
         Redemption.decided_at >= start, Redemption.decided_at < end))
@@ -226,6 +226,11 @@ def _suggestion_figures(figures: Figures, station: Station, start: datetime, end
     closed = db.session.execute(select(Suggestion.status, Suggestion.created_at, Suggestion.resolved_at).where(
         Suggestion.station_id == station.id, Suggestion.resolved_at >= start, Suggestion.resolved_at < end,
         Suggestion.status.in_(("resolved", "declined")))).all()
+    _closed_figures(figures, closed)
+
+
+def _closed_figures(figures: Figures, closed) -> None:
+    """Resolved and declined counts, and the median days to resolve, from (status, made, done)."""
     figures.suggestions_resolved = sum(1 for status, *_ in closed if status == "resolved")
     figures.suggestions_declined = sum(1 for status, *_ in closed if status == "declined")
     days = [(done - made).total_seconds() / 86400 for status, made, done in closed if status == "resolved"]
@@ -252,3 +257,96 @@ def _by_team(station: Station, active_minutes: Counter) -> list[tuple[str, int, 
     if None in per_team:
         rows.append((str(NO_TEAM), *per_team[None]))
     return rows
+
+
+# --- Every station at once (the district table) ---------------------------------------------------
+
+
+def district_figures(stations: list[Station], period: Period) -> list[Figures]:
+    """The headline figures of every station, as station_figures(details=False) gives them, added
+    up in the database: a few grouped queries for all the stations of one time zone, instead of a
+    dozen queries per station and every session through Python. A zone with summer time in the
+    period (none in China) is counted station by station, the local day being no fixed offset."""
+    found: dict[int, Figures] = {}
+    groups: dict[tuple[str, int], list[Station]] = defaultdict(list)
+    for station in stations:
+        groups[(station.timezone, station.hours_rounding_minutes)].append(station)
+    for (zone_name, rounding), group in groups.items():
+        offset = _fixed_offset(ZoneInfo(zone_name), period)
+        if offset is None:
+            found.update((s.id, station_figures(s, period, details=False)) for s in group)
+        else:
+            found.update(_grouped_figures(group, period, offset, rounding))
+    return [found[station.id] for station in stations]
+
+
+def _fixed_offset(zone: ZoneInfo, period: Period) -> int | None:
+    """The zone's offset from UTC in seconds if it is the same on every day of the period."""
+    offsets = {datetime.combine(date.fromordinal(n), time(12), zone).utcoffset()
+               for n in range(period.first.toordinal(), period.last.toordinal() + 2)}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def _grouped_figures(stations: list[Station], period: Period, offset: int, rounding: int) -> dict[int, Figures]:
+    start, end = period.bounds(stations[0])
+    ids = [station.id for station in stations]
+    figures = {station.id: Figures(station=station, period=period) for station in stations}
+
+    def each(statement, *names):
+        for station_id, *values in db.session.execute(statement):
+            for name, value in zip(names, values):
+                setattr(figures[station_id], name, int(value or 0))  # PostgreSQL sums are Decimal
+
+    each(select(Volunteer.station_id, func.count(), func.sum(case((Volunteer.created_at >= start, 1), else_=0)))
+         .where(Volunteer.station_id.in_(ids), Volunteer.created_at < end,
+                (Volunteer.erased_at.is_(None)) | (Volunteer.erased_at >= end))
+         .group_by(Volunteer.station_id), "registered", "new_volunteers")
+
+    # A session's minutes as served_minutes counts them: whole minutes (a millisecond's slack for
+    # the floating point of SQLite's day numbers), half up to the station's step, never below zero.
+    s = ServiceSession
+    whole = floor_int((epoch_seconds(s.checked_out_at) - epoch_seconds(s.checked_in_at) + 0.001) / 60)
+    rounded = (whole + rounding // 2) // rounding * rounding
+    confirmed = case((s.confirmed_at.is_not(None) & s.checked_out_at.is_not(None)
+                      & (s.checked_out_at >= s.checked_in_at), rounded), else_=0)
+    in_period = (s.station_id.in_(ids), s.checked_in_at >= start, s.checked_in_at < end)
+    each(select(s.station_id, func.count(), func.count(s.volunteer_id.distinct()), func.sum(confirmed))
+         .where(*in_period).group_by(s.station_id), "sessions", "active", "confirmed_minutes")
+    local_day = floor_int((epoch_seconds(s.checked_in_at) + offset) / 86400).label("day")
+    served = select(s.station_id, s.volunteer_id, s.activity_id, local_day).where(*in_period).distinct().subquery()
+    each(select(served.c.station_id, func.count()).group_by(served.c.station_id), "person_times")
+
+    recurring_days = (select(s.station_id, s.activity_id, local_day).join(Activity, Activity.id == s.activity_id)
+                      .where(*in_period, Activity.recurring.is_(True)).distinct().subquery())
+    each(select(recurring_days.c.station_id, func.count()).group_by(recurring_days.c.station_id), "activities_held")
+    for station_id, one_off in db.session.execute(
+            select(Activity.station_id, func.count()).where(
+                Activity.station_id.in_(ids), Activity.starts_at >= start, Activity.starts_at < end,
+                Activity.cancelled.is_(False), Activity.recurring.is_(False)).group_by(Activity.station_id)):
+        figures[station_id].activities_held += one_off
+
+    def counted(model, column, name, since=start):
+        condition = (column >= since) if since is not None else column.is_not(None)
+        each(select(model.station_id, func.count()).where(model.station_id.in_(ids), condition, column < end)
+             .group_by(model.station_id), name)
+
+    counted(SwapItem, SwapItem.logged_at, "swap_in")
+    counted(SwapItem, SwapItem.taken_at, "swap_out")
+    counted(SwapItem, SwapItem.taken_at, "swap_homes_so_far", since=None)
+    counted(Suggestion, Suggestion.created_at, "suggestions_received")
+    counted(WalkInVisit, WalkInVisit.at, "walk_in_total")
+    closed = defaultdict(list)
+    for station_id, *row in db.session.execute(
+            select(Suggestion.station_id, Suggestion.status, Suggestion.created_at, Suggestion.resolved_at).where(
+                Suggestion.station_id.in_(ids), Suggestion.resolved_at >= start, Suggestion.resolved_at < end,
+                Suggestion.status.in_(("resolved", "declined")))):
+        closed[station_id].append(row)
+    for station_id, rows in closed.items():
+        _closed_figures(figures[station_id], rows)
+    each(select(PointsLine.station_id, func.sum(PointsLine.amount)).where(
+        PointsLine.station_id.in_(ids), PointsLine.at >= start, PointsLine.at < end,
+        PointsLine.kind.in_(EARNING_KINDS) | _reversing_an_earning()).group_by(PointsLine.station_id), "points_earned")
+    each(select(Redemption.station_id, func.count()).where(
+        Redemption.station_id.in_(ids), Redemption.status == "handed", Redemption.decided_at >= start,
+        Redemption.decided_at < end).group_by(Redemption.station_id), "gifts_redeemed")
+    return figures

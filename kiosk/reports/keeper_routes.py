@@ -16,7 +16,7 @@ from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.records.exports import csv_chunks, write_xlsx
 from kiosk.records.keeper_routes import xlsx_download
-from kiosk.reports.figures import station_figures
+from kiosk.reports.figures import district_figures, station_figures
 from kiosk.reports.periods import last_month, parse_period
 from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_charts, district_rows, district_total, headline,
                                    period_title, report_charts, report_rows, sort_stations)
@@ -61,7 +61,7 @@ def _district(template: str):
     _refuse(template)
     period = _period()
     stations = db.session.scalars(select(Station).order_by(Station.name)).all()
-    return period, [station_figures(station, period, details=False) for station in stations]
+    return period, district_figures(stations, period)
 
 
 @bp.get("/reports/district")

@@ -290,3 +290,45 @@ def test_charts_scale_to_the_largest_value_and_carry_their_figures():
     assert "Feb: 5, 0" in chart.description
     flat = charts.bars("y", "Visits", [("Water", 0), ("Rest", 0)], str, "Visits")
     assert [r.width for r in flat.rects] == [0, 0] and flat.rows == [["Water", "0"], ["Rest", "0"]]
+
+
+HEADLINE = ("registered", "new_volunteers", "active", "sessions", "person_times", "confirmed_minutes",
+            "activities_held", "swap_in", "swap_out", "swap_homes_so_far", "suggestions_received",
+            "suggestions_resolved", "suggestions_declined", "median_days_to_resolve", "walk_in_total",
+            "points_earned", "gifts_redeemed")
+
+
+def other_station(slug: str, zone: str, seed: int) -> Station:
+    """A station in another time zone with a few sessions, some on the stroke of a minute or of
+    midnight, some with odd seconds."""
+    from kiosk.core.stations import add_station
+    from kiosk.people.volunteers import register_volunteer
+
+    rng = random.Random(seed)
+    station = add_station(slug, slug, timezone=zone)
+    station.hours_rounding_minutes = 15
+    people = [register_volunteer(station, name=f"王{n}明", mobile=f"1370000{seed:02d}{n:02d}", birth_year=1950 + n,
+                                 teams=[], skills=[]) for n in range(5)]
+    db.session.flush()
+    for n in range(200):
+        start = FIRST + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60), seconds=rng.choice([0, 0, 17.25, 59.999]))
+        end = start + timedelta(minutes=rng.choice([7, 15, 22, 30, 45, 90]), seconds=rng.choice([0, 0, 30, 0.5]))
+        db.session.add(ServiceSession(station_id=station.id, volunteer_id=rng.choice(people).id, checked_in_at=start,
+                                      checked_out_at=end, confirmed_at=end if n % 4 else None,
+                                      check_in_method="scanner"))
+    db.session.flush()
+    return station
+
+
+@pytest.mark.parametrize("period", [month(2026, 12), year(2026), Period("range", date(2026, 10, 1), date(2027, 3, 31))],
+                         ids=["december", "2026", "winter-and-summer-time"])
+def test_the_district_adds_up_in_the_database_what_each_station_counts(history, period):
+    from kiosk.reports.figures import district_figures
+
+    stations = [history, other_station("urumqi", "Asia/Urumqi", 1), other_station("berlin", "Europe/Berlin", 2)]
+    district = district_figures(stations, period)
+    assert [f.station.id for f in district] == [s.id for s in stations]
+    for station, together in zip(stations, district):
+        alone = station_figures(station, period, details=False)
+        assert {k: getattr(together, k) for k in HEADLINE} == {k: getattr(alone, k) for k in HEADLINE}, station.slug
+    assert district[0].sessions > 0 and district[1].confirmed_minutes > 0
