@@ -71,3 +71,54 @@ def test_the_query_reads_the_small_partial_index(app, station, query, indexes):
         plan = plan_of(lambda: query(st, START))
         assert any(index in plan for index in indexes), plan
         assert "ix_service_session_station_in" not in plan, plan
+
+
+# The tables that grow with every day of history: a report must reach their rows for its period
+# by an index, never by reading the table through.
+GROWING = ("service_session", "points_line", "suggestion", "swap_item", "walk_in_visit", "redemption")
+
+
+def plans_of_every_query(run) -> list[tuple[str, str]]:
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and any(f"FROM {t}" in statement for t in GROWING):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    connection = db.session.connection()
+    plans = []
+    for statement, parameters in seen:
+        if db.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            plans.append((statement, " | ".join(row[-1] for row in rows)))
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            plans.append((statement, " | ".join(row[0] for row in rows)))
+    return plans
+
+
+def full_scans(plan: str) -> list[str]:
+    if db.engine.dialect.name == "sqlite":  # "SCAN service_session" without "USING … INDEX"
+        return [t for t in GROWING for step in plan.split(" | ")
+                if step.startswith(f"SCAN {t}") and "INDEX" not in step]
+    return [t for t in GROWING if f"Seq Scan on {t}" in plan]
+
+
+def test_reports_read_their_period_by_index(app, station):
+    from kiosk.reports.figures import district_figures, station_figures
+    from kiosk.reports.periods import month, year
+
+    with app.app_context(), app.test_request_context():
+        years_of_history(station)
+        st = db.session.get(Station, station)
+        for period in (month(2026, 10), year(2025)):
+            plans = plans_of_every_query(lambda: (station_figures(st, period), district_figures([st], period)))
+            assert len(plans) >= 10
+            for statement, plan in plans:
+                assert not full_scans(plan), (statement, plan)
