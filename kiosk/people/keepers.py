@@ -109,3 +109,10 @@ def keeper_blueprint(name: str, import_name: str) -> Blueprint:
     bp = Blueprint(name, import_name, url_prefix="/keeper", template_folder="templates")
     bp.before_request(require_keeper)
     return bp
+
+
+def stations_to_choose() -> list[Station]:
+    """The stations an admin can switch between (keeper.choose_station); none for a keeper."""
+    if not current_user.is_admin:
+        return []
+    return list(db.session.scalars(select(Station).order_by(Station.name)))

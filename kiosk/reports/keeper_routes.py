@@ -13,12 +13,12 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
-from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.records.exports import csv_chunks, write_xlsx
 from kiosk.records.keeper_routes import xlsx_download
 from kiosk.reports.figures import district_figures, station_figures
 from kiosk.reports.periods import last_month, parse_period
-from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_charts, district_rows, district_total, headline,
+from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_chart, district_rows, district_total, headline,
                                    period_title, report_charts, report_rows, sort_stations)
 
 bp = keeper_blueprint("reports", __name__)
@@ -33,7 +33,8 @@ def _period():
 
 
 def _refuse(template: str):
-    refuse_with(lambda err: render(template, status=err.status, error=err, args=request.args, period=None))
+    refuse_with(lambda err: render(template, status=err.status, error=err, args=request.args, period=None,
+                                   stations=stations_to_choose()))
 
 
 @bp.get("/reports")
@@ -43,6 +44,7 @@ def report():
     figures = station_figures(g.station, period)
     previous = station_figures(g.station, period.previous())
     return render("reports/report.html", period=period, title=period_title(period), args=request.args,
+                  stations=stations_to_choose(),
                   previous_title=period_title(previous.period), figures=figures, lines=headline(figures, previous),
                   charts=report_charts(figures), age_rows=age_rows(figures), error=None)
 
@@ -70,11 +72,13 @@ def district():
     key = request.args.get("sort", "station")
     key = key if key in FIGURE_KEYS else "station"
     descending = request.args.get("order") == "desc"
+    shown = request.args.get("chart", "confirmed_hours")
+    shown = shown if shown in FIGURE_KEYS else "confirmed_hours"
     return render("reports/district.html", period=period, title=period_title(period), args=request.args,
                   figures=FIGURES, columns=[("station", _("Station"))] + [(f.key, f.label) for f in FIGURES],
                   stations=sort_stations(all_figures, key, descending), sort=key,
                   descending=descending, totals=[district_total(f, all_figures) for f in FIGURES],
-                  charts=district_charts(sorted(all_figures, key=lambda f: f.station.name)), error=None)
+                  chart=district_chart(all_figures, shown), shown=shown, error=None)
 
 
 @bp.get("/reports/district.<any(csv, xlsx):file_format>")

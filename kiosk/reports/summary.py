@@ -147,10 +147,13 @@ def sort_stations(all_figures: list[Figures], key: str, descending: bool) -> lis
     return sorted(present, key=lambda f: (figure.value(f), f.station.name), reverse=descending) + absent
 
 
-def district_charts(all_figures: list[Figures]) -> list[charts.Chart]:
-    return [charts.bars(f"district-{figure.key}", str(figure.label),
-                        [(f.station.name, figure.value(f) or 0) for f in all_figures], figure.shown, str(figure.label))
-            for figure in FIGURES]
+def district_chart(all_figures: list[Figures], key: str) -> charts.Chart:
+    """One figure across every station, largest first (a chart of every figure at once would be
+    seventeen charts of three hundred bars: the page offers one at a time)."""
+    figure = next(f for f in FIGURES if f.key == key)
+    ranked = sort_stations(all_figures, key, descending=True)
+    return charts.bars(f"district-{figure.key}", str(figure.label),
+                       [(f.station.name, figure.value(f) or 0) for f in ranked], figure.shown, str(figure.label))
 
 
 # --- Files --------------------------------------------------------------------------------------

@@ -3,16 +3,12 @@
 from datetime import date, timedelta
 
 from flask import Response, abort, g, request
-from flask_login import current_user
-from sqlalchemy import select
 
 from kiosk.checkin.attendance import settle_forgotten_sessions
 from kiosk.core.clock import utcnow
-from kiosk.core.extensions import db
-from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.web import render, render_block_response
-from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.core.storage import storage_trouble
 from kiosk.gifts.redemptions import waiting as waiting_redemptions
 from kiosk.today.export import day_csv
@@ -41,7 +37,7 @@ def today():
     settle_forgotten_sessions(g.station, utcnow())
     report = day_report(g.station, day, utcnow(), q)
     return render("today/today.html", "live", report=report, q=q, stamp=live_stamp(g.station, day),
-                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=_stations(),
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=stations_to_choose(),
                   storage_trouble=storage_trouble(utcnow()), gifts_waiting=len(waiting_redemptions(g.station)))
 
 
@@ -67,9 +63,3 @@ def today_csv():
     response = Response(day_csv(report), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{g.station.slug}-{day.isoformat()}.csv"'
     return response
-
-
-def _stations() -> list[Station]:
-    if not current_user.is_admin:
-        return []
-    return list(db.session.scalars(select(Station).order_by(Station.name)))

@@ -162,3 +162,28 @@ def test_the_district_downloads_with_a_total_row(admin):
     assert {row[0]: row[hours] for row in rows[1:]} == {"山景暖心驿站": "4", "幸福里暖心驿站": "1", "All stations": "5"}
     book = admin.get("/keeper/reports/district.xlsx?kind=year&year=2026")
     assert book.status_code == 200 and book.data[:2] == b"PK"
+
+
+def test_the_district_draws_the_figure_asked_for_largest_first(admin):
+    text = admin.get("/keeper/reports/district?kind=month&month=2026-12&chart=confirmed_hours").get_data(as_text=True)
+    drawn = text.split('id="chart-district-confirmed_hours"', 1)[1].split("</figure>", 1)[0]
+    assert drawn.index("山景暖心驿站: 4") < drawn.index("幸福里暖心驿站: 1")
+    assert text.count('<svg class="chart-svg"') == 1
+    other = admin.get("/keeper/reports/district?kind=month&month=2026-12&chart=registered").get_data(as_text=True)
+    assert 'id="chart-district-registered"' in other
+    assert 'id="chart-district-confirmed_hours"' in admin.get("/keeper/reports/district?chart=<script>").get_data(as_text=True)
+
+
+def test_an_admin_switches_the_station_of_the_report(app, admin):
+    with app.app_context():
+        from kiosk.core.models import Station
+        hill = db.session.scalar(select(Station).where(Station.slug == "hill")).id
+    page = admin.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert 'name="station_id"' in page
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    moved = admin.post("/keeper/station", data={"station_id": hill, "csrf_token": token,
+                                                "next": "/keeper/reports?kind=month&month=2026-12"})
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("/keeper/reports?kind=month&month=2026-12")
+    report = admin.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert "山景暖心驿站 · December 2026" in report
+    assert figure(report, "confirmed_hours")[0] == "4"
