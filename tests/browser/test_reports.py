@@ -78,3 +78,32 @@ def test_the_report_fits_a_portrait_tablet(context, server, live_app):
     keeper.goto(server.url + "/keeper/reports?kind=month&month=2026-11")
     expect(keeper.locator("svg.chart-svg")).to_have_count(6)
     assert keeper.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+def test_the_district_table_prints_across_a_landscape_a4(context, server, live_app):
+    from kiosk.core.stations import add_station
+    from kiosk.people.models import Keeper
+
+    with live_app.app_context():
+        for n in range(12):
+            add_station(f"s{n:02d}", f"第{n}社区暖心驿站")
+        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
+        admin.set_password("admin-pw")
+        db.session.add(admin)
+        db.session.commit()
+    page = context.new_page()
+    page.goto(server.url + "/keeper/login")
+    page.locator("#username").fill("admin")
+    page.locator("#password").fill("admin-pw")
+    page.get_by_role("button", name="登录").click()
+    page.goto(server.url + "/keeper/reports/district?kind=year&year=2026")
+    expect(page.locator(".district-table tbody tr")).to_have_count(13)
+    expect(page.locator("svg.chart-svg")).to_have_count(1)
+    page.emulate_media(media="print")
+    # Laid out as wide as a landscape A4 inside its 8 mm margins: the table fits, nothing is cut.
+    page.set_viewport_size({"width": int((297 - 16) / 25.4 * 96), "height": 700})
+    table = page.locator(".district-table").bounding_box()
+    assert table["x"] + table["width"] <= (297 - 16) / 25.4 * 96 + 1
+    pdf = page.pdf(prefer_css_page_size=True)
+    sizes = {tuple(map(float, box)) for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)}
+    assert sizes and all(abs(w - 841.9) < 1 and abs(h - 595.3) < 1 for w, h in sizes)  # A4 landscape
