@@ -187,3 +187,10 @@ def test_an_admin_switches_the_station_of_the_report(app, admin):
     report = admin.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
     assert "山景暖心驿站 · December 2026" in report
     assert figure(report, "confirmed_hours")[0] == "4"
+
+
+def test_the_chooser_shows_the_period_on_screen(keeper):
+    text = keeper.get("/keeper/reports").get_data(as_text=True)
+    assert 'name="month" type="month" value="2026-10"' in text  # 22 Nov: last month is October
+    text = keeper.get("/keeper/reports?kind=year&year=2025").get_data(as_text=True)
+    assert 'name="year" type="number" value="2025"' in text and 'name="month" type="month" value=""' in text
