@@ -100,7 +100,7 @@ class Figures:
     walk_in_total: int = 0
     walk_ins: list[tuple[str, int]] = field(default_factory=list)  # (service, visits)
     suggestions_by_status: list[tuple[str, int]] = field(default_factory=list)  # received in the period
-    by_team: list[tuple[str, int, int]] = field(default_factory=list)  # (team, active, confirmed minutes)
+    by_team: list[tuple[str, int, int, int]] = field(default_factory=list)  # (team, registered, active, minutes)
     by_age: list[tuple[str, int, int]] = field(default_factory=list)  # (group key, registered, active)
     steps: list[Step] = field(default_factory=list)
 
@@ -181,7 +181,7 @@ def station_figures(station: Station, period: Period, details: bool = True) -> F
 
     if details:
         figures.steps = steps
-        figures.by_team = _by_team(station, active_minutes)
+        figures.by_team = _by_team(station, {volunteer_id for volunteer_id, *_ in roll}, active_minutes)
         in_year = period.last.year
         registered_by_age = Counter(age_group(born, in_year) for _id, born, _added in roll)
         born_of = {volunteer_id: born for volunteer_id, born, _added in roll}
@@ -238,21 +238,23 @@ def _closed_figures(figures: Figures, closed) -> None:
     figures.median_days_to_resolve = round(median(days), 1) if days else None
 
 
-def _by_team(station: Station, active_minutes: Counter) -> list[tuple[str, int, int]]:
-    """Active volunteers and their confirmed minutes per team; one in two teams counts in each."""
+def _by_team(station: Station, roll: set[int], active_minutes: Counter) -> list[tuple[str, int, int, int]]:
+    """Per team: volunteers on the list, those who served and their confirmed minutes. One in two
+    teams counts in each; those in none are under "No team"."""
     teams = db.session.execute(select(Team.id, Team.name).where(Team.station_id == station.id).order_by(Team.id)).all()
     members: dict[int, list[int]] = defaultdict(list)
-    if active_minutes:
-        for volunteer_id, team_id in db.session.execute(
-                select(volunteer_team.c.volunteer_id, volunteer_team.c.team_id)
-                .join(Team, Team.id == volunteer_team.c.team_id).where(Team.station_id == station.id)):
-            if volunteer_id in active_minutes:
-                members[volunteer_id].append(team_id)
-    per_team: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for volunteer_id, minutes in active_minutes.items():
+    for volunteer_id, team_id in db.session.execute(
+            select(volunteer_team.c.volunteer_id, volunteer_team.c.team_id)
+            .join(Team, Team.id == volunteer_team.c.team_id).where(Team.station_id == station.id)):
+        members[volunteer_id].append(team_id)
+    per_team: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for volunteer_id in roll | set(active_minutes):
         for team_id in members.get(volunteer_id) or [None]:
-            per_team[team_id][0] += 1
-            per_team[team_id][1] += minutes
+            counts = per_team[team_id]
+            counts[0] += volunteer_id in roll
+            if volunteer_id in active_minutes:
+                counts[1] += 1
+                counts[2] += active_minutes[volunteer_id]
     rows = [(name, *per_team[team_id]) for team_id, name in teams if team_id in per_team]
     if None in per_team:
         rows.append((str(NO_TEAM), *per_team[None]))

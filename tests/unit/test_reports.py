@@ -233,8 +233,9 @@ def test_teams_and_ages_count_who_served(history):
     assert sum(registered for _key, registered, _active in figures.by_age) == figures.registered
     assert sum(active for _key, _registered, active in figures.by_age) == figures.active
     # Every demo volunteer is in one team: the teams' counts add up to those who served.
-    assert sum(active for _team, active, _minutes in figures.by_team) == figures.active
-    assert sum(minutes for _team, _active, minutes in figures.by_team) == figures.confirmed_minutes
+    assert sum(registered for _team, registered, _active, _minutes in figures.by_team) == figures.registered
+    assert sum(active for _team, _registered, active, _minutes in figures.by_team) == figures.active
+    assert sum(minutes for *_, minutes in figures.by_team) == figures.confirmed_minutes
 
 
 def test_a_period_with_nothing_in_it_is_all_zeros(history):
