@@ -7,7 +7,8 @@ process of its own whose peak memory is the figure (`export_year_rss_mb`).
 
     .venv/bin/python bench/district_bench.py [--sessions 3000000] [--json PATH]
 
-SQLite only for now (PostgreSQL: not yet)."""
+On SQLite; the reports also on PostgreSQL when a server is named (KIOSK_BENCH_POSTGRES or
+KIOSK_TEST_POSTGRES, as `make bench` does through tests/with_postgres.sh): `*_pg`."""
 
 import argparse
 import json
@@ -23,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import rush_bench  # noqa: E402
 import today_bench  # noqa: E402
 from checkin_bench import CSRF_INPUT  # noqa: E402
 
@@ -39,6 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--suggestions", type=int, default=20_000)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--json", type=Path)
+    p.add_argument("--no-postgres", action="store_true",
+                   help="SQLite only, even when a server is named (KIOSK_BENCH_POSTGRES or KIOSK_TEST_POSTGRES)")
     return p.parse_args(argv)
 
 
@@ -53,7 +57,7 @@ def chunks(rows):
         yield batch
 
 
-def build(path: Path, args, empty: bool):
+def build(path: Path, args, empty: bool, url: str | None = None):
     """The demo station (station 1, keeper password "bench") with today's activity, and, unless
     `empty`, the rest of the district and its three years."""
     from sqlalchemy import insert, select
@@ -69,7 +73,7 @@ def build(path: Path, args, empty: bool):
     from kiosk.swap.models import SwapCategory, SwapItem
 
     path.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{path / 'kiosk.sqlite'}"
+    url = url or f"sqlite:///{path / 'kiosk.sqlite'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "INSTANCE_PATH": str(path),
                       "SQLALCHEMY_DATABASE_URI": url, "CLOCK": MovableClock(NOW)})
     rng = random.Random(2026)
@@ -212,6 +216,11 @@ def main(argv=None) -> int:
         first, later = today_bench.measure(fresh, args.runs), today_bench.measure(district, args.runs)
         reports = measure_reports(district, args.runs)
         exports = {fmt: export_year(url, tmp / "export", fmt) for fmt in ("csv", "xlsx")}
+        server = None if args.no_postgres else rush_bench._postgres_database(tmp)
+        reports_pg = {}
+        if server:  # the same district on PostgreSQL: the reports (Today's ratio is SQLite's above)
+            on_postgres, _url, _ = build(tmp / "district-pg", args, empty=False, url=server)
+            reports_pg = {f"{name}_pg": ms for name, ms in measure_reports(on_postgres, args.runs).items()}
     print(f"\ndistrict database: {total:,} sessions, {args.volunteers:,} volunteers, {args.stations} stations, "
           f"built in {built:.0f} s")
     print(f"{'median ms':32} {'empty':>10} {'district':>10} {'ratio':>7}")
@@ -220,9 +229,9 @@ def main(argv=None) -> int:
     for fmt, e in exports.items():
         print(f"service records of a year, {fmt}: {e['bytes'] / 1024:,.0f} kB in {e['seconds']} s, "
               f"peak RSS {e['rss_mb']:.0f} MB (after sign-in {e['rss_mb_before']:.0f} MB), status {e['status']}")
-    for name, ms in reports.items():
+    for name, ms in {**reports, **reports_pg}.items():
         print(f"{name:32} {ms:10.1f} ms")
-    summary = {**{name: round(ms, 1) for name, ms in reports.items()},
+    summary = {**{name: round(ms, 1) for name, ms in {**reports, **reports_pg}.items()},
                "today_ratio_large": round(later["Today page"] / first["Today page"], 2),
                "today_poll_ratio_large": round(later["live poll, nothing new (204)"]
                                                / first["live poll, nothing new (204)"], 2),

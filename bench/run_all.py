@@ -57,7 +57,8 @@ def main(argv=None) -> int:
             run("browser_bench.py", "--scans", "10", "--frames", "5", "--json", str(browser_json))
             run("today_bench.py", "--years", "1", "--runs", "10", "--json", str(today_json))
             run("district_bench.py", "--stations", "30", "--volunteers", "15000", "--sessions", "300000",
-                "--swap-items", "5000", "--suggestions", "2000", "--runs", "10", "--json", str(district_json))
+                "--swap-items", "5000", "--suggestions", "2000", "--runs", "10", "--no-postgres",
+                "--json", str(district_json))
         else:
             run("rush_bench.py")
             run("browser_bench.py", "--json", str(browser_json))
