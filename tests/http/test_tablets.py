@@ -2,13 +2,17 @@
 page with the QR codes, the steps and the camera check."""
 
 import re
+import shutil
+import stat
 from datetime import UTC, datetime
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from kiosk.tablets.certificates import CA_CERT, Names, ensure_station_certificates, tls_folder
 from tests.conftest import CSRF_INPUT
+from tests.databases import on_postgres
 from tests.http.conftest import PASSWORD
 
 NAMES = Names.of(["localhost", "station", "station.local"], ["127.0.0.1", "192.168.1.10"])
@@ -121,3 +125,35 @@ def test_the_setup_page_in_each_language(keeper, with_https, lang, words):
     keeper.set_cookie("kiosk_lang", lang)
     body = keeper.get("/keeper/tablet").get_data(as_text=True)
     assert f"<h1>{words}</h1>" in body
+
+
+def test_the_station_certificate_command_makes_then_keeps_then_renews(app, runner, monkeypatch):
+    from kiosk.tablets import certificates
+
+    monkeypatch.setattr(certificates, "machine_names", lambda extra=(): Names.of([*NAMES.dns, *extra], NAMES.ips))
+    app.config["TLS_EXTRA_NAMES"] = ["kiosk.lan"]
+    first = runner.invoke(args=["station-certificate"])
+    assert first.exit_code == 0, first.output
+    assert "Made the station's root certificate" in first.output and "none yet" in first.output
+    assert "kiosk.lan" in first.output and "192.168.1.10" in first.output
+    folder = tls_folder(app.instance_path)
+    server = x509.load_pem_x509_certificate((folder / "server.pem").read_bytes())
+    assert "kiosk.lan" in server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
+        .get_values_for_type(x509.DNSName)
+    again = runner.invoke(args=["station-certificate"])
+    assert "up to date" in again.output and "Made" not in again.output
+    renewed = runner.invoke(args=["station-certificate", "--renew"])
+    assert "asked to renew" in renewed.output
+    assert (folder / "server.pem").read_bytes() != server.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.skipif(on_postgres(), reason="copies a SQLite station; PostgreSQL is backed up with pg_dump")
+def test_a_backup_keeps_the_station_certificates_and_restore_puts_them_back(app, runner, station, with_https,
+                                                                          tmp_path):
+    before = {path.name: path.read_bytes() for path in with_https.iterdir()}
+    assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
+    assert stat.S_IMODE((tmp_path / "copy" / "tls" / "station-ca-key.pem").stat().st_mode) == 0o600
+    shutil.rmtree(with_https)  # a new machine
+    assert runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"]).exit_code == 0
+    assert {path.name: path.read_bytes() for path in with_https.iterdir()} == before
+    assert stat.S_IMODE((with_https / "server-key.pem").stat().st_mode) == 0o600
