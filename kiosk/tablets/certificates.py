@@ -8,6 +8,12 @@ IPv4 address of the machine, localhost and 127.0.0.1. The server certificate is 
 those names change, and before it runs out; it lasts at most 825 days, the longest that Android,
 Chrome and Apple accept from a root installed by hand.
 
+A tablet that installs the root trusts it for what it names only: the root carries name
+constraints (the machine's own names, anything under .local, localhost, and the private and
+loopback address ranges), so its key could never vouch for a bank's website. A name outside them
+(a public address, a new host name) is left out of the server certificate, and said so; a new root
+(`station-certificate --new-root`, which every tablet must then install) covers the new names.
+
 Everything is kept in instance/tls/: the private keys are written with mode 0600 and never served;
 the root certificate is public (a tablet downloads it)."""
 
@@ -38,6 +44,11 @@ SERVER_CERT = "server.pem"
 SERVER_KEY = "server-key.pem"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Where a station's LAN addresses come from: loopback, the private ranges, carrier-grade NAT
+# (100.64/10, some routers and VPNs), IPv6 loopback and unique local addresses.
+LAN_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "::1/128", "fc00::/7"))
+LAN_DOMAINS = ("local", "localhost")
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class Outcome:
     made_ca: bool
     issued_server: bool
     reason: str  # why the server certificate was (re)issued, or "" when it was kept
+    left_out: tuple[str, ...] = ()  # names the station's root may not vouch for
 
 
 def tls_folder(instance_path: str | os.PathLike) -> Path:
@@ -106,23 +118,42 @@ def certificate_names(cert: x509.Certificate) -> Names:
 
 
 def ensure_station_certificates(folder: Path, names: Names, now: datetime | None = None,
-                                renew: bool = False, label: str = "") -> Outcome:
-    """Make the station's root once, and a server certificate for `names` whenever there is none,
-    it names something else, it was not issued by this root, or it ends within 30 days."""
+                                renew: bool = False, label: str = "", new_root: bool = False) -> Outcome:
+    """Make the station's root once (or again with `new_root`), and a server certificate for
+    `names` whenever there is none, it names something else, it was not issued by this root, or
+    it ends within 30 days. Names the root may not vouch for are left out (see `Outcome.left_out`)."""
     now = now or datetime.now(UTC)
     folder.mkdir(parents=True, exist_ok=True)
     ca_cert, ca_key = _load_pair(folder / CA_CERT, folder / CA_KEY)
-    made_ca = ca_cert is None or ca_key is None or not _matches(ca_cert, ca_key)
+    made_ca = new_root or ca_cert is None or ca_key is None or not _matches(ca_cert, ca_key)
     if made_ca:
-        ca_cert, ca_key = _make_ca(now, label or (names.dns[0] if names.dns else "station"))
+        ca_cert, ca_key = _make_ca(now, label or (names.dns[0] if names.dns else "station"), names)
         _write_key(folder / CA_KEY, ca_key)
         _write_public(folder / CA_CERT, ca_cert.public_bytes(serialization.Encoding.PEM))
+    names, left_out = covered_names(ca_cert, names)
     reason = "asked to renew" if renew else _server_problem(folder, ca_cert, names, now)
+    if made_ca and not reason:
+        reason = "a new root"
     if reason:
         cert, key = _make_server(ca_cert, ca_key, names, now)
         _write_key(folder / SERVER_KEY, key)
         _write_public(folder / SERVER_CERT, cert.public_bytes(serialization.Encoding.PEM))
-    return Outcome(made_ca=made_ca, issued_server=bool(reason), reason=reason)
+    return Outcome(made_ca=made_ca, issued_server=bool(reason), reason=reason, left_out=left_out)
+
+
+def covered_names(ca_cert: x509.Certificate, names: Names) -> tuple[Names, tuple[str, ...]]:
+    """The part of `names` the root's name constraints allow, and what they leave out."""
+    try:
+        constraints = ca_cert.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return names, ()
+    permitted = constraints.permitted_subtrees or []
+    domains = [sub.value.lower() for sub in permitted if isinstance(sub, x509.DNSName)]
+    networks = [sub.value for sub in permitted if isinstance(sub, x509.IPAddress)]
+    dns = [d for d in names.dns if any(d == dom or d.endswith("." + dom) for dom in domains)]
+    ips = [ip for ip in names.ips if any(ip.version == net.version and ip in net for net in networks)]
+    left_out = tuple(d for d in names.dns if d not in dns) + tuple(str(ip) for ip in names.ips if ip not in ips)
+    return Names.of(dns, ips), left_out
 
 
 def load_ca_certificate(folder: Path) -> x509.Certificate | None:
@@ -153,8 +184,11 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _make_ca(now: datetime, label: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _make_ca(now: datetime, label: str, names: Names) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = _new_key()
+    own = [d for d in names.dns if not any(d == dom or d.endswith("." + dom) for dom in LAN_DOMAINS)]
+    permitted = ([x509.DNSName(d) for d in sorted(set(LAN_DOMAINS) | set(own))]
+                 + [x509.IPAddress(net) for net in LAN_NETWORKS])
     name = x509.Name([
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "暖心驿站 Warm-Heart Station"),
         x509.NameAttribute(NameOID.COMMON_NAME, f"暖心驿站 {label} CA {secrets.token_hex(3)}"),
@@ -172,6 +206,7 @@ def _make_ca(now: datetime, label: str) -> tuple[x509.Certificate, ec.EllipticCu
         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                      content_commitment=False, key_encipherment=False, data_encipherment=False,
                                      key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )

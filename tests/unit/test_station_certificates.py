@@ -160,3 +160,41 @@ def test_machine_names_cover_the_host_its_lan_addresses_and_localhost(monkeypatc
 def test_lan_addresses_leave_out_loopback_and_link_local():
     found = certs.lan_ipv4_addresses()
     assert all(not (ip.is_loopback or ip.is_link_local) for ip in found)
+
+
+def test_the_root_may_vouch_only_for_the_station_names_and_lan_addresses(folder):
+    ca = load(folder, certs.CA_CERT)
+    constraints = ca.extensions.get_extension_for_class(x509.NameConstraints)
+    assert constraints.critical
+    permitted = constraints.value.permitted_subtrees
+    assert sorted(n.value for n in permitted if isinstance(n, x509.DNSName)) == ["local", "localhost", "station"]
+    assert ipaddress.ip_network("192.168.0.0/16") in [n.value for n in permitted if isinstance(n, x509.IPAddress)]
+
+
+def test_a_certificate_for_a_public_website_made_with_the_station_key_is_not_trusted(folder):
+    """Should the station's key ever leak, a tablet that trusts its root still trusts no bank."""
+    ca = load(folder, certs.CA_CERT)
+    ca_key = serialization.load_pem_private_key((folder / certs.CA_KEY).read_bytes(), password=None)
+    forged_names = Names.of(["bank.example.com"], ["203.0.113.5"])
+    forged, _key = certs._make_server(ca, ca_key, forged_names, NOW)
+    verifier_for = PolicyBuilder().store(Store([ca])).time(NOW + timedelta(days=1))
+    with pytest.raises(x509.verification.VerificationError):
+        verifier_for.build_server_verifier(x509.DNSName("bank.example.com")).verify(forged, [])
+    with pytest.raises(x509.verification.VerificationError):
+        verifier_for.build_server_verifier(x509.IPAddress(ipaddress.ip_address("203.0.113.5"))).verify(forged, [])
+
+
+def test_names_the_root_does_not_cover_are_left_out_and_said(folder):
+    wider = Names.of([*NAMES.dns, "newname", "newname.local"], [*NAMES.ips, "203.0.113.5"])
+    outcome = ensure_station_certificates(folder, wider, now=NOW)
+    assert set(outcome.left_out) == {"newname", "203.0.113.5"}
+    server = certificate_names(load(folder, certs.SERVER_CERT))
+    assert "newname.local" in server.dns and "newname" not in server.dns
+    assert ipaddress.ip_address("203.0.113.5") not in server.ips
+    # A new root (after a new host name) covers it; the tablets must install that root again.
+    old_root = (folder / certs.CA_CERT).read_bytes()
+    renamed = Names.of(["localhost", "newname", "newname.local"], NAMES.ips)
+    outcome = ensure_station_certificates(folder, renamed, now=NOW, new_root=True)
+    assert outcome.made_ca and outcome.issued_server and outcome.left_out == ()
+    assert (folder / certs.CA_CERT).read_bytes() != old_root
+    load(folder, certs.SERVER_CERT).verify_directly_issued_by(load(folder, certs.CA_CERT))
