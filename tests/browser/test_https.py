@@ -74,9 +74,20 @@ def nss_home(tmp_path, ca_pem=None):
     return home
 
 
-def chromium(playwright_driver, home):
-    return playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_CAMERA,
+def chromium(playwright_driver, home, camera=FAKE_CAMERA):
+    return playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera,
                                              env={**os.environ, "HOME": str(home)})
+
+
+def open_setup_page(page, base_url, password):
+    """Sign in as the demo keeper and open "Set up a tablet" (in 简体中文, the tablet's language)."""
+    page.goto(base_url + "/keeper/login")
+    page.locator("#username").fill("keeper")
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/keeper/today"))
+    page.goto(base_url + "/keeper/tablet")
+    return page.locator("[data-camera-check-result]")
 
 
 def watched_page(context):
@@ -104,13 +115,7 @@ def test_over_https_with_the_station_root_the_camera_opens_with_no_warning(playw
             == "live"
 
         # The keeper's own check on "Set up a tablet" says the same in plain words.
-        page.goto(https_server.station_url + "/keeper/login")
-        page.locator("#username").fill("keeper")
-        page.locator("#password").fill(station_app.keeper_password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(re.compile(r"/keeper/today"))
-        page.goto(https_server.station_url + "/keeper/tablet")
-        result = page.locator("[data-camera-check-result]")
+        result = open_setup_page(page, https_server.station_url, station_app.keeper_password)
         expect(result).to_have_attribute("data-result", "secure")
         page.get_by_role("button", name="试一试摄像头").click()
         expect(result).to_have_attribute("data-result", "ok", timeout=10_000)
@@ -138,6 +143,30 @@ def test_without_the_station_root_chromium_refuses_and_over_plain_http_the_camer
             assert page.evaluate("window.isSecureContext") is False
             status = page.locator("[data-camera-status]")
             expect(status).to_have_text(status.get_attribute("data-msg-absent"), timeout=10_000)
+            # "Set up a tablet" says why, in plain words, before and after the tap.
+            result = open_setup_page(page, plain.url.replace("127.0.0.1", STATION_NAME), station_app.keeper_password)
+            expect(result).to_have_attribute("data-result", "insecure")
+            page.get_by_role("button", name="试一试摄像头").click()
+            expect(result).to_have_text(re.compile("不是安全网页"))
+            expect(page.locator("[data-camera-check-video]")).to_be_hidden()
+        context.close()
+    finally:
+        browser.close()
+
+
+def test_a_refused_camera_is_said_plainly_on_the_setup_page(playwright_driver, https_server, station_app, tmp_path):
+    browser = chromium(playwright_driver, nss_home(tmp_path, station_app.tls / CA_CERT),
+                       camera=["--use-fake-device-for-media-stream", "--deny-permission-prompts",
+                               f"--host-resolver-rules=MAP {STATION_NAME} 127.0.0.1"])
+    try:
+        context = browser.new_context(viewport=LANDSCAPE, locale="zh-CN")
+        page = watched_page(context)
+        result = open_setup_page(page, https_server.station_url, station_app.keeper_password)
+        expect(result).to_have_attribute("data-result", "secure")
+        page.get_by_role("button", name="试一试摄像头").click()
+        expect(result).to_have_attribute("data-result", "denied", timeout=10_000)
+        expect(result).to_have_text(re.compile("没被允许"))
+        assert page.errors == []
         context.close()
     finally:
         browser.close()
