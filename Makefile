@@ -7,6 +7,10 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 WORKERS ?= 2
 THREADS ?= 4
+# make run HTTPS=1: HTTPS on HTTPS_PORT for the tablet cameras beside plain HTTP on PORT (kiosk/tablets).
+HTTPS ?= 0
+HTTPS_PORT ?= 5443
+TLS := instance/tls
 STAMPS := .make
 FLASK := $(BIN)/flask --app kiosk
 PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
@@ -61,6 +65,16 @@ browser:
 		echo "Install it with: sudo apt-get install chromium"; \
 		if [ "$$CI" = true ]; then exit 1; fi; \
 	fi
+	@# certutil (libnss3-tools): the HTTPS browser test makes Chromium trust the station's root with it.
+	@if command -v certutil >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's libnss3-tools (certutil) for the HTTPS browser test…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnss3-tools >/dev/null; \
+	else \
+		echo "certutil is not installed, so the HTTPS browser test will be skipped."; \
+		echo "Install it with: sudo apt-get install libnss3-tools"; \
+		if [ "$$CI" = true ]; then exit 1; fi; \
+	fi
 	@# A first start of a freshly installed Chromium is slow; warm it up so the first timing-
 	@# sensitive browser test (a scanner's fast keystrokes) does not meet a cold browser.
 	@[ ! -x /usr/bin/chromium ] || timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu \
@@ -71,9 +85,25 @@ database: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+GUNICORN = $(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --access-logfile - 'kiosk:create_app()'
+
+# With HTTPS=1: the station's certificates are made (or issued again for new addresses) first, then
+# two gunicorns serve the same app, plain HTTP on PORT (barcode scanners, downloading the station's
+# root certificate) and HTTPS on HTTPS_PORT (the camera): gunicorn takes one TLS setting per process.
+# When either stops, the other is stopped too.
 serve: install
+ifeq ($(HTTPS),1)
+	$(FLASK) station-certificate
+	@echo "Serving on http://$(HOST):$(PORT)/ and https://$(HOST):$(HTTPS_PORT)/  (Ctrl-C stops)"
+	@export KIOSK_HTTP_PORT=$(PORT) KIOSK_HTTPS_PORT=$(HTTPS_PORT); \
+	$(GUNICORN) --bind $(HOST):$(PORT) & plain=$$!; \
+	$(GUNICORN) --bind $(HOST):$(HTTPS_PORT) --certfile $(TLS)/server.pem --keyfile $(TLS)/server-key.pem & secure=$$!; \
+	trap 'kill $$plain $$secure 2>/dev/null; wait' EXIT INT TERM; \
+	wait -n
+else
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'kiosk:create_app()'
+	$(GUNICORN) --bind $(HOST):$(PORT)
+endif
 
 # Every benchmark with its targets (bench/run_all.py: a rush of scans with wrk beside raw sqlite3
 # and bare Flask on SQLite and a throwaway PostgreSQL; scan to confirmation, the decoder and page

@@ -16,8 +16,9 @@ from kiosk.core.config import Defaults, env_overrides
 # Lowest layer first: people, then the features (which do not import each other), then
 # activities (which sessions belong to), what recognises volunteers for their confirmed hours
 # (points and stars, then gifts, which spend points), the records built from all of it (national
-# exports, certificates, the honor roll), and the overviews (the keeper's Today, the kiosk's home).
-FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "activities", "points", "stars", "gifts",
+# exports, certificates, the honor roll), the overviews (the keeper's Today, the kiosk's home), and
+# the reports, which read them all.
+FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "tablets", "activities", "points", "stars", "gifts",
             "records", "certificates", "honor", "today", "home", "reports")
 
 

@@ -1,6 +1,7 @@
 """A consistent copy of a live station: the SQLite database (through SQLite's online backup API,
 so what is still in the write-ahead log is included and kiosks keep writing meanwhile), the
-photos, and the secret key (without it every badge and phone link would stop working).
+photos, the secret key (without it every badge and phone link would stop working) and the station's
+certificates in tls/ (without them every tablet would have to install a new root certificate).
 On PostgreSQL the database is copied with pg_dump instead (see README)."""
 
 import shutil
@@ -14,6 +15,8 @@ from kiosk.core.extensions import db
 
 DATABASE_FILE = "kiosk.sqlite"
 KEPT_FILES = ("secret_key", "config.py")
+# Folders copied whole, file modes kept (tls/ holds private keys readable by the owner only).
+KEPT_FOLDERS = ("tls",)
 
 
 class BackupError(RuntimeError):
@@ -54,6 +57,9 @@ def back_up(target: Path) -> dict:
     for name in KEPT_FILES:
         if (instance / name).exists():
             shutil.copy2(instance / name, target / name)
+    for name in KEPT_FOLDERS:
+        if (instance / name).is_dir():
+            shutil.copytree(instance / name, target / name)
     return {"database": str(target / DATABASE_FILE), "photos": photos}
 
 
@@ -78,3 +84,7 @@ def restore(source: Path) -> None:
     for name in KEPT_FILES:
         if (source / name).exists():
             shutil.copy2(source / name, instance / name)
+    for name in KEPT_FOLDERS:
+        if (source / name).is_dir():
+            shutil.rmtree(instance / name, ignore_errors=True)
+            shutil.copytree(source / name, instance / name)

@@ -42,6 +42,13 @@ class Defaults:
     # 0 trusts none, so a client cannot forge its address to get around a limit.
     TRUSTED_PROXIES = 0
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Where tablets reach this station (kiosk/tablets: `make run HTTPS=1` serves both): plain HTTP
+    # for barcode scanners and for downloading the station's certificate, HTTPS for the camera.
+    HTTP_PORT = 5000
+    HTTPS_PORT = 5443
+    # Names or addresses the station's HTTPS certificate should cover besides the machine's own
+    # (its host name, name.local, its LAN IPv4 addresses, localhost): e.g. ["kiosk.lan"].
+    TLS_EXTRA_NAMES: list = []
 
 
 def env_overrides(environ=os.environ) -> dict:

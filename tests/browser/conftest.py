@@ -58,14 +58,15 @@ def browser(playwright_driver):
 
 
 class LiveServer:
-    def __init__(self, app):
+    def __init__(self, app, ssl_context=None):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        # ssl_context: (certificate, key) files to serve HTTPS, as `make run HTTPS=1` does.
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
         # Closing waits for requests still being answered (a camera page sends scans until its
         # browser closes): the database must not be torn down under one of them.
         self.server.daemon_threads = False
         self.server.block_on_close = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

@@ -1,0 +1,106 @@
+"""The station's root certificate for a tablet to download, and the keeper's "set up a tablet" page."""
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from kiosk.core.qr import qr_svg
+from kiosk.core.web import render
+from kiosk.people.keepers import keeper_blueprint
+from kiosk.tablets.certificates import (certificate_names, fingerprint, load_ca_certificate,
+                                        load_server_certificate, tls_folder)
+
+# No station needed: a root certificate is public (it is what a tablet checks the server with).
+bp = Blueprint("tablets", __name__, url_prefix="/tablet", template_folder="templates")
+keeper_bp = keeper_blueprint("tablets_keeper", __name__)
+
+CA_MIMETYPE = "application/x-x509-ca-cert"
+CA_FILENAME = "warm-heart-station-ca"
+
+
+def _ca_or_404():
+    cert = load_ca_certificate(tls_folder(current_app.instance_path))
+    if cert is None:
+        abort(404)
+    return cert
+
+
+def _download(body: bytes, extension: str) -> Response:
+    response = Response(body, mimetype=CA_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{CA_FILENAME}.{extension}"'
+    return response
+
+
+@bp.get("/station-ca.crt")
+def ca_der():
+    """DER: what Android's "Install a certificate → CA certificate" reads most readily."""
+    return _download(_ca_or_404().public_bytes(serialization.Encoding.DER), "crt")
+
+
+@bp.get("/station-ca.pem")
+def ca_pem():
+    """PEM: for Chromium's certificate manager and certutil on a mini PC."""
+    return _download(_ca_or_404().public_bytes(serialization.Encoding.PEM), "pem")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _addresses():
+    """What the tablets may use: the host to show in the QR codes (the one this page was opened
+    with when the certificate covers it and it is not this machine's loopback, else the first
+    LAN address the certificate names), and every LAN address of the HTTPS listener."""
+    server = load_server_certificate(tls_folder(current_app.instance_path))
+    names = certificate_names(server) if server else None
+    requested = urlsplit("//" + request.host)
+    lan = []
+    if names:
+        lan = [str(ip) for ip in names.ips if not ip.is_loopback]
+        lan += [dns for dns in names.dns if dns.endswith(".local")]
+    host = requested.hostname or ""
+    covered = names and (host in names.dns or host in [str(ip) for ip in names.ips])
+    if _is_loopback(host) or (names and not covered):
+        host = lan[0] if lan else host
+    return host, requested, lan
+
+
+@keeper_bp.get("/tablet")
+def setup():
+    folder = tls_folder(current_app.instance_path)
+    ca = load_ca_certificate(folder)
+    host, requested, lan = _addresses()
+    config = current_app.config
+    if request.scheme == "http" and requested.hostname == host:
+        http_origin = _origin("http", host, requested.port)
+    else:
+        http_origin = _origin("http", host, config["HTTP_PORT"])
+    if request.scheme == "https" and requested.hostname == host:
+        https_origin = _origin("https", host, requested.port)
+    else:
+        https_origin = _origin("https", host, config["HTTPS_PORT"])
+    download_link = http_origin + url_for("tablets.ca_der")
+    secure_link = https_origin + url_for("tablets_keeper.setup") + "#camera-check"
+    return render(
+        "tablets/setup.html",
+        ca=ca,
+        fingerprint=fingerprint(ca) if ca else "",
+        download_link=download_link,
+        download_qr=qr_svg(download_link, box_size=5) if ca else "",
+        secure_link=secure_link,
+        secure_qr=qr_svg(secure_link, box_size=5) if ca else "",
+        secure_origins=[_origin("https", address, config["HTTPS_PORT"]) for address in lan],
+        on_https=request.scheme == "https",
+    )
