@@ -225,6 +225,20 @@ def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Vo
     return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))
 
 
+# Keepers' display names that are a role, not a person's name: masking them would only blur
+# "谢谢站长" in a resident's words.
+ROLE_WORDS = frozenset({"站长", "副站长", "社工", "社区工作者", "网格员", "管理员", "书记", "主任", "keeper", "admin"})
+
+
+def registered_names(station_id: int) -> list[str]:
+    """The names of the people the station has registered: its volunteers (active or not; not
+    erased ones, whose name is gone) and its keepers. Public wording masks them."""
+    volunteers = db.session.scalars(select(Volunteer.name).where(
+        Volunteer.station_id == station_id, Volunteer.erased_at.is_(None)))
+    keepers = db.session.scalars(select(Keeper.display_name).where(Keeper.station_id == station_id))
+    return [n for n in {*volunteers, *(k for k in keepers if k.strip().lower() not in ROLE_WORDS)} if len(n) >= 2]
+
+
 def set_active(keeper: Keeper, station: Station, volunteer: Volunteer, active: bool, now: datetime) -> Volunteer:
     """Deactivate (the badge stops checking in) or reactivate a volunteer; audited like every keeper change."""
     if volunteer.active != active:
