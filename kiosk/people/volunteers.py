@@ -123,7 +123,7 @@ def update_volunteer(
     id_type = (id_type or "").strip() or None
     if not (id_number or "").strip() and id_type and volunteer.id_number:
         if id_type != volunteer.id_type:
-            raise DomainError(_l("Please type the number of the new document."), field="id_number")
+            raise DomainError(NEW_DOCUMENT_NUMBER, field="id_number")
         id_number = volunteer.id_number
     id_type, id_number = clean_identity(id_type, id_number)
     _refuse_id_number_taken(volunteer.station_id, id_type, id_number, volunteer.id)
@@ -189,6 +189,9 @@ def resident_id_check_char(first17: str) -> str:
 
 
 ID_NUMBER_TAKEN = _l("A volunteer with this ID number is already registered.")
+# A new document type with no number, for someone whose old document's number is stored: the old
+# number cannot stand for the new document, and it is not dropped without a word.
+NEW_DOCUMENT_NUMBER = _l("Please type the number of the new document.")
 
 
 def _refuse_id_number_taken(station_id: int, id_type: str | None, id_number: str | None, volunteer_id: int | None):
