@@ -73,8 +73,8 @@ def event_label(event: SuggestionEvent) -> str:
     if event.action == "duplicate":
         return str(_l("Marked as a duplicate of %(code)s", code=event.after)) if event.after else str(_l("Not a duplicate"))
     labels = {"received": _l("Dropped in the box"), "reply": _l("Public reply updated"),
-              "note": _l("Internal note updated"), "wording": _l("Public wording updated"), "hidden": _l("Hidden from public views"),
-              "shown": _l("Shown in public views again")}
+              "note": _l("Internal note updated"), "wording": _l("Public wording updated"),
+              "hidden": _l("Hidden from public views"), "shown": _l("Shown in public views again")}
     return str(labels.get(event.action, event.action))
 
 
