@@ -13,6 +13,10 @@ class Defaults:
     # and how long the warning gives before returning to the home screen (never under 20).
     IDLE_SECONDS = 90
     IDLE_WARNING_SECONDS = 30
+    # On the station's kiosk tablet, a keeper request this long after the keeper's previous one
+    # signs that tablet out (checked by the server, whatever the page's script did). Never less
+    # than the screen's own idle time and warning together.
+    KEEPER_IDLE_SECONDS = 300
     # Languages offered on every screen; the first is the default.
     LANGUAGES = ["zh_Hans", "zh_Hant", "en"]
     BABEL_DEFAULT_LOCALE = "zh_Hans"

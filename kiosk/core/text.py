@@ -44,6 +44,37 @@ def mask_name(name: str) -> str:
     return name[0] + "*" + name[-1]
 
 
+# Seven or more digits (spaces and dashes between them allowed): a number that may be someone's phone.
+PHONE_LIKE = re.compile(r"\d[\d\s\-]{5,}\d")
+# A name in Latin letters is only a name as a whole word ("Li" is not masked inside "Lily"); a name
+# in Chinese characters is masked wherever it stands, since Chinese puts no spaces between words.
+WORD_CHAR = r"[A-Za-z0-9]"
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Every number that may be someone's phone, as ***."""
+    return PHONE_LIKE.sub("***", text or "")
+
+
+def mask_names_in(text: str, names) -> str:
+    """Every one of `names` (two characters or more) inside `text`, masked as `mask_name` masks it
+    (王小明 -> 王*明, 王明 -> 王*). A name written in Chinese characters is masked wherever it appears,
+    even inside a longer run of characters (王小明明 -> 王*明明): without spaces nobody can tell
+    where a word ends, and hiding too much is the safe side, a keeper reads it before it is public.
+    A name with Latin letters or digits is masked only as a whole word. Longer names go first, so
+    王小明 is masked whole rather than as 王小 plus 明."""
+    wanted = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=lambda n: (-len(n), n))
+    if not text or not wanted:
+        return text or ""
+    parts = []
+    for name in wanted:
+        pattern = re.escape(name)
+        if re.search(WORD_CHAR, name):
+            pattern = rf"(?<!{WORD_CHAR}){pattern}(?!{WORD_CHAR})"
+        parts.append(pattern)
+    return re.compile("|".join(parts), re.IGNORECASE).sub(lambda m: mask_name(m.group(0)), text)
+
+
 def one_line(raw: str | None) -> str:
     """A short text as a public screen may show it: on one line, without control or format
     characters (a right-to-left override would turn the shelf's labels around)."""

@@ -40,6 +40,18 @@ def id_arg(name: str) -> int | None:
     return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
+def background_refresh(view):
+    """Marks a view that a page calls by itself (a poll), not because someone touched the screen:
+    it does not count as a keeper being at the kiosk tablet."""
+    view.kiosk_background = True
+    return view
+
+
+def is_background_refresh() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "kiosk_background", False))
+
+
 def wants_fragment() -> bool:
     """An htmx request that is neither boosted nor a history restore wants just the fragment."""
     return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request

@@ -6,7 +6,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.stations import local_today, station_required
 from kiosk.core.web import render
 from kiosk.honor.roll import honor_roll_for_home
-from kiosk.suggest.box import you_said_we_did
+from kiosk.suggest.box import wordings, you_said_we_did
 
 bp = station_required(Blueprint("kiosk", __name__, template_folder="templates"))
 
@@ -25,5 +25,6 @@ TILES = [
 def home():
     tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
     now = utcnow()
+    items = you_said_we_did(g.station, 3)
     return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, now),
-                  items=you_said_we_did(g.station, 3), roll=honor_roll_for_home(g.station, now))
+                  items=items, wordings=wordings(items), roll=honor_roll_for_home(g.station, now))

@@ -9,7 +9,7 @@ from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
-from kiosk.people.keepers import authenticate, sign_out_everywhere
+from kiosk.people.keepers import authenticate, leave_this_device, note_keeper_seen, sign_out_everywhere
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
 
@@ -30,6 +30,7 @@ def login():
     session.clear()
     session.permanent = True  # lives PERMANENT_SESSION_LIFETIME, unless "keep me signed in"
     login_user(keeper, remember=form.remember.data)
+    note_keeper_seen(utcnow())  # the kiosk tablet's idle time counts from here
     return redirect(safe_next(request.args.get("next"), keeper_home()), 303)
 
 
@@ -47,8 +48,7 @@ def logout():
 def leave():
     """A keeper page left alone on the station's kiosk: sign out this tablet only (the keeper's
     other devices stay signed in) and give the screen back to the volunteers."""
-    logout_user()
-    session.clear()
+    leave_this_device()
     return redirect(url_for("kiosk.home"), 303)
 
 

@@ -3,16 +3,19 @@
 import re
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, g, session
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
+from htmx_flask import make_response as hx_response
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kiosk.core.clock import utcnow
 from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
+from kiosk.core.web import is_background_refresh, wants_fragment
 from kiosk.people.models import Keeper, SignInAttempt
 
 BAD_SIGN_IN = _l("The user name or password is not right.")
@@ -86,6 +89,50 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     return keeper
 
 
+# --- Left idle on the kiosk tablet ----------------------------------------------------------------
+
+# When this device last made a keeper request (seconds since the epoch), kept in the device's own
+# signed session cookie: it is this tablet's sign-in that ends, never the keeper's others.
+LAST_SEEN = "keeper_seen"
+
+
+def keeper_idle_seconds(config) -> int:
+    """How long a keeper page may sit on the kiosk tablet between two requests: the setting, but
+    never less than the screen's own idle time and warning, so the page warns first."""
+    screen = int(config["IDLE_SECONDS"]) + max(int(config["IDLE_WARNING_SECONDS"]), 20)
+    return max(int(config["KEEPER_IDLE_SECONDS"]), screen)
+
+
+def left_idle(last_seen, now: datetime, idle_seconds: int) -> bool:
+    """More than `idle_seconds` since the keeper's previous request on this device. Not knowing
+    when that was (a sign-in brought back by "keep me signed in", or from before this check)
+    counts as too long."""
+    if not isinstance(last_seen, (int, float)):
+        return True
+    return now.timestamp() - last_seen > idle_seconds
+
+
+def note_keeper_seen(now: datetime) -> None:
+    session[LAST_SEEN] = round(now.timestamp(), 3)
+
+
+def leave_this_device() -> None:
+    """Sign this device out only; the keeper's other devices stay signed in. The session is emptied
+    first: logging out then marks a "keep me signed in" cookie for removal (emptied afterwards, that
+    mark would be lost and the cookie would sign the tablet straight back in)."""
+    session.clear()
+    logout_user()
+
+
+def _left_idle_answer():
+    """Back to the sign-in page, saying why; after signing in, back to the page asked for."""
+    again = request.full_path if request.method == "GET" and not wants_fragment() else None
+    target = url_for("auth.login", next=again, idle=1)
+    if wants_fragment():
+        return hx_response("", 200, location=target)  # htmx cannot see a redirect
+    return redirect(target, 303)
+
+
 # --- Keeper pages ------------------------------------------------------------------------------
 
 
@@ -93,7 +140,16 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
 def require_keeper():
     """Before every keeper page: signed in, and working at a station. A keeper works at their own
     station; an admin at the one they chose (else the kiosk's). Times and hours on keeper pages
-    follow that station, not the kiosk's."""
+    follow that station, not the kiosk's.
+    On the station's kiosk tablet a keeper request that comes too long after the previous one
+    signs that tablet out first. A page's own polling is checked but does not count as the keeper
+    being there."""
+    now = utcnow()
+    if g.get("kiosk_tablet") and left_idle(session.get(LAST_SEEN), now, keeper_idle_seconds(current_app.config)):
+        leave_this_device()
+        return _left_idle_answer()
+    if not is_background_refresh():
+        note_keeper_seen(now)
     if current_user.station_id:
         station = current_user.station
     else:

@@ -24,8 +24,8 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.models import Team, Volunteer
-from kiosk.people.volunteers import (ID_NUMBER_TAKEN, RESIDENT_ID, clean_identity, compact_id_number,
-                                     register_volunteer)
+from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, clean_identity,
+                                     compact_id_number, register_volunteer)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -347,6 +347,7 @@ class _Context:
     volunteers: dict[str, tuple[int, str]]  # mobile -> (id, name) at this station
     team_names: set[str]
     documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
+    stored_documents: dict[int, str]  # volunteer id -> the type of the document whose number is stored
     seen_mobiles: dict[str, int] = field(default_factory=dict)  # mobile -> first line in the file
     seen_documents: dict[tuple[str, str], int] = field(default_factory=dict)  # -> first line in the file
 
@@ -363,6 +364,7 @@ def _load_context(station: Station) -> _Context:
         volunteers={mobile: (vid, name) for mobile, vid, name in volunteers},
         team_names=set(team_names),
         documents={(id_type, number): vid for id_type, number, vid in documents},
+        stored_documents={vid: id_type for id_type, _number, vid in documents},
     )
 
 
@@ -417,6 +419,11 @@ def _read_row(line: int, record: list[str], positions: dict[str, int], ctx: _Con
     if existing:
         row.status = "update"
         row.volunteer_id, row.existing_name = existing
+        stored = ctx.stored_documents.get(row.volunteer_id)
+        if row.id_type and not row.id_number and stored and stored != row.id_type:
+            # As on the volunteer form: another document needs its number.
+            row.status, row.reason = "rejected", NEW_DOCUMENT_NUMBER
+            return row
     row.new_teams = [name for name in row.teams if name not in ctx.team_names]
     return row
 
@@ -468,6 +475,10 @@ def _update_volunteer(volunteer: Volunteer, row: ImportRow, teams: list[Team]) -
         volunteer.national_code = row.national_code
     if row.id_number:
         volunteer.id_type, volunteer.id_number = row.id_type, row.id_number
+    elif row.id_type and volunteer.id_number is None:
+        # A type alone, as a new volunteer gets it. With a number stored, the type is that
+        # number's (the preview refused another type without its number).
+        volunteer.id_type = row.id_type
     if row.teams:
         volunteer.teams = teams
 

@@ -123,7 +123,7 @@ def update_volunteer(
     id_type = (id_type or "").strip() or None
     if not (id_number or "").strip() and id_type and volunteer.id_number:
         if id_type != volunteer.id_type:
-            raise DomainError(_l("Please type the number of the new document."), field="id_number")
+            raise DomainError(NEW_DOCUMENT_NUMBER, field="id_number")
         id_number = volunteer.id_number
     id_type, id_number = clean_identity(id_type, id_number)
     _refuse_id_number_taken(volunteer.station_id, id_type, id_number, volunteer.id)
@@ -189,6 +189,9 @@ def resident_id_check_char(first17: str) -> str:
 
 
 ID_NUMBER_TAKEN = _l("A volunteer with this ID number is already registered.")
+# A new document type with no number, for someone whose old document's number is stored: the old
+# number cannot stand for the new document, and it is not dropped without a word.
+NEW_DOCUMENT_NUMBER = _l("Please type the number of the new document.")
 
 
 def _refuse_id_number_taken(station_id: int, id_type: str | None, id_number: str | None, volunteer_id: int | None):
@@ -223,6 +226,20 @@ def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Vo
         like = f"%{q.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(Volunteer.name.like(like) | Volunteer.number.like(like) | Volunteer.mobile.like(like))
     return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))
+
+
+# Keepers' display names that are a role, not a person's name: masking them would only blur
+# "谢谢站长" in a resident's words.
+ROLE_WORDS = frozenset({"站长", "副站长", "社工", "社区工作者", "网格员", "管理员", "书记", "主任", "keeper", "admin"})
+
+
+def registered_names(station_id: int) -> list[str]:
+    """The names of the people the station has registered: its volunteers (active or not; not
+    erased ones, whose name is gone) and its keepers. Public wording masks them."""
+    volunteers = db.session.scalars(select(Volunteer.name).where(
+        Volunteer.station_id == station_id, Volunteer.erased_at.is_(None)))
+    keepers = db.session.scalars(select(Keeper.display_name).where(Keeper.station_id == station_id))
+    return [n for n in {*volunteers, *(k for k in keepers if k.strip().lower() not in ROLE_WORDS)} if len(n) >= 2]
 
 
 def set_active(keeper: Keeper, station: Station, volunteer: Volunteer, active: bool, now: datetime) -> Volunteer:

@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.api)
     app.register_blueprint(keeper_routes.bp)
     app.jinja_env.globals.update(suggestion_category_label=box.category_label,
-                                 suggestion_event_label=box.event_label, public_text=box.public_text,
+                                 suggestion_event_label=box.event_label,
                                  suggestion_status_label=box.status_label)
     on_new_station(app, box.add_standard_categories)
     add_keeper_link(app, "suggest_keeper.suggestions", _l("Suggestion box"), 80)

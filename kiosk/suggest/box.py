@@ -24,8 +24,9 @@ from kiosk.suggest.models import (
 from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit
-from kiosk.core.text import clean_mobile
+from kiosk.core.text import clean_mobile, mask_names_in, mask_phone_numbers
 from kiosk.people.models import Keeper
+from kiosk.people.volunteers import registered_names
 
 CATEGORY_LABELS = {
     "environment": _l("Environment"),
@@ -72,8 +73,8 @@ def event_label(event: SuggestionEvent) -> str:
     if event.action == "duplicate":
         return str(_l("Marked as a duplicate of %(code)s", code=event.after)) if event.after else str(_l("Not a duplicate"))
     labels = {"received": _l("Dropped in the box"), "reply": _l("Public reply updated"),
-              "note": _l("Internal note updated"), "hidden": _l("Hidden from public views"),
-              "shown": _l("Shown in public views again")}
+              "note": _l("Internal note updated"), "wording": _l("Public wording updated"),
+              "hidden": _l("Hidden from public views"), "shown": _l("Shown in public views again")}
     return str(labels.get(event.action, event.action))
 
 
@@ -97,13 +98,13 @@ def submitter_key(device_id: str) -> str:
     return hashlib.sha256(f"suggest:{device_id}".encode()).hexdigest()
 
 
-def _clean_text(raw: str | None, limit: int, field: str, required: bool = True) -> str | None:
+def _clean_text(raw: str | None, limit: int, field: str, required: bool = True, empty=None) -> str | None:
     # Drop control and invisible characters first, so a text of only those counts as empty.
     kept = "".join(ch for ch in (raw or "").replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable())
     text = "\n".join(line.strip() for line in kept.strip().split("\n")).strip()
     if not text or not any(ch.isprintable() and not ch.isspace() and ch not in INVISIBLE for ch in text):
         if required:
-            raise DomainError(_l("Please write your suggestion."), field=field)
+            raise DomainError(empty or _l("Please write your suggestion."), field=field)
         return None
     if len(text) > limit:
         raise DomainError(_l("Please keep it to %(n)s characters or fewer.", n=limit), field=field)
@@ -180,9 +181,18 @@ def by_tracking_code(raw: str) -> Suggestion | None:
 
 def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None, public_reply: str | None = None,
            internal_note: str | None = None, hidden: bool | None = None, duplicate_of: str | None = None,
-           now: datetime) -> Suggestion:
-    """A keeper moves a suggestion along, replies, notes, hides, or marks it a duplicate; history kept."""
+           public_wording: str | None = None, now: datetime) -> Suggestion:
+    """A keeper moves a suggestion along, replies, notes, edits its public wording, hides, or marks it
+    a duplicate; history kept. Once it is past "received" (public), its wording is fixed: the
+    keeper's, else the masked text as the keeper's page previewed it."""
     events = []
+    if public_wording is not None:
+        wording = _clean_text(public_wording, TEXT_MAX, "public_wording",
+                              empty=_l("Please write what residents will see (or hide the suggestion)."))
+        # Saving the page unchanged does not fix the automatic wording before it is published.
+        if wording != wording_of(suggestion):
+            events.append(("wording", suggestion.public_wording, wording))
+            suggestion.public_wording = wording
     if public_reply is not None:
         reply = _clean_text(public_reply, REPLY_MAX, "public_reply", required=False)
         if reply != suggestion.public_reply:
@@ -211,6 +221,10 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
         if new_id != suggestion.duplicate_of_id:
             events.append(("duplicate", None, original.tracking_code if original else None))
             suggestion.duplicate_of_id = new_id
+    if suggestion.status != "received" and suggestion.public_wording is None:
+        # Published now: what the preview showed stays public, whoever registers or is erased
+        # later. Not a change of the wording (it reads as before), so no history line of its own.
+        suggestion.public_wording = wording_of(suggestion)
     if suggestion.status == "declined" and not suggestion.public_reply:
         # A declined suggestion always says why, however it got there.
         raise DomainError(_l("Please say why in the public reply before declining."), field="public_reply")
@@ -253,12 +267,29 @@ def you_said_we_did(station: Station, limit: int = 10) -> list[Suggestion]:
         Suggestion.public_reply.is_not(None)).order_by(Suggestion.resolved_at.desc()).limit(limit)))
 
 
-PHONE_LIKE = re.compile(r"\d[\d\s\-]{5,}\d")
+def masked_text(text: str, names) -> str:
+    """A resident's words with the station's registered names (`names`) and every number that may
+    be someone's phone masked: the public wording a keeper starts from."""
+    return mask_phone_numbers(mask_names_in(text, names))
 
 
-def public_text(text: str) -> str:
-    """A resident's words as public views show them: a number that may be someone's phone is masked."""
-    return PHONE_LIKE.sub("***", text or "")
+def wording_of(suggestion: Suggestion, names: list[str] | None = None) -> str:
+    """What public views show of a suggestion's words: the wording a keeper published or edited;
+    before that (and for suggestions older than public wording) the text, masked."""
+    if suggestion.public_wording is not None:
+        return suggestion.public_wording
+    return masked_text(suggestion.text, registered_names(suggestion.station_id) if names is None else names)
+
+
+def wordings(suggestions: list[Suggestion]) -> dict[int, str]:
+    """`wording_of` for a list, reading each station's names once, and only where needed."""
+    names: dict[int, list[str]] = {}
+    shown = {}
+    for s in suggestions:
+        if s.public_wording is None and s.station_id not in names:
+            names[s.station_id] = registered_names(s.station_id)
+        shown[s.id] = wording_of(s, names.get(s.station_id))
+    return shown
 
 
 def public_requests(station: Station | None = None, limit: int = 200) -> list[Suggestion]:
@@ -269,7 +300,7 @@ def public_requests(station: Station | None = None, limit: int = 200) -> list[Su
     return list(db.session.scalars(query.order_by(Suggestion.created_at.desc()).limit(limit)))
 
 
-def open311(suggestion: Suggestion) -> dict:
+def open311(suggestion: Suggestion, wording: str | None = None) -> dict:
     """The GeoReport v2 request fields that apply; never the contact, the photo or the internal note."""
     return {
         "service_request_id": suggestion.tracking_code,
@@ -277,7 +308,7 @@ def open311(suggestion: Suggestion) -> dict:
         "status_notes": suggestion.public_reply or "",
         "service_name": category_label(suggestion.category),
         "service_code": suggestion.category.code or f"custom-{suggestion.category_id}",
-        "description": public_text(suggestion.text),
+        "description": wording_of(suggestion) if wording is None else wording,
         "requested_datetime": suggestion.created_at.isoformat(),
         "updated_datetime": suggestion.updated_at.isoformat(),
     }

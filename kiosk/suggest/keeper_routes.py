@@ -7,12 +7,13 @@ from flask_login import current_user
 
 from kiosk.core.choices import ChoiceEditor, add_choice_editor
 from kiosk.core.clock import utcnow
-from kiosk.core.forms import EmptyForm
+from kiosk.core.forms import first_error
 from kiosk.core.photos import send_private_photo
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, render
 from kiosk.people.keepers import keeper_blueprint
-from kiosk.suggest.box import add_category, by_tracking_code, category_label, change, counts, history, inbox
+from kiosk.suggest.box import TEXT_MAX, add_category, by_tracking_code, category_label, change, counts, history, inbox, wording_of
+from kiosk.suggest.forms import SuggestionForm
 from kiosk.suggest.models import SUGGESTION_STATUSES, Suggestion, SuggestionCategory
 
 bp = keeper_blueprint("suggest_keeper", __name__)
@@ -40,15 +41,18 @@ def add_suggestion_section(app, template: str, context) -> None:
     app.extensions.setdefault("kiosk_suggestion_sections", []).append((template, context))
 
 
-def suggestion_page(code: str, status: int = 200, error=None, error_field=None, **extra):
+def suggestion_page(code: str, status: int = 200, error=None, error_field=None, form=None, **extra):
     item = suggestion_of_station(code)
+    public = wording_of(item)
+    # The field starts from what residents will see; after a refusal it keeps what was typed.
+    form = form or SuggestionForm(formdata=None, public_wording=public)
     context, sections = {}, []
     for template, section_context in current_app.extensions.get("kiosk_suggestion_sections", []):
         context.update(section_context(item, g.station))
         sections.append(template)
     context.update(extra)
     return render("suggest/keeper_item.html", status=status, item=item, events=history(item),
-                  statuses=SUGGESTION_STATUSES, form=EmptyForm(), error=error, error_field=error_field,
+                  statuses=SUGGESTION_STATUSES, form=form, public=public, text_max=TEXT_MAX, error=error, error_field=error_field,
                   sections=sections, **context)
 
 
@@ -60,9 +64,14 @@ def suggestion(code):
 @bp.post("/suggestions/<code>")
 def update_suggestion(code):
     item = suggestion_of_station(code)
+    wording = SuggestionForm()
+    refuse_with(lambda err: suggestion_page(code, status=err.status, error=err.message, error_field=err.field,
+                                            form=wording))
+    if not wording.validate():
+        return suggestion_page(code, status=422, error=first_error(wording), error_field="public_wording", form=wording)
     form = request.form
-    refuse_with(lambda err: suggestion_page(code, status=err.status, error=err.message, error_field=err.field))
     change(current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
+           public_wording=wording.public_wording.data if "public_wording" in form else None,
            internal_note=form.get("internal_note"), hidden=("1" in form.getlist("hidden")) if "hidden" in form else None,
            duplicate_of=form.get("duplicate_of"), now=utcnow())
     return redirect(url_for("suggest_keeper.suggestion", code=item.tracking_code), 303)

@@ -45,6 +45,10 @@ class Suggestion(db.Model):
     origin: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="received")
     public_reply: Mapped[str | None] = mapped_column(Text)
+    # The resident's words as public views show them: set when a keeper publishes the suggestion
+    # (registered names and phone-like numbers masked) or edits it. Empty before that, and on
+    # suggestions older than this column: then it is worked out from the text when shown.
+    public_wording: Mapped[str | None] = mapped_column(Text)
     internal_note: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(default=False)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("suggestion.id"))

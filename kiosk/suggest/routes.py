@@ -16,7 +16,17 @@ from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render, takes_upload
-from kiosk.suggest.box import TEXT_MAX, by_tracking_code, categories, open311, public_requests, submit, you_said_we_did
+from kiosk.suggest.box import (
+    TEXT_MAX,
+    by_tracking_code,
+    categories,
+    open311,
+    public_requests,
+    submit,
+    wording_of,
+    wordings,
+    you_said_we_did,
+)
 
 bp = station_required(Blueprint("suggest", __name__, template_folder="templates"))
 # The Open311 feed reads every station (or one named in the query): it needs no station of its own.
@@ -82,12 +92,15 @@ def track(code):
     suggestion = by_tracking_code(code)
     if suggestion is None:
         abort(404)
-    return render("suggest/track.html", suggestion=suggestion)
+    # Its words only as public views show them, and only once they are public.
+    public = suggestion.status != "received" and not suggestion.hidden
+    return render("suggest/track.html", suggestion=suggestion, wording=wording_of(suggestion) if public else None)
 
 
 @bp.get("/suggest/done")
 def done():
-    return render("suggest/done.html", items=you_said_we_did(g.station, 20))
+    items = you_said_we_did(g.station, 20)
+    return render("suggest/done.html", items=items, wordings=wordings(items))
 
 
 # --- Open311 GeoReport v2 (read only) ---------------------------------------------------------
@@ -100,7 +113,9 @@ def open311_requests():
         station = db.session.scalar(select(Station).where(Station.slug == request.args["station"][:40]))
         if station is None:
             return _json([])
-    return _json([open311(s) for s in public_requests(station)])
+    items = public_requests(station)
+    shown = wordings(items)
+    return _json([open311(s, shown[s.id]) for s in items])
 
 
 @api.get("/requests/<code>.json")

@@ -7,7 +7,7 @@ from flask import Response, abort, g, request
 from kiosk.checkin.attendance import settle_forgotten_sessions
 from kiosk.core.clock import utcnow
 from kiosk.core.stations import local_today
-from kiosk.core.web import render, render_block_response
+from kiosk.core.web import background_refresh, render, render_block_response
 from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.core.storage import storage_trouble
 from kiosk.gifts.redemptions import waiting as waiting_redemptions
@@ -42,6 +42,7 @@ def today():
 
 
 @bp.get("/today/live")
+@background_refresh
 def today_live():
     """Polled every few seconds by the Today screen. Nothing new: 204 and htmx swaps nothing."""
     day = _day()

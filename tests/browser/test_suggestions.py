@@ -51,3 +51,33 @@ def test_submit_track_resolve_and_see_the_reply(browser, page, server, live_app)
     expect(page.locator("[data-you-said]")).to_contain_text("<b>请修</b>")  # shown as text, never as markup
     page.goto(server.url + "/")
     expect(page.locator(".home-done")).to_contain_text("已经换了新灯")
+
+
+def test_the_keeper_sees_and_edits_what_residents_will_see_before_publishing(browser, page, server, live_app):
+    """A volunteer's name in a suggestion is masked in the preview; the preview follows the keeper's
+    edit as it is typed, and the saved wording is what the status page shows."""
+    page.goto(server.url + "/suggest/")
+    page.get_by_role("radio", name="公共设施").click()
+    page.locator("#text").fill("谢谢李桂英阿姨帮我修好了椅子")
+    page.get_by_role("button", name="投进建议筒").click()
+    code = page.locator(".receipt").get_attribute("data-tracking")
+
+    with live_app.app_context():
+        db.session.scalar(select(Keeper)).set_password("keeper-pw")
+        db.session.commit()
+    keeper = browser.new_context().new_page()
+    keeper.goto(server.url + f"/keeper/suggestions/{code}")
+    keeper.locator("#username").fill("keeper")
+    keeper.locator("#password").fill("keeper-pw")
+    keeper.get_by_role("button", name="登录").click()
+    preview = keeper.locator("[data-mirror-of=public_wording]")
+    expect(preview).to_have_text("谢谢李*英阿姨帮我修好了椅子")
+    keeper.locator("#public_wording").fill("谢谢一位志愿者阿姨帮忙修好了椅子 <b>")
+    expect(preview).to_have_text("谢谢一位志愿者阿姨帮忙修好了椅子 <b>")  # as text, never as markup
+    keeper.get_by_role("radio", name="已受理").click()
+    keeper.get_by_role("button", name="保存").click()
+    expect(keeper.locator("h1")).to_contain_text("已受理")
+
+    page.goto(server.url + f"/s/{code}")
+    expect(page.locator("[data-wording]")).to_have_text("谢谢一位志愿者阿姨帮忙修好了椅子 <b>")
+    expect(page.locator("body")).not_to_contain_text("李桂英")

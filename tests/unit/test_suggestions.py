@@ -20,7 +20,7 @@ from kiosk.core.stations import add_station
 from kiosk.people.models import Keeper
 from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
 from kiosk.suggest.box import (
-    public_text,
+    masked_text,
     RATE_LIMITS,
     TooManySuggestions,
     by_tracking_code,
@@ -540,9 +540,9 @@ def test_public_requests_leave_out_hidden_and_unread_ones_and_filter_by_station(
     assert public_requests(ctx) == [box["bench"], box["lamp"]]
 
 
-def test_public_text_masks_what_may_be_a_phone_number():
-    assert public_text("楼下张三(139 8765-4321)家漏水") == "楼下张三(***)家漏水"
-    assert public_text("3号楼 2 单元") == "3号楼 2 单元"
+def test_masked_text_masks_what_may_be_a_phone_number():
+    assert masked_text("楼下张三(139 8765-4321)家漏水", []) == "楼下张三(***)家漏水"
+    assert masked_text("3号楼 2 单元", []) == "3号楼 2 单元"
 
 
 # --- Open311 -------------------------------------------------------------------------------

@@ -612,3 +612,52 @@ def test_a_header_further_down_than_a_title_block_is_not_guessed(app, station):
         with pytest.raises(DomainError) as err:
             preview_import(db.session.get(Station, station), text)
         assert said(err.value.message, "The file has no name column (姓名).")
+
+
+# --- A document type without its number (证件类型 given, 证件号码 blank) --------------------------
+
+NEW_DOCUMENT = "Please type the number of the new document."
+
+
+def test_a_type_without_a_number_is_kept_on_an_update_as_on_a_new_volunteer(app, station):
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), csv_text(
+            "姓名,手机号,证件类型,证件号码", "王秀兰,13900000001,护照,", f"张晓华,{ZHANG},护照,"))
+        db.session.commit()
+        assert (summary.created, summary.updated) == (1, 1)
+        assert (volunteer("13900000001").id_type, volunteer("13900000001").id_number) == ("passport", None)
+        assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", None)
+
+
+def test_a_type_alone_replaces_a_stored_type_alone(app, station):
+    with app.app_context():
+        zhang = volunteer(ZHANG)
+        zhang.id_type = "other"
+        apply_import(db.session.get(Station, station), csv_text("姓名,手机号,证件类型", f"张晓华,{ZHANG},护照"))
+        assert (zhang.id_type, zhang.id_number) == ("passport", None)
+
+
+def test_the_same_type_without_its_number_keeps_the_stored_number(app, station):
+    with app.app_context():
+        zhang = volunteer(ZHANG)
+        zhang.id_type, zhang.id_number = "passport", "E1234567"
+        db.session.commit()
+    row = only_row_with("姓名,手机号,证件类型,证件号码", f"张晓华,{ZHANG},护照,", app, station)
+    assert (row.status, row.id_type, row.id_number) == ("update", "passport", None)
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text("姓名,手机号,证件类型", f"张晓华,{ZHANG},护照"))
+        assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", "E1234567")
+
+
+def test_another_type_without_a_number_for_a_stored_document_is_refused_as_on_the_form(app, station):
+    with app.app_context():
+        zhang = volunteer(ZHANG)
+        zhang.id_type, zhang.id_number = "passport", "E1234567"
+        db.session.commit()
+    row = only_row_with("姓名,手机号,证件类型,证件号码", f"张晓华,{ZHANG},台胞证,", app, station)
+    assert row.status == "rejected" and said(row.reason, NEW_DOCUMENT)
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), csv_text(
+            "姓名,手机号,证件类型", f"张晓华,{ZHANG},台胞证"))
+        assert summary.rejected == 1
+        assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", "E1234567")

@@ -327,6 +327,18 @@
     });
   }
 
+  // A preview that follows a field as it is typed (data-mirror-of="field id"): what residents
+  // will see of a suggestion, on its keeper page. As text, never as markup.
+  function setUpMirrors(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-mirror-of]").forEach(function (preview) {
+      var field = document.getElementById(preview.dataset.mirrorOf);
+      if (!field || preview.dataset.mirroring) return;
+      preview.dataset.mirroring = "1";
+      field.addEventListener("input", function () { preview.textContent = field.value.trim(); });
+    });
+  }
+
   // A "Print" button (data-print) on a printable page: the inline onclick the CSP forbids.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
@@ -335,11 +347,13 @@
   document.addEventListener("htmx:load", function (event) {
     setUpScanning(event.detail.elt);
     setUpCounters(event.detail.elt);
+    setUpMirrors(event.detail.elt);
   });
   document.addEventListener("DOMContentLoaded", function () {
     setUpIdleReset();
     setUpScanning(document);
     setUpCounters(document);
+    setUpMirrors(document);
     settle(document);
   });
 })();

@@ -1,0 +1,128 @@
+"""A keeper page left alone on the station's kiosk tablet ends that tablet's sign-in on the server
+too, not only in the page's script: a keeper request more than the keeper idle time after that
+keeper's previous request on that tablet goes to the sign-in page with a short message. The
+keeper's other devices, and other tablets, are untouched. Time moves with the test clock."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from kiosk.people.keepers import keeper_idle_seconds
+
+from tests.conftest import HX, csrf_token, set_up_as_kiosk
+from tests.http.conftest import PASSWORD
+
+AWAY = "You were away for a while, so this tablet signed you out. Please sign in again."
+
+
+@pytest.fixture
+def limit(app) -> int:
+    return keeper_idle_seconds(app.config)
+
+
+def signed_in(app, kiosk=False, remember=False):
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    if kiosk:
+        set_up_as_kiosk(app, client)
+    data = {"username": "keeper", "password": PASSWORD, "csrf_token": csrf_token(client, "/keeper/login")}
+    if remember:
+        data["remember"] = "y"
+    assert client.post("/keeper/login", data=data).status_code == 303
+    return client
+
+
+def to_sign_in(response) -> dict:
+    """Where a refused keeper request was sent: the sign-in page's query, or fail."""
+    target = response.headers.get("HX-Location") or response.headers.get("Location")
+    assert target, (response.status_code, dict(response.headers))
+    parts = urlsplit(target.strip('"') if not target.startswith("{") else __import__("json").loads(target)["path"])
+    assert parts.path == "/keeper/login", target
+    return parse_qs(parts.query)
+
+
+def test_the_keeper_idle_time_is_a_few_minutes_and_never_shorter_than_the_screens_own(app, limit):
+    assert limit >= 180
+    assert limit >= app.config["IDLE_SECONDS"] + max(app.config["IDLE_WARNING_SECONDS"], 20)
+
+
+def test_a_keeper_request_after_the_idle_time_on_the_kiosk_signs_that_tablet_out(app, clock, keeper_id, limit):
+    kiosk, own = signed_in(app, kiosk=True), signed_in(app)
+    assert kiosk.get("/keeper/volunteers").status_code == 200
+    assert own.get("/keeper/volunteers").status_code == 200
+    clock.advance(seconds=limit + 1)
+    r = kiosk.get("/keeper/volunteers")
+    assert r.status_code == 303
+    assert to_sign_in(r) == {"next": ["/keeper/volunteers?"], "idle": ["1"]}
+    assert AWAY in kiosk.get(r.headers["Location"]).get_data(as_text=True)
+    assert kiosk.get("/keeper/volunteers").status_code == 303  # signed out on this tablet
+    # The keeper's own tablet, idle just as long, is no kiosk: it stays signed in.
+    assert own.get("/keeper/volunteers").status_code == 200
+
+
+def test_each_keeper_request_starts_the_idle_time_again(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True)
+    for _ in range(4):
+        clock.advance(seconds=limit - 1)
+        assert kiosk.get("/keeper/volunteers").status_code == 200
+    clock.advance(seconds=limit)  # exactly the idle time is still in
+    assert kiosk.get("/keeper/suggestions").status_code == 200
+
+
+def test_the_idle_time_counts_from_signing_in(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True)
+    clock.advance(seconds=limit + 1)
+    assert kiosk.get("/keeper/volunteers").status_code == 303
+
+
+def test_a_background_refresh_does_not_keep_the_kiosk_signed_in(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True)
+    assert kiosk.get("/keeper/today").status_code == 200
+    polls = []
+    for _ in range(3):
+        clock.advance(seconds=limit // 2)
+        polls.append(kiosk.get("/keeper/today/live", headers=HX))
+    assert [p.status_code for p in polls[:2]] == [200, 200] and "HX-Location" not in polls[1].headers
+    # The third poll comes more than the idle time after the last thing the keeper did: it takes
+    # the page to the sign-in page itself (htmx cannot see a redirect).
+    assert polls[2].status_code == 200 and to_sign_in(polls[2])["idle"] == ["1"]
+    assert kiosk.get("/keeper/volunteers").status_code == 303
+
+
+def test_an_htmx_request_after_the_idle_time_goes_to_sign_in_through_hx_location(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True)
+    clock.advance(seconds=limit + 1)
+    r = kiosk.get("/keeper/volunteers?q=张", headers=HX)
+    assert r.status_code == 200 and to_sign_in(r)["idle"] == ["1"]
+    assert r.get_data(as_text=True) == ""
+
+
+def test_a_change_sent_after_the_idle_time_is_not_made(app, clock, keeper_id, limit):
+    from sqlalchemy import select
+
+    from kiosk.core.extensions import db
+    from kiosk.people.models import Volunteer
+
+    kiosk = signed_in(app, kiosk=True)
+    with app.app_context():
+        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.name == "张晓华"))
+    token = csrf_token(kiosk, f"/keeper/volunteers/{volunteer_id}")
+    clock.advance(seconds=limit + 1)
+    r = kiosk.post(f"/keeper/volunteers/{volunteer_id}/active", data={"csrf_token": token, "active": "0"})
+    assert r.status_code == 303 and to_sign_in(r) == {"idle": ["1"]}
+    with app.app_context():
+        assert db.session.get(Volunteer, volunteer_id).active is True
+
+
+def test_keep_me_signed_in_does_not_bring_an_idle_kiosk_back(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True, remember=True)
+    clock.advance(seconds=limit + 1)
+    assert kiosk.get("/keeper/volunteers").status_code == 303
+    assert kiosk.get("/keeper/volunteers").status_code == 303  # the remembered sign-in went too
+
+
+def test_leaving_the_kiosk_ends_a_kept_sign_in_too(app, keeper_id):
+    kiosk = signed_in(app, kiosk=True, remember=True)
+    r = kiosk.post("/keeper/leave", headers={"X-CSRFToken": csrf_token(kiosk, "/keeper/volunteers")})
+    assert r.status_code == 303
+    assert kiosk.get("/keeper/volunteers").status_code == 303
