@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
@@ -424,3 +425,48 @@ def test_the_audit_covers_every_page_of_the_url_map(audit_server):
             with urllib.request.urlopen(audit_server.url + entry["path"]) as answer:
                 assert answer.headers.get_content_type() == "text/html", entry
                 assert b"</html>" in answer.read(), entry
+
+
+def test_every_form_ties_its_errors_to_its_fields(audit_browser, audit_server):
+    """Each form with fields, on every page, sent with its typed fields emptied: the message that
+    comes back stands beside the field and is tied to it (aria-describedby), and still has a label."""
+    server = audit_server
+    problems, with_errors = [], set()
+    contexts = {"visitor": audit_browser.new_context(viewport=PORTRAIT, has_touch=True),
+                "keeper": audit_browser.new_context(viewport=PORTRAIT, has_touch=True)}
+    sign_in(contexts["keeper"], server)
+    forms = "main form:has(.field)"
+    try:
+        tabs = {who: ctx.new_page() for who, ctx in contexts.items()}
+        for entry in server.pages:
+            page = tabs["keeper" if entry["audience"] == "keeper" else "visitor"]
+            page.goto(server.url + entry["path"])
+            for i in range(page.locator(forms).count()):
+                page.goto(server.url + entry["path"])
+                form = page.locator(forms).nth(i)
+                submit = form.locator("button[type=submit]:visible, button:not([type]):visible").first
+                if not submit.count() or not form.is_visible():
+                    continue
+                typed = form.locator("input[type=text]:visible, input:not([type]):visible, input[type=tel]:visible, "
+                                     "input[type=number]:visible, textarea:visible")
+                for j in range(typed.count()):
+                    typed.nth(j).fill("")
+                form.evaluate("f => { f.noValidate = true; }")
+                with page.expect_response(lambda r: r.request.method == "POST", timeout=5_000):
+                    submit.click()
+                page.wait_for_load_state()
+                expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
+                if not page.locator(".field-error, [aria-invalid=true]").count():
+                    continue
+                with_errors.add(f'{entry["path"]} #{i}')
+                for finding in page.evaluate(AUDIT_SCRIPT, [EXCEPTIONS_FOR_SCRIPT, False]):
+                    if finding["rule"] in ("error-tied", "label"):
+                        problems.append((f'{entry["path"]} form #{i}', finding["rule"], finding["where"], finding["detail"]))
+    finally:
+        for ctx in contexts.values():
+            ctx.close()
+    print(f"\n{len(with_errors)} forms answered with a message beside a field: {sorted(with_errors)}")
+    # The check must have had errors to look at, on kiosk, phone and keeper forms alike.
+    assert {"/swap/bring #0", "/suggest/ #0", "/keeper/volunteers/new #0"} <= with_errors
+    report = "\n".join(" | ".join(p) for p in problems)
+    assert not problems, f"{len(problems)} errors not tied to their fields:\n{report}"
