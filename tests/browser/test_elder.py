@@ -134,3 +134,45 @@ def test_today_in_portrait_keeps_its_buttons_to_two_rows(page, server, live_app)
             rows = page.eval_on_selector_all(
                 ".today .page-head .button-row > *, .today > form", f"els => ({ROWS})(els.filter(e => e.getBoundingClientRect().bottom <= {search}))")
             assert rows <= 2, f"{lang} {viewport}: Today's buttons sit on {rows} rows"
+
+
+def scan(page, token):
+    page.keyboard.type(token, delay=5)
+    page.keyboard.press("Enter")
+
+
+def test_each_result_has_its_own_sound_and_symbol_and_stays_as_long_as_the_station_says(page, server, live_app):
+    import hashlib
+    from pathlib import Path
+
+    from kiosk.core.models import Station
+    from kiosk.people.badges import badge_token
+    from kiosk.people.models import Volunteer
+
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 1))
+        db.session.scalar(select(Station)).result_seconds = 45
+        db.session.commit()
+    page.clock.install()
+    page.goto(server.url + "/checkin/")
+    # Three sounds, three different files.
+    body = page.locator("body")
+    sounds = {kind: body.get_attribute(f"data-sound-{kind}").split("?")[0] for kind in ("ok", "notice", "error")}
+    static = Path(live_app.static_folder)
+    digests = {hashlib.sha256((static / url.removeprefix("/static/")).read_bytes()).hexdigest() for url in sounds.values()}
+    assert len(digests) == 3
+
+    outcome = page.locator("#scan-result .outcome")
+    expected = [(token, "ok", "✓"), (token, "notice", "!"), ("NOT-A-BADGE-123", "error", "✕")]
+    for code, sound, symbol in expected:
+        scan(page, code)
+        expect(outcome).to_have_attribute("data-sound", sound)
+        expect(outcome.locator(".outcome-symbol")).to_have_text(symbol)
+        box = outcome.locator(".outcome-symbol").bounding_box()
+        assert box["height"] >= 60 and box["width"] >= 60  # large, beside the words
+        expect(outcome).to_have_attribute("data-reset-after", "45")
+    # It stays while it is read slowly, and only then clears itself for the next volunteer.
+    page.clock.fast_forward(40_000)
+    expect(outcome).to_be_visible()
+    page.clock.fast_forward(6_000)
+    expect(outcome).to_have_count(0)
