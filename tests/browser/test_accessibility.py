@@ -470,3 +470,22 @@ def test_every_form_ties_its_errors_to_its_fields(audit_browser, audit_server):
     assert {"/swap/bring #0", "/suggest/ #0", "/keeper/volunteers/new #0"} <= with_errors
     report = "\n".join(" | ".join(p) for p in problems)
     assert not problems, f"{len(problems)} errors not tied to their fields:\n{report}"
+
+
+def test_no_template_times_a_screen_under_20_seconds():
+    """Results that clear themselves and screens that go home appear only after an action, so the
+    page walk above rarely meets them: every such timer written in a template is read here."""
+    templates = Path(__file__).resolve().parents[2] / "kiosk"
+    timers = []
+    for template in templates.rglob("*.html"):
+        text = template.read_text("utf-8")
+        for attribute, value in re.findall(r'data-(reset-after|auto-home)="([^"]*)"', text):
+            timers.append((template.name, attribute, value))
+            value = value.strip("{} ")
+            if value.isdigit():
+                assert int(value) >= 20, f"{template}: data-{attribute}={value} s is too quick to read"
+            elif "stay" in value:  # the station's setting, kept at 20 s or more where `stay` is set
+                assert re.search(r"set stay = \[.*, 20\]\|max", text), template
+            else:
+                assert ", 20]|max" in value, f"{template}: data-{attribute}={value} may be under 20 s"
+    assert len(timers) >= 8  # the check-in, forgotten-badge, walk-in, swap and gift results
