@@ -75,6 +75,16 @@ browser:
 		echo "Install it with: sudo apt-get install libnss3-tools"; \
 		if [ "$$CI" = true ]; then exit 1; fi; \
 	fi
+	@# Chinese type for the pages' text: without it Chromium draws boxes, and the accessibility audit's
+	@# sizes, rows and screenshots would be measured on the wrong glyphs.
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's fonts-noto-cjk for the browser tests…"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }; \
+	else \
+		echo "No Chinese font (fonts-noto-cjk): screenshots will show boxes. Install it with: sudo apt-get install fonts-noto-cjk"; \
+	fi
 	@# A first start of a freshly installed Chromium is slow; warm it up so the first timing-
 	@# sensitive browser test (a scanner's fast keystrokes) does not meet a cold browser.
 	@[ ! -x /usr/bin/chromium ] || timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu \

@@ -18,7 +18,7 @@ def _schema_tools_wanted(app: Flask) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.core import assets, cli, clock, database, error_pages, i18n, stations, transaction, web
+    from kiosk.core import assets, cli, clock, database, display, error_pages, i18n, stations, transaction, web
     from kiosk.core.extensions import csrf, db, htmx, login_manager
 
     app.url_map.converters["int"] = web.IdConverter
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     clock.init_app(app)
     i18n.init_app(app)
+    display.init_app(app)
     web.init_app(app)
     assets.init_app(app)
     stations.init_app(app)

@@ -25,6 +25,22 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Station {station.slug} “{station.name}” added.")
 
+    @app.cli.command("result-seconds")
+    @click.argument("slug")
+    @click.argument("seconds", type=click.IntRange(20, 300))
+    def result_seconds(slug, seconds):
+        """How long a check-in result stays on the station's kiosk (20 to 300 seconds; 20 by default)."""
+        from sqlalchemy import select
+
+        from kiosk.core.models import Station
+
+        station = db.session.scalar(select(Station).where(Station.slug == slug))
+        if station is None:
+            raise click.ClickException(f"No station {slug}.")
+        station.result_seconds = seconds
+        db.session.commit()
+        click.echo(f"Check-in results at {station.slug} stay {seconds} seconds.")
+
     @app.cli.command("backup")
     @click.argument("folder", type=click.Path(path_type=Path))
     def backup(folder):

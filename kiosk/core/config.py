@@ -21,6 +21,8 @@ class Defaults:
     LANGUAGES = ["zh_Hans", "zh_Hant", "en"]
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     LANGUAGE_COOKIE = "kiosk_lang"
+    # 长辈模式: "large" text on this device (the 大字 switch on every screen).
+    TEXT_SIZE_COOKIE = "kiosk_text"
     # Over plain HTTP on a station LAN the cookie cannot be Secure; set KIOSK_SECURE_COOKIES=1 behind HTTPS.
     SECURE_COOKIES = False
     SESSION_COOKIE_HTTPONLY = True

@@ -48,6 +48,9 @@ class Station(db.Model):
     closes_at: Mapped[time] = mapped_column(Time, default=time(20, 0))
     # A second scan of the same badge within this many minutes changes nothing.
     duplicate_window_minutes: Mapped[int] = mapped_column(default=5)
+    # Seconds a check-in result stays on the kiosk before the screen clears itself (at least 20,
+    # so it can be read slowly; the next scan replaces it at once anyway).
+    result_seconds: Mapped[int] = mapped_column(default=20, server_default="20")
     # Served hours are rounded to this many minutes (30 = to the half hour).
     hours_rounding_minutes: Mapped[int] = mapped_column(default=30)
     # Items on the swap shelf longer than this many days are highlighted for clearing.

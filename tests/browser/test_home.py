@@ -23,8 +23,8 @@ def test_kiosk_screens_fit_the_tablet_with_big_targets(page, server, viewport, p
     sizes = page.eval_on_selector_all(
         "a, button, input:not([type=hidden]), select, .tile",
         "els => els.filter(e => e.getClientRects().length && !e.closest('.visually-hidden, [hidden]'))"
-        # A checkbox is pressed through its label, so the label is the target that counts.
-        ".map(e => e.closest('label') || e)"
+        # A checkbox (or the photo's file input) is pressed through its label: the label is the target that counts.
+        ".map(e => e.closest('label') || (e.type === 'file' && e.labels.length ? e.labels[0] : e))"
         ".map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; })",
     )
     small = [s for s in sizes if s[1] < 48 or s[2] < 48]

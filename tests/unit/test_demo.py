@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
@@ -67,3 +68,16 @@ def test_close_forgotten_closes_yesterdays_open_sessions_for_review(app, runner,
         [session] = db.session.scalars(select(ServiceSession)).all()
         assert session.auto_closed and session.needs_review
         assert session.checked_out_at - session.checked_in_at == timedelta(hours=11)  # 09:00 to closing at 20:00
+
+
+@pytest.mark.parametrize("seconds, ok", [("45", True), ("20", True), ("19", False), ("301", False), ("x", False)])
+def test_how_long_a_check_in_result_stays_is_a_station_setting(app, runner, station, seconds, ok):
+    from kiosk.core.models import Station
+
+    with app.app_context():
+        assert db.session.get(Station, station).result_seconds == 20  # long enough to read slowly
+    out = runner.invoke(args=["result-seconds", "demo", seconds])
+    assert (out.exit_code == 0) is ok, out.output
+    with app.app_context():
+        assert db.session.get(Station, station).result_seconds == (int(seconds) if ok else 20)
+    assert runner.invoke(args=["result-seconds", "nowhere", "30"]).exit_code != 0

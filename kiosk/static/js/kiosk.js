@@ -339,6 +339,14 @@
     });
   }
 
+  // The 拍照 button: once a photo is taken, say so beside it (the file input itself is hidden).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-photo-input]")) return;
+    var note = input.parentElement.querySelector("[data-photo-chosen]");
+    if (note) note.textContent = input.files && input.files.length ? note.dataset.msgChosen : "";
+  });
+
   // A "Print" button (data-print) on a printable page: the inline onclick the CSP forbids.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
