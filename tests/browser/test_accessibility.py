@@ -11,7 +11,7 @@ size for phone pages), with normal and large text (长辈模式). On each it che
 The cheap checks run in one script per page and size (AUDIT_SCRIPT); one browser, one live server.
 Kiosk and phone screens are photographed into test-artifacts/screens/ with a contact sheet
 (index.html) beside them. Where a page is not audited, or a rule cannot hold, the reason is written
-here in NOT_PAGES, PHONE_PAGES_TOO and RULE_EXCEPTIONS, and nowhere else."""
+here in NOT_PAGES, ADMIN_PAGES, PHONE_PAGES_TOO and RULE_EXCEPTIONS, and nowhere else."""
 
 import html
 import os
@@ -53,6 +53,14 @@ NOT_PAGES = {
     "swap.photo": "a photo file",
     "swap_keeper.photo": "a photo file",
     "suggest_keeper.photo": "a photo file",
+    "tablets.ca_der": "the station's root certificate, a file a tablet installs",
+    "tablets.ca_pem": "the station's root certificate, a file a tablet installs",
+    "reports.report_file": "a report as a CSV or XLSX download",
+    "reports.district_file": "every station's report as a CSV or XLSX download",
+}
+# Keeper pages only a district admin may open (a station's keeper gets 403): audited signed in as one.
+ADMIN_PAGES = {
+    "reports.district": "every station's figures side by side",
 }
 # Pages not marked @phone_page that are still read on a phone: audited at phone size too.
 PHONE_PAGES_TOO = {
@@ -100,9 +108,14 @@ def seed(app) -> dict:
     from kiosk.swap.models import SwapCategory
     from kiosk.swap.shelf import bring_item
 
+    from kiosk.people.models import Keeper
+
     with app.test_request_context("/"):
         station, keeper, _password = load_demo_station()
         keeper.set_password(KEEPER_PASSWORD)
+        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
+        admin.set_password(KEEPER_PASSWORD)
+        db.session.add(admin)
         volunteer = db.session.get(Volunteer, 1)
         for day in (2, 3):
             start = datetime(2026, 11, day, 1, 0, tzinfo=UTC)
@@ -144,7 +157,9 @@ def discover(app, values: dict) -> list[dict]:
         if rule.endpoint in QUERY:
             path += "?" + QUERY[rule.endpoint](values)
         view = app.view_functions[rule.endpoint]
-        if rule.rule.startswith("/keeper/") and rule.endpoint != "auth.login":
+        if rule.endpoint in ADMIN_PAGES:
+            audience = "admin"
+        elif rule.rule.startswith("/keeper/") and rule.endpoint != "auth.login":
             audience = "keeper"
         elif getattr(view, "phone_page", False) or rule.endpoint in PHONE_PAGES_TOO:
             audience = "phone"
@@ -330,14 +345,23 @@ AXE_OPTIONS = {"resultTypes": ["violations"]}
 EXCEPTIONS_FOR_SCRIPT = [[selector, sorted(rules)] for selector, (rules, _why) in RULE_EXCEPTIONS.items()]
 
 
-def sign_in(context, server) -> None:
+def sign_in(context, server, username: str = "keeper") -> None:
     page = context.new_page()
     page.goto(server.url + "/keeper/login")
-    page.locator("#username").fill("keeper")
+    page.locator("#username").fill(username)
     page.locator("#password").fill(KEEPER_PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/keeper/(?!login)"))
     page.close()
+
+
+def keeper_page(entry: dict) -> bool:
+    return entry["audience"] in ("keeper", "admin")
+
+
+def reader(entry: dict) -> str:
+    """Whose tab opens the page: a visitor's, the station keeper's or the district admin's."""
+    return entry["audience"] if keeper_page(entry) else "visitor"
 
 
 def sizes_for(audience: str) -> dict:
@@ -358,12 +382,12 @@ def test_every_page_passes_the_audit(audit_browser, audit_server, contact_sheet,
     problems = []
     host = server.url.split("//")[1].split(":")[0]
     contexts = {}
-    for who in ("visitor", "keeper"):
+    for who in ("visitor", "keeper", "admin"):
         ctx = audit_browser.new_context(locale="zh-CN", has_touch=True)
         ctx.add_cookies([{"name": "kiosk_lang", "value": lang, "domain": host, "path": "/"},
                          {"name": "kiosk_text", "value": text, "domain": host, "path": "/"}])
-        if who == "keeper":
-            sign_in(ctx, server)
+        if who != "visitor":
+            sign_in(ctx, server, who)
         contexts[who] = ctx
     try:
         # One tab per context, reused page after page: a new tab for each would cost more than the checks.
@@ -373,7 +397,7 @@ def test_every_page_passes_the_audit(audit_browser, audit_server, contact_sheet,
             tab.on("pageerror", lambda exc: errors.append(str(exc)))
             tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         for entry in server.pages:
-            page = tabs["keeper" if entry["audience"] == "keeper" else "visitor"]
+            page = tabs[reader(entry)]
             errors.clear()
             sizes = sizes_for(entry["audience"])
             page.set_viewport_size(next(iter(sizes.values())))
@@ -385,9 +409,9 @@ def test_every_page_passes_the_audit(audit_browser, audit_server, contact_sheet,
             page.evaluate("document.fonts.ready.then(() => true)")
             for size_name, viewport in sizes.items():
                 page.set_viewport_size(viewport)
-                for finding in page.evaluate(AUDIT_SCRIPT, [EXCEPTIONS_FOR_SCRIPT, entry["audience"] != "keeper"]):
+                for finding in page.evaluate(AUDIT_SCRIPT, [EXCEPTIONS_FOR_SCRIPT, not keeper_page(entry)]):
                     problems.append((label, size_name, finding["rule"], finding["where"], finding["detail"]))
-                if entry["audience"] != "keeper":
+                if not keeper_page(entry):
                     page.screenshot(path=str(contact_sheet / shot_name(entry["path"], lang, text, size_name)),
                                     full_page=True, type="jpeg", quality=70)
             # axe reads the page's structure, names and roles, the same at every size: once per page.
@@ -417,11 +441,11 @@ def test_the_audit_covers_every_page_of_the_url_map(audit_server):
     gets = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods}
     assert gets == audited | set(NOT_PAGES)
     assert set(NOT_PAGES) <= gets, "NOT_PAGES names an endpoint that no longer exists"
-    assert {p["audience"] for p in audit_server.all_pages} == {"kiosk", "phone", "keeper"}
+    assert {p["audience"] for p in audit_server.all_pages} == {"kiosk", "phone", "keeper", "admin"}
     assert len([p for p in audit_server.all_pages if p["audience"] == "keeper"]) >= 20
     # A page of each kind is really served as a whole HTML page.
     for entry in audit_server.all_pages:
-        if entry["audience"] != "keeper":
+        if not keeper_page(entry):
             with urllib.request.urlopen(audit_server.url + entry["path"]) as answer:
                 assert answer.headers.get_content_type() == "text/html", entry
                 assert b"</html>" in answer.read(), entry
@@ -432,14 +456,14 @@ def test_every_form_ties_its_errors_to_its_fields(audit_browser, audit_server):
     comes back stands beside the field and is tied to it (aria-describedby), and still has a label."""
     server = audit_server
     problems, with_errors = [], set()
-    contexts = {"visitor": audit_browser.new_context(viewport=PORTRAIT, has_touch=True),
-                "keeper": audit_browser.new_context(viewport=PORTRAIT, has_touch=True)}
+    contexts = {who: audit_browser.new_context(viewport=PORTRAIT, has_touch=True) for who in ("visitor", "keeper", "admin")}
     sign_in(contexts["keeper"], server)
+    sign_in(contexts["admin"], server, "admin")
     forms = "main form:has(.field)"
     try:
         tabs = {who: ctx.new_page() for who, ctx in contexts.items()}
         for entry in server.pages:
-            page = tabs["keeper" if entry["audience"] == "keeper" else "visitor"]
+            page = tabs[reader(entry)]
             page.goto(server.url + entry["path"])
             for i in range(page.locator(forms).count()):
                 page.goto(server.url + entry["path"])
@@ -451,8 +475,10 @@ def test_every_form_ties_its_errors_to_its_fields(audit_browser, audit_server):
                                      "input[type=number]:visible, textarea:visible")
                 for j in range(typed.count()):
                     typed.nth(j).fill("")
-                form.evaluate("f => { f.noValidate = true; }")
-                with page.expect_response(lambda r: r.request.method == "POST", timeout=5_000):
+                method = form.evaluate("f => { f.noValidate = true; return f.method.toUpperCase(); }")
+                # The form's own answer: a POST, or for a GET form (a report's period) the page it asks for.
+                with page.expect_response(lambda r: r.request.method == method and r.request.resource_type in
+                                          ("document", "xhr", "fetch"), timeout=5_000):
                     submit.click()
                 page.wait_for_load_state()
                 expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
