@@ -155,7 +155,9 @@ def test_the_scanner_is_answered_while_the_camera_decodes_on_a_slow_tablet(playw
         # decoder runs in it (jsQR did, holding it 110-140 ms at a time at this speed); frames go
         # to the decoder's worker. That the worker reads badges, the camera check-in tests show.
         assert page.evaluate("typeof window.jsQR === 'undefined' && typeof window.ZXingWASM === 'undefined'")
-        assert page.evaluate("performance.getEntriesByType('resource').some(r => r.name.includes('decoder-worker.js'))")
+        # The worker's script may still be arriving when the camera says it is ready: wait for it.
+        page.wait_for_function(
+            "performance.getEntriesByType('resource').some(r => r.name.includes('decoder-worker.js'))", timeout=5_000)
         page.wait_for_timeout(1000)  # the camera and its decoder at work while the scanner types
         badges = tokens(live_app, 6)
         scanner = Scanner(page)
