@@ -3,25 +3,37 @@
 import ipaddress
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from kiosk.core.qr import qr_svg
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
-from kiosk.tablets.certificates import (certificate_names, fingerprint, load_ca_certificate,
-                                        load_server_certificate, tls_folder)
 
 # No station needed: a root certificate is public (it is what a tablet checks the server with).
 bp = Blueprint("tablets", __name__, url_prefix="/tablet", template_folder="templates")
 keeper_bp = keeper_blueprint("tablets_keeper", __name__)
 
 CA_MIMETYPE = "application/x-x509-ca-cert"
+
+
+def _certificates():
+    """Imported when a certificate is asked for, not when a worker starts: cryptography is about
+    8 MB every worker would otherwise carry all day for a page a keeper opens once per tablet."""
+    from kiosk.tablets import certificates
+
+    return certificates
 CA_FILENAME = "warm-heart-station-ca"
 
 
+def _serialization():
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization
+
+
 def _ca_or_404():
-    cert = load_ca_certificate(tls_folder(current_app.instance_path))
+    certificates = _certificates()
+    cert = certificates.load_ca_certificate(certificates.tls_folder(current_app.instance_path))
     if cert is None:
         abort(404)
     return cert
@@ -36,13 +48,13 @@ def _download(body: bytes, extension: str) -> Response:
 @bp.get("/station-ca.crt")
 def ca_der():
     """DER: what Android's "Install a certificate → CA certificate" reads most readily."""
-    return _download(_ca_or_404().public_bytes(serialization.Encoding.DER), "crt")
+    return _download(_ca_or_404().public_bytes(_serialization().Encoding.DER), "crt")
 
 
 @bp.get("/station-ca.pem")
 def ca_pem():
     """PEM: for Chromium's certificate manager and certutil on a mini PC."""
-    return _download(_ca_or_404().public_bytes(serialization.Encoding.PEM), "pem")
+    return _download(_ca_or_404().public_bytes(_serialization().Encoding.PEM), "pem")
 
 
 def _is_loopback(host: str) -> bool:
@@ -63,8 +75,9 @@ def _addresses():
     """What the tablets may use: the host to show in the QR codes (the one this page was opened
     with when the certificate covers it and it is not this machine's loopback, else the first
     LAN address the certificate names), and every LAN address of the HTTPS listener."""
-    server = load_server_certificate(tls_folder(current_app.instance_path))
-    names = certificate_names(server) if server else None
+    certificates = _certificates()
+    server = certificates.load_server_certificate(certificates.tls_folder(current_app.instance_path))
+    names = certificates.certificate_names(server) if server else None
     requested = urlsplit("//" + request.host)
     lan = []
     if names:
@@ -79,8 +92,9 @@ def _addresses():
 
 @keeper_bp.get("/tablet")
 def setup():
-    folder = tls_folder(current_app.instance_path)
-    ca = load_ca_certificate(folder)
+    certificates = _certificates()
+    folder = certificates.tls_folder(current_app.instance_path)
+    ca = certificates.load_ca_certificate(folder)
     host, requested, lan = _addresses()
     config = current_app.config
     if request.scheme == "http" and requested.hostname == host:
@@ -96,7 +110,7 @@ def setup():
     return render(
         "tablets/setup.html",
         ca=ca,
-        fingerprint=fingerprint(ca) if ca else "",
+        fingerprint=certificates.fingerprint(ca) if ca else "",
         download_link=download_link,
         download_qr=qr_svg(download_link, box_size=5) if ca else "",
         secure_link=secure_link,
