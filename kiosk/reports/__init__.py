@@ -19,5 +19,4 @@ def init_app(app: Flask) -> None:
     from kiosk.reports import keeper_routes
 
     app.register_blueprint(keeper_routes.bp)
-    app.jinja_env.globals["period_url"] = keeper_routes.period_url
     add_keeper_link(app, "reports.report", _l("Reports"), 95)

@@ -58,6 +58,11 @@ EARNING_KINDS = ("hours", "lead", "bonus")
 NO_TEAM = _l("No team")
 
 
+def median_days(days: list[float]) -> float | None:
+    """The median of days to resolve, to a tenth; None when nothing was resolved."""
+    return round(median(days), 1) if days else None
+
+
 def age_group(birth_year: int | None, in_year: int) -> str:
     if birth_year is None or not 0 <= in_year - birth_year <= 130:
         return "unknown"
@@ -93,8 +98,7 @@ class Figures:
     suggestions_received: int = 0
     suggestions_resolved: int = 0
     suggestions_declined: int = 0
-    median_days_to_resolve: float | None = None
-    resolve_days: list[float] = field(default_factory=list)  # of each resolved: for a district's median
+    resolve_days: list[float] = field(default_factory=list)  # of each suggestion resolved in the period
     points_earned: int = 0
     gifts_redeemed: int = 0
     walk_in_total: int = 0
@@ -103,6 +107,10 @@ class Figures:
     by_team: list[tuple[str, int, int, int]] = field(default_factory=list)  # (team, registered, active, minutes)
     by_age: list[tuple[str, int, int]] = field(default_factory=list)  # (group key, registered, active)
     steps: list[Step] = field(default_factory=list)
+
+    @property
+    def median_days_to_resolve(self) -> float | None:
+        return median_days(self.resolve_days)
 
 
 def station_figures(station: Station, period: Period, details: bool = True) -> Figures:
@@ -230,12 +238,11 @@ def _suggestion_figures(figures: Figures, station: Station, start: datetime, end
 
 
 def _closed_figures(figures: Figures, closed) -> None:
-    """Resolved and declined counts, and the median days to resolve, from (status, made, done)."""
+    """Resolved and declined counts, and the days each resolved one took, from (status, made, done)."""
     figures.suggestions_resolved = sum(1 for status, *_ in closed if status == "resolved")
     figures.suggestions_declined = sum(1 for status, *_ in closed if status == "declined")
     days = [(done - made).total_seconds() / 86400 for status, made, done in closed if status == "resolved"]
     figures.resolve_days = days
-    figures.median_days_to_resolve = round(median(days), 1) if days else None
 
 
 def _by_team(station: Station, roll: set[int], active_minutes: Counter) -> list[tuple[str, int, int, int]]:

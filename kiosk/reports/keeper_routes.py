@@ -1,7 +1,7 @@
 """The reports: a station's month, year or range for its keeper (an admin sees the station they
 chose), the district's every station for an admin, and both as CSV and XLSX."""
 
-from flask import Response, abort, g, request, url_for
+from flask import Response, abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -96,8 +96,3 @@ def _file(file_format: str, name: str, headers: list, rows: list) -> Response:
     return xlsx_download(lambda target: write_xlsx(target, "report", headers, rows, widths=(28, 16, 16, 16, 16)),
                          f"{name}.xlsx")
 
-
-def period_url(endpoint: str, **extra) -> str:
-    """The same page (or file) for the period being shown, with `extra` changed."""
-    args = {key: value for key, value in request.args.items() if key not in extra}
-    return url_for(endpoint, **args, **{k: v for k, v in extra.items() if v is not None})

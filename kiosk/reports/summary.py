@@ -5,7 +5,6 @@ One list of figures (FIGURES) serves the page, the district table and the files 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from statistics import median
 
 from babel.dates import format_interval, format_skeleton
 from flask_babel import format_decimal, get_locale
@@ -14,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.core.i18n import format_hours
 from kiosk.reports import charts
-from kiosk.reports.figures import AGE_GROUPS, Figures
+from kiosk.reports.figures import AGE_GROUPS, Figures, median_days
 from kiosk.reports.periods import Period
 
 
@@ -133,8 +132,7 @@ def report_charts(figures: Figures) -> list[charts.Chart]:
 def district_total(figure: Figure, all_figures: list[Figures]):
     if figure.summed:
         return sum(figure.value(f) or 0 for f in all_figures)
-    days = [d for f in all_figures for d in f.resolve_days]
-    return round(median(days), 1) if days else None
+    return median_days([d for f in all_figures for d in f.resolve_days])
 
 
 def sort_stations(all_figures: list[Figures], key: str, descending: bool) -> list[Figures]:

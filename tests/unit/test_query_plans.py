@@ -30,12 +30,12 @@ def years_of_history(station_id: int, count: int = 3000) -> None:
         db.session.commit()
 
 
-def plan_of(run) -> str:
-    """The plan the database makes for the (last) service_session query that `run` sends."""
+def statements_sent(run, wanted) -> list[tuple[str, object]]:
+    """The statements (with their parameters) that `run` sends and `wanted` picks."""
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
-        if "FROM service_session" in statement and not statement.startswith("EXPLAIN"):
+        if wanted(statement) and not statement.startswith("EXPLAIN"):
             seen.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", note)
@@ -43,14 +43,23 @@ def plan_of(run) -> str:
         run()
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
-    statement, parameters = seen[-1]
+    return seen
+
+
+def plan_of(run) -> str:
+    """The plan the database makes for the (last) service_session query that `run` sends."""
+    return explain(*statements_sent(run, lambda statement: "FROM service_session" in statement)[-1])
+
+
+def explain(statement: str, parameters) -> str:
+    """The plan the database makes for one statement, its steps joined by " | "."""
     connection = db.session.connection()
     if db.engine.dialect.name == "sqlite":
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-        return " ".join(row[-1] for row in rows)
+        return " | ".join(row[-1] for row in rows)
     # PostgreSQL would scan a table this small whatever the indexes: ask which index it would use.
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    return " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
+    return " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
 
 
 # Partial indexes that hold only open (or unconfirmed) sessions. PostgreSQL, which has statistics,
@@ -79,28 +88,10 @@ GROWING = ("service_session", "points_line", "suggestion", "swap_item", "walk_in
 
 
 def plans_of_every_query(run) -> list[tuple[str, str]]:
-    seen = []
+    def growing(statement):
+        return statement.lstrip().upper().startswith("SELECT") and any(f"FROM {t}" in statement for t in GROWING)
 
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and any(f"FROM {t}" in statement for t in GROWING):
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    connection = db.session.connection()
-    plans = []
-    for statement, parameters in seen:
-        if db.engine.dialect.name == "sqlite":
-            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-            plans.append((statement, " | ".join(row[-1] for row in rows)))
-        else:
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
-            plans.append((statement, " | ".join(row[0] for row in rows)))
-    return plans
+    return [(statement, explain(statement, parameters)) for statement, parameters in statements_sent(run, growing)]
 
 
 def full_scans(plan: str) -> list[str]:
