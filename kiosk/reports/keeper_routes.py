@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.core.clock import utcnow
-from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today

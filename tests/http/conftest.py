@@ -33,3 +33,15 @@ def keeper(app, keeper_id):
     client.set_cookie("kiosk_lang", "en")
     assert sign_in(client).status_code == 303
     return client
+
+
+def signed_in_admin(app, client):
+    """A district admin (no station of their own) added and signed in on `client`, reading English."""
+    with app.app_context():
+        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
+        admin.set_password(PASSWORD)
+        db.session.add(admin)
+        db.session.commit()
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client, username="admin").status_code == 303
+    return client

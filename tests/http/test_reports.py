@@ -11,9 +11,9 @@ from sqlalchemy import select
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.core.stations import add_station
-from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.models import Volunteer
 from kiosk.people.volunteers import register_volunteer
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import signed_in_admin
 
 # 2026-12-31 23:30 in Shanghai: December's, not January's.
 LAST_NIGHT = datetime(2026, 12, 31, 15, 30, tzinfo=UTC)
@@ -122,19 +122,14 @@ def test_a_keeper_does_not_see_the_district(keeper):
 
 @pytest.fixture
 def admin(app, station):
+    """A district admin, and a second station: 山景 with 4 confirmed hours and 幸福里 with 1 last December."""
     with app.app_context():
-        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
         other = add_station("hill", "山景暖心驿站")
         register_volunteer(other, name="李桂兰", mobile="13900001111", birth_year=1950, teams=[], skills=[])
         db.session.commit()
     add_session(app, "hill", LAST_NIGHT, minutes=240)
     add_session(app, "demo", LAST_NIGHT, minutes=60)
-    client = app.test_client()
-    client.set_cookie("kiosk_lang", "en")
-    assert sign_in(client, username="admin").status_code == 303
-    return client
+    return signed_in_admin(app, app.test_client())
 
 
 def test_the_district_shows_every_station_with_totals_and_sorts(admin):
@@ -194,3 +189,12 @@ def test_the_chooser_shows_the_period_on_screen(keeper):
     assert 'name="month" type="month" value="2026-10"' in text  # 22 Nov: last month is October
     text = keeper.get("/keeper/reports?kind=year&year=2025").get_data(as_text=True)
     assert 'name="year" type="number" value="2025"' in text and 'name="month" type="month" value=""' in text
+
+
+@pytest.mark.parametrize("path", ["/keeper/reports/district?kind=year&year=1999",
+                                  "/keeper/reports/district.xlsx?kind=month&month=2026-13",
+                                  "/keeper/reports.xlsx?kind=range&from=2027-01-10&to=2026-12-20"])
+def test_a_wrong_period_for_the_district_or_a_download_comes_back_to_the_page(admin, path):
+    page = admin.get(path)
+    assert page.status_code == 422 and page.mimetype == "text/html"
+    assert 'role="alert"' in page.get_data(as_text=True)

@@ -20,7 +20,7 @@ from kiosk.people.volunteers import register_volunteer
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import add_standard_services
 from tests.conftest import HX, START, csrf_token
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import PASSWORD, sign_in, signed_in_admin
 from tests.http.test_keeper import field_errors, plain, post, scan, signed_in_user, utc
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -177,14 +177,7 @@ def other_station(app, station):
 @pytest.fixture
 def admin(app, client, station):
     """A district admin (no station of their own), signed in, reading English."""
-    with app.app_context():
-        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
-        db.session.commit()
-    client.set_cookie("kiosk_lang", "en")
-    assert sign_in(client, username="admin").status_code == 303
-    return client
+    return signed_in_admin(app, client)
 
 
 def tokens_of(app, *volunteer_ids):
