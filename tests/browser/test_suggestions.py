@@ -12,6 +12,19 @@ from kiosk.people.models import Keeper
 PHONE = {"width": 390, "height": 844}
 
 
+def keeper_opens(browser, server, live_app, path: str):
+    """The station's keeper, on a tablet of their own, signs in on the way to `path`."""
+    with live_app.app_context():
+        db.session.scalar(select(Keeper)).set_password("keeper-pw")
+        db.session.commit()
+    keeper = browser.new_context().new_page()
+    keeper.goto(server.url + path)
+    keeper.locator("#username").fill("keeper")
+    keeper.locator("#password").fill("keeper-pw")
+    keeper.get_by_role("button", name="登录").click()
+    return keeper
+
+
 def test_submit_track_resolve_and_see_the_reply(browser, page, server, live_app):
     page.goto(server.url + "/suggest/")
     page.get_by_role("radio", name="公共设施").click()
@@ -29,14 +42,7 @@ def test_submit_track_resolve_and_see_the_reply(browser, page, server, live_app)
     phone.goto(link)
     expect(phone.locator("[data-status]")).to_have_text("已收到")
 
-    with live_app.app_context():
-        db.session.scalar(select(Keeper)).set_password("keeper-pw")
-        db.session.commit()
-    keeper = browser.new_context().new_page()
-    keeper.goto(server.url + f"/keeper/suggestions/{code}")
-    keeper.locator("#username").fill("keeper")
-    keeper.locator("#password").fill("keeper-pw")
-    keeper.get_by_role("button", name="登录").click()
+    keeper = keeper_opens(browser, server, live_app, f"/keeper/suggestions/{code}")
     expect(keeper.locator("[data-text]")).to_have_text("三号楼楼道的灯坏了，晚上很黑 <b>请修</b>")
     keeper.get_by_role("radio", name="已解决").click()
     keeper.locator("#public_reply").fill("已经换了新灯，谢谢提醒！")
@@ -62,14 +68,7 @@ def test_the_keeper_sees_and_edits_what_residents_will_see_before_publishing(bro
     page.get_by_role("button", name="投进建议筒").click()
     code = page.locator(".receipt").get_attribute("data-tracking")
 
-    with live_app.app_context():
-        db.session.scalar(select(Keeper)).set_password("keeper-pw")
-        db.session.commit()
-    keeper = browser.new_context().new_page()
-    keeper.goto(server.url + f"/keeper/suggestions/{code}")
-    keeper.locator("#username").fill("keeper")
-    keeper.locator("#password").fill("keeper-pw")
-    keeper.get_by_role("button", name="登录").click()
+    keeper = keeper_opens(browser, server, live_app, f"/keeper/suggestions/{code}")
     preview = keeper.locator("[data-mirror-of=public_wording]")
     expect(preview).to_have_text("谢谢李*英阿姨帮我修好了椅子")
     keeper.locator("#public_wording").fill("谢谢一位志愿者阿姨帮忙修好了椅子 <b>")
