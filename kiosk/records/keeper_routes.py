@@ -62,7 +62,7 @@ def service():
     name = f"{g.station.slug}-service-records-{start.isoformat()}-{end.isoformat()}.{chosen}"
     if chosen == "csv":
         note_export(current_user, g.station, "service", chosen, utcnow(), start, end)
-        return _csv(lambda: service_csv(g.station, start, end), name)
+        return csv_download(lambda: service_csv(g.station, start, end), name)
     response = xlsx_download(lambda target: service_xlsx(target, g.station, start, end), name)
     note_export(current_user, g.station, "service", chosen, utcnow(), start, end)
     return response
@@ -75,13 +75,13 @@ def volunteers():
     name = f"{g.station.slug}-volunteers-{local_today(g.station, utcnow()).isoformat()}.{chosen}"
     if chosen == "csv":
         note_export(current_user, g.station, "volunteers", chosen, utcnow())
-        return _csv(lambda: volunteers_csv(g.station), name)
+        return csv_download(lambda: volunteers_csv(g.station), name)
     response = xlsx_download(lambda target: volunteers_xlsx(target, g.station), name)
     note_export(current_user, g.station, "volunteers", chosen, utcnow())
     return response
 
 
-def _csv(chunks: Callable[[], Iterator[bytes]], filename: str) -> Response:
+def csv_download(chunks: Callable[[], Iterator[bytes]], filename: str) -> Response:
     """Streamed: the rows are read while they are sent, after the request's one commit (the
     download's audit line). The reads take no write lock, so check-ins carry on meanwhile."""
     def generate():

@@ -14,7 +14,7 @@ from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.records.exports import csv_chunks, write_xlsx
-from kiosk.records.keeper_routes import xlsx_download
+from kiosk.records.keeper_routes import csv_download, xlsx_download
 from kiosk.reports.figures import district_figures, station_figures
 from kiosk.reports.periods import last_month, parse_period
 from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_chart, district_rows, district_total, headline,
@@ -89,9 +89,7 @@ def district_file(file_format: str):
 
 def _file(file_format: str, name: str, headers: list, rows: list) -> Response:
     if file_format == "csv":
-        response = Response(b"".join(csv_chunks(headers, rows)), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        return csv_download(lambda: csv_chunks(headers, rows), f"{name}.csv")
     return xlsx_download(lambda target: write_xlsx(target, "report", headers, rows, widths=(28, 16, 16, 16, 16)),
                          f"{name}.xlsx")
 
