@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -77,6 +77,10 @@ _CLOSED_TIMES = select(ServiceSession.id, ServiceSession.checked_in_at, ServiceS
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None))
 _OPEN_SESSION = select(ServiceSession).where(
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_(None))
+_NEW_SESSION = ServiceSession.__table__.insert()
+# The columns it sets are the ones given when it runs (a close may also flag the session).
+_CLOSE_SESSION = ServiceSession.__table__.update().where(
+    ServiceSession.__table__.c.id == bindparam("session_id"), ServiceSession.__table__.c.checked_out_at.is_(None))
 
 
 def _closed_times(volunteer_id: int) -> list[tuple[int, datetime, datetime, bool]]:
@@ -216,19 +220,26 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
     if last is not None and now - last[2] < window:
         return result("already_out", db.session.get(ServiceSession, last[0]))
 
-    session = ServiceSession(
-        station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method, updated_at=now,
-        needs_review=method in FLAGGED_METHODS, activity_id=so_far.activity[0] if so_far.activity else None,
-    )
+    values = dict(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method,
+                  updated_at=now, needs_review=method in FLAGGED_METHODS,
+                  activity_id=so_far.activity[0] if so_far.activity else None)
     try:
-        with db.session.begin_nested():
-            db.session.add(session)
+        # One INSERT on the connection: no unit of work and no savepoint around it (a rush of
+        # scans spends its time in Python, and this is the one statement under the write lock).
+        new_id = db.session.connection().execute(_NEW_SESSION, values).inserted_primary_key[0]
     except IntegrityError:
         # Another kiosk checked this volunteer in a moment ago: the database kept one session.
-        session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
+        # Undoing the whole transaction loses nothing: the insert is its only change, or follows
+        # an auto-close, and then no other open session can exist (the index allows one, and
+        # this scan just closed it).
+        db.session.rollback()
+        with reads_before_writing():
+            session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
         if session is None:
             raise
         return result("already_in", session)
+    session = ServiceSession(id=new_id, checked_out_at=None, check_out_method=None, auto_closed=False, edited=False,
+                             confirmed_at=None, **values)
     return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
 
 
@@ -236,12 +247,7 @@ def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **
     """Close the session if it is still open (nobody else — a second kiosk, a keeper — closed it in
     the meantime); the object then shows what the database holds."""
     values = {"checked_out_at": at, "check_out_method": method, "updated_at": now, **flags}
-    closed = db.session.execute(
-        update(ServiceSession)
-        .where(ServiceSession.id == session.id, ServiceSession.checked_out_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    closed = db.session.connection().execute(_CLOSE_SESSION, {"session_id": session.id, **values}).rowcount
     if closed != 1:
         db.session.refresh(session)
         return False

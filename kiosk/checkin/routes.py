@@ -6,6 +6,7 @@ from kiosk.checkin.attendance import PICK_AGAIN, find_by_number_or_mobile_tail, 
 from kiosk.checkin.forms import FindForm, PickForm, ScanForm
 from kiosk.checkin.phone import station_code
 from kiosk.core.clock import utcnow
+from kiosk.core.database import reads_first
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import first_error
 from kiosk.core.limits import who
@@ -27,6 +28,7 @@ def scan():
 
 
 @bp.post("/scan")
+@reads_first
 def submit_scan():
     form = ScanForm()
     refuse_with(lambda err: render("checkin/scan.html", "result", status=err.status, form=form, error=err.message))

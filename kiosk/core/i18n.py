@@ -1,10 +1,12 @@
 """Languages and the one helper that shows a UTC time in the station's timezone."""
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from babel.numbers import format_decimal as babel_format_decimal
+from flask_babel import format_date, format_datetime, get_locale
 
 from kiosk.core.extensions import babel
 from kiosk.core.web import safe_next
@@ -77,4 +79,11 @@ def local_date(day: date, format: str = "long") -> str:
 
 def format_hours(minutes: int | None) -> str:
     """Minutes served as hours the way people say them: 3.5, 12, 0.5."""
-    return format_decimal((minutes or 0) / 60, format="#,##0.#")
+    return _hours_in(str(get_locale()), minutes or 0)
+
+
+@lru_cache(maxsize=8192)
+def _hours_in(locale: str, minutes: int) -> str:
+    # Every check-in shows three of these, and Babel works each one out from its locale data
+    # afresh; the few thousand totals a station shows are kept per worker instead.
+    return babel_format_decimal(minutes / 60, format="#,##0.#", locale=locale)

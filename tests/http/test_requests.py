@@ -39,19 +39,25 @@ def kiosk(client, station):
 
 @pytest.fixture
 def writes(app):
-    """Every commit during the test, as True when it stored something (a flush came before it)."""
+    """Every commit during the test, as True when it stored something (an INSERT, UPDATE or
+    DELETE ran in its transaction, whether through the ORM or straight on the connection)."""
     commits = []
+    wrote = {"now": False}
 
-    def flushed(session, _context):
-        session.info["wrote"] = True
+    def executed(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            wrote["now"] = True
 
-    def committed(session):
-        commits.append(session.info.pop("wrote", False))
+    def committed(_session):
+        commits.append(wrote["now"])
+        wrote["now"] = False
 
-    event.listen(Session, "after_flush", flushed)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", executed)
     event.listen(Session, "after_commit", committed)
     yield commits
-    event.remove(Session, "after_flush", flushed)
+    event.remove(engine, "before_cursor_execute", executed)
     event.remove(Session, "after_commit", committed)
 
 
@@ -101,11 +107,14 @@ def transcript(app, monkeypatch):
     with app.app_context():
         engine = db.engine
     on_statement = lambda conn, cursor, statement, *a: seen.append(" ".join(statement.split()))  # noqa: E731
+    on_begin = lambda conn: seen.append("BEGIN")  # noqa: E731
     on_commit = lambda conn: seen.append("COMMIT")  # noqa: E731
     event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "begin", on_begin)
     event.listen(engine, "commit", on_commit)
     yield seen
     event.remove(engine, "before_cursor_execute", on_statement)
+    event.remove(engine, "begin", on_begin)
     event.remove(engine, "commit", on_commit)
 
 
@@ -137,6 +146,10 @@ def test_a_scan_reads_before_it_takes_the_write_lock_and_renders_after_its_commi
     assert f'data-outcome="{outcome}"' in r.get_data(as_text=True)
     under_lock = writing_transaction(transcript)
     assert [s for s in under_lock if s.startswith("SELECT") and "SAVEPOINT" not in s] == [], under_lock
+    # Two transactions, not three: the station lookup's read carries on into the scan's reads.
+    assert transcript.count("BEGIN") == 2, transcript
+    reads = transcript[transcript.index("BEGIN"):transcript.index("COMMIT")]
+    assert any("FROM station" in s for s in reads) and any("FROM volunteer" in s for s in reads), reads
     commit = transcript.index("COMMIT", transcript.index(under_lock[-1]))
     rendered = next(i for i, s in enumerate(transcript) if s.startswith("RENDER"))
     assert rendered > commit, transcript

@@ -21,15 +21,22 @@ def test_pragmas_are_set_on_every_connection(app):
 
 
 def _begins(app, work):
+    """The BEGIN statements SQLite itself received (the engine sends them straight to the driver)."""
     seen = []
     with app.app_context():
-        listener = lambda conn, cursor, statement, *a: seen.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
+        traced = []
+
+        def on_checkout(dbapi_conn, _record, _proxy):
+            dbapi_conn.set_trace_callback(seen.append)
+            traced.append(dbapi_conn)
+        event.listen(db.engine, "checkout", on_checkout)
         try:
             work()
         finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+            event.remove(db.engine, "checkout", on_checkout)
             db.session.rollback()
+            for dbapi_conn in traced:
+                dbapi_conn.set_trace_callback(None)
     return [s for s in seen if s.startswith("BEGIN")]
 
 
