@@ -1,7 +1,8 @@
 """Where a check-in's time goes, in one process: N scans through Flask's test client on a fresh
-station (every scan a write), timed, then profiled with cProfile.
+station (every scan a write), timed, then profiled with cProfile. With --history N every volunteer
+first has N closed sessions, one a day (a regular after N days of service).
 
-    .venv/bin/python bench/profile_checkin.py [--scans 400] [--top 30] [--sort tottime]
+    .venv/bin/python bench/profile_checkin.py [--scans 400] [--history 0] [--top 30] [--sort tottime]
 """
 
 import argparse
@@ -22,6 +23,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scans", type=int, default=400)
     p.add_argument("--volunteers", type=int, default=200)
+    p.add_argument("--history", type=int, default=0, help="closed sessions each volunteer already has")
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--sort", default="tottime")
     args = p.parse_args(argv)
@@ -33,6 +35,8 @@ def main(argv=None) -> int:
         url, tokens = build_database(Path(tmp), secret, args.volunteers)
         app = create_app({"SECRET_KEY": secret, "INSTANCE_PATH": str(Path(tmp) / "instance"),
                           "SQLALCHEMY_DATABASE_URI": url})
+        if args.history:
+            add_history(app, args.history)
         client = app.test_client()
         page = client.get("/checkin/").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -59,6 +63,27 @@ def main(argv=None) -> int:
         profile.disable()
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
     return 0
+
+
+def add_history(app, days: int) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from kiosk.checkin.models import ServiceSession
+    from kiosk.core.clock import utcnow
+    from kiosk.core.extensions import db
+    from kiosk.people.models import Volunteer
+
+    with app.app_context():
+        now = utcnow()
+        for volunteer_id, station_id in db.session.execute(select(Volunteer.id, Volunteer.station_id)):
+            db.session.execute(insert(ServiceSession), [
+                {"station_id": station_id, "volunteer_id": volunteer_id, "checked_in_at": start,
+                 "checked_out_at": start + timedelta(hours=3, minutes=day % 50), "check_in_method": "scanner",
+                 "confirmed_at": start + timedelta(days=1), "updated_at": start}
+                for day in range(1, days + 1) for start in [now - timedelta(days=day, hours=4)]])
+        db.session.commit()
 
 
 if __name__ == "__main__":

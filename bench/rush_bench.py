@@ -34,6 +34,7 @@ def parse_args(argv=None):
     p.add_argument("--volunteers", type=int, default=400)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--sync-workers", type=int, default=3, help="also run the kiosk on this many sync workers (0: not)")
     p.add_argument("--no-postgres", action="store_true", help="SQLite only, even when a server is named")
     return p.parse_args(argv)
 
@@ -154,6 +155,11 @@ def main(argv=None) -> int:
             raw.stop()
 
         table["kiosk_sqlite"] = run_kiosk("kiosk-sqlite", url, tokens, args, tmp, secret)
+        # The same kiosk on gunicorn's sync workers, one request at a time each: the documented
+        # alternative to threads (see bench/README), measured beside them.
+        sync = argparse.Namespace(**{**vars(args), "workers": args.sync_workers, "threads": 1})
+        if args.sync_workers:
+            table["kiosk_sqlite_sync"] = run_kiosk("kiosk-sqlite-sync", url, tokens, sync, tmp, secret)
         postgres = None if args.no_postgres else _postgres_database(tmp)
         if postgres:
             pg_url, pg_tokens = build_database(tmp, secret, args.volunteers, url=postgres)
@@ -206,7 +212,7 @@ def _postgres_database(tmp: Path) -> str | None:
 
 def report(table: dict, args) -> dict:
     rows = [("hello", "bare Flask"), ("raw_sqlite3", "raw sqlite3 check-in"), ("kiosk_sqlite", "kiosk, SQLite"),
-            ("kiosk_postgres", "kiosk, PostgreSQL")]
+            ("kiosk_sqlite_sync", f"kiosk, SQLite, {args.sync_workers} sync"), ("kiosk_postgres", "kiosk, PostgreSQL")]
     print(f"\n{'':24}" + "".join(f"{f'{c} at once':>30}" for c in args.connections))
     print(f"{'':24}" + "".join(f"{'req/s   p50 ms   p99 ms':>30}" for _ in args.connections))
     for key, label in rows:
@@ -226,6 +232,12 @@ def report(table: dict, args) -> dict:
         "rss_mb_per_worker": table["kiosk_sqlite"]["rss_mb_per_worker"],
         "rss_mb_per_worker_under_load": table["kiosk_sqlite"]["rss_mb_per_worker_under_load"],
     }
+    if "kiosk_sqlite_sync" in table:
+        sync = table["kiosk_sqlite_sync"]
+        summary.update(checkin_sync_rps=sync[top]["rps"],
+                       checkin_sync_ratio_vs_raw=round(sync[top]["rps"] / table["raw_sqlite3"][top]["rps"], 2),
+                       checkin_sync_p99_ms=sync[top]["p99_ms"], checkin_sync_p50_ms_1=sync[min(args.connections)]["p50_ms"],
+                       checkin_sync_errors=sum(sync[c]["errors"] for c in args.connections))
     if "kiosk_postgres" in table:
         summary.update(checkin_pg_rps=table["kiosk_postgres"][top]["rps"],
                        checkin_pg_ratio_vs_raw=round(table["kiosk_postgres"][top]["rps"] / table["raw_sqlite3"][top]["rps"], 2),

@@ -3,18 +3,18 @@ and a session nobody closed is closed at closing time and flagged for a keeper."
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kiosk.checkin.models import ServiceSession
-from kiosk.core.database import begin_writing, reads_before_writing
+from kiosk.core.database import begin_writing, epoch_seconds, floor_int, reads_before_writing
 from kiosk.core.errors import DomainError
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
@@ -57,6 +57,17 @@ def rounded_minutes(minutes: int, step: int) -> int:
     return ((max(0, minutes) + step // 2) // step) * step
 
 
+def served_minutes_sql(step: int):
+    """served_minutes in SQL, for sums over many sessions: whole minutes (a millisecond's slack
+    for the floating point of SQLite's day numbers), half up to the station's step, never below
+    zero, and nothing for a session still open."""
+    s = ServiceSession
+    whole = floor_int((epoch_seconds(s.checked_out_at) - epoch_seconds(s.checked_in_at) + 0.001) / 60)
+    step = max(1, step)
+    return case((s.checked_out_at.is_not(None) & (s.checked_out_at >= s.checked_in_at),
+                 (whole + step // 2) // step * step), else_=0)
+
+
 def session_minutes(session: ServiceSession, station: Station) -> int:
     if session.checked_out_at is None:
         return 0
@@ -64,29 +75,28 @@ def session_minutes(session: ServiceSession, station: Station) -> int:
 
 
 def minutes_served(station: Station, volunteer_id: int, since: datetime | None = None, until: datetime | None = None) -> int:
-    return sum(
-        served_minutes(start, end, station.hours_rounding_minutes)
-        for _id, start, end, _confirmed in _closed_times(volunteer_id)
-        if (since is None or start >= since) and (until is None or start < until)
-    )
+    """All the volunteer's minutes (of sessions begun in [since, until) when given), added up in
+    the database however many years they have served."""
+    s = ServiceSession
+    query = select(func.sum(served_minutes_sql(station.hours_rounding_minutes))).where(
+        s.volunteer_id == volunteer_id, s.checked_out_at.is_not(None))
+    if since is not None:
+        query = query.where(s.checked_in_at >= since)
+    if until is not None:
+        query = query.where(s.checked_in_at < until)
+    return int(db.session.scalar(query) or 0)  # PostgreSQL sums are Decimal
 
 
 # Built once: a scan runs these every time, and building a statement costs more than running it.
-_CLOSED_TIMES = select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at,
-                       ServiceSession.confirmed_at.is_not(None)).where(
-    ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None))
 _OPEN_SESSION = select(ServiceSession).where(
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_(None))
+_LAST_CLOSED = select(ServiceSession).where(
+    ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None)
+).order_by(ServiceSession.checked_out_at.desc()).limit(1)
 _NEW_SESSION = ServiceSession.__table__.insert()
 # The columns it sets are the ones given when it runs (a close may also flag the session).
 _CLOSE_SESSION = ServiceSession.__table__.update().where(
     ServiceSession.__table__.c.id == bindparam("session_id"), ServiceSession.__table__.c.checked_out_at.is_(None))
-
-
-def _closed_times(volunteer_id: int) -> list[tuple[int, datetime, datetime, bool]]:
-    """Id, check-in, check-out and whether confirmed, of every closed session: plain columns,
-    cheap even after years."""
-    return db.session.execute(_CLOSED_TIMES, {"volunteer_id": volunteer_id}).all()
 
 
 def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
@@ -162,35 +172,58 @@ def add_activity_finder(app: Flask, find: Callable[[Station, Volunteer, datetime
 class SoFar:
     """What a scan reads before it takes the write lock."""
     open_session: ServiceSession | None
-    history: list  # (id, checked_in_at, checked_out_at) of each closed session
+    today_minutes: int  # of the sessions closed before this scan
+    total_minutes: int
+    last_closed_at: datetime | None  # when their last session was closed
     notes: tuple[str, ...]
     activity: tuple[int, str] | None  # where a new check-in goes
 
 
+def _closed_totals(station: Station, volunteer_id: int, now: datetime) -> tuple[int, int, int, datetime | None]:
+    """Today's, all and confirmed minutes of the volunteer's closed sessions, and the last
+    check-out: one row added up in the database, however many years they have served."""
+    start, end = day_bounds(station, local_today(station, now))
+    today, total, confirmed, last = db.session.execute(
+        _closed_totals_statement(station.hours_rounding_minutes),
+        {"volunteer_id": volunteer_id, "day_start": start, "day_end": end}).one()
+    return int(today or 0), int(total or 0), int(confirmed or 0), last  # PostgreSQL sums are Decimal
+
+
+@lru_cache(maxsize=16)
+def _closed_totals_statement(step: int):
+    # Built once per rounding step: building it cost a scan more than running it.
+    s = ServiceSession
+    minutes = served_minutes_sql(step)
+    in_today = (s.checked_in_at >= bindparam("day_start", type_=s.checked_in_at.type)) & (
+        s.checked_in_at < bindparam("day_end", type_=s.checked_in_at.type))
+    return (select(func.sum(case((in_today, minutes), else_=0)), func.sum(minutes),
+                   func.sum(case((s.confirmed_at.is_not(None), minutes), else_=0)), func.max(s.checked_out_at))
+            .where(s.volunteer_id == bindparam("volunteer_id"), s.checked_out_at.is_not(None)))
+
+
 def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) -> SoFar:
-    """The volunteer's open session, the times of their closed ones, the notes for the
+    """The volunteer's open session, the minutes of their closed ones, the notes for the
     confirmation and the activity a check-in would go to, read before the write lock."""
     if volunteer.station_id != station.id:
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    history = _closed_times(volunteer.id)
-    step = station.hours_rounding_minutes
-    confirmed = sum(served_minutes(start, end, step) for _id, start, end, is_confirmed in history if is_confirmed)
+    today, total, confirmed, last_closed_at = _closed_totals(station, volunteer.id, now)
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
                   if (text := note(station, volunteer, confirmed)))
     open_session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
     find = current_app.extensions.get("kiosk_activity_finder")
     activity = find(station, volunteer, now) if find is not None and open_session is None else None
-    return SoFar(open_session, history, notes, activity)
+    return SoFar(open_session, today, total, last_closed_at, notes, activity)
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:
     """What the volunteer has done so far was read before the write lock was taken; each change
     here holds on its own if another kiosk got in between: a close only closes a session still
     open, and the database keeps at most one open session per volunteer."""
-    open_session, history, notes = so_far.open_session, so_far.history, so_far.notes
-    result = partial(_result, station, volunteer, history, now, notes)
+    open_session, notes = so_far.open_session, so_far.notes
+    totals = (so_far.today_minutes, so_far.total_minutes)
+    result = partial(_result, station, volunteer, totals, now, notes)
     window = timedelta(minutes=station.duplicate_window_minutes)
 
     if open_session is not None and now >= auto_close_deadline(station, open_session.checked_in_at):
@@ -204,8 +237,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
             open_session.check_out_method = method
             db.session.flush()
             return result("checked_out", open_session, closed_now=True)
-        history = [*history, (open_session.id, open_session.checked_in_at, open_session.checked_out_at, False)]
-        result = partial(_result, station, volunteer, history, now, notes)
+        result = partial(_result, station, volunteer, _with_closed(station, totals, open_session, now), now, notes)
         open_session = None
 
     if open_session is not None:
@@ -216,9 +248,8 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
             return result("checked_out", open_session, closed_now=True)
         return result("already_out", open_session)
 
-    last = max(history, key=lambda row: row[2], default=None)
-    if last is not None and now - last[2] < window:
-        return result("already_out", db.session.get(ServiceSession, last[0]))
+    if so_far.last_closed_at is not None and now - so_far.last_closed_at < window:
+        return result("already_out", db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer.id}))
 
     values = dict(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method,
                   updated_at=now, needs_review=method in FLAGGED_METHODS,
@@ -256,25 +287,28 @@ def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **
     return True
 
 
-def _result(station: Station, volunteer: Volunteer, history: list, now: datetime, notes: tuple, outcome: str,
-            session: ServiceSession, closed_now: bool = False) -> ScanResult:
-    """The answer, with today's and all hours from the history read before the change (plus the
-    session this scan closed)."""
-    start, end = day_bounds(station, local_today(station, now))
-    step = station.hours_rounding_minutes
-    times = [(s, e) for _id, s, e, _confirmed in history if not (closed_now and _id == session.id)]
-    if closed_now:
-        times.append((session.checked_in_at, session.checked_out_at))
-    served = [(s, served_minutes(s, e, step)) for s, e in times]
+def _result(station: Station, volunteer: Volunteer, totals: tuple[int, int], now: datetime, notes: tuple,
+            outcome: str, session: ServiceSession, closed_now: bool = False) -> ScanResult:
+    """The answer, with today's and all hours as read before the change (plus the session this
+    scan closed)."""
+    today, total = _with_closed(station, totals, session, now) if closed_now else totals
     return ScanResult(
         outcome=outcome,
         volunteer=volunteer,
         session=session,
         minutes=session_minutes(session, station) if session.checked_out_at else None,
-        today_minutes=sum(m for s, m in served if start <= s < end),
-        total_minutes=sum(m for _, m in served),
+        today_minutes=today,
+        total_minutes=total,
         notes=notes,
     )
+
+
+def _with_closed(station: Station, totals: tuple[int, int], session: ServiceSession, now: datetime) -> tuple[int, int]:
+    """Today's and all minutes, counting a session this scan closed."""
+    start, end = day_bounds(station, local_today(station, now))
+    minutes = session_minutes(session, station)
+    today, total = totals
+    return (today + minutes if start <= session.checked_in_at < end else today), total + minutes
 
 
 PICK_AGAIN = _l("Please type your number again and choose your name.")

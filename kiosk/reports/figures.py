@@ -31,7 +31,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from kiosk.activities.models import Activity
-from kiosk.checkin.attendance import served_minutes
+from kiosk.checkin.attendance import served_minutes, served_minutes_sql
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import epoch_seconds, floor_int
 from kiosk.core.extensions import db
@@ -311,13 +311,8 @@ def _grouped_figures(stations: list[Station], period: Period, offset: int, round
                 (Volunteer.erased_at.is_(None)) | (Volunteer.erased_at >= end))
          .group_by(Volunteer.station_id), "registered", "new_volunteers")
 
-    # A session's minutes as served_minutes counts them: whole minutes (a millisecond's slack for
-    # the floating point of SQLite's day numbers), half up to the station's step, never below zero.
     s = ServiceSession
-    whole = floor_int((epoch_seconds(s.checked_out_at) - epoch_seconds(s.checked_in_at) + 0.001) / 60)
-    rounded = (whole + rounding // 2) // rounding * rounding
-    confirmed = case((s.confirmed_at.is_not(None) & s.checked_out_at.is_not(None)
-                      & (s.checked_out_at >= s.checked_in_at), rounded), else_=0)
+    confirmed = case((s.confirmed_at.is_not(None), served_minutes_sql(rounding)), else_=0)
     in_period = (s.station_id.in_(ids), s.checked_in_at >= start, s.checked_in_at < end)
     each(select(s.station_id, func.count(), func.count(s.volunteer_id.distinct()), func.sum(confirmed))
          .where(*in_period).group_by(s.station_id), "sessions", "active", "confirmed_minutes")

@@ -8,6 +8,7 @@ from kiosk.checkin.attendance import (
     auto_close_deadline,
     close_forgotten_sessions,
     find_by_number_or_mobile_tail,
+    minutes_served,
     pick_from_matches,
     record_attendance,
     scan_badge,
@@ -176,3 +177,35 @@ def test_a_scan_just_after_closing_is_the_check_out_not_a_new_check_in(ctx):
     assert result.session.checked_out_at == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # counted to closing
     assert result.session.needs_review and result.minutes == 60
     assert sessions() == 1
+
+
+def test_a_scan_totals_years_of_sessions_as_served_minutes_counts_each(ctx, app, monkeypatch):
+    """Today's and all hours on the confirmation, and the confirmed minutes behind the stars, are
+    added up in the database; each session must still count as served_minutes counts it: whole
+    minutes, half up to the step, nothing for a clock that went backwards."""
+    station, volunteer = ctx
+    now = START + timedelta(hours=6)  # 15:00 in Shanghai
+    lengths = [timedelta(hours=3), timedelta(minutes=14, seconds=59), timedelta(minutes=15),
+               timedelta(hours=2, minutes=44, seconds=59, microseconds=123456), timedelta(minutes=45, microseconds=1),
+               timedelta(seconds=-90), timedelta(hours=4, minutes=7, seconds=30)]
+    rows = []
+    for day in range(400):
+        length = lengths[day % len(lengths)]
+        checked_in = now - timedelta(days=day, hours=5, microseconds=day * 7919)
+        confirmed = checked_in + timedelta(days=1) if day % 3 else None
+        rows.append(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in,
+                                   checked_out_at=checked_in + length, check_in_method="scanner",
+                                   confirmed_at=confirmed))
+    db.session.add_all(rows)
+    db.session.flush()
+    notes = []
+    monkeypatch.setitem(app.extensions, "kiosk_scan_notes", [lambda _s, _v, confirmed: notes.append(confirmed)])
+    step = station.hours_rounding_minutes
+
+    result = scan_badge(station, badge_token(volunteer), "scanner", now)
+
+    assert result.outcome == "checked_in"
+    assert result.total_minutes == sum(served_minutes(r.checked_in_at, r.checked_out_at, step) for r in rows)
+    assert result.today_minutes == served_minutes(rows[0].checked_in_at, rows[0].checked_out_at, step) == 180
+    assert notes == [sum(served_minutes(r.checked_in_at, r.checked_out_at, step) for r in rows if r.confirmed_at)]
+    assert minutes_served(station, volunteer.id) == result.total_minutes  # the phone and keeper pages' total
