@@ -1,8 +1,10 @@
 """A rush of scans, measured with wrk: check-in throughput and latency at 1, 4 and 16 concurrent
 scans, beside the limit of this stack (raw sqlite3 in Flask doing the same read, write and commit)
 and a bare Flask endpoint, on SQLite and (when KIOSK_BENCH_POSTGRES names a server, as
-`make bench` arranges) on PostgreSQL. Every scan writes: the duplicate window is 0 and badges
-rotate. It prints a table and writes bench/results/rush.json (also its last line).
+`make bench` arranges) on PostgreSQL. The kiosk on SQLite runs twice: on the documented gunicorn
+2 workers x 4 threads, and on 3 sync workers (one request at a time each) for comparison. Every
+scan writes: the duplicate window is 0 and badges rotate. It prints a table and writes
+bench/results/rush.json (also its last line).
 
     .venv/bin/python bench/rush_bench.py [--seconds 8] [--connections 1,4,16] [--volunteers 400]
 """

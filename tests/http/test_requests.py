@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -52,13 +52,18 @@ def writes(app):
         commits.append(wrote["now"])
         wrote["now"] = False
 
+    def rolled_back(_session):
+        wrote["now"] = False  # what the transaction wrote is gone
+
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", executed)
     event.listen(Session, "after_commit", committed)
+    event.listen(Session, "after_rollback", rolled_back)
     yield commits
     event.remove(engine, "before_cursor_execute", executed)
     event.remove(Session, "after_commit", committed)
+    event.remove(Session, "after_rollback", rolled_back)
 
 
 def visits(app) -> int:
@@ -88,6 +93,40 @@ def test_a_check_in_is_committed_once(app, kiosk, writes):
                                           "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
     assert r.status_code == 200 and 'data-outcome="checked_in"' in r.get_data(as_text=True)
     assert [w for w in writes if w] == [True]
+
+
+def test_a_scan_that_another_kiosk_beat_answers_already_in_and_stores_nothing(app, kiosk, writes, monkeypatch):
+    """Between this scan's reads and its write another kiosk checked the same volunteer in: the
+    INSERT meets the one-open-session index, the transaction is undone, and the answer is the
+    other kiosk's session (a page, not a 500)."""
+    import kiosk.checkin.attendance as attendance
+    from kiosk.checkin.models import ServiceSession
+
+    with app.app_context():
+        token = badge_token(db.session.get(Volunteer, 1))
+    read_so_far = attendance._attendance_so_far
+
+    def other_kiosk_first(station, volunteer, now):
+        so_far = read_so_far(station, volunteer, now)
+        other = db.engine.raw_connection()  # the other kiosk, on its own connection
+        try:
+            other.cursor().execute(
+                "INSERT INTO service_session (station_id, volunteer_id, checked_in_at, check_in_method, auto_closed,"
+                " needs_review, edited) VALUES (%s, %s, %s, 'camera', false, false, false)" % (
+                    station.id, volunteer.id, "'2026-11-22 00:59:00'"))
+            other.commit()
+        finally:
+            other.close()
+        return so_far
+    monkeypatch.setattr(attendance, "_attendance_so_far", other_kiosk_first)
+
+    r = kiosk.post("/checkin/scan", data={"code": token, "method": "scanner",
+                                          "csrf_token": csrf_token(kiosk, "/checkin/")}, headers=HX)
+
+    assert r.status_code == 200 and 'data-outcome="already_in"' in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 1
+    assert [w for w in writes if w] == []  # the other kiosk's insert was not this request's
 
 
 @pytest.fixture

@@ -209,3 +209,27 @@ def test_a_scan_totals_years_of_sessions_as_served_minutes_counts_each(ctx, app,
     assert result.today_minutes == served_minutes(rows[0].checked_in_at, rows[0].checked_out_at, step) == 180
     assert notes == [sum(served_minutes(r.checked_in_at, r.checked_out_at, step) for r in rows if r.confirmed_at)]
     assert minutes_served(station, volunteer.id) == result.total_minutes  # the phone and keeper pages' total
+
+
+def test_a_check_in_that_another_kiosk_made_first_answers_already_in(ctx, monkeypatch):
+    """Two kiosks read "not checked in" for one badge at once; the second one's INSERT meets the
+    one-open-session index. It answers with the session the first one made, and stores nothing."""
+    import kiosk.checkin.attendance as attendance
+
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    read_so_far = attendance._attendance_so_far
+
+    def other_kiosk_first(*args):
+        so_far = read_so_far(*args)  # what this kiosk read: not checked in
+        db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START,
+                                      check_in_method="camera"))
+        db.session.commit()  # meanwhile the other kiosk checked them in
+        return so_far
+    monkeypatch.setattr(attendance, "_attendance_so_far", other_kiosk_first)
+
+    result = scan_badge(station, token, "scanner", START + timedelta(seconds=1))
+
+    assert result.outcome == "already_in" and result.session.check_in_method == "camera"
+    assert result.volunteer.name == volunteer.name
+    assert sessions() == 1
