@@ -254,6 +254,13 @@ class Server:
         text = self.log_text()
         return {p: text.count(p) for p in LOG_PROBLEMS if p in text}
 
+    def first_traceback(self, lines: int = 40) -> str:
+        """The first traceback in the server's log with the lines before it (the log goes with
+        its temporary folder, so a failed request can be read afterwards only from here)."""
+        log = self.log_text().splitlines()
+        start = next((i for i, line in enumerate(log) if line.startswith("Traceback")), None)
+        return "" if start is None else "\n".join(log[max(0, start - 3):start + lines])
+
 
 # ---------------------------------------------------------------- the clients
 

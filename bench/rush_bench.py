@@ -123,6 +123,8 @@ def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: 
         results["rss_mb_per_worker"] = round(idle / 1024, 1)
         results["rss_mb_per_worker_under_load"] = round(max(server.peak_worker_kib, 0) / 1024, 1)
         results["log_problems"] = server.log_problems()
+        if results["log_problems"]:
+            results["first_traceback"] = server.first_traceback()
         return results
     finally:
         server.stop()

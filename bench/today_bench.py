@@ -94,27 +94,35 @@ def sign_in(client, password: str = "bench") -> None:
     assert signed_in.status_code in (302, 303), signed_in.status_code
 
 
-def timed(client, path, runs):
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code in (200, 204), (path, response.status_code)
-    return statistics.median(samples)
+PATHS = {"Today page": "/keeper/today", "live poll, nothing new (204)": "/keeper/today/live?stamp={stamp}",
+         "live poll, changed": "/keeper/today/live?stamp=old", "day CSV": "/keeper/today.csv"}
 
 
-def measure(app, runs):
+def keeper_client(app):
     client = app.test_client()
     sign_in(client)
     page = client.get("/keeper/today").get_data(as_text=True)
-    stamp = page.split('data-stamp="')[1].split('"')[0]
-    return {
-        "Today page": timed(client, "/keeper/today", runs),
-        "live poll, nothing new (204)": timed(client, f"/keeper/today/live?stamp={stamp}", runs),
-        "live poll, changed": timed(client, "/keeper/today/live?stamp=old", runs),
-        "day CSV": timed(client, "/keeper/today.csv", runs),
-    }
+    return client, page.split('data-stamp="')[1].split('"')[0]
+
+
+def timed(client, path):
+    t0 = time.perf_counter()
+    response = client.get(path)
+    took = (time.perf_counter() - t0) * 1000
+    assert response.status_code in (200, 204), (path, response.status_code)
+    return took
+
+
+def measure(apps, runs):
+    """The median of each page on each database, the databases taken in turn request by request,
+    so a slow moment of the machine falls on both alike rather than on one."""
+    clients = [keeper_client(app) for app in apps]
+    samples = [{name: [] for name in PATHS} for _ in apps]
+    for _ in range(runs):
+        for name, path in PATHS.items():
+            for (client, stamp), mine in zip(clients, samples):
+                mine[name].append(timed(client, path.format(stamp=stamp)))
+    return [{name: statistics.median(values) for name, values in mine.items()} for mine in samples]
 
 
 def main():
@@ -128,7 +136,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         fresh, fresh_total = build(Path(tmp) / "fresh", 0, 200, 0, 0)
         old, old_total = build(Path(tmp) / "old", args.years, 200, args.sessions_per_day, args.taps_per_day)
-        first, later = measure(fresh, args.runs), measure(old, args.runs)
+        first, later = measure([fresh, old], args.runs)
         for app in (fresh, old):
             with app.app_context():
                 db.engine.dispose()

@@ -20,7 +20,7 @@ from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_moment, local_today
-from kiosk.people.badges import volunteer_for_token
+from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Volunteer
 
 
@@ -145,14 +145,33 @@ def scan_badge(station: Station, raw_code: str, method: str, now: datetime) -> S
     with reads_before_writing():
         volunteer = volunteer_for_token(station, raw_code)
         so_far = _attendance_so_far(station, volunteer, now)
-    return _record(station, volunteer, so_far, method, now)
+    return _record_as_it_stands(station, volunteer, so_far, method, now)
 
 
 def record_attendance(station: Station, volunteer: Volunteer, method: str, now: datetime) -> ScanResult:
     """Check the volunteer in, or out, or — inside the duplicate window — change nothing."""
     with reads_before_writing():
         so_far = _attendance_so_far(station, volunteer, now)
-    return _record(station, volunteer, so_far, method, now)
+    return _record_as_it_stands(station, volunteer, so_far, method, now)
+
+
+# Each try loses only to another kiosk's write to this same volunteer in the same instant.
+TRIES = 3
+
+
+def _record_as_it_stands(station: Station, volunteer: Volunteer, so_far: "SoFar", method: str,
+                         now: datetime) -> ScanResult:
+    """Record the scan; if another kiosk checked this volunteer in between this scan's reads and
+    its write (the database keeps one open session), undo, read again and decide again on what
+    now stands: usually "already in", or, with no duplicate window, the check-out."""
+    for _ in range(TRIES):
+        try:
+            return _record(station, volunteer, so_far, method, now)
+        except OpenedMeanwhile:
+            db.session.rollback()  # the insert was this transaction's only change (see _record)
+            with reads_before_writing():
+                so_far = _attendance_so_far(station, volunteer, now)
+    raise DomainError(SCAN_AGAIN)
 
 
 def add_scan_note(app: Flask, note: Callable[[Station, Volunteer, int], str | None]) -> None:
@@ -258,20 +277,19 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
         # One INSERT on the connection: no unit of work and no savepoint around it (a rush of
         # scans spends its time in Python, and this is the one statement under the write lock).
         new_id = db.session.connection().execute(_NEW_SESSION, values).inserted_primary_key[0]
-    except IntegrityError:
+    except IntegrityError as err:
         # Another kiosk checked this volunteer in a moment ago: the database kept one session.
         # Undoing the whole transaction loses nothing: the insert is its only change, or follows
         # an auto-close, and then no other open session can exist (the index allows one, and
         # this scan just closed it).
-        db.session.rollback()
-        with reads_before_writing():
-            session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
-        if session is None:
-            raise
-        return result("already_in", session)
+        raise OpenedMeanwhile() from err
     session = ServiceSession(id=new_id, checked_out_at=None, check_out_method=None, auto_closed=False, edited=False,
                              confirmed_at=None, **values)
     return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
+
+
+class OpenedMeanwhile(Exception):
+    """Another kiosk opened a session for this volunteer between a scan's reads and its write."""
 
 
 def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **flags) -> bool:

@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
-from kiosk.people.badges import volunteer_for_token
+from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import balance, refund, spend
 from kiosk.points.models import PointsLine
@@ -93,7 +93,6 @@ def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: date
 
 # After a badge scan the volunteer has this long to pick: the kiosk screen resets itself well before.
 CHOICE_SECONDS = 180
-SCAN_AGAIN = _l("Please scan your badge again.")
 NOT_HERE = _l("This badge cannot be used here. Please see a keeper.")
 
 

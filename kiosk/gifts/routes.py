@@ -10,7 +10,8 @@ from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.gifts.forms import BadgeForm, PickForm
-from kiosk.gifts.redemptions import SCAN_AGAIN, ask_for_gift, catalogue, choose_by_badge, volunteer_of_choice
+from kiosk.gifts.redemptions import ask_for_gift, catalogue, choose_by_badge, volunteer_of_choice
+from kiosk.people.badges import SCAN_AGAIN
 from kiosk.points.ledger import balance
 
 bp = station_required(Blueprint("gifts", __name__, url_prefix="/gifts", template_folder="templates"))

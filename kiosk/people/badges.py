@@ -31,6 +31,10 @@ TOKEN_START = re.compile(rf"{PREFIX}[A-Z2-7]{{0,31}}")
 MAX_SCAN_LENGTH = 200  # longer input is not a badge, whatever it is
 
 
+# When a badge must be read once more: a choice made from a stale scan, or a race lost to another kiosk.
+SCAN_AGAIN = _l("Please scan your badge again.")
+
+
 class UnknownBadge(DomainError):
     pass
 

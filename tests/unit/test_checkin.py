@@ -218,13 +218,15 @@ def test_a_check_in_that_another_kiosk_made_first_answers_already_in(ctx, monkey
 
     station, volunteer = ctx
     token = badge_token(volunteer)
-    read_so_far = attendance._attendance_so_far
+    read_so_far, reads = attendance._attendance_so_far, []
 
     def other_kiosk_first(*args):
-        so_far = read_so_far(*args)  # what this kiosk read: not checked in
-        db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START,
-                                      check_in_method="camera"))
-        db.session.commit()  # meanwhile the other kiosk checked them in
+        so_far = read_so_far(*args)  # what this kiosk read: first not checked in, then checked in
+        reads.append(so_far)
+        if len(reads) == 1:  # meanwhile the other kiosk checked them in
+            db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START,
+                                          check_in_method="camera"))
+            db.session.commit()
         return so_far
     monkeypatch.setattr(attendance, "_attendance_so_far", other_kiosk_first)
 
@@ -233,3 +235,34 @@ def test_a_check_in_that_another_kiosk_made_first_answers_already_in(ctx, monkey
     assert result.outcome == "already_in" and result.session.check_in_method == "camera"
     assert result.volunteer.name == volunteer.name
     assert sessions() == 1
+
+
+def test_a_scan_that_loses_two_races_in_a_row_decides_again_on_what_stands(ctx, monkeypatch):
+    """Three kiosks, one badge, no duplicate window: this scan reads "not in"; kiosk B checks the
+    volunteer in before this scan writes; kiosk C checks them out before this scan reads again.
+    The scan reads once more and checks them in: a confirmation, not a 500."""
+    import kiosk.checkin.attendance as attendance
+
+    station, volunteer = ctx
+    station.duplicate_window_minutes = 0
+    db.session.commit()
+    read_so_far, reads = attendance._attendance_so_far, []
+
+    def other_kiosks(station, volunteer, now):
+        reads.append(now)
+        if len(reads) == 2:  # kiosk C, before this scan's second look
+            db.session.execute(ServiceSession.__table__.update().values(checked_out_at=START))
+            db.session.commit()
+        so_far = read_so_far(station, volunteer, now)
+        if len(reads) == 1:  # kiosk B, after this scan's first look
+            db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id,
+                                          checked_in_at=START - timedelta(hours=1), check_in_method="camera"))
+            db.session.commit()
+        return so_far
+    monkeypatch.setattr(attendance, "_attendance_so_far", other_kiosks)
+
+    result = scan_badge(station, badge_token(volunteer), "scanner", START + timedelta(seconds=1))
+
+    assert result.outcome == "checked_in" and len(reads) == 2
+    assert sessions() == 2
+    assert db.session.scalar(select(func.count()).where(ServiceSession.checked_out_at.is_(None))) == 1
