@@ -283,8 +283,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
         # an auto-close, and then no other open session can exist (the index allows one, and
         # this scan just closed it).
         raise OpenedMeanwhile() from err
-    session = ServiceSession(id=new_id, checked_out_at=None, check_out_method=None, auto_closed=False, edited=False,
-                             confirmed_at=None, **values)
+    session = ServiceSession(id=new_id, **values)  # what was just written, for the confirmation
     return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
 
 

@@ -157,15 +157,19 @@ def end_lookup() -> None:
     changed yet, so this commits nothing; the request's own commit comes at its end
     (core/transaction.py). A view marked `reads_first` carries the lookup's transaction on into
     its own reads, which end it."""
-    g.looking_up = False
-    if request.method in READ_ONLY_METHODS:
-        return
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "reads_first", False):
-        g.lookup_carried = True
-        g.looking_up = True  # whatever begins before those reads still only reads
+    if request.method not in READ_ONLY_METHODS and getattr(view, "reads_first", False):
+        g.lookup_carried = True  # still looking up: whatever begins before those reads only reads
         return
-    _end_read_transaction()
+    _finish_reads()
+
+
+def _finish_reads() -> None:
+    """A request's reads are over: what begins next may write, and on a state-changing request
+    the read transaction ends so that the write takes the lock up front."""
+    g.looking_up = False
+    if request.method not in READ_ONLY_METHODS:
+        _end_read_transaction()
 
 
 def reads_first(view):
@@ -196,9 +200,7 @@ def reads_before_writing():
     except BaseException:
         g.looking_up = False  # the request rolls back what it began
         raise
-    g.looking_up = False
-    if request.method not in READ_ONLY_METHODS:
-        _end_read_transaction()
+    _finish_reads()
 
 
 def begin_writing() -> None:
