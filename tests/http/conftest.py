@@ -35,12 +35,18 @@ def keeper(app, keeper_id):
     return client
 
 
+def add_keeper(username: str, display_name: str, station=None, role: str = "keeper") -> Keeper:
+    """A keeper of `station` (an admin: no station) who signs in with PASSWORD; the caller commits."""
+    keeper = Keeper(username=username, display_name=display_name, station=station, role=role, active=True)
+    keeper.set_password(PASSWORD)
+    db.session.add(keeper)
+    return keeper
+
+
 def signed_in_admin(app, client):
     """A district admin (no station of their own) added and signed in on `client`, reading English."""
     with app.app_context():
-        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
+        add_keeper("admin", "区管理员", role="admin")
         db.session.commit()
     client.set_cookie("kiosk_lang", "en")
     assert sign_in(client, username="admin").status_code == 303

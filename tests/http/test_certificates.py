@@ -16,9 +16,9 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import add_station
 from kiosk.people.demo import VOLUNTEERS
-from kiosk.people.models import AuditEvent, Keeper, Volunteer
+from kiosk.people.models import AuditEvent, Volunteer
 from tests.conftest import HX, START, csrf_token, decode_svg_qr
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import add_keeper, sign_in
 
 PAGE = "/keeper/volunteers/1"
 RESIDENT_ID = "110105199001011234"
@@ -222,9 +222,7 @@ def other_keeper(app, keeper_id):
     """Station B and its keeper, signed in."""
     with app.app_context():
         other = add_station("nanyuan", "南苑暖心驿站")
-        them = Keeper(username="nanyuan", display_name="南苑站长", station=other, role="keeper", active=True)
-        them.set_password(PASSWORD)
-        db.session.add(them)
+        add_keeper("nanyuan", "南苑站长", other)
         db.session.commit()
     client = app.test_client()
     client.set_cookie("kiosk_lang", "en")

@@ -22,7 +22,7 @@ from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
 from kiosk.people.models import AuditEvent, Keeper, Team, Volunteer, volunteer_team
 from kiosk.people.volunteers import register_volunteer
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import add_keeper, PASSWORD, sign_in
 from tests.conftest import HX, START, csrf_token
 
 
@@ -361,9 +361,7 @@ def test_keeper_of_another_station_sees_times_in_that_stations_timezone(app, cli
     with app.app_context():
         other = db.session.get(Station, db.session.get(Volunteer, vid).station_id)
         other.timezone = "Asia/Urumqi"  # UTC+6: 07:00 there when the test clock starts
-        keeper = Keeper(station=other, username="other", display_name="外站站长", role="keeper", active=True)
-        keeper.set_password(PASSWORD)
-        db.session.add(keeper)
+        add_keeper("other", "外站站长", other)
         db.session.commit()
     assert sign_in(client, username="other").status_code == 303
     assert post(client, f"/keeper/volunteers/{vid}/check-in", {"at": "2026-11-22T06:30"}).status_code == 303

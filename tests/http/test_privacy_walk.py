@@ -17,7 +17,7 @@ from kiosk.people.badges import badge_token
 from kiosk.people.demo import VOLUNTEERS, load_demo_station
 from kiosk.gifts.models import Gift, Redemption
 from kiosk.gifts.redemptions import add_gift, ask_for_gift
-from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.models import Volunteer
 from kiosk.points.ledger import award
 from kiosk.points.models import PointsLine
 from kiosk.suggest.box import categories as suggestion_categories
@@ -27,7 +27,7 @@ from kiosk.swap.models import SwapCategory
 from kiosk.swap.shelf import bring_item, categories
 from kiosk.walkins.models import WalkInService
 from tests.conftest import START
-from tests.http.conftest import PASSWORD
+from tests.http.conftest import add_keeper, PASSWORD
 from tests.http.test_hostile_input import snapshot
 
 HREF = re.compile(r'(?:href|src|hx-get|data-[a-z-]*url)="([^"#]+)"')
@@ -97,9 +97,7 @@ def other_keeper(app, busy_station):
     """Station B, with a keeper of its own."""
     with app.app_context():
         other = add_station("nanyuan", "南苑暖心驿站")
-        keeper = Keeper(username="nanyuan", display_name="南苑站长", station=other, role="keeper", active=True)
-        keeper.set_password(PASSWORD)
-        db.session.add(keeper)
+        add_keeper("nanyuan", "南苑站长", other)
         db.session.commit()
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/keeper/login").get_data(as_text=True))

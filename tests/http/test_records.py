@@ -21,7 +21,7 @@ from kiosk.people.models import AuditEvent, Keeper, Volunteer
 from kiosk.people.volunteers import register_volunteer
 from kiosk.records.exports import SERVICE_HEADERS, VOLUNTEER_HEADERS
 from tests.conftest import HX, START, csrf_token
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import add_keeper, sign_in
 from tests.http.test_keeper import field_errors
 
 VALID_ID = "11010519491231002X"
@@ -239,10 +239,8 @@ def other_keeper(app, served):
     """Station B: its keeper, one volunteer and a session of its own in November."""
     with app.app_context():
         other = add_station("nanyuan", "南苑暖心驿站")
-        keeper = Keeper(username="nanyuan", display_name="南苑站长", station=other, role="keeper", active=True)
-        keeper.set_password(PASSWORD)
+        add_keeper("nanyuan", "南苑站长", other)
         v = register_volunteer(other, name="外站人", mobile="13700000001")
-        db.session.add(keeper)
         db.session.flush()
         db.session.add(ServiceSession(station_id=other.id, volunteer_id=v.id, checked_in_at=at(20, 9),
                                       checked_out_at=at(20, 10), check_in_method="scanner", check_out_method="scanner"))

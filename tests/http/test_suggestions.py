@@ -21,7 +21,7 @@ from kiosk.people.models import Keeper
 from kiosk.suggest.box import change, submit
 from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
 from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import add_keeper, sign_in
 from tests.images import jpeg, truncated_jpeg
 from tests.http.test_keeper import field_errors, plain
 
@@ -196,9 +196,7 @@ def other_station(app, station):
     """A second station with its own categories and keeper ("other"); returns its id."""
     with app.app_context():
         other = add_station("other", "别的驿站")
-        keeper = Keeper(station=other, username="other", display_name="外站站长", role="keeper", active=True)
-        keeper.set_password(PASSWORD)
-        db.session.add(keeper)
+        add_keeper("other", "外站站长", other)
         db.session.commit()
         return other.id
 

@@ -15,12 +15,12 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
 from kiosk.people.keepers import MAX_FAILURES, MAX_FAILURES_PER_ADDRESS
-from kiosk.people.models import Keeper, SignInAttempt, Team, Volunteer
+from kiosk.people.models import SignInAttempt, Team, Volunteer
 from kiosk.people.volunteers import register_volunteer
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import add_standard_services
 from tests.conftest import HX, START, csrf_token
-from tests.http.conftest import PASSWORD, sign_in, signed_in_admin
+from tests.http.conftest import add_keeper, PASSWORD, sign_in, signed_in_admin
 from tests.http.test_keeper import field_errors, plain, post, scan, signed_in_user, utc
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -853,9 +853,7 @@ def test_old_failures_fall_out_of_the_window(app, english, keeper_id, clock):
 @pytest.fixture
 def second_keeper(app, station):
     with app.app_context():
-        keeper = Keeper(station_id=station, username="deputy", display_name="副站长", role="keeper", active=True)
-        keeper.set_password(PASSWORD)
-        db.session.add(keeper)
+        add_keeper("deputy", "副站长", db.session.get(Station, station))
         db.session.commit()
 
 
