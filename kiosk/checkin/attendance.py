@@ -164,11 +164,12 @@ def _record_as_it_stands(station: Station, volunteer: Volunteer, so_far: "SoFar"
     """Record the scan; if another kiosk checked this volunteer in between this scan's reads and
     its write (the database keeps one open session), undo, read again and decide again on what
     now stands: usually "already in", or, with no duplicate window, the check-out."""
-    for _ in range(TRIES):
+    for tried in range(1, TRIES + 1):
         try:
             return _record(station, volunteer, so_far, method, now)
         except OpenedMeanwhile:
             db.session.rollback()  # the insert was this transaction's only change (see _record)
+        if tried < TRIES:
             with reads_before_writing():
                 so_far = _attendance_so_far(station, volunteer, now)
     raise DomainError(SCAN_AGAIN)

@@ -121,6 +121,8 @@ def test_forgotten_session_closes_at_closing_time_and_is_flagged(ctx):
     assert old.auto_closed and old.needs_review and old.check_out_method == "auto"
     # ...and this morning's scan is a fresh check-in.
     assert result.outcome == "checked_in" and result.session.id != old.id
+    # Its confirmation counts yesterday's 09:00-20:00 in all, and nothing today yet.
+    assert result.today_minutes == 0 and result.total_minutes == 11 * 60
 
 
 def test_check_in_after_closing_runs_at_most_to_midnight():
@@ -266,3 +268,30 @@ def test_a_scan_that_loses_two_races_in_a_row_decides_again_on_what_stands(ctx, 
     assert result.outcome == "checked_in" and len(reads) == 2
     assert sessions() == 2
     assert db.session.scalar(select(func.count()).where(ServiceSession.checked_out_at.is_(None))) == 1
+
+
+def test_a_scan_that_loses_every_try_asks_for_the_badge_again_and_stores_nothing(ctx, monkeypatch):
+    """Other kiosks check the same volunteer in again between each of this scan's looks and its
+    write. After a few tries it gives up with a plain message, not a 500, and stores nothing."""
+    import kiosk.checkin.attendance as attendance
+
+    station, volunteer = ctx
+    station.duplicate_window_minutes = 0
+    db.session.commit()
+    read_so_far, reads = attendance._attendance_so_far, []
+
+    def busy_kiosks(station, volunteer, now):
+        db.session.execute(ServiceSession.__table__.update().values(checked_out_at=START))
+        so_far = read_so_far(station, volunteer, now)  # not checked in...
+        reads.append(so_far)
+        db.session.add(ServiceSession(station_id=station.id, volunteer_id=volunteer.id,
+                                      checked_in_at=START - timedelta(hours=1), check_in_method="camera"))
+        db.session.commit()  # ...until another kiosk checks them in again
+        return so_far
+    monkeypatch.setattr(attendance, "_attendance_so_far", busy_kiosks)
+
+    with pytest.raises(DomainError, match="Please scan your badge again"):
+        scan_badge(station, badge_token(volunteer), "scanner", START + timedelta(seconds=1))
+
+    assert len(reads) == attendance.TRIES
+    assert db.session.scalar(select(func.count()).where(ServiceSession.check_in_method == "scanner")) == 0
