@@ -1,18 +1,22 @@
 """Which station a request is for, what "today" means there, and setting up a new one.
 
 Every request finds its station once (`load_station`): the one named in a phone link, else the
-one a keeper set this tablet up for (a cookie), else the server's setting. Keeper pages replace it
-with the keeper's own station. Features never look a station up themselves."""
+one a keeper set this tablet up for (a cookie), else the server's setting; a worker keeps what it
+read for a moment (`STATION_FRESH_SECONDS`). Keeper pages replace it with the keeper's own station.
+Features never look a station up themselves."""
 
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
+from time import monotonic
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session
 
 from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
@@ -25,15 +29,49 @@ KIOSK_STATION_COOKIE = "kiosk_station"
 def station_for_kiosk(slug: str = "") -> Station | None:
     """The named station, or the first one when none is named (or the name is unknown)."""
     if slug:
-        station = db.session.scalar(_BY_SLUG, {"slug": slug[:40]})
+        station = _remembered(slug[:40], _BY_SLUG, {"slug": slug[:40]})
         if station is not None:
             return station
-    return db.session.scalar(_FIRST)
+    return _remembered("", _FIRST, {})
 
 
 # Built once: every request runs one of them.
 _BY_SLUG = select(Station).where(Station.slug == bindparam("slug"))
 _FIRST = select(Station).order_by(Station.id).limit(1)
+
+# Every request needs its station, and a station changes seldom (a keeper's settings): each
+# worker keeps the stations it read for a moment. A change made in this worker is seen by its
+# next request; one made by another worker or app machine within this many seconds.
+STATION_FRESH_SECONDS = 2.0
+
+
+def _remembered(key: str, query, params: dict) -> Station | None:
+    """The station this worker read under `key` less than STATION_FRESH_SECONDS ago, else read now.
+    The kept copy belongs to no session; each request gets its own copy in its own session
+    (merge without loading), so it reads, changes and lazy-loads as if just queried."""
+    kept = current_app.extensions.setdefault("kiosk_stations", {})
+    now = monotonic()
+    read_at, station = kept.get(key, (None, None))
+    if station is None or now - read_at >= STATION_FRESH_SECONDS:
+        station = db.session.scalar(query, params)
+        if station is None:
+            return None  # an unknown name is not kept: only real stations take room
+        db.session.expunge(station)
+        kept[key] = (now, station)
+    return db.session.merge(station, load=False)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_stations(session: Session, _context) -> None:
+    if any(isinstance(o, Station) for o in chain(session.new, session.dirty, session.deleted)):
+        session.info["stations_changed"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changed_stations(session: Session, transaction) -> None:
+    # Committed or not, this worker reads its stations afresh after a change to one.
+    if transaction.parent is None and session.info.pop("stations_changed", False) and has_app_context():
+        current_app.extensions.pop("kiosk_stations", None)
 
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")

@@ -7,10 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kiosk.checkin.models import ServiceSession
+from kiosk.core import stations
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
 from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.models import Volunteer
 from tests.conftest import HX, csrf_token, decode_svg_qr, set_up_as_kiosk
@@ -200,3 +202,45 @@ def test_generated_input_never_breaks_the_kiosk(app, kiosk, code, entered):
         has_nul = any("\x00" in value for value in data.values())
         assert r.status_code in (200, 422) or (r.status_code == 400 and has_nul), (path, data, r.status_code)
     assert session_rows(app) == []
+
+
+# --- The station a kiosk works for: each worker keeps it for a moment --------------------------
+
+
+def scan_outcome(app, kiosk) -> str:
+    response = kiosk("/checkin/scan", {"code": badge(app), "method": "scanner"})
+    return re.search(r'data-outcome="(\w+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_a_keepers_change_to_the_station_holds_for_the_very_next_scan(app, kiosk, station):
+    """Every request needs its station, so a worker keeps the one it read; a change committed in
+    this worker must not wait until that copy is old."""
+    assert scan_outcome(app, kiosk) == "checked_in"
+    with app.app_context():
+        db.session.get(Station, station).duplicate_window_minutes = 0
+        db.session.commit()
+    # With the kept five-minute window this would be "already in".
+    assert scan_outcome(app, kiosk) == "checked_out"
+
+
+def test_a_change_made_by_another_worker_is_seen_within_seconds(app, kiosk, station, monkeypatch):
+    """Another worker or app machine changed the station: this worker cannot hear of it, and
+    reads the station afresh once its copy is STATION_FRESH_SECONDS old."""
+    now = [stations.monotonic()]
+    monkeypatch.setattr(stations, "monotonic", lambda: now[0])
+    assert scan_outcome(app, kiosk) == "checked_in"
+    with app.app_context(), db.engine.begin() as other_worker:
+        other_worker.execute(update(Station.__table__).where(Station.__table__.c.id == station)
+                             .values(duplicate_window_minutes=0))
+    now[0] += stations.STATION_FRESH_SECONDS / 2
+    assert scan_outcome(app, kiosk) == "already_in"  # the copy of a moment ago, window 5 minutes
+    now[0] += stations.STATION_FRESH_SECONDS
+    assert scan_outcome(app, kiosk) == "checked_out"
+
+
+def test_made_up_station_names_in_phone_links_take_no_room(app, client, station):
+    """Anyone can put any ?station= in a phone link: only real stations are kept."""
+    for i in range(30):
+        assert client.get(f"/suggest/phone?station=made-up-{i}").status_code == 200
+    assert client.get("/suggest/phone?station=demo").status_code == 200
+    assert set(app.extensions["kiosk_stations"]) <= {"", "demo"}
