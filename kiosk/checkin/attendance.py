@@ -88,8 +88,6 @@ def minutes_served(station: Station, volunteer_id: int, since: datetime | None =
 
 
 # Built once: a scan runs these every time, and building a statement costs more than running it.
-_OPEN_SESSION = select(ServiceSession).where(
-    ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_(None))
 _LAST_CLOSED = select(ServiceSession).where(
     ServiceSession.volunteer_id == bindparam("volunteer_id"), ServiceSession.checked_out_at.is_not(None)
 ).order_by(ServiceSession.checked_out_at.desc()).limit(1)
@@ -199,26 +197,31 @@ class SoFar:
     activity: tuple[int, str] | None  # where a new check-in goes
 
 
-def _closed_totals(station: Station, volunteer_id: int, now: datetime) -> tuple[int, int, int, datetime | None]:
-    """Today's, all and confirmed minutes of the volunteer's closed sessions, and the last
-    check-out: one row added up in the database, however many years they have served."""
+def _attendance_row(station: Station, volunteer_id: int, now: datetime):
+    """The volunteer's open session (or None) beside today's, all and confirmed minutes of their
+    closed sessions and their last check-out: one row, however many years they have served."""
     start, end = day_bounds(station, local_today(station, now))
-    today, total, confirmed, last = db.session.execute(
-        _closed_totals_statement(station.hours_rounding_minutes),
-        {"volunteer_id": volunteer_id, "day_start": start, "day_end": end}).one()
-    return int(today or 0), int(total or 0), int(confirmed or 0), last  # PostgreSQL sums are Decimal
+    return db.session.execute(_attendance_statement(station.hours_rounding_minutes),
+                              {"volunteer_id": volunteer_id, "day_start": start, "day_end": end}).one()
 
 
 @lru_cache(maxsize=16)
-def _closed_totals_statement(step: int):
-    # Built once per rounding step: building it cost a scan more than running it.
+def _attendance_statement(step: int):
+    # Built once per rounding step: building it cost a scan more than running it. One statement,
+    # not two: a rush of scans spends its time in each statement's round through the ORM.
     s = ServiceSession
     minutes = served_minutes_sql(step)
     in_today = (s.checked_in_at >= bindparam("day_start", type_=s.checked_in_at.type)) & (
         s.checked_in_at < bindparam("day_end", type_=s.checked_in_at.type))
-    return (select(func.sum(case((in_today, minutes), else_=0)), func.sum(minutes),
-                   func.sum(case((s.confirmed_at.is_not(None), minutes), else_=0)), func.max(s.checked_out_at))
-            .where(s.volunteer_id == bindparam("volunteer_id"), s.checked_out_at.is_not(None)))
+    closed = (select(func.sum(case((in_today, minutes), else_=0)).label("today"), func.sum(minutes).label("total"),
+                     func.sum(case((s.confirmed_at.is_not(None), minutes), else_=0)).label("confirmed"),
+                     func.max(s.checked_out_at).label("last_closed_at"))
+              .where(s.volunteer_id == bindparam("volunteer_id"), s.checked_out_at.is_not(None)).subquery())
+    # The aggregate is always one row; the open session (the database keeps at most one) joins it.
+    return (select(ServiceSession, closed.c.today, closed.c.total, closed.c.confirmed, closed.c.last_closed_at)
+            .select_from(closed)
+            .outerjoin(ServiceSession, (ServiceSession.volunteer_id == bindparam("volunteer_id"))
+                       & ServiceSession.checked_out_at.is_(None)))
 
 
 def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) -> SoFar:
@@ -228,13 +231,13 @@ def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) ->
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    today, total, confirmed, last_closed_at = _closed_totals(station, volunteer.id, now)
+    open_session, today, total, confirmed, last_closed_at = _attendance_row(station, volunteer.id, now)
+    confirmed = int(confirmed or 0)  # PostgreSQL sums are Decimal
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
                   if (text := note(station, volunteer, confirmed)))
-    open_session = db.session.scalar(_OPEN_SESSION, {"volunteer_id": volunteer.id})
     find = current_app.extensions.get("kiosk_activity_finder")
     activity = find(station, volunteer, now) if find is not None and open_session is None else None
-    return SoFar(open_session, today, total, last_closed_at, notes, activity)
+    return SoFar(open_session, int(today or 0), int(total or 0), last_closed_at, notes, activity)
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:
