@@ -113,6 +113,11 @@ def timed(client, path):
     return took
 
 
+def median_ms(client, path, runs):
+    """The median of `runs` requests for one page on one database."""
+    return statistics.median(timed(client, path) for _ in range(runs))
+
+
 def measure(apps, runs):
     """The median of each page on each database, the databases taken in turn request by request,
     so a slow moment of the machine falls on both alike rather than on one."""
