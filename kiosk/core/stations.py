@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
@@ -51,14 +51,22 @@ def _remembered(key: str, query, params: dict) -> Station | None:
     (merge without loading), so it reads, changes and lazy-loads as if just queried."""
     kept = current_app.extensions.setdefault("kiosk_stations", {})
     now = monotonic()
-    read_at, station = kept.get(key, (None, None))
-    if station is None or now - read_at >= STATION_FRESH_SECONDS:
-        station = db.session.scalar(query, params)
-        if station is None:
-            return None  # an unknown name is not kept: only real stations take room
-        db.session.expunge(station)
-        kept[key] = (now, station)
-    return db.session.merge(station, load=False)
+    read_at, copy = kept.get(key, (None, None))
+    if copy is not None and now - read_at < STATION_FRESH_SECONDS:
+        return db.session.merge(copy, load=False)
+    station = db.session.scalar(query, params)
+    # An unknown name is not kept (only real stations take room), nor a station this session has
+    # changed and not yet committed.
+    if station is not None and not db.session.is_modified(station):
+        kept[key] = (now, _detached_copy(station))
+    return station
+
+
+def _detached_copy(station: Station) -> Station:
+    """A copy of a station as read, in no session: the session's own object stays where it is."""
+    copy = Station(**{attr.key: getattr(station, attr.key) for attr in inspect(Station).column_attrs})
+    make_transient_to_detached(copy)  # as if loaded and let go: no changes to flush, its row's identity
+    return copy
 
 
 @event.listens_for(Session, "after_flush")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.stations import add_station, on_new_station
+from kiosk.core.stations import add_station, on_new_station, station_for_kiosk
 from kiosk.people.demo import load_demo_station
 from kiosk.suggest.models import STANDARD_SUGGESTION_CATEGORIES, SuggestionCategory
 from kiosk.swap.models import STANDARD_CATEGORIES, SwapCategory
@@ -38,3 +38,25 @@ def test_a_feature_registers_what_a_new_station_needs(app):
         add_station("beiyuan", "北苑暖心驿站")
         load_demo_station()
     assert seen == ["beiyuan", "demo"]
+
+
+def test_looking_the_station_up_leaves_the_sessions_own_changed_station_alone(app, station):
+    """A worker keeps a copy of each station it reads; the lookup must neither take the session's
+    own object away from it nor keep a change that was never committed."""
+    with app.test_request_context("/"):
+        mine = db.session.get(Station, station)
+        mine.name = "还没保存的名字"
+        app.extensions.pop("kiosk_stations", None)
+        assert station_for_kiosk("demo") is mine and mine in db.session
+        db.session.rollback()
+    with app.test_request_context("/"):
+        assert station_for_kiosk("demo").name != "还没保存的名字"
+    assert set(app.extensions["kiosk_stations"]) == {"demo"}
+    with app.test_request_context("/"):
+        kept = station_for_kiosk("demo")  # the kept copy, handed out again
+        assert kept in db.session
+        kept.name = "新名字"  # saves like any object a query returned
+        db.session.commit()
+    assert "kiosk_stations" not in app.extensions  # and this worker reads the station afresh
+    with app.app_context():
+        assert db.session.get(Station, station).name == "新名字"
