@@ -16,6 +16,7 @@ from kiosk.core.models import Station
 from kiosk.people.badges import badge_token, issue_badge
 from kiosk.people.models import Volunteer
 from tests.conftest import HX, csrf_token, decode_svg_qr, set_up_as_kiosk
+from tests.http.test_phone import outcome
 
 
 @pytest.fixture
@@ -207,9 +208,8 @@ def test_generated_input_never_breaks_the_kiosk(app, kiosk, code, entered):
 # --- The station a kiosk works for: each worker keeps it for a moment --------------------------
 
 
-def scan_outcome(app, kiosk) -> str:
-    response = kiosk("/checkin/scan", {"code": badge(app), "method": "scanner"})
-    return re.search(r'data-outcome="(\w+)"', response.get_data(as_text=True)).group(1)
+def scan_outcome(app, kiosk) -> str | None:
+    return outcome(kiosk("/checkin/scan", {"code": badge(app), "method": "scanner"}))
 
 
 def test_a_keepers_change_to_the_station_holds_for_the_very_next_scan(app, kiosk, station):

@@ -216,6 +216,15 @@ def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
     assert keeper.get("/keeper/stars?year=abc").status_code == 404
 
 
+def test_a_ladder_changed_on_the_keeper_page_shows_on_the_very_next_scan(app, kiosk, keeper):
+    """Each worker keeps its station for a moment; a keeper's change through the keeper page, in
+    another tab or on another tablet served by the same worker, must not wait for that moment."""
+    first = scan(kiosk, token(app)).get_data(as_text=True)
+    assert "100 more confirmed hours to your first star" in first
+    assert post(keeper, "/keeper/stars/ladder", {"star_hours": "2, 4, 6, 8, 10"}, page="/keeper/stars").status_code == 303
+    assert "2 more confirmed hours to your first star" in scan(kiosk, token(app, 2)).get_data(as_text=True)
+
+
 # --- A problem found by a volunteer (随手拍) -------------------------------------------------
 
 
