@@ -231,13 +231,13 @@ def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) ->
         raise DomainError(_l("This volunteer belongs to another station."))
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
-    open_session, today, total, confirmed, last_closed_at = _attendance_row(station, volunteer.id, now)
-    confirmed = int(confirmed or 0)  # PostgreSQL sums are Decimal
+    open_session, *sums, last_closed_at = _attendance_row(station, volunteer.id, now)
+    today, total, confirmed = (int(m or 0) for m in sums)  # PostgreSQL sums are Decimal
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
                   if (text := note(station, volunteer, confirmed)))
     find = current_app.extensions.get("kiosk_activity_finder")
     activity = find(station, volunteer, now) if find is not None and open_session is None else None
-    return SoFar(open_session, int(today or 0), int(total or 0), last_closed_at, notes, activity)
+    return SoFar(open_session, today, total, last_closed_at, notes, activity)
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:

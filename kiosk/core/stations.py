@@ -28,8 +28,9 @@ KIOSK_STATION_COOKIE = "kiosk_station"
 
 def station_for_kiosk(slug: str = "") -> Station | None:
     """The named station, or the first one when none is named (or the name is unknown)."""
+    slug = slug[:40]
     if slug:
-        station = _remembered(slug[:40], _BY_SLUG, {"slug": slug[:40]})
+        station = _remembered(slug, _BY_SLUG, {"slug": slug})
         if station is not None:
             return station
     return _remembered("", _FIRST, {})
