@@ -16,7 +16,7 @@ FLASK := $(BIN)/flask --app kiosk
 PO := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-postgres install install-test translations messages browser database serve bench bench-quick wrk clean
+.PHONY: run test test-postgres install install-test translations messages browser database serve bench bench-quick bench-tools clean
 
 run: install translations database serve
 
@@ -119,15 +119,18 @@ endif
 # and bare Flask on SQLite and a throwaway PostgreSQL; scan to confirmation, the decoder and page
 # bytes in Chromium; Today after years of history), written to bench/results.json. bench-quick:
 # shorter runs on SQLite only, under two minutes. See bench/README.md.
-bench: install-test translations browser wrk
+bench: install-test translations browser bench-tools
 	bash tests/with_postgres.sh $(BIN)/python bench/run_all.py
 
-bench-quick: install-test translations browser wrk
+bench-quick: install-test translations browser bench-tools
 	$(BIN)/python bench/run_all.py --quick
 
-wrk:
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
-		|| { echo "wrk is needed: sudo apt-get install wrk"; exit 1; }
+# wrk makes the load; nginx stands in front of the district set-up (docs/nginx-district.conf). The
+# bench starts its own nginx on a free port; Debian's package may also start its default site.
+bench-tools:
+	@command -v wrk >/dev/null && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } \
+		|| { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; } \
+		|| { echo "wrk and nginx are needed: sudo apt-get install wrk nginx"; exit 1; }
 
 clean:
 	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache

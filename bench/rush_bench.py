@@ -1,15 +1,17 @@
 """A rush of scans, measured with wrk: check-in throughput and latency at 1, 4 and 16 concurrent
 scans, beside the limit of this stack (raw sqlite3 in Flask doing the same read, write and commit)
 and a bare Flask endpoint, on SQLite and (when KIOSK_BENCH_POSTGRES names a server, as
-`make bench` arranges) on PostgreSQL. The kiosk on SQLite runs twice: on the documented gunicorn
-2 workers x 4 threads, and on 3 sync workers (one request at a time each) for comparison. Every
-scan writes: the duplicate window is 0 and badges rotate. It prints a table and writes
-bench/results/rush.json (also its last line).
+`make bench` arranges) on PostgreSQL. The kiosk runs as a station box serves it (gunicorn 2
+workers x 4 threads, the clients straight on gunicorn) and as a district serves it (nginx with
+docs/nginx-district.conf in front of 2 sync workers). Every scan writes: the duplicate window is 0
+and badges rotate. It prints a table and writes bench/results/rush.json (also its last line).
 
     .venv/bin/python bench/rush_bench.py [--seconds 8] [--connections 1,4,16] [--volunteers 400]
+                                         [--district-workers 2] [--no-postgres]
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import re
@@ -18,14 +20,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from checkin_bench import (CSRF_INPUT, REPO, HarnessError, Server, build_database, children,  # noqa: E402
-                           process_rss_kib, run)
+                           free_port, process_rss_kib, run)
 
 RESULTS = REPO / "bench" / "results"
+NGINX_SITE = REPO / "docs" / "nginx-district.conf"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -36,7 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--volunteers", type=int, default=400)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--sync-workers", type=int, default=3, help="also run the kiosk on this many sync workers (0: not)")
+    p.add_argument("--district-workers", type=int, default=2,
+                   help="sync workers behind nginx in the district set-up (0: do not run it)")
     p.add_argument("--no-postgres", action="store_true", help="SQLite only, even when a server is named")
     return p.parse_args(argv)
 
@@ -106,27 +111,32 @@ def served(name: str, app: str, args, tmp: Path, env: dict, ready: str) -> Serve
     return server
 
 
-def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: str, floor: bool = False) -> dict:
+def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: str, floor: bool = False,
+              proxy: bool = False) -> dict:
     """wrk against the kiosk's scan at each concurrency. With `floor`, also scans of text that is
     no badge at the top concurrency: the kiosk's own cost of a scan request with nothing read or
-    written (a 422 each), the most a check-in could ever reach on this stack."""
-    server = served(label, "kiosk:create_app()", args, tmp,
-                    {"KIOSK_DATABASE_URL": url, "KIOSK_SECRET_KEY": secret}, "/checkin/")
+    written (a 422 each), the most a check-in could ever reach on this stack. With `proxy`, the
+    clients reach gunicorn through nginx, as in a district."""
+    env = {"KIOSK_DATABASE_URL": url, "KIOSK_SECRET_KEY": secret}
+    if proxy:
+        env["KIOSK_TRUSTED_PROXIES"] = "1"
+    server = served(label, "kiosk:create_app()", args, tmp, env, "/checkin/")
     try:
-        cookie, csrf = kiosk_session(server.port)
-        # A worker at rest after answering the kiosk page once: what a station box holds all day.
-        idle = max(process_rss_kib(pid) for pid in children(server.proc.pid))
-        prefix = f"method=scanner&csrf_token={urllib.parse.quote(csrf)}&code="
-        script = lua_script(tmp, label, tokens, prefix, cookie)
-        results = {}
-        server.start_monitor()
-        for c in args.connections:
-            results[c] = wrk(f"http://127.0.0.1:{server.port}/checkin/scan", c, args.seconds, script)
-        if floor:
-            refused = lua_script(tmp, f"{label}-floor", ["NOT-A-BADGE"], prefix, cookie)
-            results["floor"] = wrk(f"http://127.0.0.1:{server.port}/checkin/scan", max(args.connections), args.seconds,
-                                   refused)
-        server.stop_monitor()
+        with (nginx_in_front(server.port, tmp, label) if proxy else contextlib.nullcontext(server.port)) as port:
+            cookie, csrf = kiosk_session(port)
+            # A worker at rest after answering the kiosk page once: what a station box holds all day.
+            idle = max(process_rss_kib(pid) for pid in children(server.proc.pid))
+            prefix = f"method=scanner&csrf_token={urllib.parse.quote(csrf)}&code="
+            script = lua_script(tmp, label, tokens, prefix, cookie)
+            results = {}
+            server.start_monitor()
+            for c in args.connections:
+                results[c] = wrk(f"http://127.0.0.1:{port}/checkin/scan", c, args.seconds, script)
+            if floor:
+                refused = lua_script(tmp, f"{label}-floor", ["NOT-A-BADGE"], prefix, cookie)
+                results["floor"] = wrk(f"http://127.0.0.1:{port}/checkin/scan", max(args.connections), args.seconds,
+                                       refused)
+            server.stop_monitor()
         results["rss_mb_per_worker"] = round(idle / 1024, 1)
         results["rss_mb_per_worker_under_load"] = round(max(server.peak_worker_kib, 0) / 1024, 1)
         results["log_problems"] = server.log_problems()
@@ -135,6 +145,72 @@ def run_kiosk(label: str, url: str, tokens: list[str], args, tmp: Path, secret: 
         return results
     finally:
         server.stop()
+
+
+def nginx_config(upstream_port: int, listen_port: int, tmp: Path, name: str) -> str:
+    """docs/nginx-district.conf, as shipped, with its upstream and listen lines pointed at this
+    run's ports, inside a main configuration of its own (no root, no system files touched). One
+    nginx process: on a small box the app's workers need the cores."""
+    site = NGINX_SITE.read_text()
+    site, upstreams = re.subn(r"server 127\.0\.0\.1:5000;", f"server 127.0.0.1:{upstream_port};", site)
+    site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen_port};", site)
+    if (upstreams, listens) != (1, 1):
+        raise HarnessError(f"{NGINX_SITE.name} no longer has one `server 127.0.0.1:5000;` and one `listen 80;` line")
+    temp = tmp / f"nginx-{name}"
+    return f"""daemon off;
+worker_processes 1;
+pid {temp}/nginx.pid;
+error_log {temp}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+{site}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx_in_front(upstream_port: int, tmp: Path, name: str):
+    """nginx on a free port in front of gunicorn; yields that port."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise HarnessError("nginx is not installed: `make bench` installs it (apt-get install nginx)")
+    port = free_port()
+    (tmp / f"nginx-{name}").mkdir(exist_ok=True)
+    config = tmp / f"nginx-{name}.conf"
+    config.write_text(nginx_config(upstream_port, port, tmp, name))
+    proc = subprocess.Popen([nginx, "-c", str(config), "-e", str(tmp / f"nginx-{name}" / "error.log")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if proc.poll() is not None:
+                raise HarnessError(f"nginx exited: {proc.stderr.read().decode(errors='replace')}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/checkin/")
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise HarnessError("nginx did not answer within 15 s")
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def main(argv=None) -> int:
@@ -166,15 +242,18 @@ def main(argv=None) -> int:
             raw.stop()
 
         table["kiosk_sqlite"] = run_kiosk("kiosk-sqlite", url, tokens, args, tmp, secret, floor=True)
-        # The same kiosk on gunicorn's sync workers, one request at a time each: the documented
-        # alternative to threads (see bench/README), measured beside them.
-        sync = argparse.Namespace(**{**vars(args), "workers": args.sync_workers, "threads": 1})
-        if args.sync_workers:
-            table["kiosk_sqlite_sync"] = run_kiosk("kiosk-sqlite-sync", url, tokens, sync, tmp, secret)
+        # The district set-up: nginx in front of sync workers, one request at a time each.
+        district = argparse.Namespace(**{**vars(args), "workers": args.district_workers, "threads": 1})
+        if args.district_workers:
+            table["kiosk_sqlite_district"] = run_kiosk("kiosk-sqlite-district", url, tokens, district, tmp, secret,
+                                                       proxy=True)
         postgres = None if args.no_postgres else _postgres_database(tmp)
         if postgres:
             pg_url, pg_tokens = build_database(tmp, secret, args.volunteers, url=postgres)
             table["kiosk_postgres"] = run_kiosk("kiosk-postgres", pg_url, pg_tokens, args, tmp, secret)
+            if args.district_workers:
+                table["kiosk_postgres_district"] = run_kiosk("kiosk-postgres-district", pg_url, pg_tokens, district,
+                                                             tmp, secret, proxy=True)
     summary = report(table, args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "rush.json").write_text(json.dumps({"table": table, "summary": summary}, indent=2))
@@ -222,8 +301,10 @@ def _postgres_database(tmp: Path) -> str | None:
 
 
 def report(table: dict, args) -> dict:
+    district = f"nginx + {args.district_workers} sync"
     rows = [("hello", "bare Flask"), ("raw_sqlite3", "raw sqlite3 check-in"), ("kiosk_sqlite", "kiosk, SQLite"),
-            ("kiosk_sqlite_sync", f"kiosk, SQLite, {args.sync_workers} sync"), ("kiosk_postgres", "kiosk, PostgreSQL")]
+            ("kiosk_sqlite_district", f"  {district}"), ("kiosk_postgres", "kiosk, PostgreSQL"),
+            ("kiosk_postgres_district", f"  {district}")]
     print(f"\n{'':24}" + "".join(f"{f'{c} at once':>30}" for c in args.connections))
     print(f"{'':24}" + "".join(f"{'req/s   p50 ms   p99 ms':>30}" for _ in args.connections))
     for key, label in rows:
@@ -247,12 +328,14 @@ def report(table: dict, args) -> dict:
     print(f"{'kiosk, not a badge':24}{'':>{30 * (len(args.connections) - 1)}}"
           f"{floor['rps']:>14.0f}{floor['p50_ms']:>8.1f}{floor['p99_ms']:>8.1f}   (the floor: nothing read or written)")
     summary.update(checkin_floor_rps=floor["rps"], checkin_floor_ratio_vs_raw=round(floor["rps"] / summary["raw_rps"], 2))
-    if "kiosk_sqlite_sync" in table:
-        sync = table["kiosk_sqlite_sync"]
-        summary.update(checkin_sync_rps=sync[top]["rps"],
-                       checkin_sync_ratio_vs_raw=round(sync[top]["rps"] / table["raw_sqlite3"][top]["rps"], 2),
-                       checkin_sync_p99_ms=sync[top]["p99_ms"], checkin_sync_p50_ms_1=sync[min(args.connections)]["p50_ms"],
-                       checkin_sync_errors=sum(sync[c]["errors"] for c in args.connections))
+    for key, name in (("kiosk_sqlite_district", "checkin_district"), ("kiosk_postgres_district", "checkin_district_pg")):
+        if key in table:
+            row = table[key]
+            summary.update({f"{name}_rps": row[top]["rps"],
+                            f"{name}_ratio_vs_raw": round(row[top]["rps"] / table["raw_sqlite3"][top]["rps"], 2),
+                            f"{name}_p50_ms": row[top]["p50_ms"], f"{name}_p99_ms": row[top]["p99_ms"],
+                            f"{name}_p50_ms_1": row[min(args.connections)]["p50_ms"],
+                            f"{name}_errors": sum(row[c]["errors"] for c in args.connections)})
     if "kiosk_postgres" in table:
         summary.update(checkin_pg_rps=table["kiosk_postgres"][top]["rps"],
                        checkin_pg_ratio_vs_raw=round(table["kiosk_postgres"][top]["rps"] / table["raw_sqlite3"][top]["rps"], 2),
@@ -263,6 +346,9 @@ def report(table: dict, args) -> dict:
               "so its figures are not a check-in's")
     print(f"\nat {top} scans at once: kiosk {summary['checkin_rps']:.0f}/s = {summary['checkin_ratio_vs_raw']:.2f} × raw "
           f"(target ≥ 0.5), p99 {summary['checkin_p99_ms']:.1f} ms (target ≤ 50)")
+    if "checkin_district_p99_ms" in summary:
+        print(f"district set-up ({district}): {summary['checkin_district_rps']:.0f}/s, "
+              f"p99 {summary['checkin_district_p99_ms']:.1f} ms")
     return summary
 
 

@@ -40,3 +40,24 @@ def test_the_check_in_profile_runs_for_check_ins_and_for_refused_scans():
                                                      "--history", "3", "--top", "1")
     assert "20 refused scans, five rounds: best" in run("profile_checkin.py", "--scans", "20", "--volunteers", "20",
                                                          "--not-a-badge", "--top", "1")
+
+
+def test_the_district_bench_serves_through_the_shipped_nginx_config(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import rush_bench
+    finally:
+        sys.path.remove(str(BENCH))
+    config = rush_bench.nginx_config(5001, 8081, tmp_path, "t")
+    assert "server 127.0.0.1:5001;" in config and "listen 127.0.0.1:8081;" in config
+    assert ":5000;" not in config and "listen 80;" not in config
+
+
+def test_the_shipped_nginx_config_lets_the_kiosk_refuse_a_large_body_in_its_own_words():
+    import re
+
+    from kiosk.core.config import Defaults
+
+    site = (BENCH.parent / "docs" / "nginx-district.conf").read_text()
+    megabytes = int(re.search(r"^\s*client_max_body_size (\d+)m;", site, re.M).group(1))
+    assert megabytes * 1024 * 1024 > Defaults.MAX_CONTENT_LENGTH
