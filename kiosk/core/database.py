@@ -150,6 +150,13 @@ def begin_lookup() -> None:
     g.looking_up = True
 
 
+def reads_only_from_here() -> None:
+    """Nothing more is written in this request (a refusal, its changes rolled back): whatever it
+    still reads (the station again, for the refusal's page) takes no write lock on SQLite and
+    waits for none, so a bad scan in a rush is not queued behind every check-in."""
+    g.looking_up = True
+
+
 def end_lookup() -> None:
     """End the transaction of a request's first lookup. On SQLite a state-changing request's own
     transaction begins with BEGIN IMMEDIATE, and the write lock should be held only while the

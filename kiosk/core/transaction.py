@@ -17,7 +17,7 @@ from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from kiosk.core.database import READ_ONLY_METHODS, writes_on_get
+from kiosk.core.database import READ_ONLY_METHODS, reads_only_from_here, writes_on_get
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 
@@ -81,6 +81,7 @@ def show_refusal(err: DomainError) -> Response:
         g.keep_changes = True
     else:
         db.session.rollback()
+        reads_only_from_here()
     show = g.get("refusal")
     if show is not None:
         return show(err)

@@ -22,7 +22,7 @@ from kiosk.people.models import AuditEvent, Volunteer
 from kiosk.suggest.models import Suggestion, SuggestionCategory
 from kiosk.walkins import routes as walkin_routes
 from kiosk.walkins.models import WalkInService, WalkInVisit
-from tests.conftest import HX, csrf_token, in_english
+from tests.conftest import HX, csrf_token, in_english, make_app
 from tests.databases import on_postgres
 from tests.http.conftest import sign_in
 from tests.http.test_swap import bring, form_post, items, uploads
@@ -288,6 +288,32 @@ def test_a_suggestion_photo_is_re_encoded_before_the_write_transaction(app, kios
     with app.app_context():
         stored = db.session.scalar(select(Suggestion))
         assert stored.photo and (Path(app.instance_path) / "uploads" / "suggestions" / stored.photo).exists()
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's database-wide write lock; PostgreSQL has none to wait for")
+@pytest.mark.parametrize("code", ["NOT-A-BADGE", "SC1-forged-badge-text"])
+def test_a_refused_scan_is_answered_while_another_kiosk_holds_the_write_lock(tmp_path, code):
+    """A scan that records nothing must not queue for the write lock, or in a rush every bad scan
+    waits behind every check-in. Showing the refusal reads the station again (the refusal's
+    rollback expired it): that read must stay a read."""
+    from kiosk.people.demo import load_demo_station
+
+    app = make_app(tmp_path, SQLITE_BUSY_TIMEOUT_MS=300)
+    with app.app_context():
+        load_demo_station()
+        db.session.commit()
+    kiosk = app.test_client()
+    kiosk.set_cookie("kiosk_lang", "en")
+    data = {"code": code, "method": "scanner", "csrf_token": csrf_token(kiosk, "/checkin/")}
+    other_kiosk = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    other_kiosk.execute("BEGIN IMMEDIATE")  # another kiosk in the middle of its check-in
+    try:
+        r = kiosk.post("/checkin/scan", data=data, headers=HX)
+    finally:
+        other_kiosk.rollback()
+        other_kiosk.close()
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert "Nothing was recorded" in r.get_data(as_text=True)
 
 
 def photo_upload():
