@@ -106,6 +106,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def answers(port: int, path: str) -> bool:
+    """Whether a server on this box's port answers GET `path` with 200 (False while it starts)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path)
+        status = conn.getresponse().status
+        conn.close()
+        return status == 200
+    except OSError:
+        return False
+
+
 def gunicorn_path() -> str:
     for candidate in (REPO / ".venv" / "bin" / "gunicorn", Path(sys.executable).parent / "gunicorn"):
         if candidate.exists():
@@ -179,15 +191,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise HarnessError(f"{self.name}: gunicorn exited ({self.proc.returncode}):\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", path)
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200:
-                    return
-            except OSError:
-                pass
+            if answers(self.port, path):
+                return
             time.sleep(0.2)
         raise HarnessError(f"{self.name}: no answer on {path} within {timeout:.0f} s:\n{self.log_tail()}")
 

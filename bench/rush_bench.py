@@ -25,8 +25,8 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkin_bench import (CSRF_INPUT, REPO, HarnessError, Server, build_database, children,  # noqa: E402
-                           free_port, process_rss_kib, run)
+from checkin_bench import (CSRF_INPUT, REPO, HarnessError, Server, answers, build_database,  # noqa: E402
+                           children, free_port, process_rss_kib, run)
 
 RESULTS = REPO / "bench" / "results"
 NGINX_SITE = REPO / "docs" / "nginx-district.conf"
@@ -191,15 +191,8 @@ def nginx_in_front(upstream_port: int, tmp: Path, name: str):
         while True:
             if proc.poll() is not None:
                 raise HarnessError(f"nginx exited: {proc.stderr.read().decode(errors='replace')}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/checkin/")
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200:
-                    break
-            except OSError:
-                pass
+            if answers(port, "/checkin/"):
+                break
             if time.monotonic() > deadline:
                 raise HarnessError("nginx did not answer within 15 s")
             time.sleep(0.1)

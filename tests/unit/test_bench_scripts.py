@@ -42,7 +42,7 @@ def test_the_check_in_profile_runs_for_check_ins_and_for_refused_scans():
                                                          "--not-a-badge", "--top", "1")
 
 
-def test_the_district_bench_serves_through_the_shipped_nginx_config(tmp_path):
+def test_the_district_bench_points_the_shipped_nginx_config_at_its_own_ports(tmp_path):
     sys.path.insert(0, str(BENCH))
     try:
         import rush_bench
