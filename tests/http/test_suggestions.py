@@ -244,6 +244,27 @@ def test_the_kiosk_form_has_a_qr_for_the_phone_form_and_the_phone_form_does_not(
     assert "station-qr" not in page(kiosk, "/suggest/phone")
 
 
+@pytest.mark.parametrize("trusted, link", [(1, "https://kiosk.example/suggest/phone?station=demo"),
+                                            (0, "http://localhost/suggest/phone?station=demo")])
+def test_behind_the_district_proxy_the_phone_qr_names_the_address_the_tablets_use(tmp_path, trusted, link):
+    """docs/nginx-district.conf passes on the host and scheme a tablet used. With
+    KIOSK_TRUSTED_PROXIES set, the QR a phone scans points there (https: phones need it for the
+    camera); without it, the same headers from a client change nothing."""
+    from kiosk.people.demo import load_demo_station
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, TRUSTED_PROXIES=trusted)
+    with app.app_context():
+        load_demo_station()
+        db.session.commit()
+    tablet = app.test_client()
+    tablet.set_cookie("kiosk_lang", "en")
+    html = tablet.get("/suggest/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kiosk.example",
+                                            "X-Forwarded-For": "192.0.2.7"}).get_data(as_text=True)
+    svg = re.search(r'<div class="station-qr-code"[^>]*>(<svg.*?</svg>)</div>', html, re.S).group(1)
+    assert read_qr(svg) == [link]
+
+
 def test_the_first_visit_gets_a_device_cookie_and_later_ones_keep_it(kiosk):
     first = kiosk.get("/suggest/")
     [cookie] = set_cookies(first, "kiosk_device")
