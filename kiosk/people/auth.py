@@ -9,7 +9,8 @@ from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
-from kiosk.people.keepers import authenticate, leave_this_device, note_keeper_seen, sign_out_everywhere
+from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, leave_this_device, note_keeper_seen,
+                                  sign_out_everywhere)
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
 
@@ -30,6 +31,8 @@ def login():
     session.clear()
     session.permanent = True  # lives PERMANENT_SESSION_LIFETIME, unless "keep me signed in"
     login_user(keeper, remember=form.remember.data)
+    if not form.remember.data:
+        forget_remembered_sign_in()  # the tablet's last keeper may have kept theirs
     note_keeper_seen(utcnow())  # the kiosk tablet's idle time counts from here
     return redirect(safe_next(request.args.get("next"), keeper_home()), 303)
 

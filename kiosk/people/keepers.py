@@ -80,9 +80,12 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
         raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
                                  minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
     keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+    # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
-        check_password_hash(_UNKNOWN_USER_HASH, password or "")
-    if keeper is None or not keeper.active or not keeper.check_password(password or ""):
+        right = check_password_hash(_UNKNOWN_USER_HASH, password or "") and False
+    else:
+        right = keeper.check_password(password or "")
+    if keeper is None or not right or not keeper.active:
         db.session.add(SignInAttempt(username=username, address=address, at=now))
         db.session.flush()
         raise WrongSignIn(BAD_SIGN_IN, field="password")
@@ -114,6 +117,12 @@ def left_idle(last_seen, now: datetime, idle_seconds: int) -> bool:
 
 def note_keeper_seen(now: datetime) -> None:
     session[LAST_SEEN] = round(now.timestamp(), 3)
+
+
+def forget_remembered_sign_in() -> None:
+    """Remove this device's "keep me signed in" cookie at the end of the request (Flask-Login
+    reads the mark), so a keeper signing in without it does not leave another's behind."""
+    session["_remember"] = "clear"
 
 
 def leave_this_device() -> None:

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from kiosk.checkin.attendance import LOOKUPS_PER_WINDOW
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
 from kiosk.people.keepers import MAX_FAILURES
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import TAPS_PER_MINUTE
 from tests.conftest import CSRF_INPUT, HX, csrf_token
-from tests.http.conftest import PASSWORD, sign_in
+from tests.http.conftest import PASSWORD, add_keeper, sign_in
 from tests.http.test_today import login
 
 
@@ -65,6 +66,39 @@ def test_a_deactivated_keeper_is_signed_out_everywhere_and_cannot_sign_in(app, k
     assert login(fresh).status_code == 422
     assert runner.invoke(args=["keeper-active", "keeper", "on"]).exit_code == 0
     assert login(fresh).status_code == 303
+
+
+def test_the_next_keeper_signing_in_on_a_tablet_does_not_inherit_the_last_ones_keep_me_signed_in(app, client, station,
+                                                                                                     keeper_id):
+    with app.app_context():
+        add_keeper("second", "第二位站长", db.session.get(Station, station))
+        db.session.commit()
+    assert login(client, remember=True).status_code == 303
+    assert login(client, username="second").status_code == 303
+    client.delete_cookie("session")  # the second keeper's sign-in ends (12 hours on, or a closed browser)
+    after = keeper_page(client)
+    assert after.status_code == 303 and "/keeper/login" in after.headers["Location"]
+
+
+def test_a_deactivated_keepers_wrong_sign_in_costs_a_password_check_like_any_other(app, keeper_id, runner,
+                                                                                    monkeypatch):
+    """Answering at once for a deactivated name would tell a guesser which names are real."""
+    import werkzeug.security
+
+    checks = []
+    real = werkzeug.security.check_password_hash
+
+    def counted(hash_, password):
+        checks.append(password)
+        return real(hash_, password)
+
+    monkeypatch.setattr("kiosk.people.keepers.check_password_hash", counted)
+    monkeypatch.setattr("kiosk.people.models.check_password_hash", counted)
+    assert runner.invoke(args=["keeper-active", "keeper", "off"]).exit_code == 0
+    for username, address in (("nobody", "10.5.0.1"), ("keeper", "10.5.0.2")):
+        before = len(checks)
+        assert login(app.test_client(), username=username, address=address).status_code == 422
+        assert len(checks) == before + 1, username
 
 
 def test_signing_in_gives_a_new_csrf_token(app, client, keeper_id):
