@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.core.extensions import db
 from kiosk.core.storage import note_cannot_save
-from kiosk.core.web import wants_fragment
+from kiosk.core.web import takes_upload_here, wants_fragment
 
 MESSAGES = {
     400: (_l("Something was not right"), _l("The screen sent something we could not read. Please try again.")),
@@ -25,6 +25,8 @@ MESSAGES = {
     500: (_l("Sorry, something went wrong"), _l("The station's system had a problem. Please try again.")),
     503: (_l("Station not set up yet"), _l("Ask a keeper to set up this station.")),
 }
+# 413 where no photo or file is taken: what was typed (or sent) is too long, not a file too large.
+FORM_TOO_LARGE = (_l("Too long"), _l("What you entered is too long. Please make it shorter and try again."))
 CSRF_MESSAGE = (_l("This page has expired"), _l("Please go back to the start and try again."))
 # The database or the disk cannot take a write (full, read-only, failing): nothing was stored,
 # and only a keeper can do something about it.
@@ -53,6 +55,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 413 and not takes_upload_here():
+            return render_error(413, *FORM_TOO_LARGE)
         return render_error(error.code if error.code in MESSAGES else 400)
 
     @app.errorhandler(InternalServerError)

@@ -1,9 +1,10 @@
 """Request-side helpers: page or fragment, HX headers, and the headers every response carries."""
 
 import re
+import tempfile
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, make_response, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, g, make_response, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
@@ -90,15 +91,42 @@ def takes_upload(view):
     return view
 
 
+def takes_upload_here() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "takes_upload", False)
+
+
 def limit_request_body() -> None:
     """Before anything reads the body (CSRF, forms): a form larger than it could honestly be is
     refused with 413 at once, so one large request cannot keep a worker parsing for seconds."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "takes_upload", False):
+    if takes_upload_here():
         request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
         request.max_form_memory_size = current_app.config["UPLOAD_FORM_MEMORY_SIZE"]
     else:
         request.max_content_length = current_app.config["FORM_MAX_CONTENT_LENGTH"]
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        _take_chunked_body(request.environ, request.max_content_length)
+
+
+def _take_chunked_body(environ: dict, limit: int) -> None:
+    """A body sent in chunks has no length to check up front, and Werkzeug stops reading it at the
+    limit without a word: the first part of the form would be used and the rest lost. Read it
+    here, one byte past the limit at most, and hand it on with its length."""
+    body = g.chunked_body = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # closed at teardown
+    stream, left = environ["wsgi.input"], limit + 1
+    while left > 0 and (chunk := stream.read(min(64 * 1024, left))):
+        body.write(chunk)
+        left -= len(chunk)
+    if left <= 0:
+        abort(413)
+    environ.update({"wsgi.input": body, "CONTENT_LENGTH": str(body.tell())})
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    body.seek(0)
+
+
+def _close_chunked_body(_error=None) -> None:
+    if (body := g.pop("chunked_body", None)) is not None:
+        body.close()
 
 
 def refuse_nul_characters():
@@ -125,6 +153,7 @@ def keeper_home() -> str:
 
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
+    app.teardown_request(_close_chunked_body)
     app.jinja_env.globals["keeper_links"] = keeper_links
     @app.after_request
     def add_headers(response: Response) -> Response:

@@ -123,6 +123,38 @@ def test_a_large_form_is_refused_before_it_is_parsed(app, client, station):
         assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
 
 
+def chunked_post(client, path, body: str, **headers):
+    """A form sent in chunks, with no Content-Length, as some clients and proxies send it."""
+    import io
+
+    return client.post(path, input_stream=io.BytesIO(body.encode()), environ_overrides={"wsgi.input_terminated": True},
+                       headers={"Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded",
+                                **headers})
+
+
+def test_a_large_form_sent_in_chunks_is_refused_whole_not_cut_short(app, client, station):
+    """Cut at the limit, the rest of the form (here the badge) would be lost and the first part used."""
+    from tests.http.test_checkin import badge
+
+    token = csrf_token(client, "/checkin/")
+    body = f"csrf_token={token}&method=scanner&pad={'x' * (300 * 1024)}&code={badge(app)}"
+    r = chunked_post(client, "/checkin/scan", body, **HX)
+    assert r.status_code == 413
+    assert "file" not in r.get_data(as_text=True).lower()  # a form, not a photo, was too large
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+
+
+def test_a_small_form_sent_in_chunks_is_taken(app, client, station):
+    from tests.http.test_checkin import badge
+
+    token = csrf_token(client, "/checkin/")
+    r = chunked_post(client, "/checkin/scan", f"csrf_token={token}&method=scanner&code={badge(app)}", **HX)
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 1
+
+
 def test_photo_pages_still_take_a_large_body(client, station):
     # 1 MB of form is over the plain-form limit but fine where a photo may come: refused for what
     # it says (no CSRF token), not for its size.
