@@ -10,6 +10,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from kiosk.core.database import reads_only_from_here
 from kiosk.core.extensions import db
 from kiosk.core.storage import note_cannot_save
 from kiosk.core.web import takes_upload_here, wants_fragment
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def server_error(error):
         db.session.rollback()
+        reads_only_from_here()  # the page still reads the station; after a failed write, only read
         g.setdefault("station", None)
         original = getattr(error, "original_exception", None)
         if original is not None and cannot_save(original):
@@ -73,6 +75,8 @@ def init_app(app: Flask) -> None:
 
 def cannot_save(error: BaseException) -> bool:
     """A full disk or a read-only database, as SQLite, PostgreSQL or the file system say it."""
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+    # EACCES, EPERM: a file beside the database (the writers' lock, a journal) made by another user.
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES,
+                                                      errno.EPERM):
         return True
     return isinstance(error, DBAPIError) and any(sign in str(error).lower() for sign in CANNOT_SAVE_SIGNS)

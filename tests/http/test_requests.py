@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, make_url, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -417,3 +417,34 @@ def test_a_photo_that_cannot_be_written_is_refused_beside_the_field_with_nothing
     assert r.status_code == 422
     assert "could not be saved" in r.get_data(as_text=True)
     assert items(app) == [] and uploads(app) == []
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's file and its writers' lock file beside it")
+@pytest.mark.parametrize("htmx", [True, False], ids=["fragment", "whole page"])
+@pytest.mark.parametrize("cannot_open", [OSError(30, "Read-only file system"), PermissionError(13, "Permission denied")],
+                         ids=["read-only disk", "lock file of another user"])
+def test_a_database_that_cannot_be_written_tells_the_kiosk_in_plain_words(app, station, tmp_path, monkeypatch,
+                                                                         htmx, cannot_open):
+    """A read-only disk, or the writers' lock file made by root before the service user first ran.
+    The error page still reads the station (its name in the header): that read must not try to
+    write again, or the kiosk gets a bare 500 (or no answer) instead of the message."""
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    read_only = make_app(tmp_path / "ro", PROPAGATE_EXCEPTIONS=False,
+                         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         SQLALCHEMY_ENGINE_OPTIONS={"creator": lambda: sqlite3.connect(
+                             f"file:{path}?mode=ro", uri=True, check_same_thread=False)})
+    kiosk = read_only.test_client()
+    kiosk.set_cookie("kiosk_lang", "en")
+    with read_only.app_context():
+        service = db.session.scalars(select(WalkInService).order_by(WalkInService.id)).first()
+    data = {"service_id": str(service.id), "tap_id": "cd" * 16, "csrf_token": csrf_token(kiosk, "/services/")}
+
+    def refused(self):
+        raise cannot_open
+
+    monkeypatch.setattr("kiosk.core.database.WriterQueue._file", refused)
+    r = kiosk.post("/services/tap", data=data, headers=HX if htmx else {})
+    assert r.status_code == 503
+    assert "tell a keeper" in r.get_data(as_text=True)
+    monkeypatch.undo()
+    assert visits(app) == 0
