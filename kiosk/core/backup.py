@@ -2,21 +2,31 @@
 so what is still in the write-ahead log is included and kiosks keep writing meanwhile), the
 photos, the secret key (without it every badge and phone link would stop working) and the station's
 certificates in tls/ (without them every tablet would have to install a new root certificate).
-On PostgreSQL the database is copied with pg_dump instead (see README)."""
+On PostgreSQL the database is copied with pg_dump instead (see README).
 
+A backup is written into a hidden folder beside the target and renamed into place only when whole:
+a full disk or a pulled USB stick leaves no folder that looks like a backup but is not. A restore
+checks the copy first (SQLite's integrity check, and that it is this kiosk's schema at a version
+this code knows), keeps the data it replaces, and brings an older copy's schema up to date."""
+
+import os
 import shutil
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.engine import make_url
 
+from kiosk.core import MIGRATIONS
 from kiosk.core.extensions import db
 
 DATABASE_FILE = "kiosk.sqlite"
 KEPT_FILES = ("secret_key", "config.py")
 # Folders copied whole, file modes kept (tls/ holds private keys readable by the owner only).
 KEPT_FOLDERS = ("tls",)
+# Where a restore keeps the data it replaced, inside instance/ (a backup does not copy it).
+REPLACED_PREFIX = "replaced-by-restore-"
 
 
 class BackupError(RuntimeError):
@@ -33,43 +43,112 @@ def _sqlite_path() -> Path:
 def back_up(target: Path) -> dict:
     """Write the copy into `target` (a new or empty folder). Returns what was copied."""
     source = _sqlite_path()
+    instance = Path(current_app.instance_path).resolve()
+    if target.resolve() == instance or instance in target.resolve().parents:
+        raise BackupError(f"{target} is inside the station's own folder ({instance}): choose a place outside it, "
+                          "such as a USB stick.")
+    if target.exists() and not target.is_dir():
+        raise BackupError(f"{target} is a file: choose a new folder for the backup.")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: choose a new folder for the backup.")
-    target.mkdir(parents=True, exist_ok=True)
-    partial = target / (DATABASE_FILE + ".part")
-    live = sqlite3.connect(source, timeout=current_app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
-    copy = sqlite3.connect(partial)
+    staging = target.parent / f".{target.name}.unfinished-{os.getpid()}"
     try:
-        # Copies a consistent snapshot in steps; writers that commit meanwhile restart it.
-        live.backup(copy, pages=1024)
-        if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise BackupError("The copy did not pass SQLite's integrity check.")
-    finally:
-        copy.close()
-        live.close()
-    partial.replace(target / DATABASE_FILE)
-    instance = Path(current_app.instance_path)
-    photos = 0
-    if (instance / "uploads").is_dir():
-        # After the database: every photo of a record in the copy was written when it committed.
-        shutil.copytree(instance / "uploads", target / "uploads")
-        photos = sum(1 for p in (target / "uploads").rglob("*") if p.is_file())
-    for name in KEPT_FILES:
-        if (instance / name).exists():
-            shutil.copy2(instance / name, target / name)
-    for name in KEPT_FOLDERS:
-        if (instance / name).is_dir():
-            shutil.copytree(instance / name, target / name)
+        staging.mkdir(mode=0o700, parents=True)
+        photos = _copy_station(source, instance, staging)
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        staging.rename(target)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BackupError(f"The backup could not be written to {target} ({err.strerror or err}). Nothing was "
+                          "kept there: free some space or choose another place, and try again.") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return {"database": str(target / DATABASE_FILE), "photos": photos}
 
 
-def restore(source: Path) -> None:
-    """Put a backup back in place. The server must be stopped first (the README says how)."""
+def _copy_station(source: Path, instance: Path, into: Path, check: bool = True) -> int:
+    """The database, then the photos and the files beside them, into `into`; the number of photo
+    files. Without `check`, a database that fails the integrity check is copied all the same (the
+    data a restore replaces is kept however it is)."""
+    copy_path = into / DATABASE_FILE
+    live = sqlite3.connect(source, timeout=current_app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+    copy = sqlite3.connect(copy_path)
+    try:
+        # Copies a consistent snapshot in steps; writers that commit meanwhile restart it.
+        live.backup(copy, pages=1024)
+        if check and copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise BackupError("The copy did not pass SQLite's integrity check.")
+    except sqlite3.OperationalError as err:  # SQLite says "disk is full" as an error of its own
+        raise OSError(f"SQLite: {err}") from err
+    finally:
+        copy.close()
+        live.close()
+    copy_path.chmod(0o600)  # volunteers' names and mobiles: the owner's only, like the secret key
+    photos = 0
+    if (instance / "uploads").is_dir():
+        # After the database: every photo of a record in the copy was written when it committed.
+        try:
+            shutil.copytree(instance / "uploads", into / "uploads")
+        except shutil.Error as err:  # a photo could not be copied (the disk filled up)
+            raise OSError("some photos could not be copied") from err
+        photos = sum(1 for p in (into / "uploads").rglob("*") if p.is_file())
+    for name in KEPT_FILES:
+        if (instance / name).exists():
+            shutil.copy2(instance / name, into / name)
+    for name in KEPT_FOLDERS:
+        if (instance / name).is_dir():
+            shutil.copytree(instance / name, into / name)
+    return photos
+
+
+def check_backup(database: Path) -> str:
+    """The copy's schema version, or BackupError when it is damaged, not this kiosk's, or made by a
+    newer version of it (its schema would not be understood here)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        copy = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = (copy.execute("SELECT version_num FROM alembic_version").fetchone() or [None])[0] \
+                if "alembic_version" in tables else None
+        finally:
+            copy.close()
+    except sqlite3.DatabaseError:
+        ok, tables, version = False, set(), None
+    if not ok:
+        raise BackupError(f"{database} is damaged (it fails SQLite's integrity check). Nothing was restored.")
+    if not {"station", "volunteer"} <= tables or version is None:
+        raise BackupError(f"{database} is not a backup of this kiosk. Nothing was restored.")
+    try:
+        ScriptDirectory(str(MIGRATIONS)).get_revision(version)
+    except CommandError:
+        raise BackupError(f"{database} was made by a newer version of the kiosk (schema {version}): update "
+                          "this kiosk first. Nothing was restored.") from None
+    return version
+
+
+def restore(source: Path) -> Path:
+    """Put a backup back in place. The server must be stopped first (the README says how). Returns
+    where the replaced data is kept."""
     database = source / DATABASE_FILE
     if not database.is_file():
         raise BackupError(f"{source} holds no {DATABASE_FILE}: is it a backup folder?")
+    check_backup(database)
     target = _sqlite_path()
+    instance = Path(current_app.instance_path)
     db.engine.dispose()
+    replaced = instance / (REPLACED_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S"))
+    try:
+        _copy_station(target, instance, _new_folder(replaced), check=False)
+    except (OSError, BackupError) as err:
+        shutil.rmtree(replaced, ignore_errors=True)
+        raise BackupError(f"The present data could not be kept aside before the restore ({err}). "
+                          "Nothing was restored.") from None
     backup = sqlite3.connect(database)
     live = sqlite3.connect(target)
     try:
@@ -77,7 +156,6 @@ def restore(source: Path) -> None:
     finally:
         live.close()
         backup.close()
-    instance = Path(current_app.instance_path)
     if (source / "uploads").is_dir():
         shutil.rmtree(instance / "uploads", ignore_errors=True)
         shutil.copytree(source / "uploads", instance / "uploads")
@@ -88,3 +166,18 @@ def restore(source: Path) -> None:
         if (source / name).is_dir():
             shutil.rmtree(instance / name, ignore_errors=True)
             shutil.copytree(source / name, instance / name)
+    _upgrade_schema()
+    return replaced
+
+
+def _new_folder(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True)
+    return path
+
+
+def _upgrade_schema() -> None:
+    """A copy made before the latest update gets the schema this code reads (as `flask db upgrade`)."""
+    from flask_migrate import upgrade
+
+    db.engine.dispose()
+    upgrade(directory=str(MIGRATIONS))

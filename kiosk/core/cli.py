@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
         if not yes:
             click.confirm("Stop the server first. Replace this station's data with the backup?", abort=True)
         try:
-            restore_backup(folder)
+            replaced = restore_backup(folder)
         except BackupError as err:
             raise click.ClickException(str(err)) from None
-        click.echo(f"Restored from {folder}. Start the server again.")
+        click.echo(f"Restored from {folder}. The data it replaced is kept in {replaced}. Start the server again.")

@@ -2,6 +2,7 @@
 SQLite's integrity check and holds every check-in answered before the backup began; `restore`
 puts it back. (A plain file copy would miss what is still in the write-ahead log.)"""
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -72,7 +73,14 @@ def test_a_backup_during_check_ins_holds_every_answered_one(app, runner, tmp_pat
     assert (tmp_path / "copy" / "secret_key").read_text() == "the-station-key"
 
 
-def test_restore_puts_the_station_back_as_it_was(app, client, runner, tmp_path, station):
+@pytest.fixture
+def migrated(runner, station):
+    """The test database as `flask db upgrade` leaves a real one: its schema version recorded."""
+    out = runner.invoke(args=["db", "stamp", "head"])
+    assert out.exit_code == 0, out.output
+
+
+def test_restore_puts_the_station_back_as_it_was(app, client, runner, tmp_path, station, migrated):
     client.set_cookie("kiosk_lang", "en")
     assert bring(client, title="backed-up item", photo=jpeg()).status_code == 200
     assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
@@ -98,3 +106,77 @@ def test_restore_refuses_a_folder_that_is_no_backup(runner, tmp_path, station):
     (tmp_path / "empty").mkdir()
     out = runner.invoke(args=["restore", str(tmp_path / "empty"), "--yes"])
     assert out.exit_code != 0 and "is it a backup folder" in out.output
+
+
+def live_volunteers(app) -> int:
+    with app.app_context():
+        return db.session.execute(db.text("SELECT count(*) FROM volunteer")).scalar()
+
+
+@pytest.mark.parametrize("made", ["another program's database", "a damaged copy", "not a database at all",
+                                  "a newer kiosk's copy"])
+def test_restore_checks_the_copy_before_it_replaces_anything(app, runner, tmp_path, station, migrated, made):
+    before = live_volunteers(app)
+    assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
+    copy = tmp_path / "copy" / "kiosk.sqlite"
+    if made == "another program's database":
+        copy.unlink()
+        sqlite3.connect(copy).execute("CREATE TABLE x (a)").connection.close()
+    elif made == "a damaged copy":
+        data = bytearray(copy.read_bytes())
+        data[4096 * 3: 4096 * 3 + 2000] = b"\xff" * 2000  # a page in the middle overwritten
+        copy.write_bytes(bytes(data))
+    elif made == "not a database at all":
+        copy.write_bytes(copy.read_bytes()[:1000])
+    else:
+        with sqlite3.connect(copy) as conn:
+            conn.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    out = runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
+    assert out.exit_code == 1 and "Nothing was restored" in out.output, out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit)  # a message, no traceback
+    assert live_volunteers(app) == before
+    assert not list((tmp_path / "instance").glob("replaced-by-restore-*"))
+
+
+def test_restore_keeps_what_it_replaced_and_brings_an_older_copy_up_to_date(app, client, runner, tmp_path, station,
+                                                                          migrated):
+    assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
+    with sqlite3.connect(tmp_path / "copy" / "kiosk.sqlite") as conn:  # as the kiosk before its latest update
+        conn.execute("ALTER TABLE station DROP COLUMN result_seconds")
+        conn.execute("UPDATE alembic_version SET version_num = 'f089fb6ae2db'")
+    out = runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
+    assert out.exit_code == 0, out.output
+    kept, = (tmp_path / "instance").glob("replaced-by-restore-*")
+    assert str(kept) in out.output
+    assert sqlite3.connect(kept / "kiosk.sqlite").execute("SELECT count(*) FROM volunteer").fetchone()[0] > 0
+    assert client.get("/checkin/").status_code == 200  # the restored copy has the schema this code reads
+
+
+@pytest.mark.parametrize("where", ["a file", "inside the station's folder"])
+def test_a_backup_refuses_a_place_it_cannot_be(runner, tmp_path, station, where):
+    target = tmp_path / "notes.txt" if where == "a file" else tmp_path / "instance" / "uploads" / "copy"
+    if where == "a file":
+        target.write_text("keep me")
+    out = runner.invoke(args=["backup", str(target)])
+    assert out.exit_code == 1, out.output  # a message, not a traceback (that exits 1 with no message)
+    assert ("is a file" if where == "a file" else "inside the station's own folder") in out.output
+    assert not target.is_dir()
+
+
+def test_a_disk_that_fills_up_during_a_backup_leaves_nothing_that_looks_like_one(runner, tmp_path, station,
+                                                                                 monkeypatch, app, client):
+    client.set_cookie("kiosk_lang", "en")
+    assert bring(client, title="with a photo", photo=jpeg()).status_code == 200
+    real = shutil.copytree
+
+    def disk_full(src, dst, *args, **kwargs):
+        raise shutil.Error([(str(src), str(dst), "[Errno 28] No space left on device")])
+
+    monkeypatch.setattr("kiosk.core.backup.shutil.copytree", disk_full)
+    out = runner.invoke(args=["backup", str(tmp_path / "usb" / "copy")])
+    assert out.exit_code == 1 and "could not be written" in out.output, out.output
+    assert list((tmp_path / "usb").iterdir()) == []  # no half-made backup, nothing hidden left behind
+    monkeypatch.setattr("kiosk.core.backup.shutil.copytree", real)
+    out = runner.invoke(args=["backup", str(tmp_path / "usb" / "copy")])  # once there is room: the same place
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "usb" / "copy" / "uploads").is_dir()
