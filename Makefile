@@ -51,7 +51,7 @@ $(STAMPS)/install-test: pyproject.toml $(STAMPS)/install
 
 # For developers: pull new strings from the code into the catalogs (then translate them).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o kiosk/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o kiosk/translations/messages.pot .
 	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete
 
 # Browser tests drive Debian's Chromium, never a downloaded browser build.

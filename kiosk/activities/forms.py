@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -7,7 +8,8 @@ from kiosk.core.forms import REQUIRED, TOO_LONG, WHOLE_NUMBER, WholeNumberField
 
 
 class ActivityForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(REQUIRED), Length(max=60, message=TOO_LONG)])
+    name = StringField(lazy_pgettext("not a person", "Name"),
+                       validators=[InputRequired(REQUIRED), Length(max=60, message=TOO_LONG)])
     team_id = StringField(_l("Team"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=80, message=TOO_LONG)])
     content = StringField(_l("Service content"), validators=[Optional(), Length(max=200, message=TOO_LONG)])

@@ -17,7 +17,7 @@ from kiosk.core.web import takes_upload_here, wants_fragment
 
 MESSAGES = {
     400: (_l("Something was not right"), _l("The screen sent something we could not read. Please try again.")),
-    403: (_l("Not allowed here"), _l("This page is for station keepers only.")),
+    403: (_l("Not allowed here"), _l("This page is for the district's administrators only.")),
     404: (_l("Page not found"), _l("We could not find that page.")),
     405: (_l("That did not work"), _l("Please go back and use the buttons on the screen.")),
     413: (_l("File too large"), _l("That file is too large. Please choose a smaller one.")),

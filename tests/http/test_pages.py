@@ -127,12 +127,12 @@ def test_no_station_yet_says_so(client):
 
 CODES = [400, 403, 404, 405, 413, 422, 429, 500]
 TITLES = {
-    "zh_Hans": {400: "出了点小问题", 403: "这里需要站长登录", 404: "找不到这个页面", 405: "这样操作不行", 413: "文件太大了",
+    "zh_Hans": {400: "出了点小问题", 403: "没有权限", 404: "找不到这个页面", 405: "这样操作不行", 413: "内容太长了",
                 422: "请检查一下填写的内容", 429: "操作太频繁了", 500: "抱歉，系统出了点问题"},
-    "zh_Hant": {400: "出了點小問題", 403: "這裡需要站長登入", 404: "找不到這個頁面", 405: "這樣操作不行", 413: "檔案太大了",
+    "zh_Hant": {400: "出了點小問題", 403: "沒有權限", 404: "找不到這個頁面", 405: "這樣操作不行", 413: "內容太長了",
                 422: "請檢查一下填寫的內容", 429: "操作太頻繁了", 500: "抱歉，系統出了點問題"},
     "en": {400: "Something was not right", 403: "Not allowed here", 404: "Page not found", 405: "That did not work",
-           413: "File too large", 422: "Please check your input", 429: "Too many tries", 500: "Sorry, something went wrong"},
+           413: "Too long", 422: "Please check your input", 429: "Too many tries", 500: "Sorry, something went wrong"},
 }
 BACK = {"zh_Hans": "返回首页", "zh_Hant": "返回首頁", "en": "Back to start"}
 
@@ -179,13 +179,14 @@ def test_upload_over_the_size_limit_gets_413(tmp_path):
     client = app.test_client()
     r = client.post("/language", data={"lang": "en", "blob": "x" * 2000})  # a plain form: 1000 at most
     assert r.status_code == 413
-    assert "文件太大了" in r.get_data(as_text=True)
-    # A page that takes a photo accepts more, up to its own limit.
+    assert "内容太长了" in r.get_data(as_text=True)  # no file here: what was entered is too long
+    # A page that takes a photo accepts more, up to its own limit, and then the file is too large.
     with app.app_context():
         load_demo_station()
         db.session.commit()
     assert client.post("/suggest/", data={"text": "x" * 2000}).status_code != 413
-    assert client.post("/suggest/", data={"text": "x" * 5000}).status_code == 413
+    too_large = client.post("/suggest/", data={"text": "x" * 5000})
+    assert too_large.status_code == 413 and "文件太大了" in too_large.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("where", ["query", "form", "key"])
