@@ -830,3 +830,24 @@ def test_a_real_roster_preview_says_which_columns_count_and_lists_the_rejected_r
     assert number not in table and "110***********" in table  # the ID shown masked
     assert "<td>1958</td>" in table
     assert state(app) == before
+
+
+def test_names_of_things_are_not_called_a_persons_name_in_chinese(app, client, keeper_id):
+    """姓名 is a person's name; a service, a category or an activity has a 名称 (名稱)."""
+    client.set_cookie("kiosk_lang", "zh_Hans")
+    assert sign_in(client).status_code == 303
+    for path in ("/keeper/services", "/keeper/swap-categories", "/keeper/activities"):
+        page = client.get(path).get_data(as_text=True)
+        assert "名称" in page and "姓名" not in page, path
+    client.set_cookie("kiosk_lang", "zh_Hant")
+    page = client.get("/keeper/services").get_data(as_text=True)
+    assert "名稱" in page and "姓名" not in page
+
+
+def test_a_keeper_on_a_district_page_is_told_it_is_for_administrators(app, client, keeper_id):
+    client.set_cookie("kiosk_lang", "zh_Hans")
+    assert sign_in(client).status_code == 303
+    r = client.get("/keeper/reports/district")
+    assert r.status_code == 403
+    page = r.get_data(as_text=True)
+    assert "管理员" in page and "登录" not in page.split("<main", 1)[1]
