@@ -213,3 +213,56 @@ def test_a_keeper_page_left_open_on_the_kiosk_signs_out_and_goes_home(page, serv
     page.goto(server.url + "/keeper/volunteers")
     page.wait_for_url(re.compile(r"/keeper/login"))  # this tablet is signed out
     page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("focus_on", ["page", "button"], ids=["after a tap on the page", "a button has the focus"])
+def test_a_scan_without_enter_is_recorded_when_the_field_lost_the_focus(page, server, live_app, focus_on):
+    """A tap elsewhere, or the idle warning's "still here" button, takes the focus: the scanner's
+    first key lands on the page, and the rest of the scan must still count as one scan."""
+    first, = tokens(live_app, 1)
+    page.goto(server.url + "/checkin/")
+    slow_down(page)
+    if focus_on == "page":
+        page.evaluate("document.activeElement.blur()")
+    else:
+        page.locator("a.button, button:not(.visually-hidden)").first.focus()
+    scanner = Scanner(page)
+    scanner.scan(first, enter=False)
+    expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
+    assert checked_in(live_app) == [1]
+
+
+def test_stray_keys_before_a_scan_do_not_spoil_it(page, server, live_app):
+    first, = tokens(live_app, 1)
+    page.goto(server.url + "/checkin/")
+    slow_down(page)
+    scanner = Scanner(page)
+    scanner.scan("qwe", enter=False)  # a few keys pressed on the scanner's keyboard by mistake
+    page.wait_for_timeout(400)
+    scanner.scan(first)
+    expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
+    assert checked_in(live_app) == [1]
+
+
+def test_a_label_code_typed_by_hand_is_found(page, server, live_app):
+    from kiosk.swap.models import SwapCategory
+    from kiosk.swap.shelf import bring_item
+
+    with live_app.app_context():
+        books = db.session.query(SwapCategory).filter_by(code="books").one()
+        item = bring_item(db.session.get(Station, books.station_id), title="象棋", category_id=books.id,
+                          condition="good", photo=None, contact=None, now=live_app.extensions["kiosk_clock"].now())
+        db.session.commit()
+        code = item.code
+    page.goto(server.url + "/swap/take")
+    field = page.locator("[data-scanner-input]")
+    field.click()
+    page.keyboard.type(code, delay=250)  # a person, key by key
+    expect(field).to_have_value(code)
+    page.get_by_role("button", name="查找").click()
+    expect(page.locator('#take-found [data-outcome="found"]')).to_contain_text("象棋")
+    # A short code typed and sent with Enter is answered, not silently dropped.
+    field.fill("")
+    page.keyboard.type("J-3", delay=250)
+    page.keyboard.press("Enter")
+    expect(page.locator("#take-found")).to_contain_text("货架上没有这个编号的物品")

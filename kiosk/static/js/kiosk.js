@@ -53,9 +53,11 @@
 
   // --- Scanning: a barcode scanner typing into the page, or the camera. ----------------------
   // A scanner "types" a whole code in a few milliseconds; a person cannot. A fast burst of at
-  // least MIN_CODE characters is a scan, whether or not the scanner ends it with Enter.
+  // least MIN_CODE characters is a scan, whether or not the scanner ends it with Enter. What a
+  // person types (a label code by hand) stays in the field until they send it.
   var MIN_CODE = 6;
   var BURST_GAP_MS = 60;      // longest pause between two keys of one scan
+  var SCAN_KEYS = 3;          // this many keys in a row, each within BURST_GAP_MS: a scanner, not a hand
   var BURST_SETTLE_MS = 150;  // quiet time after which a burst without Enter counts as done
   var STALL_MS = 1000;        // how long the rest of a half-typed badge code is waited for
   var SUBMIT_RETRY_MS = 1000; // a queued scan htmx did not send is sent again after this
@@ -64,7 +66,10 @@
   function setUpScanForm(form) {
     var input = form.querySelector("[data-scanner-input]");
     var method = form.querySelector("[data-scan-method]");
-    var lastCameraCode = "", lastCameraAt = 0, settleTimer = null, lastKeyAt = 0, burstFast = true;
+    var lastCameraCode = "", lastCameraAt = 0, settleTimer = null, lastKeyAt = -Infinity;
+    // byHand: the field holds keys typed at a person's pace. runFrom, runKeys: where in the field
+    // the present run of quick keys began, and how many it has.
+    var byHand = false, runFrom = 0, runKeys = 0;
     var visibleInput = input && input.type !== "hidden";
     function pattern(source) { return source ? new RegExp("^(?:" + source + ")$") : null; }
     var wholeCode = pattern(form.dataset.wholeCode), codeStart = pattern(form.dataset.codeStart);
@@ -86,9 +91,9 @@
         if (attempt === mine && sending && !started) { waiting.unshift(scan); sending = false; next(); }
       }, SUBMIT_RETRY_MS);
     }
-    function send(code, how) {
+    function send(code, how, anyLength) {
       code = (code || "").trim();
-      if (code.length < MIN_CODE) return;
+      if (code.length < (anyLength ? 1 : MIN_CODE)) return;
       var now = Date.now();
       if (how === "camera") {
         // The camera sees the same badge many times a second: send it once. A scanner's second
@@ -114,11 +119,35 @@
       setTimeout(next, 0);
     });
 
-    // What the scanner typed goes as one scan, and the field is empty for the next one.
-    function takeScan() {
+    // What the scanner typed goes as one scan, and the field is empty for the next one. With
+    // Enter (a scanner's or a person's) even a short code goes: the answer says what is wrong.
+    function takeScan(withEnter) {
       var code = input.value;
       input.value = "";
-      send(code, "scanner");
+      byHand = false;
+      send(code, "scanner", withEnter);
+    }
+
+    // Each key, when it was pressed (not when this ran: on a busy tablet a scan's keys wait in a
+    // queue, and their gaps here would look like a person typing).
+    function noteKey(event) {
+      var now = event.timeStamp;
+      if (now - lastKeyAt > BURST_GAP_MS) {
+        // A scanner stalling mid-badge (Bluetooth, a busy tablet) is let be; any other pause
+        // after what is in the field means a person is typing.
+        var stalledScan = !byHand && input.value !== "" && codeStart && codeStart.test(scanned());
+        if (input.value === "") byHand = false;
+        else if (!stalledScan) byHand = true;
+        runFrom = stalledScan ? 0 : input.value.length;
+        runKeys = 1;
+      } else if (++runKeys === SCAN_KEYS && runFrom > 0) {
+        // A scan begins after what was in the field (a few stray keys, a code left half typed):
+        // that is not part of it.
+        input.value = input.value.slice(runFrom);
+        runFrom = 0;
+        byHand = false;
+      }
+      lastKeyAt = now;
     }
 
     function refocus() {
@@ -131,46 +160,40 @@
 
     if (visibleInput) {
       input.addEventListener("keydown", function (event) {
-        // When the key was pressed, not when this handler got to run: on a busy tablet the keys
-        // of one scan wait in a queue, and their gaps here would look like a person typing.
-        var now = event.timeStamp;
-        if (now - lastKeyAt > BURST_GAP_MS && input.value === "") burstFast = true;
-        else if (now - lastKeyAt > BURST_GAP_MS && !(burstFast && codeStart && codeStart.test(scanned()))) {
-          burstFast = false;  // a pause mid-code: a person typing (a scanner stalling mid-badge is let be)
-        }
-        lastKeyAt = now;
+        noteKey(event);
         if (event.key === "Enter") {
           event.preventDefault();
           clearTimeout(settleTimer);
-          takeScan();
+          takeScan(true);
         }
       });
       input.addEventListener("input", function () {
         clearTimeout(settleTimer);
         // A whole badge code needs no waiting for the scanner to go quiet: send it now.
-        if (burstFast && wholeCode && wholeCode.test(scanned())) {
+        if (!byHand && wholeCode && wholeCode.test(scanned())) {
           takeScan();
           return;
         }
         var waitedForRest = false;
         function settled() {
-          if (burstFast && codeStart && codeStart.test(scanned()) && !waitedForRest) {
+          if (!byHand && codeStart && codeStart.test(scanned()) && !waitedForRest) {
             // Half a badge code: a scanner (Bluetooth, or a busy tablet) stalled mid-code. The
             // rest is on its way; sending the half would only earn "not a station badge".
             waitedForRest = true;
             settleTimer = setTimeout(settled, STALL_MS);
             return;
           }
-          if (burstFast && input.value.length >= MIN_CODE) takeScan();
-          else if (!burstFast) { input.value = ""; burstFast = true; }
+          if (!byHand && input.value.length >= MIN_CODE) takeScan();
         }
         settleTimer = setTimeout(settled, BURST_SETTLE_MS);
       });
-      // Keep the scanner's input ready: after a tap elsewhere, the next scan still lands in it.
+      // Keep the scanner's input ready: after a tap elsewhere (or with the idle warning's button
+      // in focus), the next scan still lands in it, its first key included.
       document.addEventListener("keydown", function (event) {
         if (event.key.length === 1 && document.activeElement !== input &&
             !(document.activeElement && document.activeElement.matches("input, select, textarea"))) {
           input.focus({ preventScroll: true });
+          noteKey(event);
         }
       }, true);
       refocus();
