@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import begin_writing, epoch_seconds, floor_int, reads_before_writing
 from kiosk.core.errors import DomainError
+from kiosk.core.text import typed_digits
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -359,8 +360,8 @@ def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str]
                                   now: datetime | None = None) -> list[Volunteer]:
     """Forgotten badge: a volunteer number finds one person; four mobile digits may find several.
     Each try from the kiosk counts against the tablet and its address (`who`, see core/limits.py)."""
-    digits = "".join(ch for ch in (entered or "") if not ch.isspace())
-    if not digits.isdigit() or not 1 <= len(digits) <= 6:
+    digits = typed_digits(entered, 6)
+    if digits is None:
         raise DomainError(_l("Please enter your volunteer number or the last 4 digits of your mobile."), field="entered")
     if who:
         check_and_count("badge-lookup", [(key, LOOKUPS_PER_WINDOW) for key in who], LOOKUP_WINDOW, now,

@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.checkin.attendance import DEACTIVATED, ScanResult, record_attendance
 from kiosk.core.errors import DomainError
+from kiosk.core.text import typed_digits
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -106,9 +107,8 @@ class WrongPhoneCode(DomainError):
 
 def link_phone_with_code(station: Station, number: str, code: str, now: datetime) -> Volunteer:
     wrong = WrongPhoneCode(_l("The number or the code is not right. Please check with a keeper."), field="code")
-    number = (number or "").strip()
-    code = (code or "").strip()
-    if not number.isdigit() or len(number) > 6 or not code.isdigit() or len(code) != 6:
+    number, code = typed_digits(number, 6), typed_digits(code, 6)
+    if number is None or code is None or len(code) != 6:
         raise wrong
     volunteer = db.session.scalar(
         select(Volunteer).where(Volunteer.station_id == station.id, Volunteer.number == number.zfill(4))

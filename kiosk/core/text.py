@@ -24,6 +24,18 @@ def clean_mobile(raw: str) -> str:
     return digits
 
 
+DIGITS = re.compile(r"[0-9]+")
+FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}  # ０-９
+
+
+def typed_digits(raw: str, most: int) -> str | None:
+    """A number a person typed (a volunteer number, a code): full-width digits, as a Chinese
+    keyboard in full-width mode types them, are the same digits; spaces go. None unless what is
+    left is 1 to `most` digits 0-9 ("²".isdigit() is true, and other scripts' digits too)."""
+    digits = "".join((raw or "").translate(FULL_WIDTH_DIGITS).split())
+    return digits if DIGITS.fullmatch(digits) and len(digits) <= most else None
+
+
 def clean_name(raw: str) -> str:
     name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
     if not name:

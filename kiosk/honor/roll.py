@@ -15,7 +15,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_today
-from kiosk.core.text import mask_name, one_line
+from kiosk.core.text import mask_name, one_line, typed_digits
 from kiosk.honor.models import HonorPick
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
@@ -95,10 +95,10 @@ def this_months_picks(station: Station, now: datetime) -> list[HonorPick]:
 
 def pick(keeper: Keeper, station: Station, number: str, note: str, now: datetime) -> HonorPick:
     """The station's own pick for this month (最美志愿者), found by volunteer number."""
-    number = (number or "").strip()
+    number = typed_digits(number, 6)
     volunteer = db.session.scalar(select(Volunteer).where(Volunteer.station_id == station.id,
                                                           Volunteer.number == number.zfill(4))) \
-        if number.isdigit() and len(number) <= 6 else None
+        if number is not None else None
     if volunteer is None or not volunteer.active:
         raise DomainError(_l("No active volunteer has this number."), field="number")
     note = one_line(note or "")[:60]

@@ -143,7 +143,16 @@ def test_forgotten_badge_by_mobile_tail_then_pick_your_name(app, kiosk):
         assert db.session.scalar(select(ServiceSession.check_in_method)) == "manual"
 
 
-@pytest.mark.parametrize("entered", ["", "abc", "9999", "12345678", "<b>1</b>", "x" * 10_000])
+@pytest.mark.parametrize("entered", ["８００１", "8 0 0 1", "８００１ "], ids=["full-width", "spaced", "full-width spaced"])
+def test_forgotten_badge_digits_as_a_chinese_keyboard_types_them(app, kiosk, entered):
+    """A Chinese keyboard in full-width mode types ８００１; it is the same number."""
+    r = kiosk("/checkin/find", {"entered": entered})
+    assert r.status_code == 200 and "张*华" in text(r)
+    r = kiosk("/checkin/pick", {"entered": entered, "volunteer_id": "1"})
+    assert r.status_code == 200 and "Welcome, 张*华" in text(r)
+
+
+@pytest.mark.parametrize("entered", ["", "abc", "9999", "12345678", "<b>1</b>", "x" * 10_000, "٨٠٠١", "²"])
 def test_forgotten_badge_bad_input(app, kiosk, entered):
     r = kiosk("/checkin/find", {"entered": entered})
     assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
