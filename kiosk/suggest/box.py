@@ -113,10 +113,12 @@ def _clean_text(raw: str | None, limit: int, field: str, required: bool = True, 
 
 def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | None, contact: str | None, anonymous: bool,
            source: str, device_id: str, address: str = "", now: datetime, once: str | None = None,
-           volunteer_id: int | None = None) -> Suggestion:
+           volunteer_id: int | None = None, station_kiosk: bool = False) -> Suggestion:
     """Drop a suggestion in the box. The photo, already re-encoded (`prepare_photo`), goes in place
     once the suggestion is committed.
-    The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address."""
+    The rate counts the device (its cookie) and, so that a fresh cookie does not reset it, its address.
+    Only the tablet a keeper set up as the station's kiosk (`station_kiosk`) has the kiosk's
+    allowance; any other device has a phone's, whichever form it uses, counted over both."""
     once = once if once and re.fullmatch(r"[0-9a-f]{32}", once) else None
     if once:
         # The same form sent twice (a double tap, a retry): one suggestion, the same receipt.
@@ -125,16 +127,18 @@ def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | N
             return already
     key = submitter_key(device_id)
     origin = submitter_key(f"addr:{address}")
-    limit = RATE_LIMITS["phone" if source == "phone" else "kiosk"]
+    allowance = "kiosk" if source == "kiosk" and station_kiosk else "phone"
     since = now - RATE_WINDOW
     serialize_writes("suggest:rate")  # two at once must not both squeeze under the limit
     by_device = db.session.scalar(select(func.count()).select_from(Suggestion).where(
         Suggestion.submitter == key, Suggestion.created_at >= since))
-    by_address = db.session.scalar(select(func.count()).select_from(Suggestion).where(
-        Suggestion.origin == origin, Suggestion.created_at >= since, Suggestion.source == source))
+    from_address = select(func.count()).select_from(Suggestion).where(Suggestion.origin == origin,
+                                                                       Suggestion.created_at >= since)
+    by_address = db.session.scalar(from_address.where(Suggestion.source == "kiosk") if allowance == "kiosk"
+                                   else from_address)
     # A shared address (the kiosk tablet, a family's Wi-Fi) gets a little more than one device, never
     # more: a phone that throws its cookie away is still counted by its address.
-    if by_device >= limit or by_address >= ADDRESS_LIMITS[source if source == "phone" else "kiosk"]:
+    if by_device >= RATE_LIMITS[allowance] or by_address >= ADDRESS_LIMITS[allowance]:
         raise TooManySuggestions(_l("Thank you! We have had many suggestions from here just now. Please try again in a while."))
     category = None
     if re.fullmatch(r"[0-9]{1,9}", str(category_id or "")):

@@ -80,7 +80,7 @@ def _submit(source: str):
     suggestion = submit(g.station, category_id=values["category"], text=values["text"], photo=photo,
                         contact=values["contact"], anonymous=values["anonymous"], source=source,
                         device_id=device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"],
-                        volunteer_id=volunteer.id if volunteer else None)
+                        volunteer_id=volunteer.id if volunteer else None, station_kiosk=g.kiosk_tablet)
     link = url_for("suggest.track", code=suggestion.tracking_code, _external=True)
     return render("suggest/new.html", "suggest_form", suggestion=suggestion, link=link, svg=qr_svg(link, box_size=6),
                   source=source)

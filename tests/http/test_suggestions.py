@@ -18,7 +18,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import add_station
 from kiosk.people.models import Keeper
-from kiosk.suggest.box import change, submit
+from kiosk.suggest.box import ADDRESS_LIMITS, change, submit
 from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
 from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
 from tests.http.conftest import add_keeper, sign_in
@@ -144,7 +144,7 @@ def seed(app, clock, text="路灯坏了", code="safety", slug="demo", device="se
         category = db.session.scalar(select(SuggestionCategory).where(
             SuggestionCategory.station_id == station.id, SuggestionCategory.code == code))
         s = submit(station, category_id=category.id, text=text, photo=None, contact=None, anonymous=True,
-                   source="kiosk", device_id=device, now=clock.now())
+                   source="kiosk", device_id=device, now=clock.now(), station_kiosk=True)
         if changes:
             keeper = db.session.scalar(select(Keeper).where(Keeper.station_id == station.id))
             change(keeper, s, now=clock.now(), **changes)
@@ -169,9 +169,10 @@ def set_cookies(response, name) -> list[str]:
 
 @pytest.fixture
 def kiosk(app, station):
-    """The kiosk tablet in the station, reading English."""
+    """The kiosk tablet in the station (a keeper set it up as the station's kiosk), reading English."""
     client = app.test_client()
     client.set_cookie("kiosk_lang", "en")
+    set_up_as_kiosk(app, client)
     return client
 
 
@@ -805,6 +806,18 @@ def test_one_device_is_slowed_down_with_a_friendly_message(app, kiosk, phone, cl
     clock.advance(hours=1, minutes=1)
     assert suggest(kiosk, path=path, text="一小时后").status_code == 200
     assert len(stored(app)) == limit + 2
+
+
+def test_the_kiosk_forms_allowance_is_only_for_the_stations_kiosk_tablet(app, phone):
+    """Anyone on the station's network can open /suggest/; a device a keeper did not set up as the
+    kiosk gets a phone's allowance there, and its address counts what it sent through both forms."""
+    phone.environ_base["REMOTE_ADDR"] = "10.0.9.1"
+    for i in range(ADDRESS_LIMITS["phone"]):
+        phone.delete_cookie("kiosk_device")  # a fresh cookie for every one: only the address counts them
+        assert suggest(phone, path="/suggest/phone" if i % 2 else "/suggest/", text=f"第{i}条").status_code == 200
+    phone.delete_cookie("kiosk_device")
+    assert suggest(phone, path="/suggest/", text="又一条").status_code == 429
+    assert len(stored(app)) == ADDRESS_LIMITS["phone"]
 
 
 def test_without_a_device_cookie_the_address_is_the_key(app, kiosk):

@@ -76,13 +76,16 @@ def category(station, code="safety") -> SuggestionCategory:
 
 
 def drop(station, when, text="楼道灯坏了，晚上很黑", code="safety", photo=None, contact=None, anonymous=False,
-         source="kiosk", device="kiosk-tablet-1", category_id=None, address=None) -> Suggestion:
+         source="kiosk", device="kiosk-tablet-1", category_id=None, address=None,
+         station_kiosk=None) -> Suggestion:
     # Each device has its own address unless a test says they share one. The photo is re-encoded
-    # first, as the kiosk does it.
+    # first, as the kiosk does it. A kiosk suggestion comes from the station's set-up kiosk tablet
+    # unless a test says otherwise.
     prepared = prepare_photo(photo, kind="suggestions") if photo else None
     suggestion = submit(station, category_id=category(station, code).id if category_id is None else category_id,
                         text=text, photo=prepared, contact=contact, anonymous=anonymous, source=source,
-                        device_id=device, address=address if address is not None else f"addr-of-{device}", now=when)
+                        device_id=device, address=address if address is not None else f"addr-of-{device}", now=when,
+                        station_kiosk=source == "kiosk" if station_kiosk is None else station_kiosk)
     if prepared:
         db.session.commit()  # a photo is written once its suggestion is committed
     return suggestion
