@@ -188,17 +188,22 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
            public_wording: str | None = None, now: datetime) -> Suggestion:
     """A keeper moves a suggestion along, replies, notes, edits its public wording, hides, or marks it
     a duplicate; history kept. Once it is past "received" (public), its wording is fixed: the
-    keeper's, else the masked text as the keeper's page previewed it."""
+    keeper's, else the masked text as the keeper's page previewed it. What a keeper writes for the
+    public (wording, reply) is masked like a resident's words: a name or a mobile typed there would
+    otherwise go on every public screen and to the district."""
     events = []
+    names = registered_names(suggestion.station_id) if public_wording or public_reply else []
     if public_wording is not None:
-        wording = _clean_text(public_wording, TEXT_MAX, "public_wording",
-                              empty=_l("Please write what residents will see (or hide the suggestion)."))
+        wording = masked_text(_clean_text(public_wording, TEXT_MAX, "public_wording",
+                                          empty=_l("Please write what residents will see (or hide the suggestion).")),
+                              names)
         # Saving the page unchanged does not fix the automatic wording before it is published.
         if wording != wording_of(suggestion):
             events.append(("wording", suggestion.public_wording, wording))
             suggestion.public_wording = wording
     if public_reply is not None:
         reply = _clean_text(public_reply, REPLY_MAX, "public_reply", required=False)
+        reply = masked_text(reply, names) if reply else reply
         if reply != suggestion.public_reply:
             events.append(("reply", suggestion.public_reply, reply))
             suggestion.public_reply = reply

@@ -17,7 +17,8 @@ from werkzeug.test import encode_multipart
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import add_station
-from kiosk.people.models import Keeper
+from kiosk.core.text import mask_name
+from kiosk.people.models import Keeper, Volunteer
 from kiosk.suggest.box import ADDRESS_LIMITS, change, submit
 from kiosk.suggest.models import Suggestion, SuggestionCategory, SuggestionEvent
 from tests.conftest import HX, START, csrf_token, decode_svg_qr, set_up_as_kiosk
@@ -1049,3 +1050,20 @@ def test_open311_masks_what_may_be_a_phone_number(app, kiosk, clock):
     code = seed(app, clock, text="楼下张三(13987654321)家漏水", device="m", status="accepted")
     [item] = kiosk.get(f"/api/v1/open311/requests/{code}.json").get_json()
     assert "13987654321" not in item["description"] and "***" in item["description"]
+
+
+def test_a_name_or_mobile_in_what_a_keeper_publishes_is_masked_everywhere_public(app, kiosk, keeper, clock):
+    with app.app_context():
+        volunteer = db.session.scalar(select(Volunteer).order_by(Volunteer.id))
+        name, mobile = volunteer.name, volunteer.mobile
+    code = seed(app, clock)
+    clock.advance(minutes=5)
+    assert update(keeper, code, {"status": "resolved", "public_reply": f"谢谢，{name}已经修好了，有事打 {mobile}",
+                                 "public_wording": f"{name}说楼道灯坏了"}).status_code == 303
+    public = [kiosk.get(f"/s/{code}").get_data(as_text=True), kiosk.get("/suggest/done").get_data(as_text=True),
+              kiosk.get("/").get_data(as_text=True), kiosk.get("/api/v1/open311/requests.json").get_data(as_text=True)]
+    for page in public:
+        assert name not in page and mobile not in page
+    assert mask_name(name) in public[0]
+    # The keeper's page shows the reply as the public sees it.
+    assert name not in keeper.get(f"/keeper/suggestions/{code}").get_data(as_text=True).split('id="public_reply"')[1]
