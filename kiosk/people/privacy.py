@@ -22,6 +22,12 @@ def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], obj
     app.extensions.setdefault("kiosk_volunteer_data", []).append((name, collect))
 
 
+def add_before_erase(app: Flask, hook: Callable[[Station, Volunteer], None]) -> None:
+    """What a feature does while an erased volunteer's name is still known (public wording that
+    masks it by name would show it once the name is no longer registered)."""
+    app.extensions.setdefault("kiosk_before_erase", []).append(hook)
+
+
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -64,6 +70,8 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
     if (typed_number or "").strip().lstrip("0") != volunteer.number.lstrip("0"):
         raise DomainError(_l("To erase, type this volunteer's number: %(number)s.", number=volunteer.number),
                           field="confirm")
+    for hook in current_app.extensions.get("kiosk_before_erase", []):
+        hook(station, volunteer)
     volunteer.name = ERASED_NAME
     # Mobile numbers are unique per station: an erased one becomes a placeholder no phone has.
     volunteer.mobile = f"0{volunteer.id:010d}"[-11:]

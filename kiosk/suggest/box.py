@@ -25,7 +25,7 @@ from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit
 from kiosk.core.text import clean_mobile, mask_names_in, mask_phone_numbers
-from kiosk.people.models import Keeper
+from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.volunteers import registered_names
 
 CATEGORY_LABELS = {
@@ -288,6 +288,19 @@ def wording_of(suggestion: Suggestion, names: list[str] | None = None) -> str:
     if suggestion.public_wording is not None:
         return suggestion.public_wording
     return masked_text(suggestion.text, registered_names(suggestion.station_id) if names is None else names)
+
+
+def keep_wording_masked(station: Station, volunteer: Volunteer) -> None:
+    """Before a volunteer is erased: suggestions whose public wording is still worked out from their
+    text (masking the names registered at the time) get that wording kept, so the erased name,
+    no longer registered, stays masked."""
+    if len(volunteer.name or "") < 2:
+        return
+    names = registered_names(station.id)
+    for suggestion in db.session.scalars(select(Suggestion).where(
+            Suggestion.station_id == station.id, Suggestion.public_wording.is_(None),
+            Suggestion.text.contains(volunteer.name, autoescape=True))):
+        suggestion.public_wording = masked_text(suggestion.text, names)
 
 
 def wordings(suggestions: list[Suggestion]) -> dict[int, str]:

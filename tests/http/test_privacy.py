@@ -92,3 +92,18 @@ def test_erasing_twice_from_two_tabs_erases_once(app, keeper, served):
     for _ in range(2):  # the second tab still shows the form
         assert post(keeper, "/keeper/volunteers/1/erase", confirm="0001").status_code == 303
     assert actions(app) == ["volunteer.erased"]
+
+
+def test_an_erased_volunteers_name_stays_masked_in_suggestions_that_named_them(app, keeper, client, served):
+    """Public wording masks the names the station has registered; once erased, the name is not
+    registered any more, and a suggestion naming them would show it in full."""
+    from tests.http.test_suggestions import seed, update
+
+    with app.app_context():
+        name = db.session.get(Volunteer, 1).name
+    clock = app.extensions["kiosk_clock"]
+    code = seed(app, clock, text=f"志愿者{name}很热心")
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    assert update(keeper, code, {"status": "accepted"}).status_code == 303
+    for path in (f"/s/{code}", "/api/v1/open311/requests.json"):
+        assert name not in client.get(path).get_data(as_text=True), path
