@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, g
 
+from kiosk.checkin.forms import ScanForm
 from kiosk.core.clock import utcnow
 from kiosk.core.stations import local_today, station_required
 from kiosk.core.web import render
@@ -26,5 +27,6 @@ def home():
     tiles = [(name, endpoint if endpoint in current_app.view_functions else None) for name, endpoint in TILES]
     now = utcnow()
     items = you_said_we_did(g.station, 3)
-    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, now),
+    scan_form = ScanForm() if "checkin.submit_scan" in current_app.view_functions else None
+    return render("kiosk/home.html", tiles=tiles, today=local_today(g.station, now), scan_form=scan_form,
                   items=items, wordings=wordings(items), roll=honor_roll_for_home(g.station, now))

@@ -71,3 +71,16 @@ def test_idle_kiosk_screen_warns_then_returns_home(page, server):
     page.clock.run_for(21_000)
     page.wait_for_url(re.compile(r"/$"))
     expect(page.locator(".tile")).to_have_count(6)
+
+
+def test_a_badge_scanned_on_the_home_screen_checks_in_there(page, server, live_app):
+    """Every kiosk screen goes home when left alone: the next volunteer's scan must not be lost there."""
+    from tests.browser.test_scanner import Scanner, checked_in, outcomes, tokens
+
+    first, = tokens(live_app, 1)
+    page.goto(server.url + "/")
+    page.evaluate("document.activeElement.blur()")  # nothing in focus, as after a tap on the screen
+    Scanner(page).scan(first, enter=False)
+    expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
+    assert checked_in(live_app) == [1]
+    expect(page.locator(".tiles")).to_be_visible()  # still the home screen
