@@ -22,11 +22,16 @@ from kiosk.core.extensions import db
 from kiosk.core.transaction import after_commit
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 10 MB file that unpacks to gigabytes is refused, not decoded
-# A JPEG is decoded straight at a fraction of its size (draft mode), so even a 50-megapixel one
-# costs little memory; other formats are decoded whole, so they may have fewer pixels: a 194 KB
-# PNG of 7071 x 7071 would otherwise take some 380 MB of memory per request.
+# A baseline JPEG (what phone cameras write) is decoded straight at a fraction of its size (draft
+# mode: 1/8 at most), so even a 108-megapixel phone photo (about 2 MB) costs some 40 MB while it is
+# re-encoded; more than that is refused, not decoded. Other formats, and progressive JPEGs (which
+# hold every pixel's data before they can be scaled), are decoded whole, so they may have fewer
+# pixels: a 194 KB PNG of 7071 x 7071 would otherwise take some 380 MB of memory per request.
+MAX_PIXELS = 110_000_000
 MAX_PIXELS_DECODED_WHOLE = 16_000_000
+# Pillow's own guard against decompression bombs warns above its limit (89 megapixels) before our
+# checks could look: at ours, with its error at twice that.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 LONG_SIDE = 1600
 THUMB_SIDE = 400
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "MPO"}
@@ -82,6 +87,7 @@ class PreparedPhoto:
             part.unlink(missing_ok=True)
 
 
+TOO_MANY_PIXELS = _l("This photo has too many pixels. Please take it again at a smaller size, or choose another one.")
 NO_ROOM_FOR_PHOTOS = _l("The station has no room for more photos. Please leave the photo out, and tell a keeper.")
 PHOTO_NOT_SAVED = _l("The photo could not be saved: the station's computer may be full. Please tell a keeper.")
 
@@ -138,9 +144,9 @@ def _open(data: bytes, field: str) -> Image.Image:
             probe = Image.open(io.BytesIO(data))
             if probe.format not in ACCEPTED_FORMATS:
                 raise not_a_photo
-            limit = MAX_PIXELS if probe.format in ("JPEG", "MPO") else MAX_PIXELS_DECODED_WHOLE
-            if probe.width * probe.height > limit:
-                raise DomainError(_l("The photo is too large (at most 10 MB)."), field=field)
+            scaled = probe.format in ("JPEG", "MPO") and not probe.info.get("progressive")
+            if probe.width * probe.height > (MAX_PIXELS if scaled else MAX_PIXELS_DECODED_WHOLE):
+                raise DomainError(TOO_MANY_PIXELS, field=field)
             probe.verify()
             image = Image.open(io.BytesIO(data))
             if image.format in ("JPEG", "MPO"):
@@ -148,8 +154,9 @@ def _open(data: bytes, field: str) -> Image.Image:
             image.load()  # a truncated file fails here
     except DomainError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, EOFError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DomainError(TOO_MANY_PIXELS, field=field) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_a_photo from None
     return image
 

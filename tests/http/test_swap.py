@@ -387,8 +387,8 @@ BAD_PHOTOS = {
     "text-named-jpg": (lambda: TEXT_AS_JPG, "This file is not a photo we can read."),
     "truncated-jpeg": (truncated_jpeg, "This file is not a photo we can read."),
     "twenty-mb": (twenty_mb_image, "The photo is too large (at most 10 MB)."),
-    "bomb-64mp": (lambda: png_bomb(8000, 8000), "The photo is too large (at most 10 MB)."),
-    "bomb-400mp": (lambda: png_bomb(20000, 20000), "This file is not a photo we can read."),
+    "bomb-64mp": (lambda: png_bomb(8000, 8000), "This photo has too many pixels."),
+    "bomb-400mp": (lambda: png_bomb(20000, 20000), "This photo has too many pixels."),
 }
 
 
