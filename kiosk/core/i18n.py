@@ -47,10 +47,27 @@ def init_app(app: Flask) -> None:
 
 
 def current_language() -> str:
-    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) if request else None
+    """The language the device chose with the switch (a cookie); before it has chosen, the one its
+    browser asks for (a phone opening the suggestion box for the first time); else the first."""
+    if not request:
+        return current_app.config["LANGUAGES"][0]
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
+    for tag, _quality in request.accept_languages:  # best first
+        asked = browser_language(tag)
+        if asked in current_app.config["LANGUAGES"]:
+            return asked
     return current_app.config["LANGUAGES"][0]
+
+
+def browser_language(tag: str) -> str | None:
+    """An Accept-Language tag as a language here: Traditional Chinese is zh-Hant, or Chinese as
+    written in Taiwan, Hong Kong or Macao; any other Chinese is Simplified."""
+    parts = tag.lower().replace("_", "-").split("-")
+    if parts[0] == "zh":
+        return "zh_Hant" if {"hant", "tw", "hk", "mo"} & set(parts[1:]) and "hans" not in parts else "zh_Hans"
+    return "en" if parts[0] == "en" else None
 
 
 def select_language() -> str:

@@ -201,3 +201,18 @@ def test_a_nul_character_anywhere_is_refused_plainly(client, station, where):
         r = client.post("/language", data={"lang": "en", "x\x00": "1", "csrf_token": token})
     assert r.status_code == 400 and "返回首页" in r.get_data(as_text=True)
     assert client.get_cookie("kiosk_lang") is None
+
+
+@pytest.mark.parametrize("asked, shown", [("zh-TW,zh;q=0.9", "建議"), ("zh-HK", "建議"), ("zh-Hant-TW", "建議"),
+                                          ("zh-CN,zh;q=0.9,en;q=0.8", "建议"), ("en-US,en;q=0.9", "Suggestion"),
+                                          ("fr-FR", "建议"), ("", "建议")])
+def test_before_the_language_switch_is_used_the_browsers_language_is(client, station, asked, shown):
+    """A resident's phone opening the suggestion box for the first time reads its own script."""
+    page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": asked} if asked else {})
+    assert shown in page.get_data(as_text=True)
+
+
+def test_the_language_switch_wins_over_the_browsers_language(client, station):
+    client.set_cookie("kiosk_lang", "zh_Hans")
+    page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "建议" in page and "建議" not in page
