@@ -291,10 +291,19 @@ def csv_chunks(headers: Iterable[str], rows: Iterable[list], rows_per_chunk: int
 _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _xlsx_value(value):
+def _xlsx_value(sheet, value):
     if isinstance(value, str):
-        # Every text cell is written as text, so a document number stays whole (never 1.1E+17).
-        return spreadsheet_safe(_NOT_IN_XML.sub("", value))
+        value = _NOT_IN_XML.sub("", value)
+        if spreadsheet_safe(value) == value:
+            return value  # written as text, so a document number stays whole (never 1.1E+17)
+        # What would read as a formula goes as text with Excel's quote prefix (shown as typed, never
+        # run), not with an apostrophe in the value: a name goes on to the national system as it is.
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
     return value
 
 
@@ -322,7 +331,7 @@ def write_xlsx(target: IO[bytes], title: str, headers: Iterable[str], rows: Iter
         heading.append(cell)
     sheet.append(heading)
     for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append([_xlsx_value(sheet, value) for value in row])
     workbook.save(target)
 
 

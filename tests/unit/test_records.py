@@ -296,8 +296,11 @@ def test_cells_that_would_be_formulas_are_neutralised_in_both_files(ctx):
     service_xlsx(target, ctx, DAY1, DAY1)
     sheet = openpyxl.load_workbook(io.BytesIO(target.getvalue())).active
     row = [cell for cell in next(sheet.iter_rows(min_row=2))]
-    assert row[0].value == "'=HYPERLINK(\"http://x\")" and row[0].data_type == "s"
-    assert row[7].value == "'-1+1"  # and a control character XML cannot carry is dropped, not a crash
+    # In the workbook: text as typed, with Excel's quote prefix (shown, never run), no apostrophe added.
+    assert row[0].value == "=HYPERLINK(\"http://x\")" and row[0].data_type == "s" and row[0].quotePrefix
+    assert row[4].value == "+SUM(A1)" and row[4].data_type == "s" and row[4].quotePrefix
+    assert row[7].value == "-1+1"  # and a control character XML cannot carry is dropped, not a crash
+    assert not row[1].quotePrefix
     assert spreadsheet_safe("张晓华") == "张晓华" and spreadsheet_safe("-5") == "'-5"
 
 
