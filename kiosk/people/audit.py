@@ -4,7 +4,9 @@ writes one; the volunteer's page lists them. Each feature names its own changes 
 from collections.abc import Callable
 from datetime import datetime
 
+from babel.lists import format_list
 from flask import Flask, current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from kiosk.core.extensions import db
@@ -53,9 +55,23 @@ def _active_words(values: dict) -> str:
     return str(_l("active") if values.get("active") else _l("inactive"))
 
 
+# The details a keeper's edit changed, in words (the audit keeps which, not the values).
+DETAILS = {"name": _l("name"), "mobile": _l("mobile"), "birth_year": _l("year of birth"), "teams": _l("teams"),
+           "skills": _l("skills"), "national_code": _l("national volunteer code"), "id_type": _l("document type"),
+           "id_number": _l("document number"), "hide_from_honor_roll": _l("honor roll")}
+
+
+def _changed_details(values: dict) -> str:
+    words = [str(DETAILS.get(field, field)) for field in values.get("changed", [])]
+    return format_list(words, locale=get_locale()) if words else "—"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(audit_label=audit_label, audit_values=audit_values)
     add_audit_labels(app, {"volunteer.deactivated": _l("deactivated"), "volunteer.reactivated": _l("reactivated")},
                      describe=_active_words)
-    add_audit_labels(app, {"volunteer.exported": _l("downloaded everything stored"),
+    add_audit_labels(app, {"volunteer.edited": _l("changed details")}, describe=_changed_details)
+    add_audit_labels(app, {"volunteer.registered": _l("registered"),
+                           "volunteer.badge_reissued": _l("issued a new badge"),
+                           "volunteer.exported": _l("downloaded everything stored"),
                            "volunteer.erased": _l("erased the personal data")})

@@ -20,13 +20,14 @@ from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, stati
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import volunteer_events
-from kiosk.people.badges import badge_token, issue_badge
+from kiosk.people.badges import badge_token
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import erase_volunteer, everything_about
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
 from kiosk.people.volunteers import register_volunteer, search_volunteers, set_active, split_list, update_volunteer
+from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
 
@@ -106,7 +107,7 @@ def new_volunteer():
                       volunteer=None)
     refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
                                    volunteer=None))
-    volunteer = register_volunteer(g.station, **_form_values(form))
+    volunteer = register_volunteer(g.station, **_form_values(form), by=current_user)
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
 
@@ -119,7 +120,7 @@ def edit_volunteer(volunteer_id):
                       volunteer=volunteer)
     refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
                                    volunteer=station_record(Volunteer, volunteer_id)))
-    update_volunteer(volunteer, **_form_values(form))
+    update_volunteer(volunteer, **_form_values(form), by=current_user)
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
 
@@ -178,7 +179,7 @@ def erase(volunteer_id):
 @bp.post("/volunteers/<int:volunteer_id>/badge")
 def reissue_badge(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
-    issue_badge(volunteer)
+    reissue_volunteer_badge(current_user, g.station, volunteer, utcnow())
     return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id), 303)
 
 

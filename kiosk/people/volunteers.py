@@ -49,7 +49,9 @@ def register_volunteer(
     id_type: str | None = None,
     id_number: str | None = None,
     hide_from_honor_roll: bool = False,
+    by: Keeper | None = None,
 ) -> Volunteer:
+    """A new volunteer with a number and a badge; registered by keeper `by` (audited), or by an import."""
     name = clean_name(name)
     mobile = clean_mobile(mobile)
     id_type, id_number = clean_identity(id_type, id_number)
@@ -66,6 +68,9 @@ def register_volunteer(
             volunteer.hide_from_honor_roll = bool(hide_from_honor_roll)
             db.session.flush()
             issue_badge(volunteer)
+            if by is not None:
+                audit(by, station, "volunteer.registered", volunteer_id=volunteer.id,
+                      after={"number": volunteer.number}, now=utcnow())
             return volunteer
     raise DomainError(_l("Someone else is registering right now. Please try again."))
 
@@ -115,9 +120,12 @@ def update_volunteer(
     id_type: str | None,
     id_number: str | None,
     hide_from_honor_roll: bool,
+    by: Keeper | None = None,
 ) -> Volunteer:
     """`id_number` left blank keeps the number already stored, as long as the document type stays
-    the same: the form never shows the whole number, so it cannot send it back."""
+    the same: the form never shows the whole number, so it cannot send it back. A keeper's change
+    (`by`) is audited by which details changed; the audit holds no personal data itself, so
+    erasing the volunteer leaves none behind there."""
     name = clean_name(name)
     mobile = clean_mobile(mobile)
     id_type = (id_type or "").strip() or None
@@ -135,6 +143,14 @@ def update_volunteer(
         )
         if taken:
             raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
+    new = {"name": name, "mobile": mobile, "birth_year": birth_year, "teams": sorted(t.id for t in teams),
+           "skills": list(skills), "national_code": national_code or None, "id_type": id_type,
+           "id_number": id_number, "hide_from_honor_roll": bool(hide_from_honor_roll)}
+    old = {"name": volunteer.name, "mobile": volunteer.mobile, "birth_year": volunteer.birth_year,
+           "teams": sorted(t.id for t in volunteer.teams), "skills": list(volunteer.skills or []),
+           "national_code": volunteer.national_code, "id_type": volunteer.id_type,
+           "id_number": volunteer.id_number, "hide_from_honor_roll": bool(volunteer.hide_from_honor_roll)}
+    changed = [field for field in new if new[field] != old[field]]
     volunteer.name = name
     volunteer.mobile = mobile
     volunteer.mobile_tail = mobile[-4:]
@@ -144,8 +160,19 @@ def update_volunteer(
     volunteer.national_code = national_code or None
     volunteer.id_type, volunteer.id_number = id_type, id_number
     volunteer.hide_from_honor_roll = bool(hide_from_honor_roll)
+    if by is not None and changed:
+        audit(by, volunteer.station, "volunteer.edited", volunteer_id=volunteer.id, after={"changed": changed},
+              now=utcnow())
     db.session.flush()
     return volunteer
+
+
+def reissue_badge(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> str:
+    """A lost badge: a new one, and the old one stops at once."""
+    token = issue_badge(volunteer)
+    audit(keeper, station, "volunteer.badge_reissued", volunteer_id=volunteer.id, now=now)
+    db.session.flush()
+    return token
 
 
 def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | None, str | None]:

@@ -448,3 +448,30 @@ def test_a_database_that_cannot_be_written_tells_the_kiosk_in_plain_words(app, s
     assert "tell a keeper" in r.get_data(as_text=True)
     monkeypatch.undo()
     assert visits(app) == 0
+
+
+def test_registering_editing_and_a_new_badge_are_audited_without_personal_data(app, keeper_id, client):
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    token = csrf_token(client, "/keeper/volunteers/new")
+    r = client.post("/keeper/volunteers/new", data={"csrf_token": token, "name": "审计新人", "mobile": "13912345678"})
+    assert r.status_code == 303
+    volunteer_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    edit = f"/keeper/volunteers/{volunteer_id}/edit"
+    r = client.post(edit, data={"csrf_token": csrf_token(client, edit), "name": "审计改名", "mobile": "13912345679"})
+    assert r.status_code == 303
+    r = client.post(edit, data={"csrf_token": csrf_token(client, edit), "name": "审计改名", "mobile": "13912345679"})
+    assert r.status_code == 303  # saved unchanged: nothing to record
+    page = f"/keeper/volunteers/{volunteer_id}"
+    assert client.post(f"{page}/badge", data={"csrf_token": csrf_token(client, page)}).status_code == 303
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.volunteer_id == volunteer_id)
+                                    .order_by(AuditEvent.id)).all()
+        assert [(e.action, e.keeper_id, e.after) for e in events] == [
+            ("volunteer.registered", keeper_id, {"number": events[0].after["number"]}),
+            ("volunteer.edited", keeper_id, {"changed": ["name", "mobile"]}),
+            ("volunteer.badge_reissued", keeper_id, None),
+        ]
+    shown = client.get(page).get_data(as_text=True)
+    assert "registered" in shown and "changed details" in shown and "name and mobile" in shown
+    assert "issued a new badge" in shown
