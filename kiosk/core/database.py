@@ -97,6 +97,7 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         if mode.lower() != "wal" and engine.url.database not in (None, "", ":memory:"):
             raise SQLiteNotTuned(f"SQLite refused WAL journal mode (got {mode!r})")
         cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA secure_delete = ON")  # deleted or overwritten data is zeroed, not left in free space
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -148,6 +149,20 @@ def begin_lookup() -> None:
     """A request's first lookup (its station) only reads: on SQLite it neither takes the write
     lock nor waits for it, even in a state-changing request."""
     g.looking_up = True
+
+
+def wipe_old_page_copies() -> None:
+    """After personal data is erased, on SQLite: the write-ahead log still holds earlier copies of
+    the pages that held it until a checkpoint. Copy the log into the database (where secure_delete
+    zeroes what was freed) and empty it. Best effort: a checkpoint that a long reader holds back
+    finishes at a later one."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    raw = db.engine.raw_connection()  # no transaction: a checkpoint cannot run inside one
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
 
 
 def reads_only_from_here() -> None:

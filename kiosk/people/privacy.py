@@ -9,9 +9,11 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kiosk.core.database import wipe_old_page_copies
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.transaction import after_commit
 from kiosk.people.audit import audit
 from kiosk.people.models import AuditEvent, Keeper, Volunteer
 
@@ -90,4 +92,5 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
     audit(keeper, station, "volunteer.erased", volunteer_id=volunteer.id, before={"number": volunteer.number},
           after=None, now=now)
     db.session.flush()
+    after_commit(wipe_old_page_copies)
     return volunteer

@@ -14,6 +14,7 @@ from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
 from kiosk.people.models import AuditEvent, Volunteer
 from tests.conftest import HX, START, csrf_token
+from tests.databases import on_postgres
 from tests.http.conftest import sign_in
 
 
@@ -107,3 +108,21 @@ def test_an_erased_volunteers_name_stays_masked_in_suggestions_that_named_them(a
     assert update(keeper, code, {"status": "accepted"}).status_code == 303
     for path in (f"/s/{code}", "/api/v1/open311/requests.json"):
         assert name not in client.get(path).get_data(as_text=True), path
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's files; PostgreSQL's are the server's")
+def test_an_erased_name_and_mobile_are_gone_from_the_database_files(app, keeper, served):
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+
+    with app.app_context():
+        volunteer = db.session.get(Volunteer, 1)
+        name, mobile = volunteer.name.encode(), volunteer.mobile.encode()
+    database = Path(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    files = [database, database.with_name(database.name + "-wal")]
+    assert any(name in f.read_bytes() for f in files if f.exists())
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    for f in files:
+        if f.exists():
+            assert name not in f.read_bytes() and mobile not in f.read_bytes(), f.name
