@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import force_locale
 
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -21,7 +22,8 @@ def init_app(app: Flask) -> None:
         try:
             station = add_station(slug, name, timezone)
         except DomainError as err:
-            raise click.ClickException(str(err.message)) from None
+            with force_locale("en"):  # like every other command's messages
+                raise click.ClickException(str(err.message)) from None
         db.session.commit()
         click.echo(f"Station {station.slug} “{station.name}” added.")
 

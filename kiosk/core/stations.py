@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from time import monotonic
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -92,12 +92,13 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
-    try:
-        ZoneInfo(timezone)
-    except (ValueError, KeyError, OSError):
-        raise DomainError(_l("Unknown timezone."), field="timezone") from None
+    # A real place's zone ("Asia/Shanghai"): not the machine's "localtime", nor tzdata's "Factory".
+    if timezone in ("localtime", "Factory") or timezone not in available_timezones():
+        raise DomainError(_l("Unknown timezone."), field="timezone")
     if db.session.scalar(select(Station).where(Station.slug == slug)):
         raise DomainError(_l("A station with this short name exists already."), field="slug")
+    if db.session.scalar(select(Station).where(Station.name == name)):
+        raise DomainError(_l("A station with this name exists already."), field="name")
     station = Station(slug=slug, name=name, timezone=timezone)
     db.session.add(station)
     db.session.flush()

@@ -1,14 +1,21 @@
 """flask --app kiosk … commands for keepers and the demo station."""
 
+import re
 import secrets
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.text import clean_name
 from kiosk.people.models import Keeper
+
+# What a keeper types at sign-in (which trims spaces): no spaces or control characters in it, and
+# no more than the column holds. Chinese names are fine (王站长).
+USERNAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,40}")
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +40,14 @@ def init_app(app: Flask) -> None:
     @click.option("--name", "display_name", default=None, help="the name shown on changes they make")
     def create_keeper(username, station_slug, admin, display_name):
         """Add a keeper (or an admin) and print their password once."""
+        if admin and station_slug:
+            raise click.ClickException("An admin sees every station: leave out --station, or leave out --admin.")
+        if not USERNAME.fullmatch(username):
+            raise click.ClickException("A user name is 1 to 40 characters with no spaces.")
+        try:
+            display_name = clean_name(display_name if display_name is not None else username)
+        except DomainError as err:
+            raise click.ClickException(f"--name: {err.message}") from None
         if db.session.scalar(select(Keeper).where(Keeper.username == username)):
             raise click.ClickException(f"A keeper named {username!r} already exists.")
         station = None
@@ -41,7 +56,7 @@ def init_app(app: Flask) -> None:
             if station is None:
                 raise click.ClickException("Give --station SLUG of an existing station, or --admin.")
         password = secrets.token_urlsafe(9)
-        keeper = Keeper(username=username, display_name=display_name or username, station=station,
+        keeper = Keeper(username=username, display_name=display_name, station=station,
                         role="admin" if admin else "keeper", active=True)
         keeper.set_password(password)
         db.session.add(keeper)

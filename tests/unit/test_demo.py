@@ -2,6 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
 from kiosk.people.models import Keeper, Team, Volunteer
 
 
@@ -39,7 +40,6 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
     assert runner.invoke(args=["create-keeper", "nan", "--station", "nanyuan"]).exit_code != 0
     assert runner.invoke(args=["create-keeper", "lost"]).exit_code != 0
     with app.app_context():
-        from kiosk.core.models import Station
         from kiosk.walkins.models import WalkInService
 
         nan = db.session.scalar(select(Keeper).where(Keeper.username == "nan"))
@@ -48,6 +48,36 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
         assert district.is_admin and district.station_id is None
         nanyuan = db.session.scalar(select(Station).where(Station.slug == "nanyuan"))
         assert db.session.scalar(select(func.count()).select_from(WalkInService).where(WalkInService.station_id == nanyuan.id)) == 6
+
+
+@pytest.mark.parametrize("args, says", [
+    (["create-keeper", "", "--station", "demo"], "no spaces"),
+    (["create-keeper", "  ", "--station", "demo"], "no spaces"),
+    (["create-keeper", "wang xiao", "--station", "demo"], "no spaces"),
+    (["create-keeper", "k" * 41, "--station", "demo"], "1 to 40"),
+    (["create-keeper", "wang", "--station", "demo", "--name", "王" * 41], "--name"),
+    (["create-keeper", "wang", "--station", "demo", "--name", "  "], "--name"),
+    (["create-keeper", "district", "--admin", "--station", "demo"], "leave out --station"),
+    (["create-station", "copy", "幸福里暖心驿站"], "this name exists already"),
+    (["create-station", "here", "本地站", "--timezone", "localtime"], "Unknown timezone"),
+    (["create-station", "factory", "工厂站", "--timezone", "Factory"], "Unknown timezone"),
+], ids=["empty", "blank", "space inside", "too long", "name too long", "blank name", "admin with a station",
+        "same station name", "localtime", "Factory"])
+def test_the_commands_refuse_what_would_make_a_keeper_or_station_nobody_can_use(app, runner, station, args, says):
+    def counts():
+        with app.app_context():
+            return [db.session.scalar(select(func.count()).select_from(m)) for m in (Keeper, Station)]
+
+    before = counts()
+    out = runner.invoke(args=args)
+    assert out.exit_code == 1 and says in out.output, out.output  # a message in English, no traceback
+    assert counts() == before
+
+
+def test_a_chinese_user_name_is_fine(runner, station):
+    out = runner.invoke(args=["create-keeper", "王站长", "--station", "demo"])
+    assert out.exit_code == 0, out.output
+
 
 
 def test_close_forgotten_closes_yesterdays_open_sessions_for_review(app, runner, station, clock):
