@@ -3,6 +3,7 @@ big 拍照 button, targets a finger can hit, buttons that do not touch, Today th
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -176,3 +177,20 @@ def test_each_result_has_its_own_sound_and_symbol_and_stays_as_long_as_the_stati
     expect(outcome).to_be_visible()
     page.clock.fast_forward(6_000)
     expect(outcome).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+def test_no_words_spill_out_of_the_choice_tiles_in_english_large_text(browser, server, viewport):
+    """English words are longer than Chinese ones ("Neighbour disputes", "Small appliances")."""
+    context = browser.new_context(viewport=viewport)
+    context.add_cookies([{"name": "kiosk_lang", "value": "en", "url": server.url},
+                         {"name": "kiosk_text", "value": "large", "url": server.url}])
+    page = context.new_page()
+    for path in ["/suggest/", "/swap/bring", "/services/"]:
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("class") == "large-text"
+        spilling = page.evaluate("""() => [...document.querySelectorAll('.choice span, .tile, .button')]
+            .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+            .map(el => el.textContent.trim())""")
+        assert spilling == [], f"{path}: {spilling}"
+    context.close()
