@@ -8,7 +8,9 @@ class DomainError(Exception):
     # Most refusals leave nothing behind. A few must keep what they recorded (a failed try counts).
     keep_changes = False
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, also: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        # Other fields at fault at the same time ({field: message}), so a form shows them all at once.
+        self.also = also or {}

@@ -58,6 +58,9 @@ INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u3000", "\u00a0
 TRACKING = re.compile(r"S-?([2-9A-HJKMNP-Z]{6})")
 
 
+CHOOSE_CATEGORY = _l("Please choose what it is about.")
+
+
 class TooManySuggestions(DomainError):
     status = 429
 
@@ -143,9 +146,15 @@ def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | N
     category = None
     if re.fullmatch(r"[0-9]{1,9}", str(category_id or "")):
         category = db.session.get(SuggestionCategory, int(category_id))
-    if category is None or category.station_id != station.id or not category.active:
-        raise DomainError(_l("Please choose what it is about."), field="category")
-    text = _clean_text(text, TEXT_MAX, "text")
+    no_category = category is None or category.station_id != station.id or not category.active
+    try:
+        text = _clean_text(text, TEXT_MAX, "text")
+    except DomainError as bad_text:
+        if no_category:  # both at once: the form shows both, not one after the other
+            raise DomainError(CHOOSE_CATEGORY, field="category", also={"text": bad_text.message}) from None
+        raise
+    if no_category:
+        raise DomainError(CHOOSE_CATEGORY, field="category")
     # Staying anonymous means no contact is kept, even if one was typed.
     contact = None if anonymous or not (contact or "").strip() else clean_mobile(contact)
     try:

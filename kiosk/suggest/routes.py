@@ -70,7 +70,8 @@ def submit_phone():
 def _submit(source: str):
     values = {key: request.form.get(key, "") for key in ("category", "text", "contact", "once")}
     values["anonymous"] = request.form.get("anonymous") == "1"
-    refuse_with(lambda err: _form(source, status=err.status, values=values, errors={err.field or "text": err.message}))
+    refuse_with(lambda err: _form(source, status=err.status, values=values,
+                                  errors={err.field or "text": err.message, **err.also}))
     upload = request.files.get("photo")
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.

@@ -1067,3 +1067,11 @@ def test_a_name_or_mobile_in_what_a_keeper_publishes_is_masked_everywhere_public
     assert mask_name(name) in public[0]
     # The keeper's page shows the reply as the public sees it.
     assert name not in keeper.get(f"/keeper/suggestions/{code}").get_data(as_text=True).split('id="public_reply"')[1]
+
+
+def test_an_empty_form_shows_every_missing_answer_at_once(app, kiosk):
+    r = suggest(kiosk, text="", category="")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert category_error(html) and field_errors(html, "text")
+    assert stored(app) == []
