@@ -56,8 +56,10 @@ def mask_name(name: str) -> str:
     return name[0] + "*" + name[-1]
 
 
-# Seven or more digits (spaces and dashes between them allowed): a number that may be someone's phone.
-PHONE_LIKE = re.compile(r"\d[\d\s\-]{5,}\d")
+# A number that may be someone's phone: seven digits or more, however they are grouped (spaces,
+# dashes, dots, an area code in brackets), or written out in Chinese numerals (一三八〇〇一三八〇〇一).
+PHONE_LIKE = re.compile(r"[(（]\d{2,4}[)）][\d\s\-.]{5,}\d|\d[\d\s\-.·()（）]{5,}\d"
+                        r"|[零〇一二三四五六七八九幺两][零〇一二三四五六七八九幺两\s\-]{5,}[零〇一二三四五六七八九幺两]")
 # A name in Latin letters is only a name as a whole word ("Li" is not masked inside "Lily"); a name
 # in Chinese characters is masked wherever it stands, since Chinese puts no spaces between words.
 WORD_CHAR = r"[A-Za-z0-9]"
@@ -80,11 +82,12 @@ def mask_names_in(text: str, names) -> str:
         return text or ""
     parts = []
     for name in wanted:
-        pattern = re.escape(name)
         if re.search(WORD_CHAR, name):
-            pattern = rf"(?<!{WORD_CHAR}){pattern}(?!{WORD_CHAR})"
+            pattern = rf"(?<!{WORD_CHAR}){re.escape(name)}(?!{WORD_CHAR})"
+        else:  # 张 晓华, 张晓 华: spaces typed inside a Chinese name do not hide it
+            pattern = r"\s*".join(re.escape(ch) for ch in name)
         parts.append(pattern)
-    return re.compile("|".join(parts), re.IGNORECASE).sub(lambda m: mask_name(m.group(0)), text)
+    return re.compile("|".join(parts), re.IGNORECASE).sub(lambda m: mask_name("".join(m.group(0).split())), text)
 
 
 def one_line(raw: str | None) -> str:

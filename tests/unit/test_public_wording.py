@@ -53,6 +53,16 @@ def test_masked_text_hides_names_and_phone_numbers_together():
     assert masked_text("王小明的电话 139 1234 5678", ["王小明"]) == "王*明的电话 ***"
 
 
+@pytest.mark.parametrize("written, shown", [
+    ("找张 晓华", "找张*华"), ("找张晓 华", "找张*华"), ("电话138.0013.8001", "电话***"),
+    ("电话(138)0013-8001", "电话***"), ("电话一三八零零一三八零零一", "电话***"), ("电话１３８００１３８００１", "电话***"),
+    ("一共三个人", "一共三个人"), ("买了2斤", "买了2斤"),
+], ids=["space in a name", "space before the last character", "dots", "brackets", "chinese numerals", "full-width",
+        "a few numerals", "a small number"])
+def test_the_ways_people_write_names_and_numbers_are_masked_too(written, shown):
+    assert masked_text(written, ["张晓华"]) == shown
+
+
 # --- Whose names ---------------------------------------------------------------------------
 
 
