@@ -46,18 +46,28 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hours"] = format_hours
 
 
+def own_device_page(view):
+    """Marks a page a person opens on their own phone (phone pages are marked already): before the
+    phone has used the language switch, it reads the phone's own language."""
+    view.own_device_page = True
+    return view
+
+
 def current_language() -> str:
-    """The language the device chose with the switch (a cookie); before it has chosen, the one its
-    browser asks for (a phone opening the suggestion box for the first time); else the first."""
+    """The language the device chose with the switch (a cookie). Before it has chosen, a page on a
+    person's own phone reads the phone's language (a resident opening the suggestion box from its
+    QR); a station screen reads the station's first language whatever its browser was set to."""
     if not request:
         return current_app.config["LANGUAGES"][0]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
-    for tag, _quality in request.accept_languages:  # best first
-        asked = browser_language(tag)
-        if asked in current_app.config["LANGUAGES"]:
-            return asked
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "phone_page", False) or getattr(view, "own_device_page", False):
+        for tag, _quality in request.accept_languages:  # best first
+            asked = browser_language(tag)
+            if asked in current_app.config["LANGUAGES"]:
+                return asked
     return current_app.config["LANGUAGES"][0]
 
 

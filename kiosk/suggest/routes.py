@@ -8,6 +8,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
+from kiosk.core.i18n import own_device_page
 from kiosk.core.limits import device_id, with_device_cookie
 from kiosk.people.phones import volunteer_on_this_phone
 from kiosk.core.models import Station
@@ -88,6 +89,7 @@ def _submit(source: str):
 
 
 @bp.get("/s/<code>")
+@own_device_page
 def track(code):
     """The suggestion's status page, opened from the receipt's QR: status, reply, dates. Nothing more."""
     suggestion = by_tracking_code(code)

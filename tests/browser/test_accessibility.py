@@ -456,7 +456,8 @@ def test_every_form_ties_its_errors_to_its_fields(audit_browser, audit_server):
     comes back stands beside the field and is tied to it (aria-describedby), and still has a label."""
     server = audit_server
     problems, with_errors = [], set()
-    contexts = {who: audit_browser.new_context(viewport=PORTRAIT, has_touch=True) for who in ("visitor", "keeper", "admin")}
+    contexts = {who: audit_browser.new_context(viewport=PORTRAIT, has_touch=True, locale="zh-CN")
+                for who in ("visitor", "keeper", "admin")}
     sign_in(contexts["keeper"], server)
     sign_in(contexts["admin"], server, "admin")
     forms = "main form:has(.field)"

@@ -33,7 +33,7 @@ def test_phone_links_with_keeper_code_then_checks_in(browser, server, live_app):
         db.session.commit()
     kiosk = browser.new_page()
     link = station_link(kiosk, server, live_app)
-    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN").new_page()
     phone.goto(link)
     phone.locator("#number").fill("3")
     phone.locator("#code").fill(code)
@@ -56,7 +56,8 @@ def test_phone_links_by_scanning_the_badge_with_its_camera(playwright_driver, br
     phone_browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                                                f"--use-file-for-fake-video-capture={video}"])
     try:
-        phone = phone_browser.new_context(viewport=PHONE, is_mobile=True, permissions=["camera"]).new_page()
+        phone = phone_browser.new_context(viewport=PHONE, is_mobile=True, permissions=["camera"],
+                                          locale="zh-CN").new_page()
         phone.goto(link)
         # No tap: the camera reads the badge and the page comes back ready to check in.
         expect(phone.get_by_role("heading", name=re.compile(r"李\*英"))).to_be_visible(timeout=15_000)

@@ -38,7 +38,7 @@ def test_submit_track_resolve_and_see_the_reply(browser, page, server, live_app)
     link = page.locator(".receipt-link").text_content().strip()
     assert link.endswith(f"/s/{code}")
 
-    phone = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN").new_page()
     phone.goto(link)
     expect(phone.locator("[data-status]")).to_have_text("已收到")
 

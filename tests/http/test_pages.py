@@ -212,6 +212,21 @@ def test_before_the_language_switch_is_used_the_browsers_language_is(client, sta
     assert shown in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/", "/checkin/", "/suggest/", "/keeper/login"])
+def test_a_station_screen_stays_in_the_stations_language_whatever_its_browser_says(client, station, path):
+    """A tablet set up by a vendor in English still greets the station's volunteers in Chinese."""
+    page = client.get(path, headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page
+
+
+def test_the_tracking_page_a_phone_opens_reads_the_phones_language(app, client, station):
+    from tests.http.test_suggestions import seed
+
+    code = seed(app, app.extensions["kiosk_clock"])
+    page = client.get(f"/s/{code}", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert 'lang="zh-Hant"' in page
+
+
 def test_the_language_switch_wins_over_the_browsers_language(client, station):
     client.set_cookie("kiosk_lang", "zh_Hans")
     page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
