@@ -12,6 +12,7 @@ this code knows), keeps the data it replaces, and brings an older copy's schema 
 import os
 import shutil
 import sqlite3
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def check_backup(database: Path) -> str:
     from alembic.util.exc import CommandError
 
     try:
-        copy = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        copy = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)  # any path, ? and # too
         try:
             ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -142,37 +143,38 @@ def restore(source: Path) -> Path:
     target = _sqlite_path()
     instance = Path(current_app.instance_path)
     db.engine.dispose()
-    replaced = instance / (REPLACED_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S"))
+    # A folder of its own (mkdtemp: 0700, never one an earlier restore kept, even in the same second).
+    replaced = Path(tempfile.mkdtemp(prefix=REPLACED_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S-"),
+                                     dir=instance))
     try:
-        _copy_station(target, instance, _new_folder(replaced), check=False)
+        _copy_station(target, instance, replaced, check=False)
     except (OSError, BackupError) as err:
         shutil.rmtree(replaced, ignore_errors=True)
         raise BackupError(f"The present data could not be kept aside before the restore ({err}). "
                           "Nothing was restored.") from None
-    backup = sqlite3.connect(database)
-    live = sqlite3.connect(target)
     try:
-        backup.backup(live)
-    finally:
-        live.close()
-        backup.close()
-    if (source / "uploads").is_dir():
-        shutil.rmtree(instance / "uploads", ignore_errors=True)
-        shutil.copytree(source / "uploads", instance / "uploads")
-    for name in KEPT_FILES:
-        if (source / name).exists():
-            shutil.copy2(source / name, instance / name)
-    for name in KEPT_FOLDERS:
-        if (source / name).is_dir():
-            shutil.rmtree(instance / name, ignore_errors=True)
-            shutil.copytree(source / name, instance / name)
-    _upgrade_schema()
+        backup = sqlite3.connect(database)
+        live = sqlite3.connect(target)
+        try:
+            backup.backup(live)
+        finally:
+            live.close()
+            backup.close()
+        if (source / "uploads").is_dir():
+            shutil.rmtree(instance / "uploads", ignore_errors=True)
+            shutil.copytree(source / "uploads", instance / "uploads")
+        for name in KEPT_FILES:
+            if (source / name).exists():
+                shutil.copy2(source / name, instance / name)
+        for name in KEPT_FOLDERS:
+            if (source / name).is_dir():
+                shutil.rmtree(instance / name, ignore_errors=True)
+                shutil.copytree(source / name, instance / name)
+        _upgrade_schema()
+    except Exception as err:  # noqa: BLE001 - whatever stopped it, the keeper must know where the data is
+        raise BackupError(f"The restore stopped half-way ({err}). The station's data from before it is kept in "
+                          f"{replaced}: restore that folder the same way to go back.") from None
     return replaced
-
-
-def _new_folder(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True)
-    return path
 
 
 def _upgrade_schema() -> None:

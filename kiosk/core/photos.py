@@ -23,10 +23,12 @@ from kiosk.core.transaction import after_commit
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # A baseline JPEG (what phone cameras write) is decoded straight at a fraction of its size (draft
-# mode: 1/8 at most), so even a 108-megapixel phone photo (about 2 MB) costs some 40 MB while it is
-# re-encoded; more than that is refused, not decoded. Other formats, and progressive JPEGs (which
-# hold every pixel's data before they can be scaled), are decoded whole, so they may have fewer
-# pixels: a 194 KB PNG of 7071 x 7071 would otherwise take some 380 MB of memory per request.
+# mode: 1/2, 1/4 or 1/8, as far as its shorter side allows), so a 108-megapixel phone photo (about
+# 2 MB) costs some 20 MB while it is re-encoded; more than that is refused, not decoded, and so is a
+# picture that even scaled would be over MAX_PIXELS_DECODED_WHOLE (a long, thin panorama cannot be
+# scaled much). Other formats, and progressive JPEGs (which hold every pixel's data before they can
+# be scaled), are decoded whole, so they may have fewer pixels: a 194 KB PNG of 7071 x 7071 would
+# otherwise take some 380 MB of memory per request.
 MAX_PIXELS = 110_000_000
 MAX_PIXELS_DECODED_WHOLE = 16_000_000
 # Pillow's own guard against decompression bombs warns above its limit (89 megapixels) before our
@@ -151,6 +153,8 @@ def _open(data: bytes, field: str) -> Image.Image:
             image = Image.open(io.BytesIO(data))
             if image.format in ("JPEG", "MPO"):
                 image.draft("RGB", (LONG_SIDE, LONG_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+            if image.width * image.height > MAX_PIXELS_DECODED_WHOLE:  # the size it will be decoded at
+                raise DomainError(TOO_MANY_PIXELS, field=field)
             image.load()  # a truncated file fails here
     except DomainError:
         raise

@@ -180,3 +180,16 @@ def test_a_disk_that_fills_up_during_a_backup_leaves_nothing_that_looks_like_one
     out = runner.invoke(args=["backup", str(tmp_path / "usb" / "copy")])  # once there is room: the same place
     assert out.exit_code == 0, out.output
     assert (tmp_path / "usb" / "copy" / "uploads").is_dir()
+
+
+def test_a_restore_that_stops_half_way_says_where_the_data_from_before_is(app, runner, tmp_path, station, migrated,
+                                                                         monkeypatch):
+    assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
+
+    def fails():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kiosk.core.backup._upgrade_schema", fails)
+    out = runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
+    kept, = (tmp_path / "instance").glob("replaced-by-restore-*")
+    assert out.exit_code == 1 and "stopped half-way" in out.output and str(kept) in out.output, out.output

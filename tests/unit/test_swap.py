@@ -264,11 +264,12 @@ NOT_A_PHOTO = "This file is not a photo we can read. Please choose a JPEG or PNG
         (lambda: png_bomb(12000, 12000), TOO_MANY_PIXELS),  # over Pillow's warning limit
         (lambda: png_bomb(20000, 20000), TOO_MANY_PIXELS),  # over Pillow's error limit
         (lambda: jpeg((5000, 4000), progressive=True), TOO_MANY_PIXELS),  # decoded whole: 20 megapixels is too many
+        (lambda: jpeg((30000, 1200), quality=30), TOO_MANY_PIXELS),  # a panorama: too thin to decode scaled
         (lambda: b"%PDF-1.4\n" + b"0" * 300, NOT_A_PHOTO),
         (lambda: b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\x00" * 100, NOT_A_PHOTO),
     ],
     ids=["text", "truncated-jpeg", "jpeg-header-only", "png-without-end", "20mb", "bomb-64mp", "bomb-144mp",
-         "bomb-400mp", "progressive-20mp", "pdf", "jpeg2000-header"],
+         "bomb-400mp", "progressive-20mp", "panorama-36mp", "pdf", "jpeg2000-header"],
 )
 def test_bad_photos_are_refused_with_a_message_and_nothing_is_stored(ctx, now, make, message):
     with pytest.raises(DomainError) as caught:
