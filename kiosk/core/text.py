@@ -58,8 +58,12 @@ def mask_name(name: str) -> str:
 
 # A number that may be someone's phone: seven digits or more, however they are grouped (spaces,
 # dashes, dots, an area code in brackets), or written out in Chinese numerals (一三八〇〇一三八〇〇一).
-PHONE_LIKE = re.compile(r"[(（]\d{2,4}[)）][\d\s\-.]{5,}\d|\d[\d\s\-.·()（）]{5,}\d"
-                        r"|[零〇一二三四五六七八九幺两][零〇一二三四五六七八九幺两\s\-]{5,}[零〇一二三四五六七八九幺两]")
+PHONE_LIKE = re.compile(r"[(（]\d{2,4}[)）][\d\s\-－—–.．]{5,}\d|\d[\d\s\-－—–.．·()（）]{5,}\d"
+                        r"|[零〇一二三四五六七八九幺两][零〇一二三四五六七八九幺两\s\-－—–]{5,}[零〇一二三四五六七八九幺两]")
+# …but not a date or a time span a keeper writes in a reply (2026.12.05, 9.00-11.30): nobody's phone.
+_DATE = r"\d{4}\s*[.\-/．－]\s*\d{1,2}\s*[.\-/．－]\s*\d{1,2}"
+_TIMES = r"\d{1,2}[.:．]\d{2}(?:\s*[\-－—–~～至到]\s*\d{1,2}[.:．]\d{2})?"
+DATE_OR_TIMES = re.compile(rf"{_DATE}(?:\s+{_TIMES})?|{_TIMES}")
 # A name in Latin letters is only a name as a whole word ("Li" is not masked inside "Lily"); a name
 # in Chinese characters is masked wherever it stands, since Chinese puts no spaces between words.
 WORD_CHAR = r"[A-Za-z0-9]"
@@ -67,7 +71,7 @@ WORD_CHAR = r"[A-Za-z0-9]"
 
 def mask_phone_numbers(text: str) -> str:
     """Every number that may be someone's phone, as ***."""
-    return PHONE_LIKE.sub("***", text or "")
+    return PHONE_LIKE.sub(lambda m: m.group(0) if DATE_OR_TIMES.fullmatch(m.group(0)) else "***", text or "")
 
 
 def mask_names_in(text: str, names) -> str:

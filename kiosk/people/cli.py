@@ -5,6 +5,7 @@ import secrets
 
 import click
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from kiosk.core.errors import DomainError
@@ -47,7 +48,8 @@ def init_app(app: Flask) -> None:
         try:
             display_name = clean_name(display_name if display_name is not None else username)
         except DomainError as err:
-            raise click.ClickException(f"--name: {err.message}") from None
+            with force_locale("en"):  # like every other command's messages
+                raise click.ClickException(f"--name: {err.message}") from None
         if db.session.scalar(select(Keeper).where(Keeper.username == username)):
             raise click.ClickException(f"A keeper named {username!r} already exists.")
         station = None

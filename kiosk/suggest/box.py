@@ -306,10 +306,13 @@ def keep_wording_masked(station: Station, volunteer: Volunteer) -> None:
     if len(volunteer.name or "") < 2:
         return
     names = registered_names(station.id)
+    others = [n for n in names if n != volunteer.name]
+    # Masking finds a name however it was written (a space inside it, any case): ask it, not SQL.
     for suggestion in db.session.scalars(select(Suggestion).where(
-            Suggestion.station_id == station.id, Suggestion.public_wording.is_(None),
-            Suggestion.text.contains(volunteer.name, autoescape=True))):
-        suggestion.public_wording = masked_text(suggestion.text, names)
+            Suggestion.station_id == station.id, Suggestion.public_wording.is_(None))):
+        wording = masked_text(suggestion.text, names)
+        if wording != masked_text(suggestion.text, others):
+            suggestion.public_wording = wording
 
 
 def wordings(suggestions: list[Suggestion]) -> dict[int, str]:

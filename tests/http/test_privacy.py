@@ -104,10 +104,13 @@ def test_an_erased_volunteers_name_stays_masked_in_suggestions_that_named_them(a
         name = db.session.get(Volunteer, 1).name
     clock = app.extensions["kiosk_clock"]
     code = seed(app, clock, text=f"志愿者{name}很热心")
+    spaced = seed(app, clock, text=f"还有{name[0]} {name[1:]}也很好")  # a space typed inside the name
     assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
     assert update(keeper, code, {"status": "accepted"}).status_code == 303
-    for path in (f"/s/{code}", "/api/v1/open311/requests.json"):
-        assert name not in client.get(path).get_data(as_text=True), path
+    assert update(keeper, spaced, {"status": "accepted"}).status_code == 303
+    for path in (f"/s/{code}", f"/s/{spaced}", "/api/v1/open311/requests.json"):
+        page = client.get(path).get_data(as_text=True)
+        assert name not in page and f"{name[0]} {name[1:]}" not in page, path
 
 
 @pytest.mark.skipif(on_postgres(), reason="SQLite's files; PostgreSQL's are the server's")

@@ -56,9 +56,12 @@ def test_masked_text_hides_names_and_phone_numbers_together():
 @pytest.mark.parametrize("written, shown", [
     ("找张 晓华", "找张*华"), ("找张晓 华", "找张*华"), ("电话138.0013.8001", "电话***"),
     ("电话(138)0013-8001", "电话***"), ("电话一三八零零一三八零零一", "电话***"), ("电话１３８００１３８００１", "电话***"),
-    ("一共三个人", "一共三个人"), ("买了2斤", "买了2斤"),
+    ("一共三个人", "一共三个人"), ("买了2斤", "买了2斤"), ("电话138－0013－8000", "电话***"),
+    ("电话１３８－００１３－８０００", "电话***"), ("将于2026.12.05上门", "将于2026.12.05上门"),
+    ("9.00-11.30开放", "9.00-11.30开放"), ("2026-12-05 9.00", "2026-12-05 9.00"),
 ], ids=["space in a name", "space before the last character", "dots", "brackets", "chinese numerals", "full-width",
-        "a few numerals", "a small number"])
+        "a few numerals", "a small number", "full-width dashes", "full-width digits and dashes", "a date",
+        "a time span", "a date and a time"])
 def test_the_ways_people_write_names_and_numbers_are_masked_too(written, shown):
     assert masked_text(written, ["张晓华"]) == shown
 
