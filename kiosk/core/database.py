@@ -154,13 +154,19 @@ def begin_lookup() -> None:
 def wipe_old_page_copies() -> None:
     """After personal data is erased, on SQLite: the write-ahead log still holds earlier copies of
     the pages that held it until a checkpoint. Copy the log into the database (where secure_delete
-    zeroes what was freed) and empty it. Best effort: a checkpoint that a long reader holds back
-    finishes at a later one."""
+    zeroes what was freed) and empty it. It waits at most a second for readers (kiosks must not
+    stall behind it); if one holds it back, the log keeps those copies until they are written over,
+    and the log says so for the keeper who asks."""
     if db.engine.dialect.name != "sqlite":
         return
     raw = db.engine.raw_connection()  # no transaction: a checkpoint cannot run inside one
     try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        driver = raw.driver_connection
+        driver.execute("PRAGMA busy_timeout = 1000")
+        busy = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        driver.execute(f"PRAGMA busy_timeout = {int(current_app.config['SQLITE_BUSY_TIMEOUT_MS'])}")
+        if busy:
+            current_app.logger.warning("erased data: the write-ahead log could not be emptied (a reader held it)")
     finally:
         raw.close()
 

@@ -131,6 +131,8 @@
     // Each key, when it was pressed (not when this ran: on a busy tablet a scan's keys wait in a
     // queue, and their gaps here would look like a person typing).
     function noteKey(event) {
+      // A held key repeating, Shift, Backspace: not a character a scanner types in a burst.
+      if (event.repeat || (event.key.length !== 1 && event.key !== "Enter")) return;
       var now = event.timeStamp;
       if (now - lastKeyAt > BURST_GAP_MS) {
         // A scanner stalling mid-badge (Bluetooth, a busy tablet) is let be; any other pause
