@@ -120,9 +120,10 @@ def note_keeper_seen(now: datetime) -> None:
 
 
 def forget_remembered_sign_in() -> None:
-    """Remove this device's "keep me signed in" cookie at the end of the request (Flask-Login
-    reads the mark), so a keeper signing in without it does not leave another's behind."""
-    session["_remember"] = "clear"
+    """Remove this device's "keep me signed in" cookie, if it has one, at the end of the request
+    (Flask-Login reads the mark), so a keeper signing in without it does not leave another's behind."""
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"
 
 
 def leave_this_device() -> None:
