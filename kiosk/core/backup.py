@@ -104,9 +104,9 @@ def _copy_station(source: Path, instance: Path, into: Path, check: bool = True) 
     return photos
 
 
-def check_backup(database: Path) -> str:
-    """The copy's schema version, or BackupError when it is damaged, not this kiosk's, or made by a
-    newer version of it (its schema would not be understood here)."""
+def check_backup(database: Path) -> None:
+    """BackupError when the copy is damaged, not this kiosk's, or made by a newer version of it
+    (its schema would not be understood here)."""
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
@@ -130,7 +130,6 @@ def check_backup(database: Path) -> str:
     except CommandError:
         raise BackupError(f"{database} was made by a newer version of the kiosk (schema {version}): update "
                           "this kiosk first. Nothing was restored.") from None
-    return version
 
 
 def restore(source: Path) -> Path:

@@ -245,15 +245,9 @@ def test_stray_keys_before_a_scan_do_not_spoil_it(page, server, live_app):
 
 
 def test_a_label_code_typed_by_hand_is_found(page, server, live_app):
-    from kiosk.swap.models import SwapCategory
-    from kiosk.swap.shelf import bring_item
+    from tests.browser.test_swap import on_the_shelf
 
-    with live_app.app_context():
-        books = db.session.query(SwapCategory).filter_by(code="books").one()
-        item = bring_item(db.session.get(Station, books.station_id), title="象棋", category_id=books.id,
-                          condition="good", photo=None, contact=None, now=live_app.extensions["kiosk_clock"].now())
-        db.session.commit()
-        code = item.code
+    code = on_the_shelf(live_app, "象棋")
     page.goto(server.url + "/swap/take")
     field = page.locator("[data-scanner-input]")
     field.click()

@@ -39,13 +39,18 @@ def test_bring_with_a_photo_see_it_on_the_shelf_and_take_it_by_tapping(page, ser
         assert db.session.query(SwapItem).one().status == "taken"
 
 
-def test_take_by_scanning_the_label_with_the_camera(playwright_driver, server, live_app, tmp_path):
+def on_the_shelf(live_app, title: str) -> str:
+    """A book brought to the demo station's shelf; its label code."""
     with live_app.app_context():
         books = db.session.query(SwapCategory).filter_by(code="books").one()
-        item = bring_item(db.session.get(Station, books.station_id), title="象棋", category_id=books.id,
+        item = bring_item(db.session.get(Station, books.station_id), title=title, category_id=books.id,
                           condition="good", photo=None, contact=None, now=live_app.extensions["kiosk_clock"].now())
         db.session.commit()
-        code = item.code
+        return item.code
+
+
+def test_take_by_scanning_the_label_with_the_camera(playwright_driver, server, live_app, tmp_path):
+    code = on_the_shelf(live_app, "象棋")
     video = qr_video(code, tmp_path / "label.y4m")
     browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                                          f"--use-file-for-fake-video-capture={video}"])
