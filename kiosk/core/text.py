@@ -3,6 +3,7 @@ name appears on a public screen."""
 
 import re
 import unicodedata
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -74,14 +75,33 @@ def mask_phone_numbers(text: str) -> str:
     return PHONE_LIKE.sub(lambda m: m.group(0) if DATE_OR_TIMES.fullmatch(m.group(0)) else "***", text or "")
 
 
+@cache
+def _to_simplified():
+    import opencc  # its tables load the first time a text is masked, not when a worker starts
+
+    return opencc.OpenCC("t2s")
+
+
+def in_simplified(text: str) -> str:
+    """`text` in simplified characters, character for character: 張曉華 -> 张晓华. Same length and
+    same places as written, so where a name stands in it is where it stands in `text`."""
+    convert = _to_simplified().convert
+    whole = convert(text)
+    if len(whole) == len(text):
+        return whole
+    return "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
+
+
 def mask_names_in(text: str, names) -> str:
     """Every one of `names` (two characters or more) inside `text`, masked as `mask_name` masks it
     (王小明 -> 王*明, 王明 -> 王*). A name written in Chinese characters is masked wherever it appears,
     even inside a longer run of characters (王小明明 -> 王*明明): without spaces nobody can tell
     where a word ends, and hiding too much is the safe side, a keeper reads it before it is public.
+    Simplified or traditional, it is the same name (張曉華 is the 张晓华 a keeper registered).
     A name with Latin letters or digits is masked only as a whole word. Longer names go first, so
     王小明 is masked whole rather than as 王小 plus 明."""
-    wanted = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=lambda n: (-len(n), n))
+    wanted = sorted({in_simplified(n.strip()) for n in names if n and len(n.strip()) >= 2},
+                    key=lambda n: (-len(n), n))
     if not text or not wanted:
         return text or ""
     parts = []
@@ -91,7 +111,11 @@ def mask_names_in(text: str, names) -> str:
         else:  # 张 晓华, 张晓 华: spaces typed inside a Chinese name do not hide it
             pattern = r"\s*".join(re.escape(ch) for ch in name)
         parts.append(pattern)
-    return re.compile("|".join(parts), re.IGNORECASE).sub(lambda m: mask_name("".join(m.group(0).split())), text)
+    masked, written_up_to = [], 0
+    for found in re.compile("|".join(parts), re.IGNORECASE).finditer(in_simplified(text)):
+        masked += [text[written_up_to:found.start()], mask_name("".join(text[found.start():found.end()].split()))]
+        written_up_to = found.end()
+    return "".join(masked) + text[written_up_to:]
 
 
 def one_line(raw: str | None) -> str:

@@ -66,6 +66,22 @@ def test_the_ways_people_write_names_and_numbers_are_masked_too(written, shown):
     assert masked_text(written, ["张晓华"]) == shown
 
 
+def test_a_name_written_in_the_other_script_is_masked_too():
+    # A resident from Hong Kong or Taiwan writes 張曉華 for the 张晓华 a keeper registered (and a
+    # name registered in 繁體 is written in 简体 by others): the same person, the same mask.
+    assert mask_names_in("謝謝張曉華幫忙", ["张晓华"]) == "謝謝張*華幫忙"
+    assert mask_names_in("谢谢张晓华帮忙", ["張曉華"]) == "谢谢张*华帮忙"
+    assert mask_names_in("張 曉華來了，陳明也來了", ["张晓华", "陈明"]) == "張*華來了，陳*也來了"
+    assert masked_text("請找陳明，電話１３８００１３８０００", ["陈明"]) == "請找陳*，電話***"
+
+
+def test_the_other_script_does_not_move_what_is_masked():
+    # Words around a name that convert to another length or shape (乾淨 -> 干净, 頭髮 -> 头发)
+    # leave the mask on the name itself and the rest of the text as written.
+    assert mask_names_in("頭髮乾淨的王小明", ["王小明"]) == "頭髮乾淨的王*明"
+    assert mask_names_in("Lily 說 Li 幫了忙", ["Li"]) == "Lily 說 L* 幫了忙"
+
+
 # --- Whose names ---------------------------------------------------------------------------
 
 
