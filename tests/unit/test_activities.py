@@ -204,6 +204,12 @@ def test_stars_wait_for_the_minimum_rating_when_one_is_set(ctx):
 # --- Honor roll ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("typed", ["３", "０００３", " 3 "], ids=["full-width", "full-width padded", "spaced"])
+def test_a_keeper_picks_for_the_roll_by_number_however_the_keyboard_types_it(ctx, typed):
+    chosen = pick(keeper(), ctx, typed, "", START)
+    assert chosen.volunteer_id == volunteer(3).id
+
+
 def test_the_honor_roll_masks_names_ranks_hours_and_leaves_off_who_asked(ctx):
     activity = an_activity(ctx, start=START - timedelta(hours=5), hours=4)
     record_held_elsewhere(keeper(), ctx, activity, [1, 2], None, None, START)

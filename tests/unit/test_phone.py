@@ -55,6 +55,14 @@ def test_phone_code_links_once_and_counts_wrong_tries(ctx):
         link_phone_with_code(station, "1", code, START)  # used up
 
 
+def test_phone_code_links_with_number_and_code_typed_in_full_width(ctx):
+    # A Chinese keyboard in full-width mode types ０００１ and １２３４５６: the same digits.
+    station, volunteer = ctx
+    code = issue_phone_code(volunteer, START)
+    typed = code.translate({ord("0") + i: 0xFF10 + i for i in range(10)})
+    assert link_phone_with_code(station, "０００１", typed, START) is volunteer
+
+
 def test_phone_code_locks_after_too_many_tries_and_expires(ctx):
     station, volunteer = ctx
     code = issue_phone_code(volunteer, START)
