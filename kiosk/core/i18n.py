@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         local_date=local_date,
     )
     app.jinja_env.filters["hours"] = format_hours
+    app.after_request(say_what_the_language_depends_on)
 
 
 def own_device_page(view):
@@ -62,13 +63,25 @@ def current_language() -> str:
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "phone_page", False) or getattr(view, "own_device_page", False):
+    if reads_the_devices_language():
         for tag, _quality in request.accept_languages:  # best first
             asked = browser_language(tag)
             if asked in current_app.config["LANGUAGES"]:
                 return asked
     return current_app.config["LANGUAGES"][0]
+
+
+def reads_the_devices_language() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "phone_page", False) or getattr(view, "own_device_page", False)
+
+
+def say_what_the_language_depends_on(response):
+    """A page in the phone's own language differs by Accept-Language and the switch's cookie: a
+    shared cache (a community Wi-Fi's proxy) must not hand one phone's page to the next."""
+    if reads_the_devices_language():
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 def browser_language(tag: str) -> str | None:

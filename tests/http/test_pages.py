@@ -227,6 +227,14 @@ def test_the_tracking_page_a_phone_opens_reads_the_phones_language(app, client, 
     assert 'lang="zh-Hant"' in page
 
 
+def test_a_page_that_reads_the_phones_language_says_so_to_caches(client, station):
+    """A shared cache (a community Wi-Fi's proxy) must not hand one phone's 繁體 page to the next."""
+    phone_page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"})
+    assert {"Accept-Language", "Cookie"} <= set(phone_page.vary)
+    station_screen = client.get("/suggest/", headers={"Accept-Language": "zh-TW"})
+    assert "Accept-Language" not in station_screen.vary
+
+
 def test_the_language_switch_wins_over_the_browsers_language(client, station):
     client.set_cookie("kiosk_lang", "zh_Hans")
     page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
