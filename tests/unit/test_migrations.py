@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from kiosk import create_app
@@ -23,3 +23,36 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
         db.engine.dispose()
     assert diff == []
     assert {"station", "keeper", "team", "volunteer", "alembic_version"} <= tables
+
+
+def test_a_station_with_its_data_steps_back_a_version_and_up_again(tmp_path):
+    """A maintainer who upgraded and must go back (`flask db downgrade`) keeps the station's data:
+    a step that rebuilds a table others point at must not trip over their foreign keys."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "d", empty=True)}
+    )
+    with app.app_context():
+        upgrade()
+        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert seeded.exit_code == 0, seeded.output
+        before = _rows(("station", "volunteer", "keeper", "team"))
+        assert before["volunteer"] > 0
+        head = _version()
+        downgrade(revision="-1")
+        assert _version() != head
+        upgrade()
+        assert _version() == head
+        after = _rows(before)
+        db.engine.dispose()
+    assert after == before
+
+
+def _rows(tables) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() for table in tables}
+
+
+def _version() -> str:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
