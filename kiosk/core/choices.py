@@ -2,16 +2,18 @@
 add their own, rename, hide and show them again. One set of rules for all three."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
-from kiosk.core.text import clean_name
+from kiosk.core.text import NAME_TAKEN, clean_name
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 
@@ -24,8 +26,11 @@ def add_standard(model, station: Station, codes) -> list:
     return added
 
 
-def add_choice(model, station: Station, name: str):
-    name = clean_name(name)
+def add_choice(model, station: Station, name: str, label: Callable):
+    """A keeper's own entry at the end of the list. `label` is how the feature shows an entry
+    (a standard one in the reader's language)."""
+    name = clean_name(name, person=False)
+    _refuse_a_name_taken(model, station.id, name, label)
     last = db.session.scalar(select(func.max(model.position)).where(model.station_id == station.id))
     choice = model(station_id=station.id, code=None, name=name, position=(last or 0) + 1, active=True)
     db.session.add(choice)
@@ -33,14 +38,30 @@ def add_choice(model, station: Station, name: str):
     return choice
 
 
-def update_choice(choice, *, name: str | None = None, active: str | None = None):
+def update_choice(choice, *, label: Callable, name: str | None = None, active: str | None = None):
     """Rename (a keeper's name overrides a standard label), or hide/show with form values "0"/"1"."""
     if name is not None:
-        choice.name = clean_name(name)
+        name = clean_name(name, person=False)
+        _refuse_a_name_taken(type(choice), choice.station_id, name, label, but=choice)
+        choice.name = name
     if active in ("0", "1"):
         choice.active = active == "1"
     db.session.flush()
     return choice
+
+
+def _refuse_a_name_taken(model, station_id: int, name: str, label: Callable, but=None) -> None:
+    """Two tiles both saying 喝水 leave a resident guessing. A standard entry's name counts in every
+    language the station shows; a hidden entry counts too (show it again instead)."""
+    taken = set()
+    for choice in db.session.scalars(select(model).where(model.station_id == station_id)):
+        if choice is but:
+            continue
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                taken.add(str(label(choice)).casefold())
+    if name.casefold() in taken:
+        raise DomainError(NAME_TAKEN, field="name")
 
 
 def station_choices(model, station: Station, include_hidden: bool = False) -> list:
@@ -65,8 +86,7 @@ class ChoiceEditor:
     intro: object
     add: Callable  # (station, name) -> choice
     # (choice, form) -> choice; by default rename and hide/show
-    update: Callable = field(default=lambda choice, form: update_choice(choice, name=form.get("name"),
-                                                                        active=form.get("active")))
+    update: Callable | None = None
     refusable: bool = False  # swap categories can be marked "not accepted"
 
 
@@ -91,7 +111,10 @@ def add_choice_editor(bp: Blueprint, path: str, editor: ChoiceEditor) -> None:
     def update(choice_id: int):
         choice = station_record(editor.model, choice_id)
         refuse_with(lambda err: page(422, err.message, choice_id))
-        editor.update(choice, request.form)
+        if editor.update is not None:
+            editor.update(choice, request.form)
+        else:
+            update_choice(choice, label=editor.label, name=request.form.get("name"), active=request.form.get("active"))
         return redirect(url_for(list_endpoint), 303)
 
     bp.add_url_rule(path, "choices", choices, methods=["GET", "POST"])

@@ -9,6 +9,7 @@ REQUIRED = _l("Please fill this in.")
 TOO_LONG = _l("This is too long.")
 NOT_A_CHOICE = _l("Please choose from the list.")
 WHOLE_NUMBER = _l("Please enter a whole number.")
+TOO_LARGE = _l("This number is too large.")
 
 
 class WholeNumberField(IntegerField):
@@ -16,9 +17,11 @@ class WholeNumberField(IntegerField):
     own is English only), and nothing too large for the database reaches a rule."""
 
     def process_formdata(self, valuelist):
-        if valuelist and len(str(valuelist[0]).strip()) > 9:
+        typed = str(valuelist[0]).strip() if valuelist else ""
+        if len(typed) > 9:
             self.data = None
-            raise ValueError(WHOLE_NUMBER)
+            # 99999999999 is a whole number: telling its typist to enter one would puzzle them
+            raise ValueError(TOO_LARGE if typed.lstrip("+-").isdecimal() else WHOLE_NUMBER)
         try:
             super().process_formdata(valuelist)
         except ValueError:

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from functools import cache
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 from kiosk.core.errors import DomainError
 
@@ -37,14 +37,30 @@ def typed_digits(raw: str, most: int) -> str | None:
     return digits if DIGITS.fullmatch(digits) and len(digits) <= most else None
 
 
-def clean_name(raw: str) -> str:
+# A person has a 姓名; a service, a category or a gift has a 名称 (名稱).
+NAME_MESSAGES = {
+    True: (_l("Please enter a name."), _l("A name can be at most %(n)s characters."),
+           _l("The name contains characters that cannot be used.")),
+    False: (lazy_pgettext("not a person", "Please enter a name."),
+            lazy_pgettext("not a person", "A name can be at most %(n)s characters."),
+            lazy_pgettext("not a person", "The name contains characters that cannot be used.")),
+}
+
+
+# Two tiles both saying 喝水, two gifts both called 毛巾: nobody can tell which one is meant.
+NAME_TAKEN = _l("There is one with this name already.")
+
+
+def clean_name(raw: str, *, person: bool = True) -> str:
+    """A name as typed, on one line with single spaces; `person=False` for the name of a thing."""
+    empty, too_long, bad_characters = NAME_MESSAGES[person]
     name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
     if not name:
-        raise DomainError(_l("Please enter a name."), field="name")
+        raise DomainError(empty, field="name")
     if len(name) > NAME_MAX:
-        raise DomainError(_l("A name can be at most %(n)s characters.", n=NAME_MAX), field="name")
+        raise DomainError(too_long % {"n": NAME_MAX}, field="name")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise DomainError(_l("The name contains characters that cannot be used."), field="name")
+        raise DomainError(bad_characters, field="name")
     return name
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.text import one_line
+from kiosk.core.text import NAME_TAKEN, one_line
 from kiosk.people.audit import audit
 from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Keeper, Volunteer
@@ -32,10 +32,14 @@ def catalogue(station: Station, active_only: bool = True) -> list[Gift]:
     return list(db.session.scalars(query.order_by(Gift.points, Gift.id)))
 
 
-def _checked(name: str, points, stock) -> tuple[str, int, int]:
+def _checked(station: Station, name: str, points, stock, gift: Gift | None = None) -> tuple[str, int, int]:
     name = one_line(name)[:40]
     if not name:
         raise DomainError(_l("Please give the gift a name."), field="name")
+    others = select(Gift.name).where(Gift.station_id == station.id, Gift.id != (gift.id if gift else None))
+    if name.casefold() in {other.casefold() for other in db.session.scalars(others)}:
+        # two 毛巾 at different prices: which one did the volunteer ask for?
+        raise DomainError(NAME_TAKEN, field="name")
     if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
         raise DomainError(_l("Points: a whole number from 1 to %(max)s.", max=MAX_POINTS), field="points")
     if not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
@@ -48,7 +52,7 @@ def _snapshot(gift: Gift) -> dict:
 
 
 def add_gift(keeper: Keeper, station: Station, name: str, points, stock, now: datetime) -> Gift:
-    name, points, stock = _checked(name, points, stock)
+    name, points, stock = _checked(station, name, points, stock)
     gift = Gift(station_id=station.id, name=name, points=points, stock=stock, active=True)
     db.session.add(gift)
     db.session.flush()
@@ -60,7 +64,7 @@ def change_gift(keeper: Keeper, station: Station, gift: Gift, name: str, points,
                 now: datetime) -> Gift:
     """A keeper's new name, price, stock count (what is on the shelf now) or visibility. Redemptions
     already made keep the points they cost."""
-    name, points, stock = _checked(name, points, stock)
+    name, points, stock = _checked(station, name, points, stock, gift)
     before = _snapshot(gift)
     gift.name, gift.points, gift.stock, gift.active = name, points, stock, bool(active)
     db.session.flush()

@@ -94,7 +94,7 @@ def categories(station: Station, include_hidden: bool = False) -> list[Suggestio
 
 
 def add_category(station: Station, name: str) -> SuggestionCategory:
-    return add_choice(SuggestionCategory, station, name)
+    return add_choice(SuggestionCategory, station, name, category_label)
 
 
 def submitter_key(device_id: str) -> str:

@@ -61,7 +61,7 @@ def categories(station: Station, include_hidden: bool = False) -> list[SwapCateg
 
 
 def add_category(station: Station, name: str) -> SwapCategory:
-    category = add_choice(SwapCategory, station, name)
+    category = add_choice(SwapCategory, station, name, category_label)
     category.refused = False
     db.session.flush()
     return category
@@ -70,7 +70,7 @@ def add_category(station: Station, name: str) -> SwapCategory:
 def update_category(category: SwapCategory, *, name: str | None = None, active: str | None = None,
                     refused: str | None = None) -> SwapCategory:
     """A keeper renames, hides or shows, refuses or accepts a category (form values "1"/"0")."""
-    update_choice(category, name=name, active=active)
+    update_choice(category, label=category_label, name=name, active=active)
     if refused in ("0", "1"):
         category.refused = refused == "1"
     db.session.flush()

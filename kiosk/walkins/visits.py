@@ -64,7 +64,7 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
 
 
 def add_service(station: Station, name: str) -> WalkInService:
-    return add_choice(WalkInService, station, name)
+    return add_choice(WalkInService, station, name, service_label)
 
 
 def visit_counts(station: Station, start: datetime, end: datetime) -> list[tuple[WalkInService, int]]:

@@ -844,6 +844,19 @@ def test_names_of_things_are_not_called_a_persons_name_in_chinese(app, client, k
     assert "名稱" in page and "姓名" not in page
 
 
+@pytest.mark.parametrize("path", ["/keeper/services", "/keeper/swap-categories", "/keeper/suggestion-categories"])
+def test_a_keeper_adding_a_tile_with_a_name_taken_or_no_name_is_told_so(app, client, keeper_id, path):
+    client.set_cookie("kiosk_lang", "zh_Hans")
+    assert sign_in(client).status_code == 303
+    before = client.get(path).get_data(as_text=True).count('name="name"')
+    taken = {"/keeper/services": "歇歇脚", "/keeper/swap-categories": "书籍", "/keeper/suggestion-categories": "环境卫生"}
+    r = post(client, path, {"name": taken[path]})
+    assert r.status_code == 422 and "已经有这个名称了" in r.get_data(as_text=True)
+    r = post(client, path, {"name": "  "})
+    assert r.status_code == 422 and "请填写名称" in r.get_data(as_text=True) and "姓名" not in r.get_data(as_text=True)
+    assert client.get(path).get_data(as_text=True).count('name="name"') == before
+
+
 def test_a_keeper_on_a_district_page_is_told_it_is_for_administrators(app, client, keeper_id):
     client.set_cookie("kiosk_lang", "zh_Hans")
     assert sign_in(client).status_code == 303

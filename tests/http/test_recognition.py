@@ -157,7 +157,8 @@ def test_an_expired_choice_asks_for_the_badge_again(app, kiosk, keeper, monkeypa
     ({"name": "", "points": "1", "stock": "1"}, "Please fill this in."),
     ({"name": "毛巾", "points": "abc", "stock": "1"}, "Please enter a whole number."),
     ({"name": "毛巾", "points": "1.5", "stock": "1"}, "Please enter a whole number."),
-    ({"name": "毛巾", "points": "1" * 30, "stock": "1"}, "Please enter a whole number."),
+    ({"name": "毛巾", "points": "1" * 30, "stock": "1"}, "This number is too large."),
+    ({"name": "毛巾", "points": "1" * 20 + "x", "stock": "1"}, "Please enter a whole number."),
     ({"name": "毛巾", "points": "0", "stock": "1"}, "Points: a whole number from 1"),
     ({"name": "毛巾", "points": "5", "stock": "-1"}, "Stock: a whole number from 0"),
 ])

@@ -198,6 +198,17 @@ def test_the_yearly_list_holds_who_moved_up_that_year(ctx):
 # --- Gifts ----------------------------------------------------------------------------------
 
 
+def test_two_gifts_cannot_share_a_name(ctx):
+    towel = add_gift(keeper(), ctx, "毛巾", 30, 1, START)
+    with pytest.raises(DomainError, match="already"):
+        add_gift(keeper(), ctx, " 毛巾 ", 50, 1, START)
+    soap = add_gift(keeper(), ctx, "Soap", 10, 1, START)
+    with pytest.raises(DomainError, match="already"):
+        change_gift(keeper(), ctx, soap, "毛巾", 10, 1, True, START)
+    change_gift(keeper(), ctx, towel, "毛巾", 40, 2, True, START)  # its own name is its own
+    assert db.session.scalar(select(func.count()).select_from(Gift)) == 2
+
+
 def test_a_gift_spends_points_and_stock_and_a_cancel_returns_both(ctx):
     who = volunteer(1)
     award(keeper(), ctx, who, 100, "奖励", START)

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from kiosk.checkin.attendance import scan_badge
@@ -59,7 +60,7 @@ def test_bad_taps_are_refused(ctx, service_id, tap_id):
 def test_hidden_services_take_no_taps_and_renames_show(ctx):
     water = next(s for s in station_services(ctx) if s.code == "water")
     assert service_label(water) == "Drinking water"
-    update_choice(water, name="  开水  ")
+    update_choice(water, label=service_label, name="  开水  ")
     assert service_label(water) == "开水"
     water.active = False
     with pytest.raises(DomainError):
@@ -68,6 +69,30 @@ def test_hidden_services_take_no_taps_and_renames_show(ctx):
     with pytest.raises(DomainError):
         add_service(ctx, "x" * 41)
     assert add_service(ctx, "雨伞借用").position > max(s.position for s in station_services(ctx) if s.code)
+
+
+def test_a_service_cannot_take_a_name_another_one_has(ctx):
+    # Two tiles both saying 喝水 leave a resident guessing which one to tap.
+    water = next(s for s in station_services(ctx) if s.code == "water")
+    for taken in ("Drinking water", "drinking WATER", "喝水", "喝水 "):  # a standard service, in any language
+        with pytest.raises(DomainError, match="already"):
+            add_service(ctx, taken)
+    umbrella = add_service(ctx, "雨伞借用")
+    with pytest.raises(DomainError, match="already"):
+        update_choice(water, label=service_label, name="雨伞借用")
+    umbrella.active = False  # hidden, still taken: show it again instead
+    with pytest.raises(DomainError, match="already"):
+        add_service(ctx, "雨伞借用")
+    update_choice(umbrella, label=service_label, name="雨伞借用")  # its own name is fine
+    assert service_label(water) == "Drinking water"
+
+
+def test_a_service_without_a_name_is_asked_for_its_name_not_a_persons(ctx):
+    with pytest.raises(DomainError) as refused:
+        add_service(ctx, "  ")
+    assert refused.value.field == "name"
+    with force_locale("zh_Hans"):
+        assert str(refused.value.message) == "请填写名称"
 
 
 def test_day_report_counts_the_station_day(ctx):
