@@ -123,13 +123,14 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     close_forgotten_sessions(station, now, volunteer.id)
     session = db.session.scalar(
         select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_out_at.is_(None))
-    )
+    ) or _closed_at_closing_time_before(volunteer, at)
     if session is None:
         raise DomainError(_l("This volunteer is not checked in."), field="at")
     _check_times(session.checked_in_at, at, now)
     before = snapshot(session)
     session.checked_out_at = at
     session.check_out_method = "keeper"
+    session.needs_review = False
     session.edited = True
     confirm(session, keeper, now)
     db.session.flush()
@@ -137,6 +138,19 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
           before=before, after=snapshot(session), now=now)
     confirmed_hours_changed(station, [volunteer.id], now)
     return session
+
+
+def _closed_at_closing_time_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:
+    """A keeper copying an earlier day from paper checks the volunteer in at that day's time, then
+    out; by then the session was closed at that day's closing time, waiting for review. The
+    check-out is its real end: the volunteer's latest session, if the system closed it and `at`
+    falls inside what it had (never reaching back past a later session)."""
+    latest = db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
+                               .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+    if (latest is not None and latest.check_out_method == "auto" and latest.confirmed_at is None
+            and latest.checked_in_at < at <= latest.checked_out_at):
+        return latest
+    return None
 
 
 def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, checked_in_at: datetime,

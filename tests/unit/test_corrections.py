@@ -93,6 +93,32 @@ def test_keeper_checks_in_and_out_by_hand_with_audit(ctx):
     assert [e.action for e in events()] == ["session.checked_in", "session.checked_out"]
 
 
+def test_a_keeper_records_an_earlier_days_session_by_checking_in_then_out(ctx):
+    # Paper from last week: checked in 09:00 and out 11:47 that day. Between the two taps the day's
+    # closing time has passed, and the session was closed at 20:00 for review: the check-out is the
+    # real end, not "not checked in".
+    station, volunteer, keeper = ctx
+    then = START - timedelta(days=5)
+    session = keeper_check_in(keeper, station, volunteer, then, START)
+    keeper_check_out(keeper, station, volunteer, then + timedelta(hours=2, minutes=47), START)
+    assert (session.checked_out_at, session.check_out_method, session.needs_review) == (
+        then + timedelta(hours=2, minutes=47), "keeper", False)
+    assert session.confirmed_at is not None
+    with pytest.raises(DomainError, match="not checked in"):  # once, not again
+        keeper_check_out(keeper, station, volunteer, then + timedelta(hours=3), START)
+    assert [e.action for e in events()] == ["session.checked_in", "session.checked_out"]
+
+
+def test_a_check_out_by_hand_does_not_reach_back_past_a_later_session(ctx):
+    station, volunteer, keeper = ctx
+    keeper_check_in(keeper, station, volunteer, START - timedelta(days=5), START)
+    close_forgotten_sessions(station, START)
+    keeper_check_in(keeper, station, volunteer, START - timedelta(days=2), START)
+    keeper_check_out(keeper, station, volunteer, START - timedelta(days=2) + timedelta(hours=1), START)
+    with pytest.raises(DomainError, match="not checked in"):  # the older session stays for review
+        keeper_check_out(keeper, station, volunteer, START - timedelta(days=5) + timedelta(hours=1), START)
+
+
 def test_confirm_and_delete_leave_audit_events(ctx):
     station, volunteer, keeper = ctx
     scan_badge(station, badge_token(volunteer), "camera", START)
