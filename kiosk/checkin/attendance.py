@@ -23,6 +23,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_moment, local_today
 from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Volunteer
+from kiosk.people.privacy import refuse_if_erased
 
 
 DEACTIVATED = _l("This volunteer is no longer active. Please see a keeper.")
@@ -230,6 +231,7 @@ def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) ->
     confirmation and the activity a check-in would go to, read before the write lock."""
     if volunteer.station_id != station.id:
         raise DomainError(_l("This volunteer belongs to another station."))
+    refuse_if_erased(volunteer)
     if not volunteer.active:
         raise DomainError(DEACTIVATED)
     open_session, *sums, last_closed_at = _attendance_row(station, volunteer.id, now)

@@ -15,6 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import refuse_if_erased
 
 # A session longer than this is almost surely a typo in the date.
 MAX_SESSION_HOURS = 16
@@ -101,6 +102,7 @@ def delete_session(keeper: Keeper, station: Station, session: ServiceSession, no
 
 def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
     """Check a volunteer in by hand (e.g. their badge is lost and they have no phone)."""
+    refuse_if_erased(volunteer)
     if not volunteer.active:
         raise DomainError(_l("This volunteer is no longer active."))
     _check_times(at, None, now)
@@ -157,6 +159,7 @@ def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, check
                    checked_out_at: datetime, now: datetime, activity_id: int | None = None) -> ServiceSession:
     """A whole session a keeper records afterwards (an activity held elsewhere): closed, and
     confirmed, since a keeper set its times."""
+    refuse_if_erased(volunteer)
     if not volunteer.active or volunteer.station_id != station.id:
         raise DomainError(_l("%(name)s is no longer active.", name=volunteer.name))
     _check_times(checked_in_at, checked_out_at, now)

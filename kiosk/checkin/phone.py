@@ -26,6 +26,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import volunteer_for_token
 from kiosk.people.models import Volunteer
+from kiosk.people.privacy import refuse_if_erased
 
 DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits, few enough to be a real id or timestamp
 STATION_CODE_MAX_AGE = timedelta(seconds=60)
@@ -93,6 +94,7 @@ def link_phone_with_badge(station: Station, scanned: str) -> Volunteer:
 
 def issue_phone_code(volunteer: Volunteer, now: datetime) -> str:
     """A six-digit code a keeper reads out to the volunteer; good for one day."""
+    refuse_if_erased(volunteer)
     code = f"{secrets.randbelow(10**6):06d}"
     volunteer.phone_code_hash = generate_password_hash(code)
     volunteer.phone_code_expires_at = now + PHONE_CODE_LIFETIME

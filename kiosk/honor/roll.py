@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kiosk.checkin.attendance import served_minutes
 from kiosk.checkin.models import ServiceSession
@@ -19,6 +19,7 @@ from kiosk.core.text import mask_name, one_line, typed_digits
 from kiosk.honor.models import HonorPick
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import refuse_if_erased
 from kiosk.stars.ladder import new_levels_in_year
 
 TOP = 5
@@ -99,6 +100,8 @@ def pick(keeper: Keeper, station: Station, number: str, note: str, now: datetime
     volunteer = db.session.scalar(select(Volunteer).where(Volunteer.station_id == station.id,
                                                           Volunteer.number == number.zfill(4))) \
         if number is not None else None
+    if volunteer is not None:
+        refuse_if_erased(volunteer)
     if volunteer is None or not volunteer.active:
         raise DomainError(_l("No active volunteer has this number."), field="number")
     note = one_line(note or "")[:60]
@@ -118,3 +121,9 @@ def unpick(keeper: Keeper, station: Station, chosen: HonorPick, now: datetime) -
           before={"month": chosen.month, "note": chosen.note}, now=now)
     db.session.delete(chosen)
     db.session.flush()
+
+
+def drop_erased(station: Station, volunteer: Volunteer) -> None:
+    """Before a volunteer is erased: their picks go, with the keeper's words about them (the roll
+    hides an erased volunteer, but the keeper's list of picks would still show them)."""
+    db.session.execute(delete(HonorPick).where(HonorPick.volunteer_id == volunteer.id))

@@ -20,6 +20,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.models import Volunteer
+from kiosk.people.privacy import refuse_if_erased
 
 PREFIX = "HX"
 NONCE_BYTES = 10
@@ -46,6 +47,7 @@ def _mac(nonce: bytes) -> bytes:
 
 def issue_badge(volunteer: Volunteer) -> str:
     """Give the volunteer a new badge; any earlier badge stops working."""
+    refuse_if_erased(volunteer)
     volunteer.badge_nonce = secrets.token_bytes(NONCE_BYTES).hex()
     volunteer.badge_issued_at = utcnow()
     # A phone linked with the old badge must prove itself again.

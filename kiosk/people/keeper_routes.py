@@ -206,7 +206,7 @@ def print_badges():
     """A sheet of cards for A4: every active volunteer, or one team."""
     team_id = id_arg("team")
     stmt = select(Volunteer).where(Volunteer.station_id == g.station.id, Volunteer.active.is_(True),
-                                   Volunteer.badge_nonce.is_not(None))
+                                   Volunteer.badge_nonce.is_not(None), Volunteer.erased_at.is_(None))
     if team_id:
         stmt = stmt.where(Volunteer.teams.any(Team.id == team_id))
     found = db.session.scalars(stmt.order_by(Volunteer.number)).all()

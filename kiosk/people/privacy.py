@@ -18,6 +18,15 @@ from kiosk.people.audit import audit
 from kiosk.people.models import AuditEvent, Keeper, Volunteer
 
 ERASED_NAME = "—"
+# Said wherever an erased volunteer's record would be put to use again.
+ERASED = _l("This volunteer's personal data was erased: the record is kept only for the station's hours.")
+
+
+def refuse_if_erased(volunteer: Volunteer) -> None:
+    """An erased volunteer's record stays only so the station's hours add up: no reactivating, no
+    badge or phone code, no check-in, no points or gifts. Every such operation asks here first."""
+    if volunteer.erased_at is not None:
+        raise DomainError(ERASED)
 
 
 def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], object]) -> None:

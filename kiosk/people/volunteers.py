@@ -17,6 +17,7 @@ from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
+from kiosk.people.privacy import refuse_if_erased
 
 ID_NUMBER_MAX = 40
 RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
@@ -271,6 +272,8 @@ def registered_names(station_id: int) -> list[str]:
 
 def set_active(keeper: Keeper, station: Station, volunteer: Volunteer, active: bool, now: datetime) -> Volunteer:
     """Deactivate (the badge stops checking in) or reactivate a volunteer; audited like every keeper change."""
+    if active:
+        refuse_if_erased(volunteer)
     if volunteer.active != active:
         before = {"active": volunteer.active}
         volunteer.active = active

@@ -15,6 +15,7 @@ from kiosk.core.models import Station
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import refuse_if_erased
 from kiosk.points.models import PointsLine
 
 MAX_AWARD = 10_000
@@ -68,6 +69,7 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
 
 def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime) -> PointsLine:
     """A keeper's bonus (+) or correction (−), always with a reason."""
+    refuse_if_erased(volunteer)
     reason = one_line(reason or "")[:200]
     if not reason:
         raise DomainError(_l("Please say why."), field="reason")
@@ -90,6 +92,7 @@ def reward_lead(keeper: Keeper, station: Station, suggestion, amount: int, now: 
     suggestion, after a keeper has judged it a valid lead."""
     if suggestion.station_id != station.id or suggestion.volunteer_id is None:
         raise DomainError(_l("Only a suggestion sent from a volunteer's own phone can earn points."))
+    refuse_if_erased(db.session.get(Volunteer, suggestion.volunteer_id))
     if not isinstance(amount, int) or not 1 <= amount <= MAX_AWARD:
         raise DomainError(_l("Please enter a number of points from 1 to %(max)s.", max=MAX_AWARD), field="amount")
     _take_turns(suggestion.volunteer_id)
@@ -113,6 +116,7 @@ def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now:
     """Spend points on a gift. Refused, changing nothing, if the balance would go below zero."""
     if amount <= 0:
         raise ValueError("spend a positive number of points")
+    refuse_if_erased(volunteer)
     _take_turns(volunteer.id)
     left = balance(volunteer.id)
     if left < amount:

@@ -129,3 +129,32 @@ def test_an_erased_name_and_mobile_are_gone_from_the_database_files(app, keeper,
     for f in files:
         if f.exists():
             assert name not in f.read_bytes() and mobile not in f.read_bytes(), f.name
+
+
+KEPT_ONLY_FOR_HOURS = "the record is kept only for the station's hours"
+
+
+def test_an_erased_volunteer_is_not_put_back_into_use_from_any_keeper_page(app, keeper, served):
+    honor = keeper.post("/keeper/honor", data={"number": "1", "note": "最美志愿者",
+                                               "csrf_token": csrf_token(keeper, "/keeper/honor")})
+    assert honor.status_code == 303
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    for path, data in [("/keeper/volunteers/1/active", {"active": "1"}), ("/keeper/volunteers/1/badge", {}),
+                       ("/keeper/volunteers/1/phone-code", {}), ("/keeper/volunteers/1/check-in", {"at": ""}),
+                       ("/keeper/volunteers/1/points", {"amount": "5", "reason": "奖励"})]:
+        r = post(keeper, path, **data)
+        assert r.status_code == 422, path
+        assert KEPT_ONLY_FOR_HOURS in html.unescape(r.get_data(as_text=True)), path
+    with app.app_context():
+        volunteer = db.session.get(Volunteer, 1)
+        assert not volunteer.active and volunteer.badge_nonce is None and volunteer.phone_code_hash is None
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)
+                                 .where(ServiceSession.checked_out_at.is_(None))) == 0
+    assert actions(app) == ["honor.picked", "volunteer.erased"]
+    # The page says so plainly and offers none of those forms.
+    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
+    assert KEPT_ONLY_FOR_HOURS in page
+    for action in ("/active", "/badge", "/phone-code", "/check-in", "/points", "/gift"):
+        assert f'action="/keeper/volunteers/1{action}"' not in page, action
+    assert "Volunteer No. 0001" not in keeper.get("/keeper/badges").get_data(as_text=True)
+    assert "0001" not in keeper.get("/keeper/honor").get_data(as_text=True)

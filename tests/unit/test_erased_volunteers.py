@@ -1,0 +1,81 @@
+"""An erased volunteer's record is kept only for the station's hours: nothing can put it to use
+again, and the station's own lists (honor picks) let it go when it is erased."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.checkin.corrections import keeper_check_in, record_session
+from kiosk.checkin.phone import issue_phone_code
+from kiosk.core.errors import DomainError
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.gifts.redemptions import add_gift, give_at_desk
+from kiosk.honor.models import HonorPick
+from kiosk.honor.roll import pick, this_months_picks
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import erase_volunteer
+from kiosk.people.volunteers import reissue_badge, set_active
+from kiosk.points.ledger import award, balance, spend
+from tests.conftest import START, in_english
+
+ERASED = "personal data was erased"
+
+
+@pytest.fixture
+def ctx(app, station):
+    with in_english(app):
+        yield db.session.get(Station, station)
+
+
+def keeper() -> Keeper:
+    return db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+
+
+@pytest.fixture
+def erased(ctx) -> Volunteer:
+    """Volunteer 1, with points and on this month's honor picks, then erased."""
+    volunteer = db.session.get(Volunteer, 1)
+    award(keeper(), ctx, volunteer, 100, "奖励", START)
+    pick(keeper(), ctx, volunteer.number, "最美志愿者", START)
+    erase_volunteer(keeper(), ctx, volunteer, volunteer.number, START)
+    return volunteer
+
+
+USES = {
+    "reactivate": lambda station, v: set_active(keeper(), station, v, True, START),
+    "new badge": lambda station, v: reissue_badge(keeper(), station, v, START),
+    "phone code": lambda station, v: issue_phone_code(v, START),
+    "check in by hand": lambda station, v: keeper_check_in(keeper(), station, v, START, START),
+    "record a session": lambda station, v: record_session(keeper(), station, v, START - timedelta(hours=2),
+                                                          START - timedelta(hours=1), START),
+    "bonus": lambda station, v: award(keeper(), station, v, 5, "奖励", START),
+    "correction": lambda station, v: award(keeper(), station, v, -5, "更正", START),
+    "spend": lambda station, v: spend(station, v, 5, "毛巾", START),
+    "honor pick": lambda station, v: pick(keeper(), station, v.number, "", START),
+}
+
+
+@pytest.mark.parametrize("use", USES)
+def test_an_erased_volunteer_cannot_be_put_to_use_again(ctx, erased, use):
+    with pytest.raises(DomainError, match=ERASED):
+        USES[use](ctx, erased)
+    assert not erased.active and erased.badge_nonce is None and erased.phone_code_hash is None
+
+
+def test_an_erased_volunteer_gets_no_gift_at_the_desk(ctx, erased):
+    towel = add_gift(keeper(), ctx, "毛巾", 10, 3, START)
+    with pytest.raises(DomainError):
+        give_at_desk(keeper(), ctx, erased, towel.id, START)
+    assert balance(erased.id) == 100
+
+
+def test_erasing_takes_the_volunteer_off_the_honor_picks(ctx, erased):
+    assert this_months_picks(ctx, START) == []
+    assert db.session.scalar(select(func.count()).select_from(HonorPick)) == 0
+
+
+def test_deactivating_an_erased_volunteer_again_is_harmless(ctx, erased):
+    set_active(keeper(), ctx, erased, False, START)
+    assert not erased.active
