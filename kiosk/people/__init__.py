@@ -16,7 +16,7 @@ from kiosk.core.web import add_keeper_link
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.people import audit, auth, badges, cli, forms, keeper_routes, models, volunteers  # noqa: F401
+    from kiosk.people import audit, auth, badges, cli, forms, keeper_routes, models, privacy, volunteers  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(keeper_routes.bp)
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     app.jinja_env.filters["masked"] = mask_name
     app.jinja_env.filters["masked_id"] = volunteers.mask_id_number
+    app.jinja_env.filters["shown_mobile"] = privacy.shown_mobile
     app.jinja_env.globals["id_type_label"] = forms.id_type_label
     # What a whole badge code looks like, so a scanner form can send it the moment it is complete.
     app.jinja_env.globals["badge_pattern"] = badges.TOKEN.pattern

@@ -114,6 +114,9 @@ def new_volunteer():
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
 def edit_volunteer(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
+    if volunteer.erased_at is not None and request.method == "GET":
+        # Nothing is left to edit; the volunteer's page says why (update_volunteer refuses a post).
+        return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
     form = _volunteer_form(volunteer)
     if not form.validate_on_submit():
         return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,

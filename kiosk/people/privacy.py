@@ -29,6 +29,12 @@ def refuse_if_erased(volunteer: Volunteer) -> None:
         raise DomainError(ERASED)
 
 
+def shown_mobile(volunteer: Volunteer) -> str:
+    """The mobile as a keeper's page shows it: an erased volunteer's is a placeholder (mobiles are
+    unique per station), never a number to call."""
+    return ERASED_NAME if volunteer.erased_at is not None else volunteer.mobile
+
+
 def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], object]) -> None:
     app.extensions.setdefault("kiosk_volunteer_data", []).append((name, collect))
 

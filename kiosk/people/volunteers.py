@@ -127,6 +127,7 @@ def update_volunteer(
     the same: the form never shows the whole number, so it cannot send it back. A keeper's change
     (`by`) is audited by which details changed; the audit holds no personal data itself, so
     erasing the volunteer leaves none behind there."""
+    refuse_if_erased(volunteer)
     name = clean_name(name)
     mobile = clean_mobile(mobile)
     id_type = (id_type or "").strip() or None
@@ -252,7 +253,9 @@ def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Vo
     stmt = select(Volunteer).where(Volunteer.station_id == station.id)
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(Volunteer.name.like(like) | Volunteer.number.like(like) | Volunteer.mobile.like(like))
+        # An erased volunteer's mobile is a placeholder, not a number anyone could be found by.
+        stmt = stmt.where(Volunteer.name.like(like) | Volunteer.number.like(like)
+                          | (Volunteer.mobile.like(like) & Volunteer.erased_at.is_(None)))
     return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))
 
 

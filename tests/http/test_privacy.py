@@ -158,3 +158,26 @@ def test_an_erased_volunteer_is_not_put_back_into_use_from_any_keeper_page(app, 
         assert f'action="/keeper/volunteers/1{action}"' not in page, action
     assert "Volunteer No. 0001" not in keeper.get("/keeper/badges").get_data(as_text=True)
     assert "0001" not in keeper.get("/keeper/honor").get_data(as_text=True)
+
+
+def test_an_erased_volunteers_placeholder_mobile_is_not_shown_and_they_cannot_be_edited(app, keeper, served):
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    with app.app_context():
+        placeholder = db.session.get(Volunteer, 1).mobile
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    listing = keeper.get("/keeper/volunteers").get_data(as_text=True)
+    for shown in (page, listing):
+        assert placeholder not in shown
+    assert "erased" in listing  # the list says what became of them
+    assert 'href="/keeper/volunteers/1/edit"' not in page
+    # The edit form is not offered, and a form left open in another tab changes nothing.
+    r = keeper.get("/keeper/volunteers/1/edit")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/keeper/volunteers/1")
+    r = keeper.post("/keeper/volunteers/1/edit", data={"name": "张晓华", "mobile": "13800138001",
+                                                        "csrf_token": csrf_token(keeper, "/keeper/volunteers/1")})
+    assert r.status_code == 422 and KEPT_ONLY_FOR_HOURS in html.unescape(r.get_data(as_text=True))
+    with app.app_context():
+        volunteer = db.session.get(Volunteer, 1)
+        assert (volunteer.name, volunteer.mobile) == ("—", placeholder)
+    # Searching by mobile digits finds no erased placeholder.
+    assert "/keeper/volunteers/1\"" not in keeper.get("/keeper/volunteers?q=0000").get_data(as_text=True)

@@ -79,3 +79,12 @@ def test_erasing_takes_the_volunteer_off_the_honor_picks(ctx, erased):
 def test_deactivating_an_erased_volunteer_again_is_harmless(ctx, erased):
     set_active(keeper(), ctx, erased, False, START)
     assert not erased.active
+
+
+def test_an_erased_volunteer_cannot_be_edited_back(ctx, erased):
+    from kiosk.people.volunteers import update_volunteer
+
+    with pytest.raises(DomainError, match=ERASED):
+        update_volunteer(erased, name="张晓华", mobile="13800138001", birth_year=None, teams=[], skills=[],
+                         national_code=None, id_type=None, id_number=None, hide_from_honor_roll=False)
+    assert erased.name == "—"
