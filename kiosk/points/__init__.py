@@ -17,6 +17,8 @@ KIND_LABELS = {
     "gift": _l("gift"),
     "reversal": _l("reversal"),
     "lead": _l("a problem found and reported"),
+    "waived": _l("not taken back: the points were already spent"),
+    "unwaived": _l("taken back after all: the hours came back"),
 }
 
 

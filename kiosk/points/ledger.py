@@ -45,7 +45,12 @@ def _take_turns(volunteer_id: int) -> None:
 def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
     """Make the hours lines match the volunteer's confirmed sessions: a newly confirmed session
     earns its points, a corrected one gets the difference, a deleted one is taken back. Runs
-    whenever confirmed hours change (checkin/hours.py), and running it twice adds nothing."""
+    whenever confirmed hours change (checkin/hours.py), and running it twice adds nothing.
+
+    A balance never goes below zero: when points already spent cannot all be taken back, the hours
+    line still says the whole difference and a "waived" line gives back what there was not, so the
+    ledger shows both. If that session's points grow again, what was waived is taken first
+    ("unwaived"), so a correction that is undone leaves the balance where it was."""
     _take_turns(volunteer_id)
     should = {
         session_id: points_for(served_minutes(start, end, station.hours_rounding_minutes), station.points_per_hour)
@@ -54,17 +59,45 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
                 ServiceSession.volunteer_id == volunteer_id, ServiceSession.confirmed_at.is_not(None),
                 ServiceSession.checked_out_at.is_not(None)))
     }
-    has = dict(db.session.execute(
-        select(PointsLine.session_id, func.sum(PointsLine.amount))
-        .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind == "hours")
-        .group_by(PointsLine.session_id)).all())
-    for session_id in sorted(set(should) | set(has)):
-        difference = should.get(session_id, 0) - (has.get(session_id) or 0)
-        if difference:
-            db.session.add(PointsLine(station_id=station.id, volunteer_id=volunteer_id, amount=difference,
-                                      kind="hours", session_id=session_id, at=now,
-                                      reason=None if session_id in should and session_id not in has else "changed"))
+    has, waived = {}, {}
+    for session_id, kind, amount in db.session.execute(
+            select(PointsLine.session_id, PointsLine.kind, func.sum(PointsLine.amount))
+            .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind.in_(("hours", *WAIVING)))
+            .group_by(PointsLine.session_id, PointsLine.kind)):
+        into = has if kind == "hours" else waived
+        into[session_id] = into.get(session_id, 0) + int(amount or 0)
+    differences = {session_id: should.get(session_id, 0) - has.get(session_id, 0)
+                   for session_id in set(should) | set(has)}
+    left = balance(volunteer_id)
+    # Gains first, so a correction that moves points from one session to another takes from them.
+    for session_id in sorted(differences, key=lambda s: (-differences[s], s)):
+        difference = differences[session_id]
+        if not difference:
+            continue
+        _add_line(station, volunteer_id, difference, "hours", session_id, now,
+                  reason=None if session_id in should and session_id not in has else "changed")
+        left += difference
+        if difference > 0 and waived.get(session_id, 0) > 0:
+            back = min(difference, waived[session_id])
+            _add_line(station, volunteer_id, -back, "unwaived", session_id, now)
+            left -= back
+        elif left < 0:
+            # Only what this difference would overdraw (a balance already below zero, from before
+            # this rule, is not quietly made good here).
+            waive = min(-left, -difference)
+            _add_line(station, volunteer_id, waive, "waived", session_id, now)
+            left += waive
     db.session.flush()
+
+
+# Lines that keep a balance at zero when hours taken back were already spent, and undo that.
+WAIVING = ("waived", "unwaived")
+
+
+def _add_line(station: Station, volunteer_id: int, amount: int, kind: str, session_id: int, now: datetime,
+              reason: str | None = None) -> None:
+    db.session.add(PointsLine(station_id=station.id, volunteer_id=volunteer_id, amount=amount, kind=kind,
+                              session_id=session_id, at=now, reason=reason))
 
 
 def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime) -> PointsLine:

@@ -7,7 +7,9 @@ from kiosk.core.extensions import db
 from kiosk.core.models import UTCDateTime
 
 # Why a line is there.
-KINDS = ("hours", "bonus", "correction", "gift", "reversal", "lead")
+# "waived": hours taken back that had been spent already (a balance stays at zero); "unwaived": taken
+# after all, when that session's points grew again.
+KINDS = ("hours", "bonus", "correction", "gift", "reversal", "lead", "waived", "unwaived")
 
 
 class PointsLine(db.Model):

@@ -348,3 +348,24 @@ def test_the_yearly_star_list_shows_who_moved_up(app, keeper, kiosk, clock):
     assert "张晓华" in page and "1 stars" in page and "data-print" in page
     last_year = keeper.get(f"/keeper/stars?year={day.year - 1}").get_data(as_text=True)
     assert "Nobody reached a new level in this year." in last_year
+
+
+def test_shortening_a_session_whose_points_were_spent_stops_at_zero_and_says_so(app, kiosk, keeper, clock):
+    day = a_shift(app, kiosk, clock, hours=3)
+    post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()})
+    assert post(keeper, "/keeper/volunteers/1/points", {"amount": "-25", "reason": "更正"},
+                page="/keeper/volunteers/1").status_code == 303
+    with app.app_context():
+        session_id = db.session.scalar(select(ServiceSession.id))
+        assert balance(1) == 5
+    r = post(keeper, f"/keeper/sessions/{session_id}/edit",
+             {"checked_in_at": f"{day.isoformat()}T09:00", "checked_out_at": f"{day.isoformat()}T10:00"},
+             page=f"/keeper/sessions/{session_id}/edit")
+    assert r.status_code == 303
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert re.search(r'Points: <span class="big-number">0</span>', page)
+    assert "not taken back: the points were already spent" in page
+    with app.app_context():
+        assert balance(1) == 0
+        assert sorted(db.session.scalars(select(PointsLine.amount).where(PointsLine.kind.in_(("hours", "waived"))))) \
+            == [-20, 15, 30]

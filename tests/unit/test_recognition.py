@@ -276,3 +276,81 @@ def test_two_redemptions_beyond_a_balance_one_succeeds(app, station):
         assert balance(1) == 10
         assert sum(db.session.get(Gift, g).stock for g in gifts) == 9
         assert db.session.scalar(select(func.count()).select_from(PointsLine).where(PointsLine.kind == "gift")) == 1
+
+
+# --- A balance never goes below zero --------------------------------------------------------
+
+
+def test_hours_taken_back_after_the_points_were_spent_stop_at_zero_and_say_so(ctx):
+    """The probe's steps: 100 points, 95 deducted, then a confirmed session shortened and another
+    deleted. The hours lines still say the whole difference; a waived line keeps the balance at zero."""
+    who = volunteer(1)
+    first = session(ctx, who, START, 180)                          # 30 points
+    second = session(ctx, who, START + timedelta(hours=4), 360)    # 60 points
+    confirm_day(keeper(), ctx, START.date(), START + timedelta(days=1))
+    bonus = award(keeper(), ctx, who, 10, "奖励", START)
+    assert balance(who.id) == 100
+    award(keeper(), ctx, who, -95, "更正", START)
+    assert balance(who.id) == 5
+    later = START + timedelta(days=2)
+    correct_session(keeper(), ctx, second, second.checked_in_at, second.checked_in_at + timedelta(hours=1), later)
+    assert balance(who.id) == 0
+    assert [(line.kind, line.amount) for line in lines(who.id, 2)] == [("waived", 45), ("hours", -50)]
+    settle_hours(ctx, who.id, later)  # settling again takes nothing more
+    delete_session(keeper(), ctx, first, later)
+    assert balance(who.id) == 0
+    assert [(line.kind, line.amount) for line in lines(who.id, 2)] == [("waived", 30), ("hours", -30)]
+    with pytest.raises(DomainError, match="Not enough points: 0 left"):
+        reverse(keeper(), ctx, bonus, "given twice", later)
+    with pytest.raises(DomainError, match="Not enough points: 0 left"):
+        award(keeper(), ctx, who, -1, "更正", later)
+    with pytest.raises(DomainError, match="Not enough points: 0 left"):
+        spend(ctx, who, 1, "毛巾", later)
+    # The shortened session was a mistake: setting it back gives back only what was really taken.
+    correct_session(keeper(), ctx, second, second.checked_in_at, second.checked_in_at + timedelta(hours=6), later)
+    assert balance(who.id) == 5
+    assert [(line.kind, line.amount) for line in lines(who.id, 2)] == [("unwaived", -45), ("hours", 50)]
+    settle_hours(ctx, who.id, later)
+    assert balance(who.id) == 5 and balance(who.id) == sum(line.amount for line in lines(who.id))
+
+
+def test_no_path_takes_a_balance_below_zero(ctx):
+    """Session edits and deletions, gifts, deductions and reversals, in a long seeded mix: after
+    each, the balance is the sum of its lines and never below zero."""
+    import random
+
+    rng = random.Random(7)
+    who = volunteer(1)
+    towel = add_gift(keeper(), ctx, "毛巾", 15, 1000, START)
+    now = START + timedelta(days=30)
+    sessions = [session(ctx, who, START + timedelta(days=d), rng.choice([60, 120, 240])) for d in range(12)]
+    confirm_day_all = [confirm_day(keeper(), ctx, (START + timedelta(days=d)).date(), now) for d in range(12)]
+    assert sum(confirm_day_all) == 12
+    alive = list(sessions)
+    for _ in range(120):
+        choice = rng.choice(["shorten", "lengthen", "delete", "gift", "deduct", "bonus", "reverse", "cancel"])
+        try:
+            if choice in ("shorten", "lengthen") and alive:
+                s = rng.choice(alive)
+                correct_session(keeper(), ctx, s, s.checked_in_at,
+                                s.checked_in_at + timedelta(minutes=rng.choice([30, 60, 300])), now)
+            elif choice == "delete" and alive:
+                s = alive.pop(rng.randrange(len(alive)))
+                delete_session(keeper(), ctx, s, now)
+            elif choice == "gift":
+                ask_for_gift(ctx, who, towel.id, now)
+            elif choice == "deduct":
+                award(keeper(), ctx, who, -rng.randint(1, 40), "更正", now)
+            elif choice == "bonus":
+                award(keeper(), ctx, who, rng.randint(1, 20), "奖励", now)
+            elif choice == "reverse":
+                candidates = [line for line in lines(who.id) if line.kind in ("bonus", "correction")]
+                if candidates:
+                    reverse(keeper(), ctx, rng.choice(candidates), "oops", now)
+            elif choice == "cancel":
+                waiting = db.session.scalars(select(Redemption).where(Redemption.status == "waiting")).all()
+                if waiting:
+                    cancel(keeper(), ctx, rng.choice(waiting), now)
+        except DomainError:
+            pass
+        assert 0 <= balance(who.id) == sum(line.amount for line in lines(who.id)), choice
