@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(keeper_routes.bp)
     app.jinja_env.globals["points_kind_label"] = lambda kind: str(KIND_LABELS.get(kind, kind))
     app.jinja_env.globals["points_line_reversible"] = ledger.can_reverse
+    app.jinja_env.globals["points_reason"] = ledger.reason_label
     add_keeper_link(app, "points_keeper.settings", _l("Points"), 90)
     on_confirmed_hours_changed(app, ledger.settle_hours)
     add_volunteer_section(app, "points/_volunteer_points.html", keeper_routes.volunteer_section, position=20)

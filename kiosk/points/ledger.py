@@ -21,6 +21,20 @@ from kiosk.points.models import PointsLine
 MAX_AWARD = 10_000
 MAX_POINTS_PER_HOUR = 1_000
 
+# Reasons the station writes itself are stored as codes and shown in the reader's language; a
+# keeper's reason is shown as typed. ("cancelled" is what refunds have always stored.)
+HOURS_CHANGED = "changed"
+GIFT_CANCELLED = "cancelled"
+REASON_LABELS = {HOURS_CHANGED: _l("hours changed"), GIFT_CANCELLED: _l("gift cancelled")}
+
+
+def reason_label(line: PointsLine) -> str:
+    """What a line is for, after its kind: a code the station wrote (no keeper), translated, or
+    the words a keeper typed."""
+    if line.reason and line.keeper_id is None and line.reason in REASON_LABELS:
+        return str(REASON_LABELS[line.reason])
+    return line.reason or ""
+
 
 def balance(volunteer_id: int) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(PointsLine.amount), 0))
@@ -75,7 +89,7 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
         if not difference:
             continue
         _add_line(station, volunteer_id, difference, "hours", session_id, now,
-                  reason=None if session_id in should and session_id not in has else "changed")
+                  reason=None if session_id in should and session_id not in has else HOURS_CHANGED)
         left += difference
         if difference > 0 and waived.get(session_id, 0) > 0:
             back = min(difference, waived[session_id])
@@ -186,7 +200,7 @@ def refund(station: Station, spent: PointsLine, now: datetime) -> PointsLine:
     """Points spent on a gift come back: the redemption was cancelled (kiosk/gifts)."""
     if spent.kind != "gift":
         raise ValueError("only a gift's points are refunded")
-    return _undo(station, spent, "cancelled", now, None)
+    return _undo(station, spent, GIFT_CANCELLED, now, None)
 
 
 def _undo(station: Station, line: PointsLine, reason: str, now: datetime, keeper: Keeper | None) -> PointsLine:

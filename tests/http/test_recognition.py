@@ -369,3 +369,28 @@ def test_shortening_a_session_whose_points_were_spent_stops_at_zero_and_says_so(
         assert balance(1) == 0
         assert sorted(db.session.scalars(select(PointsLine.amount).where(PointsLine.kind.in_(("hours", "waived"))))) \
             == [-20, 15, 30]
+
+
+@pytest.mark.parametrize("lang, reads", [("zh_Hans", "撤销 · 礼品已取消"), ("zh_Hant", "撤銷 · 禮品已取消"),
+                                         ("en", "reversal · gift cancelled")])
+def test_a_cancelled_gifts_points_line_reads_in_the_keepers_language(app, keeper, lang, reads):
+    post(keeper, "/keeper/gifts", {"name": "雨伞", "points": "20", "stock": "1", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "20", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    with app.app_context():
+        redemption_id = db.session.scalar(select(Redemption.id))
+    assert post(keeper, f"/keeper/redemptions/{redemption_id}/cancel", {}, page="/keeper/gifts").status_code == 303
+    # A line written before reasons were codes reads the same.
+    with app.app_context():
+        refund = db.session.scalar(select(PointsLine).where(PointsLine.kind == "reversal"))
+        db.session.add(PointsLine(station_id=1, volunteer_id=1, amount=0, kind="reversal", reason="cancelled",
+                                  at=refund.at))
+        db.session.commit()
+    keeper.set_cookie("kiosk_lang", lang)
+    for path in ("/keeper/volunteers/1", "/keeper/points"):
+        page = keeper.get(path).get_data(as_text=True)
+        assert page.count(reads) == 2, path
+        if lang != "en":
+            assert "cancelled" not in page, path

@@ -354,3 +354,20 @@ def test_no_path_takes_a_balance_below_zero(ctx):
         except DomainError:
             pass
         assert 0 <= balance(who.id) == sum(line.amount for line in lines(who.id)), choice
+
+
+def test_reasons_the_station_writes_read_in_the_readers_language_and_a_keepers_as_typed(app, ctx):
+    from flask_babel import force_locale
+
+    from kiosk.points.ledger import reason_label
+
+    who = volunteer(1)
+    award(keeper(), ctx, who, 30, "奖励", START)
+    towel = add_gift(keeper(), ctx, "毛巾", 30, 1, START)
+    cancel(keeper(), ctx, ask_for_gift(ctx, who, towel.id, START), START)
+    refund = db.session.scalar(select(PointsLine).where(PointsLine.kind == "reversal"))
+    typed = PointsLine(amount=1, kind="bonus", reason="cancelled", keeper_id=keeper().id)
+    with force_locale("zh_Hans"):
+        assert (reason_label(refund), reason_label(typed)) == ("礼品已取消", "cancelled")
+    with force_locale("en"):
+        assert reason_label(refund) == "gift cancelled"
