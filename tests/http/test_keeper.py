@@ -864,3 +864,27 @@ def test_a_keeper_on_a_district_page_is_told_it_is_for_administrators(app, clien
     assert r.status_code == 403
     page = r.get_data(as_text=True)
     assert "管理员" in page and "登录" not in page.split("<main", 1)[1]
+
+
+# A label the template ends with a colon: Chinese wants the full-width one, English ": ".
+HALF_WIDTH_AFTER_CHINESE = re.compile(r"[\u4e00-\u9fff]\s*:")
+
+
+@pytest.mark.parametrize("lang, headings", [
+    ("zh_Hans", ["累计服务时长：", "积分：", "星级："]),
+    ("zh_Hant", ["累計服務時數：", "積分：", "星級："]),
+    ("en", ["Hours served: ", "Points: ", "Stars: "]),
+])
+def test_headings_on_the_volunteer_page_use_the_languages_colon(app, keeper, lang, headings):
+    keeper.set_cookie("kiosk_lang", lang)
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", "", page)
+    for heading in headings:
+        assert heading in text, heading
+    assert not HALF_WIDTH_AFTER_CHINESE.search(text), HALF_WIDTH_AFTER_CHINESE.search(text)
+
+
+def test_a_rejected_import_row_says_why_with_a_full_width_colon(app, keeper):
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    text = re.sub(r"<[^>]+>", "", upload(keeper, IMPORT_CSV.encode("utf-8")).get_data(as_text=True))
+    assert "未导入：" in text and not HALF_WIDTH_AFTER_CHINESE.search(text)
