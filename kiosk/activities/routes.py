@@ -17,7 +17,7 @@ from kiosk.core.limits import device_id, who, with_device_cookie
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_record, station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import link_for_phones, render
 from kiosk.people.models import Volunteer
 
 bp = station_required(Blueprint("activities", __name__, url_prefix="/activities", template_folder="templates"))
@@ -36,7 +36,7 @@ def board():
     """The kiosk's activity board: what is coming up, and recent ones to rate."""
     now = utcnow()
     coming = upcoming(g.station, now)
-    link = url_for("activities.rate_page", _external=True)
+    link = link_for_phones("activities.rate_page")
     return with_device_cookie(render(
         "activities/board.html", upcoming=coming, places_taken={a.id: signup_count(a.id) for a in coming},
         to_rate=recent(g.station, now, limit=6), form=RatingForm(formdata=None), qr=qr_svg(link, box_size=5)))

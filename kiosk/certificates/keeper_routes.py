@@ -17,7 +17,7 @@ from kiosk.core.models import Station
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import local_today, parse_day, station_record
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import id_arg, render
+from kiosk.core.web import id_arg, link_for_phones, render
 from kiosk.people.forms import id_type_label
 from kiosk.people.keeper_routes import volunteer_page
 from kiosk.people.keepers import keeper_blueprint
@@ -53,7 +53,7 @@ def issue(volunteer_id):
 def certificate(certificate_id):
     certificate = station_record(Certificate, certificate_id)
     volunteer = certificate.volunteer
-    verify_url = url_for("certificates.verify", token=certificate.verify_token, _external=True)
+    verify_url = link_for_phones("certificates.verify", token=certificate.verify_token)
     return render("certificates/certificate.html", certificate=certificate, volunteer=volunteer,
                   rows=printed_rows(certificate), issuer=issued_by(certificate), verify_url=verify_url,
                   qr=qr_svg(verify_url, box_size=10), issued_on=local_today(g.station, certificate.issued_at),

@@ -1,6 +1,6 @@
 """The kiosk check-in screen: camera, barcode scanner, forgotten badge, and the station QR for phones."""
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, g, render_template
 
 from kiosk.checkin.attendance import PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches, record_attendance, scan_badge
 from kiosk.checkin.forms import FindForm, PickForm, ScanForm
@@ -13,7 +13,7 @@ from kiosk.core.limits import who
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import link_for_phones, render
 
 bp = station_required(Blueprint("checkin", __name__, url_prefix="/checkin", template_folder="templates"))
 
@@ -78,5 +78,5 @@ def station_qr_context() -> dict:
     could fetch from anywhere would prove nobody was at the station."""
     if not g.kiosk_tablet:
         return {"svg": None, "link": None, "refresh": STATION_QR_REFRESH_SECONDS}
-    link = url_for("phone.checkin", c=station_code(g.station, utcnow()), _external=True)
+    link = link_for_phones("phone.checkin", c=station_code(g.station, utcnow()))
     return {"svg": qr_svg(link, box_size=6), "link": link, "refresh": STATION_QR_REFRESH_SECONDS}

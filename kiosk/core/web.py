@@ -85,6 +85,20 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def link_for_phones(endpoint: str, **values) -> str:
+    """The address a QR for people's own phones holds. A tablet on the station's own HTTPS port (its
+    camera needs HTTPS) trusts the station's certificate because a keeper installed it there; no
+    phone ever did, and each would warn "not private". So a page served there links phones to the
+    station's plain HTTP port. Behind a district proxy with a real certificate, HTTPS stays."""
+    link = url_for(endpoint, _external=True, **values)
+    config = current_app.config
+    parts = urlsplit(link)
+    if parts.scheme == "https" and parts.port == int(config["HTTPS_PORT"]) and parts.hostname:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return parts._replace(scheme="http", netloc=f"{host}:{int(config['HTTP_PORT'])}").geturl()
+    return link
+
+
 def takes_upload(view):
     """Marks a page that accepts a photo or a CSV file: only these may receive a large body."""
     view.takes_upload = True

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, request
 from sqlalchemy import select
 
 from kiosk.core.clock import utcnow
@@ -16,7 +16,7 @@ from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render, takes_upload
+from kiosk.core.web import link_for_phones, render, takes_upload
 from kiosk.suggest.box import (
     TEXT_MAX,
     by_tracking_code,
@@ -37,7 +37,7 @@ api = Blueprint("suggest_api", __name__, url_prefix="/api/v1/open311")
 def _form(source: str, status: int = 200, **extra):
     context = {"form": EmptyForm(), "categories": categories(g.station), "source": source, "text_max": TEXT_MAX,
                "values": {"once": secrets.token_hex(16)}, "errors": {},
-               "phone_link": url_for("suggest.phone", _external=True)}
+               "phone_link": link_for_phones("suggest.phone")}
     context.update(extra)
     if source == "kiosk":
         context["phone_svg"] = qr_svg(context["phone_link"], box_size=5)
@@ -83,7 +83,7 @@ def _submit(source: str):
                         contact=values["contact"], anonymous=values["anonymous"], source=source,
                         device_id=device_id(), address=request.remote_addr or "", now=utcnow(), once=values["once"],
                         volunteer_id=volunteer.id if volunteer else None, station_kiosk=g.kiosk_tablet)
-    link = url_for("suggest.track", code=suggestion.tracking_code, _external=True)
+    link = link_for_phones("suggest.track", code=suggestion.tracking_code)
     return render("suggest/new.html", "suggest_form", suggestion=suggestion, link=link, svg=qr_svg(link, box_size=6),
                   source=source)
 

@@ -187,6 +187,15 @@ def test_station_qr_image_decodes_to_its_link(app, client, station):
     assert parse_qs(urlsplit(link).query)["c"][0]
 
 
+def test_the_station_qr_on_the_tablets_https_port_sends_phones_to_plain_http(app, client, station):
+    # The tablet's camera needs the station's own HTTPS; phones never installed its certificate.
+    set_up_as_kiosk(app, client)
+    body = client.get("/checkin/station-code", base_url="https://localhost:5443").get_data(as_text=True)
+    link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert link.startswith("http://localhost:5000/m/checkin?")
+    assert decode_svg_qr(re.search(r"<svg.*?</svg>", body, re.S).group(0)) == [link]
+
+
 def test_only_a_tablet_a_keeper_set_up_shows_the_station_qr(app, client, station):
     """Issue 10: anyone could fetch a fresh station code from anywhere and check in from home."""
     client.set_cookie("kiosk_lang", "en")

@@ -267,6 +267,19 @@ def test_behind_the_district_proxy_the_phone_qr_names_the_address_the_tablets_us
     assert read_qr(svg) == [link]
 
 
+@pytest.mark.parametrize("served_on, link", [
+    ("https://192.168.1.10:5443", "http://192.168.1.10:5000/suggest/phone?station=demo"),
+    ("http://192.168.1.10:5000", "http://192.168.1.10:5000/suggest/phone?station=demo"),
+    ("https://kiosk.example", "https://kiosk.example/suggest/phone?station=demo"),
+], ids=["station's own https", "plain http", "a real certificate"])
+def test_a_qr_for_phones_never_sends_them_to_the_stations_own_certificate(kiosk, served_on, link):
+    """Only tablets install the station's certificate (for their camera): a phone sent to the HTTPS
+    port would say "connection not private". Phones get the station's plain address."""
+    html = kiosk.get("/suggest/", base_url=served_on).get_data(as_text=True)
+    svg = re.search(r'<div class="station-qr-code"[^>]*>(<svg.*?</svg>)</div>', html, re.S).group(1)
+    assert read_qr(svg) == [link]
+
+
 def test_the_first_visit_gets_a_device_cookie_and_later_ones_keep_it(kiosk):
     first = kiosk.get("/suggest/")
     [cookie] = set_cookies(first, "kiosk_device")
