@@ -39,10 +39,10 @@ def typed_digits(raw: str, most: int) -> str | None:
 
 # A person has a 姓名; a service, a category or a gift has a 名称 (名稱).
 NAME_MESSAGES = {
-    True: (_l("Please enter a name."), _l("A name can be at most %(n)s characters."),
+    True: (_l("Please enter a name."), _l("A name can be at most %(n)s characters.", n=NAME_MAX),
            _l("The name contains characters that cannot be used.")),
     False: (lazy_pgettext("not a person", "Please enter a name."),
-            lazy_pgettext("not a person", "A name can be at most %(n)s characters."),
+            lazy_pgettext("not a person", "A name can be at most %(n)s characters.", n=NAME_MAX),
             lazy_pgettext("not a person", "The name contains characters that cannot be used.")),
 }
 
@@ -58,7 +58,7 @@ def clean_name(raw: str, *, person: bool = True) -> str:
     if not name:
         raise DomainError(empty, field="name")
     if len(name) > NAME_MAX:
-        raise DomainError(too_long % {"n": NAME_MAX}, field="name")
+        raise DomainError(too_long, field="name")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
         raise DomainError(bad_characters, field="name")
     return name
