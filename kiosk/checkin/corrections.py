@@ -79,7 +79,10 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
 
 
 def confirm_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> ServiceSession:
-    """The keeper agrees with a flagged session as it stands: it is reviewed and its hours confirmed."""
+    """The keeper agrees with a flagged session as it stands: it is reviewed and its hours confirmed.
+    An open session has no hours yet: confirming it would clear the flag before the check-out is known."""
+    if session.checked_out_at is None:
+        raise DomainError(_l("This volunteer is still on duty. Confirm the session once they have checked out."))
     before = snapshot(session)
     session.needs_review = False
     confirm(session, keeper, now)

@@ -46,8 +46,8 @@ def confirm(session: ServiceSession, keeper: Keeper | None, now: datetime) -> No
 class DayToConfirm:
     day: date
     ready: int  # finished sessions nobody has confirmed
-    flagged: int  # sessions to review first (confirmed one by one on the review page)
-    on_duty: int  # still checked in
+    flagged: int  # finished sessions to review first (confirmed one by one on the review page)
+    on_duty: int  # still checked in, flagged or not
 
 
 def days_to_confirm(station: Station, limit: int = 31) -> list[DayToConfirm]:
@@ -60,7 +60,8 @@ def days_to_confirm(station: Station, limit: int = 31) -> list[DayToConfirm]:
     )
     for checked_in_at, checked_out_at, needs_review in rows:
         day = counts.setdefault(checked_in_at.astimezone(zone).date(), [0, 0, 0])
-        day[0 if checked_out_at is not None and not needs_review else 1 if needs_review else 2] += 1
+        # Still checked in is on duty, even when flagged (a typed number): it is reviewed once closed.
+        day[2 if checked_out_at is None else 1 if needs_review else 0] += 1
     return [DayToConfirm(day, *counts[day]) for day in sorted(counts, reverse=True)[:limit]]
 
 

@@ -107,6 +107,7 @@ def edit_session(session_id):
 @bp.post("/sessions/<int:session_id>/confirm")
 def confirm(session_id):
     session = station_record(ServiceSession, session_id)
+    refuse_with(lambda err: _review_page(status=err.status, review_error=err.message))
     confirm_session(current_user, g.station, session, utcnow())
     if request.form.get("back") == "volunteer":
         return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)

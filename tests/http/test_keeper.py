@@ -666,6 +666,7 @@ def test_confirm_clears_the_flag_and_is_audited(app, keeper, keeper_id, auto_clo
 
 
 def test_confirm_can_return_to_the_volunteer_page(app, keeper, auto_closed):
+    close_for_review(keeper)
     r = post(keeper, f"/keeper/sessions/{auto_closed}/confirm", {"back": "volunteer"})
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
 
@@ -888,3 +889,23 @@ def test_a_rejected_import_row_says_why_with_a_full_width_colon(app, keeper):
     keeper.set_cookie("kiosk_lang", "zh_Hans")
     text = re.sub(r"<[^>]+>", "", upload(keeper, IMPORT_CSV.encode("utf-8")).get_data(as_text=True))
     assert "未导入：" in text and not HALF_WIDTH_AFTER_CHINESE.search(text)
+
+
+def test_an_open_typed_check_in_is_on_duty_on_the_review_page_with_nothing_to_confirm(app, keeper):
+    """Volunteer 1 typed their number at 09:00 and is still on duty at 10:00."""
+    with app.app_context():
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=START, check_in_method="manual",
+                                      needs_review=True))
+        db.session.commit()
+        [s] = db.session.scalars(select(ServiceSession)).all()
+        session_id = s.id
+    keeper.set_cookie("kiosk_lang", "en")
+    page = keeper.get("/keeper/review").get_data(as_text=True)
+    summary = page.split('id="confirm-hours"', 1)[1]
+    assert re.search(r"<td>2026-11-22</td><td>0</td><td>0</td><td>1</td>", summary)
+    listing = page.split('id="confirm-hours"', 1)[0]
+    assert "张晓华" in listing and f"/keeper/sessions/{session_id}/confirm" not in listing
+    r = post(keeper, f"/keeper/sessions/{session_id}/confirm")
+    assert r.status_code == 422 and "still on duty" in r.get_data(as_text=True)
+    [s] = sessions(app)
+    assert s.needs_review and s.confirmed_at is None and events(app) == []

@@ -131,3 +131,24 @@ def test_confirm_and_delete_leave_audit_events(ctx):
     assert db.session.get(ServiceSession, session_id) is None
     assert [(e.action, e.session_id) for e in events()] == [("session.confirmed", session_id), ("session.deleted", session_id)]
     assert events()[-1].after is None and events()[-1].before["checked_in_at"].startswith("2026-11-22T01:00")
+
+
+def test_an_open_typed_check_in_is_on_duty_and_cannot_be_confirmed_until_it_is_closed(ctx):
+    """A check-in by a typed number waits for review, but while the volunteer is still on duty it
+    counts as on duty, and there is nothing to confirm yet: confirming it would clear the flag
+    before the check-out is known."""
+    from kiosk.checkin.hours import days_to_confirm
+
+    station, volunteer, keeper = ctx
+    session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=START,
+                             check_in_method="manual", needs_review=True)
+    db.session.add(session)
+    db.session.flush()
+    assert [(d.ready, d.flagged, d.on_duty) for d in days_to_confirm(station)] == [(0, 0, 1)]
+    with pytest.raises(DomainError, match="still on duty"):
+        confirm_session(keeper, station, session, START + timedelta(hours=1))
+    assert session.needs_review and session.confirmed_at is None and events() == []
+    session.checked_out_at = START + timedelta(hours=2)  # scanned out: now there is something to review
+    assert [(d.ready, d.flagged, d.on_duty) for d in days_to_confirm(station)] == [(0, 1, 0)]
+    confirm_session(keeper, station, session, START + timedelta(hours=3))
+    assert not session.needs_review and session.confirmed_at == START + timedelta(hours=3)
