@@ -23,6 +23,8 @@ class DayReport:
     is_today: bool
     on_duty: list[ServiceSession] = field(default_factory=list)
     sessions: list[ServiceSession] = field(default_factory=list)  # every session that began that day
+    query: str = ""  # what the keeper searched for: it narrows `matching`, never the day's totals
+    matching: list[ServiceSession] = field(default_factory=list)  # the sessions the list shows
     minutes: dict[int, int] = field(default_factory=dict)  # session id -> rounded minutes
     walk_ins: list[tuple[WalkInService, int]] = field(default_factory=list)
     swap_brought: list[SwapItem] = field(default_factory=list)
@@ -46,7 +48,8 @@ class DayReport:
 
 
 def day_report(station: Station, day: date, now: datetime, query: str = "") -> DayReport:
-    """Everything the Today screen shows for one of the station's local days. Reads only the
+    """Everything the Today screen shows for one of the station's local days; `query` (a name or
+    number) narrows only the list of sessions, not the day's figures. Reads only the
     day's rows (by the station-and-time indexes), so it costs the same in year three as on day one.
     Close forgotten sessions first (close_forgotten_sessions) to show them as the system closed them."""
     start, end = day_bounds(station, day)
@@ -58,10 +61,9 @@ def day_report(station: Station, day: date, now: datetime, query: str = "") -> D
         .order_by(ServiceSession.checked_in_at.desc())
     ))
     q = " ".join((query or "").split())
-    if q:
-        sessions = [s for s in sessions if q in s.volunteer.name or q in s.volunteer.number]
-    report = DayReport(day=day, is_today=day == local_today(station, now), sessions=sessions,
-                       walk_ins=visit_counts(station, start, end))
+    matching = [s for s in sessions if q in s.volunteer.name or q in s.volunteer.number] if q else sessions
+    report = DayReport(day=day, is_today=day == local_today(station, now), sessions=sessions, query=q,
+                       matching=matching, walk_ins=visit_counts(station, start, end))
     report.on_duty = [s for s in sessions if s.checked_out_at is None]
     report.swap_brought, report.swap_taken = items_logged_or_taken(station, day)
     report.minutes = {s.id: session_minutes(s, station) for s in sessions}

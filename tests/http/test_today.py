@@ -429,7 +429,9 @@ def test_search_filters_the_rows(keeper, busy_morning, q, shown, hidden):
     page = keeper.get("/keeper/today", query_string={"q": q}).get_data(as_text=True)
     assert "<html" in page
     assert shown in rows(page) and hidden not in rows(page)
-    assert totals(page)["person-times"] == "1"
+    # The day's totals stay the day's; the search says how many of its sessions it found.
+    assert totals(page) == {"volunteers": "2", "person-times": "2", "hours": "3.5", "visitors": "3"}
+    assert re.search(r'data-matches>\s*1 of 2 sessions match', page)
 
 
 def test_search_as_htmx_returns_only_the_live_part(keeper, busy_morning):
@@ -445,8 +447,10 @@ def test_search_as_htmx_returns_only_the_live_part(keeper, busy_morning):
 
 def test_search_that_finds_nobody_says_so_and_escapes_what_was_typed(keeper, busy_morning):
     page = keeper.get("/keeper/today", query_string={"q": "<script>x</script>"}).get_data(as_text=True)
-    assert "No sessions yet." in rows(page) and "张晓华" not in rows(page)
+    assert "Nobody matches this search." in rows(page) and "张晓华" not in rows(page)
+    assert re.search(r'data-matches>\s*0 of 2 sessions match “&lt;script&gt;x&lt;/script&gt;”', page)
     assert "<script>x</script>" not in page
+    assert totals(page)["person-times"] == "2"
 
 
 def test_a_past_day_shows_that_days_sessions_and_does_not_poll(app, keeper, station):

@@ -107,10 +107,25 @@ def test_day_report_counts_the_station_day(ctx):
     assert (report.volunteer_count, report.person_times, report.total_minutes, report.visitor_count) == (2, 2, 210, 3)
     assert [s.volunteer_id for s in report.on_duty] == [2]
     assert dict((s.code, n) for s, n in report.walk_ins)["rest"] == 3
-    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="0002").sessions] == [2]
-    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="张晓").sessions] == [1]
+    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="0002").matching] == [2]
+    assert [s.volunteer_id for s in day_report(ctx, date(2026, 11, 22), START, query="张晓").matching] == [1]
     yesterday = day_report(ctx, date(2026, 11, 21), START)
     assert not yesterday.is_today and [s.volunteer_id for s in yesterday.sessions] == [3]
+
+
+def test_a_search_narrows_the_list_but_not_the_days_totals(ctx):
+    scan(ctx, 1, START)
+    scan(ctx, 2, START + timedelta(minutes=10))
+    scan(ctx, 1, START + timedelta(hours=3, minutes=30))
+    now = START + timedelta(hours=4)
+    whole = day_report(ctx, date(2026, 11, 22), now)
+    for query in ("0002", "李桂英", "xxxx"):
+        found = day_report(ctx, date(2026, 11, 22), now, query=query)
+        assert (found.volunteer_count, found.person_times, found.total_minutes, found.visitor_count) == (
+            whole.volunteer_count, whole.person_times, whole.total_minutes, whole.visitor_count) == (2, 2, 210, 0)
+        assert [s.volunteer_id for s in found.on_duty] == [2]  # who is here now is the day's too
+        assert [s.volunteer_id for s in found.matching] == ([] if query == "xxxx" else [2])
+    assert whole.matching == whole.sessions and whole.query == ""
 
 
 def test_live_stamp_changes_with_any_change_and_only_then(ctx):
