@@ -1,6 +1,7 @@
 """Keeper pages for stars: the yearly list of who reached a new level (printable), and the ladder."""
 
-from flask import abort, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -26,14 +27,15 @@ def stars_section(volunteer: Volunteer, station: Station) -> dict:
     return {"stars": stars_of(station, volunteer.id)}
 
 
-def _year() -> int:
+def _year() -> tuple[int, str | None]:
+    """The year asked for, or this year; a year that cannot be shown gives this year and the reason."""
     this_year = local_today(g.station, utcnow()).year
     raw = request.args.get("year", "")
     if not raw:
-        return this_year
-    if not raw.isdigit() or not 2000 <= int(raw) <= this_year:
-        abort(404)
-    return int(raw)
+        return this_year, None
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= this_year):
+        return this_year, _("That year cannot be shown. Here is this year instead.")
+    return int(raw), None
 
 
 def _page(year: int, status: int = 200, **extra):
@@ -45,7 +47,8 @@ def _page(year: int, status: int = 200, **extra):
 
 @bp.get("/stars")
 def certification():
-    return _page(_year())
+    year, refused = _year()
+    return _page(year, status=422 if refused else 200, year_error=refused)
 
 
 @bp.post("/stars/ladder")

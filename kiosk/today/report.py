@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kiosk.checkin.attendance import session_minutes
 from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_today
@@ -15,6 +17,25 @@ from kiosk.swap.models import SwapItem
 from kiosk.swap.shelf import items_logged_or_taken
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import visit_counts
+
+
+FIRST_DAY = date(2000, 1, 1)  # no station kept records before this
+
+
+def day_to_show(raw: str, today: date) -> date:
+    """The day a keeper asked for (2026-11-20), or today when none was asked for. A day still to
+    come, or one that is no date, is refused with the reason."""
+    if not raw:
+        return today
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or day < FIRST_DAY:
+        raise DomainError(_l("That date cannot be shown."), field="day")
+    if day > today:
+        raise DomainError(_l("That day has not come yet."), field="day")
+    return day
 
 
 @dataclass

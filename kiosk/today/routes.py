@@ -2,41 +2,41 @@
 
 from datetime import date, timedelta
 
-from flask import Response, abort, g, request
+from flask import Response, g, request
 
 from kiosk.checkin.attendance import settle_forgotten_sessions
 from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
 from kiosk.core.stations import local_today
 from kiosk.core.web import background_refresh, render, render_block_response
 from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.core.storage import storage_trouble
 from kiosk.gifts.redemptions import waiting as waiting_redemptions
 from kiosk.today.export import day_csv
-from kiosk.today.report import day_report, live_stamp
+from kiosk.today.report import FIRST_DAY, day_report, day_to_show, live_stamp
 
 bp = keeper_blueprint("today", __name__)
 
 
-def _day() -> date:
-    """The day asked for (?day=2026-11-20), or the station's today."""
-    raw = request.args.get("day", "")
+def _day() -> tuple[date, DomainError | None]:
+    """The day asked for (?day=2026-11-20), or the station's today; a day that cannot be shown
+    gives today, with the reason to show beside the date."""
     today = local_today(g.station, utcnow())
     try:
-        day = date.fromisoformat(raw) if raw else today
-    except ValueError:
-        abort(404)
-    if not date(2000, 1, 1) <= day <= today:
-        abort(404)
-    return day
+        return day_to_show(request.args.get("day", ""), today), None
+    except DomainError as err:
+        return today, err
 
 
 @bp.get("/today")
 def today():
-    day = _day()
+    day, refused = _day()
     q = request.args.get("q", "")[:40]
     settle_forgotten_sessions(g.station, utcnow())
     report = day_report(g.station, day, utcnow(), q)
-    return render("today/today.html", "live", report=report, q=q, stamp=live_stamp(g.station, day),
+    return render("today/today.html", "live", status=refused.status if refused else 200, report=report, q=q,
+                  stamp=live_stamp(g.station, day), day_error=refused.message if refused else None,
+                  first_day=FIRST_DAY, last_day=local_today(g.station, utcnow()),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=stations_to_choose(),
                   storage_trouble=storage_trouble(utcnow()), gifts_waiting=len(waiting_redemptions(g.station)))
 
@@ -45,7 +45,7 @@ def today():
 @background_refresh
 def today_live():
     """Polled every few seconds by the Today screen. Nothing new: 204 and htmx swaps nothing."""
-    day = _day()
+    day, _refused = _day()  # a poll never asks for a day its page could not show; if one does, today
     # Closing time passes while the screen is open: close forgotten sessions before comparing.
     settle_forgotten_sessions(g.station, utcnow())
     stamp = live_stamp(g.station, day)
@@ -58,7 +58,9 @@ def today_live():
 
 @bp.get("/today.csv")
 def today_csv():
-    day = _day()
+    day, refused = _day()
+    if refused:  # a download has no page to show the reason on: a short plain answer
+        return Response(str(refused.message), status=400, mimetype="text/plain")
     settle_forgotten_sessions(g.station, utcnow())
     report = day_report(g.station, day, utcnow())
     response = Response(day_csv(report), mimetype="text/csv")

@@ -213,8 +213,12 @@ def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
     with app.app_context():
         station = db.session.get(Station, 1)
         assert (station.star_hours, station.points_per_hour) == ("100,200,500,800,1000", 5)
-    assert keeper.get("/keeper/stars?year=1999").status_code == 404
-    assert keeper.get("/keeper/stars?year=abc").status_code == 404
+    for year in ("1999", "abc", "2027", "9" * 100):
+        r = keeper.get("/keeper/stars", query_string={"year": year})
+        page = r.get_data(as_text=True)
+        # This year's list, saying that year cannot be shown: never a dead end.
+        assert r.status_code == 422 and "New star volunteers in 2026" in page
+        assert "That year cannot be shown." in page and "keeper-nav" in page
 
 
 def test_a_ladder_changed_on_the_keeper_page_shows_on_the_very_next_scan(app, kiosk, keeper):

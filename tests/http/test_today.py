@@ -478,13 +478,43 @@ def test_today_named_by_its_date_is_still_live(keeper):
     assert keeper.get("/keeper/today?day=2000-01-01").status_code == 200  # the earliest day there is
 
 
-@pytest.mark.parametrize("path", ["/keeper/today", "/keeper/today/live", "/keeper/today.csv"])
-@pytest.mark.parametrize("day", ["2026-11-23", "2027-01-01", "1999-12-31", "0001-01-01", "9999-12-31", "abc",
-                                 "2026-13-45", "2026-02-30", "2026-11-22T00:00", "<b>", "9" * 1000])
-def test_days_out_of_range_or_garbage_are_not_found(keeper, path, day):
-    r = keeper.get(path, query_string={"day": day, "stamp": "x"})
-    assert r.status_code == 404
-    assert "<b>" not in r.get_data(as_text=True)
+BAD_DAYS = ["2026-11-23", "2027-01-01", "1999-12-31", "0001-01-01", "9999-12-31", "abc", "2026-13-45", "2026-02-30",
+            "2026-11-22T00:00", "<b>", "9" * 1000]
+
+
+@pytest.mark.parametrize("day", BAD_DAYS)
+def test_a_day_that_cannot_be_shown_shows_today_and_says_so(app, keeper, busy_morning, day):
+    r = keeper.get("/keeper/today", query_string={"day": day})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "keeper-nav" in page  # the keeper's own page, not a dead end
+    assert totals(page) == {"volunteers": "2", "person-times": "2", "hours": "3.5", "visitors": "3"}
+    assert 'value="2026-11-22"' in page and "hx-trigger=\"every" in live_div(page)
+    future = day in ("2026-11-23", "2027-01-01", "9999-12-31")
+    message = "That day has not come yet." if future else "That date cannot be shown."
+    assert re.search(r'<p class="field-error" id="day-error" role="alert">\s*' + re.escape(message), page)
+    assert 'aria-describedby="day-error"' in page
+    assert "<b>" not in page
+
+
+@pytest.mark.parametrize("day", BAD_DAYS)
+def test_the_csv_of_a_day_that_cannot_be_shown_is_a_short_400(keeper, day):
+    r = keeper.get("/keeper/today.csv", query_string={"day": day})
+    assert r.status_code == 400 and r.mimetype == "text/plain"
+    body = r.get_data(as_text=True)
+    assert body.startswith("That ") and len(body) < 200 and "<" not in body
+
+
+@pytest.mark.parametrize("day", BAD_DAYS)
+def test_the_poll_of_a_day_that_cannot_be_shown_answers_with_today(keeper, day):
+    r = keeper.get("/keeper/today/live", query_string={"day": day, "stamp": "x"})
+    assert r.status_code == 200 and 'value="2026-11-22"' not in r.get_data(as_text=True)
+    assert "day=2026-11-22" in live_url(r.get_data(as_text=True))
+
+
+def test_the_date_picker_goes_up_to_today(keeper):
+    page = keeper.get("/keeper/today?day=2026-11-01").get_data(as_text=True)
+    assert re.search(r'<input id="day" type="date" name="day" value="2026-11-01" min="2000-01-01" max="2026-11-22"',
+                     page)
 
 
 def test_forgotten_session_is_closed_when_today_is_opened(app, keeper, station, clock):

@@ -18,7 +18,7 @@ from kiosk.people.keepers import (
     authenticate,
 )
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.today.report import day_report, live_stamp
+from kiosk.today.report import day_report, day_to_show, live_stamp
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import add_service, record_visit, service_label, station_services
 from tests.conftest import START, in_english
@@ -175,3 +175,18 @@ def test_services_belong_to_their_station(ctx):
     db.session.flush()
     with pytest.raises(DomainError):
         record_visit(ctx, service.id, TAP, START)
+
+
+@pytest.mark.parametrize("raw, shown", [("", date(2026, 11, 22)), ("2026-11-22", date(2026, 11, 22)),
+                                        ("2000-01-01", date(2000, 1, 1)), ("2026-11-21", date(2026, 11, 21))])
+def test_day_to_show_is_the_day_asked_for_or_today(ctx, raw, shown):
+    assert day_to_show(raw, date(2026, 11, 22)) == shown
+
+
+@pytest.mark.parametrize("raw, message", [("2026-11-23", "has not come yet"), ("9999-12-31", "has not come yet"),
+                                          ("2026-02-30", "cannot be shown"), ("1999-12-31", "cannot be shown"),
+                                          ("abc", "cannot be shown"), ("9" * 1000, "cannot be shown")])
+def test_a_day_that_cannot_be_shown_is_refused_with_a_reason(ctx, raw, message):
+    with pytest.raises(DomainError, match=message) as err:
+        day_to_show(raw, date(2026, 11, 22))
+    assert err.value.field == "day"
