@@ -2,8 +2,9 @@
 
 import errno
 
-from flask import Flask, current_app, g, make_response, render_template
+from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as hx_response
 from jinja2_fragments.flask import render_block
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from kiosk.core.database import reads_only_from_here
 from kiosk.core.extensions import db
 from kiosk.core.storage import note_cannot_save
-from kiosk.core.web import takes_upload_here, wants_fragment
+from kiosk.core.web import came_from, is_keeper_request, keeper_home, takes_upload_here, wants_fragment
 
 MESSAGES = {
     400: (_l("Something was not right"), _l("The screen sent something we could not read. Please try again.")),
@@ -29,6 +30,8 @@ MESSAGES = {
 # 413 where no photo or file is taken: what was typed (or sent) is too long, not a file too large.
 FORM_TOO_LARGE = (_l("Too long"), _l("What you entered is too long. Please make it shorter and try again."))
 CSRF_MESSAGE = (_l("This page has expired"), _l("Please go back to the start and try again."))
+# A keeper's form is sent back to its page to be filled in again, with this said at the top.
+KEEPER_FORM_EXPIRED = _l("This page had been open too long, so what you sent was not saved. Please try again.")
 # The database or the disk cannot take a write (full, read-only, failing): nothing was stored,
 # and only a keeper can do something about it.
 CANNOT_SAVE = (_l("Nothing could be saved"),
@@ -38,7 +41,14 @@ CANNOT_SAVE_SIGNS = ("disk is full", "readonly database", "read-only", "disk i/o
 
 def render_error(status: int, title=None, message=None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
-    context = {"status": status, "title": title or default_title, "message": message or default_message}
+    context = {"status": status, "title": title or default_title, "message": message or default_message,
+               "keeper_page": False, "back": None}
+    if is_keeper_request():
+        # A keeper is not at the kiosk: the way back leads into the keeper pages, and no countdown
+        # sends the screen to the kiosk's start.
+        back = came_from()
+        context.update(keeper_page=True, back=back if back and back != request.full_path.rstrip("?") else None,
+                       keeper_home=keeper_home())
     if wants_fragment():
         # Whatever element asked, the error takes the whole screen, where the big button is.
         return hx_response(
@@ -50,7 +60,12 @@ def render_error(status: int, title=None, message=None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, *CSRF_MESSAGE)
+        # Leaving the kiosk tablet is sent by the kiosk's idle countdown, not from a keeper's form.
+        if not is_keeper_request() or request.endpoint == "auth.leave":
+            return render_error(400, *CSRF_MESSAGE)
+        if request.endpoint != "auth.login" and not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # signed out meanwhile: sign in, and say so
+        return back_to_the_form()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -71,6 +86,15 @@ def init_app(app: Flask) -> None:
             note_cannot_save(current_app._get_current_object())
             return render_error(503, *CANNOT_SAVE)
         return render_error(500)
+
+
+def back_to_the_form():
+    """A keeper's form that expired: back to its page, fresh, saying to try again."""
+    flash(str(KEEPER_FORM_EXPIRED))
+    target = came_from() or keeper_home()
+    if wants_fragment():
+        return hx_response("", 200, redirect=target)  # htmx cannot see a redirect; load the page anew
+    return redirect(target, 303)
 
 
 def cannot_save(error: BaseException) -> bool:

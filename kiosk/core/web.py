@@ -99,6 +99,21 @@ def link_for_phones(endpoint: str, **values) -> str:
     return link
 
 
+def came_from() -> str | None:
+    """The page of this site a request was sent from, as a path: the page htmx says it is on, or a
+    form's Referer. None when it is another site's or not known."""
+    for raw in (request.headers.get("HX-Current-URL"), request.referrer):
+        parts = urlsplit(raw or "")
+        if raw and parts.scheme in ("http", "https") and parts.netloc == request.host:
+            return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), None)
+    return None
+
+
+def is_keeper_request() -> bool:
+    """A request to a keeper page, or one sent from a keeper page."""
+    return any(path == "/keeper" or path.startswith("/keeper/") for path in (request.path, came_from() or ""))
+
+
 def takes_upload(view):
     """Marks a page that accepts a photo or a CSV file: only these may receive a large body."""
     view.takes_upload = True

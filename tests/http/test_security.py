@@ -106,9 +106,11 @@ def test_signing_in_gives_a_new_csrf_token(app, client, keeper_id):
     assert login(client).status_code == 303
     after = CSRF_INPUT.search(client.get("/keeper/volunteers/new").get_data(as_text=True)).group(1)
     assert before != after
-    # The token from before sign-in no longer works.
-    r = client.post("/keeper/volunteers/new", data={"csrf_token": before, "name": "王五", "mobile": "13911112222"})
-    assert r.status_code == 400
+    # The token from before sign-in no longer works: nothing is stored, and the keeper is sent back to the form.
+    r = client.post("/keeper/volunteers/new", data={"csrf_token": before, "name": "王五", "mobile": "13911112222"},
+                    headers={"Referer": "http://localhost/keeper/volunteers/new"})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/new"
+    assert "王五" not in client.get("/keeper/volunteers").get_data(as_text=True)
 
 
 # --- 2. Only pages that take a photo or a CSV accept a large body --------------------------------
