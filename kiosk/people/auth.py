@@ -7,7 +7,7 @@ from htmx_flask import make_response as hx_response
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
+from kiosk.core.web import came_from, keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
 from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, leave_this_device, note_keeper_seen,
                                   sign_out_everywhere)
@@ -57,7 +57,12 @@ def leave():
 
 @login_manager.unauthorized_handler
 def need_sign_in():
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    """To the sign-in page, saying why when this device's sign-in has ended (signed out elsewhere,
+    password changed) and that a form sent meanwhile was not saved; after signing in, back to the
+    page asked for, or to the page the form was on."""
+    sent_a_form = request.method != "GET"
+    target = url_for("auth.login", next=came_from() if sent_a_form else request.full_path,
+                     signed_out=1 if "_user_id" in session else None, unsaved=1 if sent_a_form else None)
     if wants_fragment():
         # htmx cannot see a redirect; HX-Location makes it go to the sign-in page itself.
         return hx_response("", 200, location=target)

@@ -1,7 +1,7 @@
 """Error pages reached from a keeper page lead back into the keeper pages, without the kiosk's
 idle countdown; an expired form on a keeper page sends the keeper back to it to try again."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
@@ -83,3 +83,59 @@ def test_an_expired_form_of_a_keeper_no_longer_signed_in_goes_to_sign_in(app, cl
 def test_an_expired_form_on_the_kiosk_still_gets_the_kiosk_page(client, station):
     r = client.post("/language", data={"lang": "en"})
     assert r.status_code == 400 and "页面已过期" in r.get_data(as_text=True)
+
+
+# --- Signed out elsewhere, then a form is sent ------------------------------------------------
+
+
+def test_a_form_sent_after_signing_out_elsewhere_says_why_and_returns_to_the_form_after_sign_in(app, keeper_id):
+    from tests.http.conftest import sign_in
+
+    tablet, phone = app.test_client(), app.test_client()
+    for device in (tablet, phone):
+        device.set_cookie("kiosk_lang", "en")
+        assert sign_in(device).status_code == 303
+    token = csrf_token(tablet, "/keeper/volunteers/new")
+    phone.post("/keeper/logout", data={"csrf_token": csrf_token(phone, "/keeper/today")})  # ends every sign-in
+    r = tablet.post("/keeper/volunteers/new", data={"csrf_token": token, "name": "王五", "mobile": "13911112222"},
+                    headers={"Referer": HOST + "/keeper/volunteers/new"})
+    assert r.status_code == 303
+    login = r.headers["Location"]
+    assert urlsplit(login).path == "/keeper/login"
+    page = tablet.get(login).get_data(as_text=True)
+    assert "You have been signed out. Please sign in again." in page
+    assert "What you entered was not saved" in page
+    assert sign_in(tablet, query="?" + urlsplit(login).query).headers["Location"] == "/keeper/volunteers/new"
+
+
+def test_a_keeper_page_opened_after_signing_out_elsewhere_says_why(app, keeper_id):
+    from tests.http.conftest import sign_in
+
+    tablet, phone = app.test_client(), app.test_client()
+    for device in (tablet, phone):
+        device.set_cookie("kiosk_lang", "en")
+        assert sign_in(device).status_code == 303
+    phone.post("/keeper/logout", data={"csrf_token": csrf_token(phone, "/keeper/today")})
+    login = tablet.get("/keeper/volunteers").headers["Location"]
+    page = tablet.get(login).get_data(as_text=True)
+    assert "You have been signed out. Please sign in again." in page and "not saved" not in page
+
+
+def test_a_first_visit_to_a_keeper_page_just_asks_to_sign_in(client, keeper_id):
+    client.set_cookie("kiosk_lang", "en")
+    page = client.get(client.get("/keeper/today").headers["Location"]).get_data(as_text=True)
+    assert "Keeper sign-in" in page and "signed out" not in page
+
+
+def test_an_htmx_form_sent_after_signing_out_returns_to_its_page(app, keeper_id):
+    from tests.http.conftest import sign_in
+
+    tablet, phone = app.test_client(), app.test_client()
+    for device in (tablet, phone):
+        assert sign_in(device).status_code == 303
+    token = csrf_token(tablet, "/keeper/services")
+    phone.post("/keeper/logout", data={"csrf_token": csrf_token(phone, "/keeper/today")})
+    r = tablet.post("/keeper/services", data={"name": "理发"},
+                    headers={**HX, "X-CSRFToken": token, "HX-Current-URL": HOST + "/keeper/services"})
+    location = urlsplit(r.headers["HX-Location"])
+    assert location.path == "/keeper/login" and parse_qs(location.query)["next"] == ["/keeper/services"]
