@@ -3,6 +3,7 @@ keeper confirms the day, the phone page shows hours, points and stars, the volun
 at the kiosk and a keeper hands it over."""
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -398,3 +399,16 @@ def test_a_cancelled_gifts_points_line_reads_in_the_keepers_language(app, keeper
         assert page.count(reads) == 2, path
         if lang != "en":
             assert "cancelled" not in page, path
+
+
+def test_the_offered_checkbox_on_the_gifts_page_is_a_full_size_touch_target(app, keeper):
+    """Each catalogue row's 可兑换 checkbox label was 93×33 px: it now takes the house's checkbox
+    style, at least 48 px tall like every other control."""
+    assert post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "30", "stock": "2", "active": "y"},
+                page="/keeper/gifts").status_code == 303
+    page = keeper.get("/keeper/gifts").get_data(as_text=True)
+    labels = re.findall(r'<label([^>]*)><input type="checkbox" name="active"', page)
+    assert labels and all('class="checkbox"' in attrs for attrs in labels)
+    css = (Path(app.root_path) / "static" / "css" / "kiosk.css").read_text()
+    rule = re.search(r"^\.checkbox \{([^}]*)\}", css, re.M).group(1)
+    assert int(re.search(r"min-height: (\d+)px", rule).group(1)) >= 44
