@@ -74,6 +74,23 @@ def test_before_https_is_set_up_there_is_nothing_to_download_and_the_page_says_s
     assert "data-camera-check" in page.get_data(as_text=True)  # the check still says what is wrong
 
 
+def test_before_https_is_set_up_the_page_says_in_plain_words_what_to_ask_for(keeper):
+    body = keeper.get("/keeper/tablet").get_data(as_text=True)
+    assert "README" not in body
+    assert "Please ask whoever set up the station's computer" in body
+    assert re.search(r'<pre class="setup-command">make run HTTPS=1</pre>', body)
+    # The one step shown is numbered 1, and the camera check does not send the keeper to a step 3
+    # the page does not show.
+    headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", body)
+    assert [h for h in headings if re.match(r"\d", h)] == ["1. Check the camera"]
+    assert "(step 3)" not in body
+
+
+def test_with_https_set_up_the_camera_check_is_step_4(keeper, with_https):
+    body = keeper.get("/keeper/tablet").get_data(as_text=True)
+    assert "4. Check the camera" in body and "(step 3)" in body
+
+
 def test_the_setup_page_is_for_keepers_only(app, client, station):
     response = client.get("/keeper/tablet")
     assert response.status_code in (302, 303)
