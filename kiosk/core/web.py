@@ -109,6 +109,15 @@ def came_from() -> str | None:
     return None
 
 
+def this_page() -> str:
+    """Where a switch on the page (language, text size) brings the screen back to: this page; for a
+    form's answer (a POST, which the browser cannot simply load again: 405) the page the form was
+    on, or the start."""
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    return came_from() or "/"
+
+
 def is_keeper_request() -> bool:
     """A request to a keeper page, or one sent from a keeper page."""
     return any(path == "/keeper" or path.startswith("/keeper/") for path in (request.path, came_from() or ""))
@@ -184,6 +193,7 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.teardown_request(_close_chunked_body)
     app.jinja_env.globals["keeper_links"] = keeper_links
+    app.jinja_env.globals["this_page"] = this_page
     @app.after_request
     def add_headers(response: Response) -> Response:
         response.vary.add("HX-Request")

@@ -236,6 +236,20 @@ def test_a_page_that_reads_the_phones_language_says_so_to_caches(client, station
     assert "Accept-Language" not in station_screen.vary
 
 
+@pytest.mark.parametrize("referer, back", [("http://localhost/checkin/forgot", "/checkin/forgot"),
+                                           (None, "/"), ("http://elsewhere.example/checkin/forgot", "/")],
+                         ids=["from the form's page", "not known", "another site"])
+def test_the_switches_on_a_forms_answer_come_back_to_the_forms_page_not_a_405(client, station, referer, back):
+    """Without JavaScript a form's answer is a whole page at the form's POST address; the language or
+    large-text switch there must not send the browser to GET it."""
+    headers = {"Referer": referer} if referer else {}
+    page = client.post("/checkin/find", data={"csrf_token": csrf_token(client, "/checkin/forgot"), "entered": "8001"},
+                       headers=headers).get_data(as_text=True)
+    nexts = re.findall(r'name="next" value="([^"]*)"', page)
+    assert len(nexts) == 2 and set(nexts) == {back}
+    assert client.get(back).status_code == 200
+
+
 def test_the_language_switch_wins_over_the_browsers_language(client, station):
     client.set_cookie("kiosk_lang", "zh_Hans")
     page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
