@@ -5,6 +5,7 @@ from flask import Blueprint, abort
 
 from kiosk.certificates.register import by_token, printed_rows
 from kiosk.core.extensions import db
+from kiosk.core.i18n import own_device_page
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.web import render
@@ -15,6 +16,7 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 
 
 @bp.get("/v/<token>")
+@own_device_page  # the certificate's QR, scanned by whoever reads the certificate
 def verify(token):
     certificate = by_token(token)
     if certificate is None:

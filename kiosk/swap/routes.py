@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, g, request
 
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
+from kiosk.core.i18n import own_device_page
 from kiosk.core.limits import who
 from kiosk.core.photos import prepare_photo, send_photo
 from kiosk.core.qr import qr_svg
@@ -26,6 +27,7 @@ def shelf_page():
 
 
 @bp.get("/items/<code>")
+@own_device_page  # what the label's QR opens on a resident's phone
 def item(code):
     return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm())
 

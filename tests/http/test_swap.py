@@ -493,6 +493,18 @@ def test_taken_and_removed_items_leave_the_shelf(app, kiosk, keeper):
     assert "already found a new home" in gone and "I&#39;ll take it" not in gone and "I'll take it" not in gone
 
 
+def test_an_items_page_opened_from_its_label_reads_the_phones_language(app, kiosk):
+    """The label's QR opens the item's page on a resident's phone: a phone set to Traditional
+    Chinese reads it in 繁體, like the suggestion box it opens."""
+    bring(kiosk)
+    code = items(app)[0]["code"]
+    phone = app.test_client()
+    page = phone.get(f"/swap/items/{code}", headers={"Accept-Language": "zh-TW,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="zh-Hant"' in page
+    shelf = phone.get("/swap/", headers={"Accept-Language": "zh-TW,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in shelf  # the shelf is the kiosk's screen: the station's language
+
+
 def test_the_item_page_is_404_for_an_unknown_code(kiosk):
     assert kiosk.get("/swap/items/J-0001").status_code == 404
     assert kiosk.get("/swap/items/" + "9" * 5000).status_code == 404
