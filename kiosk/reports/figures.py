@@ -11,8 +11,10 @@ What each figure means (the report page says it in words too):
   times they checked in and out that day;
 - confirmed hours: the hours of the finished sessions a keeper confirmed, rounded per session to
   the station's step, as everywhere else;
-- activities held: one-off activities that began in the period (not cancelled), plus each day a
-  recurring duty had someone serving; the station's everyday duty is not an activity;
+- activities held: activities that really took place: one-off activities someone served at in the
+  period (a finished check-in for it, confirmed or not, began in the period), plus each day a
+  recurring duty had someone serving; never one that is cancelled or has not started by now (one
+  planned for next week, or that nobody came to, was not held); the everyday duty is not one;
 - swap: items brought and items taken in the period; "new homes so far" counts every item taken up
   to the period's end;
 - suggestions: received in the period; resolved and declined in the period; the median days from
@@ -113,9 +115,9 @@ class Figures:
         return median_days(self.resolve_days)
 
 
-def station_figures(station: Station, period: Period, details: bool = True) -> Figures:
-    """Everything a report shows for one station and period. Without details (the district
-    table): the headline figures only, no per-step, team or age breakdowns."""
+def station_figures(station: Station, period: Period, now: datetime, details: bool = True) -> Figures:
+    """Everything a report shows for one station and period, as it stands at `now`. Without
+    details (the district table): the headline figures only, no per-step, team or age breakdowns."""
     start, end = period.bounds(station)
     zone = ZoneInfo(station.timezone)
     figures = Figures(station=station, period=period)
@@ -147,7 +149,7 @@ def station_figures(station: Station, period: Period, details: bool = True) -> F
         day = checked_in_at.astimezone(zone).date()
         minutes = served_minutes(checked_in_at, checked_out_at, rounding) if confirmed and checked_out_at else 0
         active_minutes[volunteer_id] += minutes
-        if activity_id is not None:
+        if activity_id is not None and checked_out_at is not None:
             activity_days.add((activity_id, day))
         step = step_of(checked_in_at)
         if (volunteer_id, day, activity_id) not in served:
@@ -159,7 +161,7 @@ def station_figures(station: Station, period: Period, details: bool = True) -> F
     figures.person_times = len(served)
     figures.active = len(active_minutes)
     figures.confirmed_minutes = sum(active_minutes.values())
-    figures.activities_held = _activities_held(station, start, end, activity_days)
+    figures.activities_held = _activities_held(activity_days, now)
 
     # The swap shelf.
     brought = db.session.scalars(select(SwapItem.logged_at).where(
@@ -209,14 +211,20 @@ def _step_finder(steps: list[Step], zone: ZoneInfo):
     return lambda moment: by_day.get(moment.astimezone(zone).date()) if by_day else None
 
 
-def _activities_held(station: Station, start: datetime, end: datetime, activity_days: set[tuple[int, date]]) -> int:
-    one_off = db.session.scalars(select(Activity.id).where(
-        Activity.station_id == station.id, Activity.starts_at >= start, Activity.starts_at < end,
-        Activity.cancelled.is_(False), Activity.recurring.is_(False))).all()
-    recurring = set(db.session.scalars(select(Activity.id).where(
-        Activity.id.in_({activity_id for activity_id, _ in activity_days}), Activity.recurring.is_(True))).all()
-        ) if activity_days else set()
-    return len(one_off) + sum(1 for activity_id, _ in activity_days if activity_id in recurring)
+def _held(now: datetime):
+    """An activity that can have been held: not cancelled and started by now."""
+    return Activity.cancelled.is_(False), Activity.starts_at <= now
+
+
+def _activities_held(activity_days: set[tuple[int, date]], now: datetime) -> int:
+    """From the (activity, local day) of the period's finished sessions: each one-off activity
+    once, each recurring duty once a day."""
+    if not activity_days:
+        return 0
+    recurring = dict(db.session.execute(select(Activity.id, Activity.recurring).where(
+        Activity.id.in_({activity_id for activity_id, _ in activity_days}), *_held(now))).all())
+    one_offs = {activity_id for activity_id, _ in activity_days if recurring.get(activity_id) is False}
+    return len(one_offs) + sum(1 for activity_id, _ in activity_days if recurring.get(activity_id))
 
 
 def _reversing_an_earning():
@@ -271,7 +279,7 @@ def _by_team(station: Station, roll: set[int], active_minutes: Counter) -> list[
 # --- Every station at once (the district table) ---------------------------------------------------
 
 
-def district_figures(stations: list[Station], period: Period) -> list[Figures]:
+def district_figures(stations: list[Station], period: Period, now: datetime) -> list[Figures]:
     """The headline figures of every station, as station_figures(details=False) gives them, added
     up in the database: a few grouped queries for all the stations of one time zone, instead of a
     dozen queries per station and every session through Python. A zone with summer time in the
@@ -283,9 +291,9 @@ def district_figures(stations: list[Station], period: Period) -> list[Figures]:
     for (zone_name, rounding), group in groups.items():
         offset = _fixed_offset(ZoneInfo(zone_name), period)
         if offset is None:
-            found.update((s.id, station_figures(s, period, details=False)) for s in group)
+            found.update((s.id, station_figures(s, period, now, details=False)) for s in group)
         else:
-            found.update(_grouped_figures(group, period, offset, rounding))
+            found.update(_grouped_figures(group, period, offset, rounding, now))
     return [found[station.id] for station in stations]
 
 
@@ -296,7 +304,8 @@ def _fixed_offset(zone: ZoneInfo, period: Period) -> int | None:
     return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
 
 
-def _grouped_figures(stations: list[Station], period: Period, offset: int, rounding: int) -> dict[int, Figures]:
+def _grouped_figures(stations: list[Station], period: Period, offset: int, rounding: int,
+                     now: datetime) -> dict[int, Figures]:
     start, end = period.bounds(stations[0])
     ids = [station.id for station in stations]
     figures = {station.id: Figures(station=station, period=period) for station in stations}
@@ -320,14 +329,15 @@ def _grouped_figures(stations: list[Station], period: Period, offset: int, round
     served = select(s.station_id, s.volunteer_id, s.activity_id, local_day).where(*in_period).distinct().subquery()
     each(select(served.c.station_id, func.count()).group_by(served.c.station_id), "person_times")
 
+    finished = (*in_period, s.checked_out_at.is_not(None), *_held(now))
     recurring_days = (select(s.station_id, s.activity_id, local_day).join(Activity, Activity.id == s.activity_id)
-                      .where(*in_period, Activity.recurring.is_(True)).distinct().subquery())
+                      .where(*finished, Activity.recurring.is_(True)).distinct().subquery())
     each(select(recurring_days.c.station_id, func.count()).group_by(recurring_days.c.station_id), "activities_held")
-    for station_id, one_off in db.session.execute(
-            select(Activity.station_id, func.count()).where(
-                Activity.station_id.in_(ids), Activity.starts_at >= start, Activity.starts_at < end,
-                Activity.cancelled.is_(False), Activity.recurring.is_(False)).group_by(Activity.station_id)):
-        figures[station_id].activities_held += one_off
+    one_offs = (select(s.station_id, s.activity_id).join(Activity, Activity.id == s.activity_id)
+                .where(*finished, Activity.recurring.is_(False)).distinct().subquery())
+    for station_id, held in db.session.execute(
+            select(one_offs.c.station_id, func.count()).group_by(one_offs.c.station_id)):
+        figures[station_id].activities_held += held
 
     def counted(model, column, name, since=start):
         condition = (column >= since) if since is not None else column.is_not(None)

@@ -40,8 +40,9 @@ def _refuse(template: str):
 def report():
     _refuse("reports/report.html")
     period = _period()
-    figures = station_figures(g.station, period)
-    previous = station_figures(g.station, period.previous())
+    now = utcnow()
+    figures = station_figures(g.station, period, now)
+    previous = station_figures(g.station, period.previous(), now)
     return render("reports/report.html", period=period, title=period_title(period), args=request.args,
                   stations=stations_to_choose(),
                   previous_title=period_title(previous.period), figures=figures, lines=headline(figures, previous),
@@ -52,7 +53,9 @@ def report():
 def report_file(file_format: str):
     _refuse("reports/report.html")
     period = _period()
-    headers, rows = report_rows(station_figures(g.station, period), station_figures(g.station, period.previous()))
+    now = utcnow()
+    headers, rows = report_rows(station_figures(g.station, period, now),
+                                station_figures(g.station, period.previous(), now))
     return _file(file_format, f"{g.station.slug}-report-{period.slug()}", headers, rows)
 
 
@@ -62,7 +65,7 @@ def _district(template: str):
     _refuse(template)
     period = _period()
     stations = db.session.scalars(select(Station).order_by(Station.name)).all()
-    return period, district_figures(stations, period)
+    return period, district_figures(stations, period, utcnow())
 
 
 @bp.get("/reports/district")

@@ -198,3 +198,42 @@ def test_a_wrong_period_for_the_district_or_a_download_comes_back_to_the_page(ad
     page = admin.get(path)
     assert page.status_code == 422 and page.mimetype == "text/html"
     assert 'role="alert"' in page.get_data(as_text=True)
+
+
+def test_activities_held_count_only_those_that_took_place(app, keeper, admin, clock):
+    """On 6 December: a planned 爱心课堂 on the 10th, a 2099 one and one nobody came to are not held;
+    the one with hours recorded is, on the station's page, in its file and in the district."""
+    from kiosk.activities.models import Activity
+    from kiosk.core.models import Station
+
+    clock.set(datetime(2026, 12, 6, 4, 0, tzinfo=UTC))  # 12:00 in Shanghai
+    with app.app_context():
+        demo = db.session.scalar(select(Station).where(Station.slug == "demo"))
+        hill = db.session.scalar(select(Station).where(Station.slug == "hill"))
+
+        def activity(station, start, name="爱心课堂"):
+            a = Activity(station_id=station.id, name=name, starts_at=start, ends_at=start + timedelta(hours=1),
+                         created_at=clock.now())
+            db.session.add(a)
+            return a
+
+        for hour in (1, 2, 3, 4):
+            activity(demo, datetime(2026, 12, 10, hour, tzinfo=UTC))
+        activity(demo, datetime(2099, 1, 1, 1, tzinfo=UTC))
+        activity(hill, datetime(2026, 12, 2, 1, tzinfo=UTC), name="没人来")
+        held = activity(demo, datetime(2026, 12, 1, 2, tzinfo=UTC), name="学雷锋理发")
+        db.session.flush()
+        db.session.add(ServiceSession(station_id=demo.id, volunteer_id=1, activity_id=held.id,
+                                      checked_in_at=held.starts_at, checked_out_at=held.ends_at,
+                                      check_in_method="keeper"))
+        db.session.commit()
+    december = keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert figure(december, "activities_held")[0] == "1"
+    assert figure(keeper.get("/keeper/reports?kind=year&year=2099").get_data(as_text=True), "activities_held")[0] == "0"
+    rows = list(csv.reader(io.StringIO(keeper.get("/keeper/reports.csv?kind=month&month=2026-12").data.decode("utf-8-sig"))))
+    assert ["Activities held", "1", "0"] in rows
+    district = list(csv.reader(io.StringIO(
+        admin.get("/keeper/reports/district.csv?kind=month&month=2026-12").data.decode("utf-8-sig"))))
+    held_column = district[0].index("Activities held")
+    assert {row[0]: row[held_column] for row in district[1:]} == {"山景暖心驿站": "0", "幸福里暖心驿站": "1",
+                                                                   "All stations": "1"}

@@ -109,7 +109,7 @@ def test_reports_read_their_period_by_index(app, station):
         years_of_history(station)
         st = db.session.get(Station, station)
         for period in (month(2026, 10), year(2025)):
-            plans = plans_of_every_query(lambda: (station_figures(st, period), district_figures([st], period)))
+            plans = plans_of_every_query(lambda: (station_figures(st, period, START), district_figures([st], period, START)))
             assert len(plans) >= 10
             for statement, plan in plans:
                 assert not full_scans(plan), (statement, plan)

@@ -27,6 +27,7 @@ from tests.conftest import in_english
 OFFSET = timedelta(hours=8)  # Asia/Shanghai
 FIRST = datetime(2026, 10, 25, tzinfo=UTC)
 SPAN_DAYS = 110  # to mid-February 2027
+LATER = datetime(2027, 3, 1, tzinfo=UTC)  # the reports are read after all of it
 
 
 def local_day(moment: datetime) -> date:
@@ -152,9 +153,9 @@ def expected(station: Station, first: date, last: date) -> dict:
         return (whole + 15) // 30 * 30
 
     activities = {a.id: a for a in db.session.scalars(select(Activity))}
-    recurring_days = {(s.activity_id, local_day(s.checked_in_at)) for s in sessions
-                      if s.activity_id and activities[s.activity_id].recurring}
-    one_off = [a for a in activities.values() if not a.recurring and not a.cancelled and inside(a.starts_at)]
+    held = [s for s in sessions if s.activity_id and s.checked_out_at and not activities[s.activity_id].cancelled]
+    recurring_days = {(s.activity_id, local_day(s.checked_in_at)) for s in held if activities[s.activity_id].recurring}
+    one_off = {s.activity_id for s in held if not activities[s.activity_id].recurring}
     items = db.session.scalars(select(SwapItem)).all()
     suggestions = db.session.scalars(select(Suggestion)).all()
     resolved = [s for s in suggestions if s.status == "resolved" and inside(s.resolved_at)]
@@ -199,37 +200,37 @@ def as_dict(figures) -> dict:
                          ids=["december", "january", "november", "2026", "2027", "across-new-year"])
 def test_figures_match_the_raw_rows(history, period):
     want = expected(history, period.first, period.last)
-    got = as_dict(station_figures(history, period))
+    got = as_dict(station_figures(history, period, LATER))
     assert got == want
     assert got["sessions"] > 0
 
 
 def test_a_session_at_half_past_eleven_on_the_last_night_belongs_to_that_month(history):
-    december = station_figures(history, month(2026, 12))
-    january = station_figures(history, month(2027, 1))
+    december = station_figures(history, month(2026, 12), LATER)
+    january = station_figures(history, month(2027, 1), LATER)
     late = [s for s in december.steps if s.first == date(2026, 12, 31)][0]
     early = [s for s in january.steps if s.first == date(2027, 1, 1)][0]
     # 23:30–23:58 on 31 Dec (confirmed, 28 min -> 30) is December's; 00:10–01:40 (90) is January's.
     assert late.confirmed_minutes >= 30 and early.confirmed_minutes >= 90
-    both = station_figures(history, Period("range", date(2026, 12, 31), date(2027, 1, 1)))
+    both = station_figures(history, Period("range", date(2026, 12, 31), date(2027, 1, 1)), LATER)
     assert [s.first for s in both.steps] == [date(2026, 12, 31), date(2027, 1, 1)]
     assert both.steps[0].confirmed_minutes == late.confirmed_minutes
     assert both.steps[1].confirmed_minutes == early.confirmed_minutes
 
 
 def test_the_steps_add_up_to_the_period(history):
-    figures = station_figures(history, year(2026))
+    figures = station_figures(history, year(2026), LATER)
     assert [s.first for s in figures.steps] == [date(2026, m, 1) for m in range(1, 13)]
     assert sum(s.person_times for s in figures.steps) == figures.person_times
     assert sum(s.confirmed_minutes for s in figures.steps) == figures.confirmed_minutes
     assert sum(s.swap_in for s in figures.steps) == figures.swap_in
     assert sum(s.swap_out for s in figures.steps) == figures.swap_out
-    november = station_figures(history, month(2026, 11))
+    november = station_figures(history, month(2026, 11), LATER)
     assert len(november.steps) == 30 and all(s.first == s.last for s in november.steps)
 
 
 def test_teams_and_ages_count_who_served(history):
-    figures = station_figures(history, year(2026))
+    figures = station_figures(history, year(2026), LATER)
     assert sum(registered for _key, registered, _active in figures.by_age) == figures.registered
     assert sum(active for _key, _registered, active in figures.by_age) == figures.active
     # Every demo volunteer is in one team: the teams' counts add up to those who served.
@@ -239,7 +240,7 @@ def test_teams_and_ages_count_who_served(history):
 
 
 def test_a_period_with_nothing_in_it_is_all_zeros(history):
-    figures = station_figures(history, month(2025, 3))
+    figures = station_figures(history, month(2025, 3), LATER)
     assert (figures.sessions, figures.person_times, figures.confirmed_minutes, figures.swap_in) == (0, 0, 0, 0)
     assert figures.median_days_to_resolve is None and figures.swap_homes_so_far == 0
 
@@ -327,9 +328,48 @@ def test_the_district_adds_up_in_the_database_what_each_station_counts(history, 
     from kiosk.reports.figures import district_figures
 
     stations = [history, other_station("urumqi", "Asia/Urumqi", 1), other_station("berlin", "Europe/Berlin", 2)]
-    district = district_figures(stations, period)
+    district = district_figures(stations, period, LATER)
     assert [f.station.id for f in district] == [s.id for s in stations]
     for station, together in zip(stations, district):
-        alone = station_figures(station, period, details=False)
+        alone = station_figures(station, period, LATER, details=False)
         assert {k: getattr(together, k) for k in HEADLINE} == {k: getattr(alone, k) for k in HEADLINE}, station.slug
     assert district[0].sessions > 0 and district[1].confirmed_minutes > 0
+
+
+def test_activities_held_are_those_that_took_place(ctx):
+    """Held: not cancelled, started by now, and someone's hours recorded for it. A planned one,
+    a cancelled one and one nobody came to are not; nor a far-future one in its own year."""
+    from kiosk.reports.figures import district_figures
+
+    station = ctx
+    now = utc(2026, 12, 6, 12)
+
+    def activity(name, start, hours=2, recurring=False, cancelled=False, served=(), open_too=False):
+        a = Activity(station_id=station.id, name=name, starts_at=start, ends_at=start + timedelta(hours=hours),
+                     recurring=recurring, cancelled=cancelled, created_at=FIRST)
+        db.session.add(a)
+        db.session.flush()
+        for n, at in enumerate(served):
+            db.session.add(ServiceSession(station_id=station.id, volunteer_id=n + 1, checked_in_at=at,
+                                          checked_out_at=at + timedelta(hours=1), activity_id=a.id,
+                                          check_in_method="keeper"))
+        if open_too:  # on duty now: no hours recorded yet
+            db.session.add(ServiceSession(station_id=station.id, volunteer_id=5, checked_in_at=now - timedelta(hours=1),
+                                          activity_id=a.id, check_in_method="scanner"))
+        return a
+
+    activity("学雷锋理发", utc(2026, 12, 1, 10), served=[utc(2026, 12, 1, 10), utc(2026, 12, 1, 10)])  # held: 1
+    activity("爱心课堂", utc(2026, 12, 10, 9))  # planned for later
+    activity("取消的", utc(2026, 12, 2, 9), cancelled=True, served=[utc(2026, 12, 2, 9)])
+    activity("没人来", utc(2026, 12, 3, 9))
+    activity("还没开始", utc(2026, 12, 6, 13), served=[utc(2026, 12, 6, 11)])  # an early arrival, not started yet
+    activity("正在进行", utc(2026, 12, 6, 11), open_too=True)
+    activity("平安巡防", utc(2026, 12, 1, 8), hours=24 * 30, recurring=True,
+             served=[utc(2026, 12, 2, 8), utc(2026, 12, 2, 9), utc(2026, 12, 4, 8)])  # two days
+    activity("很远的", datetime(2099, 1, 1, 1, tzinfo=UTC))
+    db.session.flush()
+
+    assert station_figures(station, month(2026, 12), now).activities_held == 3
+    assert district_figures([station], month(2026, 12), now)[0].activities_held == 3
+    assert station_figures(station, year(2099), now).activities_held == 0
+    assert district_figures([station], year(2099), now)[0].activities_held == 0
