@@ -3,7 +3,7 @@ capacity, even two at once), a check-in goes to the activity the volunteer signe
 keeper can record one held elsewhere in one go."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -187,6 +187,27 @@ def activity_for_check_in(station: Station, volunteer: Volunteer, now: datetime)
     return (duties[0].id, duties[0].name) if duties else None
 
 
+def _local_days(station: Station, start: datetime, end: datetime) -> tuple[date, date]:
+    """The station's days from `start` to `end`; an end at midnight belongs to the day before."""
+    zone = ZoneInfo(station.timezone)
+    return start.astimezone(zone).date(), (max(end, start + _TICK) - _TICK).astimezone(zone).date()
+
+
+_TICK = timedelta(microseconds=1)
+
+
+def check_on_its_days(station: Station, activity: Activity, start: datetime, end: datetime) -> None:
+    """Hours recorded for an activity lie on its own day (or a recurring duty's days): coming early
+    or staying late that day is fine, another day is a typo (it would land in another month's
+    report and on a certificate as a day the volunteer never served)."""
+    first, last = _local_days(station, activity.starts_at, activity.ends_at)
+    since, until = _local_days(station, start, end)
+    if since < first or until > last:
+        days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+        raise DomainError(_l("The times must be on the activity's own day (%(days)s). Coming early or staying "
+                             "late that day is fine.", days=days), field="starts_at")
+
+
 def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, volunteer_ids: list[int],
                           checked_in_at: datetime | None, checked_out_at: datetime | None, now: datetime) -> int:
     """An activity held away from the kiosk: one confirmed session for each volunteer, all or
@@ -197,7 +218,10 @@ def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, 
         raise DomainError(_l("Please choose at least one volunteer."), field="volunteers")
     if len(volunteer_ids) > MAX_VOLUNTEERS_AT_ONCE:
         raise DomainError(_l("At most %(n)s volunteers at a time.", n=MAX_VOLUNTEERS_AT_ONCE), field="volunteers")
+    if activity.starts_at > now:
+        raise DomainError(_l("This activity has not started yet. Hours can be recorded once it has started."))
     start, end = checked_in_at or activity.starts_at, checked_out_at or activity.ends_at
+    check_on_its_days(station, activity, start, end)
     for volunteer_id in dict.fromkeys(volunteer_ids):
         volunteer = db.session.get(Volunteer, volunteer_id)
         if volunteer is None or volunteer.station_id != station.id:

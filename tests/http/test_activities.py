@@ -108,6 +108,31 @@ def test_record_held_elsewhere_through_the_page(app, keeper, clock):
         assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 2
 
 
+def test_recording_on_another_day_or_before_the_start_is_refused(app, keeper, clock):
+    plan(app, keeper, clock)  # today 09:30–11:30
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    page = f"/keeper/activities/{activity_id}"
+    early = post(keeper, f"{page}/record", {"volunteers": ["1", "2"]}, page=page)
+    assert early.status_code == 422
+    assert "Hours can be recorded once it has started." in early.get_data(as_text=True)
+    assert "cannot be in the future" not in early.get_data(as_text=True)
+    clock.advance(hours=4)
+    elsewhere = post(keeper, f"{page}/record", {"volunteers": ["1", "2"], "starts_at": "2026-11-01T10:00",
+                                                "ends_at": "2026-11-01T12:00"}, page=page)
+    assert elsewhere.status_code == 422
+    assert "must be on the activity's own day (2026-11-22)" in elsewhere.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    again = post(keeper, f"{page}/record", {"volunteers": ["1"], "starts_at": "2026-11-01T10:00",
+                                            "ends_at": "2026-11-01T12:00"}, page=page)
+    assert again.status_code == 422 and "2026-11-22" in again.get_data(as_text=True)
+    same_day = post(keeper, f"{page}/record", {"volunteers": ["1"], "starts_at": "2026-11-22T08:30",
+                                               "ends_at": "2026-11-22T12:30"}, page=page)
+    assert same_day.status_code == 303
+
+
 def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
     plan(app, keeper, clock)
     clock.advance(hours=3)

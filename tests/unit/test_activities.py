@@ -154,6 +154,39 @@ def test_an_activity_held_elsewhere_is_recorded_for_everyone_or_for_nobody(ctx):
         record_held_elsewhere(keeper(), ctx, activity, [3], activity.ends_at, activity.starts_at, now)
 
 
+def test_recorded_hours_lie_on_the_activitys_own_day(ctx):
+    """学雷锋理发 on 20 Nov 09:00–11:00 (Shanghai): 1 November is refused, naming the day; an early
+    arrival at 07:30 and staying till 13:00 that day is fine."""
+    activity = an_activity(ctx, start=START - timedelta(days=2))
+    db.session.commit()
+    elsewhere = START - timedelta(days=21)
+    with pytest.raises(DomainError, match=r"activity's own day \(2026-11-20\)") as refused:
+        record_held_elsewhere(keeper(), ctx, activity, [1, 2], elsewhere, elsewhere + timedelta(hours=2), START)
+    assert refused.value.field == "starts_at"
+    with pytest.raises(DomainError, match="own day"):  # the end on the next morning
+        record_held_elsewhere(keeper(), ctx, activity, [1], activity.starts_at, activity.starts_at + timedelta(hours=16),
+                              START)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+    early, late = activity.starts_at - timedelta(hours=1, minutes=30), activity.ends_at + timedelta(hours=2)
+    assert record_held_elsewhere(keeper(), ctx, activity, [1], early, late, START) == 1
+
+
+def test_a_recurring_dutys_hours_lie_on_any_of_its_days(ctx):
+    duty = an_activity(ctx, start=START - timedelta(days=10), hours=2, recurring=True, days=20, name="平安巡防")
+    a_day_in_it = START - timedelta(days=3)
+    assert record_held_elsewhere(keeper(), ctx, duty, [1], a_day_in_it, a_day_in_it + timedelta(hours=1), START) == 1
+    before = START - timedelta(days=11)
+    with pytest.raises(DomainError, match=r"own day \(2026-11-12 – 2026-12-02\)"):
+        record_held_elsewhere(keeper(), ctx, duty, [2], before, before + timedelta(hours=1), START)
+
+
+def test_hours_wait_for_the_activity_to_start(ctx):
+    coming = an_activity(ctx, start=START + timedelta(days=3))
+    with pytest.raises(DomainError, match="Hours can be recorded once it has started"):
+        record_held_elsewhere(keeper(), ctx, coming, [1], None, None, START)
+
+
 # --- Ratings -------------------------------------------------------------------------------
 
 
