@@ -24,7 +24,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import TOO_LONG
 from kiosk.core.models import Station
-from kiosk.core.stations import day_bounds, local_today
+from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
@@ -33,8 +33,6 @@ MAX_YEARS = 5
 REASON_MAX = 200
 DETAIL_MAX = 40  # Station.person_in_charge and Station.contact
 TOKEN = r"[A-Za-z0-9_-]{16,32}"
-
-BAD_DATE = _l("Please enter a date such as 2026-11-22.")
 
 
 # --- The period ----------------------------------------------------------------------------
@@ -51,8 +49,8 @@ def check_period(station: Station, start: date, end: date, now: datetime) -> Non
     """Station-local days from `start` to `end`, both included: in order, at most five years
     long, and already over or under way (a certificate does not vouch for the future)."""
     for field, day in (("start", start), ("end", end)):
-        if not 2000 <= day.year <= 2100:
-            raise DomainError(BAD_DATE, field=field)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise out_of_range(field)
     if start > end:
         raise DomainError(_l("The first day comes after the last day."), field="start")
     if end > local_today(station, now):

@@ -134,6 +134,16 @@ def local_moment(station: Station, day: date, at: time) -> datetime:
     return datetime.combine(day, at, ZoneInfo(station.timezone))
 
 
+# The days a form accepts: a year outside them is a slip of the finger (0001, 2206), never a shift.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def out_of_range(field: str) -> DomainError:
+    """A real date outside FIRST_DAY..LAST_DAY: said as such, not as a wrongly written one."""
+    return DomainError(_l("Please enter a date between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
+                          last=LAST_DAY.isoformat()), field=field)
+
+
 def parse_local_datetime(station: Station, text: str | None, field: str) -> datetime | None:
     """A time a keeper typed (2026-11-22T09:00, as a datetime-local input sends it) in the
     station's timezone, as an aware UTC instant. Blank gives None."""
@@ -148,21 +158,22 @@ def parse_local_datetime(station: Station, text: str | None, field: str) -> date
             continue
     else:
         raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
-    if not 2000 <= naive.year <= 2100:
-        # A year typed wrong (0001, 9999) is a typo, not a shift; far years also overflow the clock.
-        raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
+    if not FIRST_DAY <= naive.date() <= LAST_DAY:  # far years would also overflow the clock
+        raise out_of_range(field)
     return naive.replace(tzinfo=ZoneInfo(station.timezone)).astimezone(UTC)
 
 
 def parse_day(text: str | None, field: str = "day") -> date:
-    """A date a form sent (2026-11-22), between 2000 and 2100, or a DomainError."""
+    """A date a form sent (2026-11-22), between FIRST_DAY and LAST_DAY, or a DomainError."""
     text = (text or "").strip()
     try:
         day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         day = None
-    if day is None or not 2000 <= day.year <= 2100:
+    if day is None:
         raise DomainError(_l("Please enter a date such as 2026-11-22."), field=field)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise out_of_range(field)
     return day
 
 

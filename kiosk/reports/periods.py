@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Station
-from kiosk.core.stations import day_bounds, parse_day
+from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day
 
 KINDS = ("month", "year", "range")
 MAX_DAYS = 3 * 366  # a range beyond three years is a typo in a year
@@ -112,18 +112,20 @@ def parse_period(args) -> Period:
     kind = args.get("kind", "month")
     if kind == "month":
         text = (args.get("month") or "").strip()
-        try:
-            y, m = (int(part) for part in text.split("-")) if len(text) == 7 and text[4] == "-" else (0, 0)
-            chosen = month(y, m) if 2000 <= y <= 2100 and 1 <= m <= 12 else None
-        except ValueError:
-            chosen = None
-        if chosen is None:
+        y, _, m = text.partition("-")
+        if not (len(text) == 7 and y.isascii() and y.isdigit() and m.isascii() and m.isdigit() and 1 <= int(m) <= 12):
             raise DomainError(BAD_MONTH, field="month")
-        return chosen
+        if not FIRST_DAY.year <= int(y) <= LAST_DAY.year:
+            raise DomainError(_l("Please choose a month between %(first)s and %(last)s.",
+                                 first=FIRST_DAY.strftime("%Y-%m"), last=LAST_DAY.strftime("%Y-%m")), field="month")
+        return month(int(y), int(m))
     if kind == "year":
         text = (args.get("year") or "").strip()
-        if not (text.isascii() and text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
             raise DomainError(BAD_YEAR, field="year")
+        if not FIRST_DAY.year <= int(text) <= LAST_DAY.year:
+            raise DomainError(_l("Please enter a year from %(first)s to %(last)s.", first=FIRST_DAY.year,
+                                 last=LAST_DAY.year), field="year")
         return year(int(text))
     if kind == "range":
         first = parse_day(args.get("from"), field="from")

@@ -78,6 +78,7 @@ def test_signing_up_needs_a_linked_phone(app, keeper, clock):
 @pytest.mark.parametrize("fields, message", [
     ({"name": ""}, "Please fill this in."),
     ({"starts_at": "tomorrow"}, "Please enter a date and time"),
+    ({"starts_at": "1990-01-01T09:00"}, "Please enter a date between 2000-01-01 and 2100-12-31."),
     ({"ends_at": ""}, "Please fill this in."),
     ({"capacity": "lots"}, "Please enter a whole number."),
     ({"capacity": "0"}, "Places: a whole number from 1"),
@@ -89,6 +90,13 @@ def test_a_wrong_plan_gets_a_message_and_stores_nothing(app, keeper, clock, fiel
     assert r.status_code == 422 and message in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_a_start_out_of_range_is_told_in_the_keepers_language(app, keeper, clock):
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    r = plan(app, keeper, clock, starts_at="1990-01-01T09:00")
+    assert r.status_code == 422 and "日期要在 2000-01-01 到 2100-12-31 之间" in r.get_data(as_text=True)
+    assert "这样的格式" not in r.get_data(as_text=True)
 
 
 def test_record_held_elsewhere_through_the_page(app, keeper, clock):

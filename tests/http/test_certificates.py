@@ -133,6 +133,7 @@ def test_certificates_are_numbered_in_order(app, keeper, served):
     ("2026-13-40", "2026-11-22", "Please enter a date"),
     ("2026-11-01", "9999-01-01", "Please enter a date"),
     ("0001-01-01", "2026-11-22", "Please enter a date"),
+    ("1990-01-01", "2026-11-22", "Please enter a date between 2000-01-01 and 2100-12-31."),
     ("2026-11-01" * 50, "2026-11-22", "Please enter a date"),
     ("2026-11-20", "2026-11-01", "The first day comes after the last day."),
     ("2026-11-01", "2026-11-23", "The last day cannot be in the future."),

@@ -64,6 +64,9 @@ def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, k
     ("kind=year&year=99", "year", "Please enter a year such as 2026."),
     ("kind=range&from=2027-01-10&to=2026-12-20", "to", "The first day is after the last day."),
     ("kind=range&from=&to=2026-12-20", "from", "Please enter a date such as 2026-11-22."),
+    ("kind=range&from=1900-01-01&to=2026-12-20", "from", "Please enter a date between 2000-01-01 and 2100-12-31."),
+    ("kind=year&year=1999", "year", "Please enter a year from 2000 to 2100."),
+    ("kind=month&month=1999-12", "month", "Please choose a month between 2000-01 and 2100-12."),
 ])
 def test_a_wrong_period_is_told_beside_its_field(keeper, query, field, message):
     page = keeper.get(f"/keeper/reports?{query}")

@@ -95,8 +95,8 @@ def test_a_range_of_up_to_366_days_is_taken(start, end):
     ("", "2026-10-31", "start", "date such as"),
     ("2026-10-01", "", "end", "date such as"),
     ("2026-13-01", "2026-12-31", "start", "date such as"),
-    ("1999-12-01", "2000-01-31", "start", "date such as"),
-    ("2100-12-01", "2101-01-31", "end", "date such as"),
+    ("1999-12-01", "2000-01-31", "start", "between 2000-01-01 and 2100-12-31"),
+    ("2100-12-01", "2101-01-31", "end", "between 2000-01-01 and 2100-12-31"),
     ("26-10-01", "2026-10-31", "start", "date such as"),
     ("2026-10-31", "2026-10-01", "end", "after the last day"),
     ("2026-01-01", "2027-01-02", "end", "at most 366 days"),  # 367 days

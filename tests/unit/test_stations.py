@@ -1,15 +1,18 @@
 """A new station gets every feature's standard lists in one place (core/stations.py set_up_station),
 whether a keeper creates it or the demo loads it; a feature added later joins by registering."""
 
+import pytest
 from sqlalchemy import select
 
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.stations import add_station, on_new_station, station_for_kiosk
+from kiosk.core.stations import add_station, on_new_station, parse_day, parse_local_datetime, station_for_kiosk
 from kiosk.people.demo import load_demo_station
 from kiosk.suggest.models import STANDARD_SUGGESTION_CATEGORIES, SuggestionCategory
 from kiosk.swap.models import STANDARD_CATEGORIES, SwapCategory
 from kiosk.walkins.models import STANDARD_SERVICES, WalkInService
+from tests.conftest import in_english
 
 
 def standard_lists(station: Station) -> dict[str, list[str]]:
@@ -60,3 +63,36 @@ def test_looking_the_station_up_leaves_the_sessions_own_changed_station_alone(ap
     assert "kiosk_stations" not in app.extensions  # and this worker reads the station afresh
     with app.app_context():
         assert db.session.get(Station, station).name == "新名字"
+
+
+# --- Dates typed in forms --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["1990-01-01", "1900-01-01", "0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_a_real_date_out_of_range_is_told_as_such(app, station, typed):
+    with in_english(app):
+        zone = db.session.get(Station, station)
+        with pytest.raises(DomainError) as day:
+            parse_day(typed, "start")
+        with pytest.raises(DomainError) as moment:
+            parse_local_datetime(zone, typed + "T09:00", "starts_at")
+    assert str(day.value.message) == "Please enter a date between 2000-01-01 and 2100-12-31."
+    assert str(moment.value.message) == "Please enter a date between 2000-01-01 and 2100-12-31."
+    assert (day.value.field, moment.value.field) == ("start", "starts_at")
+
+
+@pytest.mark.parametrize("typed", ["tomorrow", "2026-13-01", "26-10-01", "2026-02-30"])
+def test_a_date_written_wrong_is_told_how_to_write_it(app, station, typed):
+    with in_english(app):
+        zone = db.session.get(Station, station)
+        with pytest.raises(DomainError, match="such as 2026-11-22"):
+            parse_day(typed)
+        with pytest.raises(DomainError, match="such as 2026-11-22 09:00"):
+            parse_local_datetime(zone, typed + "T09:00", "at")
+
+
+def test_the_first_and_last_days_are_allowed(app, station):
+    with in_english(app):
+        zone = db.session.get(Station, station)
+        assert parse_day("2000-01-01").year == 2000 and parse_day("2100-12-31").year == 2100
+        assert parse_local_datetime(zone, "2100-12-31T09:00", "at").year == 2100
