@@ -28,6 +28,17 @@ def init_app(app: Flask) -> None:
     add_audit_labels(app, {"activity.planned": _l("planned an activity"), "activity.changed": _l("changed an activity"),
                            "activity.cancelled": _l("cancelled an activity")}, describe=_describe)
     add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
+    app.jinja_env.globals["activity_day_format"] = _day_format
+
+
+def _day_format(moment) -> str:
+    from flask import g
+
+    from kiosk.activities.schedule import day_format
+    from kiosk.core.clock import utcnow
+
+    station = g.get("station")
+    return day_format(station, moment, utcnow()) if station is not None else "M/d"
 
 
 def _describe(values: dict | None) -> str:

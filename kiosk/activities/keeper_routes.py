@@ -45,7 +45,7 @@ def _plan(form: ActivityForm):
     return check_plan(g.station, form.name.data, int(team) if team else None, form.place.data or "",
                       form.content.data or "", parse_local_datetime(g.station, form.starts_at.data, "starts_at"),
                       parse_local_datetime(g.station, form.ends_at.data, "ends_at"), form.recurring.data,
-                      form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "")
+                      form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "", now=utcnow())
 
 
 def _list_page(status: int = 200, form: ActivityForm | None = None):

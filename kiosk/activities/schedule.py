@@ -17,6 +17,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.stations import FIRST_DAY, local_today, out_of_range
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
@@ -27,6 +28,8 @@ MAX_RECURRING_DAYS = 366
 # A check-in this long before an activity starts already goes to it (volunteers come early).
 EARLY = timedelta(hours=1)
 MAX_VOLUNTEERS_AT_ONCE = 200
+# An activity starting further ahead than this is a year typed wrong (2099 for 2026).
+MAX_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,18 @@ class Plan:
 
 
 def check_plan(station: Station, name: str, team_id, place: str, content: str, starts_at: datetime | None,
-               ends_at: datetime | None, recurring: bool, capacity, person_in_charge: str, organiser: str) -> Plan:
+               ends_at: datetime | None, recurring: bool, capacity, person_in_charge: str, organiser: str,
+               *, now: datetime) -> Plan:
     name = one_line(name)[:60]
     if not name:
         raise DomainError(_l("Please give the activity a name."), field="name")
     if starts_at is None:
         raise DomainError(_l("Please give a start."), field="starts_at")
+    if starts_at.date() < FIRST_DAY:
+        raise out_of_range("starts_at")
+    if starts_at > now + MAX_AHEAD:
+        raise DomainError(_l("An activity can be planned at most a year ahead (until %(day)s). Please check the year.",
+                             day=local_today(station, now + MAX_AHEAD).isoformat()), field="starts_at")
     if ends_at is None or ends_at <= starts_at:
         raise DomainError(_l("The end must be after the start."), field="ends_at")
     if recurring and ends_at - starts_at > timedelta(days=MAX_RECURRING_DAYS):
@@ -102,6 +111,12 @@ def cancel_activity(keeper: Keeper, station: Station, activity: Activity, now: d
     activity.cancelled = True
     db.session.flush()
     audit(keeper, station, "activity.cancelled", before=before, after=_values(activity), now=now)
+
+
+def day_format(station: Station, moment: datetime, now: datetime) -> str:
+    """How an activity's day is written: "M/d" in this year, with the year otherwise (1/1 of 2099
+    is not next New Year's Day)."""
+    return "M/d" if local_today(station, moment).year == local_today(station, now).year else "y/M/d"
 
 
 def upcoming(station: Station, now: datetime, limit: int = 20) -> list[Activity]:

@@ -99,6 +99,18 @@ def test_a_start_out_of_range_is_told_in_the_keepers_language(app, keeper, clock
     assert "这样的格式" not in r.get_data(as_text=True)
 
 
+def test_an_activity_in_2099_is_refused_and_one_next_year_shows_its_year(app, keeper, clock):
+    r = plan(app, keeper, clock, starts_at="2099-01-01T09:00", ends_at="2099-01-01T10:00")
+    assert r.status_code == 422 and "An activity can be planned at most a year ahead" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    assert plan(app, keeper, clock, starts_at="2027-01-05T09:00", ends_at="2027-01-05T10:00").status_code == 303
+    assert plan(app, keeper, clock, name="学雷锋理发", starts_at="2026-12-01T09:00",
+                ends_at="2026-12-01T10:00").status_code == 303
+    listed = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert "2027/1/5 09:00–10:00" in listed and "12/1 09:00–10:00" in listed and "2026/12/1" not in listed
+
+
 def test_record_held_elsewhere_through_the_page(app, keeper, clock):
     plan(app, keeper, clock)
     clock.advance(hours=4)

@@ -1,6 +1,6 @@
 """Activities, sign-ups, where a check-in goes, recording afterwards, ratings, the honor roll."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -47,7 +47,8 @@ def volunteer(number: int = 1) -> Volunteer:
 def an_activity(station, start=START + timedelta(hours=2), hours=2, capacity=None, recurring=False, name="爱心课堂",
                 days=0) -> Activity:
     end = start + (timedelta(days=days, hours=hours) if recurring else timedelta(hours=hours))
-    plan = check_plan(station, name, None, "驿站二楼", "给孩子讲故事", start, end, recurring, capacity, "王老师", "幸福社区")
+    plan = check_plan(station, name, None, "驿站二楼", "给孩子讲故事", start, end, recurring, capacity, "王老师", "幸福社区",
+                      now=START)
     return plan_activity(keeper(), station, plan, START)
 
 
@@ -63,15 +64,37 @@ def test_a_plan_that_makes_no_sense_is_refused_with_the_field(ctx, change, field
     end = START + timedelta(days=change.get("days", 0), hours=hours)
     with pytest.raises(DomainError) as caught:
         check_plan(ctx, change.get("name", "巡防"), change.get("team_id"), "", "", START, end, change.get("recurring", False),
-                   change.get("capacity"), "", "")
+                   change.get("capacity"), "", "", now=START)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("start, words", [
+    (datetime(2099, 1, 1, 1, tzinfo=UTC), r"at most a year ahead \(until 2027-11-23\)"),
+    (START + timedelta(days=367), "at most a year ahead"),
+    (datetime(1990, 1, 1, 1, tzinfo=UTC), "between 2000-01-01 and 2100-12-31"),
+])
+def test_an_activity_far_ahead_or_long_ago_is_refused(ctx, start, words):
+    with pytest.raises(DomainError, match=words) as caught:
+        check_plan(ctx, "爱心课堂", None, "", "", start, start + timedelta(hours=1), False, None, "", "", now=START)
+    assert caught.value.field == "starts_at"
+
+
+def test_an_activity_a_year_ahead_is_fine_and_shows_its_year(ctx):
+    from kiosk.activities.schedule import day_format
+
+    next_year = START + timedelta(days=365)
+    assert check_plan(ctx, "爱心课堂", None, "", "", next_year, next_year + timedelta(hours=1), False, None, "", "",
+                      now=START).starts_at == next_year
+    assert day_format(ctx, START + timedelta(days=30), START) == "M/d"  # 22 December, this year
+    assert day_format(ctx, next_year, START) == "y/M/d"
+    assert day_format(ctx, START - timedelta(days=365), START) == "y/M/d"
 
 
 def test_fewer_places_than_sign_ups_is_refused(ctx):
     activity = an_activity(ctx, capacity=3)
     for number in (1, 2):
         sign_up(ctx, volunteer(number), activity, START)
-    plan = check_plan(ctx, "爱心课堂", None, "", "", activity.starts_at, activity.ends_at, False, 1, "", "")
+    plan = check_plan(ctx, "爱心课堂", None, "", "", activity.starts_at, activity.ends_at, False, 1, "", "", now=START)
     with pytest.raises(DomainError, match="cannot be fewer"):
         change_activity(keeper(), ctx, activity, plan, START)
 
