@@ -218,6 +218,14 @@ def test_the_station_details_are_set_on_the_register(app, keeper, served):
         assert db.session.get(Station, 1).person_in_charge == "李站长"
 
 
+def test_a_full_width_contact_prints_in_half_width(app, keeper, served):
+    r = keeper.post("/keeper/certificates/station", data={"person_in_charge": "李站长", "contact": "０１０－１２３４５６７８",
+                                                          "csrf_token": csrf_token(keeper, "/keeper/certificates")})
+    assert r.status_code == 303
+    printed = text(keeper.get(issue(keeper).headers["Location"]))
+    assert "010-12345678" in printed and "０１０" not in printed
+
+
 @pytest.fixture
 def other_keeper(app, keeper_id):
     """Station B and its keeper, signed in."""

@@ -77,6 +77,11 @@ def test_a_wrong_period_is_told_beside_its_field(keeper, query, field, message):
     assert "chart-svg" not in text
 
 
+def test_a_year_typed_in_full_width_digits_is_read(keeper):
+    page = keeper.get("/keeper/reports?kind=year&year=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96")  # ２０２６
+    assert page.status_code == 200 and 'name="year" type="number" value="2026"' in page.get_data(as_text=True)
+
+
 def test_a_wrong_kind_is_told_at_the_top(keeper):
     page = keeper.get("/keeper/reports?kind=week")
     assert page.status_code == 422 and "Please choose a month, a year or a range of days." in page.get_data(as_text=True)

@@ -238,5 +238,10 @@ def test_station_details_are_checked_and_audited(ctx):
     assert len(events) == 1 and events[0].after == {"person_in_charge": "王 主任", "contact": "010-6512 3456"}
 
 
+def test_a_contact_typed_in_full_width_is_kept_in_half_width(ctx):
+    set_station_details(keeper(), ctx, "王主任", "０１０－１２３４５６７８（总机）", START)
+    assert ctx.contact == "010-12345678(总机)"
+
+
 def test_an_unknown_or_malformed_token_finds_nothing(ctx):
     assert by_token("") is None and by_token("x" * 22) is None and by_token("../../etc/passwd") is None

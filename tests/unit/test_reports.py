@@ -281,6 +281,8 @@ def test_a_wrong_period_names_its_field(app, args, field):
 def test_periods_are_read_from_the_page():
     assert parse_period({"kind": "month", "month": "2026-02"}) == Period("month", date(2026, 2, 1), date(2026, 2, 28))
     assert parse_period({"kind": "year", "year": " 2027 "}) == year(2027)
+    assert parse_period({"kind": "year", "year": "２０２６"}) == year(2026)  # a keyboard in full-width mode
+    assert parse_period({"kind": "month", "month": "２０２６-１１"}) == month(2026, 11)
     assert parse_period({"kind": "range", "from": "2026-12-20", "to": "2027-01-10"}).days == 22
 
 
