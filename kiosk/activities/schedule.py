@@ -83,7 +83,19 @@ def _values(activity: Activity) -> dict:
             "capacity": activity.capacity, "place": activity.place, "cancelled": activity.cancelled}
 
 
+def _refuse_a_twin(station: Station, plan: Plan, other_than: int | None = None) -> None:
+    """The same name at the same start is the same activity typed twice (a double tap, two
+    keepers): refused. Keepers take turns here, so two at once cannot both add it."""
+    serialize_writes(f"activity-plan:{station.id}")
+    twin = db.session.scalar(select(Activity.id).where(
+        Activity.station_id == station.id, Activity.name == plan.name, Activity.starts_at == plan.starts_at,
+        Activity.cancelled.is_(False), Activity.id != (other_than or 0)).limit(1))
+    if twin is not None:
+        raise DomainError(_l("%(name)s at this time is planned already.", name=plan.name), field="name")
+
+
 def plan_activity(keeper: Keeper, station: Station, plan: Plan, now: datetime) -> Activity:
+    _refuse_a_twin(station, plan)
     activity = Activity(station_id=station.id, created_at=now, **plan.__dict__)
     db.session.add(activity)
     db.session.flush()
@@ -96,6 +108,7 @@ def change_activity(keeper: Keeper, station: Station, activity: Activity, plan: 
     if plan.capacity is not None and plan.capacity < signup_count(activity.id):
         raise DomainError(_l("%(count)s have signed up already: the places cannot be fewer.",
                              count=signup_count(activity.id)), field="capacity")
+    _refuse_a_twin(station, plan, other_than=activity.id)
     before = _values(activity)
     for key, value in plan.__dict__.items():
         setattr(activity, key, value)

@@ -111,6 +111,14 @@ def test_an_activity_in_2099_is_refused_and_one_next_year_shows_its_year(app, ke
     assert "2027/1/5 09:00–10:00" in listed and "12/1 09:00–10:00" in listed and "2026/12/1" not in listed
 
 
+def test_the_same_activity_added_twice_is_refused(app, keeper, clock):
+    assert plan(app, keeper, clock).status_code == 303
+    twice = plan(app, keeper, clock)
+    assert twice.status_code == 422 and "爱心课堂 at this time is planned already." in twice.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
 def test_record_held_elsewhere_through_the_page(app, keeper, clock):
     plan(app, keeper, clock)
     clock.advance(hours=4)

@@ -90,6 +90,34 @@ def test_an_activity_a_year_ahead_is_fine_and_shows_its_year(ctx):
     assert day_format(ctx, START - timedelta(days=365), START) == "y/M/d"
 
 
+def test_the_same_activity_twice_is_refused(ctx):
+    first = an_activity(ctx)
+    with pytest.raises(DomainError, match="爱心课堂 at this time is planned already") as caught:
+        an_activity(ctx)
+    assert caught.value.field == "name"
+    other = an_activity(ctx, start=first.starts_at + timedelta(days=1))  # another day: fine
+    an_activity(ctx, name="学雷锋理发")  # another name at the same time: fine
+    same = check_plan(ctx, "爱心课堂", None, "", "", first.starts_at, first.ends_at, False, None, "", "", now=START)
+    with pytest.raises(DomainError, match="planned already"):
+        change_activity(keeper(), ctx, other, same, START)
+    change_activity(keeper(), ctx, first, same, START)  # itself unchanged: fine
+    cancel_activity(keeper(), ctx, first, START)
+    assert an_activity(ctx).id != first.id  # once cancelled, it may be planned again
+
+
+def test_two_keepers_adding_the_same_activity_at_once_add_it_once(app, station):
+    def add(_):
+        st = db.session.get(Station, station)
+        plan = check_plan(st, "爱心课堂", None, "", "", START + timedelta(hours=2), START + timedelta(hours=3), False,
+                          None, "", "", now=START)
+        plan_activity(keeper(), st, plan, START)
+
+    results = at_once(app, 2, add)
+    assert sorted(results) == ["ok", "爱心课堂 at this time is planned already."]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
 def test_fewer_places_than_sign_ups_is_refused(ctx):
     activity = an_activity(ctx, capacity=3)
     for number in (1, 2):
