@@ -94,7 +94,8 @@ def _remember(volunteer):
     target = url_for("phone.checkin", c=station_code(g.station, utcnow()))
     if request.htmx:
         response = make_response("", 200)
-        response.headers["HX-Location"] = target
+        # A whole page: HX-Location would swap only its fragment in, without header or switches.
+        response.headers["HX-Redirect"] = target
     else:
         response = redirect(target, 303)
     response.set_cookie(COOKIE, remember_token(volunteer), max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",

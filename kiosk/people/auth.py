@@ -64,6 +64,7 @@ def need_sign_in():
     target = url_for("auth.login", next=came_from() if sent_a_form else request.full_path,
                      signed_out=1 if "_user_id" in session else None, unsaved=1 if sent_a_form else None)
     if wants_fragment():
-        # htmx cannot see a redirect; HX-Location makes it go to the sign-in page itself.
-        return hx_response("", 200, location=target)
+        # htmx cannot see a redirect; HX-Redirect loads the sign-in page whole (HX-Location would
+        # swap in only its fragment, without the header and the language switch).
+        return hx_response("", 200, redirect=target)
     return redirect(target, 303)

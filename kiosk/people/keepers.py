@@ -139,7 +139,7 @@ def _left_idle_answer():
     again = request.full_path if request.method == "GET" and not wants_fragment() else None
     target = url_for("auth.login", next=again, idle=1)
     if wants_fragment():
-        return hx_response("", 200, location=target)  # htmx cannot see a redirect
+        return hx_response("", 200, redirect=target)  # htmx cannot see a redirect: load the page whole
     return redirect(target, 303)
 
 

@@ -232,23 +232,23 @@ def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(app, client, forg
 
 
 @pytest.mark.parametrize("path", KEEPER_GETS[:4] + list(KEEPER_POSTS)[:4])
-def test_anonymous_htmx_request_gets_hx_location_to_sign_in(app, client, forgotten_session, path):
+def test_anonymous_htmx_request_gets_hx_redirect_to_sign_in(app, client, forgotten_session, path):
     before = state(app)
     if path in KEEPER_POSTS:
         r = post(client, path, KEEPER_POSTS[path](), headers=HX)
     else:
         r = client.get(path, headers=HX)
     assert r.status_code == 200
-    assert urlsplit(r.headers["HX-Location"]).path == "/keeper/login"
+    assert urlsplit(r.headers["HX-Redirect"]).path == "/keeper/login"
     body = r.get_data(as_text=True)
     assert "<html" not in body and "13800138001" not in body and "张晓华" not in body
     assert state(app) == before
 
 
-def test_htmx_follows_hx_location_to_a_working_sign_in_form(client, keeper_id):
-    target = client.get("/keeper/volunteers", headers=HX).headers["HX-Location"]
-    r = client.get(target, headers=HX)  # what htmx does with HX-Location: an htmx GET of the target
-    assert r.status_code == 200
+def test_htmx_follows_hx_redirect_to_a_whole_sign_in_page(client, keeper_id):
+    target = client.get("/keeper/volunteers", headers=HX).headers["HX-Redirect"]
+    r = client.get(target)  # what htmx does with HX-Redirect: the browser loads the page whole
+    assert r.status_code == 200 and "<html" in r.get_data(as_text=True) and "language-switch" in r.get_data(as_text=True)
     assert 'name="username"' in r.get_data(as_text=True) and 'name="password"' in r.get_data(as_text=True)
 
 

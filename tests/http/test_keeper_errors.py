@@ -137,5 +137,5 @@ def test_an_htmx_form_sent_after_signing_out_returns_to_its_page(app, keeper_id)
     phone.post("/keeper/logout", data={"csrf_token": csrf_token(phone, "/keeper/today")})
     r = tablet.post("/keeper/services", data={"name": "理发"},
                     headers={**HX, "X-CSRFToken": token, "HX-Current-URL": HOST + "/keeper/services"})
-    location = urlsplit(r.headers["HX-Location"])
+    location = urlsplit(r.headers["HX-Redirect"])
     assert location.path == "/keeper/login" and parse_qs(location.query)["next"] == ["/keeper/services"]

@@ -34,7 +34,7 @@ def signed_in(app, kiosk=False, remember=False):
 
 def to_sign_in(response) -> dict:
     """Where a refused keeper request was sent: the sign-in page's query, or fail."""
-    target = response.headers.get("HX-Location") or response.headers.get("Location")
+    target = response.headers.get("HX-Redirect") or response.headers.get("Location")
     assert target, (response.status_code, dict(response.headers))
     parts = urlsplit(target.strip('"') if not target.startswith("{") else __import__("json").loads(target)["path"])
     assert parts.path == "/keeper/login", target
@@ -82,14 +82,14 @@ def test_a_background_refresh_does_not_keep_the_kiosk_signed_in(app, clock, keep
     for _ in range(3):
         clock.advance(seconds=limit // 2)
         polls.append(kiosk.get("/keeper/today/live", headers=HX))
-    assert [p.status_code for p in polls[:2]] == [200, 200] and "HX-Location" not in polls[1].headers
+    assert [p.status_code for p in polls[:2]] == [200, 200] and "HX-Redirect" not in polls[1].headers
     # The third poll comes more than the idle time after the last thing the keeper did: it takes
     # the page to the sign-in page itself (htmx cannot see a redirect).
     assert polls[2].status_code == 200 and to_sign_in(polls[2])["idle"] == ["1"]
     assert kiosk.get("/keeper/volunteers").status_code == 303
 
 
-def test_an_htmx_request_after_the_idle_time_goes_to_sign_in_through_hx_location(app, clock, keeper_id, limit):
+def test_an_htmx_request_after_the_idle_time_goes_to_sign_in_through_hx_redirect(app, clock, keeper_id, limit):
     kiosk = signed_in(app, kiosk=True)
     clock.advance(seconds=limit + 1)
     r = kiosk.get("/keeper/volunteers?q=张", headers=HX)

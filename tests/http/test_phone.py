@@ -184,13 +184,16 @@ def test_link_with_number_and_keeper_code(app, client, fresh, number):
     assert not shows_link_forms(page) and "张晓华" not in page
 
 
-def test_link_as_htmx_gets_hx_location(app, client, fresh):
+def test_link_as_htmx_gets_hx_redirect(app, client, fresh):
     c = fresh()
     r = link(client, c, "0001", give_phone_code(app), headers=HX)
     assert r.status_code == 200
-    location = urlsplit(r.headers["HX-Location"])
+    location = urlsplit(r.headers["HX-Redirect"])
     assert location.path == "/m/checkin" and parse_qs(location.query)["c"] == [c]
     assert client.get_cookie(COOKIE).http_only
+    # The browser loads the linked page whole: header, language and large-text switches
+    page = client.get(r.headers["HX-Redirect"]).get_data(as_text=True)
+    assert "<html" in page and "language-switch" in page and "text-size-switch" in page
 
 
 def test_wrong_code_is_refused_and_the_try_is_counted(app, client, fresh):

@@ -501,7 +501,7 @@ def test_anonymous_keeper_gets_are_sent_to_sign_in(app, kiosk, with_photo):
             assert parse_qs(location.query)["next"][0].split("?")[0] == path.split("?")[0]
             assert MOBILE not in r.get_data(as_text=True)
         with kiosk.get(path, headers=HX) as r:
-            assert urlsplit(r.headers["HX-Location"]).path == "/keeper/login", path
+            assert urlsplit(r.headers["HX-Redirect"]).path == "/keeper/login", path
 
 
 def test_an_anonymous_post_is_sent_to_sign_in_and_changes_nothing(app, kiosk, with_photo):

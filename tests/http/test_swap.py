@@ -664,7 +664,7 @@ def test_anonymous_keeper_pages_are_sent_to_sign_in(app, kiosk, path):
     assert location.path == "/keeper/login" and parse_qs(location.query)["next"][0].split("?")[0] == path.split("?")[0]
     assert MOBILE not in r.get_data(as_text=True)
     r = kiosk.get(path, headers=HX)
-    assert urlsplit(r.headers["HX-Location"]).path == "/keeper/login" and MOBILE not in r.get_data(as_text=True)
+    assert urlsplit(r.headers["HX-Redirect"]).path == "/keeper/login" and MOBILE not in r.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", KEEPER_POSTS)

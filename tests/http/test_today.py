@@ -366,9 +366,9 @@ def test_anonymous_posts_change_nothing(app, client, station, path, data):
     assert services_state(app) == before
 
 
-def test_anonymous_htmx_search_gets_hx_location(client, busy_morning_anonymous):
+def test_anonymous_htmx_search_gets_hx_redirect(client, busy_morning_anonymous):
     r = client.get("/keeper/today?q=张", headers=HX)
-    assert r.status_code == 200 and urlsplit(r.headers["HX-Location"]).path == "/keeper/login"
+    assert r.status_code == 200 and urlsplit(r.headers["HX-Redirect"]).path == "/keeper/login"
     assert "张晓华" not in r.get_data(as_text=True)
 
 
