@@ -121,6 +121,9 @@ def test_a_volunteer_picks_a_gift_at_the_kiosk_and_a_keeper_hands_it_over(app, k
                                              "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
     assert picked.status_code == 200 and "is set aside for you" in picked.get_data(as_text=True)
     assert "Points left: 20" in picked.get_data(as_text=True)
+    # The volunteer walks this screen over to a keeper: it stays until the next scan or the kiosk's
+    # idle return home, not a timer of its own (it vanished after 30 s).
+    assert "data-reset-after" not in re.search(r'<div[^>]*data-redemption[^>]*>', picked.get_data(as_text=True)).group(0)
     waiting = keeper.get("/keeper/gifts").get_data(as_text=True)
     redemption_id = re.search(r'/keeper/redemptions/(\d+)/hand-over', waiting).group(1)
     assert post(keeper, f"/keeper/redemptions/{redemption_id}/hand-over", {}, page="/keeper/gifts").status_code == 303
