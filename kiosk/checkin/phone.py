@@ -48,6 +48,8 @@ def station_code(station: Station, now: datetime) -> str:
 
 
 def check_station_code(station: Station, code: str, now: datetime, max_age: timedelta = STATION_CODE_MAX_AGE) -> None:
+    if not code:  # opened without a code (typed, or a bookmark): nothing has expired
+        raise DomainError(_l("To check in with your phone, scan the code on the station's kiosk screen."))
     expired = DomainError(_l("This code has expired. Please scan the code on the kiosk screen again."))
     parts = (code or "")[:100].split("-", 2)
     if len(parts) != 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):

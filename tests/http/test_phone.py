@@ -143,6 +143,20 @@ def test_phone_page_refuses_a_missing_or_bad_station_code(app, client, station, 
     assert client.get_cookie(COOKIE) is None and sessions(app) == []
 
 
+def test_the_phone_page_opened_without_a_code_says_where_to_get_one_not_that_it_expired(client, station):
+    client.set_cookie("kiosk_lang", "en")
+    page = client.get("/m/checkin").get_data(as_text=True)
+    assert "scan the code on the station's kiosk screen" in page and "expired" not in page
+
+
+def test_already_checked_in_on_a_phone_is_not_told_to_scan_again(app, phone, fresh):
+    phone.set_cookie("kiosk_lang", "en")
+    c = fresh()
+    press(phone, c)
+    page = press(phone, c).get_data(as_text=True)
+    assert "Do the same again when you leave" in page and "Scan again" not in page
+
+
 def test_phone_page_refuses_a_station_code_with_non_ascii_characters(app, client, station):
     r = client.get("/m/checkin", query_string={"c": "1-1764000000-签名"})
     assert r.status_code == 400 and 'role="alert"' in r.get_data(as_text=True)

@@ -206,6 +206,7 @@
     var status = video.parentElement.querySelector("[data-camera-status]");
     function say(key) { if (status) status.textContent = status.dataset[key] || ""; }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { say("msgAbsent"); return; }
+    say("msgStarting");
     var facing = video.dataset.facing || "user";
     navigator.mediaDevices.getUserMedia({ video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
       .then(function (stream) {
