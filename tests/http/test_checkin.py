@@ -262,3 +262,11 @@ def test_made_up_station_names_in_phone_links_take_no_room(app, client, station)
         assert client.get(f"/suggest/phone?station=made-up-{i}").status_code == 200
     assert client.get("/suggest/phone?station=demo").status_code == 200
     assert set(app.extensions["kiosk_stations"]) <= {"", "demo"}
+
+
+def test_without_javascript_the_camera_says_it_is_not_there_rather_than_opening_for_ever(client, station):
+    client.set_cookie("kiosk_lang", "en")
+    page = client.get("/checkin/").get_data(as_text=True)
+    status = re.search(r'<p class="camera-status" data-camera-status[^>]*>([^<]*)</p>', page).group(1)
+    assert status == ""  # kiosk.js says "Opening the camera…" when it starts it
+    assert re.search(r"<noscript><p class=\"camera-status\">No camera found\.", page)
