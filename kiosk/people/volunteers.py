@@ -247,14 +247,21 @@ def mask_id_number(number: str | None) -> str:
     return "*" * len(number)
 
 
+MOBILE_IN_GROUPS = re.compile(r"\d[\d \-]*\d")
+
+
 def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Volunteer]:
     """By name, number or mobile digits: what a keeper types into one search box."""
-    q = " ".join((query or "").split())[:40]
+    # Full-width １３９ or ＡＬＩＣＥ from a Chinese keyboard are the same characters (names are
+    # stored NFKC too); a mobile typed in groups (139 0000 0001) is its digits.
+    q = " ".join(unicodedata.normalize("NFKC", query or "").split())[:40]
+    if MOBILE_IN_GROUPS.fullmatch(q):
+        q = re.sub(r"\D", "", q)
     stmt = select(Volunteer).where(Volunteer.station_id == station.id)
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
         # An erased volunteer's mobile is a placeholder, not a number anyone could be found by.
-        stmt = stmt.where(Volunteer.name.like(like) | Volunteer.number.like(like)
+        stmt = stmt.where(Volunteer.name.ilike(like) | Volunteer.number.like(like)
                           | (Volunteer.mobile.like(like) & Volunteer.erased_at.is_(None)))
     return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))
 

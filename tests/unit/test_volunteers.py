@@ -48,3 +48,14 @@ def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, stat
         assert err.value.field == "mobile"
         db.session.rollback()
         assert db.session.query(Volunteer).count() == 20
+
+
+@pytest.mark.parametrize("typed", ["１３９ ００００ ０００１", "139 0000 0001", "139-0000-0001", "０００１", "ＡＬＩＣＥ", " alice "])
+def test_a_keeper_finds_a_volunteer_however_the_keyboard_types_the_search(app, station, typed):
+    """A Chinese keyboard in full-width mode types １３９; people type mobiles in groups."""
+    from kiosk.people.volunteers import search_volunteers
+
+    with app.app_context():
+        st = db.session.get(Station, station)
+        alice = register_volunteer(st, name="Alice", mobile="139 0000 0001")
+        assert alice in search_volunteers(st, typed)
