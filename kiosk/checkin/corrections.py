@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.checkin.attendance import close_forgotten_sessions
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
+from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -55,9 +56,16 @@ def _overlaps(session_id: int | None, volunteer_id: int, start: datetime, end: d
     return False
 
 
+def session_times(session: ServiceSession) -> dict:
+    """What a keeper edits on a session, as stored (for `edit_stamp`)."""
+    return {"checked_in_at": session.checked_in_at, "checked_out_at": session.checked_out_at}
+
+
 def correct_session(keeper: Keeper, station: Station, session: ServiceSession, checked_in_at: datetime,
-                    checked_out_at: datetime | None, now: datetime) -> ServiceSession:
-    """Set a session's times (a keeper fixing a forgotten or wrong check-out) and mark it reviewed."""
+                    checked_out_at: datetime | None, now: datetime, seen: str | None = None) -> ServiceSession:
+    """Set a session's times (a keeper fixing a forgotten or wrong check-out) and mark it reviewed.
+    `seen`: the stamp of the times the keeper's form showed; another keeper's save since is not undone."""
+    refuse_if_edited_meanwhile(seen, session_times(session))
     _check_times(checked_in_at, checked_out_at, now)
     if checked_out_at is None and session.checked_out_at is not None:
         raise DomainError(_l("Please give a check-out time."), field="checked_out_at")

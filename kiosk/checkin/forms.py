@@ -25,6 +25,7 @@ class PickForm(FlaskForm):
 class SessionForm(FlaskForm):
     checked_in_at = StringField(_l("Checked in"), validators=[DataRequired(REQUIRED)])
     checked_out_at = StringField(_l("Checked out"), validators=[Optional()])
+    seen = HiddenField()  # the times as the form showed them (core/edits.py)
 
 
 class ManualTimeForm(FlaskForm):

@@ -12,12 +12,15 @@ from kiosk.checkin.corrections import (
     flagged_sessions,
     keeper_check_in,
     keeper_check_out,
+    session_times,
 )
 from kiosk.checkin.forms import ManualTimeForm, SessionForm
 from kiosk.checkin.hours import confirm_day, days_to_confirm
 from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import issue_phone_code
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
+from kiosk.core.errors import DomainError
 from kiosk.core.forms import EmptyForm, attach_error
 from kiosk.core.models import Station
 from kiosk.core.stations import local_input_value, parse_day, parse_local_datetime, station_record
@@ -90,18 +93,28 @@ def edit_session(session_id):
     session = station_record(ServiceSession, session_id)
     station = g.station
     if request.method == "GET":
-        form = SessionForm(formdata=None, checked_in_at=local_input_value(station, session.checked_in_at),
-                           checked_out_at=local_input_value(station, session.checked_out_at))
-        return render("checkin/session_form.html", form=form, session=session)
+        return render("checkin/session_form.html", form=_session_form_as_stored(session), session=session)
     form = SessionForm()
     if not form.validate():
         return render("checkin/session_form.html", status=422, form=form, session=session)
-    refuse_with(lambda err: render("checkin/session_form.html", status=err.status, form=attach_error(form, err),
-                                   session=station_record(ServiceSession, session_id)))
+    refuse_with(lambda err: _session_edit_refused(session_id, form, err))
     checked_in_at = parse_local_datetime(station, form.checked_in_at.data, "checked_in_at")
     checked_out_at = parse_local_datetime(station, form.checked_out_at.data, "checked_out_at")
-    correct_session(current_user, station, session, checked_in_at, checked_out_at, utcnow())
+    correct_session(current_user, station, session, checked_in_at, checked_out_at, utcnow(), seen=form.seen.data or None)
     return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
+
+
+def _session_form_as_stored(session: ServiceSession) -> SessionForm:
+    return SessionForm(formdata=None, checked_in_at=local_input_value(g.station, session.checked_in_at),
+                       checked_out_at=local_input_value(g.station, session.checked_out_at),
+                       seen=edit_stamp(session_times(session)))
+
+
+def _session_edit_refused(session_id: int, form: SessionForm, err: DomainError):
+    session = station_record(ServiceSession, session_id)
+    if isinstance(err, EditedMeanwhile):  # the times as they are now, to change again
+        form = _session_form_as_stored(session)
+    return render("checkin/session_form.html", status=err.status, form=attach_error(form, err), session=session)
 
 
 @bp.post("/sessions/<int:session_id>/confirm")

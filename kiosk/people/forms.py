@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -87,6 +87,7 @@ class VolunteerForm(FlaskForm):
     id_number = SecretField(_l("Document number"), validators=[Optional(), Length(max=40, message=TOO_LONG)],
                             render_kw={"autocomplete": "off"})
     hide_from_honor_roll = BooleanField(_l("Keep off the honor roll"))
+    seen = HiddenField()  # the record as the form showed it (core/edits.py)
 
 
 class ImportUploadForm(FlaskForm):

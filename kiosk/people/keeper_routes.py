@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm, attach_error
@@ -26,7 +27,8 @@ from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import erase_volunteer, everything_about
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
-from kiosk.people.volunteers import register_volunteer, search_volunteers, set_active, split_list, update_volunteer
+from kiosk.people.volunteers import (editable_details, register_volunteer, search_volunteers, set_active, split_list,
+                                     update_volunteer)
 from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
@@ -69,13 +71,23 @@ def _teams() -> list[Team]:
     return list(db.session.scalars(select(Team).where(Team.station_id == g.station.id).order_by(Team.id)))
 
 
-def _volunteer_form(volunteer: Volunteer | None = None) -> VolunteerForm:
-    form = VolunteerForm(obj=volunteer) if request.method == "GET" else VolunteerForm()
+def _volunteer_form(volunteer: Volunteer | None = None, as_stored: bool = False) -> VolunteerForm:
+    """The form as sent, or (opening it, or after another keeper's change) as the record is stored."""
+    as_stored = as_stored or request.method == "GET"
+    form = VolunteerForm(formdata=None, obj=volunteer) if as_stored else VolunteerForm()
     form.teams.choices = [(t.id, t.name) for t in _teams()]
-    if request.method == "GET" and volunteer is not None:
+    if as_stored and volunteer is not None:
         form.teams.data = [t.id for t in volunteer.teams]
         form.skills.data = "、".join(volunteer.skills or [])
+        form.seen.data = edit_stamp(editable_details(volunteer))
     return form
+
+
+def _edit_refused(volunteer_id: int, form: VolunteerForm, err: DomainError):
+    volunteer = station_record(Volunteer, volunteer_id)
+    if isinstance(err, EditedMeanwhile):  # what is stored now, to change again
+        form = _volunteer_form(volunteer, as_stored=True)
+    return render("people/volunteer_form.html", status=err.status, form=attach_error(form, err), volunteer=volunteer)
 
 
 def _form_values(form: VolunteerForm) -> dict:
@@ -121,9 +133,8 @@ def edit_volunteer(volunteer_id):
     if not form.validate_on_submit():
         return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
                       volunteer=volunteer)
-    refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
-                                   volunteer=station_record(Volunteer, volunteer_id)))
-    update_volunteer(volunteer, **_form_values(form), by=current_user)
+    refuse_with(lambda err: _edit_refused(volunteer_id, form, err))
+    update_volunteer(volunteer, **_form_values(form), by=current_user, seen=form.seen.data or None)
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
@@ -122,12 +123,14 @@ def update_volunteer(
     id_number: str | None,
     hide_from_honor_roll: bool,
     by: Keeper | None = None,
+    seen: str | None = None,
 ) -> Volunteer:
     """`id_number` left blank keeps the number already stored, as long as the document type stays
     the same: the form never shows the whole number, so it cannot send it back. A keeper's change
     (`by`) is audited by which details changed; the audit holds no personal data itself, so
     erasing the volunteer leaves none behind there."""
     refuse_if_erased(volunteer)
+    refuse_if_edited_meanwhile(seen, editable_details(volunteer))
     name = clean_name(name)
     mobile = clean_mobile(mobile)
     id_type = (id_type or "").strip() or None
@@ -148,10 +151,7 @@ def update_volunteer(
     new = {"name": name, "mobile": mobile, "birth_year": birth_year, "teams": sorted(t.id for t in teams),
            "skills": list(skills), "national_code": national_code or None, "id_type": id_type,
            "id_number": id_number, "hide_from_honor_roll": bool(hide_from_honor_roll)}
-    old = {"name": volunteer.name, "mobile": volunteer.mobile, "birth_year": volunteer.birth_year,
-           "teams": sorted(t.id for t in volunteer.teams), "skills": list(volunteer.skills or []),
-           "national_code": volunteer.national_code, "id_type": volunteer.id_type,
-           "id_number": volunteer.id_number, "hide_from_honor_roll": bool(volunteer.hide_from_honor_roll)}
+    old = editable_details(volunteer)
     changed = [field for field in new if new[field] != old[field]]
     volunteer.name = name
     volunteer.mobile = mobile
@@ -167,6 +167,15 @@ def update_volunteer(
               now=utcnow())
     db.session.flush()
     return volunteer
+
+
+def editable_details(volunteer: Volunteer) -> dict:
+    """What a keeper edits on the volunteer form, as stored: to tell what changed, and whether it
+    changed since the form was opened (`edit_stamp`)."""
+    return {"name": volunteer.name, "mobile": volunteer.mobile, "birth_year": volunteer.birth_year,
+            "teams": sorted(t.id for t in volunteer.teams), "skills": list(volunteer.skills or []),
+            "national_code": volunteer.national_code, "id_type": volunteer.id_type,
+            "id_number": volunteer.id_number, "hide_from_honor_roll": bool(volunteer.hide_from_honor_roll)}
 
 
 def reissue_badge(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> str:

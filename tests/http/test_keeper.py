@@ -858,6 +858,54 @@ def test_a_keeper_adding_a_tile_with_a_name_taken_or_no_name_is_told_so(app, cli
     assert client.get(path).get_data(as_text=True).count('name="name"') == before
 
 
+def _seen(page: str) -> str:
+    return re.search(r'name="seen"[^>]*value="([^"]*)"', page).group(1)
+
+
+def test_a_save_from_a_volunteer_form_opened_before_another_keepers_change_is_refused(app, keeper):
+    """Two tablets open volunteer 4: the second saves a new mobile and skills; the first, still
+    showing the old ones, changes only the birth year. Saving it would quietly undo the second."""
+    other = app.test_client()
+    other.set_cookie("kiosk_lang", "en")
+    assert sign_in(other).status_code == 303
+    with app.app_context():
+        v = db.session.get(Volunteer, 4)
+        name, mobile = v.name, v.mobile
+    first_seen = _seen(keeper.get("/keeper/volunteers/4/edit").get_data(as_text=True))
+    second_seen = _seen(other.get("/keeper/volunteers/4/edit").get_data(as_text=True))
+    assert post(other, "/keeper/volunteers/4/edit", {"name": name, "mobile": "13811112222", "skills": "唱歌",
+                                                     "seen": second_seen}).status_code == 303
+    stale = post(keeper, "/keeper/volunteers/4/edit", {"name": name, "mobile": mobile, "birth_year": "1963",
+                                                       "seen": first_seen})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone else changed this record" in page
+    assert 'value="13811112222"' in page and _seen(page) != first_seen  # the form as it is now
+    with app.app_context():
+        v = db.session.get(Volunteer, 4)
+        assert (v.mobile, v.skills, v.birth_year) == ("13811112222", ["唱歌"], None)
+    again = post(keeper, "/keeper/volunteers/4/edit", {"name": name, "mobile": "13811112222", "skills": "唱歌",
+                                                       "birth_year": "1963", "seen": _seen(page)})
+    assert again.status_code == 303
+
+
+def test_a_save_from_a_session_form_opened_before_another_keepers_change_is_refused(app, keeper, forgotten_session):
+    other = app.test_client()
+    other.set_cookie("kiosk_lang", "en")
+    assert sign_in(other).status_code == 303
+    path = f"/keeper/sessions/{forgotten_session}/edit"
+    first_seen = _seen(keeper.get(path).get_data(as_text=True))
+    second_seen = _seen(other.get(path).get_data(as_text=True))
+    assert post(other, path, {"checked_in_at": "2026-11-21T09:00", "checked_out_at": "2026-11-21T15:00",
+                              "seen": second_seen}).status_code == 303
+    stale = post(keeper, path, {"checked_in_at": "2026-11-21T09:00", "checked_out_at": "2026-11-21T10:00",
+                                "seen": first_seen})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone else changed this record" in page and 'value="2026-11-21T15:00"' in page
+    with app.app_context():
+        session = db.session.get(ServiceSession, forgotten_session)
+        assert (session.checked_out_at - session.checked_in_at).total_seconds() == 6 * 3600
+
+
 def test_a_keeper_on_a_district_page_is_told_it_is_for_administrators(app, client, keeper_id):
     client.set_cookie("kiosk_lang", "zh_Hans")
     assert sign_in(client).status_code == 303
