@@ -29,7 +29,7 @@ def shelf_page():
 @bp.get("/items/<code>")
 @own_device_page  # what the label's QR opens on a resident's phone
 def item(code):
-    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm())
+    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm(), errors={})
 
 
 @bp.route("/bring", methods=["GET", "POST"])
@@ -75,8 +75,17 @@ def find():
 
 @bp.post("/items/<code>/take")
 def take(code):
-    refuse_with(_take_refused)
-    taken = take_item(g.station, code, utcnow(), request.form.get("swapped_for"), who())
+    swapped_for = request.form.get("swapped_for", "")
+
+    def refused(err):
+        # Only the item page asks for a swap code: a typo there keeps its form, with what was typed.
+        if err.field != "swapped_for":
+            return _take_refused(err)
+        return render("swap/item.html", "take", status=err.status, form=EmptyForm(),
+                      item=public_item(g.station, code), swapped_for=swapped_for[:40], errors={"swapped_for": err.message})
+
+    refuse_with(refused)
+    taken = take_item(g.station, code, utcnow(), swapped_for, who())
     return render("swap/take.html", "found", form=EmptyForm(), taken=taken)
 
 

@@ -920,3 +920,19 @@ def test_the_same_intake_form_sent_twice_logs_the_item_once(app, kiosk):
         assert db.session.query(SwapItem).count() == 1
     again = kiosk.get("/swap/bring").get_data(as_text=True)
     assert re.search(r'name="once" value="([0-9a-f]{32})"', again).group(1) != once
+
+
+def test_a_mistyped_swap_code_on_the_item_page_keeps_the_form_with_the_message_beside_the_field(app, kiosk):
+    """A typo in the optional code used to replace the whole form with the message: the 我要这个
+    button was gone and the person had to reload."""
+    bring(kiosk)
+    bring(kiosk, title="旧毛衣", category="clothing")
+    for htmx in (True, False):
+        r = take(kiosk, "J-0001", swapped_for="J-0100", htmx=htmx)
+        assert r.status_code == 422
+        page = r.get_data(as_text=True)
+        assert errors_beside(page, "swapped_for") == ["No item with this code is on the shelf. Please check the label."]
+        assert 'hx-post="/swap/items/J-0001/take"' in page and "I'll take it" in page
+        assert re.search(r'<input id="swapped_for"[^>]*value="J-0100"', page)
+        assert ("<html" in page) is not htmx
+    assert take(kiosk, "J-0001", swapped_for="J-0002").status_code == 200  # and the corrected code goes through
