@@ -1,6 +1,7 @@
 """The swap shelf (旧物集市): items residents bring, take, and keepers clear."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -133,13 +134,26 @@ def _insert_item(station, title, category, condition, photo, contact, now, once=
     raise DomainError(_l("The shelf is busy. Please try again."))
 
 
+# Dashes NFKC leaves as they are: a phone's keyboard or a pasted label may give any of them.
+DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹣", "-"))
+
+
+def label_number(raw_code: str | None) -> int | None:
+    """The number a label code names: J-0157, j0157 or 157, as typed, scanned or read by the
+    camera; full-width (Ｊ－０１５７, a Chinese keyboard in full-width mode) and any dash are the same.
+    None if it is no label code."""
+    raw = unicodedata.normalize("NFKC", (raw_code or "")[:40]).translate(DASHES)
+    match = CODE.fullmatch("".join(raw.split())) or re.fullmatch(r"0*([0-9]{1,6})", raw.strip())
+    return int(match.group(1)) if match else None
+
+
 def find_item(station: Station, raw_code: str) -> SwapItem:
-    """An item by its label: J-0157, j0157 or 157, as typed, scanned or read by the camera."""
-    match = CODE.fullmatch("".join((raw_code or "")[:40].split())) or re.fullmatch(r"0*([0-9]{1,6})", (raw_code or "").strip()[:40])
-    if not match:
+    """An item by its label (`label_number`)."""
+    number = label_number(raw_code)
+    if number is None:
         raise DomainError(ITEM_NOT_FOUND, field="code")
     item = db.session.scalar(select(SwapItem).where(SwapItem.station_id == station.id,
-                                                    SwapItem.number == int(match.group(1))))
+                                                    SwapItem.number == number))
     if item is None:
         raise DomainError(ITEM_NOT_FOUND, field="code")
     return item

@@ -522,7 +522,7 @@ def test_each_kiosk_shows_only_its_own_stations_shelf(app, kiosk, other_station)
 # --- Take ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["J-0001", "j0001", "1", "  J 0001  ", "j-1", "0001"])
+@pytest.mark.parametrize("typed", ["J-0001", "j0001", "1", "  J 0001  ", "j-1", "0001", "Ｊ－０００１", "J—0001"])
 def test_a_label_scanned_or_typed_finds_the_item_to_confirm(app, kiosk, typed):
     bring(kiosk)
     r = find(kiosk, typed)

@@ -330,7 +330,8 @@ def test_delete_photo_removes_both_files_and_ignores_strange_names(ctx):
 
 
 @pytest.mark.parametrize("typed", ["J-0001", "j-0001", "j0001", "J0001", "1", "0001", " 1 ", " J - 0001 ", "J 1",
-                                   "J-01", "\tj-0001\n"])
+                                   "J-01", "\tj-0001\n", "Ｊ－０００１", "ｊ０００１", "１", "J—0001", "J–0001",
+                                   "J‐0001", "J−0001", "Ｊ　－　０００１"])
 def test_an_item_is_found_by_its_code_however_it_is_typed(ctx, now, typed):
     item = bring(ctx, now)
     assert find_item(ctx, typed) is item
@@ -338,7 +339,7 @@ def test_an_item_is_found_by_its_code_however_it_is_typed(ctx, now, typed):
 
 @pytest.mark.parametrize("typed", ["", "   ", None, "J-0002", "2", "0", "J-0000", "K-0001", "J--0001", "J-0001x",
                                    "1 2", "x" * 10_000, "1" * 10_000, "<script>alert(1)</script>", "J-0001' OR 1=1 --",
-                                   "J-1234567", "１"])
+                                   "J-1234567", "Ｊ－－０００１", "J-٠٠٠١", "１ ２"])
 def test_unknown_or_strange_codes_are_not_found(ctx, now, typed):
     bring(ctx, now)
     with pytest.raises(DomainError) as caught:
