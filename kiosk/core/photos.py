@@ -130,12 +130,25 @@ def _reencode(data: bytes, field: str) -> tuple[Image.Image, Image.Image]:
         image = ImageOps.exif_transpose(image)  # keep the picture upright once the EXIF is gone
     except Exception:  # noqa: BLE001 - broken EXIF only costs the rotation; the EXIF is dropped anyway
         pass
-    image = image.convert("RGB")
+    image = _flattened(image)
     image.info = {}  # pixels only: no EXIF, no comment, no ICC profile from the uploader
-    image.thumbnail((LONG_SIDE, LONG_SIDE))
     small = image.copy()
     small.thumbnail((THUMB_SIDE, THUMB_SIDE))
     return image, small
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """RGB at most LONG_SIDE. See-through parts are put on white, as a page shows them: a plain
+    convert("RGB") keeps the colour they hide, often black. Made small first, so a large
+    see-through picture is not held at full size twice."""
+    if image.mode not in ("RGBA", "LA", "PA", "RGBa", "La") and "transparency" not in image.info:
+        image = image.convert("RGB")
+        image.thumbnail((LONG_SIDE, LONG_SIDE))
+        return image
+    image = image.convert("RGBA")
+    image.thumbnail((LONG_SIDE, LONG_SIDE))  # Pillow resizes RGBA premultiplied: hidden colours do not bleed
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, image).convert("RGB")
 
 
 def _open(data: bytes, field: str) -> Image.Image:

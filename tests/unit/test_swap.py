@@ -315,6 +315,38 @@ def test_a_photo_with_broken_exif_is_stored_without_it_or_refused_but_never_cras
         assert_no_metadata(stored(item.photo))
 
 
+def _transparent(mode: str, fmt: str = "PNG") -> bytes:
+    """A picture whose left half is see-through, hiding a colour (black, or red), and whose right
+    half is solid blue (grey in LA)."""
+    out = io.BytesIO()
+    if mode in ("RGBA", "LA"):
+        hidden, solid = ((255, 0, 0, 0), (0, 0, 255, 255)) if mode == "RGBA" else ((0, 0), (80, 255))
+        image = Image.new(mode, (100, 60), solid)
+        image.paste(hidden, (0, 0, 50, 60))
+        image.save(out, fmt)
+    elif mode == "P":  # a palette with one entry marked transparent, as GIFs and small PNGs have
+        image = Image.new("P", (100, 60), 1)
+        image.putpalette([0, 0, 0, 0, 0, 255] + [0] * 762)
+        image.paste(0, (0, 0, 50, 60))
+        image.save(out, fmt, transparency=0)
+    else:  # RGB with one colour marked transparent (a PNG tRNS chunk)
+        image = Image.new("RGB", (100, 60), (0, 0, 255))
+        image.paste((0, 0, 0), (0, 0, 50, 60))
+        image.save(out, fmt, transparency=(0, 0, 0))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode, fmt", [("RGBA", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("P", "GIF"), ("RGB", "PNG"),
+                                       ("RGBA", "WEBP")])
+def test_a_see_through_background_is_stored_white_not_its_hidden_colour(ctx, mode, fmt):
+    photo = prepare_photo(_transparent(mode, fmt))
+    for data in (photo.full_jpeg, photo.thumb_jpeg):
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        left, right = image.getpixel((5, image.height // 2)), image.getpixel((image.width - 5, image.height // 2))
+        assert min(left) >= 245, f"the see-through half should be white, not {left}"
+        assert min(right) < 120, f"the solid half keeps its colour, not {right}"
+
+
 def test_delete_photo_removes_both_files_and_ignores_strange_names(ctx):
     photo = store_photo(jpeg())
     outside = Path(current_app.instance_path) / "keep.jpg"
