@@ -43,6 +43,7 @@ def bring():
                                    categories=categories(g.station), conditions=CONDITIONS, values=values,
                                    errors={err.field or "title": err.message}))
     upload = request.files.get("photo")
+    values["photo_again"] = bool(upload and upload.filename)  # if refused, the form says to take it again
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
     photo = prepare_photo(data, kind="swap") if data else None

@@ -936,3 +936,21 @@ def test_a_mistyped_swap_code_on_the_item_page_keeps_the_form_with_the_message_b
         assert re.search(r'<input id="swapped_for"[^>]*value="J-0100"', page)
         assert ("<html" in page) is not htmx
     assert take(kiosk, "J-0001", swapped_for="J-0002").status_code == 200  # and the corrected code goes through
+
+
+def test_a_refused_form_that_had_a_photo_asks_kindly_for_it_again(app, kiosk):
+    """A file input cannot be filled in again: the form that comes back says the photo must be taken
+    again, beside the photo button, rather than dropping it silently."""
+    again = "Sorry, the photo has to be taken again."
+    r = bring(kiosk, category="", photo=jpeg())
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert errors_beside(page, "category") == ["Please choose what kind of item it is."]
+    photo_box = next(b for b in boxes(page) if "photo" in b["keys"])
+    assert again in page and not photo_box["has_error"]
+    assert re.search(r'<p class="field-help photo-again"[^>]*>\s*' + re.escape(again), page)
+    assert again not in bring(kiosk, category="").get_data(as_text=True)  # no photo, nothing to take again
+    bad_photo = bring(kiosk, photo=TEXT_AS_JPG).get_data(as_text=True)  # the photo's own message says it
+    assert errors_beside(bad_photo, "photo") and again not in bad_photo
+    assert again not in kiosk.get("/swap/bring").get_data(as_text=True)
+    assert items(app) == [] and uploads(app) == []

@@ -371,6 +371,8 @@
     if (!input.matches || !input.matches("[data-photo-input]")) return;
     var note = input.parentElement.querySelector("[data-photo-chosen]");
     if (note) note.textContent = input.files && input.files.length ? note.dataset.msgChosen : "";
+    var again = input.parentElement.querySelector("[data-photo-again]");
+    if (again && input.files && input.files.length) again.remove();  // taken again: the reminder is done
   });
 
   // A "Print" button (data-print) on a printable page: the inline onclick the CSP forbids.
