@@ -134,10 +134,23 @@ def mask_names_in(text: str, names) -> str:
     return "".join(masked) + text[written_up_to:]
 
 
+ZWJ = "\u200d"
+# 🏴 and tag letters ending in CANCEL TAG is a flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿); tag characters anywhere else are invisible text.
+TAG_FLAG = re.compile("\U0001F3F4[\U000E0020-\U000E007E]{1,7}\U000E007F")
+# A joiner only where it joins two things (a stray one is invisible): runs of them are one.
+LOOSE_JOINER = re.compile(r"(?<!\S)\u200d|\u200d(?!\S)")
+
+
 def one_line(raw: str | None) -> str:
     """A short text as a public screen may show it: on one line, without control or format
-    characters (a right-to-left override would turn the shelf's labels around)."""
-    kept = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in raw or "")
+    characters (a right-to-left override would turn the shelf's labels around). Emoji sequences
+    stay whole: the zero-width joiner of 👨‍👩‍👧‍👦 and a flag's tag letters are format characters
+    too, and variation selectors (❤️) are marks, not format characters."""
+    raw = raw or ""
+    in_flag = {i for found in TAG_FLAG.finditer(raw) for i in range(found.start(), found.end())}
+    kept = "".join(ch if i in in_flag or ch == ZWJ or not unicodedata.category(ch).startswith("C") else " "
+                   for i, ch in enumerate(raw))
+    kept = LOOSE_JOINER.sub("", re.sub("\u200d+", ZWJ, kept))
     return " ".join(kept.split())
 
 

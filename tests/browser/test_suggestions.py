@@ -80,3 +80,10 @@ def test_the_keeper_sees_and_edits_what_residents_will_see_before_publishing(bro
     page.goto(server.url + f"/s/{code}")
     expect(page.locator("[data-wording]")).to_have_text("谢谢一位志愿者阿姨帮忙修好了椅子 <b>")
     expect(page.locator("body")).not_to_contain_text("李桂英")
+
+
+def test_the_counter_counts_characters_as_the_server_does(page, server):
+    """An emoji is one character to the server (a code point) but two to JavaScript's .length."""
+    page.goto(server.url + "/suggest/")
+    page.locator("#text").fill("路灯" + "\U0001F600" * 5)
+    expect(page.locator("[data-counter-for=text]")).to_have_text("7 / 500")

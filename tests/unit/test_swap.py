@@ -15,6 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.photos import LONG_SIDE, NAME, delete_photo, prepare_photo, thumb_name
 from kiosk.core.stations import add_station, local_today
+from kiosk.core.text import one_line
 from kiosk.people.models import Keeper
 from kiosk.swap.models import SwapCategory, SwapEvent, SwapItem
 from kiosk.today.export import day_csv
@@ -683,6 +684,31 @@ def test_the_live_stamp_changes_after_a_bring_and_after_a_take(ctx, clock):
 ])
 def test_control_and_direction_characters_never_reach_the_shelf(ctx, now, typed, stored):
     assert bring(ctx, now, title=typed).title == stored
+
+
+FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466"  # 👨‍👩‍👧‍👦: four emoji joined by ZWJ
+RAINBOW_FLAG = "\U0001F3F3\ufe0f\u200d\U0001F308"  # 🏳️‍🌈
+SCOTLAND = "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F"  # 🏴 + tag letters
+
+
+@pytest.mark.parametrize("typed, kept", [
+    (f"{FAMILY} 桌游", f"{FAMILY} 桌游"),
+    (f"{RAINBOW_FLAG}小旗", f"{RAINBOW_FLAG}小旗"),
+    ("\u2764\ufe0f 毛线 #\ufe0f\u20e3", "\u2764\ufe0f 毛线 #\ufe0f\u20e3"),  # variation selectors and a keycap
+    (f"{SCOTLAND} 围巾", f"{SCOTLAND} 围巾"),
+    (f"\u202e{FAMILY}\u202c", FAMILY),  # the override still goes, the family stays together
+    ("\u200d玩具\u200d \u200d车\u200d", "玩具 车"),  # a joiner that joins nothing goes
+    ("a\u200d\u200d\u200db", "a\u200db"),
+    ("a\u200d\u202eb", "a b"),  # a joiner beside a removed override joins nothing
+    ("书\U000E0067\U000E0062", "书"),  # tag characters hide text unless they spell a flag after 🏴
+    ("\u200d\u200b", ""),
+])
+def test_one_line_keeps_emoji_sequences_but_not_what_turns_a_label_around(typed, kept):
+    assert one_line(typed) == kept
+
+
+def test_a_title_with_a_family_emoji_is_stored_as_one_emoji(ctx, now):
+    assert bring(ctx, now, title=f"{FAMILY}桌游").title == f"{FAMILY}桌游"
 
 
 def test_a_title_of_only_invisible_characters_is_refused(ctx, now):

@@ -347,7 +347,8 @@
       var counter = document.querySelector('[data-counter-for="' + field.id + '"]');
       if (!counter || field.dataset.counting) return;
       field.dataset.counting = "1";
-      var update = function () { counter.textContent = field.value.length + " / " + field.dataset.countTo; };
+      // Characters as the server counts them (code points): .length counts an emoji twice.
+      var update = function () { counter.textContent = Array.from(field.value).length + " / " + field.dataset.countTo; };
       field.addEventListener("input", update);
       update();
     });
