@@ -74,6 +74,7 @@ def _submit(source: str):
     refuse_with(lambda err: _form(source, status=err.status, values=values,
                                   errors={err.field or "text": err.message, **err.also}))
     upload = request.files.get("photo")
+    values["photo_again"] = bool(upload and upload.filename)  # if refused, the form says to take it again
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
     photo = prepare_photo(data, kind="suggestions") if data else None

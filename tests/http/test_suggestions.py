@@ -280,6 +280,20 @@ def test_a_qr_for_phones_never_sends_them_to_the_stations_own_certificate(kiosk,
     assert read_qr(svg) == [link]
 
 
+@pytest.mark.parametrize("path", ["/suggest/", "/suggest/phone?station=demo"])
+def test_a_refused_suggestion_that_had_a_photo_asks_for_it_again(kiosk, path):
+    r = suggest(kiosk, text="", photo=jpeg(), path=path)
+    assert r.status_code == 422 and "Sorry, the photo has to be taken again." in r.get_data(as_text=True)
+    assert "taken again" not in suggest(kiosk, text="", path=path).get_data(as_text=True)
+
+
+def test_a_receipt_on_the_phone_has_no_code_to_scan_with_the_phone(kiosk):
+    page = suggest(kiosk, path="/suggest/phone?station=demo").get_data(as_text=True)
+    assert "Scan this with your phone" not in page and "receipt-qr" not in page
+    assert "Keep the code" in page and re.search(r'data-tracking="S-', page)
+    assert "Scan this with your phone" in suggest(kiosk).get_data(as_text=True)
+
+
 def test_the_first_visit_gets_a_device_cookie_and_later_ones_keep_it(kiosk):
     first = kiosk.get("/suggest/")
     [cookie] = set_cookies(first, "kiosk_device")
@@ -318,8 +332,8 @@ def test_a_phone_suggestion_is_marked_as_from_a_phone_and_works_without_htmx(app
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert "<html" in body
-    code, svg = receipt(r)
-    assert read_qr(svg) == [f"http://localhost/s/{code}"]
+    code = re.search(r'data-tracking="([^"]+)"', body).group(1)
+    assert f"http://localhost/s/{code}" in body and "receipt-qr" not in body  # nothing to scan on the phone itself
     assert f'href="/s/{code}"' in body  # "Done" on a phone goes to the status page
     [row] = stored(app)
     assert (row.source, row.contact_mobile, row.text) == ("phone", "13900000001", "健身器材松了")
