@@ -802,6 +802,14 @@ def test_import_confirm_refuses_text_it_cannot_use(app, keeper, text):
     assert state(app) == before
 
 
+def test_the_import_preview_names_the_teams_it_would_make(app, keeper):
+    """A typo (暖心桔 for 暖心橙) would make a team of its own: the preview says so before saving."""
+    page = upload(keeper, "姓名,手机号,队伍\r\n新人甲,13900000001,暖心桔\r\n新人乙,13900000002,暖心橙\r\n"
+                          .encode("utf-8")).get_data(as_text=True)
+    notice = re.search(r'<p class="flash import-new-teams" role="status">([^<]*)</p>', page).group(1)
+    assert "将新建这些队伍：暖心桔。" in notice and "暖心橙" not in notice
+
+
 def test_html_in_an_imported_name_is_shown_escaped_in_the_preview(app, keeper):
     r = upload(keeper, "姓名,手机号\n<script>alert(1)</script>,13900000001\n".encode())
     assert r.status_code == 200
