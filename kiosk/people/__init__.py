@@ -16,7 +16,7 @@ from kiosk.core.web import add_keeper_link
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.people import audit, auth, badges, cli, forms, keeper_routes, models, privacy, volunteers  # noqa: F401
+    from kiosk.people import audit, auth, badges, cli, forms, keeper_routes, models, privacy, teams, volunteers  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(keeper_routes.bp)

@@ -75,3 +75,5 @@ def init_app(app: Flask) -> None:
                            "volunteer.badge_reissued": _l("issued a new badge"),
                            "volunteer.exported": _l("downloaded everything stored"),
                            "volunteer.erased": _l("erased the personal data")})
+    add_audit_labels(app, {"team.added": _l("added a team"), "team.renamed": _l("renamed a team"),
+                           "team.removed": _l("removed a team")})

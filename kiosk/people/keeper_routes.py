@@ -26,6 +26,7 @@ from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerFor
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import erase_volunteer, everything_about
+from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
 from kiosk.people.volunteers import (editable_details, register_volunteer, search_volunteers, set_active, split_list,
                                      update_volunteer)
@@ -103,6 +104,41 @@ def _form_values(form: VolunteerForm) -> dict:
         "id_number": form.id_number.data,
         "hide_from_honor_roll": form.hide_from_honor_roll.data,
     }
+
+
+# --- Teams ----------------------------------------------------------------------------------
+
+
+def _teams_page(status: int = 200, error=None, error_id: int | None = None):
+    return render("people/teams.html", status=status, teams=teams_with_members(g.station), form=EmptyForm(),
+                  error=error, error_id=error_id)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+def teams():
+    if request.method == "GET":
+        return _teams_page()
+    refuse_with(lambda err: _teams_page(422, err.message))
+    add_team(current_user, g.station, request.form.get("name", ""), utcnow())
+    return redirect(url_for("keeper.teams"), 303)
+
+
+@bp.post("/teams/<int:team_id>")
+def rename(team_id):
+    team = station_record(Team, team_id)
+    refuse_with(lambda err: _teams_page(422, err.message, team_id))
+    rename_team(current_user, g.station, team, request.form.get("name", ""), utcnow())
+    return redirect(url_for("keeper.teams"), 303)
+
+
+@bp.post("/teams/<int:team_id>/remove")
+def remove(team_id):
+    team = station_record(Team, team_id)
+    refuse_with(lambda err: _teams_page(422, err.message, team_id))
+    into_id = request.form.get("into", "")
+    into = station_record(Team, int(into_id)) if re.fullmatch(r"[0-9]{1,9}", into_id) else None
+    remove_team(current_user, g.station, team, utcnow(), into=into)
+    return redirect(url_for("keeper.teams"), 303)
 
 
 @bp.get("/volunteers")
