@@ -873,6 +873,7 @@ def _seen(page: str) -> str:
 def test_a_save_from_a_volunteer_form_opened_before_another_keepers_change_is_refused(app, keeper):
     """Two tablets open volunteer 4: the second saves a new mobile and skills; the first, still
     showing the old ones, changes only the birth year. Saving it would quietly undo the second."""
+    keeper.set_cookie("kiosk_lang", "en")
     other = app.test_client()
     other.set_cookie("kiosk_lang", "en")
     assert sign_in(other).status_code == 303
@@ -897,6 +898,7 @@ def test_a_save_from_a_volunteer_form_opened_before_another_keepers_change_is_re
 
 
 def test_a_save_from_a_session_form_opened_before_another_keepers_change_is_refused(app, keeper, forgotten_session):
+    keeper.set_cookie("kiosk_lang", "en")
     other = app.test_client()
     other.set_cookie("kiosk_lang", "en")
     assert sign_in(other).status_code == 303

@@ -72,12 +72,12 @@ def suggest(client, text="楼道灯坏了，晚上很黑", code="safety", photo=
                        headers=HX if htmx else {})
 
 
-def receipt(response) -> tuple[str, str]:
-    """The tracking code and the QR's SVG of a receipt."""
+def receipt(response) -> tuple[str, str | None]:
+    """The tracking code and the QR's SVG of a receipt (None on a phone: nothing to scan there)."""
     body = response.get_data(as_text=True)
     code = re.search(r'data-tracking="([^"]+)"', body).group(1)
-    svg = re.search(r'<div class="receipt-qr">(<svg.*?</svg>)</div>', body, re.S).group(1)
-    return code, svg
+    svg = re.search(r'<div class="receipt-qr">(<svg.*?</svg>)</div>', body, re.S)
+    return code, svg.group(1) if svg else None
 
 
 def read_qr(svg: str) -> list[str]:
