@@ -297,12 +297,18 @@ def test_a_keeper_reverses_a_bonus_from_the_volunteer_page_once_even_from_two_ta
     assert "/reverse" not in keeper.get(page).get_data(as_text=True)
 
 
-def test_a_gifts_points_cannot_be_reversed_from_the_volunteer_page(app, keeper):
+def a_gift_given(app, keeper):
+    """Volunteer 1 is given 20 points and, at the keeper's desk, a 20-point umbrella."""
     post(keeper, "/keeper/gifts", {"name": "雨伞", "points": "20", "stock": "1", "active": "y"}, page="/keeper/gifts")
     post(keeper, "/keeper/volunteers/1/points", {"amount": "20", "reason": "奖励"}, page="/keeper/volunteers/1")
     with app.app_context():
         gift_id = db.session.scalar(select(Gift.id))
     post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    return gift_id
+
+
+def test_a_gifts_points_cannot_be_reversed_from_the_volunteer_page(app, keeper):
+    gift_id = a_gift_given(app, keeper)
     with app.app_context():
         spent = db.session.scalar(select(PointsLine.id).where(PointsLine.kind == "gift"))
     assert f"/keeper/points/{spent}/reverse" not in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
@@ -382,11 +388,7 @@ def test_shortening_a_session_whose_points_were_spent_stops_at_zero_and_says_so(
 @pytest.mark.parametrize("lang, reads", [("zh_Hans", "撤销 · 礼品已取消"), ("zh_Hant", "撤銷 · 禮品已取消"),
                                          ("en", "reversal · gift cancelled")])
 def test_a_cancelled_gifts_points_line_reads_in_the_keepers_language(app, keeper, lang, reads):
-    post(keeper, "/keeper/gifts", {"name": "雨伞", "points": "20", "stock": "1", "active": "y"}, page="/keeper/gifts")
-    post(keeper, "/keeper/volunteers/1/points", {"amount": "20", "reason": "奖励"}, page="/keeper/volunteers/1")
-    with app.app_context():
-        gift_id = db.session.scalar(select(Gift.id))
-    post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    a_gift_given(app, keeper)
     with app.app_context():
         redemption_id = db.session.scalar(select(Redemption.id))
     assert post(keeper, f"/keeper/redemptions/{redemption_id}/cancel", {}, page="/keeper/gifts").status_code == 303
