@@ -109,16 +109,17 @@ def _form_values(form: VolunteerForm) -> dict:
 # --- Teams ----------------------------------------------------------------------------------
 
 
-def _teams_page(status: int = 200, error=None, error_id: int | None = None):
+def _teams_page(status: int = 200, error: DomainError | None = None, team_id: int | None = None):
     return render("people/teams.html", status=status, teams=teams_with_members(g.station), form=EmptyForm(),
-                  error=error, error_id=error_id)
+                  error=error.message if error else None, error_field=error.field if error else None,
+                  error_id=team_id)
 
 
 @bp.route("/teams", methods=["GET", "POST"])
 def teams():
     if request.method == "GET":
         return _teams_page()
-    refuse_with(lambda err: _teams_page(422, err.message))
+    refuse_with(lambda err: _teams_page(422, err))
     add_team(current_user, g.station, request.form.get("name", ""), utcnow())
     return redirect(url_for("keeper.teams"), 303)
 
@@ -126,7 +127,7 @@ def teams():
 @bp.post("/teams/<int:team_id>")
 def rename(team_id):
     team = station_record(Team, team_id)
-    refuse_with(lambda err: _teams_page(422, err.message, team_id))
+    refuse_with(lambda err: _teams_page(422, err, team_id))
     rename_team(current_user, g.station, team, request.form.get("name", ""), utcnow())
     return redirect(url_for("keeper.teams"), 303)
 
@@ -134,7 +135,7 @@ def rename(team_id):
 @bp.post("/teams/<int:team_id>/remove")
 def remove(team_id):
     team = station_record(Team, team_id)
-    refuse_with(lambda err: _teams_page(422, err.message, team_id))
+    refuse_with(lambda err: _teams_page(422, err, team_id))
     into_id = request.form.get("into", "")
     into = station_record(Team, int(into_id)) if re.fullmatch(r"[0-9]{1,9}", into_id) else None
     remove_team(current_user, g.station, team, utcnow(), into=into)
