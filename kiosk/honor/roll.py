@@ -48,8 +48,16 @@ def _shown(volunteer: Volunteer) -> bool:
 
 
 # The home screen shows the roll whenever a kiosk goes idle; it changes slowly, so each worker
-# works it out at most once every few minutes per station.
-ROLL_KEPT_SECONDS = 300
+# works it out at most once a minute per station. A keeper's change in this worker (hours
+# corrected, a pick, an erasure) is shown at once; one made through another worker within a minute.
+ROLL_KEPT_SECONDS = 60
+
+
+def forget_kept_roll(station: Station, *_why) -> None:
+    """The station's roll changed: the next home screen works it out afresh."""
+    cache = current_app.extensions.get("kiosk_honor_rolls", {})
+    for key in [k for k in list(cache) if k[0] == station.id]:
+        cache.pop(key, None)
 
 
 def honor_roll_for_home(station: Station, now: datetime) -> HonorRoll:
@@ -112,6 +120,7 @@ def pick(keeper: Keeper, station: Station, number: str, note: str, now: datetime
     chosen = HonorPick(station_id=station.id, month=month, volunteer_id=volunteer.id, note=note, at=now)
     db.session.add(chosen)
     db.session.flush()
+    forget_kept_roll(station)
     audit(keeper, station, "honor.picked", volunteer_id=volunteer.id, after={"month": month, "note": note}, now=now)
     return chosen
 
@@ -121,9 +130,11 @@ def unpick(keeper: Keeper, station: Station, chosen: HonorPick, now: datetime) -
           before={"month": chosen.month, "note": chosen.note}, now=now)
     db.session.delete(chosen)
     db.session.flush()
+    forget_kept_roll(station)
 
 
 def drop_erased(station: Station, volunteer: Volunteer) -> None:
     """Before a volunteer is erased: their picks go, with the keeper's words about them (the roll
     hides an erased volunteer, but the keeper's list of picks would still show them)."""
     db.session.execute(delete(HonorPick).where(HonorPick.volunteer_id == volunteer.id))
+    forget_kept_roll(station)

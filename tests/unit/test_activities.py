@@ -23,7 +23,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.honor.roll import honor_roll, pick
+from kiosk.honor.roll import honor_roll, honor_roll_for_home, pick
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.stars.ladder import stars_of
@@ -292,6 +292,21 @@ def test_stars_wait_for_the_minimum_rating_when_one_is_set(ctx):
 def test_a_keeper_picks_for_the_roll_by_number_however_the_keyboard_types_it(ctx, typed):
     chosen = pick(keeper(), ctx, typed, "", START)
     assert chosen.volunteer_id == volunteer(3).id
+
+
+def test_the_home_screens_roll_shows_a_keepers_change_at_once(ctx):
+    """The home screen keeps the roll a while per worker; a keeper's correction or pick must not
+    leave the old hours up there (李* · 9 小时 after the keeper corrected them to 1)."""
+    from kiosk.checkin.corrections import correct_session
+
+    activity = an_activity(ctx, start=START - timedelta(hours=12), hours=9)
+    record_held_elsewhere(keeper(), ctx, activity, [2], None, None, START)
+    session = db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer(2).id))
+    assert [e.detail for e in honor_roll_for_home(ctx, START).most_hours] == [540]
+    correct_session(keeper(), ctx, session, session.checked_in_at, session.checked_in_at + timedelta(hours=1), START)
+    assert [e.detail for e in honor_roll_for_home(ctx, START).most_hours] == [60]
+    pick(keeper(), ctx, "2", "最美志愿者", START)
+    assert [e.detail for e in honor_roll_for_home(ctx, START).picks] == ["最美志愿者"]
 
 
 def test_the_honor_roll_masks_names_ranks_hours_and_leaves_off_who_asked(ctx):
