@@ -10,27 +10,17 @@ from kiosk.checkin.corrections import keeper_check_in, record_session
 from kiosk.checkin.phone import issue_phone_code
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.models import Station
 from kiosk.gifts.redemptions import add_gift, give_at_desk
 from kiosk.honor.models import HonorPick
 from kiosk.honor.roll import pick, this_months_picks
-from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.models import Volunteer
 from kiosk.people.privacy import erase_volunteer
 from kiosk.people.volunteers import reissue_badge, set_active
 from kiosk.points.ledger import award, balance, spend
-from tests.conftest import START, in_english
+from tests.conftest import START
+from tests.unit.test_recognition import ctx, keeper  # noqa: F401  (ctx is a fixture)
 
 ERASED = "personal data was erased"
-
-
-@pytest.fixture
-def ctx(app, station):
-    with in_english(app):
-        yield db.session.get(Station, station)
-
-
-def keeper() -> Keeper:
-    return db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
 
 
 @pytest.fixture
