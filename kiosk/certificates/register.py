@@ -8,7 +8,6 @@ also takes it off every certificate."""
 
 import re
 import secrets
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -26,7 +25,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import TOO_LONG
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
-from kiosk.core.text import one_line
+from kiosk.core.text import half_width, one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
 
@@ -169,7 +168,7 @@ def revoke_certificate(keeper: Keeper, station: Station, certificate: Certificat
 def set_station_details(keeper: Keeper, station: Station, person_in_charge: str | None, contact: str | None,
                         now: datetime) -> None:
     """Who is in charge of the station and how to reach it, as certificates print them (blank is allowed)."""
-    values = {"person_in_charge": one_line(person_in_charge), "contact": _half_width(one_line(contact))}
+    values = {"person_in_charge": one_line(person_in_charge), "contact": half_width(one_line(contact))}
     for field, value in values.items():
         if len(value) > DETAIL_MAX:
             raise DomainError(TOO_LONG, field=field)
@@ -179,12 +178,6 @@ def set_station_details(keeper: Keeper, station: Station, person_in_charge: str 
     station.person_in_charge, station.contact = values["person_in_charge"], values["contact"]
     db.session.flush()
     audit(keeper, station, "station.details", before=before, after=values, now=now)
-
-
-def _half_width(text: str) -> str:
-    """０１０－１２３４５６７８ as 010-12345678: digits and signs typed in full-width mode, printed
-    the way a reader dials them (full-width letters and signs only; Chinese is left as typed)."""
-    return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
 
 
 # --- Reading -------------------------------------------------------------------------------

@@ -27,6 +27,14 @@ def clean_mobile(raw: str) -> str:
 
 DIGITS = re.compile(r"[0-9]+")
 FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}  # ０-９
+# What a Chinese keyboard in full-width mode types for ASCII (０-９, Ａ-Ｚ, －, （…), and the other
+# dashes people type or paste (‐ – — −), as the ASCII a code or a phone number is written in.
+HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | dict.fromkeys(map(ord, "‐‑‒–—―−﹣"), ord("-"))
+
+
+def half_width(text: str) -> str:
+    """０１０－１２３４５６７８ as 010-12345678, Ｊ－０１５７ as J-0157; Chinese is left as typed."""
+    return (text or "").translate(HALF_WIDTH)
 
 
 def typed_digits(raw: str, most: int) -> str | None:

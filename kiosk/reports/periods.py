@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day
-from kiosk.core.text import FULL_WIDTH_DIGITS, typed_digits
+from kiosk.core.text import half_width, typed_digits
 
 KINDS = ("month", "year", "range")
 MAX_DAYS = 3 * 366  # a range beyond three years is a typo in a year
@@ -112,7 +112,7 @@ def parse_period(args) -> Period:
     ?kind=range&from=2026-12-20&to=2027-01-10), or a DomainError naming the field at fault."""
     kind = args.get("kind", "month")
     if kind == "month":
-        text = (args.get("month") or "").translate(FULL_WIDTH_DIGITS).strip()
+        text = half_width(args.get("month") or "").strip()
         y, _, m = text.partition("-")
         if not (len(text) == 7 and y.isascii() and y.isdigit() and m.isascii() and m.isdigit() and 1 <= int(m) <= 12):
             raise DomainError(BAD_MONTH, field="month")

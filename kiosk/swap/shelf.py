@@ -1,7 +1,6 @@
 """The swap shelf (旧物集市): items residents bring, take, and keepers clear."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
 from kiosk.core.stations import day_bounds
-from kiosk.core.text import clean_mobile, one_line
+from kiosk.core.text import clean_mobile, half_width, one_line
 from kiosk.people.models import Keeper
 from kiosk.swap.models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, SwapCategory, SwapEvent, SwapItem
 from kiosk.swap.models import REFUSED_FROM_START
@@ -134,15 +133,11 @@ def _insert_item(station, title, category, condition, photo, contact, now, once=
     raise DomainError(_l("The shelf is busy. Please try again."))
 
 
-# Dashes NFKC leaves as they are: a phone's keyboard or a pasted label may give any of them.
-DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹣", "-"))
-
-
 def label_number(raw_code: str | None) -> int | None:
     """The number a label code names: J-0157, j0157 or 157, as typed, scanned or read by the
     camera; full-width (Ｊ－０１５７, a Chinese keyboard in full-width mode) and any dash are the same.
     None if it is no label code."""
-    raw = unicodedata.normalize("NFKC", (raw_code or "")[:40]).translate(DASHES)
+    raw = half_width((raw_code or "")[:40])
     match = CODE.fullmatch("".join(raw.split())) or re.fullmatch(r"0*([0-9]{1,6})", raw.strip())
     return int(match.group(1)) if match else None
 
