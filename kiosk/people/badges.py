@@ -28,7 +28,8 @@ MAC_BYTES = 10
 # Upper-case base32 fits QR's alphanumeric mode: a smaller, easier code for an old phone camera.
 TOKEN = re.compile(rf"{PREFIX}[A-Z2-7]{{32}}")
 # The first part of a badge code: what a scanner has typed when it stalls in the middle of one.
-TOKEN_START = re.compile(rf"{PREFIX}[A-Z2-7]{{0,31}}")
+# The start of a token, from its first letter on: a scanner may stall after any key.
+TOKEN_START = re.compile(rf"{PREFIX[0]}(?:{PREFIX[1:]}[A-Z2-7]{{0,31}})?")
 MAX_SCAN_LENGTH = 200  # longer input is not a badge, whatever it is
 
 

@@ -260,3 +260,29 @@ def test_a_label_code_typed_by_hand_is_found(page, server, live_app):
     page.keyboard.type("J-3", delay=250)
     page.keyboard.press("Enter")
     expect(page.locator("#take-found")).to_contain_text("货架上没有这个编号的物品")
+
+
+def test_a_scanner_stalling_after_its_first_key_is_read_whole(page, server, live_app):
+    """A Bluetooth scanner (or a busy tablet) may pause after the first key of a badge: the rest
+    still belongs to it, not to a new scan that drops the first key."""
+    first, = tokens(live_app, 1)
+    page.goto(server.url + "/checkin/")
+    slow_down(page)
+    scanner = Scanner(page)
+    scanner.scan(first[:1], enter=False)
+    page.wait_for_timeout(300)
+    scanner.scan(first[1:])
+    expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
+    assert checked_in(live_app) == [1]
+
+
+def test_a_stray_key_that_starts_like_a_badge_does_not_spoil_the_scan(page, server, live_app):
+    first, = tokens(live_app, 1)
+    page.goto(server.url + "/checkin/")
+    slow_down(page)
+    scanner = Scanner(page)
+    scanner.scan(first[:1], enter=False)  # the badge's first letter, pressed by mistake
+    page.wait_for_timeout(1500)
+    scanner.scan(first)
+    expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
+    assert checked_in(live_app) == [1]

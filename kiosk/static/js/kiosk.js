@@ -72,8 +72,12 @@
     var byHand = false, runFrom = 0, runKeys = 0;
     var visibleInput = input && input.type !== "hidden";
     function pattern(source) { return source ? new RegExp("^(?:" + source + ")$") : null; }
-    var wholeCode = pattern(form.dataset.wholeCode), codeStart = pattern(form.dataset.codeStart);
+    var codeStart = pattern(form.dataset.codeStart);
+    // A whole code at the end of what is in the field: a stray key that looked like the start of
+    // a badge (and so was kept, as a scan that stalled) is not part of the scan after it.
+    var codeAtEnd = form.dataset.wholeCode ? new RegExp("(?:" + form.dataset.wholeCode + ")$") : null;
     function scanned() { return input.value.replace(/\s+/g, "").toUpperCase(); }
+    function wholeCodeIn(text) { var found = codeAtEnd && codeAtEnd.exec(text); return found ? found[0] : null; }
     // Scans wait their turn: a second badge scanned while the first is still being answered is
     // sent right after it, never dropped, and never typed onto the end of the first.
     var waiting = [], sending = false, started = false, attempt = 0;
@@ -122,7 +126,7 @@
     // What the scanner typed goes as one scan, and the field is empty for the next one. With
     // Enter (a scanner's or a person's) even a short code goes: the answer says what is wrong.
     function takeScan(withEnter) {
-      var code = input.value;
+      var code = wholeCodeIn(scanned()) || input.value;
       input.value = "";
       byHand = false;
       send(code, "scanner", withEnter);
@@ -172,7 +176,7 @@
       input.addEventListener("input", function () {
         clearTimeout(settleTimer);
         // A whole badge code needs no waiting for the scanner to go quiet: send it now.
-        if (!byHand && wholeCode && wholeCode.test(scanned())) {
+        if (!byHand && wholeCodeIn(scanned())) {
           takeScan();
           return;
         }
