@@ -58,3 +58,20 @@ def test_walk_in_taps_count_once_per_tap_and_show_on_today(context, server, live
     expect(keeper.locator("[data-total=visitors]")).to_have_text("2")
     expect(keeper.locator("[data-service=water]")).to_have_text("1")
     keeper.context.close()
+
+
+def test_a_keepers_typing_survives_a_language_switch_but_never_overwrites_a_change_made_meanwhile(
+        context, server, live_app):
+    keeper = context.new_page()
+    sign_in(keeper, server, live_app)
+    keeper.goto(server.url + "/keeper/volunteers/1/edit")
+    keeper.locator("#name").fill("张晓华")  # unchanged
+    keeper.locator("#skills").fill("剪纸和理发")
+    keeper.locator("#birth_year").fill("1949")
+    with live_app.app_context():  # another keeper saves a new birth year meanwhile
+        db.session.get(Volunteer, 1).birth_year = 1957
+        db.session.commit()
+    keeper.get_by_role("button", name="English").click()
+    expect(keeper.locator("html")).to_have_attribute("lang", "en")
+    expect(keeper.locator("#skills")).to_have_value("剪纸和理发")
+    expect(keeper.locator("#birth_year")).to_have_value("1957")

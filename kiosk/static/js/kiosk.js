@@ -385,12 +385,61 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  // Switching the language or the text size reloads the page: what someone had typed into its
+  // forms comes along (kept in this tab for that one reload, then dropped). Only what they changed,
+  // and only where the new page offers the same starting value: a record a keeper is editing that
+  // changed meanwhile is shown as it is now, not overwritten. Never a password, file or hidden field.
+  var CARRY_KEY = "kiosk:typed";
+  function carriedFields() {
+    return Array.prototype.filter.call(document.querySelectorAll("form:not(.language-switch):not(.text-size-switch) [name]"),
+      function (field) {
+        return field.matches("input, textarea, select") && !field.matches("[type=hidden], [type=password], [type=file], [type=submit], [data-scanner-input]");
+      });
+  }
+  function fieldKey(field) { return (field.form && field.form.getAttribute("action") || "") + " " + field.name + " " + (field.type === "radio" || field.type === "checkbox" ? field.value : ""); }
+  function fieldState(field) {
+    if (field.type === "radio" || field.type === "checkbox") return { now: field.checked, was: field.defaultChecked };
+    if (field.tagName === "SELECT") {
+      var was = Array.prototype.filter.call(field.options, function (o) { return o.defaultSelected; }).map(function (o) { return o.value; }).join("\n");
+      return { now: field.value, was: was || (field.options[0] && field.options[0].value) || "" };
+    }
+    return { now: field.value, was: field.defaultValue };
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches(".language-switch, .text-size-switch")) return;
+    var typed = {};
+    carriedFields().forEach(function (field) {
+      var state = fieldState(field);
+      if (state.now !== state.was) typed[fieldKey(field)] = state;
+    });
+    var next = form.querySelector("[name=next]");
+    try {
+      if (Object.keys(typed).length && next) sessionStorage.setItem(CARRY_KEY, JSON.stringify({ page: next.value, typed: typed }));
+    } catch (e) { /* private mode or full: the page reloads as before */ }
+  });
+  function bringBackTyped() {
+    var carried = null;
+    try { carried = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "null"); sessionStorage.removeItem(CARRY_KEY); } catch (e) { return; }
+    var page;
+    try { page = new URL(carried && carried.page, location.href); } catch (e) { return; }
+    if (!carried || page.pathname + page.search !== location.pathname + location.search) return;
+    carriedFields().forEach(function (field) {
+      var state = carried.typed[fieldKey(field)];
+      if (!state || fieldState(field).was !== state.was) return;
+      if (field.type === "radio" || field.type === "checkbox") field.checked = state.now;
+      else field.value = state.now;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
   document.addEventListener("htmx:load", function (event) {
     setUpScanning(event.detail.elt);
     setUpCounters(event.detail.elt);
     setUpMirrors(event.detail.elt);
   });
   document.addEventListener("DOMContentLoaded", function () {
+    bringBackTyped();
     setUpIdleReset();
     setUpScanning(document);
     setUpCounters(document);
