@@ -89,6 +89,19 @@ def test_the_counter_counts_characters_as_the_server_does(page, server):
     expect(page.locator("[data-counter-for=text]")).to_have_text("7 / 500")
 
 
+def test_a_text_with_emoji_can_be_as_long_as_the_counter_says(page, server):
+    """The browser's maxlength counts an emoji twice: 300 emoji stopped at 250 while the counter
+    said 250 / 500. The limit is the server's, in characters, and no more than it."""
+    page.goto(server.url + "/suggest/")
+    text = page.locator("#text")
+    text.click()
+    page.keyboard.insert_text("\U0001F600" * 300)
+    expect(page.locator("[data-counter-for=text]")).to_have_text("300 / 500")
+    page.keyboard.insert_text("灯" * 300)
+    expect(page.locator("[data-counter-for=text]")).to_have_text("500 / 500")
+    assert text.input_value() == "\U0001F600" * 300 + "灯" * 200
+
+
 def test_what_was_typed_stays_when_the_language_or_text_size_changes(page, server, live_app):
     """An older resident half-way through a suggestion switches to 繁體 or to large text: the
     page reloads in the new language with what they had typed and chosen still there."""

@@ -351,9 +351,23 @@
       var counter = document.querySelector('[data-counter-for="' + field.id + '"]');
       if (!counter || field.dataset.counting) return;
       field.dataset.counting = "1";
-      // Characters as the server counts them (code points): .length counts an emoji twice.
-      var update = function () { counter.textContent = Array.from(field.value).length + " / " + field.dataset.countTo; };
+      // Characters as the server counts them (code points): .length counts an emoji twice, and so
+      // does the browser's maxlength, which would stop a text with emoji short of the counter's
+      // limit. With JavaScript the limit is kept here instead (maxlength stays for pages without it).
+      var limit = Number(field.dataset.countTo);
+      field.removeAttribute("maxlength");
+      var update = function (event) {
+        var chars = Array.from(field.value);
+        if (chars.length > limit && !(event && event.isComposing)) {
+          var at = field.selectionStart;
+          field.value = chars.slice(0, limit).join("");
+          chars = chars.slice(0, limit);
+          if (at !== null) field.setSelectionRange(Math.min(at, field.value.length), Math.min(at, field.value.length));
+        }
+        counter.textContent = chars.length + " / " + limit;
+      };
       field.addEventListener("input", update);
+      field.addEventListener("compositionend", update);
       update();
     });
   }
