@@ -49,6 +49,8 @@ class SwapItem(db.Model):
     swapped_for_id: Mapped[int | None] = mapped_column(ForeignKey("swap_item.id"))
     # The intake form's one-time token: a double tap or a resent form logs the item once.
     intake_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The take form's one-time token: the same form sent again (a reload) is the same taker.
+    take_token: Mapped[str | None] = mapped_column(String(32))
 
     category: Mapped[SwapCategory] = relationship()
     swapped_for: Mapped["SwapItem | None"] = relationship(remote_side=[id])

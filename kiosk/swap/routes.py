@@ -29,7 +29,8 @@ def shelf_page():
 @bp.get("/items/<code>")
 @own_device_page  # what the label's QR opens on a resident's phone
 def item(code):
-    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm(), errors={})
+    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm(), errors={},
+                  once=secrets.token_hex(16))
 
 
 @bp.route("/bring", methods=["GET", "POST"])
@@ -71,22 +72,24 @@ def _take_refused(err):
 def find():
     """A label scanned (camera or scanner) or typed: show the item to confirm."""
     refuse_with(_take_refused)
-    return render("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, request.form.get("code", "")))
+    return render("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, request.form.get("code", "")),
+                  once=secrets.token_hex(16))
 
 
 @bp.post("/items/<code>/take")
 def take(code):
-    swapped_for = request.form.get("swapped_for", "")
+    swapped_for, once = request.form.get("swapped_for", ""), request.form.get("once", "")
 
     def refused(err):
         # Only the item page asks for a swap code: a typo there keeps its form, with what was typed.
         if err.field != "swapped_for":
             return _take_refused(err)
         return render("swap/item.html", "take", status=err.status, form=EmptyForm(),
-                      item=public_item(g.station, code), swapped_for=swapped_for[:40], errors={"swapped_for": err.message})
+                      item=public_item(g.station, code), swapped_for=swapped_for[:40], errors={"swapped_for": err.message},
+                      once=once[:32])
 
     refuse_with(refused)
-    taken = take_item(g.station, code, utcnow(), swapped_for, who())
+    taken = take_item(g.station, code, utcnow(), swapped_for, who(), once=once)
     return render("swap/take.html", "found", form=EmptyForm(), taken=taken)
 
 

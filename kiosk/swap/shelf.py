@@ -187,11 +187,20 @@ SLOW_DOWN = _l("Thank you! That is a lot at once. Please wait a little, or ask a
 
 
 def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str | None = None,
-              who: list[str] = ()) -> SwapItem:
-    """Someone takes an item. Only one taker wins, even from two tablets at once."""
+              who: list[str] = (), once: str | None = None) -> SwapItem:
+    """Someone takes an item. Only one taker wins, even from two tablets at once. The same form
+    sent again (`once`, its one-time token: a reload, a double tap) is answered as the first was,
+    not with "already found a new home"."""
+    once = once if once and ONCE.fullmatch(once) else None
     item = find_item(station, raw_code)
-    if item.status != "on_shelf":
+
+    def gone():
+        if once and item.status == "taken" and item.take_token == once:
+            return item
         raise DomainError(already_gone(item), field="code")
+
+    if item.status != "on_shelf":
+        return gone()
     if who:
         check_and_count("swap-take", [(key, TAKES_PER_10_MINUTES) for key in who], timedelta(minutes=10), now,
                         SLOW_DOWN)
@@ -205,11 +214,12 @@ def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str |
             raise DomainError(_l("That is not an item on the shelf you brought."), field="swapped_for")
     taken = db.session.execute(
         update(SwapItem).where(SwapItem.id == item.id, SwapItem.status == "on_shelf")
-        .values(status="taken", taken_at=now, swapped_for_id=exchange.id if exchange else None)
+        .values(status="taken", taken_at=now, swapped_for_id=exchange.id if exchange else None, take_token=once)
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        raise DomainError(already_gone(item), field="code")
+        db.session.refresh(item)
+        return gone()
     db.session.add(SwapEvent(item_id=item.id, action="taken", at=now, note=exchange.code if exchange else None))
     db.session.flush()
     db.session.refresh(item)

@@ -954,3 +954,24 @@ def test_a_refused_form_that_had_a_photo_asks_kindly_for_it_again(app, kiosk):
     assert errors_beside(bad_photo, "photo") and again not in bad_photo
     assert again not in kiosk.get("/swap/bring").get_data(as_text=True)
     assert items(app) == [] and uploads(app) == []
+
+
+@pytest.mark.parametrize("page", ["/swap/items/J-0001", "take screen"])
+def test_the_take_form_sent_again_says_enjoy_it_again_not_that_someone_took_it(app, kiosk, page):
+    """A reload of the answer (the browser sends the form again) or a double tap: the resident who
+    took the item was told "already found a new home" as if someone else had. Another taker still is."""
+    bring(kiosk)
+    if page == "take screen":
+        html = kiosk.post("/swap/take/find", data={"csrf_token": csrf_token(kiosk, "/swap/take"), "code": "J-0001"},
+                          headers=HX).get_data(as_text=True)
+    else:
+        html = kiosk.get(page).get_data(as_text=True)
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', html).group(1)
+    data = {"csrf_token": csrf_token(kiosk, "/swap/take"), "once": once}
+    first = kiosk.post("/swap/items/J-0001/take", data=dict(data))
+    again = kiosk.post("/swap/items/J-0001/take", data=dict(data))
+    assert first.status_code == again.status_code == 200
+    assert "Enjoy it!" in again.get_data(as_text=True) and "new home" not in again.get_data(as_text=True)
+    assert [action for _, action, _ in swap_events(app)] == ["logged", "taken"]
+    someone_else = kiosk.post("/swap/items/J-0001/take", data={**data, "once": "0" * 32})
+    assert someone_else.status_code == 422 and "already found a new home" in someone_else.get_data(as_text=True)

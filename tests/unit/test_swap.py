@@ -404,6 +404,18 @@ def test_an_item_is_taken_once_and_a_second_take_is_told_it_has_a_new_home(ctx, 
     assert shelf(ctx) == []
 
 
+def test_the_same_take_sent_again_is_answered_as_the_first_and_takes_nothing_more(ctx, now, clock):
+    item = bring(ctx, now)
+    once = "ab" * 16
+    first = take_item(ctx, "J-0001", clock.advance(minutes=1), once=once)
+    again = take_item(ctx, "J-0001", clock.advance(minutes=1), once=once)
+    assert again.id == first.id and again.taken_at == first.taken_at
+    assert events(item) == ["logged", "taken"]
+    for other in ("cd" * 16, None, "not-a-token"):
+        with pytest.raises(DomainError):
+            take_item(ctx, "J-0001", now, once=other)
+
+
 def test_a_removed_item_cannot_be_taken(ctx, now):
     item = bring(ctx, now)
     remove_item(the_keeper(), ctx, item, "discarded", None, now)
