@@ -70,10 +70,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(audit_label=audit_label, audit_values=audit_values)
     add_audit_labels(app, {"volunteer.deactivated": _l("deactivated"), "volunteer.reactivated": _l("reactivated")},
                      describe=_active_words)
-    add_audit_labels(app, {"volunteer.edited": _l("changed details")}, describe=_changed_details)
+    add_audit_labels(app, {"volunteer.edited": _l("changed details"),
+                           "volunteer.import_updated": _l("changed details (CSV import)")}, describe=_changed_details)
     add_audit_labels(app, {"volunteer.registered": _l("registered"),
                            "volunteer.badge_reissued": _l("issued a new badge"),
                            "volunteer.exported": _l("downloaded everything stored"),
-                           "volunteer.erased": _l("erased the personal data")})
+                           "volunteer.erased": _l("erased the personal data"),
+                           "volunteer.imported": _l("registered (CSV import)")})
     add_audit_labels(app, {"team.added": _l("added a team"), "team.renamed": _l("renamed a team"),
                            "team.removed": _l("removed a team")})

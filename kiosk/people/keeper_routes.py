@@ -300,5 +300,5 @@ def confirm_import():
     refuse_with(_import_refused)
     if not confirm.validate():
         raise DomainError(NO_FILE, field="file")
-    summary = apply_import(g.station, confirm.text.data)
+    summary = apply_import(g.station, confirm.text.data, by=current_user)
     return render("people/import.html", form=ImportUploadForm(formdata=None), preview=None, summary=summary)

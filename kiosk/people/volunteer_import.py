@@ -23,9 +23,10 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import clean_mobile, clean_name
-from kiosk.people.models import Team, Volunteer
+from kiosk.people.audit import audit
+from kiosk.people.models import Keeper, Team, Volunteer
 from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, clean_identity,
-                                     compact_id_number, register_volunteer)
+                                     compact_id_number, editable_details, register_volunteer)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -453,13 +454,15 @@ def preview_import(station: Station, text: str) -> ImportPreview:
     )
 
 
-def _teams_by_name(station: Station, names: list[str], known: dict[str, Team]) -> list[Team]:
+def _teams_by_name(station: Station, names: list[str], known: dict[str, Team], by: Keeper | None) -> list[Team]:
     """The Team objects for `names`, creating the ones the station does not have yet."""
     teams = []
     for name in names:
         if name not in known:
             known[name] = Team(station=station, name=name)
             db.session.add(known[name])
+            if by is not None:
+                audit(by, station, "team.added", after={"name": name}, now=utcnow())
         teams.append(known[name])
     return teams
 
@@ -483,16 +486,18 @@ def _update_volunteer(volunteer: Volunteer, row: ImportRow, teams: list[Team]) -
         volunteer.teams = teams
 
 
-def apply_import(station: Station, text: str) -> ImportSummary:
-    """Import `text`: create the new volunteers, update the known ones, skip the rejected rows."""
+def apply_import(station: Station, text: str, by: Keeper | None = None) -> ImportSummary:
+    """Import `text`: create the new volunteers, update the known ones, skip the rejected rows.
+    Imported by keeper `by`: each volunteer made or changed, and each new team, is audited as if
+    the keeper had done it by hand (which details changed, never their values)."""
     preview = preview_import(station, text)
     known = {team.name: team for team in db.session.scalars(select(Team).where(Team.station_id == station.id))}
     for row in preview.rows:
         if row.status == "rejected":
             continue
-        teams = _teams_by_name(station, row.teams, known)
+        teams = _teams_by_name(station, row.teams, known, by)
         if row.status == "new":
-            register_volunteer(
+            volunteer = register_volunteer(
                 station,
                 name=row.name,
                 mobile=row.mobile,
@@ -503,7 +508,18 @@ def apply_import(station: Station, text: str) -> ImportSummary:
                 id_type=row.id_type,
                 id_number=row.id_number,
             )
+            if by is not None:
+                audit(by, station, "volunteer.imported", volunteer_id=volunteer.id, after={"number": volunteer.number},
+                      now=utcnow())
         else:
-            _update_volunteer(db.session.get(Volunteer, row.volunteer_id), row, teams)
+            volunteer = db.session.get(Volunteer, row.volunteer_id)
+            before = editable_details(volunteer)
+            _update_volunteer(volunteer, row, teams)
+            db.session.flush()  # a team new in this file gets its id
+            after = editable_details(volunteer)
+            changed = [detail for detail in after if after[detail] != before[detail]]
+            if by is not None and changed:
+                audit(by, station, "volunteer.import_updated", volunteer_id=volunteer.id, after={"changed": changed},
+                      now=utcnow())
     db.session.flush()
     return ImportSummary(created=preview.new_count, updated=preview.update_count, rejected=preview.rejected_count)

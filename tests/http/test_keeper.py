@@ -767,6 +767,10 @@ def test_import_previews_then_applies_on_confirm(app, keeper, encoding):
         assert [t.name for t in new.teams] == ["暖心橙"] and new.badge_nonce
         assert [t.name for t in db.session.get(Volunteer, 1).teams] == ["新队伍"]
         assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 21
+        new_id = new.id
+    # Each volunteer the import made or changed shows it on their page, like a change by hand.
+    assert "登记了志愿者（导入）" in keeper.get(f"/keeper/volunteers/{new_id}").get_data(as_text=True)
+    assert "修改了资料（导入）" in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -379,6 +379,26 @@ def test_apply_creates_and_updates_exactly_as_previewed(app, station):
         assert db.session.scalar(select(func.count()).select_from(Team).where(Team.name == "新队")) == 1
 
 
+def test_an_import_is_audited_per_volunteer_and_team_like_changes_by_hand(app, station):
+    """README: registering, edits (which details, never values) are audited. An import of 300 rows
+    did all that with no trace of who did it."""
+    from kiosk.people.models import AuditEvent, Keeper
+
+    text = csv_text(HEADER, "王小明,13900000001,1970,新队,,", f"李桂英,{LI},1956,,,", f"{'张晓华'},{ZHANG},,,,")
+    with app.app_context():
+        keeper = db.session.scalar(select(Keeper).where(Keeper.station_id == station))
+        apply_import(db.session.get(Station, station), text, by=keeper)
+        db.session.commit()
+        events = {(e.action, e.volunteer_id, str((e.after or {}).get("name") or (e.after or {}).get("changed") or ""))
+                  for e in db.session.scalars(select(AuditEvent))}
+        assert all(e.keeper_id == keeper.id for e in db.session.scalars(select(AuditEvent)))
+        wang, li = volunteer("13900000001"), volunteer(LI)
+        assert events == {("team.added", None, "新队"), ("volunteer.imported", wang.id, ""),
+                          ("volunteer.import_updated", li.id, "['birth_year']")}, \
+            "Zhang's row changed nothing, so nothing is recorded for it"
+        assert "1956" not in str([e.after for e in db.session.scalars(select(AuditEvent))])
+
+
 def test_blank_cells_do_not_wipe_what_is_stored(app, station):
     with app.app_context():
         li = volunteer(LI)
