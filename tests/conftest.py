@@ -23,6 +23,7 @@ def make_app(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "CLOCK": MovableClock(START),
+        "SHARED_MEMORY_DIR": str(tmp_path),  # not the machine's /dev/shm: each test its own
     }
     config.update(overrides)
     app = create_app(config)

@@ -48,6 +48,9 @@ class Defaults:
     # 0 trusts none, so a client cannot forge its address to get around a limit.
     TRUSTED_PROXIES = 0
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Where the workers of one machine leave each other a note that a save failed (core/storage.py):
+    # memory, not disk, since a full disk is what it reports. "" means /dev/shm.
+    SHARED_MEMORY_DIR = ""
     # Where tablets reach this station (kiosk/tablets: `make run HTTPS=1` serves both): plain HTTP
     # for barcode scanners and for downloading the station's certificate, HTTPS for the camera.
     HTTP_PORT = 5000

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from kiosk.core import photos as photos_module
+from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.core.storage import storage_trouble
 from kiosk.people.audit import audit_label
 from kiosk.people.badges import badge_token
 from kiosk.people.models import AuditEvent, Volunteer
@@ -406,6 +408,17 @@ def test_a_failed_save_and_a_disk_running_full_are_shown_to_keepers_on_today(app
     assert "computer could not save: nothing from that moment was recorded" in page
     monkeypatch.setattr("kiosk.core.storage.free_mb", lambda path: 150)
     assert "Only 150 MB of disk space is left." in keeper.get("/keeper/today").get_data(as_text=True)
+
+
+def test_a_failed_save_seen_by_one_worker_is_shown_by_every_worker(app, kiosk, tmp_path):
+    """Gunicorn runs several workers: the keeper's Today poll may be answered by one that did not see
+    the failed save. Two apps on one instance folder stand for two workers."""
+    other_worker = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                            CLOCK=app.extensions["kiosk_clock"])
+    with commits_refused(app, "database or disk is full"):
+        assert tap(kiosk).status_code == 503
+    with in_english(other_worker):
+        assert any("could not save" in line for line in storage_trouble(utcnow()))
 
 
 def test_a_photo_that_cannot_be_written_is_refused_beside_the_field_with_nothing_left(app, kiosk, monkeypatch):
