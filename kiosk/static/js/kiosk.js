@@ -414,8 +414,12 @@
   function fieldState(field) {
     if (field.type === "radio" || field.type === "checkbox") return { now: field.checked, was: field.defaultChecked };
     if (field.tagName === "SELECT") {
-      var was = Array.prototype.filter.call(field.options, function (o) { return o.defaultSelected; }).map(function (o) { return o.value; }).join("\n");
-      return { now: field.value, was: was || (field.options[0] && field.options[0].value) || "" };
+      var chosen = function (test) {
+        return Array.prototype.filter.call(field.options, test).map(function (o) { return o.value; }).join("\n");
+      };
+      var was = chosen(function (o) { return o.defaultSelected; });
+      if (!was && !field.multiple) was = (field.options[0] && field.options[0].value) || "";
+      return { now: chosen(function (o) { return o.selected; }), was: was };
     }
     return { now: field.value, was: field.defaultValue };
   }
@@ -442,7 +446,10 @@
       var state = carried.typed[fieldKey(field)];
       if (!state || fieldState(field).was !== state.was) return;
       if (field.type === "radio" || field.type === "checkbox") field.checked = state.now;
-      else field.value = state.now;
+      else if (field.tagName === "SELECT") {
+        var values = state.now.split("\n");
+        Array.prototype.forEach.call(field.options, function (o) { o.selected = values.indexOf(o.value) >= 0; });
+      } else field.value = state.now;
       field.dispatchEvent(new Event("input", { bubbles: true }));
     });
   }
