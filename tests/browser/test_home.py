@@ -18,6 +18,10 @@ def test_kiosk_screens_fit_the_tablet_with_big_targets(page, server, viewport, p
     page.set_viewport_size(viewport)
     page.goto(server.url + path)
     expect(page.locator("h1")).to_be_visible()
+    # The screen opens at its top (the header: station, language, large text), not scrolled down
+    # to a field that took the focus.
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.scrollY") == 0
     # Nothing scrolls sideways, and every control a finger might press is at least 48 px each way.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     sizes = page.eval_on_selector_all(
@@ -84,3 +88,17 @@ def test_a_badge_scanned_on_the_home_screen_checks_in_there(page, server, live_a
     expect(outcomes(page)).to_have_attribute("data-outcome", "checked_in")
     assert checked_in(live_app) == [1]
     expect(page.locator(".tiles")).to_be_visible()  # still the home screen
+    expect(outcomes(page)).to_be_in_viewport(ratio=1)  # the whole answer, where the volunteer can read it
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_a_scan_at_home_is_answered_in_sight_and_the_scanner_keeps_the_focus(page, server, live_app, viewport):
+    from tests.browser.test_scanner import Scanner, outcomes, tokens
+
+    first, = tokens(live_app, 1)
+    page.set_viewport_size(viewport)
+    page.goto(server.url + "/")
+    expect(page.locator("[data-scanner-input]")).to_be_focused()
+    assert page.evaluate("window.scrollY") == 0
+    Scanner(page).scan(first)
+    expect(outcomes(page)).to_be_in_viewport(ratio=1)
