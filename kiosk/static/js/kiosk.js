@@ -62,6 +62,8 @@
   var STALL_MS = 1000;        // how long the rest of a half-typed badge code is waited for
   var SUBMIT_RETRY_MS = 1000; // a queued scan htmx did not send is sent again after this
   var SAME_CODE_MS = 5000;    // the camera sees the same badge many times a second: send it once
+  var PENDING_AFTER_MS = 300; // an answer slower than this shows "one moment" (a slow network)
+  var READ_MS = 1500;         // each answer stays this long before the next queued scan's replaces it
 
   function setUpScanForm(form) {
     var input = form.querySelector("[data-scanner-input]");
@@ -80,9 +82,12 @@
     function wholeCodeIn(text) { var found = codeAtEnd && codeAtEnd.exec(text); return found ? found[0] : null; }
     // Scans wait their turn: a second badge scanned while the first is still being answered is
     // sent right after it, never dropped, and never typed onto the end of the first.
-    var waiting = [], sending = false, started = false, attempt = 0;
+    var waiting = [], sending = false, started = false, attempt = 0, answeredAt = -Infinity, pendingTimer = null;
     function next() {
       if (sending || !waiting.length) return;
+      // Two volunteers scanning one after the other: the first still gets to read their answer.
+      var readFor = answeredAt + READ_MS - Date.now();
+      if (readFor > 0) { setTimeout(next, readFor); return; }
       var scan = waiting.shift(), mine = ++attempt;
       sending = true;
       started = false;
@@ -115,8 +120,29 @@
     form.addEventListener("htmx:beforeRequest", function () {
       started = true;
       if (sending) input.value = "";
+      clearTimeout(pendingTimer);
+      pendingTimer = setTimeout(function () { say(form.dataset.msgPending, "pending"); }, PENDING_AFTER_MS);
+    });
+    // A short answer of the page's own (as text, never markup) in the place the server's goes.
+    function say(text, kind) {
+      var box = document.querySelector(form.getAttribute("hx-target"));
+      if (!box || !text) return;
+      var card = document.createElement("div"), line = document.createElement("p");
+      card.className = "outcome outcome-" + kind;
+      card.setAttribute("role", kind === "error" ? "alert" : "status");
+      line.className = "outcome-headline";
+      line.textContent = text;
+      card.appendChild(line);
+      box.replaceChildren(card);
+    }
+    // The station's computer out of reach (Wi-Fi dropped): say so, never keep "one moment" up.
+    form.addEventListener("htmx:sendError", function () {
+      clearTimeout(pendingTimer);
+      say(form.dataset.msgUnreachable, "error");
     });
     form.addEventListener("htmx:afterRequest", function () {
+      clearTimeout(pendingTimer);
+      answeredAt = Date.now();
       sending = false;
       refocus();
       // After htmx has let go of this request: a submit from inside its own event would be dropped.
