@@ -9,7 +9,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, get_locale
 
 from kiosk.core.extensions import babel
-from kiosk.core.web import safe_next
+from kiosk.core.web import came_from, safe_next
 
 # Each language is named in itself: a reader looks for their own script, not a translation of it.
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -71,9 +71,25 @@ def current_language() -> str:
     return current_app.config["LANGUAGES"][0]
 
 
-def reads_the_devices_language() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+def _is_own_device_view(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
     return getattr(view, "phone_page", False) or getattr(view, "own_device_page", False)
+
+
+def reads_the_devices_language() -> bool:
+    """A page for a person's own phone, opened from outside (a QR) or from another such page. The
+    same page reached from a station screen (a swap item tapped on the kiosk's shelf) is the
+    station's, in its language: one language per screen."""
+    if not _is_own_device_view(request.endpoint):
+        return False
+    page = came_from()
+    if page is None:
+        return True
+    try:
+        endpoint, _args = current_app.url_map.bind(request.host).match(page.split("?")[0], method="GET")
+    except Exception:  # a page that is not (or no longer) here: not a station screen either
+        return True
+    return _is_own_device_view(endpoint)
 
 
 def say_what_the_language_depends_on(response):

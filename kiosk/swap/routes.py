@@ -77,6 +77,7 @@ def find():
 
 
 @bp.post("/items/<code>/take")
+@own_device_page  # answered in the language of the page it was sent from (the item page on a phone)
 def take(code):
     swapped_for, once = request.form.get("swapped_for", ""), request.form.get("once", "")
 

@@ -505,6 +505,31 @@ def test_an_items_page_opened_from_its_label_reads_the_phones_language(app, kios
     assert '<html lang="zh-Hans"' in shelf  # the shelf is the kiosk's screen: the station's language
 
 
+def test_one_screen_one_language_for_an_item_on_a_phone_and_on_the_kiosk(app, kiosk):
+    """A phone in 繁體 took an item (or lost the race) and got its answer in 简体; a kiosk tablet whose
+    browser is set to English opened a tapped item in English beside a 简体 shelf."""
+    bring(kiosk)
+    bring(kiosk, title="旧毛衣", category="clothing")
+    hant = {"Accept-Language": "zh-TW,zh;q=0.9"}
+    phone = app.test_client()
+    item_page = phone.get("/swap/items/J-0001", headers=hant).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', item_page).group(1)
+    on_item_page = {**hant, "Referer": "http://localhost/swap/items/J-0001"}
+    taken = phone.post("/swap/items/J-0001/take", data={"csrf_token": token}, headers=on_item_page)
+    assert taken.status_code == 200 and '<html lang="zh-Hant"' in taken.get_data(as_text=True)
+    late = phone.post("/swap/items/J-0001/take", data={"csrf_token": token}, headers=on_item_page)
+    assert late.status_code == 422 and "已經" in late.get_data(as_text=True)  # in 繁體 too
+
+    english_tablet = app.test_client()
+    from_the_shelf = {"Accept-Language": "en-US,en;q=0.9", "Referer": "http://localhost/swap/"}
+    tapped = english_tablet.get("/swap/items/J-0002", headers=from_the_shelf).get_data(as_text=True)
+    assert '<html lang="zh-Hans"' in tapped
+    token = re.search(r'name="csrf_token" value="([^"]+)"', tapped).group(1)
+    from_the_take_screen = {"Accept-Language": "en-US,en;q=0.9", "Referer": "http://localhost/swap/take"}
+    answer = english_tablet.post("/swap/items/J-0002/take", data={"csrf_token": token}, headers=from_the_take_screen)
+    assert answer.status_code == 200 and '<html lang="zh-Hans"' in answer.get_data(as_text=True)
+
+
 def test_the_item_page_is_404_for_an_unknown_code(kiosk):
     assert kiosk.get("/swap/items/J-0001").status_code == 404
     assert kiosk.get("/swap/items/" + "9" * 5000).status_code == 404
