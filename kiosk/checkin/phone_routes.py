@@ -41,6 +41,8 @@ def this_phones_volunteer():
 @phone_page
 def checkin():
     code = request.args.get("c", "")
+    if not code:  # a bookmark or a typed address: nothing went wrong, so no failure mark
+        return render("phone/checkin.html", needs_code=True, me=_me(), code="")
     refuse_with(lambda err: render("phone/checkin.html", status=400, error=err.message, me=None, code=""))
     check_station_code(g.station, code, utcnow())
     return render("phone/checkin.html", me=_me(), code=code, form=PhoneCheckinForm(c=code),

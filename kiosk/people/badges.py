@@ -69,6 +69,11 @@ def normalise_scan(raw: str) -> str:
     return "".join((raw or "")[:MAX_SCAN_LENGTH + 1].split()).upper()
 
 
+def looks_like_badge(raw: str) -> bool:
+    """A volunteer's badge code (read where something else was expected: a swap label)."""
+    return len(raw or "") <= MAX_SCAN_LENGTH and bool(TOKEN.fullmatch(normalise_scan(raw)))
+
+
 _BY_NONCE = select(Volunteer).where(Volunteer.badge_nonce == bindparam("nonce"))  # built once: every scan runs it
 
 

@@ -16,6 +16,7 @@ from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
 from kiosk.core.stations import day_bounds
 from kiosk.core.text import clean_mobile, half_width, one_line
+from kiosk.people.badges import looks_like_badge
 from kiosk.people.models import Keeper
 from kiosk.swap.models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, SwapCategory, SwapEvent, SwapItem
 from kiosk.swap.models import REFUSED_FROM_START
@@ -146,6 +147,9 @@ def find_item(station: Station, raw_code: str) -> SwapItem:
     """An item by its label (`label_number`)."""
     number = label_number(raw_code)
     if number is None:
+        if looks_like_badge(raw_code):
+            raise DomainError(_l("This is a volunteer badge. To check in, tap Volunteer check-in on the home screen."),
+                              field="code")
         raise DomainError(ITEM_NOT_FOUND, field="code")
     item = db.session.scalar(select(SwapItem).where(SwapItem.station_id == station.id,
                                                     SwapItem.number == number))

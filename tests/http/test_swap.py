@@ -1000,3 +1000,18 @@ def test_the_take_form_sent_again_says_enjoy_it_again_not_that_someone_took_it(a
     assert [action for _, action, _ in swap_events(app)] == ["logged", "taken"]
     someone_else = kiosk.post("/swap/items/J-0001/take", data={**data, "once": "0" * 32})
     assert someone_else.status_code == 422 and "already found a new home" in someone_else.get_data(as_text=True)
+
+
+def test_a_volunteer_badge_scanned_at_the_take_screen_is_told_what_it_is(app, kiosk):
+    """It said no such item was on the shelf, "check the label": the volunteer had nothing to check."""
+    from kiosk.people.badges import badge_token
+    from kiosk.people.models import Volunteer
+
+    bring(kiosk)
+    with app.app_context():
+        badge = badge_token(db.session.get(Volunteer, 1))
+    for typed in (badge, badge.lower()):
+        r = find(kiosk, typed)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 422 and "This is a volunteer badge" in page and "check the label" not in page
+    assert item(app, "J-0001")["status"] == "on_shelf"
