@@ -15,12 +15,14 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_today
-from kiosk.core.text import mask_name, one_line, typed_digits
+from kiosk.core.text import mask_name, mask_names_in, one_line, typed_digits
 from kiosk.honor.models import HonorPick
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.privacy import refuse_if_erased
+from kiosk.people.volunteers import registered_names
 from kiosk.stars.ladder import new_levels_in_year
+from kiosk.suggest.box import masked_text
 
 TOP = 5
 
@@ -92,8 +94,16 @@ def honor_roll(station: Station, now: datetime) -> HonorRoll:
     most = [Entry(mask_name(volunteers[vid].name), totals[vid]) for vid in ranked[:TOP]]
     stars = [Entry(mask_name(n.volunteer.name), n.after) for n in new_levels_in_year(station, today.year)
              if _shown(n.volunteer)][:TOP]
-    picks = [Entry(mask_name(p.volunteer.name), p.note) for p in this_months_picks(station, now) if _shown(p.volunteer)]
+    chosen = [p for p in this_months_picks(station, now) if _shown(p.volunteer)]
+    names = registered_names(station.id) if any(p.note for p in chosen) else []
+    picks = [Entry(mask_name(p.volunteer.name), public_note(p.note, names)) for p in chosen]
     return HonorRoll(first.strftime("%Y-%m"), most, stars, picks)
+
+
+def public_note(note: str, names: list[str]) -> str:
+    """A keeper's words about a pick as the kiosk shows them: the home screen is public, so the
+    station's names and phone-like numbers are masked as in a suggestion's public wording."""
+    return masked_text(note or "", names)
 
 
 def this_months_picks(station: Station, now: datetime) -> list[HonorPick]:
@@ -137,4 +147,9 @@ def drop_erased(station: Station, volunteer: Volunteer) -> None:
     """Before a volunteer is erased: their picks go, with the keeper's words about them (the roll
     hides an erased volunteer, but the keeper's list of picks would still show them)."""
     db.session.execute(delete(HonorPick).where(HonorPick.volunteer_id == volunteer.id))
+    # Once erased, the name is no longer registered, so the kiosk would show it in full where
+    # another pick's note mentions it: those words keep it masked.
+    for other in db.session.scalars(select(HonorPick).where(HonorPick.station_id == station.id,
+                                                            HonorPick.note != "")):
+        other.note = mask_names_in(other.note, [volunteer.name])
     forget_kept_roll(station)

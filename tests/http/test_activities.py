@@ -196,6 +196,18 @@ def test_the_honor_roll_is_on_the_home_screen_with_masked_names(app, keeper, kio
     assert bad.status_code == 422 and "No active volunteer has this number." in bad.get_data(as_text=True)
 
 
+def test_a_pick_s_note_shows_on_the_home_screen_without_names_or_a_mobile(app, keeper, kiosk, clock):
+    note = "张晓华阿姨热心肠，电话13800138001，楊秀蘭也常来"  # 杨秀兰 is registered, written here in 繁體
+    assert post(keeper, "/keeper/honor", {"number": "1", "note": note}, page="/keeper/honor").status_code == 303
+    home = kiosk.get("/").get_data(as_text=True)
+    assert "张*华阿姨热心肠，电话***，楊*蘭也常来" in home
+    assert not [secret for secret in ("张晓华", "13800138001", "楊秀蘭") if secret in home]
+    # The keeper sees their words as typed, and how the kiosk will show them before anyone else does.
+    page = keeper.get("/keeper/honor").get_data(as_text=True)
+    assert note in page and "张*华阿姨热心肠，电话***，楊*蘭也常来" in page
+    assert "names and phone numbers masked" in page
+
+
 def test_a_volunteer_withdraws_on_the_phone_and_the_place_is_free_again(app, keeper, phone, clock):
     plan(app, keeper, clock)
     with app.app_context():

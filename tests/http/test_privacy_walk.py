@@ -17,6 +17,7 @@ from kiosk.people.badges import badge_token
 from kiosk.people.demo import VOLUNTEERS, load_demo_station
 from kiosk.gifts.models import Gift, Redemption
 from kiosk.gifts.redemptions import add_gift, ask_for_gift
+from kiosk.honor.roll import pick
 from kiosk.people.models import Volunteer
 from kiosk.points.ledger import award
 from kiosk.points.models import PointsLine
@@ -52,6 +53,8 @@ def busy_station(app):
         award(keeper, station, volunteers[0], 100, "最美志愿者", START)
         towel = add_gift(keeper, station, "毛巾", 30, 5, START)
         ask_for_gift(station, volunteers[0], towel.id, START)
+        # A keeper's words on the honor roll, naming volunteers (one in 繁體) and giving a mobile.
+        pick(keeper, station, volunteers[3].number, f"刘淑芬阿姨热心肠，电话{VOLUNTEERS[3][1]}，楊秀蘭也常来", START)
         db.session.commit()
         return station.id
 
@@ -64,7 +67,7 @@ def public_paths(app) -> set[str]:
 
 
 def test_no_public_page_shows_a_mobile_or_a_full_name(app, client, busy_station):
-    full_names = [name for name, _mobile, _born in VOLUNTEERS if len(name) >= 2]
+    full_names = [name for name, _mobile, _born in VOLUNTEERS if len(name) >= 2] + ["楊秀蘭"]
     mobiles = [mobile for _name, mobile, _born in VOLUNTEERS]
     with app.app_context():
         from kiosk.suggest.models import Suggestion

@@ -12,7 +12,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.gifts.redemptions import add_gift, give_at_desk
 from kiosk.honor.models import HonorPick
-from kiosk.honor.roll import pick, this_months_picks
+from kiosk.honor.roll import honor_roll, pick, this_months_picks
 from kiosk.people.models import Volunteer
 from kiosk.people.privacy import erase_volunteer
 from kiosk.people.volunteers import reissue_badge, set_active
@@ -64,6 +64,13 @@ def test_an_erased_volunteer_gets_no_gift_at_the_desk(ctx, erased):
 def test_erasing_takes_the_volunteer_off_the_honor_picks(ctx, erased):
     assert this_months_picks(ctx, START) == []
     assert db.session.scalar(select(func.count()).select_from(HonorPick)) == 0
+
+
+def test_another_pick_s_note_keeps_an_erased_volunteer_s_name_masked(ctx):
+    first, second = db.session.get(Volunteer, 1), db.session.get(Volunteer, 2)
+    pick(keeper(), ctx, second.number, f"常和{first.name}一起值班", START)
+    erase_volunteer(keeper(), ctx, first, first.number, START)
+    assert [e.detail for e in honor_roll(ctx, START).picks] == ["常和张*华一起值班"]
 
 
 def test_deactivating_an_erased_volunteer_again_is_harmless(ctx, erased):
