@@ -20,13 +20,17 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin.attendance import add_activity_finder
     from kiosk.checkin.phone_routes import add_phone_section
     from kiosk.people.audit import add_audit_labels
+    from kiosk.people.privacy import add_before_erase
 
     for blueprint in (routes.bp, routes.phone_bp, keeper_routes.bp):
         app.register_blueprint(blueprint)
     add_activity_finder(app, schedule.activity_for_check_in)
     add_phone_section(app, "activities/_phone_activities.html", routes.phone_section, position=30)
     add_audit_labels(app, {"activity.planned": _l("planned an activity"), "activity.changed": _l("changed an activity"),
-                           "activity.cancelled": _l("cancelled an activity")}, describe=_describe)
+                           "activity.cancelled": _l("cancelled an activity"),
+                           "activity.signup_dropped": _l("took off an activity's sign-ups")},
+                     describe=_describe)
+    add_before_erase(app, schedule.drop_erased_signups)
     add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
     app.jinja_env.globals["activity_day_format"] = _day_format
 

@@ -186,8 +186,23 @@ def withdraw(station: Station, volunteer: Volunteer, activity: Activity, now: da
         raise DomainError(_l("You are not signed up for this activity."))
     if activity.starts_at <= now and not activity.recurring:
         raise DomainError(_l("This activity has started. Please tell a keeper if you cannot come."))
+    _give_place_back(signup)
+
+
+def _give_place_back(signup: Signup) -> None:
     db.session.delete(signup)
     db.session.flush()
+
+
+def drop_erased_signups(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
+    """Before a volunteer is erased: their places in activities not over yet go back (an erased
+    record checks in nowhere, and a full list would stay full). Activities already over keep
+    theirs: the hours there stay in the station's totals."""
+    for signup in db.session.scalars(select(Signup).join(Activity).where(
+            Signup.volunteer_id == volunteer.id, Activity.station_id == station.id, Activity.ends_at > now)):
+        audit(keeper, station, "activity.signup_dropped", volunteer_id=volunteer.id,
+              before={"name": signup.activity.name}, now=now)
+        _give_place_back(signup)
 
 
 # Built once: every check-in runs it.

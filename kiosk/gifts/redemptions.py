@@ -166,6 +166,15 @@ def cancel(keeper: Keeper, station: Station, redemption: Redemption, now: dateti
     return redemption
 
 
+def cancel_erased_waiting(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
+    """Before a volunteer is erased: gifts set aside for them and not yet handed over are cancelled
+    (an erased record gets no gifts), so the stock is back on the shelf for others."""
+    for redemption in db.session.scalars(select(Redemption).where(
+            Redemption.volunteer_id == volunteer.id, Redemption.station_id == station.id,
+            Redemption.status == "waiting")).all():
+        cancel(keeper, station, redemption, now)
+
+
 def _decide(redemption: Redemption, status: str, keeper: Keeper, now: datetime, from_statuses: tuple, refusal) -> None:
     """Move a redemption on only from a status it is still in: two keepers tapping at once change it once."""
     changed = db.session.execute(

@@ -143,7 +143,7 @@ def unpick(keeper: Keeper, station: Station, chosen: HonorPick, now: datetime) -
     forget_kept_roll(station)
 
 
-def drop_erased(station: Station, volunteer: Volunteer) -> None:
+def drop_erased(_keeper: Keeper, station: Station, volunteer: Volunteer, _now: datetime) -> None:
     """Before a volunteer is erased: their picks go, with the keeper's words about them (the roll
     hides an erased volunteer, but the keeper's list of picks would still show them)."""
     db.session.execute(delete(HonorPick).where(HonorPick.volunteer_id == volunteer.id))

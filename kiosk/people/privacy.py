@@ -39,9 +39,10 @@ def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], obj
     app.extensions.setdefault("kiosk_volunteer_data", []).append((name, collect))
 
 
-def add_before_erase(app: Flask, hook: Callable[[Station, Volunteer], None]) -> None:
-    """What a feature does while an erased volunteer's name is still known (public wording that
-    masks it by name would show it once the name is no longer registered)."""
+def add_before_erase(app: Flask, hook: Callable[[Keeper, Station, Volunteer, datetime], None]) -> None:
+    """What a feature does as part of an erasure, while the volunteer's name is still known (public
+    wording that masks it by name would show it once the name is no longer registered): it lets go
+    of the volunteer in the same transaction, so a refusal leaves the erasure undone too."""
     app.extensions.setdefault("kiosk_before_erase", []).append(hook)
 
 
@@ -88,7 +89,7 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
         raise DomainError(_l("To erase, type this volunteer's number: %(number)s.", number=volunteer.number),
                           field="confirm")
     for hook in current_app.extensions.get("kiosk_before_erase", []):
-        hook(station, volunteer)
+        hook(keeper, station, volunteer, now)
     volunteer.name = ERASED_NAME
     # Mobile numbers are unique per station: an erased one becomes a placeholder no phone has.
     volunteer.mobile = f"0{volunteer.id:010d}"[-11:]

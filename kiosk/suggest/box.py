@@ -299,7 +299,7 @@ def wording_of(suggestion: Suggestion, names: list[str] | None = None) -> str:
     return masked_text(suggestion.text, registered_names(suggestion.station_id) if names is None else names)
 
 
-def keep_wording_masked(station: Station, volunteer: Volunteer) -> None:
+def keep_wording_masked(_keeper: Keeper, station: Station, volunteer: Volunteer, _now: datetime) -> None:
     """Before a volunteer is erased: suggestions whose public wording is still worked out from their
     text (masking the names registered at the time) get that wording kept, so the erased name,
     no longer registered, stays masked."""

@@ -85,3 +85,40 @@ def test_an_erased_volunteer_cannot_be_edited_back(ctx, erased):
         update_volunteer(erased, name="张晓华", mobile="13800138001", birth_year=None, teams=[], skills=[],
                          national_code=None, id_type=None, id_number=None, hide_from_honor_roll=False)
     assert erased.name == "—"
+
+
+def test_erasing_gives_back_places_in_activities_not_over_and_keeps_past_ones(ctx):
+    from kiosk.activities.models import Signup
+    from kiosk.activities.schedule import sign_up, signup_count
+    from kiosk.people.audit import volunteer_events
+    from tests.unit.test_activities import an_activity
+
+    first, second = db.session.get(Volunteer, 1), db.session.get(Volunteer, 2)
+    coming = an_activity(ctx, capacity=1)
+    on_now = an_activity(ctx, start=START - timedelta(hours=1), name="平安巡防")
+    over = an_activity(ctx, start=START - timedelta(days=2), name="学雷锋理发")
+    sign_up(ctx, first, coming, START)
+    sign_up(ctx, first, on_now, START)
+    db.session.add(Signup(activity_id=over.id, volunteer_id=first.id, at=over.starts_at - timedelta(days=1)))
+    db.session.flush()
+    erase_volunteer(keeper(), ctx, first, first.number, START)
+    assert (signup_count(coming.id), signup_count(on_now.id), signup_count(over.id)) == (0, 0, 1)
+    sign_up(ctx, second, coming, START)  # the one place is free again
+    dropped = [e.before["name"] for e in volunteer_events(first.id) if e.action == "activity.signup_dropped"]
+    assert sorted(dropped) == ["平安巡防", "爱心课堂"]
+
+
+def test_erasing_cancels_gifts_waiting_to_be_handed_over_and_returns_the_stock(ctx):
+    from kiosk.gifts.models import Redemption
+    from kiosk.gifts.redemptions import ask_for_gift, hand_over
+
+    volunteer = db.session.get(Volunteer, 1)
+    award(keeper(), ctx, volunteer, 100, "奖励", START)
+    towel = add_gift(keeper(), ctx, "毛巾", 20, 2, START)
+    handed = hand_over(keeper(), ctx, ask_for_gift(ctx, volunteer, towel.id, START), START)
+    waiting = ask_for_gift(ctx, volunteer, towel.id, START)
+    assert towel.stock == 0
+    erase_volunteer(keeper(), ctx, volunteer, volunteer.number, START)
+    db.session.refresh(towel)
+    assert (waiting.status, handed.status, towel.stock) == ("cancelled", "handed", 1)
+    assert db.session.scalar(select(func.count()).select_from(Redemption).where(Redemption.status == "waiting")) == 0
