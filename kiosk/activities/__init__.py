@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin.attendance import add_activity_finder
     from kiosk.checkin.phone_routes import add_phone_section
     from kiosk.people.audit import add_audit_labels
-    from kiosk.people.privacy import add_before_erase
+    from kiosk.people.privacy import add_before_erase, add_volunteer_data
 
     for blueprint in (routes.bp, routes.phone_bp, keeper_routes.bp):
         app.register_blueprint(blueprint)
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
                            "activity.signup_dropped": _l("took off an activity's sign-ups")},
                      describe=_describe)
     add_before_erase(app, schedule.drop_erased_signups)
+    add_volunteer_data(app, "activity_signups", schedule.signups_as_data)
     add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
     app.jinja_env.globals["activity_day_format"] = _day_format
 

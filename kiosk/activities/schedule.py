@@ -290,3 +290,11 @@ def served(station: Station, activity: Activity) -> list[Served]:
     volunteers = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(rows)))} if rows else {}
     return sorted((Served(volunteers[vid], len(m), sum(m)) for vid, m in rows.items()),
                   key=lambda s: (-s.minutes, s.volunteer.number))
+
+
+def signups_as_data(volunteer: Volunteer) -> list[dict]:
+    """A volunteer's sign-ups, for the export of everything stored about them."""
+    return [{"activity": s.activity.name, "place": s.activity.place, "starts_at": s.activity.starts_at.isoformat(),
+             "ends_at": s.activity.ends_at.isoformat(), "cancelled": s.activity.cancelled,
+             "signed_up_at": s.at.isoformat()}
+            for s in db.session.scalars(select(Signup).where(Signup.volunteer_id == volunteer.id).order_by(Signup.at))]

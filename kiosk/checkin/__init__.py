@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin import cli, keeper_routes, labels, models, phone_routes, routes  # noqa: F401
     from kiosk.checkin.attendance import session_minutes
     from kiosk.core.i18n import format_hours
-    from kiosk.checkin import attendance
+    from kiosk.checkin import attendance, phone
     from kiosk.people.keeper_routes import add_volunteer_section
     from kiosk.people.phones import add_phone_identity
     from kiosk.people.privacy import add_volunteer_data
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["session_hours"] = lambda session: format_hours(session_minutes(session, g.station))
     add_volunteer_section(app, "checkin/_volunteer_sessions.html", keeper_routes.volunteer_section, position=10)
     add_volunteer_data(app, "service_sessions", attendance.sessions_as_data)
+    add_volunteer_data(app, "phone", phone.phone_as_data)
     add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
     add_phone_identity(app, phone_routes.this_phones_volunteer)
 

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.checkin.attendance import DEACTIVATED, ScanResult, record_attendance
+from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.text import typed_digits
 from kiosk.core.limits import check_and_count
@@ -143,3 +144,16 @@ def check_in_by_phone(station: Station, volunteer: Volunteer, code: str, now: da
                         STATION_CODE_ACT_WITHIN + timedelta(minutes=1), now,
                         _l("This code has been used. Please scan the code on the kiosk screen again."))
     return result
+
+
+def phone_as_data(volunteer: Volunteer) -> dict:
+    """What the station knows of the volunteer's phones, for the export of everything stored. A
+    linked phone keeps its link in its own cookie: the station stores no list of phones, only a
+    code a keeper gave (when it expires, never the code or its hash) and when a phone was last used."""
+    last_used = db.session.scalar(select(func.max(ServiceSession.checked_in_at)).where(
+        ServiceSession.volunteer_id == volunteer.id,
+        (ServiceSession.check_in_method == "phone") | (ServiceSession.check_out_method == "phone")))
+    return {"phone_code_expires_at": volunteer.phone_code_expires_at.isoformat()
+            if volunteer.phone_code_hash and volunteer.phone_code_expires_at else None,
+            "wrong_code_tries": volunteer.phone_code_tries or 0,
+            "last_check_in_or_out_by_phone": last_used.isoformat() if last_used else None}

@@ -209,3 +209,11 @@ def describe(values: dict | None) -> str:
     if "gift" in values:
         return f"{values['gift']} · {values['points']}"
     return f"{values.get('name')} · {values.get('points')} · {values.get('stock')}"
+
+
+def redemptions_as_data(volunteer: Volunteer) -> list[dict]:
+    """A volunteer's gifts, for the export of everything stored about them."""
+    return [{"gift": r.gift.name, "points": r.points, "status": r.status, "requested_at": r.requested_at.isoformat(),
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+            for r in db.session.scalars(select(Redemption).where(Redemption.volunteer_id == volunteer.id)
+                                        .order_by(Redemption.requested_at))]

@@ -153,3 +153,10 @@ def drop_erased(_keeper: Keeper, station: Station, volunteer: Volunteer, _now: d
                                                             HonorPick.note != "")):
         other.note = mask_names_in(other.note, [volunteer.name])
     forget_kept_roll(station)
+
+
+def picks_as_data(volunteer: Volunteer) -> list[dict]:
+    """A volunteer's honor picks with the keeper's words, for the export of everything stored."""
+    return [{"month": p.month, "note": p.note, "picked_at": p.at.isoformat()}
+            for p in db.session.scalars(select(HonorPick).where(HonorPick.volunteer_id == volunteer.id)
+                                        .order_by(HonorPick.at))]

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.core.stations import on_new_station
 from kiosk.core.web import add_keeper_link
-from kiosk.people.privacy import add_before_erase
+from kiosk.people.privacy import add_before_erase, add_volunteer_data
 
 
 def init_app(app: Flask) -> None:
@@ -24,4 +24,5 @@ def init_app(app: Flask) -> None:
                                  suggestion_status_label=box.status_label)
     on_new_station(app, box.add_standard_categories)
     add_before_erase(app, box.keep_wording_masked)
+    add_volunteer_data(app, "suggestions_from_phone", box.sent_by_volunteer_as_data)
     add_keeper_link(app, "suggest_keeper.suggestions", _l("Suggestion box"), 80)

@@ -346,3 +346,12 @@ def open311(suggestion: Suggestion, wording: str | None = None) -> dict:
         "requested_datetime": suggestion.created_at.isoformat(),
         "updated_datetime": suggestion.updated_at.isoformat(),
     }
+
+
+def sent_by_volunteer_as_data(volunteer: Volunteer) -> list[dict]:
+    """Suggestions the volunteer sent from their linked phone (随手拍), for the export of
+    everything stored about them: their own words and contact, and where each stands."""
+    return [{"tracking_code": s.tracking_code, "text": s.text, "contact_mobile": s.contact_mobile,
+             "status": s.status, "public_reply": s.public_reply, "sent_at": s.created_at.isoformat()}
+            for s in db.session.scalars(select(Suggestion).where(Suggestion.volunteer_id == volunteer.id)
+                                        .order_by(Suggestion.created_at))]

@@ -471,3 +471,33 @@ def test_the_volunteers_data_export_has_the_document_and_erasing_removes_it(ctx)
     erase_volunteer(keeper(), ctx, who, who.number, START)
     assert (who.id_type, who.id_number) == (None, None)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.erased"))
+
+
+def test_the_volunteers_data_export_has_sign_ups_gifts_honor_picks_phone_and_suggestions(ctx):
+    """Everything stored about the volunteer, from every feature; never a code, a hash or a token."""
+    import json
+
+    from kiosk.activities.schedule import sign_up
+    from kiosk.checkin.phone import issue_phone_code
+    from kiosk.gifts.redemptions import add_gift, ask_for_gift
+    from kiosk.honor.roll import pick
+    from kiosk.points.ledger import award
+    from kiosk.suggest.box import categories, submit
+    from tests.unit.test_activities import an_activity
+
+    who = volunteer(1)
+    sign_up(ctx, who, an_activity(ctx), START)
+    award(keeper(), ctx, who, 100, "奖励", START)
+    ask_for_gift(ctx, who, add_gift(keeper(), ctx, "毛巾", 20, 3, START).id, START)
+    pick(keeper(), ctx, who.number, "热心肠", START)
+    code = issue_phone_code(who, START)
+    sent = submit(ctx, category_id=categories(ctx)[0].id, text="楼道灯坏了", photo=None, contact=None,
+                  anonymous=False, source="phone", device_id="phone-1", now=START, volunteer_id=who.id)
+    record = everything_about(keeper(), ctx, who, START)
+    assert [(s["activity"], s["signed_up_at"]) for s in record["activity_signups"]] == [("爱心课堂", START.isoformat())]
+    assert [(r["gift"], r["points"], r["status"]) for r in record["gift_redemptions"]] == [("毛巾", 20, "waiting")]
+    assert [(p["month"], p["note"]) for p in record["honor_picks"]] == [("2026-11", "热心肠")]
+    assert record["phone"]["phone_code_expires_at"] is not None
+    assert [s["tracking_code"] for s in record["suggestions_from_phone"]] == [sent.tracking_code]
+    text = json.dumps(record, ensure_ascii=False)
+    assert code not in text and who.phone_code_hash not in text and who.badge_nonce not in text
