@@ -51,9 +51,9 @@ def _plan(form: ActivityForm):
 def _list_page(status: int = 200, form: ActivityForm | None = None):
     now = utcnow()
     form = form or ActivityForm(formdata=None, organiser=g.station.name, person_in_charge=g.station.person_in_charge)
-    coming = upcoming(g.station, now, 50)
+    coming = upcoming(g.station, now, 50, with_cancelled=True)
     return render("activities/keeper_list.html", status=status, form=form, teams=_teams(), upcoming=coming,
-                  recent=[a for a in recent(g.station, now) if a.ends_at <= now],
+                  recent=[a for a in recent(g.station, now, with_cancelled=True) if a.ends_at <= now],
                   places_taken={a.id: signup_count(a.id) for a in coming})
 
 
@@ -112,7 +112,8 @@ def record(activity_id):
     """Record an activity held elsewhere: the chosen volunteers, its times (or others typed)."""
     activity = station_record(Activity, activity_id)
     form = RecordForm()
-    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, record_error=err.message))
+    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, record_error=err.message,
+                                  record_field=err.field))
     if not form.validate():
         raise DomainError(first_error(form))
     ids = [v for v in (form.volunteers.data or []) if v.isdigit() and len(v) <= 9]

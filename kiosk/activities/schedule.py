@@ -103,8 +103,17 @@ def plan_activity(keeper: Keeper, station: Station, plan: Plan, now: datetime) -
     return activity
 
 
+def refuse_if_cancelled(activity: Activity) -> None:
+    """A cancelled activity is done with: no more hours for it, no changes."""
+    if activity.cancelled:
+        raise DomainError(_l("This activity is cancelled: it cannot be changed, and no more hours can be recorded for it."))
+
+
 def change_activity(keeper: Keeper, station: Station, activity: Activity, plan: Plan, now: datetime) -> Activity:
-    """New details; a smaller capacity than the sign-ups so far is refused (nobody is dropped)."""
+    """New details; a smaller capacity than the sign-ups so far is refused (nobody is dropped), and
+    so is a move away from the day(s) its hours were recorded on."""
+    refuse_if_cancelled(activity)
+    _refuse_leaving_its_hours(station, activity, plan)
     if plan.capacity is not None and plan.capacity < signup_count(activity.id):
         raise DomainError(_l("%(count)s have signed up already: the places cannot be fewer.",
                              count=signup_count(activity.id)), field="capacity")
@@ -115,6 +124,23 @@ def change_activity(keeper: Keeper, station: Station, activity: Activity, plan: 
     db.session.flush()
     audit(keeper, station, "activity.changed", before=before, after=_values(activity), now=now)
     return activity
+
+
+def _refuse_leaving_its_hours(station: Station, activity: Activity, plan: Plan) -> None:
+    """An activity's hours lie on its own day(s): moving it away from hours already recorded would
+    leave them on a day it was not held. The keeper corrects those hours first."""
+    first_in, last_out = db.session.execute(
+        select(func.min(ServiceSession.checked_in_at),
+               func.max(func.coalesce(ServiceSession.checked_out_at, ServiceSession.checked_in_at)))
+        .where(ServiceSession.activity_id == activity.id)).one()
+    if first_in is None:
+        return
+    since, until = _local_days(station, first_in, last_out)
+    first, last = _local_days(station, plan.starts_at, plan.ends_at)
+    if since < first or until > last:
+        days = since.isoformat() if since == until else f"{since.isoformat()} – {until.isoformat()}"
+        raise DomainError(_l("Hours are recorded for this activity on %(days)s. To move it to another day, "
+                             "please correct those hours first.", days=days), field="starts_at")
 
 
 def cancel_activity(keeper: Keeper, station: Station, activity: Activity, now: datetime) -> None:
@@ -132,17 +158,23 @@ def day_format(station: Station, moment: datetime, now: datetime) -> str:
     return "M/d" if local_today(station, moment).year == local_today(station, now).year else "y/M/d"
 
 
-def upcoming(station: Station, now: datetime, limit: int = 20) -> list[Activity]:
+def _held(station: Station, with_cancelled: bool):
+    """The station's activities; cancelled ones only for the keeper's list (greyed there)."""
+    where = [Activity.station_id == station.id]
+    return where if with_cancelled else [*where, Activity.cancelled.is_(False)]
+
+
+def upcoming(station: Station, now: datetime, limit: int = 20, with_cancelled: bool = False) -> list[Activity]:
     """Activities not over yet, soonest first (a recurring duty while it runs)."""
-    return list(db.session.scalars(select(Activity).where(
-        Activity.station_id == station.id, Activity.cancelled.is_(False), Activity.ends_at > now)
-        .order_by(Activity.starts_at).limit(limit)))
+    return list(db.session.scalars(select(Activity).where(*_held(station, with_cancelled), Activity.ends_at > now)
+                                   .order_by(Activity.starts_at).limit(limit)))
 
 
-def recent(station: Station, now: datetime, days: int = 30, limit: int = 50) -> list[Activity]:
+def recent(station: Station, now: datetime, days: int = 30, limit: int = 50,
+           with_cancelled: bool = False) -> list[Activity]:
     """Activities that have started within the last `days`, newest first."""
     return list(db.session.scalars(select(Activity).where(
-        Activity.station_id == station.id, Activity.cancelled.is_(False), Activity.starts_at <= now,
+        *_held(station, with_cancelled), Activity.starts_at <= now,
         Activity.ends_at >= now - timedelta(days=days)).order_by(Activity.starts_at.desc()).limit(limit)))
 
 
@@ -261,8 +293,12 @@ def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, 
         raise DomainError(_l("Please choose at least one volunteer."), field="volunteers")
     if len(volunteer_ids) > MAX_VOLUNTEERS_AT_ONCE:
         raise DomainError(_l("At most %(n)s volunteers at a time.", n=MAX_VOLUNTEERS_AT_ONCE), field="volunteers")
+    refuse_if_cancelled(activity)
     if activity.starts_at > now:
         raise DomainError(_l("This activity has not started yet. Hours can be recorded once it has started."))
+    if checked_out_at is None and activity.ends_at > now:  # "as planned" is an end still to come
+        raise DomainError(_l("The activity has not ended yet. Please give the time it actually ended."),
+                          field="ends_at")
     start, end = checked_in_at or activity.starts_at, checked_out_at or activity.ends_at
     check_on_its_days(station, activity, start, end)
     for volunteer_id in dict.fromkeys(volunteer_ids):

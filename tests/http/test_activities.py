@@ -161,6 +161,47 @@ def test_recording_on_another_day_or_before_the_start_is_refused(app, keeper, cl
     assert same_day.status_code == 303
 
 
+def test_a_cancelled_activity_stays_listed_marked_and_takes_no_hours(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    clock.advance(hours=4)  # held and over
+    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    listed = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert re.search(r'<li class="muted"><a href="%s">爱心课堂</a> <span class="badge-flag">cancelled</span>' % page, listed)
+    shown = keeper.get(page).get_data(as_text=True)
+    assert "no more hours can be recorded" in shown
+    assert f'action="{page}/record"' not in shown and f'action="{page}"' not in shown  # neither form is offered
+    late = post(keeper, f"{page}/record", {"volunteers": ["1"]}, page=page)
+    assert late.status_code == 422 and "no more hours can be recorded" in late.get_data(as_text=True)
+    with app.app_context():
+        activity = db.session.get(Activity, int(page.rsplit("/", 1)[1]))
+        station = db.session.get(Station, 1)
+        when = {"starts_at": local_input_value(station, activity.starts_at),
+                "ends_at": local_input_value(station, activity.ends_at)}
+    changed = post(keeper, page, {"name": "爱心课堂（补）", **when}, page=page)
+    assert changed.status_code == 422 and "it cannot be changed" in changed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Activity, activity.id).name == "爱心课堂"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+
+
+def test_a_cancelled_activity_coming_up_is_listed_there_marked(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    listed = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert '<tr class="muted">' in listed and '爱心课堂</a> <span class="badge-flag">cancelled</span>' in listed
+
+
+def test_recording_while_it_runs_asks_for_the_end_beside_it(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]  # 09:30–11:30
+    clock.advance(hours=1)
+    r = post(keeper, f"{page}/record", {"volunteers": ["1"]}, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and "cannot be in the future" not in text
+    assert re.search(r'id="record-ends_at-error" role="alert">The activity has not ended yet. Please give the time it'
+                     r' actually ended.</p>', text)
+
+
 def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
     plan(app, keeper, clock)
     clock.advance(hours=3)

@@ -238,6 +238,45 @@ def test_hours_wait_for_the_activity_to_start(ctx):
         record_held_elsewhere(keeper(), ctx, coming, [1], None, None, START)
 
 
+def test_a_cancelled_activity_takes_no_more_hours_and_no_changes(ctx):
+    """Hours recorded before it was cancelled stay (they were served); nothing is added or moved after."""
+    activity = an_activity(ctx, start=START - timedelta(days=2))
+    assert record_held_elsewhere(keeper(), ctx, activity, [1], None, None, START) == 1
+    cancel_activity(keeper(), ctx, activity, START)
+    with pytest.raises(DomainError, match="cancelled: it cannot be changed, and no more hours"):
+        record_held_elsewhere(keeper(), ctx, activity, [2], None, None, START)
+    plan = check_plan(ctx, "爱心课堂", None, "", "", activity.starts_at, activity.ends_at, False, None, "", "", now=START)
+    with pytest.raises(DomainError, match="cancelled: it cannot be changed"):
+        change_activity(keeper(), ctx, activity, plan, START)
+    assert [s.volunteer_id for s in db.session.scalars(select(ServiceSession))] == [1]
+
+
+def test_blank_times_while_the_activity_runs_ask_for_the_real_end(ctx):
+    """'Empty: as planned' is an end still to come while it runs: the keeper is asked for the
+    real end, beside the end, not told off for a time they never typed."""
+    running = an_activity(ctx, start=START - timedelta(minutes=35), hours=3)
+    with pytest.raises(DomainError, match="has not ended yet. Please give the time it actually ended") as refused:
+        record_held_elsewhere(keeper(), ctx, running, [1], None, None, START)
+    assert refused.value.field == "ends_at"
+    assert record_held_elsewhere(keeper(), ctx, running, [1], None, START - timedelta(minutes=5), START) == 1
+
+
+def test_an_activity_with_hours_cannot_move_away_from_them(ctx):
+    """Hours recorded on 20 Nov stay on the activity's day: moving it to 20 Dec is refused, naming
+    the day of the hours; another time the same day is fine."""
+    activity = an_activity(ctx, start=START - timedelta(days=2))
+    record_held_elsewhere(keeper(), ctx, activity, [1], None, None, START)
+
+    def moved(by):
+        return check_plan(ctx, "爱心课堂", None, "", "", activity.starts_at + by, activity.ends_at + by, False, None,
+                          "", "", now=START)
+
+    with pytest.raises(DomainError, match=r"Hours are recorded for this activity on 2026-11-20\.") as refused:
+        change_activity(keeper(), ctx, activity, moved(timedelta(days=30)), START)
+    assert refused.value.field == "starts_at"
+    assert change_activity(keeper(), ctx, activity, moved(timedelta(hours=3)), START).starts_at.hour == 4
+
+
 # --- Ratings -------------------------------------------------------------------------------
 
 
