@@ -18,6 +18,7 @@ from kiosk.core.web import add_keeper_link
 def init_app(app: Flask) -> None:
     from kiosk.activities import keeper_routes, models, routes, schedule  # noqa: F401
     from kiosk.checkin.attendance import add_activity_finder
+    from kiosk.checkin.corrections import add_correction_check
     from kiosk.checkin.phone_routes import add_phone_section
     from kiosk.people.audit import add_audit_labels
     from kiosk.people.privacy import add_before_erase, add_volunteer_data
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (routes.bp, routes.phone_bp, keeper_routes.bp):
         app.register_blueprint(blueprint)
     add_activity_finder(app, schedule.activity_for_check_in)
+    add_correction_check(app, schedule.check_corrected_session)
     add_phone_section(app, "activities/_phone_activities.html", routes.phone_section, position=30)
     add_audit_labels(app, {"activity.planned": _l("planned an activity"), "activity.changed": _l("changed an activity"),
                            "activity.cancelled": _l("cancelled an activity"),

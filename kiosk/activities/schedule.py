@@ -271,7 +271,8 @@ def _local_days(station: Station, start: datetime, end: datetime) -> tuple[date,
 _TICK = timedelta(microseconds=1)
 
 
-def check_on_its_days(station: Station, activity: Activity, start: datetime, end: datetime) -> None:
+def check_on_its_days(station: Station, activity: Activity, start: datetime, end: datetime,
+                      field: str = "starts_at") -> None:
     """Hours recorded for an activity lie on its own day (or a recurring duty's days): coming early
     or staying late that day is fine, another day is a typo (it would land in another month's
     report and on a certificate as a day the volunteer never served)."""
@@ -280,7 +281,14 @@ def check_on_its_days(station: Station, activity: Activity, start: datetime, end
     if since < first or until > last:
         days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
         raise DomainError(_l("The times must be on the activity's own day (%(days)s). Coming early or staying "
-                             "late that day is fine.", days=days), field="starts_at")
+                             "late that day is fine.", days=days), field=field)
+
+
+def check_corrected_session(station: Station, session: ServiceSession, start: datetime, end: datetime | None) -> None:
+    """A keeper correcting a session of an activity keeps it on the activity's day(s)."""
+    if session.activity_id is not None:
+        activity = db.session.get(Activity, session.activity_id)
+        check_on_its_days(station, activity, start, end or start, field="checked_in_at")
 
 
 def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, volunteer_ids: list[int],

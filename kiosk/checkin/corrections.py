@@ -1,8 +1,10 @@
 """Keeper corrections to service sessions. Every change writes an audit event with the values
 before and after, shown on the volunteer's page."""
 
+from collections.abc import Callable
 from datetime import datetime
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +58,12 @@ def _overlaps(session_id: int | None, volunteer_id: int, start: datetime, end: d
     return False
 
 
+def add_correction_check(app: Flask, check: Callable[[Station, ServiceSession, datetime, datetime | None], None]) -> None:
+    """A feature's rule on the times a keeper corrects a session to (activities: a session of an
+    activity stays on the activity's day); it raises a DomainError naming the field."""
+    app.extensions.setdefault("kiosk_correction_checks", []).append(check)
+
+
 def session_times(session: ServiceSession) -> dict:
     """What a keeper edits on a session, as stored (for `edit_stamp`)."""
     return {"checked_in_at": session.checked_in_at, "checked_out_at": session.checked_out_at}
@@ -69,6 +77,8 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
     _check_times(checked_in_at, checked_out_at, now)
     if checked_out_at is None and session.checked_out_at is not None:
         raise DomainError(_l("Please give a check-out time."), field="checked_out_at")
+    for check in current_app.extensions.get("kiosk_correction_checks", []):
+        check(station, session, checked_in_at, checked_out_at)
     if _overlaps(session.id, session.volunteer_id, checked_in_at, checked_out_at):
         raise DomainError(_l("These times overlap another session of this volunteer."), field="checked_in_at")
     before = snapshot(session)

@@ -202,6 +202,21 @@ def test_recording_while_it_runs_asks_for_the_end_beside_it(app, keeper, clock):
                      r' actually ended.</p>', text)
 
 
+def test_a_recorded_session_corrected_to_another_day_is_refused_beside_the_time(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]  # today 09:30–11:30
+    clock.advance(hours=4)
+    assert post(keeper, f"{page}/record", {"volunteers": ["1"]}, page=page).status_code == 303
+    with app.app_context():
+        session_id = db.session.scalar(select(ServiceSession.id))
+    edit = f"/keeper/sessions/{session_id}/edit"
+    r = post(keeper, edit, {"checked_in_at": "2026-11-03T10:00", "checked_out_at": "2026-11-03T13:00"}, page=edit)
+    assert r.status_code == 422
+    assert re.search(r'id="checked_in_at-error"[^>]*>The times must be on the activity.s own day \(2026-11-22\)',
+                     r.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(ServiceSession, session_id).checked_in_at.day == 22
+
+
 def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
     plan(app, keeper, clock)
     clock.advance(hours=3)

@@ -19,6 +19,7 @@ from kiosk.activities.schedule import (
     withdraw,
 )
 from kiosk.checkin.attendance import scan_badge
+from kiosk.checkin.corrections import correct_session
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -275,6 +276,20 @@ def test_an_activity_with_hours_cannot_move_away_from_them(ctx):
         change_activity(keeper(), ctx, activity, moved(timedelta(days=30)), START)
     assert refused.value.field == "starts_at"
     assert change_activity(keeper(), ctx, activity, moved(timedelta(hours=3)), START).starts_at.hour == 4
+
+
+def test_a_session_of_an_activity_is_corrected_only_within_its_day(ctx):
+    """A 补记 for 20 Nov corrected to 3 Nov would be an activity's hours on a day it was not held."""
+    activity = an_activity(ctx, start=START - timedelta(days=2))
+    record_held_elsewhere(keeper(), ctx, activity, [1], None, None, START)
+    session = db.session.scalar(select(ServiceSession))
+    other_day = START - timedelta(days=19)
+    with pytest.raises(DomainError, match=r"activity's own day \(2026-11-20\)") as refused:
+        correct_session(keeper(), ctx, session, other_day, other_day + timedelta(hours=3), START)
+    assert refused.value.field == "checked_in_at"
+    staying_late = correct_session(keeper(), ctx, session, activity.starts_at, activity.ends_at + timedelta(hours=1),
+                                   START)
+    assert staying_late.checked_out_at == activity.ends_at + timedelta(hours=1)
 
 
 # --- Ratings -------------------------------------------------------------------------------
