@@ -87,7 +87,7 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
     if checked_out_at is not None and session.check_out_method in (None, "auto"):
         session.check_out_method = "keeper"
     session.needs_review = False
-    session.edited = True
+    session.edited = True  # the one change that is a correction (keeper_note)
     confirm(session, keeper, now)  # times a keeper set are times a keeper agrees with
     db.session.flush()
     audit(keeper, station, "session.corrected", volunteer_id=session.volunteer_id, session_id=session.id,
@@ -131,7 +131,7 @@ def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: 
     if _overlaps(None, volunteer.id, at, None):
         raise DomainError(_l("This volunteer is already checked in, or has a session at that time."), field="at")
     session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=at,
-                             check_in_method="keeper", edited=True)
+                             check_in_method="keeper")
     try:
         with db.session.begin_nested():
             db.session.add(session)
@@ -154,7 +154,6 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     session.checked_out_at = at
     session.check_out_method = "keeper"
     session.needs_review = False
-    session.edited = True
     confirm(session, keeper, now)
     db.session.flush()
     audit(keeper, station, "session.checked_out", volunteer_id=volunteer.id, session_id=session.id,
@@ -188,7 +187,7 @@ def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, check
         raise DomainError(_l("%(name)s already has a session at that time.", name=volunteer.name), field="volunteers")
     session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,
                              checked_out_at=checked_out_at, check_in_method="keeper", check_out_method="keeper",
-                             edited=True, activity_id=activity_id, updated_at=now)
+                             activity_id=activity_id, updated_at=now)
     confirm(session, keeper, now)
     db.session.add(session)
     db.session.flush()

@@ -30,6 +30,15 @@ def method_label(code: str | None) -> str:
     return str(METHOD_LABELS.get(code or "", code or ""))
 
 
+def keeper_note(session) -> str | None:
+    """"edited" only for a session a keeper corrected afterwards (its times changed); one a keeper
+    entered by hand (check-in, check-out, 补记) says so, so real corrections stand out."""
+    if session.edited:
+        return str(_l("edited"))
+    if "keeper" in (session.check_in_method, session.check_out_method):
+        return str(_l("entered by keeper"))
+    return None
+
 
 def audit_times(values: dict | None) -> str:
     """"11-22 09:00 – 17:30" for a snapshot of a session."""
@@ -43,5 +52,5 @@ def audit_times(values: dict | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(method_label=method_label)
+    app.jinja_env.globals.update(method_label=method_label, keeper_note=keeper_note)
     add_audit_labels(app, SESSION_AUDIT_LABELS, describe=audit_times)

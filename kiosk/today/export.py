@@ -5,7 +5,7 @@ import io
 
 from flask_babel import gettext as _
 
-from kiosk.checkin.labels import method_label
+from kiosk.checkin.labels import keeper_note, method_label
 from kiosk.core.i18n import format_hours, local_time
 from kiosk.core.text import spreadsheet_safe
 from kiosk.today.report import DayReport
@@ -23,8 +23,8 @@ def day_csv(report: DayReport) -> bytes:
             note.append(_("closed at closing time"))
         if s.needs_review:
             note.append(_("to review"))
-        if s.edited:
-            note.append(_("edited"))
+        if keeper_note(s):
+            note.append(keeper_note(s))
         writer.writerow([
             s.volunteer.number,
             spreadsheet_safe(s.volunteer.name),

@@ -559,7 +559,7 @@ def test_keeper_checks_in_and_out_by_hand_and_each_change_is_audited(app, keeper
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
     [s] = sessions(app)
     assert (s.checked_in_at, s.checked_out_at) == (utc(2026, 11, 22, 0, 30), None)
-    assert (s.check_in_method, s.edited) == ("keeper", True)
+    assert (s.check_in_method, s.edited) == ("keeper", False)  # an entry, not a correction
 
     clock.advance(hours=3)  # 12:00 in Shanghai
     assert post(keeper, "/keeper/volunteers/1/check-out", {"at": ""}).status_code == 303

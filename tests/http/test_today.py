@@ -934,3 +934,23 @@ def test_keep_me_signed_in_sets_a_remember_cookie(app, english, keeper_id):
     # The remember cookie alone signs the keeper in again (the session cookie is gone).
     english.delete_cookie("session")
     assert english.get("/keeper/today").status_code == 200
+
+
+def test_an_entry_by_hand_says_so_and_only_a_correction_says_edited(app, keeper, clock):
+    """A keeper checking in and out by hand is an entry, not a change: it must not look like one."""
+    for volunteer in (1, 2):
+        assert post(keeper, f"/keeper/volunteers/{volunteer}/check-in", {"at": "2026-11-22T07:00"}).status_code == 303
+        assert post(keeper, f"/keeper/volunteers/{volunteer}/check-out", {"at": "2026-11-22T08:00"}).status_code == 303
+    [(corrected,)] = db_rows(app, 2)
+    assert post(keeper, f"/keeper/sessions/{corrected}/edit",
+                {"checked_in_at": "2026-11-22T07:00", "checked_out_at": "2026-11-22T08:30"}).status_code == 303
+    entered = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert '<span class="badge-flag">entered by keeper</span>' in entered and "edited" not in entered
+    assert '<span class="badge-flag">edited</span>' in keeper.get("/keeper/volunteers/2").get_data(as_text=True)
+    notes = {row[0]: row[7] for row in csv_rows(keeper.get("/keeper/today.csv"))[1:3]}
+    assert notes == {"0001": "entered by keeper", "0002": "edited"}
+
+
+def db_rows(app, volunteer_id):
+    with app.app_context():
+        return db.session.execute(select(ServiceSession.id).where(ServiceSession.volunteer_id == volunteer_id)).all()

@@ -56,3 +56,31 @@ def _rows(tables) -> dict[str, int]:
 def _version() -> str:
     with db.engine.connect() as conn:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def test_sessions_entered_by_hand_are_no_longer_marked_edited_after_the_upgrade(tmp_path):
+    """Before, every entry by hand was stored as edited; only a session the audit trail shows as
+    corrected stays so."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "e", empty=True)}
+    )
+    with app.app_context():
+        upgrade(revision="3c9d1e7a5b20")
+        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert seeded.exit_code == 0, seeded.output
+        with db.engine.begin() as conn:
+            for day in (1, 2):  # entered by hand and then one of them corrected: both were stored as edited
+                conn.exec_driver_sql(
+                    "INSERT INTO service_session (station_id, volunteer_id, checked_in_at, checked_out_at,"
+                    " check_in_method, check_out_method, auto_closed, needs_review, edited) SELECT station_id, id,"
+                    f" '2026-11-0{day} 01:00:00.000000', '2026-11-0{day} 03:00:00.000000', 'keeper', 'keeper',"
+                    " false, false, true FROM volunteer ORDER BY id LIMIT 1")
+            entered, corrected = conn.exec_driver_sql("SELECT id FROM service_session ORDER BY id").scalars()
+            conn.exec_driver_sql("INSERT INTO audit_event (station_id, session_id, action, at) SELECT station_id, id,"
+                                 " 'session.corrected', checked_in_at FROM service_session WHERE id = %d" % corrected)
+        upgrade()
+        with db.engine.connect() as conn:
+            edited = set(conn.exec_driver_sql("SELECT id FROM service_session WHERE edited = true").scalars())
+        db.engine.dispose()
+    assert edited == {corrected} and entered not in edited
