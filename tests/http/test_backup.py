@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Volunteer
-from tests.conftest import HX, csrf_token
+from tests.conftest import HX, csrf_token, make_app
 from tests.databases import on_postgres
 from tests.images import jpeg
 from tests.http.test_swap import bring
@@ -141,9 +141,12 @@ def test_restore_checks_the_copy_before_it_replaces_anything(app, runner, tmp_pa
 def test_restore_keeps_what_it_replaced_and_brings_an_older_copy_up_to_date(app, client, runner, tmp_path, station,
                                                                           migrated):
     assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
-    with sqlite3.connect(tmp_path / "copy" / "kiosk.sqlite") as conn:  # as the kiosk before its latest update
-        conn.execute("ALTER TABLE station DROP COLUMN result_seconds")
-        conn.execute("UPDATE alembic_version SET version_num = 'f089fb6ae2db'")
+    # The copy as the kiosk before its latest update: its newest migration taken back (whichever it is).
+    older = make_app(tmp_path / "older", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'copy' / 'kiosk.sqlite'}")
+    out = older.test_cli_runner().invoke(args=["db", "downgrade", "--", "-1"])
+    assert out.exit_code == 0, out.output
+    with older.app_context():
+        db.engine.dispose()
     out = runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
     assert out.exit_code == 0, out.output
     kept, = (tmp_path / "instance").glob("replaced-by-restore-*")
