@@ -26,9 +26,10 @@ bp = keeper_blueprint("reports", __name__)
 def _period():
     """The period asked for, or last month when nothing was asked. A wrong one is shown beside its
     field on the same page (422)."""
+    today = local_today(g.station, utcnow())
     if not request.args.get("kind"):
-        return last_month(local_today(g.station, utcnow()))
-    return parse_period(request.args)
+        return last_month(today)
+    return parse_period(request.args, today)
 
 
 def _refuse(template: str):

@@ -12,7 +12,7 @@ from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day
 from kiosk.core.text import half_width, typed_digits
 
 KINDS = ("month", "year", "range")
-MAX_DAYS = 3 * 366  # a range beyond three years is a typo in a year
+MAX_YEARS = 3  # a range beyond three years is a typo in a year
 DAYS_DRAWN_AS_DAYS = 62  # up to two months a chart has a bar per day; longer, a bar per month
 
 
@@ -107,9 +107,19 @@ BAD_MONTH = _l("Please choose a month such as 2026-11.")
 BAD_YEAR = _l("Please enter a year such as 2026.")
 
 
-def parse_period(args) -> Period:
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 1 March in a year without one."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def parse_period(args, today: date) -> Period:
     """The period a report page was asked for (?kind=month&month=2026-11, ?kind=year&year=2026,
-    ?kind=range&from=2026-12-20&to=2027-01-10), or a DomainError naming the field at fault."""
+    ?kind=range&from=2026-12-20&to=2027-01-10), or a DomainError naming the field at fault. A range
+    ends today at the latest (the station's `today`): days to come have nothing to count, as on
+    Today; a month or year still under way is what a keeper hands in, so they may reach past it."""
     kind = args.get("kind", "month")
     if kind == "month":
         text = half_width(args.get("month") or "").strip()
@@ -133,7 +143,10 @@ def parse_period(args) -> Period:
         last = parse_day(args.get("to"), field="to")
         if first > last:
             raise DomainError(_l("The first day is after the last day. Please swap them."), field="to")
-        if (last - first).days + 1 > MAX_DAYS:
-            raise DomainError(_l("Please choose at most %(days)s days at a time.", days=MAX_DAYS), field="to")
+        if last > today:
+            raise DomainError(_l("The last day cannot be after today (%(today)s).", today=today.isoformat()),
+                              field="to")
+        if last >= _years_after(first, MAX_YEARS):
+            raise DomainError(_l("Please choose at most three years at a time."), field="to")
         return Period("range", first, last)
     raise DomainError(_l("Please choose a month, a year or a range of days."), field="kind")

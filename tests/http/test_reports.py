@@ -45,7 +45,7 @@ def test_the_report_page_opens_on_last_month(keeper):
     assert text.count('<svg class="chart-svg"') == 6 and "<desc id=" in text
 
 
-def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, keeper):
+def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, keeper, clock):
     add_session(app, "demo", LAST_NIGHT)
     add_session(app, "demo", LAST_NIGHT - timedelta(days=40), minutes=60)  # 21 November
     december = keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
@@ -55,6 +55,7 @@ def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, k
     assert figure(january, "confirmed_hours")[0] == "0"
     year = keeper.get("/keeper/reports?kind=year&year=2026").get_data(as_text=True)
     assert figure(year, "sessions")[:2] == ["2", "0"]
+    clock.set(datetime(2027, 1, 2, 1, tzinfo=UTC))  # a range ends today at the latest
     span = keeper.get("/keeper/reports?kind=range&from=2026-12-31&to=2027-01-01").get_data(as_text=True)
     assert figure(span, "sessions")[0] == "1"
 
@@ -67,6 +68,8 @@ def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, k
     ("kind=range&from=1900-01-01&to=2026-12-20", "from", "Please enter a date between 2000-01-01 and 2100-12-31."),
     ("kind=year&year=1999", "year", "Please enter a year from 2000 to 2100."),
     ("kind=month&month=1999-12", "month", "Please choose a month between 2000-01 and 2100-12."),
+    ("kind=range&from=2020-01-01&to=2026-11-22", "to", "Please choose at most three years at a time."),
+    ("kind=range&from=2026-11-01&to=2027-11-01", "to", "The last day cannot be after today (2026-11-22)."),
 ])
 def test_a_wrong_period_is_told_beside_its_field(keeper, query, field, message):
     page = keeper.get(f"/keeper/reports?{query}")

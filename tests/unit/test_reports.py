@@ -19,12 +19,14 @@ from kiosk.points.models import PointsLine
 from kiosk.reports import charts
 from kiosk.reports.figures import age_group, station_figures
 from kiosk.reports.periods import Period, last_month, month, parse_period, year
+
 from kiosk.suggest.models import Suggestion, SuggestionCategory
 from kiosk.swap.models import SwapCategory, SwapItem
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from tests.conftest import in_english
 
 OFFSET = timedelta(hours=8)  # Asia/Shanghai
+TODAY = date(2026, 11, 22)  # the tests' clock
 FIRST = datetime(2026, 10, 25, tzinfo=UTC)
 SPAN_DAYS = 110  # to mid-February 2027
 LATER = datetime(2027, 3, 1, tzinfo=UTC)  # the reports are read after all of it
@@ -274,16 +276,31 @@ def test_previous_and_following_periods():
 ])
 def test_a_wrong_period_names_its_field(app, args, field):
     with app.test_request_context(), pytest.raises(DomainError) as refused:
-        parse_period(args)
+        parse_period(args, TODAY)
     assert refused.value.field == field
 
 
+def test_a_range_is_at_most_three_years_and_ends_today_at_the_latest(app):
+    assert parse_period({"kind": "range", "from": "2023-11-23", "to": "2026-11-22"}, TODAY).first == date(2023, 11, 23)
+    assert parse_period({"kind": "range", "from": "2024-02-29", "to": "2027-02-28"}, date(2027, 3, 1)).days == 1096
+    with app.test_request_context():
+        for first, last, today, message in [
+            ("2023-11-22", "2026-11-22", TODAY, "Please choose at most three years at a time."),
+            ("2024-02-29", "2027-03-01", date(2027, 3, 1), "Please choose at most three years at a time."),
+            ("2026-11-01", "2026-11-23", TODAY, "The last day cannot be after today (2026-11-22)."),
+            ("2026-12-01", "2027-12-01", TODAY, "The last day cannot be after today (2026-11-22)."),
+        ]:
+            with pytest.raises(DomainError) as refused:
+                parse_period({"kind": "range", "from": first, "to": last}, today)
+            assert (refused.value.field, str(refused.value.message)) == ("to", message)
+
+
 def test_periods_are_read_from_the_page():
-    assert parse_period({"kind": "month", "month": "2026-02"}) == Period("month", date(2026, 2, 1), date(2026, 2, 28))
-    assert parse_period({"kind": "year", "year": " 2027 "}) == year(2027)
-    assert parse_period({"kind": "year", "year": "２０２６"}) == year(2026)  # a keyboard in full-width mode
-    assert parse_period({"kind": "month", "month": "２０２６-１１"}) == month(2026, 11)
-    assert parse_period({"kind": "range", "from": "2026-12-20", "to": "2027-01-10"}).days == 22
+    assert parse_period({"kind": "month", "month": "2026-02"}, TODAY) == Period("month", date(2026, 2, 1), date(2026, 2, 28))
+    assert parse_period({"kind": "year", "year": " 2027 "}, TODAY) == year(2027)  # a year still to come may be planned
+    assert parse_period({"kind": "year", "year": "２０２６"}, TODAY) == year(2026)  # a keyboard in full-width mode
+    assert parse_period({"kind": "month", "month": "２０２６-１１"}, TODAY) == month(2026, 11)
+    assert parse_period({"kind": "range", "from": "2026-12-20", "to": "2027-01-10"}, date(2027, 1, 10)).days == 22
 
 
 def test_charts_scale_to_the_largest_value_and_carry_their_figures():
