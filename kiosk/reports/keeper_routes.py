@@ -18,7 +18,8 @@ from kiosk.records.keeper_routes import csv_download, xlsx_download
 from kiosk.reports.figures import district_figures, station_figures
 from kiosk.reports.periods import last_month, parse_period
 from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_chart, district_rows, district_total, headline,
-                                   period_title, report_charts, report_rows, sort_stations)
+                                   period_title, report_charts, report_rows, sheet_title,
+                                   sort_stations)
 
 bp = keeper_blueprint("reports", __name__)
 
@@ -57,7 +58,7 @@ def report_file(file_format: str):
     now = utcnow()
     headers, rows = report_rows(station_figures(g.station, period, now),
                                 station_figures(g.station, period.previous(), now))
-    return _file(file_format, f"{g.station.slug}-report-{period.slug()}", headers, rows)
+    return _file(file_format, f"{g.station.slug}-report-{period.slug()}", sheet_title(period), headers, rows)
 
 
 def _district(template: str):
@@ -88,12 +89,12 @@ def district():
 def district_file(file_format: str):
     period, all_figures = _district("reports/district.html")
     headers, rows = district_rows(all_figures)
-    return _file(file_format, f"district-report-{period.slug()}", headers, rows)
+    return _file(file_format, f"district-report-{period.slug()}", sheet_title(period), headers, rows)
 
 
-def _file(file_format: str, name: str, headers: list, rows: list) -> Response:
+def _file(file_format: str, name: str, sheet: str, headers: list, rows: list) -> Response:
     if file_format == "csv":
         return csv_download(lambda: csv_chunks(headers, rows), f"{name}.csv")
-    return xlsx_download(lambda target: write_xlsx(target, "report", headers, rows, widths=(28, 16, 16, 16, 16)),
+    return xlsx_download(lambda target: write_xlsx(target, sheet, headers, rows, widths=(28, 16, 16, 16, 16)),
                          f"{name}.xlsx")
 

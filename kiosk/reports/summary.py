@@ -84,11 +84,18 @@ class Line:
     before: float | int | None
 
     @property
+    def difference(self) -> float | int | None:
+        """This period less the one before, for a file's cell; None when there is nothing to compare."""
+        if self.now is None or self.before is None:
+            return None
+        return round(self.now - self.before, 2)  # hours are floats: 0.3, not 0.30000000000000004
+
+    @property
     def change(self) -> str:
         """+12 / −3 / "" when there is nothing to compare."""
-        if self.now is None or self.before is None or self.now == self.before:
+        difference = self.difference
+        if not difference:
             return ""
-        difference = self.now - self.before
         return ("+" if difference > 0 else "−") + _count(abs(difference))
 
 
@@ -160,8 +167,10 @@ def district_chart(all_figures: list[Figures], key: str) -> charts.Chart:
 def report_rows(figures: Figures, previous: Figures) -> tuple[list[str], list[list]]:
     """The station report as one sheet: headline figures beside the period before, then each
     breakdown under its own heading row."""
-    headers = [figures.station.name, period_title(figures.period), period_title(previous.period)]
-    rows: list[list] = [[str(line.figure.label), line.now, line.before] for line in headline(figures, previous)]
+    # The page's columns, under the page's headings; the station (the page's title) on a row of its own.
+    headers = [_("Figure"), period_title(figures.period), period_title(previous.period), _("Difference")]
+    rows: list[list] = [[_("Station"), figures.station.name]]
+    rows += [[str(line.figure.label), line.now, line.before, line.difference] for line in headline(figures, previous)]
     by_day = figures.period.by_day
     rows += [[], [_("Day") if by_day else _("Month"), _("Person-times served"), _("Confirmed hours"), _("Swap items brought"),
                   _("Swap items taken")]]
@@ -176,6 +185,15 @@ def report_rows(figures: Figures, previous: Figures) -> tuple[list[str], list[li
     rows += [[], [_("Walk-in visits by service"), _("Visits")]]
     rows += [[service, count] for service, count in figures.walk_ins]
     return headers, rows
+
+
+def sheet_title(period: Period) -> str:
+    """The XLSX sheet's tab, in the reader's language (Excel allows 31 characters, none of []:*?/\\)."""
+    if period.kind == "month":
+        return _("Monthly report")
+    if period.kind == "year":
+        return _("Yearly report")
+    return _("Report")
 
 
 def district_rows(all_figures: list[Figures]) -> tuple[list[str], list[list]]:

@@ -103,8 +103,9 @@ def test_the_report_downloads_as_csv_and_xlsx(app, keeper):
     assert 'filename="demo-report-2026-12.csv"' in data.headers["Content-Disposition"]
     assert data.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.data.decode("utf-8-sig"))))
-    assert rows[0][1:] == ["December 2026", "November 2026"]
-    assert ["Confirmed hours", "2", "0"] in rows and ["Check-ins", "1", "0"] in rows
+    assert rows[0] == ["Figure", "December 2026", "November 2026", "Difference"]  # the page's columns
+    assert rows[1] == ["Station", "幸福里暖心驿站"]
+    assert ["Confirmed hours", "2", "0", "2"] in rows and ["Check-ins", "1", "0", "1"] in rows
 
     from openpyxl import load_workbook
 
@@ -112,8 +113,26 @@ def test_the_report_downloads_as_csv_and_xlsx(app, keeper):
     assert book.status_code == 200
     sheet = load_workbook(io.BytesIO(book.data)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert ["Confirmed hours", 2, 0] == values[[v[0] for v in values].index("Confirmed hours")][:3]
+    assert values[0][:4] == ["Figure", "December 2026", "November 2026", "Difference"]
+    assert ["Confirmed hours", 2, 0, 2] == values[[v[0] for v in values].index("Confirmed hours")][:4]
     assert keeper.get("/keeper/reports.csv?kind=month&month=2026-13").status_code == 422
+
+
+@pytest.mark.parametrize("lang, query, sheet, heading", [
+    ("zh_Hans", "kind=month&month=2026-12", "月报", ["项目", "2026年12月", "2026年11月", "增减"]),
+    ("zh_Hant", "kind=year&year=2026", "年報", ["項目", "2026年", "2025年", "增減"]),
+    ("en", "kind=range&from=2026-11-01&to=2026-11-20", "Report", None),
+])
+def test_the_report_file_is_in_the_keepers_language(keeper, admin, lang, query, sheet, heading):
+    from openpyxl import load_workbook
+
+    for client, path in ((keeper, "/keeper/reports"), (admin, "/keeper/reports/district")):
+        client.set_cookie("kiosk_lang", lang)
+        book = load_workbook(io.BytesIO(client.get(f"{path}.xlsx?{query}").data))
+        assert book.sheetnames == [sheet]
+    if heading:
+        rows = list(csv.reader(io.StringIO(keeper.get(f"/keeper/reports.csv?{query}").data.decode("utf-8-sig"))))
+        assert rows[0] == heading
 
 
 def test_a_chinese_report_speaks_chinese(app, keeper):
@@ -242,7 +261,7 @@ def test_activities_held_count_only_those_that_took_place(app, keeper, admin, cl
     assert figure(december, "activities_held")[0] == "1"
     assert figure(keeper.get("/keeper/reports?kind=year&year=2099").get_data(as_text=True), "activities_held")[0] == "0"
     rows = list(csv.reader(io.StringIO(keeper.get("/keeper/reports.csv?kind=month&month=2026-12").data.decode("utf-8-sig"))))
-    assert ["Activities held", "1", "0"] in rows
+    assert ["Activities held", "1", "0", "1"] in rows
     district = list(csv.reader(io.StringIO(
         admin.get("/keeper/reports/district.csv?kind=month&month=2026-12").data.decode("utf-8-sig"))))
     held_column = district[0].index("Activities held")
