@@ -41,7 +41,8 @@ def day_csv(report: DayReport) -> bytes:
         writer.writerow([spreadsheet_safe(service_label(service)), count])
     writer.writerow([])
     writer.writerow([_("Swap shelf"), _("Brought"), _("Taken")])
-    writer.writerow(["", len(report.swap_brought), len(report.swap_taken)])
+    # The shelf's one row is the day's, named by the day as the sessions' times are.
+    writer.writerow([report.day.isoformat(), len(report.swap_brought), len(report.swap_taken)])
     # The byte-order mark tells Excel this is UTF-8; without it Chinese turns to gibberish.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -638,7 +638,7 @@ def test_csv_has_the_days_sessions_and_visits_with_chinese_intact(app, client, k
     ]
     assert table[blank + 1:] == [
         ["驿站服务", "次数"], ["歇歇脚", "2"], ["喝水", "1"], ["手机充电", "0"], ["急救药箱", "0"], ["无线网络", "0"],
-        ["其他", "0"], [], ["旧物集市", "带来", "已拿走"], ["", "0", "0"],
+        ["其他", "0"], [], ["旧物集市", "带来", "已拿走"], ["2026-11-22", "0", "0"],
     ]
 
 
@@ -652,6 +652,7 @@ def test_csv_of_a_past_day_has_only_that_day(app, keeper, busy_morning):
     table = csv_rows(keeper.get("/keeper/today.csv?day=2026-11-21"))
     assert table[1] == [] and "张晓华" not in str(table)
     assert ["Rest", "0"] in table
+    assert table[-1] == ["2026-11-21", "0", "0"]  # the shelf's row, named by its day
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("x")', "+1+1", "-2+3", "@SUM(A1)"])
