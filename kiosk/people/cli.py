@@ -12,6 +12,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.text import clean_name
+from kiosk.people.keepers import keeper_named, keepers_named_alike, set_keeper_active
 from kiosk.people.models import Keeper
 
 # What a keeper types at sign-in (which trims spaces): no spaces or control characters in it, and
@@ -50,8 +51,11 @@ def init_app(app: Flask) -> None:
         except DomainError as err:
             with force_locale("en"):  # like every other command's messages
                 raise click.ClickException(f"--name: {err.message}") from None
-        if db.session.scalar(select(Keeper).where(Keeper.username == username)):
-            raise click.ClickException(f"A keeper named {username!r} already exists.")
+        alike = keepers_named_alike(username)
+        if alike:
+            # Sign-in ignores capitals, so Keeper beside keeper would be two accounts for one name.
+            same = "" if alike[0].username == username else " (user names ignore capitals)"
+            raise click.ClickException(f"A keeper named {alike[0].username!r} already exists{same}.")
         station = None
         if not admin:
             station = db.session.scalar(select(Station).where(Station.slug == (station_slug or "")))
@@ -69,24 +73,22 @@ def init_app(app: Flask) -> None:
     @click.argument("username")
     def keeper_password(username):
         """Give a keeper a new random password and print it once."""
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+        keeper = keeper_named(username)  # capitals aside, as at sign-in
         if keeper is None:
             raise click.ClickException(f"No keeper named {username!r}.")
         password = secrets.token_urlsafe(9)
         keeper.set_password(password)
         db.session.commit()
-        click.echo(f"New password for {username}: {password}")
+        click.echo(f"New password for {keeper.username}: {password}")
 
     @app.cli.command("keeper-active")
     @click.argument("username")
     @click.argument("state", type=click.Choice(["on", "off"]))
     def keeper_active(username, state):
         """Deactivate (off) or reactivate (on) a keeper; deactivating ends every sign-in at once."""
-        from kiosk.people.keepers import set_keeper_active
-
-        keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+        keeper = keeper_named(username)  # capitals aside, as at sign-in
         if keeper is None:
             raise click.ClickException(f"No keeper named {username!r}.")
         set_keeper_active(keeper, state == "on")
         db.session.commit()
-        click.echo(f"Keeper {username} is {'active' if state == 'on' else 'deactivated; every sign-in has ended'}.")
+        click.echo(f"Keeper {keeper.username} is {'active' if state == 'on' else 'deactivated; every sign-in has ended'}.")

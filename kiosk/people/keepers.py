@@ -66,27 +66,48 @@ def set_keeper_active(keeper: Keeper, active: bool) -> None:
     db.session.flush()
 
 
+def keepers_named_alike(username: str) -> list[Keeper]:
+    """The keepers whose user name is this one in other capitals (Keeper, KEEPER and keeper are one
+    name to a keeper at the sign-in form), this one included. The database's lower() on both sides,
+    so the same letters fold wherever this is asked."""
+    return db.session.scalars(select(Keeper).where(func.lower(Keeper.username) == func.lower(username))
+                              .order_by(Keeper.id)).all()
+
+
+def keeper_named(username: str) -> Keeper | None:
+    """The keeper a typed user name means, whatever its capitals. The exact name first: two accounts
+    differing only in capitals (made before names were compared this way) each still sign in as
+    typed, and another spelling of them matches neither rather than either at random."""
+    alike = keepers_named_alike(username)
+    exact = [keeper for keeper in alike if keeper.username == username]
+    if exact:
+        return exact[0]
+    return alike[0] if len(alike) == 1 else None
+
+
 def authenticate(username: str, password: str, address: str, now: datetime) -> Keeper:
     """The keeper, or WrongSignIn for a wrong name or password (the failure is recorded and kept).
     Raises SignInThrottled after too many failures, before even checking the password."""
     username = (username or "").strip()[:40]
+    # Failures count against the name whatever its capitals: KEEPER and keeper are one keeper.
+    throttled_name = username.lower()
     address = (address or "")[:64]
     since = now - FAILURE_WINDOW
     serialize_writes("sign-in")  # concurrent guesses are counted one after another
     recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= since,
                                                                    SignInAttempt.address == address)
-    if (db.session.scalar(recent.where(SignInAttempt.username == username)) >= MAX_FAILURES
+    if (db.session.scalar(recent.where(SignInAttempt.username == throttled_name)) >= MAX_FAILURES
             or db.session.scalar(recent) >= MAX_FAILURES_PER_ADDRESS):
         raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
                                  minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
-    keeper = db.session.scalar(select(Keeper).where(Keeper.username == username))
+    keeper = keeper_named(username)
     # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
         right = check_password_hash(_UNKNOWN_USER_HASH, password or "") and False
     else:
         right = keeper.check_password(password or "")
     if keeper is None or not right or not keeper.active:
-        db.session.add(SignInAttempt(username=username, address=address, at=now))
+        db.session.add(SignInAttempt(username=throttled_name, address=address, at=now))
         db.session.flush()
         raise WrongSignIn(BAD_SIGN_IN, field="password")
     return keeper

@@ -378,6 +378,10 @@ def test_sign_in_lands_on_today(client, keeper_id):
     assert client.get("/keeper/").headers["Location"] == "/keeper/today"
 
 
+def test_a_user_name_in_capitals_signs_in(app, keeper_id):
+    assert sign_in(app.test_client(), username="KEEPER").status_code == 303
+
+
 # --- Today ------------------------------------------------------------------------------------
 
 

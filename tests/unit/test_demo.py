@@ -24,6 +24,8 @@ def test_keeper_password_resets_and_refuses_unknown_names(app, runner, station):
     new = out.output.split(":")[-1].strip()
     with app.app_context():
         assert db.session.scalar(select(Keeper)).check_password(new)
+    capitals = runner.invoke(args=["keeper-password", "KEEPER"])  # as the keeper signs in
+    assert capitals.exit_code == 0 and "New password for keeper:" in capitals.output
     missing = runner.invoke(args=["keeper-password", "nobody"])
     assert missing.exit_code != 0 and "No keeper" in missing.output
 
@@ -58,10 +60,12 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
     (["create-keeper", "wang", "--station", "demo", "--name", "王" * 41], "--name: A name can be at most 40"),
     (["create-keeper", "wang", "--station", "demo", "--name", "  "], "--name: Please enter a name."),
     (["create-keeper", "district", "--admin", "--station", "demo"], "leave out --station"),
+    (["create-keeper", "Keeper", "--station", "demo"], "A keeper named 'keeper' already exists (user names ignore capitals)."),
     (["create-station", "copy", "幸福里暖心驿站"], "this name exists already"),
     (["create-station", "here", "本地站", "--timezone", "localtime"], "Unknown timezone"),
     (["create-station", "factory", "工厂站", "--timezone", "Factory"], "Unknown timezone"),
 ], ids=["empty", "blank", "space inside", "too long", "name too long", "blank name", "admin with a station",
+        "same user name in capitals",
         "same station name", "localtime", "Factory"])
 def test_the_commands_refuse_what_would_make_a_keeper_or_station_nobody_can_use(app, runner, station, args, says):
     def counts():

@@ -16,6 +16,7 @@ from kiosk.people.keepers import (
     SignInThrottled,
     WrongSignIn,
     authenticate,
+    keeper_named,
 )
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.today.report import day_report, day_to_show, live_stamp
@@ -156,6 +157,28 @@ def test_sign_in_is_throttled_after_repeated_failures(ctx):
     # Guessing from one address does not lock the real keeper out elsewhere.
     assert authenticate("keeper", "right", "10.0.0.6", START) is keeper
     assert authenticate("keeper", "right", "10.0.0.5", START + timedelta(minutes=16)) is keeper
+
+
+def test_a_user_name_signs_in_whatever_its_capitals_and_is_throttled_as_one(ctx):
+    keeper = db.session.scalar(select(Keeper))
+    keeper.set_password("right")
+    assert authenticate(" KEEPER ", "right", "10.0.0.5", START) is keeper
+    for typed in ("Keeper", "KEEPER", "keeper", "kEEPER", "KeePer")[:MAX_FAILURES]:
+        with pytest.raises(WrongSignIn):
+            authenticate(typed, "wrong", "10.0.0.5", START)
+    with pytest.raises(SignInThrottled):
+        authenticate("keeper", "right", "10.0.0.5", START)  # five spellings, one keeper's failures
+
+
+def test_two_accounts_differing_only_in_capitals_each_sign_in_as_typed_and_never_at_random(ctx):
+    # Made before user names ignored capitals; the command now refuses the second.
+    for name in ("Lina", "lina"):
+        db.session.add(Keeper(username=name, display_name=name, password_hash="-", station=ctx, role="keeper",
+                              active=True))
+    db.session.flush()
+    assert keeper_named("Lina").username == "Lina" and keeper_named("lina").username == "lina"
+    assert keeper_named("LINA") is None
+    assert keeper_named("KEEPER").username == "keeper" and keeper_named("nobody") is None
 
 
 def test_an_address_that_guesses_many_names_waits(ctx):
