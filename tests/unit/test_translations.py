@@ -55,3 +55,11 @@ def test_chinese_catalogs_are_in_their_own_script():
     hant = " ".join(str(m.string) for m in catalog("zh_Hant") if m.id)
     assert not set("簽願務請選擇頁關") & set(hans)
     assert not set("签愿务请选择页关") & set(hant)
+
+
+@pytest.mark.parametrize("lang, name", [("zh_Hans", "常态化服务"), ("zh_Hant", "常態化服務"), ("en", "recurring duty")])
+def test_a_recurring_duty_has_one_name_wherever_it_is_told(lang, name):
+    # The activity form names it; the report's explanation of 开展活动 must say the same, not 常设岗位.
+    told = {m.id: str(m.string) for m in catalog(lang) if m.id and "recurring duty" in str(m.id)}
+    assert len(told) >= 4
+    assert {message: name in text for message, text in told.items()} == dict.fromkeys(told, True)
