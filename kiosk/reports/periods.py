@@ -144,8 +144,7 @@ def parse_period(args, today: date) -> Period:
         if first > last:
             raise DomainError(_l("The first day is after the last day. Please swap them."), field="to")
         if last > today:
-            raise DomainError(_l("The last day cannot be after today (%(today)s).", today=today.isoformat()),
-                              field="to")
+            raise DomainError(_l("The last day cannot be in the future."), field="to")  # as for a certificate
         if last >= _years_after(first, MAX_YEARS):
             raise DomainError(_l("Please choose at most three years at a time."), field="to")
         return Period("range", first, last)
