@@ -283,7 +283,7 @@ def test_a_wrong_period_names_its_field(app, args, field):
 def test_a_range_is_at_most_three_years_and_ends_today_at_the_latest(app):
     assert parse_period({"kind": "range", "from": "2023-11-23", "to": "2026-11-22"}, TODAY).first == date(2023, 11, 23)
     assert parse_period({"kind": "range", "from": "2024-02-29", "to": "2027-02-28"}, date(2027, 3, 1)).days == 1096
-    with app.test_request_context():
+    with in_english(app):
         for first, last, today, message in [
             ("2023-11-22", "2026-11-22", TODAY, "Please choose at most three years at a time."),
             ("2024-02-29", "2027-03-01", date(2027, 3, 1), "Please choose at most three years at a time."),
