@@ -669,7 +669,7 @@ def test_today_lists_the_days_brought_and_taken_items_and_the_csv_counts_them(ct
     report = day_report(ctx, today, clock.now())
     assert (report.swap_brought, report.swap_taken) == ([new], [old])
     text = day_csv(report).decode("utf-8-sig")
-    assert "Swap shelf,Brought,Taken\r\n,1,1" in text
+    assert f"Swap shelf,Brought,Taken\r\n{today.isoformat()},1,1" in text  # the row named by its day
 
 
 def test_the_live_stamp_changes_after_a_bring_and_after_a_take(ctx, clock):
