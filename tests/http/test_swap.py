@@ -927,7 +927,7 @@ def test_today_shows_the_days_swap_and_its_live_stamp_moves_with_brings_and_take
     yesterday = keeper.get("/keeper/today?day=2026-11-21").get_data(as_text=True)
     assert swap_today(yesterday) == "Brought: 0 · Taken: 0"
     csv_text = keeper.get("/keeper/today.csv").data.decode("utf-8-sig")
-    assert "Swap shelf,Brought,Taken\r\n,1,1" in csv_text
+    assert "Swap shelf,Brought,Taken\r\n2026-11-22,1,1" in csv_text  # the row named by its day
 
 
 def test_the_same_intake_form_sent_twice_logs_the_item_once(app, kiosk):
