@@ -63,7 +63,7 @@
   var SUBMIT_RETRY_MS = 1000; // a queued scan htmx did not send is sent again after this
   var SAME_CODE_MS = 5000;    // the camera sees the same badge many times a second: send it once
   var PENDING_AFTER_MS = 300; // an answer slower than this shows "one moment" (a slow network)
-  var READ_MS = 1500;         // each answer stays this long before the next queued scan's replaces it
+  var READ_MS = 1500;         // an answer that came while the next scan waited stays this long before it is replaced
 
   function setUpScanForm(form) {
     var input = form.querySelector("[data-scanner-input]");
@@ -82,11 +82,12 @@
     function wholeCodeIn(text) { var found = codeAtEnd && codeAtEnd.exec(text); return found ? found[0] : null; }
     // Scans wait their turn: a second badge scanned while the first is still being answered is
     // sent right after it, never dropped, and never typed onto the end of the first.
-    var waiting = [], sending = false, started = false, attempt = 0, answeredAt = -Infinity, pendingTimer = null;
+    var waiting = [], sending = false, started = false, attempt = 0, holdUntil = 0, pendingTimer = null;
     function next() {
       if (sending || !waiting.length) return;
-      // Two volunteers scanning one after the other: the first still gets to read their answer.
-      var readFor = answeredAt + READ_MS - Date.now();
+      // The next volunteer scanned while the first's answer was on its way: the first still gets
+      // to read it. (A scan after the answer is not held: the answer was on screen meanwhile.)
+      var readFor = holdUntil - Date.now();
       if (readFor > 0) { setTimeout(next, readFor); return; }
       var scan = waiting.shift(), mine = ++attempt;
       sending = true;
@@ -142,7 +143,7 @@
     });
     form.addEventListener("htmx:afterRequest", function () {
       clearTimeout(pendingTimer);
-      answeredAt = Date.now();
+      holdUntil = waiting.length ? Date.now() + READ_MS : 0;
       sending = false;
       refocus();
       // After htmx has let go of this request: a submit from inside its own event would be dropped.
