@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, request, url_for
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.exceptions import HTTPException
 
 from kiosk.core.extensions import babel
 from kiosk.core.web import came_from, safe_next
@@ -87,7 +88,7 @@ def reads_the_devices_language() -> bool:
         return True
     try:
         endpoint, _args = current_app.url_map.bind(request.host).match(page.split("?")[0], method="GET")
-    except Exception:  # a page that is not (or no longer) here: not a station screen either
+    except HTTPException:  # a page that is not (or no longer) here: not a station screen either
         return True
     return _is_own_device_view(endpoint)
 

@@ -9,7 +9,7 @@ is checked whenever a keeper opens Today, so every worker reports a disk running
 import hashlib
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -46,8 +46,7 @@ def _failed_at(app: Flask) -> datetime | None:
         seen.append(datetime.fromisoformat(_marker(app).read_text().strip()))
     except (OSError, ValueError):
         pass
-    seen = [at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at for at in seen if at is not None]
-    return max(seen, default=None)
+    return max((at for at in seen if at is not None), default=None)  # both aware: written from utcnow()
 
 
 def free_mb(path: Path) -> int:

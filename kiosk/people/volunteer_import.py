@@ -26,7 +26,8 @@ from kiosk.core.text import clean_mobile, clean_name
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
 from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, clean_identity,
-                                     compact_id_number, editable_details, register_volunteer)
+                                     changed_details, compact_id_number, editable_details,
+                                     register_volunteer)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -516,8 +517,7 @@ def apply_import(station: Station, text: str, by: Keeper | None = None) -> Impor
             before = editable_details(volunteer)
             _update_volunteer(volunteer, row, teams)
             db.session.flush()  # a team new in this file gets its id
-            after = editable_details(volunteer)
-            changed = [detail for detail in after if after[detail] != before[detail]]
+            changed = changed_details(before, editable_details(volunteer))
             if by is not None and changed:
                 audit(by, station, "volunteer.import_updated", volunteer_id=volunteer.id, after={"changed": changed},
                       now=utcnow())

@@ -151,8 +151,7 @@ def update_volunteer(
     new = {"name": name, "mobile": mobile, "birth_year": birth_year, "teams": sorted(t.id for t in teams),
            "skills": list(skills), "national_code": national_code or None, "id_type": id_type,
            "id_number": id_number, "hide_from_honor_roll": bool(hide_from_honor_roll)}
-    old = editable_details(volunteer)
-    changed = [field for field in new if new[field] != old[field]]
+    changed = changed_details(editable_details(volunteer), new)
     volunteer.name = name
     volunteer.mobile = mobile
     volunteer.mobile_tail = mobile[-4:]
@@ -167,6 +166,11 @@ def update_volunteer(
               now=utcnow())
     db.session.flush()
     return volunteer
+
+
+def changed_details(before: dict, after: dict) -> list[str]:
+    """Which of `editable_details` differ: what the audit keeps of an edit (never the values)."""
+    return [detail for detail in after if after[detail] != before[detail]]
 
 
 def editable_details(volunteer: Volunteer) -> dict:
