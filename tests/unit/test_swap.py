@@ -470,6 +470,21 @@ def test_an_item_taken_between_reading_it_and_writing_is_not_taken_twice(ctx, no
     assert db.session.scalar(select(SwapItem.taken_at)) == now
 
 
+def test_the_same_take_from_a_second_tab_landing_first_is_answered_as_taken_by_this_person(ctx, now):
+    """The same form sent from two tabs (or a double tap through a slow network): the other send's
+    write lands after this one read the item as on the shelf. Same token: the same taker."""
+    item = bring(ctx, now)
+    db.session.commit()
+    assert find_item(ctx, "J-0001").status == "on_shelf"
+    once = "ef" * 16
+    db.session.execute(update(SwapItem).where(SwapItem.id == item.id)
+                       .values(status="taken", taken_at=now, take_token=once)
+                       .execution_options(synchronize_session=False))
+    assert take_item(ctx, "J-0001", now + timedelta(minutes=1), once=once).taken_at == now
+    with pytest.raises(DomainError):
+        take_item(ctx, "J-0001", now + timedelta(minutes=1), once="01" * 16)
+
+
 @pytest.mark.parametrize("takers", [2, 6])
 def test_simultaneous_takers_of_one_item_only_one_wins(app, station, takers):
     with app.app_context():
