@@ -1,7 +1,7 @@
 """The public verification page a certificate's QR opens: no sign-in, and nothing that names the
 volunteer beyond a masked name."""
 
-from flask import Blueprint, abort
+from flask import Blueprint
 
 from kiosk.certificates.register import by_token, printed_rows
 from kiosk.core.extensions import db
@@ -20,7 +20,8 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 def verify(token):
     certificate = by_token(token)
     if certificate is None:
-        abort(404)
+        # Whoever checks a paper certificate is told plainly that no such one was issued.
+        return render("certificates/verify.html", certificate=None, status=404)
     station = db.session.get(Station, certificate.station_id)
     return render("certificates/verify.html", certificate=certificate, station=station,
                   name=certificate.volunteer.name, rows=printed_rows(certificate),

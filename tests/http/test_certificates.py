@@ -280,6 +280,19 @@ def test_an_unknown_token_is_not_found(client, station, token):
     assert client.get(f"/v/{token}").status_code == 404
 
 
+@pytest.mark.parametrize("lang, said", [
+    ("zh_Hans", "查不到这份证明"), ("zh_Hant", "查不到這份證明"), ("en", "No certificate with this code"),
+])
+def test_an_unknown_certificate_says_so_to_whoever_checks_it(client, station, lang, said):
+    """Whoever scans a certificate's QR is checking a paper, not using the kiosk: a mistyped or
+    forged code says that no such certificate was issued, not "page not found" with a way home."""
+    client.set_cookie("kiosk_lang", lang)
+    page = client.get(f"/v/{'A' * 22}")
+    body = text(page)
+    assert page.status_code == 404 and said in body and 'data-status="unknown"' in page.get_data(as_text=True)
+    assert not any(way_home in body for way_home in ("返回首页", "返回首頁", "Back to start"))
+
+
 @pytest.mark.parametrize("lang, title, duty, seal", [
     ("zh_Hans", "志愿服务证明", "驿站值班", "盖章处"),
     ("zh_Hant", "志願服務證明", "驛站值班", "蓋章處"),
