@@ -116,6 +116,34 @@ def in_simplified(text: str) -> str:
     return "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
 
 
+@cache
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+# What people put between the parts of a name, or leave out when they search for it: 李 华 is 李华,
+# 阿卜杜热合曼·买买提艾力 is 阿卜杜热合曼买买提艾力, Chen Da-Wen is chen dawen.
+NAME_SEPARATORS = " \u00b7\u30fb\u2022\u2027\u2219-."
+
+
+def name_spellings(query: str) -> set[str]:
+    """The ways a name typed into a search box may be stored: as typed, in simplified and in
+    traditional characters (張曉華 finds 张晓华 and 陈大文 finds 陳大文), without separators."""
+    typed = "".join(ch for ch in unicodedata.normalize("NFKC", query or "") if ch not in NAME_SEPARATORS
+                    and not ch.isspace())
+    if not typed:
+        return set()
+    return {typed, in_simplified(typed), _to_traditional().convert(typed)}
+
+
+def name_matches(query: str, name: str) -> bool:
+    """`name_spellings` for a list already in memory (Today's sessions)."""
+    plain = "".join(ch for ch in in_simplified(name or "") if ch not in NAME_SEPARATORS).casefold()
+    return any(in_simplified(spelling).casefold() in plain for spelling in name_spellings(query))
+
+
 def mask_names_in(text: str, names) -> str:
     """Every one of `names` (two characters or more) inside `text`, masked as `mask_name` masks it
     (王小明 -> 王*明, 王明 -> 王*). A name written in Chinese characters is masked wherever it appears,

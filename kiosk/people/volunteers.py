@@ -5,7 +5,7 @@ import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.clock import utcnow
@@ -14,7 +14,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
-from kiosk.core.text import clean_mobile, clean_name
+from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
@@ -272,9 +272,16 @@ def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Vo
         q = re.sub(r"\D", "", q)
     stmt = select(Volunteer).where(Volunteer.station_id == station.id)
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
+        q = q.replace("%", "").replace("_", "")
+        like = f"%{q}%"
+        # The name as stored, without what may stand between its parts, against every spelling of
+        # what was typed (NAME_SEPARATORS, name_spellings).
+        stored_name = Volunteer.name
+        for separator in NAME_SEPARATORS:
+            stored_name = func.replace(stored_name, separator, "")
+        by_name = [stored_name.ilike(f"%{spelling}%") for spelling in name_spellings(q)]
         # An erased volunteer's mobile is a placeholder, not a number anyone could be found by.
-        stmt = stmt.where(Volunteer.name.ilike(like) | Volunteer.number.like(like)
+        stmt = stmt.where(or_(Volunteer.number.like(like), *by_name)
                           | (Volunteer.mobile.like(like) & Volunteer.erased_at.is_(None)))
     return list(db.session.scalars(stmt.order_by(Volunteer.active.desc(), Volunteer.number).limit(limit)))
 

@@ -13,6 +13,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_today
+from kiosk.core.text import name_matches
 from kiosk.swap.models import SwapItem
 from kiosk.swap.shelf import items_logged_or_taken
 from kiosk.walkins.models import WalkInService, WalkInVisit
@@ -82,7 +83,7 @@ def day_report(station: Station, day: date, now: datetime, query: str = "") -> D
         .order_by(ServiceSession.checked_in_at.desc())
     ))
     q = " ".join((query or "").split())
-    matching = [s for s in sessions if q in s.volunteer.name or q in s.volunteer.number] if q else sessions
+    matching = [s for s in sessions if name_matches(q, s.volunteer.name) or q in s.volunteer.number] if q else sessions
     report = DayReport(day=day, is_today=day == local_today(station, now), sessions=sessions, query=q,
                        matching=matching, walk_ins=visit_counts(station, start, end))
     report.on_duty = [s for s in sessions if s.checked_out_at is None]

@@ -971,3 +971,23 @@ def test_an_open_typed_check_in_is_on_duty_on_the_review_page_with_nothing_to_co
     assert r.status_code == 422 and "still on duty" in r.get_data(as_text=True)
     [s] = sessions(app)
     assert s.needs_review and s.confirmed_at is None and events(app) == []
+
+
+@pytest.mark.parametrize("q, found", [
+    ("張曉華", "张晓华"),            # a 繁體 keyboard finds a name registered in 简体
+    ("陈大文", "陳大文"),            # and the other way round
+    ("李华", "李 华"),              # a space typed inside a Chinese name does not hide it
+    ("阿卜杜热合曼买买提艾力", "阿卜杜热合曼·买买提艾力"),  # nor the dot between a name's parts
+    ("阿卜杜热合曼 · 买买提艾力", "阿卜杜热合曼·买买提艾力"),
+    ("chen da wen", "Chen Da-Wen"),
+])
+def test_the_volunteer_search_finds_a_name_however_it_is_written(app, keeper, station, q, found):
+    with app.app_context():
+        here = db.session.get(Station, station)
+        for name, mobile in (("陳大文", "13700000011"), ("李 华", "13700000012"),
+                             ("阿卜杜热合曼·买买提艾力", "13700000013"), ("Chen Da-Wen", "13700000014")):
+            register_volunteer(here, name=name, mobile=mobile)
+        db.session.commit()
+    page = keeper.get("/keeper/volunteers", query_string={"q": q}).get_data(as_text=True)
+    assert found in html.unescape(page), q
+    assert "王建国" not in page  # still a search, not the whole list

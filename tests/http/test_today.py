@@ -408,7 +408,7 @@ def test_today_counts_a_volunteer_twice_as_two_person_times(app, keeper, busy_mo
 def test_today_is_in_chinese_by_default(app, client, keeper_id, busy_morning_anonymous):
     assert sign_in(client).status_code == 303
     page = client.get("/keeper/today").get_data(as_text=True)
-    assert "在岗" in page and "歇歇脚" in page and "On duty now" not in page
+    assert "值班中" in page and "歇歇脚" in page and "On duty now" not in page
 
 
 def test_an_empty_day_shows_zeros_and_nobody_on_duty(keeper):
