@@ -15,6 +15,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.core.i18n import local_time
 from kiosk.core.models import Station
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
@@ -148,7 +149,7 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
         select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_out_at.is_(None))
     ) or _closed_at_closing_time_before(volunteer, at)
     if session is None:
-        raise DomainError(_l("This volunteer is not checked in."), field="at")
+        raise _why_not_checked_in(station, volunteer, at)
     _check_times(session.checked_in_at, at, now)
     before = snapshot(session)
     session.checked_out_at = at
@@ -162,13 +163,31 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     return session
 
 
+def _why_not_checked_in(station: Station, volunteer: Volunteer, at: datetime) -> DomainError:
+    """A keeper who just checked a volunteer in for an earlier day, then checks them out, finds the
+    session already closed at that day's closing time: say so, not "not checked in"."""
+    latest = _latest_session(volunteer)
+    if latest is not None and latest.check_out_method == "auto" and latest.confirmed_at is None:
+        if at <= latest.checked_in_at:
+            return DomainError(_l("Check-out must be after check-in (%(time)s).",
+                                  time=local_time(latest.checked_in_at, station, "M/d HH:mm")), field="at")
+        return DomainError(_l("The system checked this volunteer out at closing time (%(time)s). Enter the real "
+                              "end time on that day, or correct the session under To review.",
+                              time=local_time(latest.checked_out_at, station, "M/d HH:mm")), field="at")
+    return DomainError(_l("This volunteer is not checked in."), field="at")
+
+
+def _latest_session(volunteer: Volunteer) -> ServiceSession | None:
+    return db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
+                             .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+
+
 def _closed_at_closing_time_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:
     """A keeper copying an earlier day from paper checks the volunteer in at that day's time, then
     out; by then the session was closed at that day's closing time, waiting for review. The
     check-out is its real end: the volunteer's latest session, if the system closed it and `at`
     falls inside what it had (never reaching back past a later session)."""
-    latest = db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
-                               .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+    latest = _latest_session(volunteer)
     if (latest is not None and latest.check_out_method == "auto" and latest.confirmed_at is None
             and latest.checked_in_at < at <= latest.checked_out_at):
         return latest

@@ -617,6 +617,31 @@ def test_bad_times_by_hand_are_refused_and_change_nothing(app, keeper, already_i
     assert state(app) == before
 
 
+@pytest.fixture
+def auto_closed_today(app, keeper, clock):
+    """Volunteer 1 checked in at 09:00 and never out; at 23:00 the system has closed it at 20:00."""
+    assert scan(keeper, token_of(app)).status_code == 200
+    clock.advance(hours=14)
+    assert keeper.get("/keeper/review").status_code == 200
+
+
+@pytest.mark.parametrize("at, said", [
+    ("2026-11-22T08:00", "Check-out must be after check-in (11/22 09:00)."),
+    ("", "The system checked this volunteer out at closing time (11/22 20:00)"),
+    ("2026-11-22T21:30", "The system checked this volunteer out at closing time (11/22 20:00)"),
+])
+def test_a_check_out_after_the_system_closed_the_session_says_why_it_is_refused(app, keeper, auto_closed_today, at,
+                                                                               said):
+    """Not "not checked in" just after the keeper saw them checked in: the real reason, and where
+    the session can be corrected."""
+    before = state(app)
+    r = post(keeper, "/keeper/volunteers/1/check-out", {"at": at})
+    assert r.status_code == 422
+    errors = " ".join(field_errors(r.get_data(as_text=True), "at"))
+    assert said in html.unescape(errors) and "not checked in" not in errors
+    assert state(app) == before
+
+
 @pytest.mark.parametrize("path", ["/keeper/volunteers/1/check-in", "/keeper/sessions/1/edit"])
 def test_a_time_out_of_range_is_refused_not_a_server_error(app, keeper, forgotten_session, path):
     before = state(app)

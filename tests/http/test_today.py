@@ -428,7 +428,8 @@ def test_visits_of_yesterday_are_not_counted_today(app, keeper, kiosk, clock):
 
 
 @pytest.mark.parametrize("q, shown, hidden", [("李", "李桂英", "张晓华"), ("0001", "张晓华", "李桂英"),
-                                              ("  张晓  ", "张晓华", "李桂英")])
+                                              ("  张晓  ", "张晓华", "李桂英"), ("張曉華", "张晓华", "李桂英"),
+                                              ("李 桂英", "李桂英", "张晓华")])
 def test_search_filters_the_rows(keeper, busy_morning, q, shown, hidden):
     page = keeper.get("/keeper/today", query_string={"q": q}).get_data(as_text=True)
     assert "<html" in page
