@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.core.forms import NOT_A_CHOICE, REQUIRED, TOO_LONG
@@ -74,7 +74,7 @@ class VolunteerForm(FlaskForm):
     mobile = StringField(_l("Mobile"), validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)])
     birth_year = YearField(
         _l("Year of birth"),
-        validators=[Optional(), NumberRange(1900, 2030, YEAR)],
+        validators=[Optional()],  # which years: volunteers.clean_birth_year
     )
     teams = MultiCheckboxField(_l("Teams"), coerce=int)
     skills = StringField(_l("Skills"), validators=[Optional(), Length(max=200, message=TOO_LONG)],

@@ -14,6 +14,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
+from kiosk.core.stations import local_today
 from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge
@@ -39,6 +40,21 @@ def next_volunteer_number(station: Station) -> str:
     return f"{int(highest) + 1 if highest and highest.isdigit() else 1:04d}"
 
 
+FIRST_BIRTH_YEAR = 1900
+
+
+def clean_birth_year(birth_year: int | None, station: Station) -> int | None:
+    """A year of birth from 1900 to this year at the station: a later one is a slip of the finger
+    that would count the volunteer as a child in the reports and the national export."""
+    if birth_year is None:
+        return None
+    this_year = local_today(station, utcnow()).year
+    if not FIRST_BIRTH_YEAR <= birth_year <= this_year:
+        raise DomainError(_l("The birth year must be a year from %(first)s to %(last)s.",
+                             first=FIRST_BIRTH_YEAR, last=this_year), field="birth_year")
+    return birth_year
+
+
 def register_volunteer(
     station: Station,
     *,
@@ -56,6 +72,7 @@ def register_volunteer(
     """A new volunteer with a number and a badge; registered by keeper `by` (audited), or by an import."""
     name = clean_name(name)
     mobile = clean_mobile(mobile)
+    birth_year = clean_birth_year(birth_year, station)
     id_type, id_number = clean_identity(id_type, id_number)
     taken = db.session.scalar(
         select(func.count()).select_from(Volunteer).where(Volunteer.station_id == station.id, Volunteer.mobile == mobile)
@@ -133,6 +150,7 @@ def update_volunteer(
     refuse_if_edited_meanwhile(seen, editable_details(volunteer))
     name = clean_name(name)
     mobile = clean_mobile(mobile)
+    birth_year = clean_birth_year(birth_year, volunteer.station)
     id_type = (id_type or "").strip() or None
     if not (id_number or "").strip() and id_type and volunteer.id_number:
         if id_type != volunteer.id_type:

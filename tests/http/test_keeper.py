@@ -417,6 +417,8 @@ def test_register_a_volunteer_gives_the_next_number_and_a_badge(app, keeper):
         ("birth_year", {"birth_year": "一九五八"}),
         ("birth_year", {"birth_year": "1800"}),
         ("birth_year", {"birth_year": "1958<script>"}),
+        ("birth_year", {"birth_year": "2027"}),  # not born yet: the tests' today is in 2026
+        ("birth_year", {"birth_year": "99999999999999999999"}),
         ("national_code", {"national_code": "X" * 41}),
         ("teams", {"teams": "999"}),
         ("teams", {"teams": "abc"}),
@@ -467,6 +469,20 @@ def test_edit_a_volunteer(app, keeper):
     assert (v.skills, v.national_code) == (["维修"], "GD-001")
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert "张小华" in page and "生态绿" in page and "GD-001" in page
+
+
+@pytest.mark.parametrize("path", ["/keeper/volunteers/new", "/keeper/volunteers/1/edit"])
+@pytest.mark.parametrize("typed", ["1890", "2030"])
+def test_a_birth_year_out_of_range_says_which_years_are_possible(app, keeper, path, typed):
+    """A year that is a year but cannot be one's birth: the range, as the CSV import says it, not
+    "please enter a year" as if nothing had been typed."""
+    keeper.set_cookie("kiosk_lang", "en")
+    before = state(app)
+    r = post(keeper, path, {**NEW, "mobile": "13800138001" if path.endswith("edit") else NEW["mobile"],
+                            "birth_year": typed})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "birth_year") == ["The birth year must be a year from 1900 to 2026."]
+    assert state(app) == before
 
 
 @pytest.mark.parametrize("field, changes", [("mobile", {"mobile": "13800138002"}), ("name", {"name": ""}),
@@ -634,6 +650,7 @@ def test_a_check_out_after_the_system_closed_the_session_says_why_it_is_refused(
                                                                                said):
     """Not "not checked in" just after the keeper saw them checked in: the real reason, and where
     the session can be corrected."""
+    keeper.set_cookie("kiosk_lang", "en")
     before = state(app)
     r = post(keeper, "/keeper/volunteers/1/check-out", {"at": at})
     assert r.status_code == 422
