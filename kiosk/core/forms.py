@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
+from kiosk.core.text import half_width
+
 REQUIRED = _l("Please fill this in.")
 TOO_LONG = _l("This is too long.")
 NOT_A_CHOICE = _l("Please choose from the list.")
@@ -17,7 +19,9 @@ class WholeNumberField(IntegerField):
     own is English only), and nothing too large for the database reaches a rule."""
 
     def process_formdata(self, valuelist):
-        typed = str(valuelist[0]).strip() if valuelist else ""
+        # ＋５０ from a keyboard in full-width mode, −5 with the minus sign the labels show
+        typed = half_width(str(valuelist[0])).strip() if valuelist else ""
+        valuelist = [typed] if valuelist else valuelist
         if len(typed) > 9:
             self.data = None
             # 99999999999 is a whole number: telling its typist to enter one would puzzle them
