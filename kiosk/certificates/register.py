@@ -117,6 +117,8 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
                              "on the review page."))
     # Two keepers issuing at once take turns for the next number; the unique (station, serial)
     # constraint is the backstop should they not.
+    # Printed as issued: a reprint next year names who was in charge then, not whoever is now.
+    figures |= {"person_in_charge": station.person_in_charge, "contact": station.contact}
     serialize_writes(f"certificate-serial:{station.id}")
     certificate = Certificate(station_id=station.id, serial=next_serial(station, local_today(station, now).year),
                               volunteer_id=volunteer.id, period_start=start, period_end=end,
@@ -205,6 +207,15 @@ def by_token(raw: str) -> Certificate | None:
 
 def issued_by(certificate: Certificate) -> Keeper | None:
     return db.session.get(Keeper, certificate.issued_by_id) if certificate.issued_by_id else None
+
+
+def printed_station_details(certificate: Certificate, station: Station) -> tuple[str | None, str | None]:
+    """The person in charge and the contact the certificate was issued with (the station's
+    present ones for a certificate issued before they were kept with it)."""
+    figures = certificate.figures or {}
+    if "person_in_charge" not in figures:
+        return station.person_in_charge, station.contact
+    return figures["person_in_charge"], figures.get("contact")
 
 
 def printed_rows(certificate: Certificate) -> list[dict]:

@@ -226,6 +226,20 @@ def test_a_full_width_contact_prints_in_half_width(app, keeper, served):
     assert "010-12345678" in printed and "０１０" not in printed
 
 
+def test_a_certificate_keeps_the_person_in_charge_and_contact_it_was_issued_with(app, keeper, served):
+    """Reprinted next year, a certificate still names who was in charge when it was issued."""
+    printed_at = issue(keeper).headers["Location"]
+    r = keeper.post("/keeper/certificates/station", data={"person_in_charge": "李站长", "contact": "13900001111",
+                                                          "csrf_token": csrf_token(keeper, "/keeper/certificates")})
+    assert r.status_code == 303
+    printed = text(keeper.get(printed_at))
+    assert "王主任" in printed and "010-65123456" in printed
+    assert "李站长" not in printed and "13900001111" not in printed
+    # The next one is issued with the new details.
+    later = text(keeper.get(issue(keeper, start="2026-11-01", end="2026-11-21").headers["Location"]))
+    assert "李站长" in later and "13900001111" in later
+
+
 @pytest.fixture
 def other_keeper(app, keeper_id):
     """Station B and its keeper, signed in."""
