@@ -30,6 +30,15 @@ def method_label(code: str | None) -> str:
     return str(METHOD_LABELS.get(code or "", code or ""))
 
 
+def methods_label(session) -> str:
+    """How the session began and ended ("scanner / by keeper"), once when both were the same; empty
+    when a keeper entered both ends, since `keeper_note` says so."""
+    methods = list(dict.fromkeys(m for m in (session.check_in_method, session.check_out_method) if m))
+    if methods == ["keeper"] and not session.edited:
+        return ""
+    return " / ".join(method_label(m) for m in methods)
+
+
 def keeper_note(session) -> str | None:
     """"edited" only for a session a keeper corrected afterwards (its times changed); one a keeper
     entered by hand (check-in, check-out, 补记) says so, so real corrections stand out."""
@@ -52,5 +61,5 @@ def audit_times(values: dict | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(method_label=method_label, keeper_note=keeper_note)
+    app.jinja_env.globals.update(method_label=method_label, methods_label=methods_label, keeper_note=keeper_note)
     add_audit_labels(app, SESSION_AUDIT_LABELS, describe=audit_times)

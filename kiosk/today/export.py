@@ -5,7 +5,7 @@ import io
 
 from flask_babel import gettext as _
 
-from kiosk.checkin.labels import keeper_note, method_label
+from kiosk.checkin.labels import keeper_note, methods_label
 from kiosk.core.i18n import format_hours, local_time
 from kiosk.core.text import spreadsheet_safe
 from kiosk.today.report import DayReport
@@ -19,7 +19,7 @@ def day_csv(report: DayReport) -> bytes:
                      _("Note")])
     for s in sorted(report.sessions, key=lambda s: s.checked_in_at):
         note = []
-        if s.auto_closed:
+        if s.auto_closed and s.check_out_method == "auto":  # not once a keeper entered the real end
             note.append(_("closed at closing time"))
         if s.needs_review:
             note.append(_("to review"))
@@ -31,7 +31,7 @@ def day_csv(report: DayReport) -> bytes:
             local_time(s.checked_in_at, format="yyyy-MM-dd HH:mm"),
             local_time(s.checked_out_at, format="yyyy-MM-dd HH:mm") if s.checked_out_at else "",
             format_hours(report.minutes.get(s.id, 0)) if s.checked_out_at else "",
-            method_label(s.check_in_method) + (" / " + method_label(s.check_out_method) if s.check_out_method else ""),
+            methods_label(s),
             _("yes") if s.confirmed_at else _("no"),
             "、".join(note),
         ])

@@ -638,7 +638,7 @@ def test_csv_has_the_days_sessions_and_visits_with_chinese_intact(app, client, k
     blank = table.index([])
     sessions = sorted(table[1:blank])
     assert sessions == [
-        ["0001", "张晓华", "2026-11-22 09:00", "2026-11-22 12:30", "3.5", "扫码枪 / 扫码枪", "否", ""],
+        ["0001", "张晓华", "2026-11-22 09:00", "2026-11-22 12:30", "3.5", "扫码枪", "否", ""],
         ["0002", "李桂英", "2026-11-22 09:00", "", "", "扫码枪", "否", ""],
     ]
     assert table[blank + 1:] == [
@@ -952,9 +952,21 @@ def test_an_entry_by_hand_says_so_and_only_a_correction_says_edited(app, keeper,
                 {"checked_in_at": "2026-11-22T07:00", "checked_out_at": "2026-11-22T08:30"}).status_code == 303
     entered = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert '<span class="badge-flag">entered by keeper</span>' in entered and "edited" not in entered
+    table = entered.split("<h2>Sessions</h2>")[1].split("</table>")[0]
+    assert "entered by keeper" in table and "by keeper /" not in table  # the flag says it, not "by keeper" twice
     assert '<span class="badge-flag">edited</span>' in keeper.get("/keeper/volunteers/2").get_data(as_text=True)
     notes = {row[0]: row[7] for row in csv_rows(keeper.get("/keeper/today.csv"))[1:3]}
     assert notes == {"0001": "entered by keeper", "0002": "edited"}
+
+
+def test_a_session_whose_real_end_a_keeper_entered_is_no_longer_noted_as_closed_at_closing_time(app, keeper):
+    """Copied from paper the next morning: checked in at 08:00 yesterday, closed by the system at
+    20:00, then the real end 17:00 entered. The day's file says a keeper entered it, nothing more."""
+    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-21T08:00"}).status_code == 303
+    assert keeper.get("/keeper/review").status_code == 200  # closes it at 20:00, for review
+    assert post(keeper, "/keeper/volunteers/1/check-out", {"at": "2026-11-21T17:00"}).status_code == 303
+    [row] = csv_rows(keeper.get("/keeper/today.csv?day=2026-11-21"))[1:2]
+    assert (row[0], row[3][-5:], row[5], row[7]) == ("0001", "17:00", "", "entered by keeper")
 
 
 def db_rows(app, volunteer_id):
