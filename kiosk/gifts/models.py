@@ -40,6 +40,8 @@ class Redemption(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))
+    # The kiosk's confirm form's one-time token: a double tap or a resent form takes one gift, once.
+    once: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     gift: Mapped[Gift] = relationship()
     volunteer: Mapped[Volunteer] = relationship()

@@ -1,7 +1,11 @@
 """Gift rules. Asking for a gift takes one from stock with a conditional update (never below
 zero) and spends the points through the ledger (never below zero); both happen in the request's
-one transaction, so a refusal of either leaves neither."""
+one transaction, so a refusal of either leaves neither. At the kiosk a tap on a gift only asks
+the question (`offer_gift`); the answer 换 spends (`ask_for_gift` with the question's one-time
+token, so a double tap or a resent form takes the gift once)."""
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -72,27 +77,89 @@ def change_gift(keeper: Keeper, station: Station, gift: Gift, name: str, points,
     return gift
 
 
-def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: datetime) -> Redemption:
-    """The volunteer picked a gift: one is set aside for them and the points are spent; a keeper
-    hands it over. Refused, changing nothing, when it has run out or the points are not enough."""
+ONCE = re.compile(r"[0-9a-f]{32}")
+NOT_OFFERED = _l("This gift is no longer offered.")
+RUN_OUT = _l("Sorry, this gift has run out.")
+
+
+def _not_enough(left: int) -> DomainError:
+    return DomainError(_l("Not enough points: %(balance)s left.", balance=left))
+
+
+def _offered(station: Station, volunteer: Volunteer, gift_id: int) -> Gift:
     if volunteer.station_id != station.id or not volunteer.active:
         raise DomainError(NOT_HERE)
     gift = db.session.get(Gift, gift_id)
     if gift is None or gift.station_id != station.id or not gift.active:
-        raise DomainError(_l("This gift is no longer offered."))
-    taken = db.session.execute(
-        update(Gift).where(Gift.id == gift.id, Gift.stock > 0).values(stock=Gift.stock - 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        raise DomainError(_l("Sorry, this gift has run out."))
-    db.session.refresh(gift)
-    redemption = Redemption(station_id=station.id, volunteer_id=volunteer.id, gift_id=gift.id, points=gift.points,
-                            status="waiting", requested_at=now)
-    db.session.add(redemption)
-    db.session.flush()
+        raise DomainError(NOT_OFFERED)
+    return gift
+
+
+@dataclass(frozen=True)
+class GiftQuestion:
+    """"用 150 积分换 保温杯？": the gift, the points it costs, what would be left, and the
+    one-time token the answer 换 carries."""
+    gift: Gift
+    points: int
+    left: int
+    once: str
+
+
+def offer_gift(station: Station, volunteer: Volunteer, gift_id: int) -> GiftQuestion:
+    """The volunteer tapped a gift: nothing is spent yet, they are asked first. Refused, as taking
+    it would be, when it is no longer offered, has run out or costs more than they have."""
+    gift = _offered(station, volunteer, gift_id)
+    if gift.stock < 1:
+        raise DomainError(RUN_OUT)
+    left = balance(volunteer.id)
+    if left < gift.points:
+        raise _not_enough(left)
+    return GiftQuestion(gift, gift.points, left - gift.points, secrets.token_hex(16))
+
+
+def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: datetime,
+                 once: str | None = None) -> Redemption:
+    """The volunteer asked for a gift: one is set aside for them and the points are spent; a keeper
+    hands it over. Refused, changing nothing, when it has run out or the points are not enough
+    (checked again here: either may have changed since the question was asked). The same answer
+    sent again (`once`, the question's one-time token: a double tap, a resent form) is answered
+    with the redemption it made, and spends nothing more. A token that is not one this kiosk wrote
+    is refused: the answer would lose its guard."""
+    if once is not None and not ONCE.fullmatch(once):
+        raise DomainError(SCAN_AGAIN)
+    if once and (already := _answered(station, volunteer, gift_id, once)):
+        return already
+    gift = _offered(station, volunteer, gift_id)
+    try:
+        with db.session.begin_nested():  # the stock comes back if another send of this answer won
+            taken = db.session.execute(
+                update(Gift).where(Gift.id == gift.id, Gift.stock > 0).values(stock=Gift.stock - 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken != 1:
+                raise DomainError(RUN_OUT)
+            db.session.refresh(gift)
+            redemption = Redemption(station_id=station.id, volunteer_id=volunteer.id, gift_id=gift.id,
+                                    points=gift.points, status="waiting", requested_at=now, once=once)
+            db.session.add(redemption)
+            db.session.flush()
+    except IntegrityError:
+        db.session.refresh(gift)
+        if once and (already := _answered(station, volunteer, gift_id, once)):
+            return already
+        raise
     spend(station, volunteer, gift.points, gift.name, now, redemption_id=redemption.id)
     return redemption
+
+
+def _answered(station: Station, volunteer: Volunteer, gift_id: int, once: str) -> Redemption | None:
+    """The redemption an earlier send of this answer made; a token that made another's is refused."""
+    already = db.session.scalar(select(Redemption).where(Redemption.once == once))
+    if already is None:
+        return None
+    if (already.station_id, already.volunteer_id, already.gift_id) != (station.id, volunteer.id, gift_id):
+        raise DomainError(SCAN_AGAIN)
+    return already
 
 
 # After a badge scan the volunteer has this long to pick: the kiosk screen resets itself well before.
@@ -120,6 +187,13 @@ def choose_by_badge(station: Station, code: str) -> GiftChoice:
         raise DomainError(NOT_HERE)
     return GiftChoice(volunteer, balance(volunteer.id), catalogue(station),
                       _choices().dumps({"v": volunteer.id, "s": station.id}))
+
+
+def choice_again(station: Station, token: str) -> GiftChoice:
+    """The same choice (same token, same time limit) read afresh: the points and the stock as they
+    are now, after a gift was taken here or at another kiosk."""
+    volunteer = volunteer_of_choice(station, token)
+    return GiftChoice(volunteer, balance(volunteer.id), catalogue(station), token)
 
 
 def volunteer_of_choice(station: Station, token: str) -> Volunteer:
