@@ -16,6 +16,16 @@ class PickForm(FlaskForm):
     gift_id = HiddenField(validators=[InputRequired()])
 
 
+class ConfirmForm(PickForm):
+    """The answer 换 to "用 150 积分换 保温杯？", with the question's one-time token."""
+    once = HiddenField(validators=[InputRequired()])
+
+
+class BackForm(FlaskForm):
+    """不换了: back to the volunteer's gifts."""
+    choice = HiddenField(validators=[InputRequired()])
+
+
 class GiftForm(FlaskForm):
     name = StringField(_l("Gift"), validators=[InputRequired(REQUIRED), Length(max=40, message=TOO_LONG)])
     points = WholeNumberField(_l("Points"), validators=[InputRequired(WHOLE_NUMBER)])

@@ -1,4 +1,5 @@
-"""The kiosk's gift page: scan your badge, see your points, pick a gift, collect it from a keeper."""
+"""The kiosk's gift page: scan your badge, see your points, tap a gift, say 换 to the question
+"用 150 积分换 保温杯？", collect it from a keeper."""
 
 from flask import Blueprint, g
 
@@ -9,8 +10,9 @@ from kiosk.core.forms import first_error
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
-from kiosk.gifts.forms import BadgeForm, PickForm
-from kiosk.gifts.redemptions import ask_for_gift, catalogue, choose_by_badge, volunteer_of_choice
+from kiosk.gifts.forms import BackForm, BadgeForm, ConfirmForm, PickForm
+from kiosk.gifts.redemptions import (GiftChoice, ask_for_gift, catalogue, choice_again, choose_by_badge, offer_gift,
+                                     volunteer_of_choice)
 from kiosk.people.badges import SCAN_AGAIN
 from kiosk.points.ledger import balance
 
@@ -19,13 +21,23 @@ bp = station_required(Blueprint("gifts", __name__, url_prefix="/gifts", template
 
 @bp.get("/")
 def page():
-    return render("gifts/kiosk.html", form=BadgeForm(), gifts=catalogue(g.station))
+    return render("gifts/kiosk.html", form=BadgeForm(), catalogue=catalogue(g.station))
+
+
+def _answer(status: int = 200, **context):
+    return render("gifts/kiosk.html", "result", status=status, form=BadgeForm(formdata=None), pick=PickForm(formdata=None),
+                  catalogue=catalogue(g.station), **context)
 
 
 def _refusal(err: DomainError):
     """The message where the result goes (or the whole page again, without JavaScript)."""
-    return render("gifts/kiosk.html", "result", status=err.status, error=err.message,
-                  form=BadgeForm(formdata=None), gifts=catalogue(g.station))
+    return _answer(status=err.status, error=err.message)
+
+
+def _gift_id(form) -> int:
+    if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
+        raise DomainError(SCAN_AGAIN)
+    return int(form.gift_id.data)
 
 
 @bp.post("/who")
@@ -37,17 +49,40 @@ def who():
         raise DomainError(first_error(form))
     with reads_before_writing():
         choice = choose_by_badge(g.station, form.code.data)
-    return render("gifts/kiosk.html", "result", volunteer=choice.volunteer, points=choice.points, gifts=choice.gifts,
-                  choice=choice.token, pick=PickForm(formdata=None), form=BadgeForm(formdata=None))
+    return _answer(choice=choice)
 
 
 @bp.post("/pick")
 def pick():
+    """A gift tapped: nothing is spent, the volunteer is asked first."""
     form = PickForm()
     refuse_with(_refusal)
-    if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
-        raise DomainError(SCAN_AGAIN)
+    gift_id = _gift_id(form)
+    with reads_before_writing():
+        choice_token = form.choice.data
+        question = offer_gift(g.station, volunteer_of_choice(g.station, choice_token), gift_id)
+    return _answer(question=question, choice_token=choice_token, confirm=ConfirmForm(formdata=None))
+
+
+@bp.post("/confirm")
+def confirm():
+    """换: the gift is set aside and the points spent, once however often the answer is sent."""
+    form = ConfirmForm()
+    refuse_with(_refusal)
+    gift_id = _gift_id(form)
     volunteer = volunteer_of_choice(g.station, form.choice.data)
-    redemption = ask_for_gift(g.station, volunteer, int(form.gift_id.data), utcnow())
-    return render("gifts/kiosk.html", "result", redemption=redemption, points=balance(volunteer.id),
-                  form=BadgeForm(formdata=None), gifts=catalogue(g.station))
+    redemption = ask_for_gift(g.station, volunteer, gift_id, utcnow(), once=form.once.data)
+    return _answer(redemption=redemption, points=balance(volunteer.id))
+
+
+@bp.post("/back")
+def back():
+    """不换了: nothing changes; the volunteer's gifts again, or the empty screen once the choice has
+    run out (the kiosk has reset itself by then)."""
+    form = BackForm()
+    refuse_with(lambda err: _answer())
+    with reads_before_writing():
+        if not form.validate():
+            raise DomainError(SCAN_AGAIN)
+        choice: GiftChoice = choice_again(g.station, form.choice.data)
+    return _answer(choice=choice)

@@ -78,6 +78,8 @@ def test_scan_in_to_an_activity_confirm_see_points_and_stars_and_redeem_a_gift(c
     scan_at_kiosk(kiosk, token)
     expect(kiosk.locator("#gift-result")).to_contain_text("积分：30")
     kiosk.get_by_role("button", name="我要这个").click()
+    expect(kiosk.locator("#gift-result")).to_contain_text("用 20 积分换 环保袋？")
+    kiosk.get_by_role("button", name="换", exact=True).click()
     expect(kiosk.locator("#gift-result")).to_contain_text("已为您留好")
     expect(kiosk.locator("#gift-result")).to_contain_text("剩余积分：10")
 

@@ -117,8 +117,12 @@ def test_a_volunteer_picks_a_gift_at_the_kiosk_and_a_keeper_hands_it_over(app, k
     assert who.status_code == 200 and "Points: 50" in page and "张*华" in page and "张晓华" not in page
     choice = re.search(r'name="choice" value="([^"]+)"', page).group(1)
     gift_id = re.search(r'name="gift_id" value="(\d+)"', page).group(1)
-    picked = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
-                                             "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    question = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
+                                               "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    assert question.status_code == 200 and "Swap 30 points for 毛巾?" in question.get_data(as_text=True)
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', question.get_data(as_text=True)).group(1)
+    picked = kiosk.post("/gifts/confirm", data={"choice": choice, "gift_id": gift_id, "once": once,
+                                                "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
     assert picked.status_code == 200 and "is set aside for you" in picked.get_data(as_text=True)
     assert "Points left: 20" in picked.get_data(as_text=True)
     # The volunteer walks this screen over to a keeper: it stays until the next scan or the kiosk's
@@ -130,9 +134,13 @@ def test_a_volunteer_picks_a_gift_at_the_kiosk_and_a_keeper_hands_it_over(app, k
     with app.app_context():
         assert db.session.scalar(select(Redemption.status)) == "handed"
         assert db.session.scalar(select(Gift.stock)) == 1
-    # The same choice cannot be replayed into a second gift once it has run out of points.
+    # The same choice cannot be replayed into a second gift once it has run out of points: not
+    # even asked, and a fresh answer (a new token) is refused too.
     again = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
                                             "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    assert again.status_code == 422 and "Not enough points: 20 left." in again.get_data(as_text=True)
+    again = kiosk.post("/gifts/confirm", data={"choice": choice, "gift_id": gift_id, "once": "0f" * 16,
+                                               "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
     assert again.status_code == 422 and "Not enough points: 20 left." in again.get_data(as_text=True)
     assert "No gift this time" in again.get_data(as_text=True)  # not "Nothing was changed", a log's words
 

@@ -1,0 +1,76 @@
+"""The gift kiosk with a finger, at tablet size: a tap on a gift asks "用 150 积分换 保温杯？";
+不换了 goes back with nothing spent, 换 tapped twice takes one."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from kiosk.core.extensions import db
+from kiosk.core.models import Station
+from kiosk.gifts.models import Gift, Redemption
+from kiosk.gifts.redemptions import add_gift
+from kiosk.people.badges import badge_token
+from kiosk.people.models import Keeper, Volunteer
+from kiosk.points.ledger import award, balance
+from tests.browser.conftest import LANDSCAPE, PORTRAIT
+from tests.browser.test_recognition import scan_at_kiosk
+
+
+def gifts_and_points(live_app) -> tuple[str, int]:
+    """保温杯 (150 points, 2 in stock) and 毛巾 (30, 5); volunteer 1 has 300 points. Returns their
+    badge code and the cup's id."""
+    now = live_app.extensions["kiosk_clock"].now()
+    with live_app.test_request_context("/", method="POST"):
+        station = db.session.get(Station, 1)
+        keeper = db.session.scalar(select(Keeper))
+        award(keeper, station, db.session.get(Volunteer, 1), 300, "最美志愿者", now)
+        cup = add_gift(keeper, station, "保温杯", 150, 2, now)
+        add_gift(keeper, station, "毛巾", 30, 5, now)
+        code = badge_token(db.session.get(Volunteer, 1))
+        db.session.commit()
+        return code, cup.id
+
+
+def counts(live_app) -> tuple[int, int, int]:
+    with live_app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(Redemption)), balance(1),
+                db.session.scalar(select(func.sum(Gift.stock))))
+
+
+def cup_row(page, where):
+    return page.locator(f"{where} .gift-row").filter(has_text="保温杯")
+
+
+@pytest.mark.parametrize("size", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_a_tap_asks_first_not_now_spends_nothing_and_swap_tapped_twice_takes_one(page, server, live_app, size):
+    code, _cup = gifts_and_points(live_app)
+    page.set_viewport_size(size)
+    page.goto(server.url + "/gifts/")
+    scan_at_kiosk(page, code)
+    result = page.locator("#gift-result")
+    expect(result).to_contain_text("积分：300")
+    cup_row(page, "#gift-result").get_by_role("button", name="我要这个").click()
+    expect(result).to_contain_text("用 150 积分换 保温杯？")
+    expect(result).to_contain_text("换完还剩 150 积分。")
+    yes = result.get_by_role("button", name="换", exact=True)
+    no = result.get_by_role("button", name="不换了")
+    for button in (yes, no):  # big enough for an older finger, and apart
+        box = button.bounding_box()
+        assert box["height"] >= 48 and box["width"] >= 48
+    a, b = yes.bounding_box(), no.bounding_box()
+    assert a["x"] + a["width"] <= b["x"] or a["y"] + a["height"] <= b["y"]
+    assert counts(live_app) == (0, 300, 7)
+
+    no.click()
+    expect(result).to_contain_text("积分：300")
+    expect(result.locator("[data-gift-question]")).to_have_count(0)
+    assert counts(live_app) == (0, 300, 7)
+
+    cup_row(page, "#gift-result").get_by_role("button", name="我要这个").click()
+    expect(result).to_contain_text("用 150 积分换 保温杯？")
+    yes = result.get_by_role("button", name="换", exact=True)
+    yes.dblclick()  # an older hand taps twice
+    expect(result).to_contain_text("保温杯 已为您留好")
+    expect(result).to_contain_text("剩余积分：150")
+    page.wait_for_timeout(300)  # a second request, had one gone out, would have landed by now
+    assert counts(live_app) == (1, 150, 6)
