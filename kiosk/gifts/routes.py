@@ -9,12 +9,11 @@ from kiosk.core.errors import DomainError
 from kiosk.core.forms import first_error
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import render, wants_fragment
 from kiosk.gifts.forms import BackForm, BadgeForm, ConfirmForm, PickForm
 from kiosk.gifts.redemptions import (GiftChoice, ask_for_gift, catalogue, choice_again, choose_by_badge, offer_gift,
                                      volunteer_of_choice)
 from kiosk.people.badges import SCAN_AGAIN
-from kiosk.points.ledger import balance
 
 bp = station_required(Blueprint("gifts", __name__, url_prefix="/gifts", template_folder="templates"))
 
@@ -25,13 +24,22 @@ def page():
 
 
 def _answer(status: int = 200, **context):
+    """The result, and under it the volunteer's gifts as they are now (their points, the stock),
+    whatever happened since the scan; for htmx the station's list further down is read again too."""
     return render("gifts/kiosk.html", "result", status=status, form=BadgeForm(formdata=None), pick=PickForm(formdata=None),
-                  catalogue=catalogue(g.station), **context)
+                  catalogue=catalogue(g.station), refresh_catalogue=wants_fragment(), **context)
 
 
-def _refusal(err: DomainError):
-    """The message where the result goes (or the whole page again, without JavaScript)."""
-    return _answer(status=err.status, error=err.message)
+def _refusal(err: DomainError, choice_token: str | None = None):
+    """The message where the result goes (or the whole page again, without JavaScript); with the
+    volunteer's gifts read again when the choice still stands."""
+    choice = None
+    if choice_token:
+        try:
+            choice = choice_again(g.station, choice_token)
+        except DomainError:
+            choice = None
+    return _answer(status=err.status, error=err.message, choice=choice)
 
 
 def _gift_id(form) -> int:
@@ -56,7 +64,7 @@ def who():
 def pick():
     """A gift tapped: nothing is spent, the volunteer is asked first."""
     form = PickForm()
-    refuse_with(_refusal)
+    refuse_with(lambda err: _refusal(err, form.choice.data))
     gift_id = _gift_id(form)
     with reads_before_writing():
         choice_token = form.choice.data
@@ -68,11 +76,11 @@ def pick():
 def confirm():
     """换: the gift is set aside and the points spent, once however often the answer is sent."""
     form = ConfirmForm()
-    refuse_with(_refusal)
+    refuse_with(lambda err: _refusal(err, form.choice.data))
     gift_id = _gift_id(form)
     volunteer = volunteer_of_choice(g.station, form.choice.data)
     redemption = ask_for_gift(g.station, volunteer, gift_id, utcnow(), once=form.once.data)
-    return _answer(redemption=redemption, points=balance(volunteer.id))
+    return _answer(redemption=redemption, choice=choice_again(g.station, form.choice.data))
 
 
 @bp.post("/back")

@@ -1,5 +1,8 @@
 """The gift kiosk with a finger, at tablet size: a tap on a gift asks "用 150 积分换 保温杯？";
-不换了 goes back with nothing spent, 换 tapped twice takes one."""
+不换了 goes back with nothing spent, 换 tapped twice takes one; every answer shows the gifts as
+they are now, the station's list under the scanner too."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -74,3 +77,33 @@ def test_a_tap_asks_first_not_now_spends_nothing_and_swap_tapped_twice_takes_one
     expect(result).to_contain_text("剩余积分：150")
     page.wait_for_timeout(300)  # a second request, had one gone out, would have landed by now
     assert counts(live_app) == (1, 150, 6)
+
+
+def test_after_a_gift_goes_elsewhere_every_list_on_the_screen_is_read_again(page, server, live_app):
+    code, cup = gifts_and_points(live_app)
+    page.goto(server.url + "/gifts/")
+    expect(cup_row(page, "#gift-catalogue")).not_to_contain_text("已兑完")
+    scan_at_kiosk(page, code)
+    cup_row(page, "#gift-result").get_by_role("button", name="我要这个").click()
+    expect(page.locator("#gift-result")).to_contain_text("用 150 积分换 保温杯？")
+    with live_app.app_context():  # the last ones are taken at another kiosk meanwhile
+        db.session.get(Gift, cup).stock = 0
+        db.session.commit()
+    page.locator("#gift-result").get_by_role("button", name="换", exact=True).click()
+    expect(page.locator("#gift-result")).to_contain_text("抱歉，这件礼品已经兑完了。")
+    # The volunteer's own list: the cup has run out and cannot be tapped; the towel still can.
+    expect(cup_row(page, "#gift-result")).to_contain_text("已兑完")
+    expect(cup_row(page, "#gift-result").get_by_role("button")).to_have_count(0)
+    towel = page.locator("#gift-result .gift-row").filter(has_text="毛巾")
+    expect(towel.get_by_role("button", name="我要这个")).to_be_visible()
+    # And the station's list under the scanner, loaded with the page before the scan.
+    expect(cup_row(page, "#gift-catalogue")).to_contain_text("已兑完")
+    expect(page.locator("#gift-catalogue")).to_have_count(1)
+    assert counts(live_app) == (0, 300, 5)
+
+    towel.get_by_role("button", name="我要这个").click()
+    page.locator("#gift-result").get_by_role("button", name="换", exact=True).click()
+    expect(page.locator("#gift-result")).to_contain_text("毛巾 已为您留好")
+    expect(page.locator("#gift-result")).to_contain_text("积分：270")
+    assert counts(live_app) == (1, 270, 4)
+    assert re.search(r"毛巾", page.locator("#gift-catalogue").inner_text())

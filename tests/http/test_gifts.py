@@ -152,6 +152,52 @@ def test_swap_checks_the_points_again(app, kiosk, cup):
     assert state(app) == (2, 0, 5)
 
 
+def test_after_a_refusal_the_volunteers_gifts_are_as_they_are_now(app, kiosk, cup):
+    """The list under the message is read again: the gift taken elsewhere shows 'Run out' and can
+    no longer be tapped; another the points still reach can."""
+    with app.test_request_context("/", method="POST"):
+        keeper = db.session.scalar(select(Keeper))
+        towel = add_gift(keeper, db.session.get(Station, 1), "毛巾", 30, 3, START).id
+        db.session.commit()
+    choice = scanned(app, kiosk)
+    question = tap(kiosk, choice, cup).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Gift, cup).stock = 0
+        db.session.commit()
+    page = answer_yes(kiosk, question).get_data(as_text=True)
+    mine = page[page.index("data-gift-choice"):page.index('id="gift-catalogue"')]
+    assert "Points: 300" in mine
+    assert re.search(r"保温杯.*?Run out", mine, re.S) and f'name="gift_id" value="{cup}"' not in mine
+    assert f'name="gift_id" value="{towel}"' in mine
+    # For htmx the station's list further down is read again too (out of band).
+    catalogue = page[page.index('id="gift-catalogue"'):]
+    assert 'hx-swap-oob="true"' in page[page.index('<section id="gift-catalogue"'):][:120]
+    assert re.search(r"保温杯.*?Run out", catalogue, re.S)
+
+
+def test_after_a_swap_the_gifts_show_the_points_left_and_the_stock(app, kiosk, cup):
+    with app.test_request_context("/", method="POST"):
+        keeper = db.session.scalar(select(Keeper))
+        mug = add_gift(keeper, db.session.get(Station, 1), "搪瓷杯", 200, 3, START).id
+        db.session.get(Gift, cup).stock = 1
+        db.session.commit()
+    choice = scanned(app, kiosk)
+    page = answer_yes(kiosk, tap(kiosk, choice, cup).get_data(as_text=True)).get_data(as_text=True)
+    mine = page[page.index("data-gift-choice"):page.index('id="gift-catalogue"')]
+    assert "Points: 150" in mine
+    assert re.search(r"保温杯.*?Run out", mine, re.S)  # the last one was this volunteer's
+    assert re.search(r"搪瓷杯.*?Not enough points yet", mine, re.S) and f'value="{mug}"' not in mine
+    catalogue = page[page.index('id="gift-catalogue"'):]
+    assert re.search(r"保温杯.*?Run out", catalogue, re.S)
+
+
+def test_the_page_without_javascript_shows_no_second_list_beside_the_volunteers(app, kiosk, cup):
+    page = kiosk.post("/gifts/pick", data={"choice": scanned(app, kiosk, {}), "gift_id": str(cup),
+                                           "csrf_token": csrf_token(kiosk, "/gifts/")}).get_data(as_text=True)
+    assert 'id="gift-catalogue"' not in page and "hx-swap-oob" not in page
+    assert 'id="gift-catalogue"' in kiosk.get("/gifts/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("changes", [
     {"once": ""}, {"once": "not-a-token"}, {"gift_id": "abc"}, {"gift_id": "99999999999999999999"},
     {"choice": "forged"}, {"choice": ""},
@@ -200,3 +246,4 @@ def test_a_tap_on_a_gift_that_has_gone_says_so_and_asks_nothing(app, kiosk, cup)
     r = tap(kiosk, choice, cup)
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "Sorry, this gift has run out." in page and 'name="once"' not in page
+    assert "Points: 300" in page  # and the gifts as they are now
