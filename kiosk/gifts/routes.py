@@ -11,7 +11,8 @@ from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render, wants_fragment
 from kiosk.gifts.forms import BackForm, BadgeForm, ConfirmForm, PickForm
-from kiosk.gifts.redemptions import (GiftChoice, ask_for_gift, catalogue, choice_again, choose_by_badge, offer_gift,
+from kiosk.gifts.models import Gift
+from kiosk.gifts.redemptions import (ask_for_gift, catalogue, choice_again, choose_by_badge, offer_gift,
                                      volunteer_of_choice)
 from kiosk.people.badges import SCAN_AGAIN
 
@@ -23,11 +24,12 @@ def page():
     return render("gifts/kiosk.html", form=BadgeForm(), catalogue=catalogue(g.station))
 
 
-def _answer(status: int = 200, **context):
+def _answer(gifts_here: list[Gift], status: int = 200, **context):
     """The result, and under it the volunteer's gifts as they are now (their points, the stock),
-    whatever happened since the scan; for htmx the station's list further down is read again too."""
+    whatever happened since the scan; for htmx the station's list further down (`gifts_here`, read
+    with the rest, so a scan takes no write lock for it) is brought up to date too."""
     return render("gifts/kiosk.html", "result", status=status, form=BadgeForm(formdata=None), pick=PickForm(formdata=None),
-                  catalogue=catalogue(g.station), refresh_catalogue=wants_fragment(), **context)
+                  catalogue=gifts_here, refresh_catalogue=wants_fragment(), **context)
 
 
 def _refusal(err: DomainError, choice_token: str | None = None):
@@ -39,7 +41,7 @@ def _refusal(err: DomainError, choice_token: str | None = None):
             choice = choice_again(g.station, choice_token)
         except DomainError:
             choice = None
-    return _answer(status=err.status, error=err.message, choice=choice)
+    return _answer(choice.gifts if choice else catalogue(g.station), status=err.status, error=err.message, choice=choice)
 
 
 def _gift_id(form) -> int:
@@ -57,7 +59,7 @@ def who():
         raise DomainError(first_error(form))
     with reads_before_writing():
         choice = choose_by_badge(g.station, form.code.data)
-    return _answer(choice=choice)
+    return _answer(choice.gifts, choice=choice)
 
 
 @bp.post("/pick")
@@ -69,7 +71,8 @@ def pick():
     with reads_before_writing():
         choice_token = form.choice.data
         question = offer_gift(g.station, volunteer_of_choice(g.station, choice_token), gift_id)
-    return _answer(question=question, choice_token=choice_token, confirm=ConfirmForm(formdata=None))
+        gifts_here = catalogue(g.station)
+    return _answer(gifts_here, question=question, choice_token=choice_token, confirm=ConfirmForm(formdata=None))
 
 
 @bp.post("/confirm")
@@ -80,7 +83,8 @@ def confirm():
     gift_id = _gift_id(form)
     volunteer = volunteer_of_choice(g.station, form.choice.data)
     redemption = ask_for_gift(g.station, volunteer, gift_id, utcnow(), once=form.once.data)
-    return _answer(redemption=redemption, choice=choice_again(g.station, form.choice.data))
+    choice = choice_again(g.station, form.choice.data)
+    return _answer(choice.gifts, redemption=redemption, choice=choice)
 
 
 @bp.post("/back")
@@ -88,9 +92,9 @@ def back():
     """不换了: nothing changes; the volunteer's gifts again, or the empty screen once the choice has
     run out (the kiosk has reset itself by then)."""
     form = BackForm()
-    refuse_with(lambda err: _answer())
+    refuse_with(lambda err: _answer(catalogue(g.station)))
     with reads_before_writing():
         if not form.validate():
             raise DomainError(SCAN_AGAIN)
-        choice: GiftChoice = choice_again(g.station, form.choice.data)
-    return _answer(choice=choice)
+        choice = choice_again(g.station, form.choice.data)
+    return _answer(choice.gifts, choice=choice)

@@ -3,6 +3,7 @@
 and the stock again. Every answer shows the gifts as they are now."""
 
 import re
+import sqlite3
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,8 @@ from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award, balance
 from kiosk.points.models import PointsLine
-from tests.conftest import HX, START, csrf_token
+from tests.conftest import HX, START, csrf_token, make_app
+from tests.databases import on_postgres
 
 
 @pytest.fixture
@@ -247,3 +249,35 @@ def test_a_tap_on_a_gift_that_has_gone_says_so_and_asks_nothing(app, kiosk, cup)
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "Sorry, this gift has run out." in page and 'name="once"' not in page
     assert "Points: 300" in page  # and the gifts as they are now
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's database-wide write lock; PostgreSQL has none to wait for")
+def test_a_scan_a_question_and_not_now_are_answered_while_another_kiosk_holds_the_write_lock(tmp_path):
+    """Showing points, asking and going back only read: none of them queues for the write lock
+    behind another kiosk's check-in, even though each reads the station's gifts again."""
+    from kiosk.people.demo import load_demo_station
+
+    app = make_app(tmp_path, SQLITE_BUSY_TIMEOUT_MS=300)
+    with app.test_request_context("/", method="POST"):
+        station, keeper, _password = load_demo_station()
+        award(keeper, station, db.session.get(Volunteer, 1), 300, "最美志愿者", START)
+        cup = add_gift(keeper, station, "保温杯", 150, 2, START).id
+        db.session.commit()
+    kiosk = app.test_client()
+    kiosk.set_cookie("kiosk_lang", "en")
+    csrf = csrf_token(kiosk, "/gifts/")
+    other_kiosk = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    choice = scanned(app, kiosk)
+    with app.app_context():
+        code = badge_token(db.session.get(Volunteer, 1))
+    try:
+        other_kiosk.execute("BEGIN IMMEDIATE")  # another kiosk in the middle of its check-in
+        shown = kiosk.post("/gifts/who", data={"code": code, "csrf_token": csrf}, headers=HX)
+        asked = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": str(cup), "csrf_token": csrf}, headers=HX)
+        back = kiosk.post("/gifts/back", data={"choice": choice, "csrf_token": csrf}, headers=HX)
+    finally:
+        other_kiosk.rollback()
+        other_kiosk.close()
+    assert shown.status_code == 200 and "Points: 300" in shown.get_data(as_text=True)
+    assert asked.status_code == 200 and "Swap 150 points for 保温杯?" in asked.get_data(as_text=True)
+    assert back.status_code == 200 and "Points: 300" in back.get_data(as_text=True)
