@@ -72,7 +72,8 @@ def plan():
     return redirect(url_for("activities_keeper.activity", activity_id=activity.id), 303)
 
 
-def _page(activity: Activity, status: int = 200, form: ActivityForm | None = None, **extra):
+def _page(activity: Activity, status: int = 200, form: ActivityForm | None = None,
+          record_form: RecordForm | None = None, **extra):
     station = g.station
     form = form or ActivityForm(
         formdata=None, name=activity.name, team_id=str(activity.team_id or ""), place=activity.place,
@@ -83,7 +84,8 @@ def _page(activity: Activity, status: int = 200, form: ActivityForm | None = Non
                                                                  Volunteer.active.is_(True)).order_by(Volunteer.number)))
     return render("activities/keeper_activity.html", status=status, activity=activity, form=form, teams=_teams(),
                   signups=signups(activity), served=served(station, activity), ratings=summary(activity),
-                  volunteers=volunteers, record_form=RecordForm(formdata=None), button=EmptyForm(), **extra)
+                  volunteers=volunteers, record_form=record_form or RecordForm(formdata=None), button=EmptyForm(),
+                  **extra)
 
 
 @bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
@@ -112,8 +114,9 @@ def record(activity_id):
     """Record an activity held elsewhere: the chosen volunteers, its times (or others typed)."""
     activity = station_record(Activity, activity_id)
     form = RecordForm()
-    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, record_error=err.message,
-                                  record_field=err.field))
+    # refused: the same ticks and times come back, with the message beside the field it names
+    refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, record_form=form,
+                                  record_error=err.message, record_field=err.field))
     if not form.validate():
         raise DomainError(first_error(form))
     ids = [v for v in (form.volunteers.data or []) if v.isdigit() and len(v) <= 9]

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 
 from kiosk.activities.models import Activity, Signup
 from kiosk.checkin.attendance import served_minutes
-from kiosk.checkin.corrections import record_session
+from kiosk.checkin.corrections import check_times, record_session
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
@@ -308,6 +308,7 @@ def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, 
         raise DomainError(_l("The activity has not ended yet. Please give the time it actually ended."),
                           field="ends_at")
     start, end = checked_in_at or activity.starts_at, checked_out_at or activity.ends_at
+    check_times(start, end, now, fields=("starts_at", "ends_at"))  # beside the time on this form
     check_on_its_days(station, activity, start, end)
     for volunteer_id in dict.fromkeys(volunteer_ids):
         volunteer = db.session.get(Volunteer, volunteer_id)

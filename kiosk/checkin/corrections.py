@@ -34,17 +34,21 @@ def snapshot(session: ServiceSession) -> dict:
     }
 
 
-def _check_times(checked_in_at: datetime, checked_out_at: datetime | None, now: datetime) -> None:
+def check_times(checked_in_at: datetime, checked_out_at: datetime | None, now: datetime,
+                fields: tuple[str, str] = ("checked_in_at", "checked_out_at")) -> None:
+    """A session's times make sense (not to come, end after start, not too long); the refusal
+    names the form's field for each time (`fields`: start's, end's)."""
+    start_field, end_field = fields
     if checked_in_at > now:
-        raise DomainError(_l("The check-in time cannot be in the future."), field="checked_in_at")
+        raise DomainError(_l("The check-in time cannot be in the future."), field=start_field)
     if checked_out_at is None:
         return
     if checked_out_at > now:
-        raise DomainError(_l("The check-out time cannot be in the future."), field="checked_out_at")
+        raise DomainError(_l("The check-out time cannot be in the future."), field=end_field)
     if checked_out_at <= checked_in_at:
-        raise DomainError(_l("Check-out must be after check-in."), field="checked_out_at")
+        raise DomainError(_l("Check-out must be after check-in."), field=end_field)
     if (checked_out_at - checked_in_at).total_seconds() > MAX_SESSION_HOURS * 3600:
-        raise DomainError(_l("A session cannot be longer than %(h)s hours.", h=MAX_SESSION_HOURS), field="checked_out_at")
+        raise DomainError(_l("A session cannot be longer than %(h)s hours.", h=MAX_SESSION_HOURS), field=end_field)
 
 
 def _overlaps(session_id: int | None, volunteer_id: int, start: datetime, end: datetime | None) -> bool:
@@ -75,7 +79,7 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
     """Set a session's times (a keeper fixing a forgotten or wrong check-out) and mark it reviewed.
     `seen`: the stamp of the times the keeper's form showed; another keeper's save since is not undone."""
     refuse_if_edited_meanwhile(seen, session_times(session))
-    _check_times(checked_in_at, checked_out_at, now)
+    check_times(checked_in_at, checked_out_at, now)
     if checked_out_at is None and session.checked_out_at is not None:
         raise DomainError(_l("Please give a check-out time."), field="checked_out_at")
     for check in current_app.extensions.get("kiosk_correction_checks", []):
@@ -127,7 +131,7 @@ def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: 
     refuse_if_erased(volunteer)
     if not volunteer.active:
         raise DomainError(_l("This volunteer is no longer active."))
-    _check_times(at, None, now)
+    check_times(at, None, now)
     close_forgotten_sessions(station, now, volunteer.id)
     if _overlaps(None, volunteer.id, at, None):
         raise DomainError(_l("This volunteer is already checked in, or has a session at that time."), field="at")
@@ -150,7 +154,7 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     ) or _closed_at_closing_time_before(volunteer, at)
     if session is None:
         raise _why_not_checked_in(station, volunteer, at)
-    _check_times(session.checked_in_at, at, now)
+    check_times(session.checked_in_at, at, now)
     before = snapshot(session)
     session.checked_out_at = at
     session.check_out_method = "keeper"
@@ -201,7 +205,7 @@ def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, check
     refuse_if_erased(volunteer)
     if not volunteer.active or volunteer.station_id != station.id:
         raise DomainError(_l("%(name)s is no longer active.", name=volunteer.name))
-    _check_times(checked_in_at, checked_out_at, now)
+    check_times(checked_in_at, checked_out_at, now)
     if _overlaps(None, volunteer.id, checked_in_at, checked_out_at):
         raise DomainError(_l("%(name)s already has a session at that time.", name=volunteer.name), field="volunteers")
     session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,

@@ -311,3 +311,69 @@ def test_a_keeper_takes_a_pick_off_the_honor_roll(app, keeper, kiosk, clock):
     assert post(keeper, remove, {}, page="/keeper/honor").status_code == 404  # a second tab: already gone
     clock.advance(minutes=6)  # the home screen's roll is worked out again every few minutes
     assert "最美志愿者" not in kiosk.get("/").get_data(as_text=True)
+
+
+def ticked(page: str) -> set[str]:
+    """The volunteers whose boxes the 补记 form shows ticked."""
+    return set(re.findall(r'name="volunteers" value="(\d+)" checked', page))
+
+
+def typed(page: str, name: str) -> str:
+    """What the 补记 form's time `name` shows filled in."""
+    return re.search(rf'id="record-{name}" type="datetime-local" name="{name}" value="([^"]*)"', page).group(1)
+
+
+@pytest.mark.parametrize("sent, field, message", [
+    ({"volunteers": ["1", "2"], "starts_at": "2026-11-22T11:00", "ends_at": "2026-11-22T10:00"},
+     "ends_at", "Check-out must be after check-in."),
+    ({"volunteers": ["1", "3"], "starts_at": "2026-11-01T10:00", "ends_at": "2026-11-01T12:00"},
+     "starts_at", "The times must be on the activity"),
+    ({"volunteers": ["2"], "starts_at": "2026-11-22T09:30", "ends_at": "2026-11-22T23:00"},
+     "ends_at", "The check-out time cannot be in the future."),
+    ({"starts_at": "2026-11-22T09:30", "ends_at": "2026-11-22T11:30"},
+     "volunteers", "Please choose at least one volunteer."),
+], ids=["end before start", "off its day", "end still to come", "nobody ticked"])
+def test_a_refused_record_keeps_the_ticks_and_times_with_the_message_beside_the_field(app, keeper, clock, sent,
+                                                                                       field, message):
+    page = plan(app, keeper, clock).headers["Location"]  # today 09:30–11:30
+    clock.advance(hours=4)
+    r = post(keeper, f"{page}/record", sent, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert re.search(rf'<p class="field-error" id="record-{field}-error" role="alert">{re.escape(message)}', text)
+    assert ticked(text) == set(sent.get("volunteers", []))
+    assert typed(text, "starts_at") == sent["starts_at"] and typed(text, "ends_at") == sent["ends_at"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+
+
+def test_a_record_refused_for_one_volunteer_keeps_every_tick_and_stores_none(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    clock.advance(hours=4)
+    assert post(keeper, f"{page}/record", {"volunteers": ["2"]}, page=page).status_code == 303
+    sent = {"volunteers": ["1", "2", "3"], "starts_at": "2026-11-22T09:00", "ends_at": "2026-11-22T11:00"}
+    r = post(keeper, f"{page}/record", sent, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and "already has a session at that time" in text
+    assert 'id="record-volunteers-error"' in text  # beside the ticks
+    assert ticked(text) == {"1", "2", "3"}
+    assert typed(text, "starts_at") == "2026-11-22T09:00" and typed(text, "ends_at") == "2026-11-22T11:00"
+    with app.app_context():
+        assert db.session.scalars(select(ServiceSession.volunteer_id)).all() == [2]
+
+
+def test_a_record_for_an_activity_cancelled_meanwhile_shows_what_was_not_recorded(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    clock.advance(hours=4)
+    token = csrf_token(keeper, page)  # the page opened before another keeper cancels it
+    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    r = keeper.post(f"{page}/record", data={"csrf_token": token, "volunteers": ["1", "3"],
+                                            "starts_at": "2026-11-22T09:30", "ends_at": "2026-11-22T11:00"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert re.search(r'<p class="form-error" role="alert">This activity is cancelled: it cannot be changed', text)
+    assert ticked(text) == {"1", "3"}
+    assert typed(text, "starts_at") == "2026-11-22T09:30" and typed(text, "ends_at") == "2026-11-22T11:00"
+    assert "Record their hours" not in text  # shown, not offered again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
