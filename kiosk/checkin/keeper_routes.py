@@ -61,7 +61,7 @@ def _by_hand(volunteer_id, operation):
     volunteer = station_record(Volunteer, volunteer_id)
     form = ManualTimeForm()
     refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
-                                           time_error=err.message))
+                                           time_error=err.message, time_form=form))  # the time typed comes back
     now = utcnow()
     at = parse_local_datetime(g.station, form.at.data, "at") or now
     operation(current_user, g.station, volunteer, at, now)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
+from kiosk.core.errors import DomainError
 from kiosk.core.text import half_width
 
 REQUIRED = _l("Please fill this in.")
@@ -39,6 +40,13 @@ class EmptyForm(FlaskForm):
 def first_error(form) -> str:
     """The first validation message of a WTForm, for forms that show one message."""
     return next((errors[0] for errors in form.errors.values() if errors), "")
+
+
+def first_refusal(form):
+    """The first validation message of a WTForm as a refusal naming its field, for forms whose
+    refusal is shown through `refuse_with` (the message then stands beside that field)."""
+    field = next((name for name, errors in form.errors.items() if errors and name != "csrf_token"), None)
+    return DomainError(first_error(form), field=field)
 
 
 def attach_error(form, err):

@@ -80,7 +80,7 @@ def give_gift(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
     form = KeeperRedeemForm()
     refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
-                                           gift_error=err.message))
+                                           gift_error=err.message, redeem_form=form))  # the gift chosen stays chosen
     if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
         raise DomainError(NOT_A_CHOICE)
     give_at_desk(current_user, g.station, volunteer, int(form.gift_id.data), utcnow())

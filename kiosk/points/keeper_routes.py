@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import first_error
+from kiosk.core.forms import first_error, first_refusal
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
@@ -62,10 +62,11 @@ def reward(code):
 def give(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
     form = AwardForm()
+    # refused: the points and reason typed come back, the message beside the field at fault
     refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
-                                           points_error=err.message))
+                                           points_error=err.message, points_field=err.field, award_form=form))
     if not form.validate():
-        raise DomainError(first_error(form))
+        raise first_refusal(form)
     award(current_user, g.station, volunteer, form.amount.data, form.reason.data, utcnow())
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="points"), 303)
 

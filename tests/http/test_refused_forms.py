@@ -1,0 +1,94 @@
+"""A keeper's form the server refuses comes back as sent: every value typed, ticked or chosen (never
+a password or a file), the message beside the field at fault, and nothing stored."""
+
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.core.extensions import db
+from kiosk.points.models import PointsLine
+from tests.conftest import csrf_token
+from tests.http.test_keeper import field_errors, state
+
+
+class _Values(HTMLParser):
+    """What each form control of a page shows, by its id: an input's value (a box: whether ticked),
+    a select's chosen option."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, object] = {}
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("id"):
+            kind = a.get("type", "text")
+            self.values[a["id"]] = "checked" in a if kind in ("checkbox", "radio") else a.get("value", "")
+        elif tag == "select":
+            self._select = a.get("id")
+            self.values[self._select] = None
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def shown(page: str) -> dict:
+    parser = _Values()
+    parser.feed(page)
+    return parser.values
+
+
+def post(client, path, data, page):
+    return client.post(path, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def points_lines(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PointsLine))
+
+
+@pytest.mark.parametrize("sent, field, message", [
+    ({"amount": "abc", "reason": "帮忙搬桌子"}, "amount", "Please enter a whole number."),
+    ({"amount": "15", "reason": ""}, "reason", "Please fill this in."),
+    ({"amount": "-500", "reason": "兑换更正"}, "amount", "Not enough points"),
+], ids=["not a number", "no reason", "more than the balance"])
+def test_refused_points_keep_what_was_typed_beside_the_field(app, keeper, sent, field, message):
+    page = "/keeper/volunteers/1"
+    r = post(keeper, f"{page}/points", sent, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert any(e.startswith(message) for e in field_errors(text, field))
+    values = shown(text)
+    assert values["amount"] == sent["amount"] and values["reason"] == sent["reason"]
+    assert points_lines(app) == 0
+
+
+@pytest.mark.parametrize("at, message", [
+    ("2026-11-22T10:00", "The check-in time cannot be in the future."),
+    ("next tuesday", "Please enter a date and time"),
+])
+def test_a_refused_check_in_by_hand_keeps_the_time_typed(app, keeper, at, message):
+    page = "/keeper/volunteers/1"
+    before = state(app)
+    r = post(keeper, f"{page}/check-in", {"at": at}, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and any(e.startswith(message) for e in field_errors(text, "at"))
+    assert shown(text)["at"] == at
+    assert state(app) == before
+
+
+def test_a_refused_gift_at_the_desk_keeps_the_gift_chosen_beside_the_message(app, keeper):
+    for name in ("毛巾", "雨伞"):
+        assert post(keeper, "/keeper/gifts", {"name": name, "points": "30", "stock": "2", "active": "y"},
+                    page="/keeper/gifts").status_code == 303
+    page = "/keeper/volunteers/1"
+    r = post(keeper, f"{page}/gift", {"gift_id": "2"}, page=page)  # no points yet
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and field_errors(text, "gift_id")
+    assert shown(text)["gift_id"] == "2"
+    assert points_lines(app) == 0
