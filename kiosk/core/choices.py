@@ -95,7 +95,9 @@ def add_choice_editor(bp: Blueprint, path: str, editor: ChoiceEditor) -> None:
     list_endpoint, update_endpoint = f"{bp.name}.choices", f"{bp.name}.update_choice"
 
     def page(status: int = 200, error=None, error_id: int | None = None):
-        return render("core/choices.html", status=status, error=error, error_id=error_id, form=EmptyForm(),
+        # after a refusal the name typed comes back in the form at fault (`typed`)
+        typed = request.form.get("name") if error else None
+        return render("core/choices.html", status=status, error=error, error_id=error_id, typed=typed, form=EmptyForm(),
                       items=station_choices(editor.model, g.station, include_hidden=True), label=editor.label,
                       title=editor.title, add_title=editor.add_title, intro=editor.intro,
                       update_endpoint=update_endpoint, add_endpoint=list_endpoint, id_arg="choice_id",

@@ -110,9 +110,10 @@ def _form_values(form: VolunteerForm) -> dict:
 
 
 def _teams_page(status: int = 200, error: DomainError | None = None, team_id: int | None = None):
+    """The teams; after a refusal, the form at fault shows what was sent (`sent`) beside the message."""
     return render("people/teams.html", status=status, teams=teams_with_members(g.station), form=EmptyForm(),
                   error=error.message if error else None, error_field=error.field if error else None,
-                  error_id=team_id)
+                  error_id=team_id, sent=request.form if error else {})
 
 
 @bp.route("/teams", methods=["GET", "POST"])

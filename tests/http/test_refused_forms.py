@@ -1,12 +1,14 @@
 """A keeper's form the server refuses comes back as sent: every value typed, ticked or chosen (never
 a password or a file), the message beside the field at fault, and nothing stored."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
+from kiosk.people.models import Team
 from kiosk.points.models import PointsLine
 from tests.conftest import csrf_token
 from tests.http.test_keeper import field_errors, state
@@ -92,3 +94,30 @@ def test_a_refused_gift_at_the_desk_keeps_the_gift_chosen_beside_the_message(app
     assert r.status_code == 422 and field_errors(text, "gift_id")
     assert shown(text)["gift_id"] == "2"
     assert points_lines(app) == 0
+
+
+def test_a_refused_team_name_comes_back_as_typed(app, keeper):
+    with app.app_context():
+        first, second = db.session.scalars(select(Team).where(Team.station_id == 1).order_by(Team.id).limit(2))
+        first_id, taken = first.id, second.name
+    before = state(app)
+    added = post(keeper, "/keeper/teams", {"name": taken}, page="/keeper/teams")
+    text = added.get_data(as_text=True)
+    assert added.status_code == 422 and field_errors(text, "name") and shown(text)["new-team"] == taken
+    renamed = post(keeper, f"/keeper/teams/{first_id}", {"name": taken}, page="/keeper/teams")
+    text = renamed.get_data(as_text=True)
+    assert renamed.status_code == 422 and shown(text)[f"name-{first_id}"] == taken
+    assert state(app) == before
+
+
+@pytest.mark.parametrize("path", ["/keeper/swap-categories", "/keeper/services", "/keeper/suggestion-categories"])
+def test_a_refused_name_in_a_stations_list_comes_back_as_typed(app, keeper, path):
+    assert post(keeper, path, {"name": "旧书角"}, page=path).status_code == 303
+    again = post(keeper, path, {"name": "旧书角"}, page=path)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 422 and field_errors(text, "name") and shown(text)["new-name"] == "旧书角"
+    first_id = int(re.search(r'id="name-(\d+)"', text).group(1))
+    renamed = post(keeper, f"{path}/{first_id}", {"name": "旧书角"}, page=path)
+    text = renamed.get_data(as_text=True)
+    assert renamed.status_code == 422 and shown(text)[f"name-{first_id}"] == "旧书角"
+    assert keeper.get(path).get_data(as_text=True).count('value="旧书角"') == 1  # only the one added
