@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
-from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
+from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_refusal
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
@@ -52,9 +52,11 @@ def add():
 def change(gift_id):
     gift = station_record(Gift, gift_id)
     form = GiftForm()
-    refuse_with(lambda err: _page(status=err.status, error=err.message))
+    # refused: that gift's row shows what was typed, the message after it
+    refuse_with(lambda err: _page(status=err.status, edit_id=gift_id, edit_form=form, edit_error=err.message,
+                                  edit_field=err.field))
     if not form.validate():
-        raise DomainError(first_error(form))
+        raise first_refusal(form)
     change_gift(current_user, g.station, gift, form.name.data, form.points.data, form.stock.data, form.active.data, utcnow())
     return redirect(url_for("gifts_keeper.gifts"), 303)
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
+from kiosk.gifts.models import Gift
 from kiosk.people.models import Team
 from kiosk.points.models import PointsLine
 from tests.conftest import csrf_token
@@ -121,3 +122,27 @@ def test_a_refused_name_in_a_stations_list_comes_back_as_typed(app, keeper, path
     text = renamed.get_data(as_text=True)
     assert renamed.status_code == 422 and shown(text)[f"name-{first_id}"] == "旧书角"
     assert keeper.get(path).get_data(as_text=True).count('value="旧书角"') == 1  # only the one added
+
+
+@pytest.mark.parametrize("sent, field", [
+    ({"name": "大毛巾", "points": "lots", "stock": "4"}, "points"),
+    ({"name": "大毛巾", "points": "40", "stock": "-1"}, "stock"),
+    ({"name": "雨伞", "points": "40", "stock": "4"}, "name"),  # the other gift's name
+], ids=["points not a number", "stock below zero", "name taken"])
+def test_a_refused_gift_change_keeps_that_rows_values_beside_the_message(app, keeper, sent, field):
+    for name in ("毛巾", "雨伞"):
+        assert post(keeper, "/keeper/gifts", {"name": name, "points": "30", "stock": "2", "active": "y"},
+                    page="/keeper/gifts").status_code == 303
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id).where(Gift.name == "毛巾"))
+    r = post(keeper, f"/keeper/gifts/{gift_id}", sent, page="/keeper/gifts")  # "Offered" unticked
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    values = shown(text)
+    assert {k: values[f"{k}-{gift_id}"] for k in sent} == sent
+    assert re.search(rf'aria-describedby="{field}-{gift_id}-error"', text)
+    assert re.search(rf'<p class="field-error" id="{field}-{gift_id}-error" role="alert">', text)
+    assert 'name="active" value="y" >' in text  # unticked, as sent
+    with app.app_context():
+        gift = db.session.get(Gift, gift_id)
+        assert (gift.name, gift.points, gift.stock, gift.active) == ("毛巾", 30, 2, True)
