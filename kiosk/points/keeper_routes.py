@@ -50,10 +50,10 @@ def reward(code):
     suggestion = suggestion_of_station(code)
     form = LeadForm()
     # Beside the points form when the suggestion has one, else at the top of the page.
-    refuse_with(lambda err: suggestion_page(code, status=err.status, lead_error=err.message,
+    refuse_with(lambda err: suggestion_page(code, status=err.status, lead_error=err.message, lead_form=form,
                                             error=None if suggestion.volunteer_id else err.message))
     if not form.validate():
-        raise DomainError(first_error(form))
+        raise first_refusal(form)
     reward_lead(current_user, g.station, suggestion, form.amount.data, utcnow())
     return redirect(url_for("suggest_keeper.suggestion", code=code), 303)
 

@@ -50,9 +50,10 @@ def _recent_months(today: date, count: int) -> list[tuple[str, object]]:
 
 
 def _item_page(code: str, status: int = 200, error=None):
+    """The item; after a refused removal, the reason and note sent come back (`sent`)."""
     item = found_or_404(find_item, g.station, code)
     return render("swap/keeper_item.html", status=status, item=item, events=history(item), form=EmptyForm(),
-                  reasons=REMOVAL_REASONS, error=error)
+                  reasons=REMOVAL_REASONS, error=error, sent=request.form if error else {})
 
 
 @bp.get("/swap/<code>")

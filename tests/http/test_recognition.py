@@ -426,3 +426,22 @@ def test_the_offered_checkbox_on_the_gifts_page_is_a_full_size_touch_target(app,
     css = (Path(app.root_path) / "static" / "css" / "kiosk.css").read_text()
     rule = re.search(r"^\.checkbox \{([^}]*)\}", css, re.M).group(1)
     assert int(re.search(r"min-height: (\d+)px", rule).group(1)) >= 44
+
+
+def test_refused_points_for_a_lead_keep_the_number_typed_beside_it(app, keeper, clock):
+    from tests.http.test_phone import code_at, link_badge
+    from tests.http.test_suggestions import receipt, suggest
+
+    phone = app.test_client()
+    assert link_badge(phone, code_at(app, 1, clock.now()), token(app)).status_code == 303
+    code, _svg = receipt(suggest(phone, path="/suggest/phone?station=demo"))
+    page = f"/keeper/suggestions/{code}"
+    for typed in ("abc", "999999"):
+        r = post(keeper, f"{page}/reward", {"amount": typed}, page=page)
+        text = r.get_data(as_text=True)
+        assert r.status_code == 422
+        assert re.search(r'<input id="lead-amount" name="amount"[^>]*value="%s"[^>]*aria-describedby="lead-amount-error"'
+                         % typed, text)
+        assert '<p class="field-error" id="lead-amount-error" role="alert">' in text
+    with app.app_context():
+        assert balance(1) == 0

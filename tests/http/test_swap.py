@@ -1015,3 +1015,12 @@ def test_a_volunteer_badge_scanned_at_the_take_screen_is_told_what_it_is(app, ki
         page = r.get_data(as_text=True)
         assert r.status_code == 422 and "This is a volunteer badge" in page and "check the label" not in page
     assert item(app, "J-0001")["status"] == "on_shelf"
+
+
+def test_a_removal_without_a_reason_keeps_the_note_typed(app, kiosk, keeper):
+    bring(kiosk, title="旧台灯")
+    r = post(keeper, "/keeper/swap/J-0001/remove", {"note": "灯罩裂了，居民说不要了"}, htmx=False)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="reason-error"' in page
+    assert 'id="note" type="text" name="note" maxlength="200" value="灯罩裂了，居民说不要了"' in page
+    assert item(app, "J-0001")["status"] == "on_shelf"
