@@ -52,5 +52,7 @@ def first_refusal(form):
 def attach_error(form, err):
     """A rule's refusal shown beside the field it names (or above the form); returns the form."""
     target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
+    errors = target.errors if target is not None else form.form_errors
+    if str(err.message) not in map(str, errors):  # a validation message raised again (first_refusal)
+        errors.append(err.message)
     return form

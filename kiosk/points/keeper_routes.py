@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import first_error, first_refusal
+from kiosk.core.forms import attach_error, first_error, first_refusal
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
@@ -86,11 +86,11 @@ def reverse_line(line_id):
 @bp.route("/points", methods=["GET", "POST"])
 def settings():
     form = PointsSettingForm(data={"points_per_hour": g.station.points_per_hour})
-    refuse_with(lambda err: render("points/settings.html", status=err.status, form=form, error=err.message,
+    refuse_with(lambda err: render("points/settings.html", status=err.status, form=attach_error(form, err),
                                    recent=_recent()))
     if form.is_submitted():
         if not form.validate():
-            raise DomainError(first_error(form))
+            raise first_refusal(form)
         set_points_per_hour(current_user, g.station, form.points_per_hour.data, utcnow())
         return redirect(url_for("points_keeper.settings", saved=1), 303)
     return render("points/settings.html", form=form, recent=_recent())

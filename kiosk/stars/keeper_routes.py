@@ -9,6 +9,7 @@ from wtforms import StringField
 from kiosk.core.clock import utcnow
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
+from kiosk.core.forms import attach_error
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
@@ -54,7 +55,7 @@ def certification():
 @bp.post("/stars/ladder")
 def ladder():
     form = LadderForm()
-    refuse_with(lambda err: _page(local_today(g.station, utcnow()).year, status=err.status, form=form, error=err.message))
+    refuse_with(lambda err: _page(local_today(g.station, utcnow()).year, status=err.status, form=attach_error(form, err)))
     if not form.validate():
         return _page(local_today(g.station, utcnow()).year, status=400, form=form)
     set_ladder(current_user, g.station, form.star_hours.data or "", (form.min_rating.data or "")[:10], utcnow())

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
 from kiosk.gifts.models import Gift
 from kiosk.people.models import Team
 from kiosk.points.models import PointsLine
@@ -146,3 +147,33 @@ def test_a_refused_gift_change_keeps_that_rows_values_beside_the_message(app, ke
     with app.app_context():
         gift = db.session.get(Gift, gift_id)
         assert (gift.name, gift.points, gift.stock, gift.active) == ("毛巾", 30, 2, True)
+
+
+@pytest.mark.parametrize("typed, message", [("abc", "Please enter a whole number."), ("5000", "Please enter a whole number from 0")])
+def test_a_refused_points_rate_keeps_what_was_typed_beside_it(app, keeper, typed, message):
+    with app.app_context():
+        rate = db.session.get(Station, 1).points_per_hour
+    r = post(keeper, "/keeper/points", {"points_per_hour": typed}, page="/keeper/points")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and shown(text)["points_per_hour"] == typed
+    assert [e for e in field_errors(text, "points_per_hour") if e.startswith(message)] and text.count(message) == 1
+    with app.app_context():
+        assert db.session.get(Station, 1).points_per_hour == rate
+
+
+@pytest.mark.parametrize("sent, field", [
+    ({"star_hours": "100, 50, 600, 1000, 1500", "min_rating": "4"}, "star_hours"),
+    ({"star_hours": "100, 300, 600, 1000, 1500", "min_rating": "9"}, "min_rating"),
+])
+def test_a_refused_star_ladder_keeps_both_values_and_says_beside_which(app, keeper, sent, field):
+    with app.app_context():
+        ladder = (db.session.get(Station, 1).star_hours, db.session.get(Station, 1).star_min_rating)
+    r = post(keeper, "/keeper/stars/ladder", sent, page="/keeper/stars")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    other = "min_rating" if field == "star_hours" else "star_hours"
+    assert field_errors(text, field) and not field_errors(text, other)
+    values = shown(text)
+    assert values["star_hours"] == sent["star_hours"] and values["min_rating"] == sent["min_rating"]
+    with app.app_context():
+        assert (db.session.get(Station, 1).star_hours, db.session.get(Station, 1).star_min_rating) == ladder
