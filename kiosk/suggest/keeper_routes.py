@@ -41,7 +41,8 @@ def add_suggestion_section(app, template: str, context) -> None:
     app.extensions.setdefault("kiosk_suggestion_sections", []).append((template, context))
 
 
-def suggestion_page(code: str, status: int = 200, error=None, error_field=None, form=None, **extra):
+def suggestion_page(code: str, status: int = 200, error=None, error_field=None, form=None, sent=None, **extra):
+    """`sent`: after a refused change, the form as sent (status, reply, note…), shown instead of the stored values."""
     item = suggestion_of_station(code)
     public = wording_of(item)
     # The field starts from what residents will see; after a refusal it keeps what was typed.
@@ -53,7 +54,7 @@ def suggestion_page(code: str, status: int = 200, error=None, error_field=None, 
     context.update(extra)
     return render("suggest/keeper_item.html", status=status, item=item, events=history(item),
                   statuses=SUGGESTION_STATUSES, form=form, public=public, text_max=TEXT_MAX, error=error, error_field=error_field,
-                  sections=sections, **context)
+                  sections=sections, sent=sent, **context)
 
 
 @bp.get("/suggestions/<code>")
@@ -66,9 +67,10 @@ def update_suggestion(code):
     item = suggestion_of_station(code)
     wording = SuggestionForm()
     refuse_with(lambda err: suggestion_page(code, status=err.status, error=err.message, error_field=err.field,
-                                            form=wording))
+                                            form=wording, sent=request.form))
     if not wording.validate():
-        return suggestion_page(code, status=422, error=first_error(wording), error_field="public_wording", form=wording)
+        return suggestion_page(code, status=422, error=first_error(wording), error_field="public_wording", form=wording,
+                               sent=request.form)
     form = request.form
     change(current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
            public_wording=wording.public_wording.data if "public_wording" in form else None,

@@ -1102,3 +1102,31 @@ def test_an_empty_form_shows_every_missing_answer_at_once(app, kiosk):
     html = r.get_data(as_text=True)
     assert category_error(html) and field_errors(html, "text")
     assert stored(app) == []
+
+
+@pytest.mark.parametrize("sent, field", [
+    ({"status": "declined", "public_reply": "", "internal_note": "已电话联系物业", "duplicate_of": "",
+      "hidden": ["0", "1"]}, "public_reply"),
+    ({"status": "accepted", "public_reply": "谢谢，已转物业", "internal_note": "周三复查", "duplicate_of": "S-NOPE99",
+      "hidden": ["0"]}, "duplicate_of"),
+], ids=["declined without a reply", "unknown duplicate"])
+def test_a_refused_change_keeps_the_status_reply_note_and_hiding_chosen(app, kiosk, keeper, sent, field):
+    code, _svg = receipt(suggest(kiosk))
+    page = f"/keeper/suggestions/{code}"
+    before = keeper_view(app, code)
+    r = keeper.post(page, data={"csrf_token": csrf_token(keeper, page), **sent})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and f'id="{field}-error" role="alert">' in text
+    assert re.search(r'name="status" value="%s" checked' % sent["status"], text)
+    assert len(re.findall(r'name="status" value="\w+" checked', text)) == 1
+    assert f'>{sent["public_reply"]}</textarea>' in text and f'>{sent["internal_note"]}</textarea>' in text
+    assert re.search(r'id="duplicate_of" type="text" name="duplicate_of" maxlength="12" value="%s"' % sent["duplicate_of"],
+                     text)
+    assert bool(re.search(r'name="hidden" value="1" checked', text)) == ("1" in sent["hidden"])
+    assert keeper_view(app, code) == before
+
+
+def keeper_view(app, code):
+    with app.app_context():
+        s = db.session.scalar(select(Suggestion).where(Suggestion.tracking_code == code))
+        return s.status, s.public_reply, s.internal_note, s.hidden, s.duplicate_of_id
