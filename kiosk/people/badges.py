@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -72,6 +73,44 @@ def normalise_scan(raw: str) -> str:
 def looks_like_badge(raw: str) -> bool:
     """A volunteer's badge code (read where something else was expected: a swap label)."""
     return len(raw or "") <= MAX_SCAN_LENGTH and bool(TOKEN.fullmatch(normalise_scan(raw)))
+
+
+# --- The name on a printed card ----------------------------------------------------------------
+# The column beside the QR on an 85.6 mm card is about 31 mm (88 pt) wide. A Chinese name breaks
+# between any two characters, so it only wraps; a Latin word cannot break, and at the card's big type
+# even "Gulnara" barely fits. The type steps down (kiosk.css .badge-card-name-1 … -4) until the
+# longest word fits; beyond the last step the word breaks where it must (overflow-wrap), so no name
+# ever pushes the QR past the cut line.
+CARD_NAME_POINTS = (20, 16, 13, 11, 10)
+CARD_COLUMN_POINTS = 84  # a little under the 88 pt column: fonts differ from tablet to tablet
+CARD_NAME_LINES = 3  # the station's name, the number and the teams share the card's height with it
+NARROW_EM = 0.75  # a bold Latin letter, as wide as the widest fallback font draws one
+_BREAKS_AFTER = frozenset("-/\u00b7\u2010\u2013")  # a browser may wrap a name after these anyway
+
+
+def _em(char: str) -> float:
+    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else NARROW_EM
+
+
+def card_name_size(name: str) -> int:
+    """Which step of CARD_NAME_POINTS to print `name` at on a badge: the biggest at which its
+    longest unbreakable run fits the column and the whole name takes at most CARD_NAME_LINES lines."""
+    longest = run = total = 0.0
+    for char in name or "":
+        width = _em(char)
+        total += width
+        if char.isspace() or width == 1.0:  # a line may break here (a Chinese character stands alone)
+            run = 0.0
+            longest = max(longest, width if not char.isspace() else 0.0)
+            continue
+        run += width
+        longest = max(longest, run)
+        if char in _BREAKS_AFTER:
+            run = 0.0
+    for step, points in enumerate(CARD_NAME_POINTS):
+        if longest * points <= CARD_COLUMN_POINTS and total * points <= CARD_NAME_LINES * CARD_COLUMN_POINTS:
+            return step
+    return len(CARD_NAME_POINTS) - 1
 
 
 _BY_NONCE = select(Volunteer).where(Volunteer.badge_nonce == bindparam("nonce"))  # built once: every scan runs it

@@ -21,7 +21,7 @@ from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, stati
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import volunteer_events
-from kiosk.people.badges import badge_token
+from kiosk.people.badges import badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
@@ -267,7 +267,8 @@ def print_badges():
 
 
 def _card(volunteer: Volunteer) -> dict:
-    return {"volunteer": volunteer, "svg": qr_svg(badge_token(volunteer), box_size=6)}
+    return {"volunteer": volunteer, "svg": qr_svg(badge_token(volunteer), box_size=6),
+            "name_size": card_name_size(volunteer.name)}
 
 
 # --- Import ----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from PIL import Image
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
-from kiosk.people.badges import TOKEN, UnknownBadge, badge_token, issue_badge, volunteer_for_token
+from kiosk.people.badges import (CARD_NAME_POINTS, TOKEN, UnknownBadge, badge_token, card_name_size, issue_badge,
+                                 volunteer_for_token)
 from kiosk.people.models import Volunteer
 from kiosk.people.volunteers import register_volunteer
 from tests.conftest import decode_svg_qr, in_english
@@ -82,3 +83,26 @@ def test_svg_qr_for_print_decodes_to_the_token(ctx):
     _, volunteer = ctx
     token = badge_token(volunteer)
     assert decode_svg_qr(qr_svg(token, box_size=10)) == [token]
+
+
+# --- The name on a printed card (the browser test measures the card itself) -----------------------
+
+
+@pytest.mark.parametrize("name, step", [
+    ("张晓华", 0), ("欧阳明月", 0), ("", 0), ("Li Na", 0),
+    ("阿卜杜热合曼·买买提艾力", 0),  # breaks between characters: three lines at the big type
+    ("阿卜杜热合曼·买买提艾力·克里木江", 2),  # smaller only to stay within three lines
+    ("Gulnara", 1),
+    ("Nurmukhammedova Gulnara", len(CARD_NAME_POINTS) - 1),  # one word longer than the column at 20 pt
+    ("Abdurakhmonovich-Nurmukhammedov", len(CARD_NAME_POINTS) - 1),
+    ("x" * 200, len(CARD_NAME_POINTS) - 1),  # as small as it goes; CSS breaks the rest
+])
+def test_a_long_word_in_a_name_sets_it_smaller_on_the_card(name, step):
+    assert card_name_size(name) == step
+
+
+def test_the_longest_word_decides_not_where_it_stands():
+    assert card_name_size("Gulnara Nurmukhammedova") == card_name_size("Nurmukhammedova Gulnara")
+    # Spaces and hyphens are where a line may break: the words alone count, not the whole name.
+    assert card_name_size("Ana Li Bo") < card_name_size("AnaLiBo")
+    assert card_name_size("Mary-Ann") < card_name_size("MaryAnn")
