@@ -73,3 +73,18 @@ def test_the_badge_sheet_with_long_names_does_not_scroll_sideways(page, server, 
     show(page, screen)
     expect(page.locator("article.badge-card", has_text=LONG_NAMES[0])).to_have_count(1)
     assert_cards_hold_their_qr(page, screen)
+
+
+@pytest.mark.parametrize("path", ["/keeper/volunteers/1/badge", "/keeper/badges"])
+def test_a_finger_on_print_opens_the_print_dialog_and_the_button_stays_off_the_paper(page, server, live_app, path):
+    page.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+    page.set_viewport_size(PORTRAIT)
+    sign_in(page, server, live_app, path)
+    button = page.get_by_role("button", name="打印")
+    box = button.bounding_box()
+    assert box["width"] >= 48 and box["height"] >= 48
+    button.tap()
+    page.wait_for_function("window.__printed === 1")
+    show(page, "print")
+    expect(button).to_be_hidden()
+    expect(page.locator("article.badge-card").first).to_be_visible()

@@ -556,6 +556,21 @@ def test_badge_sheet_lists_every_active_volunteer_and_filters_by_team(app, keepe
     assert "李桂英" not in page
 
 
+
+@pytest.mark.parametrize("lang, button, hint", [
+    ("zh_Hans", "打印", "点下面的“打印”，纸张选 A4，打好后沿线剪开"),
+    ("zh_Hant", "列印", "點下面的「列印」，紙張選 A4，印好後沿線剪開"),
+    ("en", "Print", "Tap “Print” below, choose A4 paper, then cut along the lines."),
+])
+def test_badge_pages_have_a_print_button_a_tablet_can_tap(app, keeper, lang, button, hint):
+    """An Android tablet has no Ctrl+P: the page's own Print button (data-print, as on certificates,
+    stars and reports), and the hint says to tap it."""
+    keeper.set_cookie("kiosk_lang", lang)
+    for path in ("/keeper/volunteers/1/badge", "/keeper/badges"):
+        page = keeper.get(path).get_data(as_text=True)
+        assert re.search(rf'<button type="button" class="button button-primary" data-print>{button}</button>', page), path
+        assert hint in page and "Ctrl" not in page, path
+
 def test_phone_code_is_shown_once_on_the_page(app, keeper):
     r = post(keeper, "/keeper/volunteers/1/phone-code")
     assert r.status_code == 200
