@@ -14,9 +14,10 @@ import unicodedata
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -47,15 +48,39 @@ def _mac(nonce: bytes) -> bytes:
     return hmac.new(key, b"badge:" + nonce, hashlib.sha256).digest()[:MAC_BYTES]
 
 
+def _new_badge() -> dict:
+    # A phone linked with the old badge must prove itself again (its sign-in names the old nonce).
+    return {"badge_nonce": secrets.token_bytes(NONCE_BYTES).hex(), "badge_issued_at": utcnow(), "phone_code_hash": None}
+
+
 def issue_badge(volunteer: Volunteer) -> str:
     """Give the volunteer a new badge; any earlier badge stops working."""
     refuse_if_erased(volunteer)
-    volunteer.badge_nonce = secrets.token_bytes(NONCE_BYTES).hex()
-    volunteer.badge_issued_at = utcnow()
-    # A phone linked with the old badge must prove itself again.
-    volunteer.phone_code_hash = None
+    for column, value in _new_badge().items():
+        setattr(volunteer, column, value)
     db.session.flush()
     return badge_token(volunteer)
+
+
+def badge_stamp(volunteer: Volunteer) -> str:
+    """A stamp of the badge a page shows, for a form that replaces it (keyed: it tells nothing of the token)."""
+    return edit_stamp({"badge": volunteer.badge_nonce})
+
+
+def replace_badge(volunteer: Volunteer, seen: str) -> bool:
+    """Replace the badge a keeper was shown (`seen`: its badge_stamp) with a new one; the old card
+    stops working at once. False, and nothing issued, when that badge is no longer the volunteer's:
+    the same confirmation sent twice, or two keepers at one moment (the write is conditional, so only
+    one of them replaces it)."""
+    refuse_if_erased(volunteer)
+    if not hmac.compare_digest(seen.encode(), badge_stamp(volunteer).encode()):  # bytes: any text a form sends
+        return False
+    replaced = db.session.execute(
+        update(Volunteer).where(Volunteer.id == volunteer.id, Volunteer.badge_nonce == volunteer.badge_nonce)
+        .values(**_new_badge()).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(volunteer)
+    return replaced == 1
 
 
 def badge_token(volunteer: Volunteer) -> str:

@@ -21,7 +21,7 @@ from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, stati
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import volunteer_events
-from kiosk.people.badges import badge_token, card_name_size
+from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
@@ -228,16 +228,34 @@ def erase(volunteer_id):
 # --- Badges ----------------------------------------------------------------------------------
 
 
+def _new_badge_page(volunteer: Volunteer, status: int = 200, error: str | None = None):
+    return render("people/new_badge.html", status=status, volunteer=volunteer, form=EmptyForm(),
+                  seen=badge_stamp(volunteer), error=error)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/badge/new")
+def new_badge(volunteer_id):
+    """The step before a lost badge is replaced: what happens to the old card, and one button to go on."""
+    volunteer = station_record(Volunteer, volunteer_id)
+    if volunteer.erased_at is not None:  # no badge to replace; the volunteer's page says why
+        return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+    return _new_badge_page(volunteer)
+
+
 @bp.post("/volunteers/<int:volunteer_id>/badge")
 def reissue_badge(volunteer_id):
+    """Replace the badge the confirmation page showed. Sent twice (a double tap, sent again after
+    going back), the second finds that badge gone and issues nothing: both land on the new card."""
     volunteer = station_record(Volunteer, volunteer_id)
-    reissue_volunteer_badge(current_user, g.station, volunteer, utcnow())
-    return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id), 303)
+    refuse_with(lambda err: _new_badge_page(station_record(Volunteer, volunteer_id), err.status, err.message))
+    reissue_volunteer_badge(current_user, g.station, volunteer, request.form.get("seen"), utcnow())
+    return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id, new=1), 303)
 
 
 @bp.get("/volunteers/<int:volunteer_id>/badge")
 def badge_card(volunteer_id):
-    return render("people/badges.html", cards=[_card(station_record(Volunteer, volunteer_id))], single=True)
+    return render("people/badges.html", cards=[_card(station_record(Volunteer, volunteer_id))], single=True,
+                  new=request.args.get("new") == "1")
 
 
 @bp.get("/volunteers/<int:volunteer_id>/badge.svg")

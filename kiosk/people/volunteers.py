@@ -17,7 +17,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings
 from kiosk.people.audit import audit
-from kiosk.people.badges import issue_badge
+from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
 from kiosk.people.privacy import refuse_if_erased
 
@@ -26,6 +26,8 @@ RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 # ISO 7064 MOD 11-2, as GB 11643 uses it for the 18th character of a resident ID.
 _RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_ID_CHECK = "10X98765432"
+# A re-issue sent without the confirmation page's stamp (a volunteer's page opened before the step was added).
+CONFIRM_NEW_BADGE = _l("Please confirm first: the old card stops working as soon as a new one is made.")
 
 
 def next_volunteer_number(station: Station) -> str:
@@ -200,12 +202,18 @@ def editable_details(volunteer: Volunteer) -> dict:
             "id_number": volunteer.id_number, "hide_from_honor_roll": bool(volunteer.hide_from_honor_roll)}
 
 
-def reissue_badge(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> str:
-    """A lost badge: a new one, and the old one stops at once."""
-    token = issue_badge(volunteer)
+def reissue_badge(keeper: Keeper, station: Station, volunteer: Volunteer, seen: str | None, now: datetime) -> bool:
+    """A lost badge: a new one, and the old one stops at once, once the keeper has confirmed it on
+    the page that says so (`seen`: the stamp of the badge that page showed). False when that badge
+    was replaced already (a second tap): nothing more is issued, and the newest badge stands."""
+    refuse_if_erased(volunteer)
+    if not seen:
+        raise DomainError(CONFIRM_NEW_BADGE)
+    if not replace_badge(volunteer, seen):
+        return False
     audit(keeper, station, "volunteer.badge_reissued", volunteer_id=volunteer.id, now=now)
     db.session.flush()
-    return token
+    return True
 
 
 def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | None, str | None]:

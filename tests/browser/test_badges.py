@@ -1,11 +1,14 @@
 """Printed badges: whatever the name, the QR stays whole inside the dashed cut line, on the tablet's
 screen (portrait and landscape) and on A4 paper, and the sheet never scrolls sideways."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.people.models import Volunteer
 from kiosk.people.volunteers import register_volunteer
 from tests.browser.conftest import LANDSCAPE, PORTRAIT
 from tests.browser.test_elder import sign_in
@@ -88,3 +91,39 @@ def test_a_finger_on_print_opens_the_print_dialog_and_the_button_stays_off_the_p
     show(page, "print")
     expect(button).to_be_hidden()
     expect(page.locator("article.badge-card").first).to_be_visible()
+
+
+def badge_nonce(live_app, volunteer_id=1):
+    with live_app.app_context():
+        return db.session.get(Volunteer, volunteer_id).badge_nonce
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_new_badge_asks_first_then_says_the_old_card_is_void(browser, server, live_app, javascript):
+    ctx = browser.new_context(viewport=PORTRAIT, locale="zh-CN", has_touch=True, java_script_enabled=javascript)
+    try:
+        page = ctx.new_page()
+        sign_in(page, server, live_app, "/keeper/volunteers/1")
+        old = badge_nonce(live_app)
+        new_badge = page.get_by_role("link", name="补发新胸卡（旧卡作废）")
+        new_badge.click()
+        expect(page).to_have_url(re.compile(r"/keeper/volunteers/1/badge/new$"))
+        expect(page.locator(".new-badge-effects")).to_contain_text("请把旧卡收回来")
+        assert badge_nonce(live_app) == old  # asking changed nothing
+        page.get_by_role("link", name="取消").click()
+        expect(page).to_have_url(re.compile(r"/keeper/volunteers/1$"))
+        assert badge_nonce(live_app) == old
+
+        new_badge.click()
+        confirm = page.locator("form[action$='/volunteers/1/badge'] button[type=submit]")
+        box = confirm.bounding_box()
+        assert box["width"] >= 48 and box["height"] >= 48
+        confirm.click()
+        expect(page).to_have_url(re.compile(r"/keeper/volunteers/1/badge\?new=1$"))
+        expect(page.locator(".flash[role=status]")).to_have_text("新胸卡已生成，旧卡从现在起不能再签到，请收回旧卡")
+        assert badge_nonce(live_app) != old
+        expect(page.locator("article.badge-card")).to_have_count(1)
+        show(page, "print")
+        expect(page.locator(".flash")).to_be_hidden()  # the message is for the keeper, not the card
+    finally:
+        ctx.close()

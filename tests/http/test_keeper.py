@@ -192,7 +192,7 @@ CSV = "姓名,手机号\n新人甲,13900000001\n"
 KEEPER_GETS = [
     "/keeper/", "/keeper/volunteers", "/keeper/volunteers/new", "/keeper/volunteers/1", "/keeper/volunteers/1/edit",
     "/keeper/volunteers/1/badge", "/keeper/volunteers/1/badge.svg", "/keeper/volunteers/1/badge.png",
-    "/keeper/badges", "/keeper/review", "/keeper/sessions/1/edit", "/keeper/volunteers/import",
+    "/keeper/volunteers/1/badge/new", "/keeper/badges", "/keeper/review", "/keeper/sessions/1/edit", "/keeper/volunteers/import",
 ]
 KEEPER_POSTS = {
     "/keeper/volunteers/new": lambda: {"name": "新人甲", "mobile": "13900000001"},
@@ -333,7 +333,7 @@ def test_keeper_gets_404_for_another_stations_volunteer_and_session(app, keeper,
     before = state(app)
     for path in [f"/keeper/volunteers/{vid}", f"/keeper/volunteers/{vid}/edit", f"/keeper/volunteers/{vid}/badge",
                  f"/keeper/volunteers/{vid}/badge.svg", f"/keeper/volunteers/{vid}/badge.png",
-                 f"/keeper/sessions/{sid}/edit"]:
+                 f"/keeper/volunteers/{vid}/badge/new", f"/keeper/sessions/{sid}/edit"]:
         r = keeper.get(path)
         assert r.status_code == 404, path
         assert "外站人" not in r.get_data(as_text=True)
@@ -511,19 +511,73 @@ def test_deactivated_volunteer_cannot_check_in_until_reactivated(app, keeper):
     assert [s.check_in_method for s in sessions(app)] == ["scanner"]
 
 
-def test_reissued_badge_replaces_the_old_one(app, keeper):
+def confirm_new_badge_page(keeper, volunteer_id=1):
+    """The page the volunteer's "new badge" button opens, and the stamp its form carries."""
+    r = keeper.get(f"/keeper/volunteers/{volunteer_id}/badge/new")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', page)
+    return page, seen
+
+
+NEW_BADGE_MESSAGE = "New badge ready. From now on the old card can no longer check in: please take it back."
+
+
+def test_reissued_badge_replaces_the_old_one_after_the_keeper_confirms(app, keeper):
+    keeper.set_cookie("kiosk_lang", "en")
     old = token_of(app)
-    r = post(keeper, "/keeper/volunteers/1/badge")
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1/badge"
+    # One tap on the volunteer's page only asks: a link to the step that says what happens.
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert 'action="/keeper/volunteers/1/badge"' not in page
+    assert 'href="/keeper/volunteers/1/badge/new"' in page
+    page, seen = confirm_new_badge_page(keeper)
+    assert "stops working the moment you confirm" in page and "take the old card back" in page
+    assert token_of(app) == old and [e.action for e in events(app)] == []
+
+    r = post(keeper, "/keeper/volunteers/1/badge", {"seen": seen})
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1/badge?new=1"
     new = token_of(app)
     assert new != old
+    assert [e.action for e in events(app)] == ["volunteer.badge_reissued"]
     r = scan(keeper, old)
     assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
     assert sessions(app) == []
     assert scan(keeper, new).status_code == 200
     assert len(sessions(app)) == 1
-    card = keeper.get("/keeper/volunteers/1/badge").get_data(as_text=True)
+    card = keeper.get("/keeper/volunteers/1/badge?new=1").get_data(as_text=True)
     assert "张晓华" in card and "0001" in card and "<svg" in card
+    assert f'class="flash" role="status">{html.escape(NEW_BADGE_MESSAGE)}<' in card
+    # Opened again later (not just after a re-issue), the card page says nothing of it.
+    assert NEW_BADGE_MESSAGE not in html.unescape(keeper.get("/keeper/volunteers/1/badge").get_data(as_text=True))
+
+
+def test_a_double_tap_on_confirm_issues_one_new_badge_and_both_land_on_it(app, keeper):
+    _page, seen = confirm_new_badge_page(keeper)
+    first = post(keeper, "/keeper/volunteers/1/badge", {"seen": seen})
+    new = token_of(app)
+    again = post(keeper, "/keeper/volunteers/1/badge", {"seen": seen})  # the same form, sent a second time
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"] == "/keeper/volunteers/1/badge?new=1"
+    assert token_of(app) == new
+    assert [e.action for e in events(app)] == ["volunteer.badge_reissued"]
+
+
+@pytest.mark.parametrize("data", [{}, {"seen": ""}])
+def test_a_reissue_sent_without_the_confirmation_asks_for_it_and_changes_nothing(app, keeper, data):
+    """A volunteer's page opened before this step (its one-tap form), or a hand-made post."""
+    keeper.set_cookie("kiosk_lang", "en")
+    before, old = state(app), token_of(app)
+    r = post(keeper, "/keeper/volunteers/1/badge", data)
+    assert r.status_code == 422
+    page = html.unescape(r.get_data(as_text=True))
+    assert "Please confirm first" in page and 'name="seen"' in page
+    assert state(app) == before and token_of(app) == old
+
+
+def test_an_erased_volunteer_has_no_badge_to_replace(app, keeper):
+    assert post(keeper, "/keeper/volunteers/1/erase", {"confirm": "0001"}).status_code == 303
+    r = keeper.get("/keeper/volunteers/1/badge/new")
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
 
 
 def test_badge_svg_is_an_svg_image(app, keeper):

@@ -3,13 +3,16 @@ import io
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import func, select, update
 
+from kiosk.core.clock import utcnow
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
-from kiosk.people.badges import (CARD_NAME_POINTS, TOKEN, UnknownBadge, badge_token, card_name_size, issue_badge,
-                                 volunteer_for_token)
-from kiosk.people.models import Volunteer
+from kiosk.people.badges import (CARD_NAME_POINTS, NONCE_BYTES, TOKEN, UnknownBadge, badge_stamp, badge_token,
+                                 card_name_size, issue_badge, volunteer_for_token)
+from kiosk.people.models import AuditEvent, Volunteer
 from kiosk.people.volunteers import register_volunteer
 from tests.conftest import decode_svg_qr, in_english
 
@@ -106,3 +109,66 @@ def test_the_longest_word_decides_not_where_it_stands():
     # Spaces and hyphens are where a line may break: the words alone count, not the whole name.
     assert card_name_size("Ana Li Bo") < card_name_size("AnaLiBo")
     assert card_name_size("Mary-Ann") < card_name_size("MaryAnn")
+
+
+# --- Re-issuing a lost badge: once per confirmation ------------------------------------------------
+
+
+def reissue(volunteer, seen):
+    from kiosk.people.models import Keeper
+    from kiosk.people.volunteers import reissue_badge
+
+    keeper = db.session.scalar(select(Keeper))
+    return reissue_badge(keeper, volunteer.station, volunteer, seen, utcnow())
+
+
+def reissued_events(volunteer):
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "volunteer.badge_reissued", AuditEvent.volunteer_id == volunteer.id))
+
+
+def test_a_confirmed_reissue_replaces_the_badge_the_keeper_was_shown(ctx):
+    station, volunteer = ctx
+    old = badge_token(volunteer)
+    assert reissue(volunteer, badge_stamp(volunteer)) is True
+    new = badge_token(volunteer)
+    assert new != old and volunteer_for_token(station, new) is volunteer
+    with pytest.raises(UnknownBadge, match="replaced"):
+        volunteer_for_token(station, old)
+    assert reissued_events(volunteer) == 1
+
+
+def test_the_same_confirmation_sent_twice_issues_one_new_badge(ctx):
+    """A double tap, or the browser's back button and the form sent again: the badge the keeper
+    confirmed replacing is gone already, so nothing more is issued and the new card stays good."""
+    _, volunteer = ctx
+    seen = badge_stamp(volunteer)
+    assert reissue(volunteer, seen) is True
+    new = badge_token(volunteer)
+    assert reissue(volunteer, seen) is False
+    assert badge_token(volunteer) == new
+    assert reissued_events(volunteer) == 1
+
+
+def test_two_keepers_confirming_at_the_same_moment_issue_one_new_badge(ctx):
+    """The second read the volunteer before the first's new badge was written: the stamp still
+    matches what it holds, and only the conditional write tells that the badge is gone."""
+    _, volunteer = ctx
+    seen = badge_stamp(volunteer)
+    db.session.execute(update(Volunteer).where(Volunteer.id == volunteer.id).values(badge_nonce="ab" * NONCE_BYTES)
+                       .execution_options(synchronize_session=False))  # the other keeper's, written meanwhile
+    assert reissue(volunteer, seen) is False
+    assert volunteer.badge_nonce == "ab" * NONCE_BYTES
+    assert reissued_events(volunteer) == 0
+
+
+@pytest.mark.parametrize("seen", [None, "", "not-a-stamp", "印章" * 30])
+def test_a_reissue_without_the_keepers_confirmation_changes_nothing(ctx, seen):
+    _, volunteer = ctx
+    old = badge_token(volunteer)
+    if seen:  # a stamp of no badge this volunteer held: taken as already replaced
+        assert reissue(volunteer, seen) is False
+    else:
+        with pytest.raises(DomainError, match="confirm"):
+            reissue(volunteer, seen)
+    assert badge_token(volunteer) == old and reissued_events(volunteer) == 0

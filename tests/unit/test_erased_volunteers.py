@@ -13,6 +13,7 @@ from kiosk.core.extensions import db
 from kiosk.gifts.redemptions import add_gift, give_at_desk
 from kiosk.honor.models import HonorPick
 from kiosk.honor.roll import honor_roll, pick, this_months_picks
+from kiosk.people.badges import badge_stamp
 from kiosk.people.models import Volunteer
 from kiosk.people.privacy import erase_volunteer
 from kiosk.people.volunteers import reissue_badge, set_active
@@ -35,7 +36,7 @@ def erased(ctx) -> Volunteer:
 
 USES = {
     "reactivate": lambda station, v: set_active(keeper(), station, v, True, START),
-    "new badge": lambda station, v: reissue_badge(keeper(), station, v, START),
+    "new badge": lambda station, v: reissue_badge(keeper(), station, v, badge_stamp(v), START),
     "phone code": lambda station, v: issue_phone_code(v, START),
     "check in by hand": lambda station, v: keeper_check_in(keeper(), station, v, START, START),
     "record a session": lambda station, v: record_session(keeper(), station, v, START - timedelta(hours=2),
