@@ -31,5 +31,6 @@ def edit_stamp(details: dict) -> str:
 
 def refuse_if_edited_meanwhile(seen: str | None, details: dict) -> None:
     """`seen` is the stamp the form was opened with (None: a caller without a form, e.g. an import)."""
-    if seen is not None and not hmac.compare_digest(seen, edit_stamp(details)):
+    # As bytes: compare_digest refuses str with characters beyond ASCII, which a hand-made post may send.
+    if seen is not None and not hmac.compare_digest(seen.encode(), edit_stamp(details).encode()):
         raise EditedMeanwhile(EDITED_MEANWHILE)

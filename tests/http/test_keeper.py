@@ -1012,6 +1012,17 @@ def test_a_save_from_a_volunteer_form_opened_before_another_keepers_change_is_re
     assert again.status_code == 303
 
 
+
+@pytest.mark.parametrize("seen", ["印章" * 12, "x" * 24 + "é"])
+def test_a_stamp_no_page_made_is_refused_like_a_stale_one(app, keeper, seen):
+    """A hand-made post whose stamp holds characters beyond ASCII (hmac.compare_digest refuses to
+    compare such strings): the record as stored and 409, never a 500."""
+    keeper.set_cookie("kiosk_lang", "en")
+    before = state(app)
+    r = post(keeper, "/keeper/volunteers/4/edit", {"name": "改了名", "mobile": "13800138004", "seen": seen})
+    assert r.status_code == 409 and "Someone else changed this record" in r.get_data(as_text=True)
+    assert state(app) == before
+
 def test_a_save_from_a_session_form_opened_before_another_keepers_change_is_refused(app, keeper, forgotten_session):
     keeper.set_cookie("kiosk_lang", "en")
     other = app.test_client()
