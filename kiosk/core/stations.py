@@ -22,6 +22,7 @@ from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.text import half_width
 
 KIOSK_STATION_COOKIE = "kiosk_station"
 
@@ -175,6 +176,22 @@ def parse_day(text: str | None, field: str = "day") -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise out_of_range(field)
     return day
+
+
+BAD_MONTH = _l("Please choose a month such as 2026-11.")
+
+
+def parse_month(text: str | None, field: str = "month") -> date:
+    """A month a form sent (2026-11, or ２０２６-１１ from a keyboard in full-width mode) as its first
+    day, between FIRST_DAY and LAST_DAY, or a DomainError naming the field."""
+    text = half_width(text or "").strip()
+    y, _, m = text.partition("-")
+    if not (len(text) == 7 and y.isascii() and y.isdigit() and m.isascii() and m.isdigit() and 1 <= int(m) <= 12):
+        raise DomainError(BAD_MONTH, field=field)
+    if not FIRST_DAY.year <= int(y) <= LAST_DAY.year:
+        raise DomainError(_l("Please choose a month between %(first)s and %(last)s.",
+                             first=FIRST_DAY.strftime("%Y-%m"), last=LAST_DAY.strftime("%Y-%m")), field=field)
+    return date(int(y), int(m), 1)
 
 
 def local_input_value(station: Station, moment: datetime | None) -> str:

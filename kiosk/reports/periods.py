@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Station
-from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day
-from kiosk.core.text import half_width, typed_digits
+from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day, parse_month
+from kiosk.core.text import typed_digits
 
 KINDS = ("month", "year", "range")
 MAX_YEARS = 3  # a range beyond three years is a typo in a year
@@ -103,7 +103,6 @@ def last_month(today: date) -> Period:
     return month(before.year, before.month)
 
 
-BAD_MONTH = _l("Please choose a month such as 2026-11.")
 BAD_YEAR = _l("Please enter a year such as 2026.")
 
 
@@ -122,14 +121,8 @@ def parse_period(args, today: date) -> Period:
     Today; a month or year still under way is what a keeper hands in, so they may reach past it."""
     kind = args.get("kind", "month")
     if kind == "month":
-        text = half_width(args.get("month") or "").strip()
-        y, _, m = text.partition("-")
-        if not (len(text) == 7 and y.isascii() and y.isdigit() and m.isascii() and m.isdigit() and 1 <= int(m) <= 12):
-            raise DomainError(BAD_MONTH, field="month")
-        if not FIRST_DAY.year <= int(y) <= LAST_DAY.year:
-            raise DomainError(_l("Please choose a month between %(first)s and %(last)s.",
-                                 first=FIRST_DAY.strftime("%Y-%m"), last=LAST_DAY.strftime("%Y-%m")), field="month")
-        return month(int(y), int(m))
+        first = parse_month(args.get("month"))
+        return month(first.year, first.month)
     if kind == "year":
         text = typed_digits(args.get("year") or "", 4)  # ２０２６ from a keyboard in full-width mode too
         if text is None or len(text) != 4:

@@ -1,13 +1,16 @@
 """A new station gets every feature's standard lists in one place (core/stations.py set_up_station),
 whether a keeper creates it or the demo loads it; a feature added later joins by registering."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.stations import add_station, on_new_station, parse_day, parse_local_datetime, station_for_kiosk
+from kiosk.core.stations import (add_station, on_new_station, parse_day, parse_local_datetime, parse_month,
+                                 station_for_kiosk)
 from kiosk.people.demo import load_demo_station
 from kiosk.suggest.models import STANDARD_SUGGESTION_CATEGORIES, SuggestionCategory
 from kiosk.swap.models import STANDARD_CATEGORIES, SwapCategory
@@ -96,3 +99,20 @@ def test_the_first_and_last_days_are_allowed(app, station):
         zone = db.session.get(Station, station)
         assert parse_day("2000-01-01").year == 2000 and parse_day("2100-12-31").year == 2100
         assert parse_local_datetime(zone, "2100-12-31T09:00", "at").year == 2100
+
+
+@pytest.mark.parametrize("typed, first", [("2026-10", date(2026, 10, 1)), (" 2000-01 ", date(2000, 1, 1)),
+                                          ("２０２６-１０", date(2026, 10, 1)), ("2100-12", date(2100, 12, 1))])
+def test_a_month_is_its_first_day(typed, first):
+    assert parse_month(typed) == first
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("", "such as 2026-11"), ("2026-13", "such as 2026-11"), ("2026-1", "such as 2026-11"), ("October", "such as 2026-11"),
+    ("2026-10-01", "such as 2026-11"), ("٢٠٢٦-١٠", "such as 2026-11"), ("1999-12", "between 2000-01 and 2100-12"),
+    ("9999-01", "between 2000-01 and 2100-12"),
+])
+def test_a_month_written_wrong_or_out_of_range_is_refused_with_its_field(app, typed, words):
+    with in_english(app), pytest.raises(DomainError, match=words) as caught:
+        parse_month(typed, "when")
+    assert caught.value.field == "when"
