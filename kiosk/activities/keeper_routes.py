@@ -101,9 +101,18 @@ def activity(activity_id):
     return redirect(url_for("activities_keeper.activity", activity_id=activity_id), 303)
 
 
+@bp.get("/activities/<int:activity_id>/cancel")
+def ask_to_cancel(activity_id):
+    """Cancelling cannot be undone: the keeper is asked first and told how many signed up. Without
+    JavaScript the activity's page with the question; with htmx the question in place of the button."""
+    return _page(station_record(Activity, activity_id), block="cancel", asking_to_cancel=True)
+
+
 @bp.post("/activities/<int:activity_id>/cancel")
 def cancel(activity_id):
     activity = station_record(Activity, activity_id)
+    if request.form.get("confirm") != "yes":  # a post that did not answer the question (an older page): ask it
+        return redirect(url_for("activities_keeper.ask_to_cancel", activity_id=activity_id, _anchor="cancel"), 303)
     refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, error=err.message))
     cancel_activity(current_user, g.station, activity, utcnow())
     return redirect(url_for("activities_keeper.activity", activity_id=activity_id), 303)

@@ -164,7 +164,7 @@ def test_recording_on_another_day_or_before_the_start_is_refused(app, keeper, cl
 def test_a_cancelled_activity_stays_listed_marked_and_takes_no_hours(app, keeper, clock):
     page = plan(app, keeper, clock).headers["Location"]
     clock.advance(hours=4)  # held and over
-    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
     listed = keeper.get("/keeper/activities").get_data(as_text=True)
     assert re.search(r'<li class="muted"><a href="%s">爱心课堂</a> <span class="badge-flag">cancelled</span>' % page, listed)
     shown = keeper.get(page).get_data(as_text=True)
@@ -187,7 +187,7 @@ def test_a_cancelled_activity_stays_listed_marked_and_takes_no_hours(app, keeper
 
 def test_a_cancelled_activity_coming_up_is_listed_there_marked(app, keeper, clock):
     page = plan(app, keeper, clock).headers["Location"]
-    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
     listed = keeper.get("/keeper/activities").get_data(as_text=True)
     assert '<tr class="muted">' in listed and '爱心课堂</a> <span class="badge-flag">cancelled</span>' in listed
 
@@ -295,8 +295,8 @@ def test_a_keeper_changes_and_cancels_an_activity_through_its_page(app, keeper, 
     assert post(keeper, page, fields, page=page).status_code == 303
     fewer = post(keeper, page, {**fields, "capacity": "1"}, page=page)
     assert fewer.status_code == 422 and "the places cannot be fewer" in fewer.get_data(as_text=True)
-    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
-    twice = post(keeper, f"{page}/cancel", {}, page=page)
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
+    twice = post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page)
     assert twice.status_code == 422 and "cancelled already" in twice.get_data(as_text=True)
     with app.app_context():
         activity = db.session.get(Activity, activity_id)
@@ -366,7 +366,7 @@ def test_a_record_for_an_activity_cancelled_meanwhile_shows_what_was_not_recorde
     page = plan(app, keeper, clock).headers["Location"]
     clock.advance(hours=4)
     token = csrf_token(keeper, page)  # the page opened before another keeper cancels it
-    assert post(keeper, f"{page}/cancel", {}, page=page).status_code == 303
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
     r = keeper.post(f"{page}/record", data={"csrf_token": token, "volunteers": ["1", "3"],
                                             "starts_at": "2026-11-22T09:30", "ends_at": "2026-11-22T11:00"})
     text = r.get_data(as_text=True)
@@ -377,3 +377,45 @@ def test_a_record_for_an_activity_cancelled_meanwhile_shows_what_was_not_recorde
     assert "Record their hours" not in text  # shown, not offered again
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+
+
+def test_cancelling_asks_first_saying_how_many_signed_up(app, keeper, clock):
+    page = plan(app, keeper, clock, capacity="3").headers["Location"]
+    activity_id = int(page.rsplit("/", 1)[1])
+    with app.app_context():
+        for volunteer_id in (1, 2):
+            db.session.add(Signup(activity_id=activity_id, volunteer_id=volunteer_id, at=clock.now()))
+        db.session.commit()
+    shown = keeper.get(page).get_data(as_text=True)
+    # The button asks, it does not cancel: a link (the question in place with htmx, a page without).
+    assert f'action="{page}/cancel"' not in shown
+    assert re.search(rf'<a class="button" href="{page}/cancel#cancel"\s+hx-get="{page}/cancel" hx-target="#cancel"'
+                     r' hx-swap="outerHTML">Cancel this activity</a>', shown)
+    asked = keeper.get(f"{page}/cancel")
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "<html" in text and "Cancel 爱心课堂?" in text
+    assert "Signed up so far: 2. Their phone page will show it as cancelled." in text
+    assert "This cannot be undone." in text and f'action="{page}/cancel"' in text
+    assert re.search(r'name="confirm" value="yes"', text) and f'href="{page}">Keep it</a>' in text
+    fragment = keeper.get(f"{page}/cancel", headers=HX)
+    part = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in part and part.lstrip().startswith('<div id="cancel"')
+    assert "Signed up so far: 2." in part and "HX-Request" in fragment.headers["Vary"]
+    # A tap that did not answer the question (an old page, a stray post) asks it; nothing changes.
+    unasked = post(keeper, f"{page}/cancel", {}, page=page)
+    assert unasked.status_code == 303 and unasked.headers["Location"] == f"{page}/cancel#cancel"
+    with app.app_context():
+        assert db.session.get(Activity, activity_id).cancelled is False
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
+    with app.app_context():
+        assert db.session.get(Activity, activity_id).cancelled is True
+        assert db.session.scalar(select(func.count()).select_from(Signup)) == 2  # kept: they are told
+    after = keeper.get(f"{page}/cancel").get_data(as_text=True)
+    assert "Yes, cancel it" not in after and "Cancel this activity" not in after
+
+
+def test_cancelling_one_nobody_signed_up_for_says_so(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    text = keeper.get(f"{page}/cancel").get_data(as_text=True)
+    assert "Nobody has signed up yet. This cannot be undone." in " ".join(text.split()) and "Signed up so far" not in text
+
