@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from kiosk.activities.forms import RatingForm
 from kiosk.activities.models import Activity
 from kiosk.activities.ratings import rate
-from kiosk.activities.schedule import recent, sign_up, signed_up_ids, signup_count, upcoming, withdraw
+from kiosk.activities.schedule import (cancelled_sign_ups, recent, sign_up, signed_up_ids, signup_count, upcoming,
+                                      withdraw)
 from kiosk.checkin.phone import volunteer_for_phone
 from kiosk.checkin.phone_routes import COOKIE as PHONE_COOKIE
 from kiosk.core.clock import utcnow
@@ -25,9 +26,12 @@ phone_bp = station_required(Blueprint("activities_phone", __name__, url_prefix="
 
 
 def phone_section(volunteer: Volunteer, station) -> dict:
-    """Upcoming activities on the volunteer's phone page, with their sign-ups."""
-    coming = upcoming(station, utcnow())
-    return {"activities": coming, "signed_up": signed_up_ids(volunteer.id),
+    """Upcoming activities on the volunteer's phone page, with their sign-ups; first, any they
+    signed up for that were cancelled."""
+    now = utcnow()
+    coming = upcoming(station, now)
+    return {"activities": coming, "signed_up": signed_up_ids(volunteer.id), "now": now,
+            "cancelled": cancelled_sign_ups(station, volunteer, now),
             "places_taken": {a.id: signup_count(a.id) for a in coming}, "signup_form": EmptyForm(formdata=None)}
 
 

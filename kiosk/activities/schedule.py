@@ -30,6 +30,11 @@ EARLY = timedelta(hours=1)
 MAX_VOLUNTEERS_AT_ONCE = 200
 # An activity starting further ahead than this is a year typed wrong (2099 for 2026).
 MAX_AHEAD = timedelta(days=366)
+# The longest an activity runs (a recurring duty: a year). An activity on at some time started at
+# most this long before it: a list reads the station's start index from there, not from its first day.
+LONGEST = timedelta(days=MAX_RECURRING_DAYS)
+# A volunteer's phone page tells them of a cancelled activity they signed up for until this long after its end.
+CANCELLED_TOLD_FOR = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,15 @@ def recent(station: Station, now: datetime, days: int = 30, limit: int = 50,
     return list(db.session.scalars(select(Activity).where(
         *_held(station, with_cancelled), Activity.starts_at <= now,
         Activity.ends_at >= now - timedelta(days=days)).order_by(Activity.starts_at.desc()).limit(limit)))
+
+
+def cancelled_sign_ups(station: Station, volunteer: Volunteer, now: datetime) -> list[Activity]:
+    """Cancelled activities this volunteer signed up for, still to come or over within the last
+    week, soonest first: their phone page says so, so nobody turns up for nothing."""
+    since = now - CANCELLED_TOLD_FOR
+    return list(db.session.scalars(select(Activity).join(Signup, Signup.activity_id == Activity.id).where(
+        Signup.volunteer_id == volunteer.id, Activity.station_id == station.id, Activity.cancelled.is_(True),
+        Activity.starts_at >= since - LONGEST, Activity.ends_at > since).order_by(Activity.starts_at)))
 
 
 def signup_count(activity_id: int) -> int:

@@ -301,7 +301,8 @@ def test_a_keeper_changes_and_cancels_an_activity_through_its_page(app, keeper, 
     with app.app_context():
         activity = db.session.get(Activity, activity_id)
         assert (activity.name, activity.capacity, activity.cancelled) == ("爱心课堂（改期）", 2, True)
-    assert "爱心课堂" not in phone.get("/m/me").get_data(as_text=True)  # a cancelled one is no longer offered
+    me = phone.get("/m/me").get_data(as_text=True)  # volunteer 1 signed up: told, not offered it
+    assert "爱心课堂（改期）" in me and f"/m/activities/{activity_id}/" not in me
 
 
 def test_a_keeper_takes_a_pick_off_the_honor_roll(app, keeper, kiosk, clock):
@@ -418,4 +419,32 @@ def test_cancelling_one_nobody_signed_up_for_says_so(app, keeper, clock):
     page = plan(app, keeper, clock).headers["Location"]
     text = keeper.get(f"{page}/cancel").get_data(as_text=True)
     assert "Nobody has signed up yet. This cannot be undone." in " ".join(text.split()) and "Signed up so far" not in text
+
+
+def test_a_volunteer_who_signed_up_sees_it_cancelled_and_the_kiosk_no_longer_offers_it(app, keeper, kiosk, phone,
+                                                                                       clock):
+    page = plan(app, keeper, clock, capacity="5").headers["Location"]
+    activity_id = int(page.rsplit("/", 1)[1])
+    token_ = csrf_token(phone, "/m/me")
+    assert phone.post(f"/m/activities/{activity_id}/sign-up?station=demo", data={"csrf_token": token_}).status_code == 303
+    set_up_as_kiosk(app, kiosk)
+    assert "爱心课堂" in kiosk.get("/activities/").get_data(as_text=True)
+    assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
+    me = phone.get("/m/me").get_data(as_text=True)
+    row = re.search(r'<li class="activity-row activity-cancelled">(.*?)</li>', me, re.S).group(1)
+    assert "爱心课堂" in row and '<strong class="activity-flag">cancelled</strong>' in row
+    assert "No need to come. Thank you all the same!" in row
+    assert f"/m/activities/{activity_id}/" not in me  # neither "I can't come" nor "Sign me up"
+    phone.set_cookie("kiosk_lang", "zh_Hans")
+    assert "已取消" in phone.get("/m/me").get_data(as_text=True)
+    board = kiosk.get("/activities/").get_data(as_text=True)
+    assert "爱心课堂" not in board
+    # Someone else's phone is not told of what they never signed up for.
+    other = app.test_client()
+    other.set_cookie("kiosk_lang", "en")
+    assert link_badge(other, code_at(app, 1, clock.now()), token(app, 2)).status_code == 303
+    assert "爱心课堂" not in other.get("/m/me").get_data(as_text=True)
+    # Over for more than a week, the line goes.
+    clock.advance(days=8)
+    assert "爱心课堂" not in phone.get("/m/me").get_data(as_text=True)
 

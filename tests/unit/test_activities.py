@@ -10,6 +10,7 @@ from kiosk.activities.ratings import average_for_volunteer, rate, summary
 from kiosk.activities.schedule import (
     activity_for_check_in,
     cancel_activity,
+    cancelled_sign_ups,
     change_activity,
     check_plan,
     plan_activity,
@@ -250,6 +251,24 @@ def test_a_cancelled_activity_takes_no_more_hours_and_no_changes(ctx):
     with pytest.raises(DomainError, match="cancelled: it cannot be changed"):
         change_activity(keeper(), ctx, activity, plan, START)
     assert [s.volunteer_id for s in db.session.scalars(select(ServiceSession))] == [1]
+
+
+def test_a_volunteer_is_told_of_a_cancelled_activity_they_signed_up_for(ctx):
+    """Coming up or over within the last week: their phone page says it is cancelled, so nobody
+    comes for nothing. Not signed up, not cancelled, or long over: nothing to tell."""
+    soon = an_activity(ctx, start=START + timedelta(days=3))
+    over = an_activity(ctx, start=START - timedelta(days=6), name="理发")
+    long_ago = an_activity(ctx, start=START - timedelta(days=9), name="巡防")
+    kept = an_activity(ctx, start=START + timedelta(days=4), name="读书会")
+    other = an_activity(ctx, start=START + timedelta(days=5), name="义诊")
+    for activity in (soon, over, long_ago, kept):
+        db.session.add(Signup(activity_id=activity.id, volunteer_id=1, at=START - timedelta(days=20)))
+    db.session.add(Signup(activity_id=other.id, volunteer_id=2, at=START))
+    for activity in (soon, over, long_ago, other):
+        cancel_activity(keeper(), ctx, activity, START)
+    assert [a.name for a in cancelled_sign_ups(ctx, volunteer(1), START)] == ["理发", "爱心课堂"]
+    assert [a.name for a in cancelled_sign_ups(ctx, volunteer(2), START)] == ["义诊"]
+    assert cancelled_sign_ups(ctx, volunteer(3), START) == []
 
 
 def test_blank_times_while_the_activity_runs_ask_for_the_real_end(ctx):
