@@ -1,6 +1,8 @@
 """Keeper pages for activities: plan, change or cancel one, see who signed up, who served and
 how residents rated it, and record one held elsewhere in one go."""
 
+from datetime import date, timedelta
+
 from flask import g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,9 +11,11 @@ from kiosk.activities.forms import ActivityForm, RecordForm
 from kiosk.activities.models import Activity
 from kiosk.activities.ratings import summary
 from kiosk.activities.schedule import (
+    MONTH_LIMIT,
     cancel_activity,
     change_activity,
     check_plan,
+    held_in_month,
     plan_activity,
     record_held_elsewhere,
     recent,
@@ -24,7 +28,8 @@ from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
-from kiosk.core.stations import local_input_value, parse_local_datetime, station_record
+from kiosk.core.stations import (FIRST_DAY, LAST_DAY, local_input_value, local_today, parse_local_datetime, parse_month,
+                                 station_record)
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
@@ -48,18 +53,35 @@ def _plan(form: ActivityForm):
                       form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "", now=utcnow())
 
 
-def _list_page(status: int = 200, form: ActivityForm | None = None):
+def _list_page(status: int = 200, form: ActivityForm | None = None, block: str = "content", **earlier):
     now = utcnow()
     form = form or ActivityForm(formdata=None, organiser=g.station.name, person_in_charge=g.station.person_in_charge)
     coming = upcoming(g.station, now, 50, with_cancelled=True)
-    return render("activities/keeper_list.html", status=status, form=form, teams=_teams(), upcoming=coming,
-                  recent=[a for a in recent(g.station, now, with_cancelled=True) if a.ends_at <= now],
-                  places_taken={a.id: signup_count(a.id) for a in coming})
+    this_month = local_today(g.station, now).replace(day=1)
+    earlier = {"month": None, "month_text": _month_text(this_month - timedelta(days=1)), "month_error": None,
+               "held": [], "month_limit": MONTH_LIMIT, **earlier}
+    return render("activities/keeper_list.html", block=block, status=status, form=form, teams=_teams(),
+                  upcoming=coming, recent=[a for a in recent(g.station, now, with_cancelled=True) if a.ends_at <= now],
+                  places_taken={a.id: signup_count(a.id) for a in coming}, **earlier)
+
+
+def _month_text(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 @bp.get("/activities")
 def activities():
-    return _list_page()
+    """The list; ?month=2026-10 adds the activities held that month (older ones are found there).
+    With htmx only that part, the month chooser's answer."""
+    if "month" not in request.args:
+        return _list_page(block="earlier")
+    typed = request.args["month"][:20]
+    refuse_with(lambda err: _list_page(status=err.status, block="earlier", month_text=typed, month_error=err.message))
+    first = parse_month(typed)
+    before, after = first - timedelta(days=1), first + timedelta(days=31)  # in the months either side
+    return _list_page(block="earlier", month=first, month_text=_month_text(first), held=held_in_month(g.station, first),
+                      month_before=_month_text(before) if before >= FIRST_DAY else None,
+                      month_after=_month_text(after) if after <= LAST_DAY else None)
 
 
 @bp.post("/activities")

@@ -17,7 +17,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.stations import FIRST_DAY, local_today, out_of_range
+from kiosk.core.stations import FIRST_DAY, day_bounds, local_today, out_of_range
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
@@ -171,16 +171,32 @@ def _held(station: Station, with_cancelled: bool):
 
 def upcoming(station: Station, now: datetime, limit: int = 20, with_cancelled: bool = False) -> list[Activity]:
     """Activities not over yet, soonest first (a recurring duty while it runs)."""
-    return list(db.session.scalars(select(Activity).where(*_held(station, with_cancelled), Activity.ends_at > now)
-                                   .order_by(Activity.starts_at).limit(limit)))
+    return list(db.session.scalars(select(Activity).where(
+        *_held(station, with_cancelled), Activity.starts_at >= now - LONGEST, Activity.ends_at > now)
+        .order_by(Activity.starts_at).limit(limit)))
 
 
 def recent(station: Station, now: datetime, days: int = 30, limit: int = 50,
            with_cancelled: bool = False) -> list[Activity]:
-    """Activities that have started within the last `days`, newest first."""
+    """Activities that have started and were on within the last `days`, newest first."""
+    since = now - timedelta(days=days)
     return list(db.session.scalars(select(Activity).where(
-        *_held(station, with_cancelled), Activity.starts_at <= now,
-        Activity.ends_at >= now - timedelta(days=days)).order_by(Activity.starts_at.desc()).limit(limit)))
+        *_held(station, with_cancelled), Activity.starts_at <= now, Activity.starts_at >= since - LONGEST,
+        Activity.ends_at >= since).order_by(Activity.starts_at.desc()).limit(limit)))
+
+
+MONTH_LIMIT = 300  # more in one month is years of typing in one go; the keeper is told the list stops
+
+
+def held_in_month(station: Station, first_day: date, limit: int = MONTH_LIMIT) -> list[Activity]:
+    """The station's activities on in a month of its own calendar (`first_day` its 1st), cancelled
+    ones too, by start: a one-off held that month, a recurring duty running through it. For the
+    keeper finding an older one again; the start index is read for that month and a year before."""
+    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start, end = day_bounds(station, first_day)[0], day_bounds(station, following)[0]
+    return list(db.session.scalars(select(Activity).where(
+        *_held(station, with_cancelled=True), Activity.starts_at < end, Activity.starts_at >= start - LONGEST,
+        Activity.ends_at > start).order_by(Activity.starts_at, Activity.id).limit(limit)))
 
 
 def cancelled_sign_ups(station: Station, volunteer: Volunteer, now: datetime) -> list[Activity]:

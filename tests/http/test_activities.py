@@ -448,3 +448,35 @@ def test_a_volunteer_who_signed_up_sees_it_cancelled_and_the_kiosk_no_longer_off
     clock.advance(days=8)
     assert "爱心课堂" not in phone.get("/m/me").get_data(as_text=True)
 
+
+def test_an_activity_planned_weeks_ago_is_found_again_by_its_month(app, keeper, clock):
+    """A keeper copying last month's paper sheets plans it on its real day: the month lists it."""
+    r = plan(app, keeper, clock, starts_at="2026-10-18T09:00", ends_at="2026-10-18T11:00", name="重阳节慰问")
+    page = r.headers["Location"]
+    listed = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert "重阳节慰问" not in listed and 'name="month"' in listed and 'value="2026-10"' in listed
+    shown = keeper.get("/keeper/activities?month=2026-10")
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and f'<a href="{page}">重阳节慰问</a>' in text and "<html" in text
+    assert 'href="/keeper/activities?month=2026-09#earlier"' in text
+    assert 'href="/keeper/activities?month=2026-11#earlier"' in text
+    fragment = keeper.get("/keeper/activities?month=2026-10", headers=HX)
+    part = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in part and "重阳节慰问" in part
+    assert part.lstrip().startswith('<div id="earlier"') and "Plan an activity" not in part
+    assert "重阳节慰问" not in keeper.get("/keeper/activities?month=2026-09").get_data(as_text=True)
+    assert "No activities in this month." in keeper.get("/keeper/activities?month=2026-09").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("month, message", [
+    ("2026-13", "Please choose a month such as 2026-11."), ("abc", "Please choose a month such as 2026-11."),
+    ("", "Please choose a month such as 2026-11."), ("9" * 500, "Please choose a month such as 2026-11."),
+    ("1900-01", "Please choose a month between 2000-01 and 2100-12."),
+])
+def test_a_wrong_month_is_told_beside_the_field(app, keeper, clock, month, message):
+    for headers in ({}, HX):
+        r = keeper.get("/keeper/activities", query_string={"month": month}, headers=headers)
+        text = r.get_data(as_text=True)
+        assert r.status_code == 422 and re.search(
+            r'<input id="month" name="month" type="month"[^>]*aria-invalid="true" aria-describedby="month-error"', text)
+        assert f'<p class="field-error" id="month-error" role="alert">{message}</p>' in text

@@ -1,6 +1,6 @@
 """Activities, sign-ups, where a check-in goes, recording afterwards, ratings, the honor roll."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from kiosk.activities.schedule import (
     cancelled_sign_ups,
     change_activity,
     check_plan,
+    held_in_month,
     plan_activity,
     record_held_elsewhere,
     served,
@@ -269,6 +270,24 @@ def test_a_volunteer_is_told_of_a_cancelled_activity_they_signed_up_for(ctx):
     assert [a.name for a in cancelled_sign_ups(ctx, volunteer(1), START)] == ["理发", "爱心课堂"]
     assert [a.name for a in cancelled_sign_ups(ctx, volunteer(2), START)] == ["义诊"]
     assert cancelled_sign_ups(ctx, volunteer(3), START) == []
+
+
+def test_a_month_lists_every_activity_held_in_it_even_from_long_ago(ctx):
+    """A keeper copying last month's paper sheets plans them on their real days; the month finds
+    them again, cancelled ones too, and a recurring duty running through it. Days are the station's."""
+    october = lambda day, hour: datetime(2026, 10, day, hour, tzinfo=UTC)  # noqa: E731
+    first = an_activity(ctx, start=october(1, 0), name="国庆巡防")  # 1 October 08:00 in Shanghai
+    an_activity(ctx, start=october(31, 16), name="十一月一日")  # 1 November 00:00 in Shanghai: November's
+    an_activity(ctx, start=datetime(2026, 9, 30, 14, tzinfo=UTC), name="九月")  # 22:00–24:00 on 30 September
+    duty = an_activity(ctx, start=datetime(2026, 8, 1, 0, tzinfo=UTC), recurring=True, days=90, name="平安巡防")
+    cancelled = an_activity(ctx, start=october(20, 2), name="理发")
+    cancel_activity(keeper(), ctx, cancelled, START)
+    an_activity(ctx, start=datetime(2024, 10, 5, 2, tzinfo=UTC), name="两年前")
+    assert [a.name for a in held_in_month(ctx, date(2026, 10, 1))] == ["平安巡防", "国庆巡防", "理发"]
+    assert [a.name for a in held_in_month(ctx, date(2024, 10, 1))] == ["两年前"]
+    assert [a.name for a in held_in_month(ctx, date(2026, 11, 1))] == ["十一月一日"]
+    assert held_in_month(ctx, date(2025, 10, 1)) == []
+    assert first.id and duty.id
 
 
 def test_blank_times_while_the_activity_runs_ask_for_the_real_end(ctx):

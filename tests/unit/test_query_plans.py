@@ -2,6 +2,7 @@
 station's whole history: after years of sessions they must cost what they cost on day one.
 Checked on the plan each database makes, SQLite (which keeps no statistics) and PostgreSQL."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -113,3 +114,44 @@ def test_reports_read_their_period_by_index(app, station):
             assert len(plans) >= 10
             for statement, plan in plans:
                 assert not full_scans(plan), (statement, plan)
+
+
+def years_of_activities(station_id: int, count: int = 1500) -> None:
+    """An activity every day going back years, each with a sign-up, and a few cancelled."""
+    from kiosk.activities.models import Activity, Signup
+
+    rows = [{"station_id": station_id, "name": f"活动{i}", "place": "", "content": "", "recurring": False,
+             "starts_at": START - timedelta(days=i), "ends_at": START - timedelta(days=i) + timedelta(hours=2),
+             "person_in_charge": "", "organiser": "", "cancelled": i % 50 == 0, "created_at": START}
+            for i in range(count)]
+    db.session.execute(insert(Activity), rows)
+    db.session.flush()
+    db.session.execute(insert(Signup), [{"activity_id": i + 1, "volunteer_id": 1 + i % 20, "at": START}
+                                        for i in range(count)])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE activity"))
+        db.session.execute(text("ANALYZE signup"))
+        db.session.commit()
+
+
+def test_activity_lists_read_a_bounded_stretch_of_the_index(app, station):
+    """A month of the keeper's list, what is coming up and what a volunteer should know was
+    cancelled: each reads the station's start index between two times, never its whole history."""
+    from kiosk.activities.schedule import cancelled_sign_ups, held_in_month, recent, upcoming
+    from kiosk.people.models import Volunteer
+
+    with app.app_context():
+        years_of_activities(station)
+        st = db.session.get(Station, station)
+        volunteer = db.session.get(Volunteer, 1)
+        assert len(held_in_month(st, START.date().replace(year=2024, day=1))) == 30
+        for run in (lambda: held_in_month(st, START.date().replace(year=2024, day=1)), lambda: upcoming(st, START),
+                    lambda: recent(st, START, with_cancelled=True), lambda: cancelled_sign_ups(st, volunteer, START)):
+            plan = explain(*statements_sent(run, lambda statement: "FROM activity" in statement)[-1])
+            assert "ix_activity_station_starts" in plan, plan
+            if db.engine.dialect.name == "sqlite":
+                assert "starts_at>?" in plan, plan  # from a bounded time back, not from the first day
+                assert not re.search(r"SCAN (activity|signup)(?! USING)", plan), plan
+            else:
+                assert "Seq Scan" not in plan, plan
