@@ -458,8 +458,9 @@ def test_an_activity_planned_weeks_ago_is_found_again_by_its_month(app, keeper, 
     shown = keeper.get("/keeper/activities?month=2026-10")
     text = shown.get_data(as_text=True)
     assert shown.status_code == 200 and f'<a href="{page}">重阳节慰问</a>' in text and "<html" in text
-    assert 'href="/keeper/activities?month=2026-09#earlier"' in text
-    assert 'href="/keeper/activities?month=2026-11#earlier"' in text
+    assert re.search(r'href="/keeper/activities\?month=2026-09#earlier"\s+hx-get="/keeper/activities\?month=2026-09" '
+                     r'hx-target="#earlier" hx-swap="outerHTML" hx-push-url="true">‹ 2026-09</a>', text)
+    assert 'href="/keeper/activities?month=2026-11#earlier"' in text and "2026-11 ›</a>" in text
     fragment = keeper.get("/keeper/activities?month=2026-10", headers=HX)
     part = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in part and "重阳节慰问" in part
