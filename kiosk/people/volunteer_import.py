@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -16,13 +17,14 @@ from typing import Literal
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import clean_mobile, clean_name
+from kiosk.core.text import clean_mobile, clean_name, in_simplified
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
 from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, clean_identity,
@@ -87,7 +89,10 @@ EXCEL_EPOCH = date(1899, 12, 30)
 # Excel workbooks (.xlsx is a zip, .xls an OLE file) are the usual wrong upload.
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
-Status = Literal["new", "update", "rejected"]
+# "rename": the row's mobile is a registered volunteer's, under another name. A mistyped mobile
+# would otherwise turn that volunteer into someone else (badge, hours and notes follow the record),
+# so such a row is imported only when the keeper ticks it (`apply_import(renames=…)`).
+Status = Literal["new", "update", "rename", "rejected"]
 
 
 def _not_csv() -> DomainError:
@@ -111,6 +116,14 @@ class ImportRow:
     # Shown beside an update so the keeper notices a mobile typed onto the wrong person.
     existing_name: str | None = None
     new_teams: list[str] = field(default_factory=list)
+    # For a registered volunteer: detail -> (as stored, as the row would make it), only those it changes.
+    changes: dict[str, tuple] = field(default_factory=dict)
+
+    @property
+    def rename_key(self) -> str:
+        """What the keeper's tick sends for a rename row: its line and the volunteer it was shown
+        for, so a tick never applies to a row that has come to mean someone else."""
+        return f"{self.line}-{self.volunteer_id}"
 
 
 @dataclass
@@ -122,8 +135,10 @@ class ImportPreview:
 
     @property
     def rows_for_review(self) -> list[ImportRow]:
-        """Rejected rows first, so that in a long roster the keeper sees them without scrolling."""
-        return sorted(self.rows, key=lambda row: (row.status != "rejected", row.line))
+        """Rejected rows first, then the ones that would rename a volunteer: in a long roster the
+        keeper sees both without scrolling."""
+        order = {"rejected": 0, "rename": 1}
+        return sorted(self.rows, key=lambda row: (order.get(row.status, 2), row.line))
 
     @property
     def shows_identity(self) -> bool:
@@ -141,6 +156,10 @@ class ImportPreview:
         return self._count("update")
 
     @property
+    def rename_count(self) -> int:
+        return self._count("rename")
+
+    @property
     def rejected_count(self) -> int:
         return self._count("rejected")
 
@@ -156,6 +175,11 @@ class ImportSummary:
     created: int
     updated: int
     rejected: int
+    held_back: int = 0  # rows that would rename a volunteer and were not ticked
+
+    @property
+    def skipped(self) -> int:
+        return self.rejected + self.held_back
 
 
 class _Rejected(Exception):
@@ -341,12 +365,34 @@ def _national_code(raw: str) -> str | None:
     return raw
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two ways of writing a name are one name: simplified or traditional characters
+    (張曉華 is 张晓华), spaces and the case of Latin letters do not make another person."""
+    def key(name: str) -> str:
+        return in_simplified("".join(unicodedata.normalize("NFKC", name).split())).casefold()
+    return key(a) == key(b)
+
+
+@dataclass
+class _Known:
+    """A registered volunteer as the preview compares a row with them."""
+
+    id: int
+    name: str
+    birth_year: int | None
+    teams: list[str]
+    skills: list[str]
+    national_code: str | None
+    id_type: str | None
+    id_number: str | None
+
+
 @dataclass
 class _Context:
     """What every row is checked against: read once per preview."""
 
     this_year: int
-    volunteers: dict[str, tuple[int, str]]  # mobile -> (id, name) at this station
+    volunteers: dict[str, _Known]  # mobile -> the volunteer at this station
     team_names: set[str]
     documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
     stored_documents: dict[int, str]  # volunteer id -> the type of the document whose number is stored
@@ -355,15 +401,17 @@ class _Context:
 
 
 def _load_context(station: Station) -> _Context:
-    volunteers = db.session.execute(
-        select(Volunteer.mobile, Volunteer.id, Volunteer.name).where(Volunteer.station_id == station.id)
+    # Read with their teams in two queries; the preview never changes them (nothing is flushed).
+    volunteers = db.session.scalars(
+        select(Volunteer).where(Volunteer.station_id == station.id).options(selectinload(Volunteer.teams))
     ).all()
     team_names = db.session.scalars(select(Team.name).where(Team.station_id == station.id)).all()
     documents = db.session.execute(select(Volunteer.id_type, Volunteer.id_number, Volunteer.id).where(
         Volunteer.station_id == station.id, Volunteer.id_number.is_not(None))).all()
     return _Context(
         this_year=local_today(station, utcnow()).year,
-        volunteers={mobile: (vid, name) for mobile, vid, name in volunteers},
+        volunteers={v.mobile: _Known(v.id, v.name, v.birth_year, [t.name for t in v.teams], list(v.skills or []),
+                                     v.national_code, v.id_type, v.id_number) for v in volunteers},
         team_names=set(team_names),
         documents={(id_type, number): vid for id_type, number, vid in documents},
         stored_documents={vid: id_type for id_type, _number, vid in documents},
@@ -392,7 +440,8 @@ def _check_row(row: ImportRow, record: list[str], positions: dict[str, int], ctx
         if earlier != row.line:
             raise _Rejected(_l("This ID number is already in the file (line %(line)s).", line=earlier))
         holder = ctx.documents.get(document)
-        if holder is not None and holder != ctx.volunteers.get(row.mobile, (None,))[0]:
+        known = ctx.volunteers.get(row.mobile)
+        if holder is not None and holder != (known.id if known else None):
             raise _Rejected(ID_NUMBER_TAKEN)  # one person, one registration, as on the form
     # The most exact source wins: a birth-year column, then a date of birth, then the resident ID.
     row.birth_year = (_birth_year(_cell(record, positions, "birth_year"), ctx.this_year)
@@ -420,14 +469,39 @@ def _read_row(line: int, record: list[str], positions: dict[str, int], ctx: _Con
     existing = ctx.volunteers.get(row.mobile)
     if existing:
         row.status = "update"
-        row.volunteer_id, row.existing_name = existing
+        row.volunteer_id, row.existing_name = existing.id, existing.name
         stored = ctx.stored_documents.get(row.volunteer_id)
         if row.id_type and not row.id_number and stored and stored != row.id_type:
             # As on the volunteer form: another document needs its number.
             row.status, row.reason = "rejected", NEW_DOCUMENT_NUMBER
             return row
+        row.changes = _changes(existing, row)
+        if "name" in row.changes:
+            row.status = "rename"
     row.new_teams = [name for name in row.teams if name not in ctx.team_names]
     return row
+
+
+def _changes(known: _Known, row: ImportRow) -> dict[str, tuple]:
+    """What the row would change on `known`, old and new, as `_update_volunteer` would apply it:
+    a blank cell changes nothing, and the same name written another way is no new name."""
+    changes: dict[str, tuple] = {}
+    if not same_name(known.name, row.name):
+        changes["name"] = (known.name, row.name)
+    if row.birth_year is not None and row.birth_year != known.birth_year:
+        changes["birth_year"] = (known.birth_year, row.birth_year)
+    if row.teams and set(row.teams) != set(known.teams):
+        changes["teams"] = (known.teams, row.teams)
+    if row.skills and row.skills != known.skills:
+        changes["skills"] = (known.skills, row.skills)
+    if row.national_code and row.national_code != known.national_code:
+        changes["national_code"] = (known.national_code, row.national_code)
+    stored = (known.id_type, known.id_number)
+    if row.id_number and (row.id_type, row.id_number) != stored:
+        changes["identity"] = (stored, (row.id_type, row.id_number))
+    elif row.id_type and not row.id_number and known.id_number is None and row.id_type != known.id_type:
+        changes["identity"] = (stored, (row.id_type, None))
+    return changes
 
 
 def preview_import(station: Station, text: str) -> ImportPreview:
@@ -470,7 +544,9 @@ def _teams_by_name(station: Station, names: list[str], known: dict[str, Team], b
 
 def _update_volunteer(volunteer: Volunteer, row: ImportRow, teams: list[Team]) -> None:
     # A blank cell means "not in this file", not "erase": only given values replace stored ones.
-    volunteer.name = row.name
+    # The same name written another way (張曉華 for 张晓华) leaves the name as registered.
+    if row.status == "rename":
+        volunteer.name = row.name
     if row.birth_year is not None:
         volunteer.birth_year = row.birth_year
     if row.skills:
@@ -487,14 +563,22 @@ def _update_volunteer(volunteer: Volunteer, row: ImportRow, teams: list[Team]) -
         volunteer.teams = teams
 
 
-def apply_import(station: Station, text: str, by: Keeper | None = None) -> ImportSummary:
+def apply_import(station: Station, text: str, by: Keeper | None = None, renames: Collection[str] = ()) -> ImportSummary:
     """Import `text`: create the new volunteers, update the known ones, skip the rejected rows.
+    A row that would give a volunteer another name is applied, whole, only when its `rename_key`
+    is among `renames` (the rows the keeper ticked); otherwise none of it is (it may be someone
+    else's row with a mistyped mobile).
     Imported by keeper `by`: each volunteer made or changed, and each new team, is audited as if
     the keeper had done it by hand (which details changed, never their values)."""
     preview = preview_import(station, text)
+    ticked = set(renames)
     known = {team.name: team for team in db.session.scalars(select(Team).where(Team.station_id == station.id))}
+    held_back = 0
     for row in preview.rows:
         if row.status == "rejected":
+            continue
+        if row.status == "rename" and row.rename_key not in ticked:
+            held_back += 1
             continue
         teams = _teams_by_name(station, row.teams, known, by)
         if row.status == "new":
@@ -522,4 +606,5 @@ def apply_import(station: Station, text: str, by: Keeper | None = None) -> Impor
                 audit(by, station, "volunteer.import_updated", volunteer_id=volunteer.id, after={"changed": changed},
                       now=utcnow())
     db.session.flush()
-    return ImportSummary(created=preview.new_count, updated=preview.update_count, rejected=preview.rejected_count)
+    return ImportSummary(created=preview.new_count, updated=preview.update_count + preview.rename_count - held_back,
+                         rejected=preview.rejected_count, held_back=held_back)

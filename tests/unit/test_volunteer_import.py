@@ -205,7 +205,7 @@ def test_preview_sorts_rows_into_new_update_and_rejected(app, station):
     text = csv_text(
         HEADER,
         "王小明,139 0000 0001,1970,暖心橙、新队,理发，理疗,V001",  # line 2: new, one new team
-        "张小华,+86 138-0013-8001,,,,",  # line 3: update of 张晓华
+        "张小华,+86 138-0013-8001,,,,",  # line 3: would rename 张晓华
         ",,,,,",  # line 4: blank, skipped silently
         "李四,1.38001E+10,,,,",  # line 5: Excel turned the number into a float
         "王小明,13900000001,1971,,,",  # line 6: same mobile as line 2
@@ -217,7 +217,7 @@ def test_preview_sorts_rows_into_new_update_and_rejected(app, station):
         zhang_id = volunteer(ZHANG).id
         rows = {row.line: row for row in result.rows}
         assert sorted(rows) == [2, 3, 5, 6, 7, 8]
-        assert (result.new_count, result.update_count, result.rejected_count) == (1, 1, 4)
+        assert (result.new_count, result.update_count, result.rename_count, result.rejected_count) == (1, 0, 1, 4)
         assert result.new_teams == ["新队"]
 
         new = rows[2]
@@ -226,7 +226,7 @@ def test_preview_sorts_rows_into_new_update_and_rejected(app, station):
         assert (new.teams, new.skills, new.new_teams) == (["暖心橙", "新队"], ["理发", "理疗"], ["新队"])
 
         update = rows[3]
-        assert (update.status, update.volunteer_id, update.mobile) == ("update", zhang_id, ZHANG)
+        assert (update.status, update.volunteer_id, update.mobile) == ("rename", zhang_id, ZHANG)
         assert (update.name, update.existing_name) == ("张小华", "张晓华")
 
         assert rows[5].status == "rejected" and said(rows[5].reason, BAD_MOBILE)
@@ -333,7 +333,7 @@ def test_preview_leaves_the_database_unchanged(app, station):
         before = counts()
         zhang = volunteer(ZHANG)
         result = preview_import(db.session.get(Station, station), text)
-        assert (result.new_count, result.update_count, result.rejected_count) == (1, 1, 1)
+        assert (result.new_count, result.rename_count, result.rejected_count) == (1, 1, 1)
         assert not db.session.new and not db.session.dirty and not db.session.deleted
         assert zhang.name == "张晓华" and zhang.birth_year == 1958
         db.session.rollback()
@@ -357,9 +357,9 @@ def test_apply_creates_and_updates_exactly_as_previewed(app, station):
     with app.app_context():
         st = db.session.get(Station, station)
         planned = preview_import(st, text)
-        summary = apply_import(st, text)
-        assert (summary.created, summary.updated, summary.rejected) == (
-            planned.new_count, planned.update_count, planned.rejected_count) == (2, 1, 2)
+        summary = apply_import(st, text, renames={row.rename_key for row in planned.rows if row.status == "rename"})
+        assert (summary.created, summary.updated, summary.rejected, summary.held_back) == (
+            planned.new_count, planned.update_count + planned.rename_count, planned.rejected_count, 0) == (2, 1, 2, 0)
         db.session.commit()
 
     with app.app_context():
@@ -415,7 +415,9 @@ def test_blank_cells_do_not_wipe_what_is_stored(app, station):
 
 def test_a_file_without_the_optional_columns_only_renames(app, station):
     with app.app_context():
-        apply_import(db.session.get(Station, station), csv_text("mobile,name", f"{LI},李桂花"))
+        # Ticked: the tick names the file's line and the volunteer the preview showed.
+        apply_import(db.session.get(Station, station), csv_text("mobile,name", f"{LI},李桂花"),
+                     renames={f"2-{volunteer(LI).id}"})
         db.session.commit()
     with app.app_context():
         li = volunteer(LI)
@@ -436,11 +438,24 @@ def test_apply_reads_the_text_again_instead_of_trusting_an_old_preview(app, stat
         st = db.session.get(Station, station)
         assert preview_import(st, text).rows[0].status == "new"
         # Someone registers the same mobile between the preview and the keeper's confirm.
-        register_volunteer(st, name="王晓明", mobile="13900000001")
+        register_volunteer(st, name="王小明", mobile="13900000001")
         summary = apply_import(st, text)
         assert (summary.created, summary.updated) == (0, 1)
         assert (volunteer("13900000001").name, volunteer("13900000001").birth_year) == ("王小明", 1970)
         assert counts() == (21, 6)
+
+
+def test_a_rename_that_appeared_after_the_preview_is_held_back(app, station):
+    """Registered meanwhile under another name: the keeper never saw that row as a rename."""
+    text = csv_text(HEADER, "王小明,13900000001,1970,,,")
+    with app.app_context():
+        st = db.session.get(Station, station)
+        (row,) = preview_import(st, text).rows
+        assert row.status == "new"
+        register_volunteer(st, name="王晓明", mobile="13900000001")
+        summary = apply_import(st, text, renames={f"{row.line}-{row.volunteer_id}"})
+        assert (summary.created, summary.updated, summary.held_back) == (0, 0, 1)
+        assert (volunteer("13900000001").name, volunteer("13900000001").birth_year) == ("王晓明", None)
 
 
 def test_apply_refuses_the_same_bad_text_as_preview(app, station):
@@ -482,10 +497,11 @@ def preview_or_domain_error(app, station, make_text):
         assert not db.session.new and not db.session.dirty and not db.session.deleted
         assert counts() == (20, 6)
     if result is not None:
-        assert result.new_count + result.update_count + result.rejected_count == len(result.rows)
+        assert result.new_count + result.update_count + result.rename_count + result.rejected_count == len(result.rows)
         for row in result.rows:
             assert (row.reason is not None) == (row.status == "rejected")
-            assert (row.volunteer_id is not None) == (row.status == "update")
+            assert (row.volunteer_id is not None) == (row.status in ("update", "rename"))
+            assert ("name" in row.changes) == (row.status == "rename")
 
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -681,3 +697,109 @@ def test_another_type_without_a_number_for_a_stored_document_is_refused_as_on_th
             "姓名,手机号,证件类型", f"张晓华,{ZHANG},台胞证"))
         assert summary.rejected == 1
         assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", "E1234567")
+
+
+# --- A row that would change a registered volunteer's name --------------------------------------
+# 13800138001 is 张晓华's mobile (0001, born 1958, 党旗红, 理发). A roster whose mobile is mistyped
+# onto 张晓华 must not quietly turn 张晓华 into someone else: their badge, hours and notes follow the
+# record. Such a row is held back until the keeper ticks it, and the preview shows old → new.
+
+TYPO_ROW = f"孙悟空,{ZHANG},1950,党旗红,,"
+
+
+def test_a_row_that_would_rename_a_volunteer_is_marked_with_the_old_and_new_name(app, station):
+    result = preview(app, station, csv_text(HEADER, TYPO_ROW, f"李桂英,{LI},1956,,,"))
+    typo, li = result.rows
+    with app.app_context():
+        zhang_id = volunteer(ZHANG).id
+    assert (typo.status, typo.volunteer_id, typo.existing_name, typo.name) == ("rename", zhang_id, "张晓华", "孙悟空")
+    assert typo.changes["name"] == ("张晓华", "孙悟空")
+    assert typo.changes["birth_year"] == (1958, 1950)
+    assert "teams" not in typo.changes, "党旗红 is already 张晓华's team"
+    assert (li.status, li.changes) == ("update", {"birth_year": (1955, 1956)})
+    assert (result.new_count, result.update_count, result.rename_count, result.rejected_count) == (0, 1, 1, 0)
+    assert [row.status for row in result.rows_for_review] == ["rename", "update"], "shown before the plain updates"
+
+
+def test_the_preview_shows_old_and_new_teams_skills_and_code(app, station):
+    row = only_row(app, station, f"张晓华,{ZHANG},1958,暖心橙、新队,维修,N-1")
+    assert row.status == "update"
+    assert row.changes == {"teams": (["党旗红"], ["暖心橙", "新队"]), "skills": (["理发"], ["维修"]),
+                           "national_code": (None, "N-1")}
+
+
+def test_an_untouched_rename_row_is_not_applied_at_all(app, station):
+    """Not the name, and not the birth year or teams either: the row may be someone else's."""
+    text = csv_text(HEADER, "孙悟空," + ZHANG + ",1950,新队,维修,N-1", f"李桂英,{LI},1956,,,")
+    with app.app_context():
+        before = counts()
+        summary = apply_import(db.session.get(Station, station), text)
+        db.session.commit()
+        assert (summary.created, summary.updated, summary.held_back, summary.rejected, summary.skipped) == (
+            0, 1, 1, 0, 1)
+    with app.app_context():
+        zhang = volunteer(ZHANG)
+        assert (zhang.name, zhang.birth_year, zhang.skills, zhang.national_code) == ("张晓华", 1958, ["理发"], None)
+        assert [t.name for t in zhang.teams] == ["党旗红"]
+        assert counts() == before, "no team made for a row that was held back"
+        assert volunteer(LI).birth_year == 1956
+
+
+def test_a_ticked_rename_row_is_applied_and_audited_without_values(app, station):
+    from kiosk.people.models import AuditEvent, Keeper
+
+    text = csv_text(HEADER, f"张小华,{ZHANG},1959,,,")
+    with app.app_context():
+        st = db.session.get(Station, station)
+        (row,) = preview_import(st, text).rows
+        keeper = db.session.scalar(select(Keeper).where(Keeper.station_id == station))
+        summary = apply_import(st, text, by=keeper, renames={row.rename_key})
+        db.session.commit()
+        assert (summary.updated, summary.held_back, summary.skipped) == (1, 0, 0)
+        zhang = volunteer(ZHANG)
+        assert (zhang.name, zhang.birth_year) == ("张小华", 1959)
+        (event,) = db.session.scalars(select(AuditEvent)).all()
+        assert (event.action, event.after) == ("volunteer.import_updated", {"changed": ["name", "birth_year"]})
+        assert "张小华" not in str(event.before) + str(event.after) and "1959" not in str(event.after)
+
+
+@pytest.mark.parametrize("tick", ["2", "3-1", "2-999", "", "x" * 500, "2-1-1", "\x00"])
+def test_a_tick_for_another_line_or_volunteer_does_not_apply_a_rename(app, station, tick):
+    """The tick names the line and the volunteer the keeper saw; anything else applies nothing."""
+    text = csv_text(HEADER, TYPO_ROW)
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), text, renames={tick})
+        assert (summary.updated, summary.held_back) == (0, 1)
+        assert (volunteer(ZHANG).name, volunteer(ZHANG).birth_year) == ("张晓华", 1958)
+
+
+def test_a_tick_does_not_follow_the_mobile_to_another_volunteer(app, station):
+    """Between preview and confirm the mobile moved to another volunteer: the tick was for 张晓华."""
+    text = csv_text(HEADER, TYPO_ROW)
+    with app.app_context():
+        st = db.session.get(Station, station)
+        (row,) = preview_import(st, text).rows
+        zhang, li = volunteer(ZHANG), volunteer(LI)
+        zhang.mobile, li.mobile = "13900000009", ZHANG
+        db.session.flush()
+        summary = apply_import(st, text, renames={row.rename_key})
+        assert (summary.updated, summary.held_back) == (0, 1)
+        assert (li.name, li.birth_year) == ("李桂英", 1955)
+
+
+@pytest.mark.parametrize("written", ["張曉華", "张 晓华", " 张晓华 ", "張 曉 華", "张晓华"])
+def test_the_same_name_in_traditional_characters_or_with_spaces_is_no_rename(app, station, written):
+    """Same name: the row updates as usual and the name stays as registered."""
+    row = only_row(app, station, f"{written},{ZHANG},1959,,,")
+    assert (row.status, row.changes) == ("update", {"birth_year": (1958, 1959)})
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text(HEADER, f"{written},{ZHANG},1959,,,"))
+        assert (volunteer(ZHANG).name, volunteer(ZHANG).birth_year) == ("张晓华", 1959)
+
+
+def test_latin_letters_in_another_case_are_the_same_name(app, station):
+    with app.app_context():
+        register_volunteer(db.session.get(Station, station), name="Anna Li", mobile="13900000001")
+        db.session.commit()
+    assert only_row(app, station, "anna  LI,13900000001,,,,").status == "update"
+    assert only_row(app, station, "Anne Li,13900000001,,,,").status == "rename"
