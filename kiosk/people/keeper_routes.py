@@ -320,5 +320,6 @@ def confirm_import():
     refuse_with(_import_refused)
     if not confirm.validate():
         raise DomainError(NO_FILE, field="file")
-    summary = apply_import(g.station, confirm.text.data, by=current_user)
+    # The rows the keeper ticked to give a volunteer the file's name (each "line-volunteer id").
+    summary = apply_import(g.station, confirm.text.data, by=current_user, renames=request.form.getlist("rename"))
     return render("people/import.html", form=ImportUploadForm(formdata=None), preview=None, summary=summary)

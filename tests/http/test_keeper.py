@@ -1075,6 +1075,83 @@ def test_a_rejected_import_row_says_why_with_a_full_width_colon(app, keeper):
     assert "未导入：" in text and not HALF_WIDTH_AFTER_CHINESE.search(text)
 
 
+# --- A row that would give a registered volunteer another name ----------------------------------
+# The tester's roster: 13800138001 is 张晓华's mobile (0001, born 1958), typed onto 孙悟空's row.
+
+TYPO_ROSTER = ("序号,姓名,联系电话,出生日期,所属队伍,备注\r\n"
+               "5,孙悟空,13800138001,1950-05-05,党旗红,\r\n"
+               "6,李桂英,13800138002,1956-01-01,暖心橙、新队伍,\r\n")
+
+
+def import_text(page: str) -> str:
+    return html.unescape(re.search(r'<textarea name="text" hidden>(.*?)</textarea>', page, re.S).group(1))
+
+
+def row_cells(page: str, status: str) -> list[str]:
+    row = re.search(rf'<tr class="import-{status}">(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+
+
+def test_the_preview_marks_a_row_that_would_rename_a_volunteer_and_shows_old_and_new(app, keeper):
+    before = state(app)
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    r = upload(keeper, TYPO_ROSTER.encode("gb18030"))
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert page.count('class="import-rename"') == 1 and page.count('class="import-update"') == 1
+    line, name, mobile, born, teams, result = row_cells(page, "rename")
+    assert (line, name, born, teams) == ("2", "张晓华 → 孙悟空", "1958 → 1950", "党旗红")
+    assert mobile == "13800138001"
+    # Its tick is inside the confirm form, unticked, naming the line and the volunteer it was shown for.
+    form = re.search(r'<form method="post" action="/keeper/volunteers/import/confirm".*?</form>', page, re.S).group(0)
+    assert re.search(r'<input type="checkbox" name="rename" value="2-1"(?! checked)[^>]*>', form)
+    # The plain update shows what it changes too.
+    _line, name, _mobile, born, teams, _result = row_cells(page, "update")
+    assert (name, born, teams) == ("李桂英", "1955 → 1956", "暖心橙 → 暖心橙、新队伍")
+    text = re.sub(r"<[^>]+>", "", page)
+    assert not HALF_WIDTH_AFTER_CHINESE.search(text), HALF_WIDTH_AFTER_CHINESE.search(text)
+    assert state(app) == before
+
+
+def test_an_unticked_rename_row_is_not_imported_and_the_keeper_is_told(app, keeper):
+    keeper.set_cookie("kiosk_lang", "en")
+    page = upload(keeper, TYPO_ROSTER.encode("utf-8")).get_data(as_text=True)
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)})
+    assert r.status_code == 200
+    with app.app_context():
+        zhang = db.session.get(Volunteer, 1)
+        assert (zhang.name, zhang.birth_year, zhang.number) == ("张晓华", 1958, "0001")
+        assert [t.name for t in zhang.teams] == ["党旗红"]
+        assert db.session.scalar(select(Volunteer).where(Volunteer.mobile == "13800138002")).birth_year == 1956
+        assert not [e for e in db.session.scalars(select(AuditEvent)) if e.volunteer_id == 1]
+    done = r.get_data(as_text=True)
+    assert "Done: 0 new, 1 updated, 1 skipped." in done
+    held = re.search(r'<p class="flash import-held-back" role="status">([^<]*)</p>', done).group(1)
+    assert "1" in held and "name" in held
+
+
+def test_a_ticked_rename_row_is_imported_and_shown_on_the_volunteers_page(app, keeper):
+    page = upload(keeper, TYPO_ROSTER.encode("utf-8")).get_data(as_text=True)
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page), "rename": ["2-1"]})
+    assert r.status_code == 200
+    assert 'import-held-back' not in r.get_data(as_text=True)
+    with app.app_context():
+        zhang = db.session.get(Volunteer, 1)
+        assert (zhang.name, zhang.birth_year, zhang.number) == ("孙悟空", 1950, "0001")
+        (event,) = [e for e in db.session.scalars(select(AuditEvent)) if e.volunteer_id == 1]
+        assert event.after == {"changed": ["name", "birth_year"]}, "which details, never their values"
+    assert "修改了资料（导入）" in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("ticks", [["3-1"], ["2-2"], ["2"], [""], ["x" * 5000], ["2-1\x00"], ["2-1 "], ["-1"]])
+def test_ticks_that_do_not_match_the_row_rename_nobody(app, keeper, ticks):
+    page = upload(keeper, TYPO_ROSTER.encode("utf-8")).get_data(as_text=True)
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page), "rename": ticks})
+    assert r.status_code == (400 if "\x00" in ticks[0] else 200), "no person types NUL: refused for every form"
+    assert (volunteer(app).name, volunteer(app).birth_year) == ("张晓华", 1958)
+
+
 def test_an_open_typed_check_in_is_on_duty_on_the_review_page_with_nothing_to_confirm(app, keeper):
     """Volunteer 1 typed their number at 09:00 and is still on duty at 10:00."""
     with app.app_context():
