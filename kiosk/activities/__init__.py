@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin.corrections import add_correction_check
     from kiosk.checkin.phone_routes import add_phone_section
     from kiosk.people.audit import add_audit_labels
-    from kiosk.people.privacy import add_before_erase, add_volunteer_data
+    from kiosk.people.privacy import add_on_deactivate, add_volunteer_data
 
     for blueprint in (routes.bp, routes.phone_bp, keeper_routes.bp):
         app.register_blueprint(blueprint)
@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
                            "activity.cancelled": _l("cancelled an activity"),
                            "activity.signup_dropped": _l("took off an activity's sign-ups")},
                      describe=_describe)
-    add_before_erase(app, schedule.drop_erased_signups)
+    add_on_deactivate(app, schedule.drop_signups_to_come, schedule.signups_warning)  # erasing runs it too
     add_volunteer_data(app, "activity_signups", schedule.signups_as_data)
     add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
     app.jinja_env.globals["activity_day_format"] = _day_format

@@ -256,15 +256,28 @@ def _give_place_back(signup: Signup) -> None:
     db.session.flush()
 
 
-def drop_erased_signups(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
-    """Before a volunteer is erased: their places in activities not over yet go back (an erased
-    record checks in nowhere, and a full list would stay full). Activities already over keep
-    theirs: the hours there stay in the station's totals."""
-    for signup in db.session.scalars(select(Signup).join(Activity).where(
-            Signup.volunteer_id == volunteer.id, Activity.station_id == station.id, Activity.ends_at > now)):
+def _signups_to_come(station: Station, volunteer: Volunteer, now: datetime):
+    return select(Signup).join(Activity).where(Signup.volunteer_id == volunteer.id, Activity.station_id == station.id,
+                                               Activity.ends_at > now)
+
+
+def drop_signups_to_come(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
+    """A volunteer deactivated (or erased, which deactivates): their places in activities not over
+    yet go back (their badge checks in nowhere, and a full list would stay full for them; a
+    reactivated volunteer signs up again). Activities already over keep theirs: the hours there
+    stay in the station's totals."""
+    for signup in db.session.scalars(_signups_to_come(station, volunteer, now)):
         audit(keeper, station, "activity.signup_dropped", volunteer_id=volunteer.id,
               before={"name": signup.activity.name}, now=now)
         _give_place_back(signup)
+
+
+def signups_warning(station: Station, volunteer: Volunteer, now: datetime) -> str | None:
+    """Said beside the deactivate button while the volunteer holds places in activities to come."""
+    count = db.session.scalar(select(func.count()).select_from(_signups_to_come(station, volunteer, now).subquery()))
+    if not count:
+        return None
+    return _l("Signed up for %(count)s activities to come: deactivating gives those places back.", count=count)
 
 
 # Built once: every check-in runs it.

@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin import attendance, phone
     from kiosk.people.keeper_routes import add_volunteer_section
     from kiosk.people.phones import add_phone_identity
-    from kiosk.people.privacy import add_volunteer_data
+    from kiosk.checkin.corrections import close_on_deactivation, on_duty_warning
+    from kiosk.people.privacy import add_on_deactivate, add_volunteer_data
 
     for blueprint in (routes.bp, phone_routes.bp, keeper_routes.bp):
         app.register_blueprint(blueprint)
@@ -31,4 +32,5 @@ def init_app(app: Flask) -> None:
     add_volunteer_data(app, "phone", phone.phone_as_data)
     add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
     add_phone_identity(app, phone_routes.this_phones_volunteer)
+    add_on_deactivate(app, close_on_deactivation, on_duty_warning)
 

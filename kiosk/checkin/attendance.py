@@ -255,7 +255,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
     if open_session is not None and now >= auto_close_deadline(station, open_session.checked_in_at):
         # Left open past closing time: the system closes it at closing time, for a keeper to check.
         deadline = auto_close_deadline(station, open_session.checked_in_at)
-        if not _close(open_session, deadline, "auto", now, auto_closed=True, needs_review=True):
+        if not close_if_open(open_session, deadline, "auto", now, auto_closed=True, needs_review=True):
             return result("already_out", open_session)
         if open_session.checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
             # Scanning out a little after closing: that is the check-out they meant. It counts to
@@ -270,7 +270,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
         if now - open_session.checked_in_at < window:
             return result("already_in", open_session)
         flag = {"needs_review": True} if method in FLAGGED_METHODS else {}
-        if _close(open_session, now, method, now, **flag):
+        if close_if_open(open_session, now, method, now, **flag):
             return result("checked_out", open_session, closed_now=True)
         return result("already_out", open_session)
 
@@ -298,7 +298,7 @@ class OpenedMeanwhile(Exception):
     """Another kiosk opened a session for this volunteer between a scan's reads and its write."""
 
 
-def _close(session: ServiceSession, at: datetime, method: str, now: datetime, **flags) -> bool:
+def close_if_open(session: ServiceSession, at: datetime, method: str, now: datetime, **flags) -> bool:
     """Close the session if it is still open (nobody else — a second kiosk, a keeper — closed it in
     the meantime); the object then shows what the database holds."""
     values = {"checked_out_at": at, "check_out_method": method, "updated_at": now, **flags}

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.checkin.attendance import close_forgotten_sessions
+from kiosk.checkin.attendance import close_forgotten_sessions, close_if_open
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -184,6 +184,36 @@ def _why_not_checked_in(station: Station, volunteer: Volunteer, at: datetime) ->
 def _latest_session(volunteer: Volunteer) -> ServiceSession | None:
     return db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
                              .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+
+
+def _open_session(volunteer_id: int) -> ServiceSession | None:
+    return db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id,
+                                                          ServiceSession.checked_out_at.is_(None)))
+
+
+def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
+    """A volunteer deactivated (or erased) while on duty is checked out at that moment: their badge
+    no longer scans, so nobody else could ever close the session. The hours are kept, flagged for a
+    keeper to confirm (nobody said when they really left); a session from an earlier day closes at
+    that day's closing time, as a forgotten one does. Audited."""
+    close_forgotten_sessions(station, now, volunteer.id)
+    session = _open_session(volunteer.id)
+    if session is None:
+        return
+    before = snapshot(session)
+    # Only if still open: a scan at the same moment may have checked them out already.
+    if close_if_open(session, now, "keeper", now, needs_review=True):
+        audit(keeper, station, "session.closed_on_deactivation", volunteer_id=volunteer.id, session_id=session.id,
+              before=before, after=snapshot(session), now=now)
+
+
+def on_duty_warning(station: Station, volunteer: Volunteer, now: datetime) -> str | None:
+    """Said beside the deactivate button while the volunteer is on duty."""
+    session = _open_session(volunteer.id)
+    if session is None:
+        return None
+    return _l("On duty since %(time)s: deactivating checks them out now. The hours are kept for you to confirm "
+              "under To review.", time=local_time(session.checked_in_at, station))
 
 
 def _closed_at_closing_time_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:

@@ -23,6 +23,7 @@ SESSION_AUDIT_LABELS = {
     "session.checked_in": _l("checked in by hand"),
     "session.checked_out": _l("checked out by hand"),
     "session.recorded": _l("recorded a session afterwards"),
+    "session.closed_on_deactivation": _l("checked out on deactivation"),
 }
 
 

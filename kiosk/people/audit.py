@@ -51,6 +51,19 @@ def volunteer_events(volunteer_id: int, limit: int = 50) -> list[AuditEvent]:
                                    .order_by(AuditEvent.at.desc()).limit(limit)))
 
 
+def done_on_deactivation(volunteer_id: int) -> list[AuditEvent]:
+    """What the volunteer's last deactivation also did (a session checked out, places given back):
+    the events written with it, at the same moment."""
+    deactivated = db.session.scalar(db.select(AuditEvent).where(
+        AuditEvent.volunteer_id == volunteer_id, AuditEvent.action == "volunteer.deactivated")
+        .order_by(AuditEvent.at.desc()).limit(1))
+    if deactivated is None:
+        return []
+    return list(db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.volunteer_id == volunteer_id, AuditEvent.at == deactivated.at, AuditEvent.id != deactivated.id)
+        .order_by(AuditEvent.id)))
+
+
 def _active_words(values: dict) -> str:
     return str(_l("active") if values.get("active") else _l("inactive"))
 

@@ -20,12 +20,12 @@ from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
-from kiosk.people.audit import volunteer_events
+from kiosk.people.audit import done_on_deactivation, volunteer_events
 from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
-from kiosk.people.privacy import erase_volunteer, everything_about
+from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
 from kiosk.people.volunteers import (editable_details, register_volunteer, search_volunteers, set_active, split_list,
@@ -187,6 +187,11 @@ def volunteer_page(volunteer: Volunteer, status: int = 200, **extra):
     `extra` (a message, a code just issued) reaches every section."""
     context = {"volunteer": volunteer, "form": EmptyForm(), "events": volunteer_events(volunteer.id),
                "badge_svg": qr_svg(badge_token(volunteer), box_size=8) if volunteer.badge_nonce else None}
+    if volunteer.erased_at is None:  # what deactivating would do, or did
+        if volunteer.active:
+            context["deactivate_warnings"] = deactivation_warnings(g.station, volunteer, utcnow())
+        else:
+            context["deactivated_with"] = done_on_deactivation(volunteer.id)
     sections = sorted(current_app.extensions.get("kiosk_volunteer_sections", []), key=lambda s: s[0])
     for _position, _template, section_context in sections:
         context.update(section_context(volunteer, g.station))

@@ -46,6 +46,32 @@ def add_before_erase(app: Flask, hook: Callable[[Keeper, Station, Volunteer, dat
     app.extensions.setdefault("kiosk_before_erase", []).append(hook)
 
 
+# What a feature does when a volunteer stops serving (deactivated, or erased, which deactivates):
+# (keeper, station, volunteer, now) -> None, in the same transaction; and what it would do, in
+# words for the keeper before they tap (station, volunteer, now) -> str | None.
+LetGo = Callable[[Keeper, Station, Volunteer, datetime], None]
+WouldDo = Callable[[Station, Volunteer, datetime], str | None]
+
+
+def add_on_deactivate(app: Flask, let_go: LetGo, warning: WouldDo | None = None) -> None:
+    """A feature lets go of a volunteer who is deactivated (check-in: an open session ends;
+    activities: places to come go back). Erasing runs it too, before `add_before_erase`'s hooks."""
+    app.extensions.setdefault("kiosk_on_deactivate", []).append((let_go, warning))
+
+
+def let_go_of(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
+    """Each feature lets go of the volunteer; each change is audited by the feature that makes it."""
+    for let_go, _warning in current_app.extensions.get("kiosk_on_deactivate", []):
+        let_go(keeper, station, volunteer, now)
+
+
+def deactivation_warnings(station: Station, volunteer: Volunteer, now: datetime) -> list[str]:
+    """What deactivating this volunteer now would also do, for the keeper to read before tapping."""
+    words = (warning(station, volunteer, now)
+             for _let_go, warning in current_app.extensions.get("kiosk_on_deactivate", []) if warning is not None)
+    return [str(w) for w in words if w]
+
+
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -88,6 +114,7 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
     if (typed_number or "").strip().lstrip("0") != volunteer.number.lstrip("0"):
         raise DomainError(_l("To erase, type this volunteer's number: %(number)s.", number=volunteer.number),
                           field="confirm")
+    let_go_of(keeper, station, volunteer, now)  # an erased record serves nowhere: as deactivating does
     for hook in current_app.extensions.get("kiosk_before_erase", []):
         hook(keeper, station, volunteer, now)
     volunteer.name = ERASED_NAME

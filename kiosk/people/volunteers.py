@@ -19,7 +19,7 @@ from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spel
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
-from kiosk.people.privacy import refuse_if_erased
+from kiosk.people.privacy import let_go_of, refuse_if_erased
 
 ID_NUMBER_MAX = 40
 RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
@@ -327,10 +327,14 @@ def registered_names(station_id: int) -> list[str]:
 
 
 def set_active(keeper: Keeper, station: Station, volunteer: Volunteer, active: bool, now: datetime) -> Volunteer:
-    """Deactivate (the badge stops checking in) or reactivate a volunteer; audited like every keeper change."""
+    """Deactivate (the badge stops checking in) or reactivate a volunteer; audited like every keeper
+    change. Deactivating also lets go of what they hold (`add_on_deactivate`): an open session ends
+    now, places in activities to come go back. Reactivating gives none of it back."""
     if active:
         refuse_if_erased(volunteer)
     if volunteer.active != active:
+        if not active:
+            let_go_of(keeper, station, volunteer, now)
         before = {"active": volunteer.active}
         volunteer.active = active
         audit(keeper, station, "volunteer.reactivated" if active else "volunteer.deactivated",

@@ -1,0 +1,94 @@
+"""A deactivated volunteer: deactivating lets go of what they hold (an open session, places in
+activities to come), and every place that refuses them says they are paused, not unknown."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kiosk.activities.models import Signup
+from kiosk.activities.schedule import sign_up
+from kiosk.checkin.attendance import record_attendance, served_minutes
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.people.audit import volunteer_events
+from kiosk.people.privacy import deactivation_warnings, erase_volunteer
+from kiosk.people.volunteers import set_active
+from tests.conftest import START
+from tests.unit.test_activities import an_activity
+from tests.unit.test_recognition import ctx, keeper, volunteer  # noqa: F401  (ctx is a fixture)
+
+LATER = START + timedelta(hours=2)
+
+
+def open_sessions(volunteer_id: int) -> list[ServiceSession]:
+    return list(db.session.scalars(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id,
+                                                                ServiceSession.checked_out_at.is_(None))))
+
+
+def test_deactivating_a_volunteer_on_duty_checks_them_out_then_and_keeps_the_hours(ctx):
+    on_duty = volunteer(20)
+    session = record_attendance(ctx, on_duty, "scanner", START).session
+    set_active(keeper(), ctx, on_duty, False, LATER)
+    closed = db.session.get(ServiceSession, session.id)
+    assert open_sessions(on_duty.id) == []
+    assert closed.checked_out_at == LATER and closed.check_out_method == "keeper"
+    # The keeper did not say when they left: the hours are kept and wait for a keeper's look.
+    assert closed.needs_review and closed.confirmed_at is None
+    assert served_minutes(closed.checked_in_at, closed.checked_out_at, ctx.hours_rounding_minutes) == 120
+    actions = [(e.action, e.session_id) for e in volunteer_events(on_duty.id)]
+    assert ("session.closed_on_deactivation", session.id) in actions and ("volunteer.deactivated", None) in actions
+
+
+def test_deactivating_a_volunteer_off_duty_touches_no_session(ctx):
+    resting = volunteer(20)
+    record_attendance(ctx, resting, "scanner", START)
+    record_attendance(ctx, resting, "scanner", START + timedelta(hours=1))
+    set_active(keeper(), ctx, resting, False, LATER)
+    assert [s.checked_out_at for s in db.session.scalars(select(ServiceSession))] == [START + timedelta(hours=1)]
+    assert "session.closed_on_deactivation" not in [e.action for e in volunteer_events(resting.id)]
+
+
+def test_a_session_forgotten_from_an_earlier_day_closes_at_that_days_closing_time(ctx):
+    forgetful = volunteer(20)
+    record_attendance(ctx, forgetful, "scanner", START)
+    set_active(keeper(), ctx, forgetful, False, START + timedelta(days=2))
+    (session,) = db.session.scalars(select(ServiceSession))
+    assert session.auto_closed and session.checked_out_at < START + timedelta(days=1)
+
+
+def test_deactivating_gives_back_places_in_activities_to_come_and_keeps_past_ones(ctx):
+    leaving = volunteer(20)
+    past = an_activity(ctx, start=START - timedelta(days=3), name="巡防")
+    coming = an_activity(ctx, capacity=1)
+    db.session.add(Signup(activity_id=past.id, volunteer_id=leaving.id, at=START - timedelta(days=4)))
+    sign_up(ctx, leaving, coming, START)
+    set_active(keeper(), ctx, leaving, False, START)
+    assert [s.activity_id for s in db.session.scalars(select(Signup))] == [past.id]
+    sign_up(ctx, volunteer(2), coming, START)  # the place is free for someone else
+    dropped = [e.before["name"] for e in volunteer_events(leaving.id) if e.action == "activity.signup_dropped"]
+    assert dropped == ["爱心课堂"]
+
+
+def test_the_keeper_is_told_before_what_deactivating_will_do(ctx):
+    on_duty = volunteer(20)
+    assert deactivation_warnings(ctx, on_duty, START) == []
+    sign_up(ctx, on_duty, an_activity(ctx), START)
+    record_attendance(ctx, on_duty, "scanner", START)
+    warnings = deactivation_warnings(ctx, on_duty, START + timedelta(minutes=30))
+    assert len(warnings) == 2
+    assert "09:00" in warnings[0] and "1" in warnings[1]
+
+
+def test_erasing_a_volunteer_on_duty_checks_them_out_too(ctx):
+    on_duty = volunteer(20)
+    record_attendance(ctx, on_duty, "scanner", START)
+    erase_volunteer(keeper(), ctx, on_duty, on_duty.number, LATER)
+    assert open_sessions(on_duty.id) == []
+
+
+def test_reactivating_changes_no_session(ctx):
+    back = volunteer(20)
+    record_attendance(ctx, back, "scanner", START)
+    set_active(keeper(), ctx, back, False, LATER)
+    set_active(keeper(), ctx, back, True, LATER)
+    assert record_attendance(ctx, back, "scanner", LATER + timedelta(minutes=30)).outcome == "checked_in"
