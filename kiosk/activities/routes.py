@@ -9,7 +9,7 @@ from kiosk.activities.models import Activity
 from kiosk.activities.ratings import rate
 from kiosk.activities.schedule import (cancelled_sign_ups, recent, sign_up, signed_up_ids, signup_count, upcoming,
                                       withdraw)
-from kiosk.checkin.phone import volunteer_for_phone
+from kiosk.checkin.phone import PAUSED, paused_on_phone, volunteer_for_phone
 from kiosk.checkin.phone_routes import COOKIE as PHONE_COOKIE
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
@@ -77,9 +77,10 @@ UNKNOWN_PHONE = _l("This phone does not know you yet. Scan the code on the kiosk
 
 
 def _volunteer() -> Volunteer:
-    volunteer = volunteer_for_phone(g.station, request.cookies.get(PHONE_COOKIE))
+    token = request.cookies.get(PHONE_COOKIE)
+    volunteer = volunteer_for_phone(g.station, token)
     if volunteer is None:
-        raise DomainError(UNKNOWN_PHONE)
+        raise DomainError(PAUSED if paused_on_phone(g.station, token) else UNKNOWN_PHONE)
     return volunteer
 
 

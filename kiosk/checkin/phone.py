@@ -71,8 +71,13 @@ def remember_token(volunteer: Volunteer) -> str:
     return _serializer().dumps([volunteer.id, volunteer.badge_nonce])
 
 
-def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None:
-    """The volunteer this phone remembers, if the link is still good."""
+# Said on the phone of a volunteer who was deactivated: the phone knows them, they are paused.
+PAUSED = _l("Your volunteer account is paused for now. Please talk to a keeper.")
+
+
+def linked_volunteer(station: Station, token: str | None) -> Volunteer | None:
+    """The volunteer this phone is linked to, if the link is still good, active or not (an erased
+    one has no badge, so no link)."""
     if not token:
         return None
     try:
@@ -80,11 +85,24 @@ def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None
     except (BadSignature, ValueError, TypeError):
         return None
     volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
-    if volunteer is None or volunteer.station_id != station.id or not volunteer.active:
+    if volunteer is None or volunteer.station_id != station.id:
         return None
     if not nonce or volunteer.badge_nonce != nonce:
         return None  # the badge was re-issued since: the phone must prove itself again
     return volunteer
+
+
+def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None:
+    """The volunteer this phone remembers, if the link is still good and they are active."""
+    volunteer = linked_volunteer(station, token)
+    return volunteer if volunteer is not None and volunteer.active else None
+
+
+def paused_on_phone(station: Station, token: str | None) -> bool:
+    """The phone is linked to a volunteer who was deactivated since (reactivating them brings the
+    link back): their pages say so rather than "this phone does not know you"."""
+    volunteer = linked_volunteer(station, token)
+    return volunteer is not None and not volunteer.active
 
 
 def link_phone_with_badge(station: Station, scanned: str) -> Volunteer:

@@ -5,10 +5,12 @@ from flask import Blueprint, current_app, g, make_response, redirect, request, u
 from kiosk.checkin.attendance import minutes_served, recent_sessions
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from kiosk.checkin.phone import (
+    PAUSED,
     STATION_CODE_ACT_WITHIN,
     check_station_code,
     link_phone_with_badge,
     link_phone_with_code,
+    paused_on_phone,
     remember_token,
     check_in_by_phone,
     station_code,
@@ -32,6 +34,10 @@ def _me():
     return volunteer_for_phone(g.station, request.cookies.get(COOKIE))
 
 
+def _paused() -> bool:
+    return paused_on_phone(g.station, request.cookies.get(COOKIE))
+
+
 def this_phones_volunteer():
     """The volunteer this phone is linked to, if any (for other features: people/phones.py)."""
     return _me() if g.get("station") is not None else None
@@ -41,6 +47,8 @@ def this_phones_volunteer():
 @phone_page
 def checkin():
     code = request.args.get("c", "")
+    if _paused():  # linked to a volunteer deactivated since: said as it is, not "first time here"
+        return render("phone/checkin.html", paused=PAUSED, me=None, code="", forget_form=EmptyForm())
     if not code:  # a bookmark or a typed address: nothing went wrong, so no failure mark
         return render("phone/checkin.html", needs_code=True, me=_me(), code="")
     refuse_with(lambda err: render("phone/checkin.html", status=400, error=err.message, me=None, code=""))
@@ -54,10 +62,12 @@ def checkin():
 def submit_checkin():
     form = PhoneCheckinForm()
     me = _me()
-    if me is None:
+    if me is None and not _paused():
         return redirect(url_for("phone.checkin", c=form.c.data or ""), 303)
     refuse_with(lambda err: render("phone/checkin.html", "outcome", status=err.status, me=me, error=err.message,
                                    code=""))
+    if me is None:
+        raise DomainError(PAUSED)
     result = check_in_by_phone(g.station, me, form.c.data or "", utcnow())
     return render("phone/checkin.html", "outcome", me=me, result=result, code="")
 
@@ -110,7 +120,7 @@ def _remember(volunteer):
 def me():
     volunteer = _me()
     if volunteer is None:
-        return render("phone/me.html", me=None)
+        return render("phone/me.html", me=None, paused=PAUSED if _paused() else None, form=EmptyForm())
     context = {}
     sections = sorted(current_app.extensions.get("kiosk_phone_sections", []), key=lambda s: s[0])
     for _position, _template, section_context in sections:

@@ -5,14 +5,18 @@ say they are paused (or kept off), not unknown."""
 import html
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.people.models import Volunteer
+from tests.conftest import HX, csrf_token
 from tests.http.test_activities import plan
+from tests.http.test_phone import code_at, link_badge
 from tests.http.test_recognition import kiosk, post, scan, token  # noqa: F401 - kiosk is a fixture
 
+PAUSED = "Your volunteer account is paused for now. Please talk to a keeper."
 NUMBER = 20  # 欧阳明月, No. 0020
 
 
@@ -80,3 +84,50 @@ def test_a_volunteer_off_duty_is_deactivated_with_no_warning(app, keeper):
     assert "On duty since" not in page and "activities to come" not in page
     assert deactivate(keeper).status_code == 303
     assert "When deactivated" not in text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
+
+
+# --- 2. Their own phone -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paused_phone(app, clock, station):
+    """Volunteer 20's phone, linked by their badge, then the volunteer is deactivated."""
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    assert link_badge(client, code_at(app, station, clock.now()), token(app, NUMBER)).status_code == 303
+    set_volunteer(app, active=False)
+    return client
+
+
+def test_a_paused_volunteers_phone_says_so_on_my_hours(app, paused_phone):
+    r = paused_phone.get("/m/me")
+    assert r.status_code == 200
+    assert PAUSED in text(r) and "does not know you" not in text(r)
+    assert 'action="/m/forget' in r.get_data(as_text=True)
+
+
+def test_a_paused_volunteers_phone_says_so_on_check_in(app, paused_phone, clock, station):
+    code = code_at(app, station, clock.now())
+    for path in ("/m/checkin", f"/m/checkin?c={code}"):
+        page = text(paused_phone.get(path))
+        assert PAUSED in page and "First time on this phone" not in page
+    r = paused_phone.post("/m/checkin", data={"c": code, "csrf_token": csrf_token(paused_phone, "/m/me")}, headers=HX)
+    assert r.status_code == 422 and PAUSED in text(r)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceSession)) == 0
+
+
+def test_a_paused_volunteer_signing_up_on_the_phone_is_told_so(app, keeper, paused_phone, clock):
+    plan(app, keeper, clock)
+    with app.app_context():
+        from kiosk.activities.models import Activity
+
+        activity_id = db.session.scalar(select(Activity.id))
+    r = paused_phone.post(f"/m/activities/{activity_id}/sign-up?station=demo",
+                          data={"csrf_token": csrf_token(paused_phone, "/m/me")})
+    assert r.status_code == 422 and PAUSED in text(r)
+
+
+def test_reactivating_brings_the_phone_back(app, paused_phone):
+    set_volunteer(app, active=True)
+    assert "欧*明月" in text(paused_phone.get("/m/me")) or "No. 0020" in text(paused_phone.get("/m/me"))

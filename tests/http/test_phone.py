@@ -375,7 +375,8 @@ def test_phone_check_in_refuses_a_volunteer_deactivated_since(app, phone, fresh)
         db.session.get(Volunteer, 1).active = False
         db.session.commit()
     r = press(phone, fresh())
-    assert r.status_code == 303 and urlsplit(r.headers["Location"]).path == "/m/checkin"
+    # Refused in the volunteer's words: paused, not "first time on this phone".
+    assert r.status_code == 422 and "paused" in r.get_data(as_text=True)
     assert sessions(app) == []
 
 
