@@ -376,9 +376,24 @@ def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str]
     if number is not None and number not in matches:
         matches.insert(0, number)
     if not matches:
+        if _only_paused_match(station, digits):
+            # Said as a badge scan says it, without a name or number: a deactivated volunteer
+            # retyping their number would otherwise think they mistyped it.
+            raise CountedMiss(DEACTIVATED, field="entered")
         raise CountedMiss(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits),
                           field="entered")
     return matches[:8]
+
+
+def _only_paused_match(station: Station, digits: str) -> bool:
+    """What was typed is the number (or the mobile's last four digits) of a deactivated volunteer;
+    not of an erased one, whose record is kept only for the station's hours."""
+    matches = Volunteer.number == digits.zfill(4)
+    if len(digits) == 4:
+        matches = matches | (Volunteer.mobile_tail == digits)
+    return db.session.scalar(select(Volunteer.id).where(
+        Volunteer.station_id == station.id, Volunteer.active.is_(False), Volunteer.erased_at.is_(None), matches)
+        .limit(1)) is not None
 
 
 def recent_sessions(volunteer_id: int, limit: int = 10) -> list[ServiceSession]:

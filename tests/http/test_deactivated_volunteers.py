@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.checkin.attendance import LOOKUPS_PER_WINDOW
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.people.models import Volunteer
@@ -131,3 +132,31 @@ def test_a_paused_volunteer_signing_up_on_the_phone_is_told_so(app, keeper, paus
 def test_reactivating_brings_the_phone_back(app, paused_phone):
     set_volunteer(app, active=True)
     assert "欧*明月" in text(paused_phone.get("/m/me")) or "No. 0020" in text(paused_phone.get("/m/me"))
+
+
+# --- 3. Forgot your badge -----------------------------------------------------------------------
+
+
+def find(client, entered, address="10.1.1.1"):
+    return client.post("/checkin/find", data={"entered": entered, "csrf_token": csrf_token(client, "/checkin/forgot")},
+                       headers=HX, environ_base={"REMOTE_ADDR": address})
+
+
+def test_forgot_badge_with_a_paused_number_says_see_a_keeper(app, client, station):
+    client.set_cookie("kiosk_lang", "en")
+    set_volunteer(app, active=False)
+    r = find(client, "0020")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'role="alert"' in page
+    assert "This volunteer is no longer active. Please see a keeper." in text(r)
+    assert "No volunteer matches" not in page and "欧" not in page and 'name="volunteer_id"' not in page
+
+
+def test_forgot_badge_for_a_paused_number_counts_like_any_other_try(app, client, station):
+    client.set_cookie("kiosk_lang", "en")
+    set_volunteer(app, active=False)
+    for _ in range(LOOKUPS_PER_WINDOW):
+        client.delete_cookie("kiosk_device")
+        assert find(client, "0020").status_code == 422
+    r = find(client, "0020")
+    assert r.status_code == 429 and "Too many tries just now" in r.get_data(as_text=True)

@@ -3,11 +3,13 @@ activities to come), and every place that refuses them says they are paused, not
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from kiosk.activities.models import Signup
 from kiosk.activities.schedule import sign_up
-from kiosk.checkin.attendance import record_attendance, served_minutes
+from kiosk.checkin.attendance import (CountedMiss, find_by_number_or_mobile_tail, record_attendance,
+                                      served_minutes)
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.people.audit import volunteer_events
@@ -92,3 +94,38 @@ def test_reactivating_changes_no_session(ctx):
     set_active(keeper(), ctx, back, False, LATER)
     set_active(keeper(), ctx, back, True, LATER)
     assert record_attendance(ctx, back, "scanner", LATER + timedelta(minutes=30)).outcome == "checked_in"
+
+
+# --- Forgot your badge ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entered", ["20", "0020"])
+def test_forgot_badge_says_a_deactivated_volunteer_is_paused_without_naming_them(ctx, entered):
+    paused = volunteer(20)
+    paused.active = False
+    with pytest.raises(CountedMiss) as refused:
+        find_by_number_or_mobile_tail(ctx, entered)
+    message = str(refused.value.message)
+    assert "no longer active" in message and "keeper" in message
+    assert paused.name not in message and paused.name[-1] not in message
+
+
+def test_forgot_badge_by_mobile_digits_of_a_deactivated_volunteer_says_paused(ctx):
+    paused = volunteer(20)
+    paused.active = False
+    with pytest.raises(CountedMiss, match="no longer active"):
+        find_by_number_or_mobile_tail(ctx, paused.mobile_tail)
+
+
+def test_forgot_badge_still_offers_the_active_ones_a_number_matches(ctx):
+    paused, other = volunteer(20), volunteer(2)
+    paused.active = False
+    other.mobile, other.mobile_tail = "13900000020", "0020"
+    assert find_by_number_or_mobile_tail(ctx, "0020") == [other]
+
+
+def test_forgot_badge_says_nothing_about_an_erased_volunteer(ctx):
+    gone = volunteer(20)
+    erase_volunteer(keeper(), ctx, gone, gone.number, START)
+    with pytest.raises(CountedMiss, match="No volunteer matches"):
+        find_by_number_or_mobile_tail(ctx, "0020")
