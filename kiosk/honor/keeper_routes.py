@@ -13,7 +13,7 @@ from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.honor.models import HonorPick
-from kiosk.honor.roll import honor_roll, pick, this_months_picks, unpick
+from kiosk.honor.roll import honor_roll, pick, pick_shown, this_months_picks, unpick
 from kiosk.people.keepers import keeper_blueprint
 
 bp = keeper_blueprint("honor_keeper", __name__)
@@ -26,8 +26,10 @@ class PickForm(FlaskForm):
 
 def _page(status: int = 200, form: PickForm | None = None):
     now = utcnow()
-    return render("honor/keeper.html", status=status, form=form or PickForm(formdata=None),
-                  picks=this_months_picks(g.station, now), roll=honor_roll(g.station, now), button=EmptyForm())
+    chosen = this_months_picks(g.station, now)
+    return render("honor/keeper.html", status=status, form=form or PickForm(formdata=None), picks=chosen,
+                  not_shown={p.id: pick_shown(p) for p in chosen}, roll=honor_roll(g.station, now),
+                  button=EmptyForm())
 
 
 @bp.get("/honor")

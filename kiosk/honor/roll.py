@@ -45,8 +45,28 @@ class HonorRoll:
         return not (self.most_hours or self.new_stars or self.picks)
 
 
+# Why the kiosk leaves a volunteer off the roll, said to a keeper picking them or reading the picks.
+KEPT_OFF = _l("This volunteer asked to be kept off the honor roll (see their page).")
+DEACTIVATED = _l("This volunteer is deactivated: the kiosk does not show them on the honor roll.")
+
+
 def _shown(volunteer: Volunteer) -> bool:
     return volunteer.active and not volunteer.hide_from_honor_roll and volunteer.erased_at is None
+
+
+def not_shown_because(volunteer: Volunteer):
+    """Why the kiosk leaves this volunteer off the roll, or None when it shows them."""
+    if volunteer.erased_at is not None or not volunteer.active:
+        return DEACTIVATED
+    if volunteer.hide_from_honor_roll:
+        return KEPT_OFF
+    return None
+
+
+def pick_shown(chosen: HonorPick):
+    """Why a pick on the keeper's list is not on the kiosk (the volunteer asked since, or was
+    deactivated), or None when it is."""
+    return not_shown_because(chosen.volunteer)
 
 
 # The home screen shows the roll whenever a kiosk goes idle; it changes slowly, so each worker
@@ -120,8 +140,11 @@ def pick(keeper: Keeper, station: Station, number: str, note: str, now: datetime
         if number is not None else None
     if volunteer is not None:
         refuse_if_erased(volunteer)
-    if volunteer is None or not volunteer.active:
+    if volunteer is None:
         raise DomainError(_l("No active volunteer has this number."), field="number")
+    if (why := not_shown_because(volunteer)) is not None:
+        # A pick the kiosk would never show is refused, beside the number, saying why.
+        raise DomainError(why, field="number")
     note = one_line(note or "")[:60]
     month = month_of(station, now)
     if db.session.scalar(select(HonorPick.id).where(HonorPick.station_id == station.id, HonorPick.month == month,

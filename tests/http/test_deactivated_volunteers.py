@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from kiosk.checkin.attendance import LOOKUPS_PER_WINDOW
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
+from kiosk.honor.models import HonorPick
 from kiosk.people.models import Volunteer
 from tests.conftest import HX, csrf_token
 from tests.http.test_activities import plan
+from tests.http.test_keeper import field_errors
 from tests.http.test_phone import code_at, link_badge
 from tests.http.test_recognition import kiosk, post, scan, token  # noqa: F401 - kiosk is a fixture
 
@@ -160,3 +162,40 @@ def test_forgot_badge_for_a_paused_number_counts_like_any_other_try(app, client,
         assert find(client, "0020").status_code == 422
     r = find(client, "0020")
     assert r.status_code == 429 and "Too many tries just now" in r.get_data(as_text=True)
+
+
+# --- 4. Honor picks -----------------------------------------------------------------------------
+
+
+def pick(keeper, number):
+    return post(keeper, "/keeper/honor", {"number": number, "note": "最美志愿者"}, page="/keeper/honor")
+
+
+def picks(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(HonorPick))
+
+
+def test_picking_a_volunteer_kept_off_the_honor_roll_is_refused_beside_the_number(app, keeper):
+    set_volunteer(app, 2, hide_from_honor_roll=True)
+    r = pick(keeper, "2")
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "number") == [
+        "This volunteer asked to be kept off the honor roll (see their page)."]
+    assert picks(app) == 0
+
+
+def test_picking_a_deactivated_volunteer_says_deactivated_beside_the_number(app, keeper):
+    set_volunteer(app, 2, active=False)
+    r = pick(keeper, "2")
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "number") == [
+        "This volunteer is deactivated: the kiosk does not show them on the honor roll."]
+    assert picks(app) == 0
+
+
+def test_a_pick_the_kiosk_stopped_showing_says_why_on_the_keepers_list(app, keeper):
+    assert pick(keeper, "2").status_code == 303
+    set_volunteer(app, 2, hide_from_honor_roll=True)
+    page = text(keeper.get("/keeper/honor"))
+    assert "Not shown on the kiosk: This volunteer asked to be kept off the honor roll (see their page)." in page

@@ -11,7 +11,9 @@ from kiosk.activities.schedule import sign_up
 from kiosk.checkin.attendance import (CountedMiss, find_by_number_or_mobile_tail, record_attendance,
                                       served_minutes)
 from kiosk.checkin.models import ServiceSession
+from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.honor.roll import honor_roll, pick, pick_shown, this_months_picks
 from kiosk.people.audit import volunteer_events
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer
 from kiosk.people.volunteers import set_active
@@ -129,3 +131,36 @@ def test_forgot_badge_says_nothing_about_an_erased_volunteer(ctx):
     erase_volunteer(keeper(), ctx, gone, gone.number, START)
     with pytest.raises(CountedMiss, match="No volunteer matches"):
         find_by_number_or_mobile_tail(ctx, "0020")
+
+
+# --- Honor picks ------------------------------------------------------------------------------
+
+
+def test_a_volunteer_who_asked_to_stay_off_the_honor_roll_is_not_picked(ctx):
+    shy = volunteer(2)
+    shy.hide_from_honor_roll = True
+    with pytest.raises(DomainError, match="asked to be kept off") as refused:
+        pick(keeper(), ctx, shy.number, "最美志愿者", START)
+    assert refused.value.field == "number"
+    assert this_months_picks(ctx, START) == []
+
+
+def test_picking_a_deactivated_volunteer_says_they_are_deactivated(ctx):
+    paused = volunteer(2)
+    paused.active = False
+    with pytest.raises(DomainError, match="deactivated") as refused:
+        pick(keeper(), ctx, paused.number, "", START)
+    assert refused.value.field == "number"
+    assert this_months_picks(ctx, START) == []
+
+
+def test_a_pick_the_kiosk_no_longer_shows_says_why_to_the_keeper(ctx):
+    chosen = volunteer(2)
+    (entry,) = [pick(keeper(), ctx, chosen.number, "最美志愿者", START)]
+    assert pick_shown(entry) is None
+    chosen.hide_from_honor_roll = True
+    assert "asked to be kept off" in str(pick_shown(entry))
+    chosen.hide_from_honor_roll = False
+    set_active(keeper(), ctx, chosen, False, START)
+    assert "deactivated" in str(pick_shown(entry))
+    assert honor_roll(ctx, START).picks == []
