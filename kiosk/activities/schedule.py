@@ -277,7 +277,7 @@ def signups_warning(station: Station, volunteer: Volunteer, now: datetime) -> st
     count = db.session.scalar(select(func.count()).select_from(_signups_to_come(station, volunteer, now).subquery()))
     if not count:
         return None
-    return _l("Signed up for %(count)s activities to come: deactivating gives those places back.", count=count)
+    return _l("Holds places in activities to come (%(count)s): deactivating gives them back.", count=count)
 
 
 # Built once: every check-in runs it.

@@ -74,7 +74,7 @@ def test_deactivating_gives_back_sign_ups_and_says_so_before_and_after(app, keep
         db.session.add(Signup(activity_id=activity_id, volunteer_id=NUMBER, at=clock.now()))
         db.session.commit()
     before = text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
-    assert "Signed up for 1 activities to come: deactivating gives those places back." in before
+    assert "Holds places in activities to come (1): deactivating gives them back." in before
     assert deactivate(keeper).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
