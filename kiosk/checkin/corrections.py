@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.checkin.attendance import close_forgotten_sessions, close_if_open
+from kiosk.checkin.attendance import auto_close_deadline, close_forgotten_sessions, close_if_open
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -208,9 +208,10 @@ def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer
 
 
 def on_duty_warning(station: Station, volunteer: Volunteer, now: datetime) -> str | None:
-    """Said beside the deactivate button while the volunteer is on duty."""
+    """Said beside the deactivate button while the volunteer is on duty (not for a session left
+    open from an earlier day: that one closes at its day's closing time, deactivated or not)."""
     session = _open_session(volunteer.id)
-    if session is None:
+    if session is None or now >= auto_close_deadline(station, session.checked_in_at):
         return None
     return _l("On duty since %(time)s: deactivating checks them out now. The hours are kept for you to confirm "
               "under To review.", time=local_time(session.checked_in_at, station))

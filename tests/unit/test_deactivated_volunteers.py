@@ -81,6 +81,8 @@ def test_the_keeper_is_told_before_what_deactivating_will_do(ctx):
     warnings = deactivation_warnings(ctx, on_duty, START + timedelta(minutes=30))
     assert len(warnings) == 2
     assert "09:00" in warnings[0] and "1" in warnings[1]
+    # Left open from an earlier day: it closes at that day's closing time, whatever the keeper does.
+    assert deactivation_warnings(ctx, on_duty, START + timedelta(days=1)) == []  # and the activity is over
 
 
 def test_erasing_a_volunteer_on_duty_checks_them_out_too(ctx):
