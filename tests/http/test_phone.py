@@ -376,7 +376,7 @@ def test_phone_check_in_refuses_a_volunteer_deactivated_since(app, phone, fresh)
         db.session.commit()
     r = press(phone, fresh())
     # Refused in the volunteer's words: paused, not "first time on this phone".
-    assert r.status_code == 422 and "paused" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "您的志愿者身份暂时停用了" in r.get_data(as_text=True)  # read in 简体
     assert sessions(app) == []
 
 
