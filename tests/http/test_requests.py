@@ -3,6 +3,7 @@ that succeeded, a rollback for one that did not, refusals shown through one hand
 re-encoded before the write transaction begins and written only once the commit has succeeded."""
 
 import io
+import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -476,7 +477,9 @@ def test_registering_editing_and_a_new_badge_are_audited_without_personal_data(a
     r = client.post(edit, data={"csrf_token": csrf_token(client, edit), "name": "审计改名", "mobile": "13912345679"})
     assert r.status_code == 303  # saved unchanged: nothing to record
     page = f"/keeper/volunteers/{volunteer_id}"
-    assert client.post(f"{page}/badge", data={"csrf_token": csrf_token(client, page)}).status_code == 303
+    asked = client.get(f"{page}/badge/new").get_data(as_text=True)  # a new badge is asked for first
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', asked)
+    assert client.post(f"{page}/badge", data={"csrf_token": csrf_token(client, page), "seen": seen}).status_code == 303
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.volunteer_id == volunteer_id)
                                     .order_by(AuditEvent.id)).all()
