@@ -4,8 +4,6 @@ one transaction, so a refusal of either leaves neither. At the kiosk a tap on a 
 the question (`offer_gift`); the answer 换 spends (`ask_for_gift` with the question's one-time
 token, so a double tap or a resent form takes the gift once)."""
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.once import ONCE, new_once
 from kiosk.core.text import NAME_TAKEN, one_line
 from kiosk.people.audit import audit
 from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
@@ -77,7 +76,6 @@ def change_gift(keeper: Keeper, station: Station, gift: Gift, name: str, points,
     return gift
 
 
-ONCE = re.compile(r"[0-9a-f]{32}")
 NOT_OFFERED = _l("This gift is no longer offered.")
 RUN_OUT = _l("Sorry, this gift has run out.")
 
@@ -114,7 +112,7 @@ def offer_gift(station: Station, volunteer: Volunteer, gift_id: int) -> GiftQues
     left = balance(volunteer.id)
     if left < gift.points:
         raise _not_enough(left)
-    return GiftQuestion(gift, gift.points, left - gift.points, secrets.token_hex(16))
+    return GiftQuestion(gift, gift.points, left - gift.points, new_once())
 
 
 def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: datetime,

@@ -1,7 +1,5 @@
 """The suggestion box on the kiosk and on a resident's phone, the tracking page, and the Open311 feed."""
 
-import secrets
-
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from kiosk.core.i18n import own_device_page
 from kiosk.core.limits import device_id, with_device_cookie
 from kiosk.people.phones import volunteer_on_this_phone
 from kiosk.core.models import Station
+from kiosk.core.once import new_once
 from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_required
@@ -36,7 +35,7 @@ api = Blueprint("suggest_api", __name__, url_prefix="/api/v1/open311")
 
 def _form(source: str, status: int = 200, **extra):
     context = {"form": EmptyForm(), "categories": categories(g.station), "source": source, "text_max": TEXT_MAX,
-               "values": {"once": secrets.token_hex(16)}, "errors": {},
+               "values": {"once": new_once()}, "errors": {},
                "phone_link": link_for_phones("suggest.phone")}
     context.update(extra)
     if source == "kiosk":

@@ -1,13 +1,12 @@
 """The swap shelf on the kiosk: bring an item, look at the shelf, take an item."""
 
-import secrets
-
 from flask import Blueprint, abort, current_app, g, request
 
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
 from kiosk.core.i18n import own_device_page
 from kiosk.core.limits import who
+from kiosk.core.once import new_once
 from kiosk.core.photos import prepare_photo, send_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
@@ -30,7 +29,7 @@ def shelf_page():
 @own_device_page  # what the label's QR opens on a resident's phone
 def item(code):
     return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm(), errors={},
-                  once=secrets.token_hex(16))
+                  once=new_once())
 
 
 @bp.route("/bring", methods=["GET", "POST"])
@@ -38,7 +37,7 @@ def item(code):
 def bring():
     if request.method == "GET":
         return render("swap/bring.html", form=EmptyForm(), categories=categories(g.station), conditions=CONDITIONS,
-                      values={"once": secrets.token_hex(16)}, errors={})
+                      values={"once": new_once()}, errors={})
     values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact", "once")}
     refuse_with(lambda err: render("swap/bring.html", "intake", status=err.status, form=EmptyForm(),
                                    categories=categories(g.station), conditions=CONDITIONS, values=values,
@@ -73,7 +72,7 @@ def find():
     """A label scanned (camera or scanner) or typed: show the item to confirm."""
     refuse_with(_take_refused)
     return render("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, request.form.get("code", "")),
-                  once=secrets.token_hex(16))
+                  once=new_once())
 
 
 @bp.post("/items/<code>/take")

@@ -13,6 +13,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.once import ONCE
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
 from kiosk.core.stations import day_bounds
 from kiosk.core.text import clean_mobile, half_width, one_line
@@ -39,7 +40,6 @@ EVENT_LABELS = {"logged": _l("Brought"), "taken": _l("Taken"), "removed:donated"
                 "removed:discarded": _l("Removed: discarded"), "removed:not_allowed": _l("Removed: not allowed")}
 TITLE_MAX = 60
 CODE = re.compile(r"J-?0*([0-9]{1,6})", re.IGNORECASE)
-ONCE = re.compile(r"[0-9a-f]{32}")
 ITEM_NOT_FOUND = _l("No item with this code is on the shelf. Please check the label.")
 
 

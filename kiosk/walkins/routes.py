@@ -1,7 +1,5 @@
 """Station services: one tap on the kiosk records that someone used the station; keepers edit the list."""
 
-import secrets
-
 from flask import Blueprint, g, request
 from flask_babel import lazy_gettext as _l
 
@@ -9,6 +7,7 @@ from kiosk.core.choices import ChoiceEditor, add_choice_editor
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
 from kiosk.core.limits import who
+from kiosk.core.once import new_once
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
@@ -22,7 +21,7 @@ keeper_bp = keeper_blueprint("walkins_keeper", __name__)
 
 def _tiles(**extra):
     # Each tile gets a fresh tap id with every rendering: a double tap repeats it, a new tap does not.
-    tiles = [(service, secrets.token_hex(16)) for service in station_services(g.station)]
+    tiles = [(service, new_once()) for service in station_services(g.station)]
     return {"tiles": tiles, "form": EmptyForm(), **extra}
 
 
