@@ -27,14 +27,13 @@ from kiosk.core.stations import local_today
 from kiosk.core.text import clean_mobile, clean_name, in_simplified
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
-from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, clean_identity,
-                                     changed_details, compact_id_number, editable_details,
+from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, changed_details,
+                                     check_birth_year, clean_identity, compact_id_number, editable_details,
                                      register_volunteer)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 ITEM_MAX = 40  # Team.name and Volunteer.national_code are String(40); skills share the limit.
-FIRST_BIRTH_YEAR = 1900
 
 # Header aliases, most specific first: when a file has two columns for one field (say 手机 and
 # 电话, which is often a landline), the more specific one wins. Headers are compared after
@@ -294,11 +293,10 @@ def _split_items(raw: str, too_long: LazyString) -> list[str]:
 def _birth_year(raw: str, this_year: int) -> int | None:
     if not raw:
         return None
-    if not YEAR.fullmatch(raw) or not FIRST_BIRTH_YEAR <= int(raw) <= this_year:
-        raise _Rejected(
-            _l("The birth year must be a year from %(first)s to %(last)s.", first=FIRST_BIRTH_YEAR, last=this_year)
-        )
-    return int(raw)
+    try:  # what is not a year at all gets the same words as a year out of range
+        return check_birth_year(int(raw) if YEAR.fullmatch(raw) else 0, this_year)
+    except DomainError as refused:
+        raise _Rejected(refused.message) from None
 
 
 def _birth_year_from_date(raw: str, this_year: int) -> int | None:

@@ -45,16 +45,19 @@ def next_volunteer_number(station: Station) -> str:
 FIRST_BIRTH_YEAR = 1900
 
 
-def clean_birth_year(birth_year: int | None, station: Station) -> int | None:
-    """A year of birth from 1900 to this year at the station: a later one is a slip of the finger
-    that would count the volunteer as a child in the reports and the national export."""
-    if birth_year is None:
-        return None
-    this_year = local_today(station, utcnow()).year
+def check_birth_year(birth_year: int, this_year: int) -> int:
+    """A year of birth from 1900 to this year: a later one is a slip of the finger that would count
+    the volunteer as a child in the reports and the national export. The keeper's form and the
+    CSV import both ask it."""
     if not FIRST_BIRTH_YEAR <= birth_year <= this_year:
         raise DomainError(_l("The birth year must be a year from %(first)s to %(last)s.",
                              first=FIRST_BIRTH_YEAR, last=this_year), field="birth_year")
     return birth_year
+
+
+def clean_birth_year(birth_year: int | None, station: Station) -> int | None:
+    """`check_birth_year` against this year at the station; none given is none kept."""
+    return None if birth_year is None else check_birth_year(birth_year, local_today(station, utcnow()).year)
 
 
 def register_volunteer(
