@@ -177,17 +177,28 @@ TAG_FLAG = re.compile("\U0001F3F4[\U000E0020-\U000E007E]{1,7}\U000E007F")
 LOOSE_JOINER = re.compile(r"(?<!\S)\u200d|\u200d(?!\S)")
 
 
-def one_line(raw: str | None) -> str:
-    """A short text as a public screen may show it: on one line, without control or format
-    characters (a right-to-left override would turn the shelf's labels around). Emoji sequences
-    stay whole: the zero-width joiner of 👨‍👩‍👧‍👦 and a flag's tag letters are format characters
-    too, and variation selectors (❤️) are marks, not format characters."""
-    raw = raw or ""
+def _shown(raw: str, keep: str = "", instead: str = " ") -> str:
+    """`raw` with control and format characters turned to `instead` (a right-to-left override would
+    turn the shelf's labels around), except those in `keep`. Emoji sequences stay whole: the
+    zero-width joiner of 👨‍👩‍👧‍👦 and a flag's tag letters are format characters too, and
+    variation selectors (❤️) are marks, not format characters."""
     in_flag = {i for found in TAG_FLAG.finditer(raw) for i in range(found.start(), found.end())}
-    kept = "".join(ch if i in in_flag or ch == ZWJ or not unicodedata.category(ch).startswith("C") else " "
-                   for i, ch in enumerate(raw))
-    kept = LOOSE_JOINER.sub("", re.sub("\u200d+", ZWJ, kept))
-    return " ".join(kept.split())
+    kept = "".join(ch if i in in_flag or ch == ZWJ or ch in keep or not unicodedata.category(ch).startswith("C")
+                   else instead for i, ch in enumerate(raw))
+    return LOOSE_JOINER.sub("", re.sub("\u200d+", ZWJ, kept))
+
+
+def one_line(raw: str | None) -> str:
+    """A short text as a public screen may show it: on one line, without control or format characters."""
+    return " ".join(_shown(raw or "").split())
+
+
+def lines(raw: str | None) -> str:
+    """A longer text (a suggestion, a reply) as a screen may show it: its lines and tabs kept, control
+    and format characters dropped (not spaced: 坏\x00了 is 坏了), each line trimmed, no empty lines
+    at either end."""
+    kept = _shown((raw or "").replace("\r\n", "\n").replace("\r", "\n"), keep="\n\t", instead="")
+    return "\n".join(line.strip() for line in kept.split("\n")).strip("\n")
 
 
 def spreadsheet_safe(text: str) -> str:

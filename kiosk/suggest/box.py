@@ -24,7 +24,7 @@ from kiosk.suggest.models import (
 from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit
-from kiosk.core.text import clean_mobile, mask_names_in, mask_phone_numbers
+from kiosk.core.text import clean_mobile, lines, mask_names_in, mask_phone_numbers
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.volunteers import registered_names
 
@@ -102,9 +102,8 @@ def submitter_key(device_id: str) -> str:
 
 
 def _clean_text(raw: str | None, limit: int, field: str, required: bool = True, empty=None) -> str | None:
-    # Drop control and invisible characters first, so a text of only those counts as empty.
-    kept = "".join(ch for ch in (raw or "").replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable())
-    text = "\n".join(line.strip() for line in kept.strip().split("\n")).strip()
+    # Control and invisible characters go first, so a text of only those counts as empty.
+    text = lines(raw)
     if not text or not any(ch.isprintable() and not ch.isspace() and ch not in INVISIBLE for ch in text):
         if required:
             raise DomainError(empty or _l("Please write your suggestion."), field=field)

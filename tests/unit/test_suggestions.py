@@ -248,6 +248,18 @@ def test_control_characters_inside_the_text_are_dropped(ctx, now):
     assert all(ch.isprintable() or ch in "\n\t" for ch in s.text)
 
 
+@pytest.mark.parametrize("typed", ["一家人 👨\u200d👩\u200d👧\u200d👦 都来了", "挂了 🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F 旗",
+                                   "爱心 ❤\ufe0f", "楼道　灯坏了"])
+def test_emoji_sequences_and_full_width_spaces_inside_a_suggestion_stay_whole(ctx, now, typed):
+    # The joiner of a family emoji and a flag's tag letters are format characters; dropping them
+    # turned 👨‍👩‍👧‍👦 into four faces on the keeper's list and the tracking page.
+    assert drop(ctx, now, text=typed).text == typed
+
+
+def test_a_stray_joiner_or_right_to_left_override_in_a_suggestion_goes(ctx, now):
+    assert drop(ctx, now, text="\u200d路灯\u202e坏了\u200d").text == "路灯坏了"
+
+
 # --- Photos --------------------------------------------------------------------------------
 
 
