@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     from kiosk.gifts import keeper_routes, models, redemptions, routes  # noqa: F401
     from kiosk.people.audit import add_audit_labels
     from kiosk.people.keeper_routes import add_volunteer_section
-    from kiosk.people.privacy import add_before_erase, add_volunteer_data
+    from kiosk.people.privacy import add_before_erase, add_on_deactivate, add_volunteer_data
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(keeper_routes.bp)
@@ -27,5 +27,6 @@ def init_app(app: Flask) -> None:
                            "redemption.cancelled": _l("cancelled a gift redemption")},
                      describe=redemptions.describe)
     add_keeper_link(app, "gifts_keeper.gifts", _l("Gifts"), 85)
+    add_on_deactivate(app, None, redemptions.waiting_warning)  # the gift stays: the points are spent
     add_before_erase(app, redemptions.cancel_erased_waiting)
     add_volunteer_data(app, "gift_redemptions", redemptions.redemptions_as_data)

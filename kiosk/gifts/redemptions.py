@@ -264,6 +264,18 @@ def waiting(station: Station) -> list[Redemption]:
                                    .order_by(Redemption.requested_at)))
 
 
+def waiting_warning(station: Station, volunteer: Volunteer, now: datetime) -> str | None:
+    """Said beside the deactivate button: a gift already paid for in points stays waiting, for
+    the keeper to hand over when they come by or to cancel (the points come back)."""
+    names = db.session.scalars(select(Gift.name).join(Redemption, Redemption.gift_id == Gift.id)
+                               .where(Redemption.station_id == station.id, Redemption.volunteer_id == volunteer.id,
+                                      Redemption.status == "waiting").order_by(Redemption.requested_at)).all()
+    if not names:
+        return None
+    return _l("Has a gift waiting to be handed over (%(gifts)s): it stays on the Gifts page, to hand over or cancel.",
+              gifts="、".join(names))
+
+
 def recent(station: Station, limit: int = 30) -> list[Redemption]:
     return list(db.session.scalars(select(Redemption).where(Redemption.station_id == station.id,
                                                             Redemption.status != "waiting")

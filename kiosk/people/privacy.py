@@ -53,16 +53,18 @@ LetGo = Callable[[Keeper, Station, Volunteer, datetime], None]
 WouldDo = Callable[[Station, Volunteer, datetime], str | None]
 
 
-def add_on_deactivate(app: Flask, let_go: LetGo, warning: WouldDo | None = None) -> None:
+def add_on_deactivate(app: Flask, let_go: LetGo | None, warning: WouldDo | None = None) -> None:
     """A feature lets go of a volunteer who is deactivated (check-in: an open session ends;
-    activities: places to come go back). Erasing runs it too, before `add_before_erase`'s hooks."""
+    activities: places to come go back), or only tells the keeper what stays (gifts waiting).
+    Erasing runs it too, before `add_before_erase`'s hooks."""
     app.extensions.setdefault("kiosk_on_deactivate", []).append((let_go, warning))
 
 
 def let_go_of(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
     """Each feature lets go of the volunteer; each change is audited by the feature that makes it."""
     for let_go, _warning in current_app.extensions.get("kiosk_on_deactivate", []):
-        let_go(keeper, station, volunteer, now)
+        if let_go is not None:
+            let_go(keeper, station, volunteer, now)
 
 
 def deactivation_warnings(station: Station, volunteer: Volunteer, now: datetime) -> list[str]:

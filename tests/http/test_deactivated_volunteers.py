@@ -199,3 +199,22 @@ def test_a_pick_the_kiosk_stopped_showing_says_why_on_the_keepers_list(app, keep
     set_volunteer(app, 2, hide_from_honor_roll=True)
     page = text(keeper.get("/keeper/honor"))
     assert "Not shown on the kiosk: This volunteer asked to be kept off the honor roll (see their page)." in page
+
+
+def test_a_gift_waiting_for_a_deactivated_volunteer_stays_and_says_they_are_inactive(app, keeper, clock):
+    from kiosk.gifts.redemptions import add_gift, ask_for_gift, offer_gift
+    from kiosk.people.models import Keeper
+    from kiosk.points.ledger import award
+
+    with app.app_context():
+        station, someone = db.session.get(Volunteer, NUMBER).station, db.session.scalar(select(Keeper))
+        award(someone, station, db.session.get(Volunteer, NUMBER), 200, "最美志愿者", clock.now())
+        cup = add_gift(someone, station, "保温杯", 150, 2, clock.now())
+        volunteer = db.session.get(Volunteer, NUMBER)
+        ask_for_gift(station, volunteer, cup.id, clock.now(), offer_gift(station, volunteer, cup.id).once)
+        db.session.commit()
+    keeper.set_cookie("lang", "en")
+    assert "Has a gift waiting to be handed over (保温杯)" in text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
+    assert deactivate(keeper).status_code == 303
+    waiting = text(keeper.get("/keeper/gifts")).split("Waiting to be handed over", 1)[1].split("Catalogue", 1)[0]
+    assert "欧阳明月 inactive 保温杯" in waiting

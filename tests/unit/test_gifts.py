@@ -166,3 +166,19 @@ def test_the_choice_read_again_has_the_points_and_stock_of_now(ctx):
     again = choice_again(ctx, choice.token)
     assert isinstance(again, GiftChoice) and again.token == choice.token
     assert (again.points, [g.stock for g in again.gifts]) == (150, [0])
+
+
+def test_the_keeper_is_told_before_deactivating_that_a_gift_is_waiting_and_it_stays(ctx):
+    from kiosk.people.privacy import deactivation_warnings
+    from kiosk.people.volunteers import set_active
+
+    cup = a_gift(ctx)
+    assert deactivation_warnings(ctx, volunteer(), START) == []
+    ask_for_gift(ctx, volunteer(), cup.id, START, offer_gift(ctx, volunteer(), cup.id).once)
+    db.session.commit()
+    (warning,) = deactivation_warnings(ctx, volunteer(), START)
+    assert "保温杯" in warning and "Gifts page" in warning
+    set_active(db.session.scalar(select(Keeper)), ctx, volunteer(), False, START)
+    db.session.commit()
+    # Points already spent: the gift waits for the keeper to hand over or cancel.
+    assert db.session.scalars(select(Redemption.status)).all() == ["waiting"] and balance(1) == 150
