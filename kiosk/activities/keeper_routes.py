@@ -30,6 +30,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
 from kiosk.core.stations import (FIRST_DAY, LAST_DAY, local_input_value, local_today, parse_local_datetime, parse_month,
                                  station_record)
+from kiosk.core.text import search_words
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
@@ -102,12 +103,15 @@ def _page(activity: Activity, status: int = 200, form: ActivityForm | None = Non
         content=activity.content, starts_at=local_input_value(station, activity.starts_at),
         ends_at=local_input_value(station, activity.ends_at), recurring=activity.recurring,
         capacity=activity.capacity, person_in_charge=activity.person_in_charge, organiser=activity.organiser)
-    volunteers = list(db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id,
-                                                                 Volunteer.active.is_(True)).order_by(Volunteer.number)))
+    signed_up = signups(activity)
+    signed_up_ids = {s.volunteer_id for s in signed_up}
+    volunteers = sorted(db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id,
+                                                                   Volunteer.active.is_(True)).order_by(Volunteer.number)),
+                        key=lambda v: v.id not in signed_up_ids)  # those who signed up first, then by number
     return render("activities/keeper_activity.html", status=status, activity=activity, form=form, teams=_teams(),
-                  signups=signups(activity), served=served(station, activity), ratings=summary(activity),
-                  volunteers=volunteers, record_form=record_form or RecordForm(formdata=None), button=EmptyForm(),
-                  **extra)
+                  signups=signed_up, served=served(station, activity), ratings=summary(activity),
+                  volunteers=volunteers, signed_up=signed_up_ids, search_words=search_words,
+                  record_form=record_form or RecordForm(formdata=None), button=EmptyForm(), **extra)
 
 
 @bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])

@@ -144,6 +144,12 @@ def name_matches(query: str, name: str) -> bool:
     return any(in_simplified(spelling).casefold() in plain for spelling in name_spellings(query))
 
 
+def search_words(*words: str) -> str:
+    """What a page's own filter box matches against (kiosk.js `data-find`): each word in every
+    `name_spellings` form, lower case, so 張曉華, 张晓华 and "anna li" find the same label."""
+    return " ".join(sorted({spelling.casefold() for word in words for spelling in name_spellings(word)}))
+
+
 def mask_names_in(text: str, names) -> str:
     """Every one of `names` (two characters or more) inside `text`, masked as `mask_name` masks it
     (王小明 -> 王*明, 王明 -> 王*). A name written in Chinese characters is masked wherever it appears,
