@@ -8,6 +8,7 @@ from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -49,6 +50,12 @@ def audit_values(action: str, values: dict | None) -> str:
 def volunteer_events(volunteer_id: int, limit: int = 50) -> list[AuditEvent]:
     return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.volunteer_id == volunteer_id)
                                    .order_by(AuditEvent.at.desc()).limit(limit)))
+
+
+def last_done_at(volunteer_id: int, action: str):
+    """When a keeper last did `action` to the volunteer (None: never)."""
+    return db.session.scalar(db.select(func.max(AuditEvent.at)).where(AuditEvent.volunteer_id == volunteer_id,
+                                                                      AuditEvent.action == action))
 
 
 def done_on_deactivation(volunteer_id: int) -> list[AuditEvent]:

@@ -4,6 +4,7 @@ station (an admin's choice, a tablet set up as a station's kiosk)."""
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,7 @@ from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
-from kiosk.people.audit import done_on_deactivation, volunteer_events
+from kiosk.people.audit import done_on_deactivation, last_done_at, volunteer_events
 from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
@@ -257,10 +258,17 @@ def reissue_badge(volunteer_id):
     return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id, new=1), 303)
 
 
+# How long after a re-issue its card page still says "new badge, take the old one back".
+NEW_BADGE_NEWS = timedelta(minutes=15)
+
+
 @bp.get("/volunteers/<int:volunteer_id>/badge")
 def badge_card(volunteer_id):
-    return render("people/badges.html", cards=[_card(station_record(Volunteer, volunteer_id))], single=True,
-                  new=request.args.get("new") == "1")
+    volunteer = station_record(Volunteer, volunteer_id)
+    # ?new=1 is where a re-issue lands; typed, bookmarked or opened later it must not claim one.
+    reissued_at = last_done_at(volunteer.id, "volunteer.badge_reissued") if request.args.get("new") == "1" else None
+    return render("people/badges.html", cards=[_card(volunteer)], single=True,
+                  new=reissued_at is not None and utcnow() - reissued_at < NEW_BADGE_NEWS)
 
 
 @bp.get("/volunteers/<int:volunteer_id>/badge.svg")

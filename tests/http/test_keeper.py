@@ -1190,3 +1190,14 @@ def test_the_volunteer_search_finds_a_name_however_it_is_written(app, keeper, st
     page = keeper.get("/keeper/volunteers", query_string={"q": q}).get_data(as_text=True)
     assert found in html.unescape(page), q
     assert "王建国" not in page  # still a search, not the whole list
+
+
+def test_a_link_saying_new_to_a_badge_never_reissued_says_nothing_of_a_new_one(app, keeper, clock):
+    # ?new=1 typed or bookmarked: "the old card can no longer check in" would be untrue.
+    keeper.set_cookie("kiosk_lang", "en")
+    assert NEW_BADGE_MESSAGE not in html.unescape(keeper.get("/keeper/volunteers/2/badge?new=1").get_data(as_text=True))
+    _page, seen = confirm_new_badge_page(keeper)
+    post(keeper, "/keeper/volunteers/1/badge", {"seen": seen})
+    assert NEW_BADGE_MESSAGE in html.unescape(keeper.get("/keeper/volunteers/1/badge?new=1").get_data(as_text=True))
+    clock.advance(hours=1)  # the same link opened again later
+    assert NEW_BADGE_MESSAGE not in html.unescape(keeper.get("/keeper/volunteers/1/badge?new=1").get_data(as_text=True))
