@@ -17,7 +17,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.stations import FIRST_DAY, day_bounds, local_today, out_of_range
+from kiosk.core.stations import FIRST_DAY, local_today, month_bounds, out_of_range
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
@@ -192,8 +192,7 @@ def held_in_month(station: Station, first_day: date, limit: int = MONTH_LIMIT) -
     """The station's activities on in a month of its own calendar (`first_day` its 1st), cancelled
     ones too, by start: a one-off held that month, a recurring duty running through it. For the
     keeper finding an older one again; the start index is read for that month and a year before."""
-    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    start, end = day_bounds(station, first_day)[0], day_bounds(station, following)[0]
+    start, end = month_bounds(station, first_day)
     return list(db.session.scalars(select(Activity).where(
         *_held(station, with_cancelled=True), Activity.starts_at < end, Activity.starts_at >= start - LONGEST,
         Activity.ends_at > start).order_by(Activity.starts_at, Activity.id).limit(limit)))

@@ -131,6 +131,15 @@ def day_bounds(station: Station, day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def first_of_next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_bounds(station: Station, day: date) -> tuple[datetime, datetime]:
+    """The instants where the station's local month holding `day` starts and ends."""
+    return day_bounds(station, day.replace(day=1))[0], day_bounds(station, first_of_next_month(day))[0]
+
+
 def local_moment(station: Station, day: date, at: time) -> datetime:
     return datetime.combine(day, at, ZoneInfo(station.timezone))
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Station
-from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, parse_day, parse_month
+from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, first_of_next_month, parse_day, parse_month
 from kiosk.core.text import typed_digits
 
 KINDS = ("month", "year", "range")
@@ -81,8 +81,7 @@ class Period:
 
 
 def _month_end(day: date) -> date:
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    return first_of_next_month(day) - timedelta(days=1)
 
 
 def month(year_number: int, month_number: int) -> Period:

@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.once import ONCE
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
-from kiosk.core.stations import day_bounds
+from kiosk.core.stations import day_bounds, month_bounds
 from kiosk.core.text import clean_mobile, half_width, one_line
 from kiosk.people.badges import looks_like_badge
 from kiosk.people.models import Keeper
@@ -279,9 +279,7 @@ def day_counts(station: Station, day: date) -> SwapCounts:
 
 
 def month_counts(station: Station, year: int, month: int) -> SwapCounts:
-    first = date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return counts_between(station, day_bounds(station, first)[0], day_bounds(station, following)[0])
+    return counts_between(station, *month_bounds(station, date(year, month, 1)))
 
 
 def history(item: SwapItem) -> list[SwapEvent]:
