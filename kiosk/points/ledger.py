@@ -61,25 +61,29 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
     earns its points, a corrected one gets the difference, a deleted one is taken back. Runs
     whenever confirmed hours change (checkin/hours.py), and running it twice adds nothing.
 
+    A session keeps the points per hour in force when it was first confirmed: its first hours line
+    stores the rate (`per_hour`) and every later line of that session is priced at it, so a changed
+    setting counts from then on and never re-rates hours already given (see `session_rates`).
+
     A balance never goes below zero: when points already spent cannot all be taken back, the hours
     line still says the whole difference and a "waived" line gives back what there was not, so the
     ledger shows both. If that session's points grow again, what was waived is taken first
     ("unwaived"), so a correction that is undone leaves the balance where it was."""
     _take_turns(volunteer_id)
-    should = {
-        session_id: points_for(served_minutes(start, end, station.hours_rounding_minutes), station.points_per_hour)
-        for session_id, start, end in db.session.execute(
+    has, rates = session_rates(volunteer_id)
+    should = {}
+    for session_id, start, end in db.session.execute(
             select(ServiceSession.id, ServiceSession.checked_in_at, ServiceSession.checked_out_at).where(
                 ServiceSession.volunteer_id == volunteer_id, ServiceSession.confirmed_at.is_not(None),
-                ServiceSession.checked_out_at.is_not(None)))
-    }
-    has, waived = {}, {}
-    for session_id, kind, amount in db.session.execute(
-            select(PointsLine.session_id, PointsLine.kind, func.sum(PointsLine.amount))
-            .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind.in_(("hours", *WAIVING)))
-            .group_by(PointsLine.session_id, PointsLine.kind)):
-        into = has if kind == "hours" else waived
-        into[session_id] = into.get(session_id, 0) + int(amount or 0)
+                ServiceSession.checked_out_at.is_not(None))):
+        rates.setdefault(session_id, station.points_per_hour)  # confirmed now, or no rate kept: today's
+        should[session_id] = points_for(served_minutes(start, end, station.hours_rounding_minutes), rates[session_id])
+    waived = {}
+    for session_id, amount in db.session.execute(
+            select(PointsLine.session_id, func.sum(PointsLine.amount))
+            .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind.in_(WAIVING))
+            .group_by(PointsLine.session_id)):
+        waived[session_id] = int(amount or 0)
     differences = {session_id: should.get(session_id, 0) - has.get(session_id, 0)
                    for session_id in set(should) | set(has)}
     left = balance(volunteer_id)
@@ -88,8 +92,11 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
         difference = differences[session_id]
         if not difference:
             continue
+        # A session that holds no points (new, or one whose number SQLite gave again after a deletion)
+        # is simply confirmed hours; one that holds some had its hours changed.
         _add_line(station, volunteer_id, difference, "hours", session_id, now,
-                  reason=None if session_id in should and session_id not in has else HOURS_CHANGED)
+                  reason=HOURS_CHANGED if has.get(session_id, 0) else None,
+                  per_hour=rates.get(session_id, station.points_per_hour))
         left += difference
         if difference > 0 and waived.get(session_id, 0) > 0:
             back = min(difference, waived[session_id])
@@ -104,14 +111,39 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
     db.session.flush()
 
 
+def session_rates(volunteer_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """For each session with hours lines: the points it holds, and, while it holds some, the points
+    per hour it was priced at (the rate stored on the first line that gave them).
+
+    A session whose points came back to nothing (deleted, or corrected below half a rounding step)
+    keeps no rate: if it earns again it starts afresh at the rate of that day. That is also what
+    keeps a deleted session's rate from passing to a new one SQLite gives the same number. Likewise
+    a session that earned nothing when first confirmed (at 0 points per hour) wrote no line, so a
+    later correction prices it at the rate of the day it is corrected. Lines
+    written before rates were stored carry the rate the upgrade found they had been priced at
+    (migration 4b8e2d7c1a36); one without any counts at today's rate, as every line did then."""
+    has: dict[int, int] = {}
+    rates: dict[int, int] = {}
+    for session_id, amount, per_hour in db.session.execute(
+            select(PointsLine.session_id, PointsLine.amount, PointsLine.per_hour)
+            .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind == "hours")
+            .order_by(PointsLine.id)):
+        if not has.get(session_id, 0):
+            rates.pop(session_id, None)  # a new start
+        if per_hour is not None:
+            rates.setdefault(session_id, per_hour)
+        has[session_id] = has.get(session_id, 0) + amount
+    return has, {session_id: rate for session_id, rate in rates.items() if has.get(session_id, 0)}
+
+
 # Lines that keep a balance at zero when hours taken back were already spent, and undo that.
 WAIVING = ("waived", "unwaived")
 
 
 def _add_line(station: Station, volunteer_id: int, amount: int, kind: str, session_id: int, now: datetime,
-              reason: str | None = None) -> None:
+              reason: str | None = None, per_hour: int | None = None) -> None:
     db.session.add(PointsLine(station_id=station.id, volunteer_id=volunteer_id, amount=amount, kind=kind,
-                              session_id=session_id, at=now, reason=reason))
+                              session_id=session_id, at=now, reason=reason, per_hour=per_hour))
 
 
 def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime) -> PointsLine:

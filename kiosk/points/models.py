@@ -28,6 +28,10 @@ class PointsLine(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
     # For hours: the session they were earned for (a plain number: a deleted session keeps its lines).
     session_id: Mapped[int | None]
+    # For hours: the points per confirmed hour they were priced at. A session keeps the rate in force
+    # when it was first confirmed (points/ledger.py settle_hours); hours lines written before the
+    # rate was stored had it filled in by the upgrade that added it.
+    per_hour: Mapped[int | None]
     # For a gift: the redemption it paid for (kiosk/gifts).
     redemption_id: Mapped[int | None]
     # For a lead (随手拍): the suggestion rewarded; each is rewarded at most once.

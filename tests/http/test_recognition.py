@@ -234,6 +234,43 @@ def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
         assert "That year cannot be shown." in page and "keeper-nav" in page
 
 
+def test_a_rate_changed_on_the_points_page_counts_from_then_on(app, kiosk, keeper, clock):
+    """The probe's steps through the pages: a day confirmed at 10 an hour, the rate set to 20 on
+    /keeper/points, another day confirmed on /keeper/review, the rate set back to 10, a third day:
+    each day earns its own day's rate and no line re-rates the days already paid. A correction of
+    the first day afterwards is priced at its 10 an hour and reads as changed hours."""
+    def confirm(hours):
+        day = a_shift(app, kiosk, clock, hours=hours)
+        assert post(keeper, "/keeper/hours/confirm-day", {"day": day.isoformat()}).status_code == 303
+
+    def hours_lines():
+        with app.app_context():
+            return [(line.amount, line.per_hour, line.reason) for line in db.session.scalars(
+                select(PointsLine).where(PointsLine.kind == "hours").order_by(PointsLine.id))]
+
+    confirm(3)
+    assert post(keeper, "/keeper/points", {"points_per_hour": "20"}, page="/keeper/points").status_code == 303
+    clock.advance(days=1)
+    confirm(2)
+    assert post(keeper, "/keeper/points", {"points_per_hour": "10"}, page="/keeper/points").status_code == 303
+    clock.advance(days=1)
+    confirm(1)
+    assert hours_lines() == [(30, 10, None), (40, 20, None), (10, 10, None)]
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    page = keeper.get("/keeper/points").get_data(as_text=True)
+    assert page.count("<td>确认时长</td>") == 3 and "时长有改动" not in page
+    with app.app_context():
+        first = db.session.scalar(select(ServiceSession.id).order_by(ServiceSession.id))
+    edit = f"/keeper/sessions/{first}/edit"
+    assert post(keeper, edit, {"checked_in_at": "2026-11-22T09:00", "checked_out_at": "2026-11-22T11:00"},
+                page=edit).status_code == 303
+    assert hours_lines()[3:] == [(-10, 10, "changed")]
+    page = keeper.get("/keeper/points").get_data(as_text=True)
+    assert "<td>-10</td>" in page and page.count("确认时长 · 时长有改动") == 1
+    with app.app_context():
+        assert balance(1) == 30 + 40 + 10 - 10
+
+
 def test_a_ladder_changed_on_the_keeper_page_shows_on_the_very_next_scan(app, kiosk, keeper):
     """Each worker keeps its station for a moment; a keeper's change through the keeper page, in
     another tab or on another tablet served by the same worker, must not wait for that moment."""

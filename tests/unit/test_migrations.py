@@ -84,3 +84,80 @@ def test_sessions_entered_by_hand_are_no_longer_marked_edited_after_the_upgrade(
             edited = set(conn.exec_driver_sql("SELECT id FROM service_session WHERE edited = true").scalars())
         db.engine.dispose()
     assert edited == {corrected} and entered not in edited
+
+
+def test_hours_lines_from_before_the_rate_was_stored_keep_the_rate_they_were_priced_at(tmp_path):
+    """The upgrade that stores an hours line's points per hour fills it in for older lines: the one
+    rate that explains each volunteer's points (10 for one whose hours have not changed since the
+    rate became 20), else the station's. Settling again then adds nothing, and a correction is
+    priced at that rate."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from kiosk.checkin.models import ServiceSession
+    from kiosk.core.models import Station
+    from kiosk.points.ledger import settle_hours
+    from kiosk.points.models import PointsLine
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "p", empty=True)}
+    )
+    # volunteer: [(minutes served, points its hours lines hold)]
+    served = {1: [(180, 30), (90, 15)],     # priced at 10, before the rate became 20
+              2: [(120, 40)],               # at the station's 20
+              3: [(60, 7), (60, 9)],        # no one rate explains them: the station's
+              4: [(30, 5)]}                 # 10 or 11 would do: the smaller
+    with app.app_context():
+        upgrade(revision="7e51621c4205")
+        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert seeded.exit_code == 0, seeded.output
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE station SET points_per_hour = 20")
+            station_id, *volunteers = [conn.exec_driver_sql("SELECT id FROM station").scalar(),
+                                       *conn.exec_driver_sql("SELECT id FROM volunteer ORDER BY id LIMIT 4").scalars()]
+            day = 1
+            for who, sessions in zip(volunteers, served.values()):
+                for minutes, points in sessions:
+                    conn.exec_driver_sql(
+                        "INSERT INTO service_session (station_id, volunteer_id, checked_in_at, checked_out_at,"
+                        " check_in_method, check_out_method, auto_closed, needs_review, edited, confirmed_at)"
+                        f" VALUES ({station_id}, {who}, '2026-11-{day:02d} 01:00:00.000000',"
+                        f" '2026-11-{day:02d} {1 + minutes // 60:02d}:{minutes % 60:02d}:00.000000', 'scanner', 'scanner',"
+                        f" false, false, false, '2026-11-{day:02d} 12:00:00.000000')")
+                    session_id = conn.exec_driver_sql("SELECT max(id) FROM service_session").scalar()
+                    conn.exec_driver_sql(
+                        "INSERT INTO points_line (station_id, volunteer_id, amount, kind, session_id, at) VALUES"
+                        f" ({station_id}, {who}, {points}, 'hours', {session_id}, '2026-11-{day:02d} 12:00:00.000000')")
+                    day += 1
+            # A deleted session's lines (given, then taken back) and a bonus.
+            for amount in (10, -10):
+                conn.exec_driver_sql("INSERT INTO points_line (station_id, volunteer_id, amount, kind, session_id, at)"
+                                     f" VALUES ({station_id}, {volunteers[0]}, {amount}, 'hours', 9999,"
+                                     " '2026-11-20 12:00:00.000000')")
+            conn.exec_driver_sql("INSERT INTO points_line (station_id, volunteer_id, amount, kind, reason, at)"
+                                 f" VALUES ({station_id}, {volunteers[0]}, 50, 'bonus', '奖励', '2026-11-20 12:00:00.000000')")
+        upgrade()
+        rates = {(line.volunteer_id, line.kind, line.amount): line.per_hour for line in db.session.scalars(select(PointsLine))}
+        assert rates == {(volunteers[0], "hours", 30): 10, (volunteers[0], "hours", 15): 10,
+                         (volunteers[0], "hours", 10): 10, (volunteers[0], "hours", -10): 10,
+                         (volunteers[0], "bonus", 50): None,
+                         (volunteers[1], "hours", 40): 20,
+                         (volunteers[2], "hours", 7): 20, (volunteers[2], "hours", 9): 20,
+                         (volunteers[3], "hours", 5): 10}
+        station = db.session.get(Station, station_id)
+        now = datetime(2026, 12, 8, 4, tzinfo=UTC)
+        lines = db.session.scalar(select(func.count()).select_from(PointsLine))
+        for who in (volunteers[0], volunteers[1], volunteers[3]):
+            settle_hours(station, who, now)
+        assert db.session.scalar(select(func.count()).select_from(PointsLine)) == lines
+        # The 3-hour session was 2 hours: 10 back, at its own 10 an hour, not 40 at today's 20.
+        first = db.session.get(ServiceSession, db.session.scalar(select(PointsLine.session_id).where(PointsLine.amount == 30)))
+        first.checked_out_at = first.checked_in_at + timedelta(hours=2)
+        db.session.flush()
+        settle_hours(station, volunteers[0], now)
+        added = db.session.scalars(select(PointsLine).where(PointsLine.at == now)).all()
+        assert [(line.session_id, line.amount, line.per_hour, line.reason) for line in added] == [(first.id, -10, 10, "changed")]
+        db.session.rollback()
+        db.engine.dispose()

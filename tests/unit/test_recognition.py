@@ -14,10 +14,12 @@ from kiosk.core.models import Station
 from kiosk.gifts.models import Gift, Redemption
 from kiosk.gifts.redemptions import add_gift, ask_for_gift, cancel, change_gift, hand_over
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.points.ledger import award, balance, lines, points_for, reverse, settle_hours, spend
+from kiosk.points.ledger import (award, balance, lines, points_for, reverse, set_points_per_hour, settle_hours,
+                                 spend)
 from kiosk.points.models import PointsLine
 from kiosk.stars.ladder import level_for, new_levels_in_year, parse_ladder, stars_of
 from tests.conftest import START, at_once, in_english
+from tests.databases import on_postgres
 
 
 @pytest.fixture
@@ -100,6 +102,159 @@ def test_confirmed_hours_earn_points_once_and_changes_are_settled_line_by_line(c
     amounts = sorted(line.amount for line in lines(who.id))
     assert amounts == sorted([30, 10, -10, -10]) and sum(amounts) == balance(who.id)
     assert {line.kind for line in lines(who.id)} == {"hours"}
+
+
+# --- A changed rate counts from then on -------------------------------------------------------
+
+
+def new_lines(who, since_id=0) -> list[tuple]:
+    """(kind, amount, per hour, reason) of the lines written after `since_id`, oldest first."""
+    return [(line.kind, line.amount, line.per_hour, line.reason)
+            for line in sorted(lines(who.id), key=lambda line: line.id) if line.id > since_id]
+
+
+def last_id() -> int:
+    return db.session.scalar(select(func.max(PointsLine.id))) or 0
+
+
+def test_a_higher_rate_pays_only_hours_confirmed_after_it(ctx):
+    """The probe's steps: days confirmed at 10 an hour, the rate set to 20, another day confirmed:
+    that day earns 20 an hour and the days already paid get no line at all."""
+    who = volunteer(1)
+    session(ctx, who, START, 60)
+    session(ctx, who, START + timedelta(days=1), 60)
+    session(ctx, who, START + timedelta(days=1, hours=2), 30)
+    now = START + timedelta(days=3)
+    confirm_day(keeper(), ctx, START.date(), now)
+    confirm_day(keeper(), ctx, (START + timedelta(days=1)).date(), now)
+    assert balance(who.id) == 10 + 10 + 5
+    set_points_per_hour(keeper(), ctx, 20, now)
+    before = last_id()
+    session(ctx, who, START + timedelta(days=2), 120)
+    confirm_day(keeper(), ctx, (START + timedelta(days=2)).date(), now)
+    assert new_lines(who, before) == [("hours", 40, 20, None)]
+    assert balance(who.id) == 25 + 40
+    settle_hours(ctx, who.id, now)  # settling again adds nothing
+    assert new_lines(who, before) == [("hours", 40, 20, None)]
+
+
+def test_a_lower_rate_takes_nothing_back_from_hours_already_paid(ctx):
+    """…then the rate set back to 10 and a day confirmed: no −25/−35 lines, only the day's own."""
+    who = volunteer(1)
+    session(ctx, who, START, 150)
+    now = START + timedelta(days=3)
+    confirm_day(keeper(), ctx, START.date(), now)
+    set_points_per_hour(keeper(), ctx, 20, now)
+    session(ctx, who, START + timedelta(days=1), 90)
+    confirm_day(keeper(), ctx, (START + timedelta(days=1)).date(), now)
+    assert balance(who.id) == 25 + 30
+    set_points_per_hour(keeper(), ctx, 10, now)
+    before = last_id()
+    session(ctx, who, START + timedelta(days=2), 60)
+    confirm_day(keeper(), ctx, (START + timedelta(days=2)).date(), now)
+    assert new_lines(who, before) == [("hours", 10, 10, None)]
+    assert balance(who.id) == 25 + 30 + 10
+    set_points_per_hour(keeper(), ctx, 0, now)  # points switched off: nothing given is taken
+    settle_hours(ctx, who.id, now)
+    assert new_lines(who, before) == [("hours", 10, 10, None)]
+
+
+def test_a_correction_after_a_rate_change_is_priced_at_the_sessions_own_rate(ctx):
+    who = volunteer(1)
+    long_day = session(ctx, who, START, 180)
+    now = START + timedelta(days=3)
+    confirm_day(keeper(), ctx, START.date(), now)  # 30 at 10 an hour
+    set_points_per_hour(keeper(), ctx, 20, now)
+    session(ctx, who, START + timedelta(days=1), 60)
+    confirm_day(keeper(), ctx, (START + timedelta(days=1)).date(), now)  # 20 at 20 an hour
+    before = last_id()
+    # The 3-hour day was 2 hours: 10 back (its own 10 an hour), not 40 (today's 20).
+    correct_session(keeper(), ctx, long_day, long_day.checked_in_at, long_day.checked_in_at + timedelta(hours=2), now)
+    assert new_lines(who, before) == [("hours", -10, 10, "changed")]
+    set_points_per_hour(keeper(), ctx, 5, now)
+    # …and 4 hours after all: 20 more, still at 10 an hour.
+    correct_session(keeper(), ctx, long_day, long_day.checked_in_at, long_day.checked_in_at + timedelta(hours=4), now)
+    assert new_lines(who, before) == [("hours", -10, 10, "changed"), ("hours", 20, 10, "changed")]
+    assert balance(who.id) == 40 + 20
+    settle_hours(ctx, who.id, now)
+    assert balance(who.id) == 60 and len(new_lines(who, before)) == 2
+    # Deleted, it gives back what it holds, at its own rate.
+    delete_session(keeper(), ctx, long_day, now)
+    assert new_lines(who, before)[-1] == ("hours", -40, 10, "changed") and balance(who.id) == 20
+
+
+def test_a_session_first_confirmed_after_the_change_earns_the_new_rate(ctx):
+    """A flagged session from before the change, confirmed after it, is priced at the rate of the
+    day it is confirmed; the day confirmed before it keeps its own."""
+    who = volunteer(1)
+    session(ctx, who, START, 60)
+    flagged = session(ctx, who, START + timedelta(hours=3), 60, needs_review=True)
+    now = START + timedelta(days=1)
+    confirm_day(keeper(), ctx, START.date(), now)
+    set_points_per_hour(keeper(), ctx, 30, now)
+    before = last_id()
+    confirm_session(keeper(), ctx, flagged, now)
+    assert new_lines(who, before) == [("hours", 30, 30, None)]
+    assert balance(who.id) == 10 + 30
+
+
+def test_a_session_given_the_number_of_a_deleted_one_starts_at_the_rate_of_its_day(ctx):
+    """SQLite gives a new row the number of the last one deleted: the new session does not inherit
+    the deleted one's rate, and reads as confirmed hours, not as a change."""
+    who = volunteer(1)
+    mistaken = session(ctx, who, START, 120)
+    now = START + timedelta(days=1)
+    confirm_day(keeper(), ctx, START.date(), now)
+    number = mistaken.id
+    delete_session(keeper(), ctx, mistaken, now)
+    set_points_per_hour(keeper(), ctx, 20, now)
+    before = last_id()
+    again = session(ctx, who, START, 120)
+    assert again.id == number or on_postgres()  # PostgreSQL never gives a number twice
+    confirm_session(keeper(), ctx, again, now)
+    assert new_lines(who, before) == [("hours", 40, 20, None)]
+    assert balance(who.id) == 40
+
+
+def test_a_rate_change_keeps_the_waived_lines_right(ctx):
+    """Points spent, the rate raised, then a paid session shortened and set back: the lines at the
+    session's own rate, the balance at zero and then where it was."""
+    who = volunteer(1)
+    day = session(ctx, who, START, 360)
+    now = START + timedelta(days=1)
+    confirm_day(keeper(), ctx, START.date(), now)  # 60 at 10 an hour
+    award(keeper(), ctx, who, -55, "更正", now)
+    set_points_per_hour(keeper(), ctx, 50, now)
+    before = last_id()
+    correct_session(keeper(), ctx, day, day.checked_in_at, day.checked_in_at + timedelta(hours=1), now)
+    assert new_lines(who, before) == [("hours", -50, 10, "changed"), ("waived", 45, None, None)]
+    assert balance(who.id) == 0
+    correct_session(keeper(), ctx, day, day.checked_in_at, day.checked_in_at + timedelta(hours=6), now)
+    assert new_lines(who, before)[2:] == [("hours", 50, 10, "changed"), ("unwaived", -45, None, None)]
+    assert balance(who.id) == 5
+    settle_hours(ctx, who.id, now)
+    assert len(new_lines(who, before)) == 4
+
+
+def test_hours_lines_without_a_rate_count_at_todays_rate_until_a_line_keeps_one(ctx):
+    """A line from before rates were stored that the upgrade did not fill in is priced as every
+    line was then, at today's rate; the next line of that session keeps the rate it was priced at."""
+    who = volunteer(1)
+    day = session(ctx, who, START, 120)
+    day.confirmed_at = START + timedelta(days=1)
+    db.session.add(PointsLine(station_id=ctx.id, volunteer_id=who.id, amount=20, kind="hours", session_id=day.id,
+                              at=day.confirmed_at))
+    db.session.flush()
+    now = START + timedelta(days=2)
+    settle_hours(ctx, who.id, now)
+    assert balance(who.id) == 20  # unchanged at today's 10
+    set_points_per_hour(keeper(), ctx, 20, now)
+    before = last_id()
+    correct_session(keeper(), ctx, day, day.checked_in_at, day.checked_in_at + timedelta(hours=3), now)
+    assert new_lines(who, before) == [("hours", 40, 20, "changed")]
+    set_points_per_hour(keeper(), ctx, 10, now)
+    settle_hours(ctx, who.id, now)
+    assert balance(who.id) == 60 and len(new_lines(who, before)) == 1
 
 
 def test_a_keeper_bonus_needs_a_reason_and_a_correction_cannot_take_below_zero(ctx):
