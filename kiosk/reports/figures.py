@@ -19,8 +19,11 @@ What each figure means (the report page says it in words too):
   to the period's end;
 - suggestions: received in the period; resolved and declined in the period; the median days from
   receiving to resolving, over those resolved in the period;
-- points earned: points for hours, leads and keepers' bonuses in the period (reversals of those
-  lines subtract); gifts: redemptions handed over in the period."""
+- points given: points for hours, leads and keepers' bonuses given in the period (reversals of
+  those lines subtract). Hours earn their points on the day a keeper confirms them, so this counts
+  by that day, not the day served: November's days confirmed in December are December's points
+  while their hours stay November's (the report names the figure so, in each language);
+- gifts: redemptions handed over in the period."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field

@@ -79,16 +79,16 @@ def district():
     shown = request.args.get("chart", "confirmed_hours")
     shown = shown if shown in FIGURE_KEYS else "confirmed_hours"
     return render("reports/district.html", period=period, title=period_title(period), args=request.args,
-                  figures=FIGURES, columns=[("station", _("Station"))] + [(f.key, f.label) for f in FIGURES],
+                  figures=FIGURES, columns=[("station", _("Station"))] + [(f.key, f.title(period)) for f in FIGURES],
                   stations=sort_stations(all_figures, key, descending), sort=key,
                   descending=descending, totals=[district_total(f, all_figures) for f in FIGURES],
-                  chart=district_chart(all_figures, shown), shown=shown, error=None)
+                  chart=district_chart(all_figures, shown, period), shown=shown, error=None)
 
 
 @bp.get("/reports/district.<any(csv, xlsx):file_format>")
 def district_file(file_format: str):
     period, all_figures = _district("reports/district.html")
-    headers, rows = district_rows(all_figures)
+    headers, rows = district_rows(all_figures, period)
     return _file(file_format, f"district-report-{period.slug()}", sheet_title(period), headers, rows)
 
 

@@ -10,6 +10,7 @@ from babel.dates import format_interval, format_skeleton
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 
 from kiosk.core.i18n import format_hours
 from kiosk.reports import charts
@@ -25,13 +26,22 @@ def _hours_value(minutes: int) -> float:
     return round(minutes / 60, 2)
 
 
+def _hours_title() -> str:
+    """Confirmed hours with their unit, for a column of bare numbers: 已确认时长（小时）."""
+    return pgettext("in hours", "Confirmed hours")
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: object  # a lazy string
+    label: object  # a lazy string, or one per kind of period: {"month": …, "year": …, "range": …}
     value: Callable[[Figures], float | int | None]  # as a spreadsheet cell holds it
     shown: Callable[[float | int | None], str] = _count
     summed: bool = True  # the district total adds the stations up (a median cannot be)
+
+    def title(self, period: Period) -> str:
+        """The figure's name in a report of this period (本月… / 本年… / 本期…)."""
+        return str(self.label[period.kind] if isinstance(self.label, dict) else self.label)
 
 
 FIGURES = (
@@ -40,7 +50,7 @@ FIGURES = (
     Figure("active", _l("Volunteers who served"), lambda f: f.active),
     Figure("sessions", _l("Check-ins"), lambda f: f.sessions),
     Figure("person_times", _l("Person-times served"), lambda f: f.person_times),
-    Figure("confirmed_hours", _l("Confirmed hours"), lambda f: _hours_value(f.confirmed_minutes)),
+    Figure("confirmed_hours", lazy_pgettext("in hours", "Confirmed hours"), lambda f: _hours_value(f.confirmed_minutes)),
     Figure("activities_held", _l("Activities held"), lambda f: f.activities_held),
     Figure("walk_ins", _l("Walk-in visits"), lambda f: f.walk_in_total),
     Figure("swap_in", _l("Swap items brought"), lambda f: f.swap_in),
@@ -50,7 +60,11 @@ FIGURES = (
     Figure("suggestions_resolved", _l("Suggestions resolved"), lambda f: f.suggestions_resolved),
     Figure("suggestions_declined", _l("Suggestions declined"), lambda f: f.suggestions_declined),
     Figure("median_days", _l("Median days to resolve"), lambda f: f.median_days_to_resolve, summed=False),
-    Figure("points_earned", _l("Points earned"), lambda f: f.points_earned),
+    # Hours earn their points when a keeper confirms them, so November's days confirmed in December
+    # give December's points: the name says so rather than moving points between periods.
+    Figure("points_earned", {"month": _l("Points given this month (by date confirmed)"),
+                             "year": _l("Points given this year (by date confirmed)"),
+                             "range": _l("Points given this period (by date confirmed)")}, lambda f: f.points_earned),
     Figure("gifts_redeemed", _l("Gifts handed over"), lambda f: f.gifts_redeemed),
 )
 FIGURE_KEYS = tuple(figure.key for figure in FIGURES)
@@ -114,7 +128,7 @@ def report_charts(figures: Figures) -> list[charts.Chart]:
     same = {(s.first.year, s.first.month) if by_day else s.first.year for s in figures.steps}
     steps = [step_title(step.first, by_day, short=len(same) == 1) for step in figures.steps]
     per = _("per day") if by_day else _("per month")
-    hours = _("Confirmed hours")
+    hours = _hours_title()
     person_times = _("Person-times served")
     brought, taken = _("Brought"), _("Taken")
     return [
@@ -152,13 +166,13 @@ def sort_stations(all_figures: list[Figures], key: str, descending: bool) -> lis
     return sorted(present, key=lambda f: (figure.value(f), f.station.name), reverse=descending) + absent
 
 
-def district_chart(all_figures: list[Figures], key: str) -> charts.Chart:
+def district_chart(all_figures: list[Figures], key: str, period: Period) -> charts.Chart:
     """One figure across every station, largest first (a chart of every figure at once would be
     seventeen charts of three hundred bars: the page offers one at a time)."""
     figure = next(f for f in FIGURES if f.key == key)
     ranked = sort_stations(all_figures, key, descending=True)
-    return charts.bars(f"district-{figure.key}", str(figure.label),
-                       [(f.station.name, figure.value(f) or 0) for f in ranked], figure.shown, str(figure.label))
+    return charts.bars(f"district-{figure.key}", figure.title(period),
+                       [(f.station.name, figure.value(f) or 0) for f in ranked], figure.shown, figure.title(period))
 
 
 # --- Files --------------------------------------------------------------------------------------
@@ -170,13 +184,14 @@ def report_rows(figures: Figures, previous: Figures) -> tuple[list[str], list[li
     # The page's columns, under the page's headings; the station (the page's title) on a row of its own.
     headers = [_("Figure"), period_title(figures.period), period_title(previous.period), _("Difference")]
     rows: list[list] = [[_("Station"), figures.station.name]]
-    rows += [[str(line.figure.label), line.now, line.before, line.difference] for line in headline(figures, previous)]
+    rows += [[line.figure.title(figures.period), line.now, line.before, line.difference]
+             for line in headline(figures, previous)]
     by_day = figures.period.by_day
-    rows += [[], [_("Day") if by_day else _("Month"), _("Person-times served"), _("Confirmed hours"), _("Swap items brought"),
+    rows += [[], [_("Day") if by_day else _("Month"), _("Person-times served"), _hours_title(), _("Swap items brought"),
                   _("Swap items taken")]]
     rows += [[step_title(s.first, by_day), s.person_times, _hours_value(s.confirmed_minutes), s.swap_in, s.swap_out]
              for s in figures.steps]
-    rows += [[], [_("Team"), _("Volunteers registered"), _("Volunteers who served"), _("Confirmed hours")]]
+    rows += [[], [_("Team"), _("Volunteers registered"), _("Volunteers who served"), _hours_title()]]
     rows += [[team, registered, active, _hours_value(minutes)] for team, registered, active, minutes in figures.by_team]
     rows += [[], [_("Age"), _("Volunteers registered"), _("Volunteers who served")]]
     rows += [list(row) for row in age_rows(figures)]
@@ -196,8 +211,8 @@ def sheet_title(period: Period) -> str:
     return _("Report")
 
 
-def district_rows(all_figures: list[Figures]) -> tuple[list[str], list[list]]:
-    headers = [_("Station"), *(str(figure.label) for figure in FIGURES)]
+def district_rows(all_figures: list[Figures], period: Period) -> tuple[list[str], list[list]]:
+    headers = [_("Station"), *(figure.title(period) for figure in FIGURES)]
     rows = [[f.station.name, *(figure.value(f) for figure in FIGURES)] for f in all_figures]
     rows.append([_("All stations"), *(district_total(figure, all_figures) for figure in FIGURES)])
     return headers, rows

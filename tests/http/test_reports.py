@@ -267,3 +267,53 @@ def test_activities_held_count_only_those_that_took_place(app, keeper, admin, cl
     held_column = district[0].index("Activities held")
     assert {row[0]: row[held_column] for row in district[1:]} == {"山景暖心驿站": "0", "幸福里暖心驿站": "1",
                                                                    "All stations": "1"}
+
+
+def test_points_are_named_for_the_day_given_and_hours_with_their_unit(app, keeper, clock):
+    """November's days confirmed on 2 December: November shows the hours and no points, December the
+    points. The figure says it counts by the date confirmed, in the period's own words, on the page,
+    in the CSV and in the XLSX, and in each language; hours say their unit."""
+    from openpyxl import load_workbook
+
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=datetime(2026, 11, 21, 1, tzinfo=UTC),
+                                      checked_out_at=datetime(2026, 11, 21, 3, tzinfo=UTC), check_in_method="scanner",
+                                      check_out_method="scanner"))
+        db.session.commit()
+    clock.set(datetime(2026, 12, 2, 1, tzinfo=UTC))
+    confirmed = keeper.post("/keeper/hours/confirm-day", data={"day": "2026-11-21",
+                                                                "csrf_token": csrf_token(keeper, "/keeper/review")})
+    assert confirmed.status_code == 303
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    november = keeper.get("/keeper/reports?kind=month&month=2026-11").get_data(as_text=True)
+    assert figure(november, "confirmed_hours")[0] == "2" and figure(november, "points_earned")[0] == "0"
+    assert '<th scope="row">本月发放的积分（按确认日期）</th>' in november and "获得积分" not in november
+    assert '<th scope="row">已确认时长（小时）</th>' in november
+    assert '<th scope="col">已确认时长（小时）</th>' in november  # by team
+    assert "积分算在下个月" in november  # what the figures count
+    december = keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    assert figure(december, "points_earned") == ["20", "0", "+20"] and figure(december, "confirmed_hours")[0] == "0"
+
+    rows = list(csv.reader(io.StringIO(keeper.get("/keeper/reports.csv?kind=month&month=2026-12").data.decode("utf-8-sig"))))
+    assert ["本月发放的积分（按确认日期）", "20", "0", "20"] in rows and ["已确认时长（小时）", "0", "2", "-2"] in rows
+    hours = [cell for row in rows for cell in row if cell.startswith("已确认时长")]
+    assert hours == ["已确认时长（小时）"] * 3  # the figure, and the columns by day and by team
+    keeper.set_cookie("kiosk_lang", "zh_Hant")
+    sheet = load_workbook(io.BytesIO(keeper.get("/keeper/reports.xlsx?kind=year&year=2026").data)).active
+    labels = [row[0].value for row in sheet.iter_rows()]
+    assert "本年發放的積分（按確認日期）" in labels and "已確認時數（小時）" in labels
+    keeper.set_cookie("kiosk_lang", "en")
+    span = keeper.get("/keeper/reports?kind=range&from=2026-11-01&to=2026-12-02").get_data(as_text=True)
+    assert '<th scope="row">Points given this period (by date confirmed)</th>' in span
+    assert figure(span, "points_earned")[0] == "20"
+
+
+
+def test_the_district_names_points_for_the_period_and_the_day_given(admin):
+    district = admin.get("/keeper/reports/district.csv?kind=year&year=2026")
+    headers = next(csv.reader(io.StringIO(district.data.decode("utf-8-sig"))))
+    assert "Points given this year (by date confirmed)" in headers and "Confirmed hours" in headers
+    page = admin.get("/keeper/reports/district?kind=month&month=2026-12&chart=points_earned").get_data(as_text=True)
+    assert page.count("Points given this month (by date confirmed)") >= 3  # column, chart choice, chart
