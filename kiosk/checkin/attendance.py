@@ -99,14 +99,23 @@ _CLOSE_SESSION = ServiceSession.__table__.update().where(
     ServiceSession.__table__.c.id == bindparam("session_id"), ServiceSession.__table__.c.checked_out_at.is_(None))
 
 
+# The longest session anyone records, by hand (longer is almost surely a typo in the date) or by
+# the system's closing of a forgotten one.
+MAX_SESSION_HOURS = 16
+
+
 def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
-    """When an unclosed session is closed for the volunteer: that day's closing time, or, for a
-    check-in after closing, the end of that day. Never the next morning."""
+    """When an unclosed session is closed for the volunteer: that day's closing time; for a
+    check-in after closing (an evening patrol), the next day's opening time, so a scan after
+    midnight is still the check-out they meant. Never more than MAX_SESSION_HOURS after the
+    check-in (a check-in at 00:30 would run to 20:00): what the system closes, a keeper could type."""
     day = checked_in_at.astimezone(ZoneInfo(station.timezone)).date()
     closing = local_moment(station, day, station.closes_at)
     if checked_in_at < closing:
-        return closing
-    return local_moment(station, day + timedelta(days=1), time(0))
+        deadline = closing
+    else:
+        deadline = local_moment(station, day + timedelta(days=1), station.opens_at or time(0))
+    return min(deadline, checked_in_at + timedelta(hours=MAX_SESSION_HOURS))
 
 
 def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.checkin.attendance import auto_close_deadline, close_forgotten_sessions, close_if_open
+from kiosk.checkin.attendance import MAX_SESSION_HOURS, auto_close_deadline, close_forgotten_sessions, close_if_open
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -20,10 +20,6 @@ from kiosk.core.models import Station
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.privacy import refuse_if_erased
-
-# A session longer than this is almost surely a typo in the date.
-MAX_SESSION_HOURS = 16
-
 
 def snapshot(session: ServiceSession) -> dict:
     return {

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from kiosk.checkin.attendance import session_minutes
+from kiosk.checkin.attendance import auto_close_deadline, session_minutes
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -87,9 +87,20 @@ def day_report(station: Station, day: date, now: datetime, query: str = "") -> D
     report = DayReport(day=day, is_today=day == local_today(station, now), sessions=sessions, query=q,
                        matching=matching, walk_ins=visit_counts(station, start, end))
     report.on_duty = [s for s in sessions if s.checked_out_at is None]
+    if report.is_today:  # an evening patrol begun yesterday is still on duty after midnight
+        report.on_duty += [s for s in db.session.scalars(_still_open_from_before(station, start)
+                                                         .options(selectinload(ServiceSession.volunteer)))
+                           if now < auto_close_deadline(station, s.checked_in_at)]  # not one left to close
     report.swap_brought, report.swap_taken = items_logged_or_taken(station, day)
     report.minutes = {s.id: session_minutes(s, station) for s in sessions}
     return report
+
+
+def _still_open_from_before(station: Station, start: datetime):
+    """Sessions begun before the day that are still open (by the open-sessions index)."""
+    return (select(ServiceSession).where(ServiceSession.station_id == station.id,
+                                         ServiceSession.checked_out_at.is_(None), ServiceSession.checked_in_at < start)
+            .order_by(ServiceSession.checked_in_at.desc()))
 
 
 def live_stamp(station: Station, day: date) -> str:
@@ -111,5 +122,7 @@ def live_stamp(station: Station, day: date) -> str:
     ).one()
     swap_taken = db.session.scalar(select(func.count()).select_from(SwapItem).where(
         SwapItem.station_id == station.id, SwapItem.taken_at >= start, SwapItem.taken_at < end))
+    from_before = db.session.scalar(select(func.count()).select_from(_still_open_from_before(station, start).subquery()))
     changed = sessions[1].timestamp() if sessions[1] else 0
-    return f"{sessions[0]}.{int(changed * 1000)}.{visits[0]}.{visits[1] or 0}.{swap[0]}.{swap[1] or 0}.{swap_taken}"
+    return (f"{sessions[0]}.{int(changed * 1000)}.{visits[0]}.{visits[1] or 0}.{swap[0]}.{swap[1] or 0}.{swap_taken}"
+            f".{from_before}")

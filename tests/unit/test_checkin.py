@@ -125,12 +125,36 @@ def test_forgotten_session_closes_at_closing_time_and_is_flagged(ctx):
     assert result.today_minutes == 0 and result.total_minutes == 11 * 60
 
 
-def test_check_in_after_closing_runs_at_most_to_midnight():
-    station = Station(timezone="Asia/Shanghai", closes_at=time(20, 0))
-    late = datetime(2026, 11, 22, 13, 30, tzinfo=UTC)  # 21:30 local
-    assert auto_close_deadline(station, late) == datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # midnight local
+def test_check_in_after_closing_runs_at_most_to_the_next_opening_and_never_past_sixteen_hours():
+    station = Station(timezone="Asia/Shanghai", opens_at=time(8, 0), closes_at=time(20, 0))
+    late = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)  # 21:00 local: an evening patrol
+    assert auto_close_deadline(station, late) == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 next day
     early = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 08:00 local
     assert auto_close_deadline(station, early) == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    small_hours = datetime(2026, 11, 21, 16, 30, tzinfo=UTC)  # 00:30 local: 20:00 would be 19.5 hours
+    assert auto_close_deadline(station, small_hours) == small_hours + timedelta(hours=16)
+    station.opens_at = time(6, 0)
+    very_late = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)  # 23:30 local, next opening 06:00
+    assert auto_close_deadline(station, very_late) == datetime(2026, 11, 22, 22, 0, tzinfo=UTC)
+
+
+def test_a_scan_after_midnight_checks_out_the_evening_patrol_it_began(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    evening = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)  # 21:00 local, after closing
+    scan_badge(station, token, "scanner", evening)
+    assert close_forgotten_sessions(station, evening + timedelta(hours=3, minutes=10)) == []  # a keeper looks at 00:10
+    result = scan_badge(station, token, "scanner", evening + timedelta(hours=3, minutes=30))  # 00:30 next day
+    assert result.outcome == "checked_out" and result.minutes == 210
+    assert not result.session.auto_closed and sessions() == 1
+
+
+def test_a_forgotten_check_in_in_the_small_hours_is_closed_within_sixteen_hours(ctx):
+    station, volunteer = ctx
+    small_hours = datetime(2026, 11, 21, 16, 30, tzinfo=UTC)  # 00:30 local
+    scan_badge(station, badge_token(volunteer), "scanner", small_hours)
+    (closed,) = close_forgotten_sessions(station, small_hours + timedelta(hours=20))
+    assert closed.checked_out_at == small_hours + timedelta(hours=16) and closed.needs_review
 
 
 def test_close_forgotten_sessions_leaves_todays_open_ones(ctx):

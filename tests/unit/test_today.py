@@ -9,6 +9,7 @@ from kiosk.core.choices import update_choice
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.stations import local_today
 from kiosk.people.badges import badge_token
 from kiosk.people.keepers import (
     MAX_FAILURES,
@@ -143,6 +144,18 @@ def test_live_stamp_changes_with_any_change_and_only_then(ctx):
     assert after_tap != after_scan
     scan(ctx, 1, START + timedelta(hours=2))
     assert live_stamp(ctx, day) != after_tap
+
+
+def test_an_evening_patrol_begun_yesterday_is_on_duty_after_midnight_and_its_check_out_shows(ctx):
+    evening = START + timedelta(hours=12)  # 21:00 local, after closing
+    scan(ctx, 1, evening)
+    after_midnight = evening + timedelta(hours=3, minutes=10)
+    today = local_today(ctx, after_midnight)
+    report = day_report(ctx, today, after_midnight)
+    assert [s.volunteer_id for s in report.on_duty] == [1] and report.sessions == []  # not today's figures
+    before = live_stamp(ctx, today)
+    scan(ctx, 1, after_midnight + timedelta(minutes=20))  # 00:30: the check-out
+    assert day_report(ctx, today, after_midnight).on_duty == [] and live_stamp(ctx, today) != before
 
 
 def test_sign_in_is_throttled_after_repeated_failures(ctx):
