@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         html_lang=lambda: HTML_LANG[current_language()],
         local_time=local_time,
+        local_end_time=local_end_time,
         local_date=local_date,
     )
     app.jinja_env.filters["hours"] = format_hours
@@ -128,6 +129,15 @@ def local_time(moment: datetime, station=None, format: str = "HH:mm") -> str:
     station = station or g.get("station")
     zone = station_zone(station) if station is not None else ZoneInfo("Asia/Shanghai")
     return format_datetime(moment.astimezone(zone).replace(tzinfo=None), format, rebase=False)
+
+
+def local_end_time(start: datetime, end: datetime, station=None) -> str:
+    """An end time beside its start: 17:30, or 12-03 02:00 when it falls on a later day (a night
+    patrol), so 20:00 – 02:00 never reads as a session that ended before it began."""
+    station = station or g.get("station")
+    zone = station_zone(station) if station is not None else ZoneInfo("Asia/Shanghai")
+    later_day = end.astimezone(zone).date() != start.astimezone(zone).date()
+    return local_time(end, station, format="MM-dd HH:mm" if later_day else "HH:mm")
 
 
 def local_date(day: date, format: str = "long") -> str:

@@ -21,6 +21,7 @@ from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import add_standard_services
 from tests.conftest import HX, START, csrf_token
 from tests.http.conftest import add_keeper, PASSWORD, sign_in, signed_in_admin
+from tests.http.test_deactivated_volunteers import text
 from tests.http.test_keeper import field_errors, plain, post, scan, signed_in_user, utc
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -972,3 +973,19 @@ def test_a_session_whose_real_end_a_keeper_entered_is_no_longer_noted_as_closed_
 def db_rows(app, volunteer_id):
     with app.app_context():
         return db.session.execute(select(ServiceSession.id).where(ServiceSession.volunteer_id == volunteer_id)).all()
+
+
+def test_a_session_that_ends_after_midnight_shows_the_day_it_ended(app, keeper):
+    # 20:00 – 02:00 read as a session that ended before it began.
+    with app.app_context():
+        night = START + timedelta(hours=11)  # 20:00 local
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=night, check_in_method="scanner",
+                                      checked_out_at=night + timedelta(hours=6), check_out_method="scanner"))
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=START - timedelta(days=1),
+                                      check_in_method="scanner", checked_out_at=START - timedelta(days=1, hours=-3),
+                                      check_out_method="scanner"))
+        db.session.commit()
+    page = text(keeper.get("/keeper/volunteers/1"))
+    assert "20:00 11-23 02:00" in page
+    assert "09:00 12:00" in page  # the same day: the time alone
+    assert "20:00 11-23 02:00" in text(keeper.get("/keeper/today"))

@@ -1,0 +1,104 @@
+"""Nothing runs off sideways: the kiosk's pages on a small phone in large text, a suggestion or a
+reply typed as one long run with no spaces, and keeper tables whose times and buttons never break
+inside ("15:3/7", "更/正") on a portrait tablet."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from kiosk.checkin.models import ServiceSession
+from kiosk.core.extensions import db
+from kiosk.suggest.models import SuggestionCategory
+from tests.browser.conftest import PORTRAIT
+from tests.browser.test_elder import sign_in
+from tests.browser.test_phone_layout import SMALL_PHONE, assert_fits, phone  # noqa: F401 - phone is a fixture
+
+KIOSK_PAGES = ["/", "/services/", "/checkin/", "/checkin/forgot", "/swap/", "/swap/take", "/swap/bring", "/gifts/",
+               "/suggest/", "/suggest/done"]
+
+
+def test_every_kiosk_page_fits_a_small_phone_in_large_text(phone, server):
+    for path in KIOSK_PAGES:
+        phone.goto(server.url + path)
+        assert_fits(phone, path)
+
+
+RUN = "a" * 300
+LINK = "https://example.com/" + "x" * 200
+
+
+def wide(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.fixture
+def resolved_long_run(live_app):
+    """A suggestion typed as one long run, resolved with a reply that is one long link."""
+    from kiosk.suggest.box import change, submit
+
+    clock = live_app.extensions["kiosk_clock"]
+    with live_app.app_context():
+        from kiosk.core.models import Station
+        from kiosk.people.models import Keeper
+
+        station = db.session.get(Station, 1)
+        category = db.session.scalar(select(SuggestionCategory.id).where(SuggestionCategory.station_id == 1))
+        s = submit(station, category_id=category, text=RUN, photo=None, contact=None, anonymous=True, source="kiosk",
+                   device_id="layout-test", now=clock.now())
+        change(db.session.scalar(select(Keeper)), s, status="resolved", public_reply="请看 " + LINK, now=clock.now())
+        db.session.commit()
+        return s.tracking_code
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, SMALL_PHONE], ids=["kiosk", "phone"])
+def test_a_suggestion_and_reply_with_no_spaces_wrap_instead_of_widening_the_page(browser, server, live_app,
+                                                                                 resolved_long_run, viewport):
+    page = browser.new_page(viewport=viewport)
+    for path in ["/", "/suggest/done", f"/s/{resolved_long_run}"]:
+        page.goto(server.url + path)
+        expect(page.locator("body")).to_contain_text("aaaa")
+        assert wide(page) <= 0, f"{path} runs {wide(page)} px off the side"
+    page.close()
+
+
+def test_the_keepers_suggestion_page_wraps_a_long_run(browser, server, live_app, resolved_long_run):
+    page = browser.new_page(viewport=PORTRAIT)
+    sign_in(page, server, live_app, f"/keeper/suggestions/{resolved_long_run}")
+    expect(page.locator("[data-text]")).to_contain_text("aaaa")
+    assert wide(page) <= 0
+    page.close()
+
+
+LINES = """el => { const r = document.createRange(); r.selectNodeContents(el);
+  return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; }"""
+
+
+@pytest.mark.parametrize("path", ["/keeper/review", "/keeper/volunteers/1"])
+def test_times_dates_and_buttons_in_a_keepers_table_never_break_inside(browser, server, live_app, path):
+    from datetime import timedelta
+
+    clock = live_app.extensions["kiosk_clock"]
+    with live_app.app_context():
+        now = clock.now()
+        for day in range(1, 4):  # forgotten sessions, closed by the system: they wait under To review
+            start = now - timedelta(days=day, hours=1, minutes=23)
+            db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=start, check_in_method="scanner",
+                                          checked_out_at=start + timedelta(hours=4, minutes=37), check_out_method="auto",
+                                          auto_closed=True, needs_review=True))
+        db.session.commit()
+    context = browser.new_context(viewport=PORTRAIT, locale="zh-CN")
+    context.add_cookies([{"name": "kiosk_text", "value": "large", "url": server.url}])
+    page = context.new_page()
+    sign_in(page, server, live_app, path)
+    cells = page.locator("table td").filter(has_text=re.compile(r"^\s*(\d{1,2}:\d\d|\d{4}-\d\d-\d\d)\s*$"))
+    assert cells.count() >= 6
+    for i in range(cells.count()):
+        assert cells.nth(i).evaluate(LINES) == 1, f"{cells.nth(i).inner_text()!r} breaks across lines"
+    buttons = page.locator("table .button")
+    assert buttons.count() >= 3
+    for i in range(buttons.count()):
+        assert buttons.nth(i).evaluate(LINES) == 1, f"the button {buttons.nth(i).inner_text()!r} breaks"
+    assert wide(page) <= 0
+    context.close()
