@@ -71,8 +71,12 @@ def test_the_keepers_suggestion_page_wraps_a_long_run(browser, server, live_app,
     page.close()
 
 
-LINES = """el => { const r = document.createRange(); r.selectNodeContents(el);
-  return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; }"""
+# How many lines the text inside an element takes (its text, not the boxes around it).
+LINES = """el => { const tops = new Set(); const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const r = document.createRange(); r.selectNodeContents(node);
+    for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top)); }
+  return tops.size; }"""
 
 
 @pytest.mark.parametrize("path", ["/keeper/review", "/keeper/volunteers/1"])
@@ -102,3 +106,59 @@ def test_times_dates_and_buttons_in_a_keepers_table_never_break_inside(browser, 
         assert buttons.nth(i).evaluate(LINES) == 1, f"the button {buttons.nth(i).inner_text()!r} breaks"
     assert wide(page) <= 0
     context.close()
+
+
+def large_portrait(browser, server, language="zh_Hant"):
+    context = browser.new_context(viewport=PORTRAIT, locale="zh-CN")
+    context.add_cookies([{"name": "kiosk_text", "value": "large", "url": server.url},
+                         {"name": "kiosk_lang", "value": language, "url": server.url}])
+    return context
+
+
+def test_suggestion_codes_and_statuses_stay_whole_in_the_keepers_list(browser, server, live_app, resolved_long_run):
+    context = large_portrait(browser, server)
+    page = context.new_page()
+    sign_in_as_keeper(page, server, live_app, "/keeper/suggestions")
+    code = page.locator("table td").filter(has_text=resolved_long_run)
+    assert code.evaluate(LINES) == 1
+    status = code.locator("xpath=following-sibling::td[last()]")
+    assert status.evaluate(LINES) == 1, status.inner_text()
+    context.close()
+
+
+def test_the_star_ladder_field_shows_all_five_numbers(browser, server, live_app):
+    context = large_portrait(browser, server)
+    page = context.new_page()
+    sign_in_as_keeper(page, server, live_app, "/keeper/stars")
+    field = page.locator("#star_hours")
+    field.fill("100, 300, 600, 1000, 1500")
+    assert field.evaluate("el => el.scrollWidth <= el.clientWidth"), "the ladder is cut off in its field"
+    context.close()
+
+
+LAST_TWO_ON_ONE_LINE = """el => { const text = el.firstChild; const n = text.length; const r = document.createRange();
+  r.setStart(text, n - 1); r.setEnd(text, n); const last = r.getBoundingClientRect().top;
+  r.setStart(text, n - 2); r.setEnd(text, n - 1); return Math.abs(r.getBoundingClientRect().top - last) < 2; }"""
+
+
+def test_todays_heading_never_leaves_one_character_alone_on_a_line(browser, server, live_app):
+    context = large_portrait(browser, server, "zh_Hans")
+    page = context.new_page()
+    sign_in_as_keeper(page, server, live_app, "/keeper/today")
+    assert page.locator("h1 .muted").evaluate(LAST_TWO_ON_ONE_LINE)
+    context.close()
+
+
+def sign_in_as_keeper(page, server, live_app, path):
+    """sign_in of test_elder, in whatever language the page is in."""
+    with live_app.app_context():
+        from kiosk.people.models import Keeper
+
+        db.session.scalar(select(Keeper)).set_password("keeper-pw")
+        db.session.commit()
+    page.goto(server.url + path)
+    page.locator("#username").fill("keeper")
+    page.locator("#password").fill("keeper-pw")
+    page.locator("#password").press("Enter")
+    page.wait_for_url(re.compile(r"/keeper/(?!login)"))
+    page.goto(server.url + path)
