@@ -16,6 +16,7 @@ from kiosk.core.web import found_or_404, render
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.swap.models import REMOVAL_REASONS, SwapCategory, SwapItem
 from kiosk.swap.shelf import (
+    NOTE_MAX,
     add_category,
     category_label,
     day_counts,
@@ -24,6 +25,7 @@ from kiosk.swap.shelf import (
     is_stale,
     keeper_items,
     month_counts,
+    put_back_item,
     remove_item,
     update_category,
 )
@@ -49,11 +51,13 @@ def _recent_months(today: date, count: int) -> list[tuple[str, object]]:
     return months
 
 
-def _item_page(code: str, status: int = 200, error=None):
-    """The item; after a refused removal, the reason and note sent come back (`sent`)."""
+def _item_page(code: str, status: int = 200, error=None, error_field=None):
+    """The item; after a refused removal, the reason and note sent come back (`sent`), the message
+    beside the field it is about."""
     item = found_or_404(find_item, g.station, code)
     return render("swap/keeper_item.html", status=status, item=item, events=history(item), form=EmptyForm(),
-                  reasons=REMOVAL_REASONS, error=error, sent=request.form if error else {})
+                  reasons=REMOVAL_REASONS, note_max=NOTE_MAX, error=error, error_field=error_field,
+                  sent=request.form if error else {})
 
 
 @bp.get("/swap/<code>")
@@ -64,8 +68,16 @@ def item(code):
 @bp.post("/swap/<code>/remove")
 def remove(code):
     found = found_or_404(find_item, g.station, code)
-    refuse_with(lambda err: _item_page(code, status=err.status, error=err.message))
+    refuse_with(lambda err: _item_page(code, status=err.status, error=err.message, error_field=err.field))
     remove_item(current_user, g.station, found, request.form.get("reason", ""), request.form.get("note"), utcnow())
+    return redirect(url_for("swap_keeper.item", code=found.code), 303)
+
+
+@bp.post("/swap/<code>/put-back")
+def put_back(code):
+    found = found_or_404(find_item, g.station, code)
+    refuse_with(lambda err: _item_page(code, status=err.status, error=err.message))
+    put_back_item(current_user, g.station, found, utcnow())
     return redirect(url_for("swap_keeper.item", code=found.code), 303)
 
 

@@ -37,8 +37,10 @@ CONDITION_LABELS = {"like_new": _l("Like new"), "good": _l("Good"), "worn": _l("
 REMOVAL_LABELS = {"donated": _l("Donated"), "discarded": _l("Discarded"), "not_allowed": _l("Not allowed")}
 STATUS_LABELS = {"on_shelf": _l("On the shelf"), "taken": _l("Taken"), "removed": _l("Removed")}
 EVENT_LABELS = {"logged": _l("Brought"), "taken": _l("Taken"), "removed:donated": _l("Removed: donated"),
-                "removed:discarded": _l("Removed: discarded"), "removed:not_allowed": _l("Removed: not allowed")}
+                "removed:discarded": _l("Removed: discarded"), "removed:not_allowed": _l("Removed: not allowed"),
+                "put_back": _l("Put back on the shelf")}
 TITLE_MAX = 60
+NOTE_MAX = 200  # a removal's note
 CODE = re.compile(r"J-?0*([0-9]{1,6})", re.IGNORECASE)
 ITEM_NOT_FOUND = _l("No item with this code is on the shelf. Please check the label.")
 
@@ -233,11 +235,32 @@ def take_item(station: Station, raw_code: str, now: datetime, swapped_for: str |
 def remove_item(keeper: Keeper, station: Station, item: SwapItem, reason: str, note: str | None, now: datetime) -> SwapItem:
     if reason not in REMOVAL_REASONS:
         raise DomainError(_l("Please choose why it is removed."), field="reason")
-    note = one_line(note)[:200] or None
+    note = one_line(note) or None
+    if note and len(note) > NOTE_MAX:
+        raise DomainError(_l("Please keep the note to %(n)s characters or fewer.", n=NOTE_MAX), field="note")
     if item.status != "on_shelf":
         raise DomainError(_l("Only an item on the shelf can be removed."), field="reason")
     item.status, item.removed_at, item.removed_reason, item.removed_note = "removed", now, reason, note
     db.session.add(SwapEvent(item_id=item.id, action=f"removed:{reason}", at=now, keeper_id=keeper.id, note=note))
+    db.session.flush()
+    return item
+
+
+def put_back_item(keeper: Keeper, station: Station, item: SwapItem, now: datetime) -> SwapItem:
+    """A keeper puts an item back on the shelf: removed by mistake, or marked taken when it was not.
+    The history keeps both steps; the month's counts no longer count it as taken."""
+    was = item.status
+    if was == "on_shelf":
+        raise DomainError(_l("This item is on the shelf already."))
+    back = db.session.execute(
+        update(SwapItem).where(SwapItem.id == item.id, SwapItem.status == was)
+        .values(status="on_shelf", taken_at=None, swapped_for_id=None, take_token=None, removed_at=None,
+                removed_reason=None, removed_note=None)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(item)
+    if back != 1:  # another keeper or a taker got there first: say how it stands now
+        raise DomainError(_l("This item changed meanwhile: please look again."))
+    db.session.add(SwapEvent(item_id=item.id, action="put_back", at=now, keeper_id=keeper.id))
     db.session.flush()
     return item
 

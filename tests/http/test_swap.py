@@ -1024,3 +1024,42 @@ def test_a_removal_without_a_reason_keeps_the_note_typed(app, kiosk, keeper):
     assert r.status_code == 422 and 'id="reason-error"' in page
     assert 'id="note" type="text" name="note" maxlength="200" value="灯罩裂了，居民说不要了"' in page
     assert item(app, "J-0001")["status"] == "on_shelf"
+
+
+@pytest.mark.parametrize("taken", [False, True], ids=["removed", "taken"])
+def test_a_keeper_puts_back_an_item_removed_or_marked_taken_by_mistake(app, kiosk, keeper, clock, taken):
+    bring(kiosk)
+    if taken:
+        take(kiosk, "J-0001")
+    else:
+        post(keeper, "/keeper/swap/J-0001/remove", {"reason": "discarded"}, htmx=False)
+    assert shelf_codes(kiosk.get("/swap/").get_data(as_text=True)) == []
+    clock.advance(minutes=5)
+    r = post(keeper, "/keeper/swap/J-0001/put-back", htmx=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/swap/J-0001"
+    row = item(app, "J-0001")
+    assert (row["status"], row["taken_at"], row["removed_reason"]) == ("on_shelf", None, None)
+    assert shelf_codes(kiosk.get("/swap/").get_data(as_text=True)) == ["J-0001"]
+    page = keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
+    assert "Put back on the shelf" in page.split('class="history"', 1)[1].split("</ul>", 1)[0]
+    assert "Remove from the shelf" in page  # it can be removed again
+    before = swap_state(app)
+    again = post(keeper, "/keeper/swap/J-0001/put-back", htmx=False)  # the same tap sent twice
+    assert again.status_code == 422 and swap_state(app) == before
+    assert "on the shelf already" in again.get_data(as_text=True)
+
+
+def test_a_removal_note_too_long_is_refused_beside_the_note_not_cut_short(app, kiosk, keeper):
+    bring(kiosk)
+    before = swap_state(app)
+    r = post(keeper, "/keeper/swap/J-0001/remove", {"reason": "donated", "note": "给" * 201}, htmx=False)
+    assert r.status_code == 422 and swap_state(app) == before
+    assert errors_beside(r.get_data(as_text=True), "note") == ["Please keep the note to 200 characters or fewer."]
+    assert "给" * 201 in r.get_data(as_text=True)  # what was typed comes back
+
+
+def test_a_removed_items_reason_reads_in_chinese_brackets(app, kiosk, keeper):
+    bring(kiosk)
+    post(keeper, "/keeper/swap/J-0001/remove", {"reason": "donated"}, htmx=False)
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    assert "已撤下（已捐出）" in keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
