@@ -75,6 +75,12 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
     """Set a session's times (a keeper fixing a forgotten or wrong check-out) and mark it reviewed.
     `seen`: the stamp of the times the keeper's form showed; another keeper's save since is not undone."""
     refuse_if_edited_meanwhile(seen, session_times(session))
+    if _to_the_minute(checked_in_at) == _to_the_minute(session.checked_in_at) and \
+            _to_the_minute(checked_out_at) == _to_the_minute(session.checked_out_at):
+        # Saved as it stood (the form shows minutes): no correction to record. A keeper who looked
+        # and saved agrees with it, so one waiting for review is confirmed, as 确认 would.
+        return session if session.confirmed_at and not session.needs_review else \
+            confirm_session(keeper, station, session, now)
     check_times(checked_in_at, checked_out_at, now)
     if checked_out_at is None and session.checked_out_at is not None:
         raise DomainError(_l("Please give a check-out time."), field="checked_out_at")
@@ -95,6 +101,10 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
           before=before, after=snapshot(session), now=now)
     confirmed_hours_changed(station, [session.volunteer_id], now)
     return session
+
+
+def _to_the_minute(moment: datetime | None) -> datetime | None:
+    return moment.replace(second=0, microsecond=0) if moment else None
 
 
 def confirm_session(keeper: Keeper, station: Station, session: ServiceSession, now: datetime) -> ServiceSession:

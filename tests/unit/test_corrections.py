@@ -47,6 +47,20 @@ def test_correcting_a_forgotten_session_records_before_and_after(ctx):
     assert flagged_sessions(station) == []
 
 
+def test_saving_the_times_as_they_stood_records_no_correction(ctx):
+    station, volunteer, keeper = ctx
+    scan_badge(station, badge_token(volunteer), "camera", START + timedelta(seconds=37))
+    scan_badge(station, badge_token(volunteer), "camera", START + timedelta(hours=2, seconds=12))
+    (session,) = db.session.scalars(select(ServiceSession))
+    now = START + timedelta(hours=3)
+    # The form shows minutes: the same minutes, sent back, are no correction.
+    correct_session(keeper, station, session, START, START + timedelta(hours=2), now)
+    assert not session.edited and session.check_out_method == "camera" and session.confirmed_at == now
+    assert [e.action for e in events()] == ["session.confirmed"]  # a keeper who saved it agrees with it
+    correct_session(keeper, station, session, START, START + timedelta(hours=2), now + timedelta(minutes=5))
+    assert [e.action for e in events()] == ["session.confirmed"] and session.confirmed_at == now  # nothing again
+
+
 @pytest.mark.parametrize(
     "start, end, field",
     [
