@@ -94,9 +94,19 @@ DATE_OR_TIMES = re.compile(rf"{_DATE}(?:\s+{_TIMES})?|{_TIMES}")
 WORD_CHAR = r"[A-Za-z0-9]"
 
 
-def mask_phone_numbers(text: str) -> str:
-    """Every number that may be someone's phone, as ***."""
-    return PHONE_LIKE.sub(lambda m: m.group(0) if DATE_OR_TIMES.fullmatch(m.group(0)) else "***", text or "")
+def mask_phone_numbers(text: str, keep=()) -> str:
+    """Every number that may be someone's phone, as ***: not a date or a time, not one of `keep`
+    (the station's own number, with or without its area code), not a 400 or 800 service line."""
+    kept = {digits for number in keep if len(digits := re.sub(r"\D", "", number or "")) >= 7}
+
+    def masked(found: re.Match) -> str:
+        number, digits = found.group(0), re.sub(r"\D", "", found.group(0))
+        if DATE_OR_TIMES.fullmatch(number) or (len(digits) == 10 and digits[:3] in ("400", "800")) \
+                or any(own == digits or (len(digits) >= 7 and own.endswith(digits)) for own in kept):
+            return number
+        return "***"
+
+    return PHONE_LIKE.sub(masked, text or "")
 
 
 @cache

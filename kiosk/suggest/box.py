@@ -211,7 +211,8 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
             suggestion.public_wording = wording
     if public_reply is not None:
         reply = _clean_text(public_reply, REPLY_MAX, "public_reply", required=False)
-        reply = masked_text(reply, names) if reply else reply
+        # The station's own number (its contact) stays: a reply saying "call us" must keep it.
+        reply = masked_text(reply, names, keep=[db.session.get(Station, suggestion.station_id).contact]) if reply else reply
         if reply != suggestion.public_reply:
             events.append(("reply", suggestion.public_reply, reply))
             suggestion.public_reply = reply
@@ -284,10 +285,10 @@ def you_said_we_did(station: Station, limit: int = 10) -> list[Suggestion]:
         Suggestion.public_reply.is_not(None)).order_by(Suggestion.resolved_at.desc()).limit(limit)))
 
 
-def masked_text(text: str, names) -> str:
+def masked_text(text: str, names, keep=()) -> str:
     """A resident's words with the station's registered names (`names`) and every number that may
-    be someone's phone masked: the public wording a keeper starts from."""
-    return mask_phone_numbers(mask_names_in(text, names))
+    be someone's phone (but those in `keep`) masked: the public wording a keeper starts from."""
+    return mask_phone_numbers(mask_names_in(text, names), keep)
 
 
 def wording_of(suggestion: Suggestion, names: list[str] | None = None) -> str:

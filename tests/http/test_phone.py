@@ -401,7 +401,7 @@ def test_my_hours_shows_recent_sessions_and_the_total(app, phone, fresh, clock):
     page = r.get_data(as_text=True)
     assert "张*华" in page and "No. 0001" in page and "张晓华" not in page and "13800138001" not in page
     assert "In all 2 hours" in page
-    rows = re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", page)
+    rows = re.findall(r"<tr>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>", page)
     assert rows == [("11/23", "11:00", "on duty"), ("11/22", "09:00", "11:00")]
 
 

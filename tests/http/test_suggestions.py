@@ -135,7 +135,7 @@ def update(client, code, data):
 
 
 def inbox_codes(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/keeper/suggestions/(S-[^"]+)">', html)
+    return re.findall(r'<td[^>]*><a href="/keeper/suggestions/(S-[^"]+)">', html)
 
 
 def seed(app, clock, text="路灯坏了", code="safety", slug="demo", device="seed", **changes):

@@ -560,6 +560,18 @@ def test_masked_text_masks_what_may_be_a_phone_number():
     assert masked_text("3号楼 2 单元", []) == "3号楼 2 单元"
 
 
+def test_a_reply_keeps_the_stations_own_number_and_service_lines_but_masks_anyone_elses(ctx, now, keeper):
+    ctx.contact = "010-6234 5678"
+    s = drop(ctx, now)
+    change(keeper, s, status="resolved", now=now,
+           public_reply="已换滤芯。有问题请打驿站电话 010-62345678（或 62345678），或 400-800-1234；王师傅 13912345678")
+    assert s.public_reply == ("已换滤芯。有问题请打驿站电话 010-62345678（或 62345678），或 400-800-1234；"
+                              "王师傅 ***")
+    ctx.contact = ""
+    change(keeper, s, public_reply="请打 010-62345678", now=now)
+    assert s.public_reply == "请打 ***"  # without a contact on record, a landline may be anyone's
+
+
 # --- Open311 -------------------------------------------------------------------------------
 
 OPEN311_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
