@@ -162,3 +162,38 @@ def sign_in_as_keeper(page, server, live_app, path):
     page.locator("#password").press("Enter")
     page.wait_for_url(re.compile(r"/keeper/(?!login)"))
     page.goto(server.url + path)
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_a_certificates_check_page_on_a_phone_keeps_serial_and_dates_whole(browser, server, live_app, language):
+    from datetime import date, timedelta
+
+    from kiosk.certificates.register import issue_certificate
+    from kiosk.core.models import Station
+    from kiosk.people.models import Keeper, Volunteer
+
+    clock = live_app.extensions["kiosk_clock"]
+    with live_app.app_context():
+        start = clock.now() - timedelta(days=3)
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=start, check_in_method="scanner",
+                                      checked_out_at=start + timedelta(hours=3), confirmed_at=clock.now()))
+        certificate = issue_certificate(db.session.scalar(select(Keeper)), db.session.get(Station, 1),
+                                        db.session.get(Volunteer, 1), date(2026, 1, 1), date(2026, 11, 21), clock.now())
+        db.session.commit()
+        token, serial = certificate.verify_token, certificate.serial
+    context = browser.new_context(viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
+    context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                         {"name": "kiosk_text", "value": "large", "url": server.url}])
+    page = context.new_page()
+    page.goto(f"{server.url}/v/{token}")
+    expect(page.locator("[data-serial]")).to_have_text(serial)
+    assert page.locator("[data-serial]").evaluate(LINES) == 1
+    for part in page.locator(".certificate-facts .nowrap").all():
+        assert part.evaluate(LINES) == 1, part.inner_text()
+    wide_by, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert max(wide_by, window) <= SMALL_PHONE["width"]
+    # "Compare these figures…" comes before the figures it is about.
+    assert page.evaluate("""() => { const note = [...document.querySelectorAll('.certificate-check p.muted')].pop();
+        return !!(note.compareDocumentPosition(document.querySelector('.certificate-facts'))
+                  & Node.DOCUMENT_POSITION_FOLLOWING); }""")
+    context.close()
