@@ -458,7 +458,7 @@ def test_the_status_page_shows_status_reply_and_dates_and_nothing_private(app, k
     html = page(kiosk, f"/s/{code}")
     assert 'data-status="resolved"' in html and ">Resolved</p>" in html
     assert '<p class="reply" data-reply>已清运，谢谢提醒</p>' in html
-    assert "<dt>Received</dt><dd>2026-11-22 09:00</dd>" in html
+    assert "<dt>Sent in</dt><dd>2026-11-22 09:00</dd>" in html
     assert "<dt>Last update</dt><dd>2026-11-22 11:30</dd>" in html
     assert "<dt>About</dt><dd>Environment</dd>" in html
     for private in (MOBILE, "138 0013 8000", photo[:32], "环卫老李", "/keeper/suggestions/photo"):

@@ -635,7 +635,7 @@ def test_csv_has_the_days_sessions_and_visits_with_chinese_intact(app, client, k
     assert r.headers["Content-Disposition"] == 'attachment; filename="demo-2026-11-22.csv"'
     assert r.data.startswith(b"\xef\xbb\xbf")
     table = csv_rows(r)
-    assert table[0] == ["编号", "姓名", "签到时间", "签退时间", "时长", "方式", "已确认", "备注"]
+    assert table[0] == ["编号", "姓名", "签到时间", "签退时间", "时长（小时）", "方式", "已确认", "备注"]
     blank = table.index([])
     sessions = sorted(table[1:blank])
     assert sessions == [
