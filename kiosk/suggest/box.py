@@ -224,6 +224,11 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
     if status is not None and status != suggestion.status:
         if status not in SUGGESTION_STATUSES:
             raise DomainError(_l("Please choose a status."), field="status")
+        if status == "received" and (suggestion.public_reply if public_reply is None else public_reply):
+            # Back to "received" undoes a status tapped by mistake; once residents have read a reply
+            # it would leave them a reply under "received" and no wording: it is reopened instead.
+            raise DomainError(_l("This suggestion is public already: to reopen it, choose “In progress”."),
+                              field="status")
         events.append(("status", suggestion.status, status))
         suggestion.status = status
         suggestion.resolved_at = now if status in ("resolved", "declined") else None

@@ -434,6 +434,17 @@ def test_the_same_status_again_is_no_change(ctx, clock, keeper):
     assert actions(s) == ["received"] and s.updated_at != clock.now()
 
 
+def test_a_suggestion_answered_in_public_is_reopened_not_sent_back_to_received(ctx, clock, keeper):
+    s = drop(ctx, clock.now())
+    change(keeper, s, status="accepted", public_reply="已联系物业。", now=clock.advance(hours=1))
+    change(keeper, s, status="resolved", now=clock.advance(hours=1))
+    with pytest.raises(DomainError) as err:
+        change(keeper, s, status="received", now=clock.advance(hours=1))
+    assert err.value.field == "status" and "In progress" in str(err.value)
+    change(keeper, s, status="in_progress", now=clock.now())
+    assert s.status == "in_progress" and s.public_reply == "已联系物业。" and s.resolved_at is None
+
+
 def test_a_public_reply_and_an_internal_note_are_saved_and_logged(ctx, clock, keeper):
     s = drop(ctx, clock.now())
     change(keeper, s, public_reply="  已联系物业，本周内更换灯泡。\r\n谢谢！ ", internal_note="物业王经理 电话已打",
