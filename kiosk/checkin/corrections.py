@@ -150,6 +150,11 @@ def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: 
         raise DomainError(_l("This volunteer is already checked in."), field="at") from None
     audit(keeper, station, "session.checked_in", volunteer_id=volunteer.id, session_id=session.id,
           before=None, after=snapshot(session), now=now)
+    if now >= auto_close_deadline(station, at):
+        # A check-in on a day already closed: the system closes it at that day's closing time now,
+        # as it would have then, rather than show 值班中 on a day that is over (the keeper then
+        # enters the real check-out, which replaces it).
+        close_forgotten_sessions(station, now, volunteer.id)
     return session
 
 

@@ -1,7 +1,8 @@
 """Keeper pages for check-in: sessions to review, corrections, check-in by hand, phone link codes.
 Check-in's part of a volunteer's page is registered in checkin/__init__.py."""
 
-from flask import g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kiosk.checkin.attendance import minutes_served, recent_sessions, settle_forgotten_sessions
@@ -22,6 +23,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import EmptyForm, attach_error
+from kiosk.core.i18n import local_time
 from kiosk.core.models import Station
 from kiosk.core.stations import local_input_value, parse_day, parse_local_datetime, station_record
 from kiosk.core.transaction import refuse_with
@@ -64,7 +66,11 @@ def _by_hand(volunteer_id, operation):
                                            time_error=err.message, time_form=form))  # the time typed comes back
     now = utcnow()
     at = parse_local_datetime(g.station, form.at.data, "at") or now
-    operation(current_user, g.station, volunteer, at, now)
+    session = operation(current_user, g.station, volunteer, at, now)
+    if session.auto_closed and session.check_out_method == "auto":
+        flash(str(_l("Checked in. That day has closed, so the system checked them out at its closing time "
+                     "(%(time)s): enter the real check-out time below.",
+                     time=local_time(session.checked_out_at, g.station, format="MM-dd HH:mm"))))
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
 
 

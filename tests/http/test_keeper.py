@@ -666,6 +666,22 @@ def test_keeper_checks_in_and_out_by_hand_and_each_change_is_audited(app, keeper
     assert "3.5" in page
 
 
+def test_a_check_in_by_hand_on_a_day_already_closed_is_closed_at_its_closing_time_and_says_so(app, keeper, clock):
+    keeper.set_cookie("kiosk_lang", "en")
+    clock.advance(days=1)  # 11-23 09:00: the keeper enters yesterday's morning
+    r = post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T09:00"})
+    assert r.status_code == 303
+    [s] = sessions(app)
+    assert s.checked_out_at == utc(2026, 11, 22, 12, 0) and s.auto_closed and s.needs_review  # 20:00 local
+    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
+    assert "That day has closed, so the system checked them out at its closing time (11-22 20:00)" in page
+    assert "on duty" not in page.split("Sessions", 1)[1]
+    # The real check-out replaces the system's.
+    assert post(keeper, "/keeper/volunteers/1/check-out", {"at": "2026-11-22T17:00"}).status_code == 303
+    [s] = sessions(app)
+    assert s.checked_out_at == utc(2026, 11, 22, 9, 0) and s.check_out_method == "keeper"
+
+
 def test_blank_time_means_now(app, keeper, clock):
     assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
     clock.advance(minutes=90)
