@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     from kiosk.certificates import keeper_routes, models, register, routes  # noqa: F401
     from kiosk.people.audit import add_audit_labels
     from kiosk.people.keeper_routes import add_volunteer_section
-    from kiosk.people.privacy import add_volunteer_data
+    from kiosk.people.privacy import add_before_erase, add_volunteer_data
 
     app.register_blueprint(keeper_routes.bp)
     app.register_blueprint(routes.bp)
@@ -24,7 +24,8 @@ def init_app(app: Flask) -> None:
     add_volunteer_section(app, "certificates/_volunteer_certificates.html", keeper_routes.volunteer_section,
                           position=40)
     add_volunteer_data(app, "certificates", register.certificates_as_data)
+    add_before_erase(app, register.mask_erased_reasons)
     add_audit_labels(app, {"certificate.issued": _l("issued a service certificate"),
                            "certificate.revoked": _l("revoked a service certificate"),
                            "station.details": _l("changed the station's person in charge or contact")},
-                     describe=register.describe)
+                     describe=register.describe, words=("reason",))

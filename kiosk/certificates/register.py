@@ -28,6 +28,7 @@ from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, ou
 from kiosk.core.text import half_width, one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import masked_words
 
 MAX_YEARS = 5
 REASON_MAX = 200
@@ -246,6 +247,15 @@ def describe(values: dict | None) -> str:
             parts.append(values["reason"])
         return " · ".join(parts)
     return f"{values.get('person_in_charge') or '—'} · {values.get('contact') or '—'}"
+
+
+def mask_erased_reasons(_keeper: Keeper, _station: Station, volunteer: Volunteer, _now: datetime) -> None:
+    """Before a volunteer is erased: why a keeper revoked their certificates keeps no name or phone
+    number of theirs (the register still says it was revoked)."""
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.volunteer_id == volunteer.id,
+                                                                    Certificate.revoke_reason.is_not(None))):
+        if (masked := masked_words(certificate.revoke_reason, volunteer)) != certificate.revoke_reason:
+            certificate.revoke_reason = masked
 
 
 def certificates_as_data(volunteer: Volunteer) -> list[dict]:

@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(keeper_routes.bp)
     add_audit_labels(app, {"honor.picked": _l("put on the honor roll"), "honor.unpicked": _l("took off the honor roll")},
-                     describe=lambda values: (values or {}).get("note") or (values or {}).get("month", "—"))
+                     describe=lambda values: (values or {}).get("note") or (values or {}).get("month", "—"),
+                     words=("note",))
     add_before_erase(app, drop_erased)
     add_volunteer_data(app, "honor_picks", picks_as_data)
     on_confirmed_hours_changed(app, forget_kept_roll)

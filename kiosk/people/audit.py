@@ -8,7 +8,7 @@ from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -28,10 +28,30 @@ def audit(keeper: Keeper | None, station: Station, action: str, *, volunteer_id=
     return event
 
 
-def add_audit_labels(app: Flask, labels: dict, describe: Describe | None = None) -> None:
+def add_audit_labels(app: Flask, labels: dict, describe: Describe | None = None, words: tuple[str, ...] = ()) -> None:
+    """`words`: the keys of these changes' values that hold a keeper's own words (a note, a reason),
+    which erasing the volunteer masks (`mask_keepers_words`)."""
     registry = app.extensions.setdefault("kiosk_audit_labels", {})
+    keepers_words = app.extensions.setdefault("kiosk_audit_words", {})
     for action, label in labels.items():
         registry[action] = (label, describe)
+        if words:
+            keepers_words[action] = tuple(words)
+
+
+def mask_keepers_words(volunteer_id: int, mask: Callable[[str], str]) -> None:
+    """The keeper's words in the volunteer's audit trail (each feature says which values hold them)
+    put through `mask`, in place: the trail keeps what was done, not the words about an erased person."""
+    words = current_app.extensions.get("kiosk_audit_words", {})
+    if not words:
+        return
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.volunteer_id == volunteer_id,
+                                                             AuditEvent.action.in_(list(words)))):
+        keys = words[event.action]
+        # A new dict, not the old one changed: a JSON column notices only a new value.
+        event.before, event.after = (
+            {key: mask(value) if key in keys and isinstance(value, str) else value for key, value in values.items()}
+            if values else values for values in (event.before, event.after))
 
 
 def audit_label(action: str) -> str:

@@ -13,8 +13,9 @@ from kiosk.core.database import wipe_old_page_copies
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.text import mask_names_in, mask_phone_numbers
 from kiosk.core.transaction import after_commit
-from kiosk.people.audit import audit
+from kiosk.people.audit import audit, mask_keepers_words
 from kiosk.people.models import AuditEvent, Keeper, Volunteer
 
 ERASED_NAME = "—"
@@ -35,14 +36,24 @@ def shown_mobile(volunteer: Volunteer) -> str:
     return ERASED_NAME if volunteer.erased_at is not None else volunteer.mobile
 
 
+def masked_words(text: str | None, volunteer: Volunteer) -> str | None:
+    """A keeper's words about a volunteer being erased (a note, a reason), as they are kept: the
+    volunteer's name masked as public wording masks names (王建国 -> 王*国) and every number that
+    may be a phone as ***. Only while the name is still known: in an `add_before_erase` hook."""
+    if not text:
+        return text
+    return mask_phone_numbers(mask_names_in(text, [volunteer.name]))
+
+
 def add_volunteer_data(app: Flask, name: str, collect: Callable[[Volunteer], object]) -> None:
     app.extensions.setdefault("kiosk_volunteer_data", []).append((name, collect))
 
 
 def add_before_erase(app: Flask, hook: Callable[[Keeper, Station, Volunteer, datetime], None]) -> None:
     """What a feature does as part of an erasure, while the volunteer's name is still known (public
-    wording that masks it by name would show it once the name is no longer registered): it lets go
-    of the volunteer in the same transaction, so a refusal leaves the erasure undone too."""
+    wording that masks it by name would show it once the name is no longer registered; a keeper's
+    words about them are masked with `masked_words`): it lets go of the volunteer in the same
+    transaction, so a refusal leaves the erasure undone too."""
     app.extensions.setdefault("kiosk_before_erase", []).append(hook)
 
 
@@ -119,6 +130,8 @@ def erase_volunteer(keeper: Keeper, station: Station, volunteer: Volunteer, type
     let_go_of(keeper, station, volunteer, now)  # an erased record serves nowhere: as deactivating does
     for hook in current_app.extensions.get("kiosk_before_erase", []):
         hook(keeper, station, volunteer, now)
+    # What keepers wrote about them stays (what was done, and why) without their name or number.
+    mask_keepers_words(volunteer.id, lambda text: masked_words(text, volunteer))
     volunteer.name = ERASED_NAME
     # Mobile numbers are unique per station: an erased one becomes a placeholder no phone has.
     volunteer.mobile = f"0{volunteer.id:010d}"[-11:]

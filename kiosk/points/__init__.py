@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin.phone_routes import add_phone_section
     from kiosk.people.audit import add_audit_labels
     from kiosk.people.keeper_routes import add_volunteer_section
-    from kiosk.people.privacy import add_volunteer_data
+    from kiosk.people.privacy import add_before_erase, add_volunteer_data
     from kiosk.suggest.keeper_routes import add_suggestion_section
     from kiosk.points import keeper_routes, ledger, models  # noqa: F401
 
@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     add_volunteer_section(app, "points/_volunteer_points.html", keeper_routes.volunteer_section, position=20)
     add_phone_section(app, "points/_phone_points.html", keeper_routes.phone_section, position=20)
     add_volunteer_data(app, "points", ledger.lines_as_data)
+    add_before_erase(app, ledger.mask_erased_reasons)
     add_suggestion_section(app, "points/_suggestion_lead.html", keeper_routes.suggestion_section)
     add_audit_labels(app, {"points.awarded": _l("gave or took points"), "points.reversed": _l("reversed a points line"),
-                           "points.setting": _l("changed points per hour")}, describe=ledger.describe)
+                           "points.setting": _l("changed points per hour")}, describe=ledger.describe,
+                     words=("reason",))

@@ -15,7 +15,7 @@ from kiosk.core.models import Station
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.people.privacy import refuse_if_erased
+from kiosk.people.privacy import masked_words, refuse_if_erased
 from kiosk.points.models import PointsLine
 
 MAX_AWARD = 10_000
@@ -274,6 +274,15 @@ def describe(values: dict | None) -> str:
         return str(values["points_per_hour"])
     text = f"{values.get('amount', 0):+d}"
     return f"{text} · {values['reason']}" if values.get("reason") else text
+
+
+def mask_erased_reasons(_keeper: Keeper, _station: Station, volunteer: Volunteer, _now: datetime) -> None:
+    """Before a volunteer is erased: the reasons on their lines (a keeper's "表扬王建国修灯") keep no
+    name or phone number of theirs. The amounts, the one thing a line never changes, stay."""
+    for line in db.session.scalars(select(PointsLine).where(PointsLine.volunteer_id == volunteer.id,
+                                                            PointsLine.reason.is_not(None))):
+        if (masked := masked_words(line.reason, volunteer)) != line.reason:
+            line.reason = masked
 
 
 def lines_as_data(volunteer: Volunteer) -> list[dict]:

@@ -14,7 +14,8 @@ KINDS = ("hours", "bonus", "correction", "gift", "reversal", "lead", "waived", "
 
 class PointsLine(db.Model):
     """One line of a volunteer's points: earned (+) or spent (−). Never edited or deleted: a
-    mistake is undone by a reversal line that names the line it reverses."""
+    mistake is undone by a reversal line that names the line it reverses. (Erasing the volunteer
+    masks their name in a reason, nothing else.)"""
 
     __table_args__ = (Index("ix_points_line_volunteer_at", "volunteer_id", "at"),
                       # Reports sum a station's points for a period (kiosk/reports).

@@ -24,5 +24,6 @@ def init_app(app: Flask) -> None:
                                  suggestion_status_label=box.status_label)
     on_new_station(app, box.add_standard_categories)
     add_before_erase(app, box.keep_wording_masked)
+    add_before_erase(app, box.mask_erased_notes)
     add_volunteer_data(app, "suggestions_from_phone", box.sent_by_volunteer_as_data)
     add_keeper_link(app, "suggest_keeper.suggestions", _l("Suggestion box"), 80)

@@ -26,6 +26,7 @@ from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit
 from kiosk.core.text import clean_mobile, lines, mask_names_in, mask_phone_numbers
 from kiosk.people.models import Keeper, Volunteer
+from kiosk.people.privacy import masked_words
 from kiosk.people.volunteers import registered_names
 
 CATEGORY_LABELS = {
@@ -318,6 +319,16 @@ def keep_wording_masked(_keeper: Keeper, station: Station, volunteer: Volunteer,
         wording = masked_text(suggestion.text, names)
         if wording != masked_text(suggestion.text, others):
             suggestion.public_wording = wording
+
+
+def mask_erased_notes(_keeper: Keeper, _station: Station, volunteer: Volunteer, _now: datetime) -> None:
+    """Before a volunteer is erased: keepers' internal notes on what they sent from their phone
+    (随手拍) keep no name or phone number of theirs. What they wrote themselves stays, as every
+    resident's suggestion does."""
+    for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.volunteer_id == volunteer.id,
+                                                                  Suggestion.internal_note.is_not(None))):
+        if (masked := masked_words(suggestion.internal_note, volunteer)) != suggestion.internal_note:
+            suggestion.internal_note = masked
 
 
 def wordings(suggestions: list[Suggestion]) -> dict[int, str]:

@@ -124,6 +124,10 @@ def test_an_erased_name_and_mobile_are_gone_from_the_database_files(app, keeper,
         name, mobile = volunteer.name.encode(), volunteer.mobile.encode()
     database = Path(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
     files = [database, database.with_name(database.name + "-wal")]
+    # What a keeper wrote about them too: it stays, masked, and the old words are not left behind.
+    words = f"{name.decode()}热心修灯，电话{mobile.decode()}"
+    assert post(keeper, "/keeper/honor", number="1", note=words).status_code == 303
+    assert post(keeper, "/keeper/volunteers/1/points", amount="5", reason=words).status_code == 303
     assert any(name in f.read_bytes() for f in files if f.exists())
     assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
     for f in files:
@@ -181,3 +185,28 @@ def test_an_erased_volunteers_placeholder_mobile_is_not_shown_and_they_cannot_be
         assert (volunteer.name, volunteer.mobile) == ("—", placeholder)
     # Searching by mobile digits finds no erased placeholder.
     assert "/keeper/volunteers/1\"" not in keeper.get("/keeper/volunteers?q=0000").get_data(as_text=True)
+
+
+def test_what_keepers_wrote_about_an_erased_volunteer_shows_masked_on_every_keeper_page(app, keeper):
+    """The steps a new keeper took on the demo station: 王建国 (0003) on the honor roll with a note
+    naming him and his mobile, +5 points with a reason naming him, a certificate; then erased."""
+    from datetime import timedelta
+
+    with app.app_context():
+        db.session.add(ServiceSession(station_id=1, volunteer_id=3, checked_in_at=START - timedelta(days=2),
+                                      checked_out_at=START - timedelta(days=2, hours=-3), check_in_method="scanner",
+                                      check_out_method="scanner", confirmed_at=START))
+        db.session.commit()
+    day = (START - timedelta(days=2)).date().isoformat()
+    assert post(keeper, "/keeper/honor", number="0003", note="王建国热心修灯，电话13800138003").status_code == 303
+    assert post(keeper, "/keeper/volunteers/3/points", amount="5", reason="表扬王建国修灯").status_code == 303
+    assert post(keeper, "/keeper/volunteers/3/certificates", start=day, end=day).status_code == 303
+    assert "王建国" in keeper.get("/keeper/volunteers/3").get_data(as_text=True)
+    assert post(keeper, "/keeper/volunteers/3/erase", confirm="0003").status_code == 303
+    page = keeper.get("/keeper/volunteers/3").get_data(as_text=True)
+    assert "王*国热心修灯，电话***" in page and "表扬王*国修灯" in page
+    points = keeper.get("/keeper/points").get_data(as_text=True)
+    assert "表扬王*国修灯" in points
+    exported = post(keeper, "/keeper/volunteers/3/export").get_data(as_text=True)
+    for shown in (page, points, exported):
+        assert "王建国" not in shown and "13800138003" not in shown
