@@ -90,10 +90,14 @@ def _moment(value: datetime | None) -> str | None:
 
 
 def everything_about(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> dict:
-    """Every stored fact about the volunteer, as plain values (for a JSON download)."""
+    """Every stored fact about the volunteer, as plain values (for a JSON download). Once erased,
+    what was erased is null: the placeholders kept in its place ("—", a mobile no phone has) are no
+    facts about anyone."""
+    erased = volunteer.erased_at is not None
     record = {
         "volunteer": {
-            "number": volunteer.number, "name": volunteer.name, "mobile": volunteer.mobile,
+            "number": volunteer.number, "name": None if erased else volunteer.name,
+            "mobile": None if erased else volunteer.mobile,
             "birth_year": volunteer.birth_year, "teams": [t.name for t in volunteer.teams],
             "skills": list(volunteer.skills or []), "national_code": volunteer.national_code,
             "id_type": volunteer.id_type, "id_number": volunteer.id_number,

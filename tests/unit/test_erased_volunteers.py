@@ -249,3 +249,12 @@ def test_the_export_after_erasing_has_the_keepers_words_masked(ctx, written_abou
     notes = [c["after"]["note"] for c in record["changes_by_keepers"] if c["action"] == "honor.picked"]
     assert notes == ["王*国热心修灯，电话***"]
     assert "表扬王*国修灯" in [line["reason"] for line in record["points"]]
+
+
+def test_the_export_of_an_erased_volunteer_has_nothing_for_what_was_erased(ctx, erased):
+    """No placeholder that reads like a real value ("00000000001" is an odd mobile, "—" an odd name)."""
+    record = everything_about(keeper(), ctx, erased, START)["volunteer"]
+    gone = ("name", "mobile", "birth_year", "national_code", "id_type", "id_number")
+    assert {field: record[field] for field in gone} == dict.fromkeys(gone)
+    assert (record["teams"], record["skills"], record["has_badge"]) == ([], [], False)
+    assert (record["number"], record["erased_at"]) == (erased.number, START.isoformat())
