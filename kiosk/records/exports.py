@@ -2,7 +2,10 @@
 volunteers for registering them in the national volunteer system, as CSV and XLSX for keepers.
 
 The files' headers and fixed words are Chinese whoever downloads them: they are the national
-format, and the national system reads them. Rows are made as they are written, a station-local day
+format, and the national system reads them. Volunteers whose personal data was erased have no
+row (nothing the national system can record without a name); when they have hours there, a note
+for the keeper below the rows, in the keeper's language, says how many, so the files still add up
+to the station's own totals. Rows are made as they are written, a station-local day
 at a time (service records) or a batch of volunteers at a time (the list), so a year of a busy
 station never sits in memory as one list."""
 
@@ -17,6 +20,7 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -27,6 +31,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE
+from kiosk.core.i18n import format_hours
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, parse_day
 from kiosk.core.text import spreadsheet_safe
@@ -127,9 +132,7 @@ class _Served:
     recorders: dict = field(default_factory=dict)  # keepers' names in the order met; a dict keeps order
 
 
-# Closed sessions of a station in a span, oldest first, with who they belong to and who confirmed
-# them. Erased volunteers are left out: a row without a name or document is nothing the national
-# system can record (their hours stay in the station's own totals).
+# Closed sessions of a station in a span, oldest first, with who they belong to and who confirmed them.
 _SERVICE_QUERY = (
     select(ServiceSession.checked_in_at, ServiceSession.checked_out_at, ServiceSession.confirmed_at,
            Volunteer.id, Volunteer.number, Volunteer.name, Volunteer.id_type, Volunteer.id_number,
@@ -137,22 +140,24 @@ _SERVICE_QUERY = (
     .join(Volunteer, Volunteer.id == ServiceSession.volunteer_id)
     .outerjoin(Activity, Activity.id == ServiceSession.activity_id)
     .outerjoin(Keeper, Keeper.id == ServiceSession.confirmed_by_id)
-    .where(ServiceSession.checked_out_at.is_not(None), Volunteer.erased_at.is_(None))
+    .where(ServiceSession.checked_out_at.is_not(None))
     .order_by(ServiceSession.checked_in_at, ServiceSession.id)
 )
 
 
-def service_records(station: Station, start: date, end: date) -> Iterator[ServiceRecord]:
+def service_records(station: Station, start: date, end: date, erased: bool = False) -> Iterator[ServiceRecord]:
     """Rows for the sessions whose check-in falls on a station-local day from `start` to `end`:
     one per volunteer, activity and day, the day's minutes summed session by session with the
     station's rounding. Days come in order; within a day, the station's duty first, then each
-    activity, volunteers by number. Only one day's sessions are held at a time."""
+    activity, volunteers by number. Only one day's sessions are held at a time. Volunteers whose
+    personal data was erased are left out; `erased`: theirs alone, to count what is left out."""
     zone = ZoneInfo(station.timezone)
     since, until = day_bounds(station, start)[0], day_bounds(station, end)[1]
     with force_locale("zh_Hans"):  # the national format is in Chinese whoever downloads it
         duty = activity_name(None)
     query = _SERVICE_QUERY.where(ServiceSession.station_id == station.id, ServiceSession.checked_in_at >= since,
-                                 ServiceSession.checked_in_at < until)
+                                 ServiceSession.checked_in_at < until,
+                                 Volunteer.erased_at.is_not(None) if erased else Volunteer.erased_at.is_(None))
     day, served = None, {}
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         (checked_in_at, checked_out_at, confirmed_at, volunteer_id, number, name, id_type, id_number,
@@ -225,16 +230,18 @@ class VolunteerEntry:
                 self.teams, self.hours, ON_ROLL if self.active else STOPPED]
 
 
-def volunteer_list(station: Station) -> Iterator[VolunteerEntry]:
+def volunteer_list(station: Station, erased: bool = False) -> Iterator[VolunteerEntry]:
     """The station's volunteers, active and inactive, in the order they registered; erased ones are
-    left out. Confirmed hours are all of their confirmed sessions, rounded as the station rounds.
-    Read a batch of volunteers at a time: three queries a batch, whatever the number of volunteers."""
+    left out (`erased`: only they, to count their hours). Confirmed hours are all of their confirmed
+    sessions, rounded as the station rounds. Read a batch of volunteers at a time: three queries a
+    batch, whatever the number of volunteers."""
     after = 0
     while True:
         batch = db.session.execute(
             select(Volunteer.id, Volunteer.name, Volunteer.mobile, Volunteer.id_type, Volunteer.id_number,
                    Volunteer.national_code, Volunteer.birth_year, Volunteer.active)
-            .where(Volunteer.station_id == station.id, Volunteer.erased_at.is_(None), Volunteer.id > after)
+            .where(Volunteer.station_id == station.id, Volunteer.id > after,
+                   Volunteer.erased_at.is_not(None) if erased else Volunteer.erased_at.is_(None))
             .order_by(Volunteer.id).limit(BATCH)
         ).all()
         if not batch:
@@ -257,6 +264,47 @@ def volunteer_list(station: Station) -> Iterator[VolunteerEntry]:
                                  birth_year=v.birth_year, teams="、".join(teams[v.id]),
                                  confirmed_minutes=minutes[v.id], active=v.active)
         after = ids[-1]
+
+
+# --- What the files leave out ------------------------------------------------------------------
+
+
+def erased_service_minutes(station: Station, start: date, end: date) -> tuple[int, int]:
+    """The minutes the service records leave out with volunteers whose personal data was erased,
+    as their rows would have shown them (each to the half hour): all, and those confirmed."""
+    rows = [(rounded_minutes(r.minutes, 30), r.confirmed) for r in service_records(station, start, end, erased=True)]
+    return sum(minutes for minutes, _confirmed in rows), sum(minutes for minutes, confirmed in rows if confirmed)
+
+
+def erased_confirmed_minutes(station: Station) -> int:
+    """The confirmed minutes the volunteer list leaves out with volunteers whose personal data was
+    erased, as their rows would have shown them (each to the half hour)."""
+    return sum(rounded_minutes(entry.confirmed_minutes, 30) for entry in volunteer_list(station, erased=True))
+
+
+def erased_note(minutes: int, confirmed: int) -> list[list[str]]:
+    """Below the rows, after an empty one: the hours of volunteers whose personal data was erased,
+    in the keeper's language (a note for them, not a record). Nothing when there are none."""
+    if not minutes:
+        return []
+    if confirmed == minutes:
+        words = _("Hours of volunteers whose personal data was erased, not listed above: %(hours)s",
+                  hours=format_hours(minutes))
+    else:
+        words = _("Hours of volunteers whose personal data was erased, not listed above: %(hours)s "
+                  "(%(confirmed)s confirmed)", hours=format_hours(minutes), confirmed=format_hours(confirmed))
+    return [[], [words]]
+
+
+def _service_rows(station: Station, start: date, end: date) -> Iterator[list]:
+    yield from (r.cells() for r in service_records(station, start, end))
+    yield from erased_note(*erased_service_minutes(station, start, end))
+
+
+def _volunteer_rows(station: Station) -> Iterator[list]:
+    yield from (v.cells() for v in volunteer_list(station))
+    minutes = erased_confirmed_minutes(station)
+    yield from erased_note(minutes, minutes)
 
 
 # --- Files -------------------------------------------------------------------------------------
@@ -336,20 +384,19 @@ def write_xlsx(target: IO[bytes], title: str, headers: Iterable[str], rows: Iter
 
 
 def service_csv(station: Station, start: date, end: date) -> Iterator[bytes]:
-    return csv_chunks(SERVICE_HEADERS, (r.cells() for r in service_records(station, start, end)))
+    return csv_chunks(SERVICE_HEADERS, _service_rows(station, start, end))
 
 
 def service_xlsx(target: IO[bytes], station: Station, start: date, end: date) -> None:
-    write_xlsx(target, "志愿服务记录", SERVICE_HEADERS, (r.cells() for r in service_records(station, start, end)),
-               SERVICE_WIDTHS)
+    write_xlsx(target, "志愿服务记录", SERVICE_HEADERS, _service_rows(station, start, end), SERVICE_WIDTHS)
 
 
 def volunteers_csv(station: Station) -> Iterator[bytes]:
-    return csv_chunks(VOLUNTEER_HEADERS, (v.cells() for v in volunteer_list(station)))
+    return csv_chunks(VOLUNTEER_HEADERS, _volunteer_rows(station))
 
 
 def volunteers_xlsx(target: IO[bytes], station: Station) -> None:
-    write_xlsx(target, "志愿者名单", VOLUNTEER_HEADERS, (v.cells() for v in volunteer_list(station)), VOLUNTEER_WIDTHS)
+    write_xlsx(target, "志愿者名单", VOLUNTEER_HEADERS, _volunteer_rows(station), VOLUNTEER_WIDTHS)
 
 
 # --- Who took what out ---------------------------------------------------------------------------

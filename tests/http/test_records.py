@@ -218,17 +218,22 @@ def test_the_volunteer_list_as_csv_and_xlsx(app, keeper, served):
     assert [e["kind"] for e in exports(app)] == ["volunteers", "volunteers"]
 
 
-def test_an_erased_volunteer_is_on_neither_list(app, keeper, served):
+def test_an_erased_volunteer_is_on_neither_list_and_each_says_how_many_hours_it_leaves_out(app, english, served):
     with app.app_context():
         number = db.session.get(Volunteer, 2).number
-    r = keeper.post("/keeper/volunteers/2/erase", data={"csrf_token": csrf_token(keeper, "/keeper/volunteers/2"),
-                                                         "confirm": number})
+    r = english.post("/keeper/volunteers/2/erase", data={"csrf_token": csrf_token(english, "/keeper/volunteers/2"),
+                                                          "confirm": number})
     assert r.status_code == 303
-    names = [row[0] for row in read_csv(post(keeper, "/keeper/records/volunteers", {"format": "csv"}))[1:]]
+    left_out = "Hours of volunteers whose personal data was erased, not listed above: "
+    listed = read_csv(post(english, "/keeper/records/volunteers", {"format": "csv"}))
+    names = [row[0] for row in listed[1:-2]]
     assert len(names) == 19 and "李桂英" not in names and "—" not in names
-    service = read_csv(post(keeper, "/keeper/records/service", {"start": "2026-11-01", "end": "2026-11-30",
-                                                                 "format": "csv"}))
-    assert [row[0] for row in service[1:]] == ["张晓华", "张晓华"]
+    assert listed[-2:] == [[], [left_out + "4.5"]]  # November's 3.5 and October's 1, all confirmed
+    month = {"start": "2026-11-01", "end": "2026-11-30"}
+    service = read_csv(post(english, "/keeper/records/service", {**month, "format": "csv"}))
+    assert [row[:1] for row in service[1:]] == [["张晓华"], ["张晓华"], [], [left_out + "3.5"]]
+    sheet = read_xlsx(post(english, "/keeper/records/service", {**month, "format": "xlsx"}))
+    assert sheet[-1][0] == left_out + "3.5" and len(sheet) == 1 + 2 + 2
 
 
 # --- Another station ---------------------------------------------------------------------------
