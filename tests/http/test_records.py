@@ -361,3 +361,15 @@ def test_a_streamed_export_compressed_for_the_browser_reads_the_same(app, keeper
     packed = post(keeper, "/keeper/records/service", form, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert packed.headers["Content-Encoding"] == "br"
     assert brotli.decompress(packed.data) == plain and plain.startswith("\ufeff".encode())
+
+
+@pytest.mark.parametrize("language, note", [("zh_Hans", "已删除个人资料的志愿者：3.5 小时（未列入上表）"),
+                                            ("zh_Hant", "已刪除個人資料的志願者：3.5 小時（未列入上表）")])
+def test_the_note_on_erased_volunteers_hours_is_in_the_keepers_chinese(app, keeper, served, language, note):
+    keeper.set_cookie("kiosk_lang", language)
+    r = keeper.post("/keeper/volunteers/2/erase", data={"csrf_token": csrf_token(keeper, "/keeper/volunteers/2"),
+                                                         "confirm": "0002"})
+    assert r.status_code == 303
+    service = read_csv(post(keeper, "/keeper/records/service", {"start": "2026-11-01", "end": "2026-11-30",
+                                                                 "format": "csv"}))
+    assert service[0] == list(SERVICE_HEADERS) and service[-1] == [note]  # the national headers stay 简体
