@@ -2,8 +2,8 @@
 
 Every request finds its station once (`load_station`): the one named in a phone link, else the
 one a keeper set this tablet up for (a cookie), else the server's setting; a worker keeps what it
-read for a moment (`STATION_FRESH_SECONDS`). Keeper pages replace it with the keeper's own station.
-Features never look a station up themselves."""
+read for a moment (`STATION_FRESH_SECONDS`). Keeper pages replace it with the keeper's own station,
+read afresh (`station_as_it_is`). Features never look a station up themselves."""
 
 import re
 from collections.abc import Callable
@@ -62,6 +62,15 @@ def _remembered(key: str, query, params: dict) -> Station | None:
     if station is not None and not db.session.is_modified(station):
         kept[key] = (now, _detached_copy(station))
     return station
+
+
+def station_as_it_is(station_id: int) -> Station | None:
+    """The station as the database holds it now, for keeper pages. The kept copy is for the kiosk's
+    rush of scans; a keeper who just saved a setting may be answered by the other worker, whose copy
+    is from before the change, and a keeper's change must start from the station as it is (on a
+    stale copy, saving the old value again would look like no change and be lost)."""
+    # Overwrites the request's merged copy in place, so g.station and every relationship agree.
+    return db.session.get(Station, station_id, populate_existing=True)
 
 
 def _detached_copy(station: Station) -> Station:

@@ -15,6 +15,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
+from kiosk.core.stations import station_as_it_is
 from kiosk.core.web import is_background_refresh, wants_fragment
 from kiosk.people.models import Keeper, SignInAttempt
 
@@ -181,11 +182,13 @@ def require_keeper():
         return _left_idle_answer()
     if not is_background_refresh():
         note_keeper_seen(now)
+    # Read afresh, never the worker's kept copy: a keeper's page shows what was just saved.
     if current_user.station_id:
-        station = current_user.station
+        station = station_as_it_is(current_user.station_id)
     else:
         chosen = session.get("admin_station_id")
-        station = (db.session.get(Station, chosen) if isinstance(chosen, int) else None) or g.station
+        station = ((station_as_it_is(chosen) if isinstance(chosen, int) else None)
+                   or (station_as_it_is(g.station.id) if g.station is not None else None))
     if station is None:
         abort(503)
     g.station = station
