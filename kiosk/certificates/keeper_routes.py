@@ -9,7 +9,7 @@ from flask_login import current_user
 from kiosk.certificates.forms import IssueForm, RevokeForm, StationDetailsForm
 from kiosk.certificates.models import Certificate
 from kiosk.certificates.register import (certificates_of, issue_certificate, issued_by, printed_rows,
-                                         printed_station_details, register_of, revoke_certificate,
+                                         printed_station_details, printed_station_name, register_of, revoke_certificate,
                                          set_station_details)
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
@@ -61,7 +61,8 @@ def certificate(certificate_id):
                   revoked_on=local_today(g.station, certificate.revoked_at) if certificate.revoked_at else None,
                   id_type=id_type_label(volunteer.id_type) if volunteer.id_type else "",
                   id_number=mask_id_number(volunteer.id_number),
-                  station_details=printed_station_details(certificate, g.station))
+                  station_details=printed_station_details(certificate, g.station),
+                  station_name=printed_station_name(certificate, g.station))
 
 
 def _register(status: int = 200, **extra):

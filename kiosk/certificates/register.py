@@ -1,8 +1,9 @@
 """The station's numbered register of service certificates (志愿服务证明). The rule is "谁记录谁证明":
 a station certifies only what it recorded itself, and only hours a keeper has confirmed.
 
-A certificate keeps its service figures as issued (rows per activity, the dates served, hours),
-so a reprint and the verification page show what was first printed. Who the volunteer is (name,
+A certificate keeps its service figures as issued (rows per activity, the dates served, hours)
+and the station's name, person in charge and contact then, so a reprint and the verification page
+show what was first printed. Who the volunteer is (name,
 document, national code) is read from the volunteer when shown, so erasing their personal data
 also takes it off every certificate."""
 
@@ -118,8 +119,9 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
                              "on the review page."))
     # Two keepers issuing at once take turns for the next number; the unique (station, serial)
     # constraint is the backstop should they not.
-    # Printed as issued: a reprint next year names who was in charge then, not whoever is now.
-    figures |= {"person_in_charge": station.person_in_charge, "contact": station.contact}
+    # Printed as issued: a reprint next year names the station and who was in charge then, not
+    # whatever they are called now.
+    figures |= {"station_name": station.name, "person_in_charge": station.person_in_charge, "contact": station.contact}
     serialize_writes(f"certificate-serial:{station.id}")
     certificate = Certificate(station_id=station.id, serial=next_serial(station, local_today(station, now).year),
                               volunteer_id=volunteer.id, period_start=start, period_end=end,
@@ -208,6 +210,12 @@ def by_token(raw: str) -> Certificate | None:
 
 def issued_by(certificate: Certificate) -> Keeper | None:
     return db.session.get(Keeper, certificate.issued_by_id) if certificate.issued_by_id else None
+
+
+def printed_station_name(certificate: Certificate, station: Station) -> str:
+    """The station's name the certificate was issued under (its present one for a certificate
+    issued before the name was kept with it)."""
+    return (certificate.figures or {}).get("station_name") or station.name
 
 
 def printed_station_details(certificate: Certificate, station: Station) -> tuple[str | None, str | None]:

@@ -3,7 +3,7 @@ volunteer beyond a masked name."""
 
 from flask import Blueprint
 
-from kiosk.certificates.register import by_token, printed_rows
+from kiosk.certificates.register import by_token, printed_rows, printed_station_name
 from kiosk.core.extensions import db
 from kiosk.core.i18n import own_device_page
 from kiosk.core.models import Station
@@ -23,7 +23,8 @@ def verify(token):
         # Whoever checks a paper certificate is told plainly that no such one was issued.
         return render("certificates/verify.html", certificate=None, status=404)
     station = db.session.get(Station, certificate.station_id)
-    return render("certificates/verify.html", certificate=certificate, station=station,
+    return render("certificates/verify.html", certificate=certificate,
+                  station_name=printed_station_name(certificate, station),
                   name=certificate.volunteer.name, rows=printed_rows(certificate),
                   issued_on=local_today(station, certificate.issued_at),
                   revoked_on=local_today(station, certificate.revoked_at) if certificate.revoked_at else None)

@@ -240,6 +240,24 @@ def test_a_certificate_keeps_the_person_in_charge_and_contact_it_was_issued_with
     assert "李站长" in later and "13900001111" in later
 
 
+def test_a_certificate_keeps_the_station_name_it_was_issued_under(app, keeper, served):
+    """A station renamed later: the reprint and the verification page still say who issued it then."""
+    printed_at = issue(keeper).headers["Location"]
+    with app.app_context():
+        token = db.session.scalar(select(Certificate.verify_token))
+        db.session.get(Station, 1).name = "幸福里党群服务站"
+        db.session.commit()
+    reader = app.test_client()
+    reader.set_cookie("kiosk_lang", "en")
+    printed, checked = text(keeper.get(printed_at)), text(reader.get(f"/v/{token}"))
+    assert "at 幸福里暖心驿站 from" in printed and "Issued by幸福里暖心驿站" in printed
+    assert "issued by 幸福里暖心驿站 and" in checked and "Issued by幸福里暖心驿站" in checked
+    # A certificate issued from now on names the station as it is called now.
+    later = issue(keeper, start="2026-11-01", end="2026-11-21").headers["Location"]
+    printed = text(keeper.get(later))
+    assert "at 幸福里党群服务站" in printed and "幸福里暖心驿站" not in printed
+
+
 @pytest.fixture
 def other_keeper(app, keeper_id):
     """Station B and its keeper, signed in."""
