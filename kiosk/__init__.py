@@ -13,13 +13,13 @@ from flask import Flask
 
 from kiosk.core.config import Defaults, env_overrides
 
-# Lowest layer first: people, then the features (which do not import each other), then
-# activities (which sessions belong to), what recognises volunteers for their confirmed hours
-# (points and stars, then gifts, which spend points), the records built from all of it (national
-# exports, certificates, the honor roll), the overviews (the keeper's Today, the kiosk's home), and
-# the reports, which read them all.
-FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "tablets", "activities", "points", "stars", "gifts",
-            "records", "certificates", "honor", "today", "home", "reports")
+# Lowest layer first: people, then the features (which do not import each other; the station's
+# settings page is one of them), then activities (which sessions belong to), what recognises
+# volunteers for their confirmed hours (points and stars, then gifts, which spend points), the
+# records built from all of it (national exports, certificates, the honor roll), the overviews (the
+# keeper's Today, the kiosk's home), and the reports, which read them all.
+FEATURES = ("people", "checkin", "walkins", "swap", "suggest", "tablets", "settings", "activities", "points", "stars",
+            "gifts", "records", "certificates", "honor", "today", "home", "reports")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -26,14 +26,14 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import TOO_LONG
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
-from kiosk.core.text import half_width, one_line
+from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.privacy import masked_words
+from kiosk.settings.station import station_detail
 
 MAX_YEARS = 5
 REASON_MAX = 200
-DETAIL_MAX = 40  # Station.person_in_charge and Station.contact
 TOKEN = r"[A-Za-z0-9_-]{16,32}"
 
 
@@ -172,11 +172,10 @@ def revoke_certificate(keeper: Keeper, station: Station, certificate: Certificat
 
 def set_station_details(keeper: Keeper, station: Station, person_in_charge: str | None, contact: str | None,
                         now: datetime) -> None:
-    """Who is in charge of the station and how to reach it, as certificates print them (blank is allowed)."""
-    values = {"person_in_charge": one_line(person_in_charge), "contact": half_width(one_line(contact))}
-    for field, value in values.items():
-        if len(value) > DETAIL_MAX:
-            raise DomainError(TOO_LONG, field=field)
+    """Who is in charge of the station and how to reach it, as certificates print them (blank is
+    allowed): the same two settings as on the station's settings page, checked the same way."""
+    values = {"person_in_charge": station_detail(person_in_charge, "person_in_charge"),
+              "contact": station_detail(contact, "contact")}
     before = {"person_in_charge": station.person_in_charge or "", "contact": station.contact or ""}
     if values == before:
         return

@@ -1,9 +1,12 @@
 """Forms (Flask-WTF: CSRF-checked and validated on the server). Messages are our own, translated.
 Each feature keeps its own forms; these are what they share."""
 
+import re
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField
 
 from kiosk.core.errors import DomainError
 from kiosk.core.text import half_width
@@ -13,6 +16,7 @@ TOO_LONG = _l("This is too long.")
 NOT_A_CHOICE = _l("Please choose from the list.")
 WHOLE_NUMBER = _l("Please enter a whole number.")
 TOO_LARGE = _l("This number is too large.")
+BAD_TIME = _l("Please enter a time such as 8:00 or 20:30.")
 
 
 class WholeNumberField(IntegerField):
@@ -31,6 +35,38 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(WHOLE_NUMBER) from None
+
+
+# 8:00, 08:00, 8.00, 8 (on the hour), 0800 or 800 (a keypad without a colon)
+CLOCK_TIME = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?|([0-9]{1,2})([0-9]{2})")
+
+
+def clock_time(typed: str | None) -> time | None:
+    """A time of day as a keeper types it, full-width too (８：００ from a keyboard in full-width
+    mode); spaces do not matter. None when it is not one (25:00, 8:60, 八点)."""
+    text = "".join(half_width(typed or "").split())
+    match = CLOCK_TIME.fullmatch(text) if text.isascii() else None
+    if match is None:
+        return None
+    hour, minute = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    hour, minute = int(hour), int(minute or 0)
+    return time(hour, minute) if hour <= 23 and minute <= 59 else None
+
+
+class ClockTimeField(StringField):
+    """A time of day (`clock_time`), shown as 08:00; a refused one comes back as it was typed."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = clock_time(valuelist[0])
+        if self.data is None and str(valuelist[0]).strip():  # blank is for InputRequired to say
+            raise ValueError(BAD_TIME)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
 
 
 class EmptyForm(FlaskForm):

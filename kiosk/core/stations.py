@@ -99,21 +99,31 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Station:
     if not SLUG.fullmatch(slug or ""):
         raise DomainError(_l("A station's short name uses a-z, 0-9 and -, at most 40."), field="slug")
-    name = " ".join((name or "").split())
-    if not name or len(name) > 80:
-        raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
+    name = station_name(name)
     # A real place's zone ("Asia/Shanghai"): not the machine's "localtime", nor tzdata's "Factory".
     if timezone in ("localtime", "Factory") or timezone not in available_timezones():
         raise DomainError(_l("Unknown timezone."), field="timezone")
     if db.session.scalar(select(Station).where(Station.slug == slug)):
         raise DomainError(_l("A station with this short name exists already."), field="slug")
-    if db.session.scalar(select(Station).where(Station.name == name)):
-        raise DomainError(_l("A station with this name exists already."), field="name")
     station = Station(slug=slug, name=name, timezone=timezone)
     db.session.add(station)
     db.session.flush()
     set_up_station(station)
     return station
+
+
+def station_name(name: str | None, station: Station | None = None) -> str:
+    """A station's name as it is kept (spaces tidied), or a DomainError: 1 to 80 characters, and no
+    other station's (`station`: the one being renamed, which may keep its own)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
+    same = select(Station.id).where(Station.name == name)
+    if station is not None:
+        same = same.where(Station.id != station.id)
+    if db.session.scalar(same.limit(1)) is not None:
+        raise DomainError(_l("A station with this name exists already."), field="name")
+    return name
 
 
 def on_new_station(app: Flask, set_up: Callable[[Station], None]) -> None:

@@ -10,6 +10,8 @@ import pytest
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from tests.conftest import csrf_token, make_app
+from tests.http.test_keeper import field_errors
+from tests.http.test_refused_forms import shown
 
 
 def post(client, path, data, page):
@@ -60,3 +62,115 @@ def test_a_keepers_change_starts_from_the_station_as_it_is_not_as_a_worker_kept_
         last = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "points.setting")
                                   .order_by(AuditEvent.id.desc())).first()
         assert (last.before, last.after) == ({"points_per_hour": 15}, {"points_per_hour": 10})
+
+
+# --- The settings page --------------------------------------------------------------------------
+
+PAGE = "/keeper/settings"
+AS_TYPED = {"name": "幸福里暖心驿站", "opens_at": "８：００", "closes_at": "18:30", "hours_rounding_minutes": "15",
+            "duplicate_window_minutes": "３", "person_in_charge": "王主任", "contact": "０１０－６５１２３４５６"}
+
+
+def stored(app) -> tuple:
+    with app.app_context():
+        s = db.session.get(Station, 1)
+        return (s.name, s.opens_at.strftime("%H:%M"), s.closes_at.strftime("%H:%M"), s.hours_rounding_minutes,
+                s.duplicate_window_minutes, s.person_in_charge, s.contact)
+
+
+def test_the_settings_are_in_the_keepers_menu_and_show_the_station_as_it_is(app, keeper):
+    assert 'href="/keeper/settings"' in keeper.get("/keeper/today").get_data(as_text=True)
+    values = shown(keeper.get(PAGE).get_data(as_text=True))
+    assert {k: values[k] for k in AS_TYPED} == {
+        "name": "幸福里暖心驿站", "opens_at": "08:00", "closes_at": "20:00", "hours_rounding_minutes": "30",
+        "duplicate_window_minutes": "5", "person_in_charge": "", "contact": ""}
+
+
+def test_a_keeper_changes_the_settings_and_sees_them_saved_and_listed(app, keeper):
+    r = post(keeper, PAGE, AS_TYPED, page=PAGE)
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/settings?saved=1"
+    assert stored(app) == ("幸福里暖心驿站", "08:00", "18:30", 15, 3, "王主任", "010-65123456")
+    page = keeper.get(r.headers["Location"]).get_data(as_text=True)
+    values = shown(page)
+    assert "Saved." in page and (values["closes_at"], values["hours_rounding_minutes"]) == ("18:30", "15")
+    listed = re.sub(r"<[^>]+>", " ", page.split("Changes to these settings")[1])
+    assert "Closing time: 20:00 → 18:30" in listed and "Person in charge: — → 王主任" in listed
+    assert "站长" in listed  # who made it
+    # The certificates page shows and changes the same person in charge and contact.
+    register = shown(keeper.get("/keeper/certificates").get_data(as_text=True))
+    assert (register["person_in_charge"], register["contact"]) == ("王主任", "010-65123456")
+    post(keeper, "/keeper/certificates/station", {"person_in_charge": "李站长", "contact": "13900001111"},
+         page="/keeper/certificates")
+    page = keeper.get(PAGE).get_data(as_text=True)
+    assert shown(page)["person_in_charge"] == "李站长" and "Person in charge: 王主任 → 李站长" in page
+    # Saved again as it is: nothing changed, nothing recorded, and the page says so.
+    again = post(keeper, PAGE, {**AS_TYPED, "person_in_charge": "李站长", "contact": "13900001111"}, page=PAGE)
+    assert again.headers["Location"] == "/keeper/settings?unchanged=1"
+    assert "already so" in keeper.get(again.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sent, field, message", [
+    ({"closes_at": "7:30"}, "closes_at", "The closing time must come after the opening time."),
+    ({"closes_at": "25:00"}, "closes_at", "Please enter a time such as 8:00 or 20:30."),
+    ({"opens_at": "八点"}, "opens_at", "Please enter a time such as 8:00 or 20:30."),
+    ({"opens_at": ""}, "opens_at", "Please fill this in."),
+    ({"hours_rounding_minutes": "7"}, "hours_rounding_minutes", "Please choose from the list."),
+    ({"hours_rounding_minutes": "abc"}, "hours_rounding_minutes", "Please choose from the list."),
+    ({"duplicate_window_minutes": "abc"}, "duplicate_window_minutes", "Please enter a whole number."),
+    ({"duplicate_window_minutes": "0"}, "duplicate_window_minutes", "from 1 to 60"),
+    ({"duplicate_window_minutes": "9" * 30}, "duplicate_window_minutes", "This number is too large."),
+    ({"name": " "}, "name", "Please"),
+    ({"name": "南苑暖心驿站"}, "name", "A station with this name exists already."),
+    ({"contact": "1" * 41}, "contact", "This is too long."),
+])
+def test_a_refused_setting_keeps_what_was_typed_says_why_beside_it_and_stores_nothing(app, keeper, sent, field,
+                                                                                     message):
+    with app.app_context():
+        from kiosk.core.stations import add_station
+
+        add_station("nanyuan", "南苑暖心驿站")
+        db.session.commit()
+    before = stored(app)
+    typed = {**AS_TYPED, "opens_at": "8:00", **sent}
+    r = post(keeper, PAGE, typed, page=PAGE)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert [e for e in field_errors(page, field) if e.startswith(message) or message in e]
+    values = shown(page)
+    assert {k: values[k] for k in typed if k != "hours_rounding_minutes"} == {
+        k: v for k, v in typed.items() if k != "hours_rounding_minutes"}
+    if typed["hours_rounding_minutes"] == "15":
+        assert values["hours_rounding_minutes"] == "15"  # the step chosen stays chosen
+    assert stored(app) == before
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from kiosk.people.models import AuditEvent
+
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_signed_out_the_settings_page_asks_for_a_sign_in_and_changes_nothing(app, client, station):
+    before = stored(app)
+    assert "/keeper/login" in client.get(PAGE).headers["Location"]
+    r = client.post(PAGE, data={**AS_TYPED, "csrf_token": csrf_token(client, "/keeper/login")})
+    assert r.status_code == 303 and "/keeper/login" in r.headers["Location"]
+    assert stored(app) == before
+
+
+def test_a_closing_time_set_earlier_than_now_checks_out_who_is_on_duty_at_that_time(app, keeper, clock):
+    """What the page says beside the closing time: it applies to sessions still open."""
+    from tests.http.test_recognition import scan, token
+
+    kiosk = app.test_client()
+    kiosk.set_cookie("kiosk_lang", "en")
+    assert 'data-outcome="checked_in"' in scan(kiosk, token(app)).get_data(as_text=True)  # 09:00
+    clock.advance(hours=3)  # 12:00
+    assert post(keeper, PAGE, {**AS_TYPED, "opens_at": "7:00", "closes_at": "11:00"}, page=PAGE).status_code == 303
+    review = keeper.get("/keeper/review").get_data(as_text=True)
+    with app.app_context():
+        from kiosk.checkin.models import ServiceSession
+
+        session = db.session.get(ServiceSession, 1)
+        assert session.auto_closed and session.checked_out_at == session.checked_in_at.replace(hour=3)  # 11:00
+    assert "11:00" in review
