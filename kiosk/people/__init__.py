@@ -6,7 +6,8 @@ roster import, and the audit trail every keeper change writes. Features build on
 - keepers.py          sign-in and the guard every keeper page passes (`keeper_blueprint`)
 - volunteer_import.py CSV rosters, previewed before anything is stored
 - audit.py            who changed what; features name their own changes
-- auth.py, keeper_routes.py  sign-in and the keeper's people pages"""
+- auth.py, keeper_routes.py  sign-in and the keeper's people pages
+- account_routes.py   the keeper's own account: a new password"""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -16,10 +17,12 @@ from kiosk.core.web import add_keeper_link
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.people import audit, auth, badges, cli, forms, keeper_routes, models, privacy, teams, volunteers  # noqa: F401
+    from kiosk.people import (account_routes, audit, auth, badges, cli, forms, keeper_routes, models,  # noqa: F401
+                              privacy, teams, volunteers)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(keeper_routes.bp)
+    app.register_blueprint(account_routes.bp)
     audit.init_app(app)
     cli.init_app(app)
     app.jinja_env.filters["masked"] = mask_name
@@ -33,3 +36,4 @@ def init_app(app: Flask) -> None:
     add_keeper_link(app, "keeper.volunteers", _l("Volunteers"), 20)
     add_keeper_link(app, "keeper.import_volunteers", _l("Import"), 40)
     add_keeper_link(app, "keeper.print_badges", _l("Print badges"), 50)
+    add_keeper_link(app, "account.account", _l("My account"), 200)  # last, beside Sign out

@@ -119,3 +119,4 @@ def init_app(app: Flask) -> None:
                            "volunteer.imported": _l("registered (CSV import)")})
     add_audit_labels(app, {"team.added": _l("added a team"), "team.renamed": _l("renamed a team"),
                            "team.removed": _l("removed a team")})
+    add_audit_labels(app, {"keeper.password_changed": _l("changed their own password")})

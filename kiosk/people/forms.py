@@ -33,6 +33,19 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this tablet"))
 
 
+class PasswordChangeForm(FlaskForm):
+    """The keeper's own new password (people.keepers.change_password says which are taken). Never
+    filled in again: a refused form comes back with every box empty."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)],
+                                 description=_l("At least 8 characters, not your user name."),
+                                 render_kw={"autocomplete": "new-password"})
+    new_password_again = PasswordField(_l("New password again"), validators=[DataRequired(REQUIRED)],
+                                       render_kw={"autocomplete": "new-password"})
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

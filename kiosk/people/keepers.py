@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from htmx_flask import make_response as hx_response
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +17,7 @@ from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
 from kiosk.core.stations import station_as_it_is
 from kiosk.core.web import is_background_refresh, wants_fragment
+from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, SignInAttempt
 
 BAD_SIGN_IN = _l("The user name or password is not right.")
@@ -93,14 +94,7 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     # Failures count against the name whatever its capitals: KEEPER and keeper are one keeper.
     throttled_name = username.lower()
     address = (address or "")[:64]
-    since = now - FAILURE_WINDOW
-    serialize_writes("sign-in")  # concurrent guesses are counted one after another
-    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= since,
-                                                                   SignInAttempt.address == address)
-    if (db.session.scalar(recent.where(SignInAttempt.username == throttled_name)) >= MAX_FAILURES
-            or db.session.scalar(recent) >= MAX_FAILURES_PER_ADDRESS):
-        raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
-                                 minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
+    _refuse_if_throttled(throttled_name, address, now)
     keeper = keeper_named(username)
     # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
@@ -108,10 +102,83 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     else:
         right = keeper.check_password(password or "")
     if keeper is None or not right or not keeper.active:
-        db.session.add(SignInAttempt(username=throttled_name, address=address, at=now))
-        db.session.flush()
+        _count_failure(throttled_name, address, now)
         raise WrongSignIn(BAD_SIGN_IN, field="password")
     return keeper
+
+
+def _refuse_if_throttled(throttled_name: str, address: str, now: datetime) -> None:
+    serialize_writes("sign-in")  # concurrent guesses are counted one after another
+    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= now - FAILURE_WINDOW,
+                                                                   SignInAttempt.address == address)
+    if (db.session.scalar(recent.where(SignInAttempt.username == throttled_name)) >= MAX_FAILURES
+            or db.session.scalar(recent) >= MAX_FAILURES_PER_ADDRESS):
+        raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
+                                 minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
+
+
+def _count_failure(throttled_name: str, address: str, now: datetime) -> None:
+    db.session.add(SignInAttempt(username=throttled_name, address=address, at=now))
+    db.session.flush()
+
+
+# --- A keeper's own password -------------------------------------------------------------------
+
+PASSWORD_MIN = 8
+# The sign-in form takes at most this many characters: a longer password could never be typed there.
+PASSWORD_MAX = 200
+WRONG_CURRENT = _l("That is not your current password.")
+
+
+def check_new_password(keeper: Keeper, password: str, again: str) -> None:
+    """A password a keeper chose: long enough to resist guessing at the sign-in throttle's pace,
+    one the sign-in form takes, and typed the same twice."""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError(_l("A password needs at least %(n)s characters.", n=PASSWORD_MIN), field="new_password")
+    if len(password) > PASSWORD_MAX:
+        raise DomainError(_l("A password can have at most %(n)s characters.", n=PASSWORD_MAX), field="new_password")
+    if password != password.strip():
+        # A tablet's keyboard adds a space after a word; at sign-in nobody would know it is there.
+        raise DomainError(_l("A password cannot begin or end with a space."), field="new_password")
+    if password.casefold() == keeper.username.casefold():
+        raise DomainError(_l("Please choose a password other than your user name."), field="new_password")
+    if again != password:
+        raise DomainError(_l("The two new passwords are not the same. Please type it again in both."),
+                          field="new_password_again")
+
+
+def change_password(keeper: Keeper, station: Station, current: str, new: str, again: str, address: str,
+                    now: datetime) -> None:
+    """A signed-in keeper's new password. The current one is asked first, and a wrong one counts
+    as a wrong sign-in from this address (and is kept: WrongSignIn), so a tablet left signed in does
+    not let anyone try passwords faster than the sign-in page would. Every sign-in of the keeper,
+    on every device, ends with the change (as `keeper-password` does); the page signs this device
+    in again (`sign_in_again_here`)."""
+    address = (address or "")[:64]
+    _refuse_if_throttled(keeper.username.lower(), address, now)
+    if not keeper.check_password(current or ""):
+        _count_failure(keeper.username.lower(), address, now)
+        raise WrongSignIn(WRONG_CURRENT, field="current_password")
+    if new == current:
+        raise DomainError(_l("The new password is the same as the current one."), field="new_password")
+    check_new_password(keeper, new or "", again or "")
+    keeper.set_password(new)  # also ends every sign-in
+    db.session.flush()
+    audit(keeper, station, "keeper.password_changed", now=now)
+
+
+def sign_in_again_here(keeper: Keeper) -> None:
+    """After a new password every sign-in of the keeper has ended; this device signs in again at
+    once with a new session (and CSRF token), as after the sign-in page. A device that was kept
+    signed in is kept signed in, and an admin's chosen station stays chosen."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    chosen = session.get("admin_station_id")
+    session.clear()
+    session.permanent = True
+    if chosen is not None:
+        session["admin_station_id"] = chosen
+    login_user(keeper, remember=remembered)
+    note_keeper_seen(utcnow())
 
 
 # --- Left idle on the kiosk tablet ----------------------------------------------------------------
