@@ -32,8 +32,9 @@ class StationSettingsForm(FlaskForm):
                                       "labels printed from now on. Certificates already issued keep the name they "
                                       "were issued under."))
     opens_at = ClockTimeField(LABELS["opens_at"], validators=[InputRequired(REQUIRED)],
-                              description=_l("Such as 8:00. Noted for the station: check-ins are taken at any "
-                                             "hour, before opening too."))
+                              description=_l("Such as 8:00. Check-ins are taken at any hour, before opening "
+                                             "too; a session begun after closing (an evening patrol) stays open "
+                                             "until the next opening time, so a scan after midnight checks it out."))
     closes_at = ClockTimeField(LABELS["closes_at"], validators=[InputRequired(REQUIRED)],
                                description=_l("A session nobody checked out of is closed at closing time and waits "
                                               "under To review. A new closing time applies to every session still "
