@@ -160,9 +160,13 @@ def _answered(station: Station, volunteer: Volunteer, gift_id: int, once: str) -
     return already
 
 
-# After a badge scan the volunteer has this long to pick: the kiosk screen resets itself well before.
-CHOICE_SECONDS = 180
+# After a badge scan the volunteer has this long to pick and say 换. The kiosk clears their gifts
+# after a short quiet time by itself; this is the server's own limit, for a screen someone kept
+# awake (the next person's taps) or a page whose script did not run.
+CHOICE_SECONDS = 120
 NOT_HERE = _l("This badge cannot be used here. Please see a keeper.")
+# Said when the choice ran out: nothing is wrong with the badge, and nothing was spent.
+CHOICE_RAN_OUT = _l("That was a while ago. To keep your points safe, please scan your badge again.")
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,9 @@ def volunteer_of_choice(station: Station, token: str) -> Volunteer:
     """The volunteer a choice token names: signed here, for this station, at most CHOICE_SECONDS old."""
     try:
         data = _choices().loads((token or "")[:300], max_age=CHOICE_SECONDS)
-    except (SignatureExpired, BadSignature):
+    except SignatureExpired:
+        raise DomainError(CHOICE_RAN_OUT) from None
+    except BadSignature:
         raise DomainError(SCAN_AGAIN) from None
     volunteer_id = data.get("v") if isinstance(data, dict) else None
     volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None

@@ -96,7 +96,9 @@ def test_after_a_gift_goes_elsewhere_every_list_on_the_screen_is_read_again(page
     expect(cup_row(page, "#gift-result").get_by_role("button")).to_have_count(0)
     towel = page.locator("#gift-result .gift-row").filter(has_text="毛巾")
     expect(towel.get_by_role("button", name="我要这个")).to_be_visible()
-    # And the station's list under the scanner, loaded with the page before the scan.
+    # And the station's list under the scanner, loaded with the page before the scan: out of sight
+    # while the volunteer's own list is up, and up to date when it is gone.
+    expect(page.locator("#gift-catalogue")).to_be_hidden()
     expect(cup_row(page, "#gift-catalogue")).to_contain_text("已兑完")
     expect(page.locator("#gift-catalogue")).to_have_count(1)
     assert counts(live_app) == (0, 300, 5)
@@ -107,3 +109,60 @@ def test_after_a_gift_goes_elsewhere_every_list_on_the_screen_is_read_again(page
     expect(page.locator("#gift-result")).to_contain_text("积分：270")
     assert counts(live_app) == (1, 270, 4)
     assert re.search(r"毛巾", page.locator("#gift-catalogue").inner_text())
+
+
+def test_the_volunteers_gifts_clear_after_a_quiet_time_and_a_tap_inside_keeps_them(page, server, live_app):
+    """Issue A3: the panel stayed about two minutes, and the next person could spend the points."""
+    code, _cup = gifts_and_points(live_app)
+    page.clock.install()
+    page.set_viewport_size(PORTRAIT)
+    page.goto(server.url + "/gifts/")
+    scan_at_kiosk(page, code)
+    panel = page.locator("#gift-result [data-gift-choice]")
+    expect(panel).to_contain_text("积分：300")
+    page.clock.run_for(20_000)
+    panel.locator(".gift-name").first.click()  # still reading: a touch anywhere in the list
+    page.clock.run_for(25_000)
+    expect(panel).to_be_visible()  # 45 s after the scan, 25 s after the touch
+    page.clock.run_for(6_000)
+    expect(panel).to_have_count(0)
+    expect(page.get_by_role("button", name="我要这个")).to_have_count(0)
+    expect(page.locator("#gift-catalogue")).to_be_visible()  # the screen as the next person finds it
+    assert counts(live_app) == (0, 300, 7)
+
+
+def test_not_me_clears_the_volunteers_gifts_at_once(page, server, live_app):
+    code, _cup = gifts_and_points(live_app)
+    page.goto(server.url + "/gifts/")
+    scan_at_kiosk(page, code)
+    expect(page.locator("#gift-result")).to_contain_text("积分：300")
+    not_me = page.get_by_role("link", name="不是我，换人")
+    box = not_me.bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 48
+    not_me.click()
+    expect(page.locator("#gift-result")).to_be_empty()
+    expect(page.get_by_role("button", name="我要这个")).to_have_count(0)
+    expect(page.locator("#gift-catalogue")).to_be_visible()
+    assert page.url == server.url + "/gifts/"
+    # The kiosk is ready for the next badge straight away.
+    scan_at_kiosk(page, code)
+    expect(page.locator("#gift-result")).to_contain_text("积分：300")
+
+
+def test_the_stations_gifts_are_listed_once_whether_or_not_a_badge_is_scanned(page, server, live_app):
+    """Issue A10: after a scan every gift was listed twice, and "no gifts" said twice."""
+    with live_app.app_context():
+        code = badge_token(db.session.get(Volunteer, 1))
+    page.goto(server.url + "/gifts/")
+    nothing = page.get_by_text("暂时没有礼品，请问问值班人员。")
+    expect(nothing.filter(visible=True)).to_have_count(1)
+    scan_at_kiosk(page, code)
+    expect(page.locator("#gift-result")).to_contain_text("积分：0")
+    expect(nothing.filter(visible=True)).to_have_count(1)
+
+    gifts_and_points(live_app)
+    page.goto(server.url + "/gifts/")
+    scan_at_kiosk(page, code)
+    expect(page.locator("#gift-result")).to_contain_text("积分：300")
+    expect(page.get_by_text("保温杯").filter(visible=True)).to_have_count(1)
+    expect(page.get_by_text("本站可兑换的礼品")).to_be_hidden()

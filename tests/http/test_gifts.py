@@ -114,6 +114,49 @@ def test_not_now_after_the_choice_ran_out_shows_the_empty_screen(app, kiosk, cup
     assert state(app) == (0, 300, 2)
 
 
+def later(monkeypatch, seconds: int) -> None:
+    """The kiosk's choice tokens read the time now `seconds` after it is (itsdangerous keeps its own clock)."""
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    now = int(time.time()) + seconds
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now)
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "no-js"])
+def test_swap_from_a_choice_a_few_minutes_old_is_refused_kindly_and_spends_nothing(app, kiosk, cup, monkeypatch,
+                                                                                     headers):
+    """Issue A3: a volunteer who walked away left their points usable by the next person for minutes."""
+    question = tap(kiosk, scanned(app, kiosk, headers), cup, headers).get_data(as_text=True)
+    later(monkeypatch, 150)
+    r = answer_yes(kiosk, question, headers)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "To keep your points safe, please scan your badge again." in page
+    assert 'name="choice"' not in page  # nothing of theirs is left on the screen to tap
+    assert state(app) == (0, 300, 2)
+
+
+def test_a_choice_is_good_for_the_minute_or_two_choosing_takes(app, kiosk, cup, monkeypatch):
+    question = tap(kiosk, scanned(app, kiosk), cup).get_data(as_text=True)
+    later(monkeypatch, 100)
+    assert answer_yes(kiosk, question).status_code == 200
+    assert state(app) == (1, 150, 1)
+
+
+def test_every_gift_panel_clears_itself_and_offers_not_me(app, kiosk, cup):
+    choice = scanned(app, kiosk)
+    for page in (kiosk.post("/gifts/back", data={"choice": choice, "csrf_token": csrf_token(kiosk, "/gifts/")},
+                            headers=HX).get_data(as_text=True),
+                 tap(kiosk, choice, cup).get_data(as_text=True)):
+        panel = re.search(r"<div [^>]*data-volunteer-panel[^>]*>", page).group(0)
+        # The station's result time (20 s in the demo), but never under 30 s; each tap starts it again.
+        assert 'data-reset-after="30"' in panel and "data-reset-on-touch" in panel
+    page = kiosk.post("/gifts/back", data={"choice": choice, "csrf_token": csrf_token(kiosk, "/gifts/")},
+                      headers=HX).get_data(as_text=True)
+    assert re.search(r'<a class="button not-me" href="/gifts/" data-clears="#gift-result"[^>]*>Not me</a>', page)
+
+
 @pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "no-js"])
 def test_a_double_tap_on_swap_takes_one_gift(app, kiosk, cup, headers):
     question = tap(kiosk, scanned(app, kiosk, headers), cup, headers).get_data(as_text=True)

@@ -334,13 +334,37 @@
     if (played && played.catch) played.catch(function () { /* no sound before the first touch */ });
   }
 
+  // A result or a volunteer's panel goes by itself after data-reset-after seconds. One someone is
+  // still using (data-reset-on-touch: choosing a gift) waits while they touch it; left alone, it
+  // goes, so the next person at the kiosk never finds it.
+  function clearLater(el) {
+    var seconds = Number(el.dataset.resetAfter);
+    if (!seconds) return;
+    var timer = null;
+    function arm() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { if (el.isConnected) el.remove(); }, seconds * 1000);
+    }
+    arm();
+    if (el.hasAttribute("data-reset-on-touch")) {
+      ["pointerdown", "keydown", "input"].forEach(function (name) { el.addEventListener(name, arm, { passive: true }); });
+    }
+  }
+
+  // "Not me" (data-clears="#gift-result"): empties that place at once, with no reload (the camera
+  // keeps running). Without JavaScript it is a link to the empty screen.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-clears]");
+    if (!button) return;
+    var place = document.querySelector(button.dataset.clears);
+    if (!place) return;
+    event.preventDefault();
+    place.replaceChildren();
+  });
+
   function settle(root) {
     root.querySelectorAll("[data-sound]").forEach(function (el) { play(el.dataset.sound); });
-    root.querySelectorAll("[data-reset-after]").forEach(function (el) {
-      var seconds = Number(el.dataset.resetAfter);
-      if (!seconds) return;
-      setTimeout(function () { if (el.isConnected) el.remove(); }, seconds * 1000);
-    });
+    root.querySelectorAll("[data-reset-after]").forEach(clearLater);
     root.querySelectorAll("[data-auto-home]").forEach(function (el) {
       setTimeout(function () { if (el.isConnected) window.location.assign(el.getAttribute("href")); },
                  Number(el.dataset.autoHome) * 1000);
