@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import begin_writing, epoch_seconds, floor_int, reads_before_writing
 from kiosk.core.errors import DomainError
-from kiosk.core.text import typed_digits
+from kiosk.core.text import MOBILE, half_width, typed_digits
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -367,21 +367,40 @@ class CountedMiss(DomainError):
     keep_changes = True  # a lookup that found nobody still counts as a try
 
 
+NOT_FOUND = _l("Not found")
+# Said for an empty field or what cannot be a number or a mobile: what to type, with an example,
+# not the field's label again.
+WHAT_TO_TYPE = _l("Please type your volunteer number, or the last 4 digits of your mobile (for example 8006).")
+
+
+def typed_for_lookup(entered: str) -> str | None:
+    """What was typed under "Forgot your badge?" as digits: a volunteer number or the last four
+    digits of a mobile (up to 6 digits), or a whole mobile as many older volunteers type it (138
+    0013 8006, 138-0013-8006, in full-width digits too). None for anything else."""
+    digits = typed_digits(half_width(entered or "").replace("-", ""), 11)
+    if digits is None or not (len(digits) <= 6 or MOBILE.fullmatch(digits)):
+        return None
+    return digits
+
+
 def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str] = (),
                                   now: datetime | None = None) -> list[Volunteer]:
-    """Forgotten badge: a volunteer number finds one person; four mobile digits may find several.
+    """Forgotten badge: a volunteer number finds one person; four mobile digits may find several;
+    a whole mobile finds the one volunteer with it (more exact than its last four digits).
     Each try from the kiosk counts against the tablet and its address (`who`, see core/limits.py)."""
-    digits = typed_digits(entered, 6)
+    digits = typed_for_lookup(entered)
     if digits is None:
-        raise DomainError(_l("Please enter your volunteer number or the last 4 digits of your mobile."), field="entered")
+        raise DomainError(WHAT_TO_TYPE, field="entered")
     if who:
         check_and_count("badge-lookup", [(key, LOOKUPS_PER_WINDOW) for key in who], LOOKUP_WINDOW, now,
                         _l("Too many tries just now. Please ask a keeper, or try again in a few minutes."))
     base = select(Volunteer).where(Volunteer.station_id == station.id, Volunteer.active.is_(True))
     matches = []
-    if len(digits) == 4:
+    if len(digits) == 11:
+        matches = list(db.session.scalars(base.where(Volunteer.mobile == digits)))
+    elif len(digits) == 4:
         matches = list(db.session.scalars(base.where(Volunteer.mobile_tail == digits).order_by(Volunteer.number)))
-    number = db.session.scalar(base.where(Volunteer.number == digits.zfill(4)))
+    number = db.session.scalar(base.where(Volunteer.number == digits.zfill(4))) if len(digits) <= 6 else None
     if number is not None and number not in matches:
         matches.insert(0, number)
     if not matches:
@@ -395,9 +414,12 @@ def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str]
 
 
 def _only_paused_match(station: Station, digits: str) -> bool:
-    """What was typed is the number (or the mobile's last four digits) of a deactivated volunteer;
+    """What was typed is the number (the mobile's last four digits, the whole mobile) of a deactivated volunteer;
     not of an erased one, whose record is kept only for the station's hours."""
-    matches = Volunteer.number == digits.zfill(4)
+    if len(digits) == 11:
+        matches = Volunteer.mobile == digits
+    else:
+        matches = Volunteer.number == digits.zfill(4)
     if len(digits) == 4:
         matches = matches | (Volunteer.mobile_tail == digits)
     return db.session.scalar(select(Volunteer.id).where(

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from kiosk.checkin.attendance import WHAT_TO_TYPE
 from kiosk.core.forms import REQUIRED, TOO_LONG
 
 
@@ -14,7 +15,7 @@ class ScanForm(FlaskForm):
 
 
 class FindForm(FlaskForm):
-    entered = StringField(_l("Volunteer number or last 4 digits of your mobile"), validators=[InputRequired(REQUIRED)])
+    entered = StringField(_l("Volunteer number or last 4 digits of your mobile"), validators=[InputRequired(WHAT_TO_TYPE)])
 
 
 class PickForm(FlaskForm):

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, g, render_template
 
-from kiosk.checkin.attendance import PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches, record_attendance, scan_badge
+from kiosk.checkin.attendance import (NOT_FOUND, PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches,
+                                      record_attendance, scan_badge)
 from kiosk.checkin.forms import FindForm, PickForm, ScanForm
 from kiosk.checkin.phone import station_code
 from kiosk.core.clock import utcnow
@@ -47,7 +48,9 @@ def forgot():
 @bp.post("/find")
 def find():
     form = FindForm()
-    refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=form, error=err.message))
+    # Nothing was being recorded yet: a lookup that finds nobody says so ("没找到").
+    refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=form, error=err.message,
+                                   error_headline=NOT_FOUND))
     if not form.validate():
         raise DomainError(first_error(form))
     matches = find_by_number_or_mobile_tail(g.station, form.entered.data, who(), utcnow())

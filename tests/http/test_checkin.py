@@ -159,6 +159,38 @@ def test_forgotten_badge_bad_input(app, kiosk, entered):
     assert "<b>1</b>" not in r.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("entered", ["13800138006", "138 0013 8006", "138-0013-8006", "１３８００１３８００６"])
+def test_forgotten_badge_by_the_whole_mobile_finds_that_volunteer_alone(app, kiosk, entered):
+    """Issue A4: a whole mobile, as many older volunteers type it, was refused."""
+    with app.app_context():  # another volunteer's mobile ends in the same four digits
+        other = db.session.get(Volunteer, 2)
+        other.mobile, other.mobile_tail = "13900008006", "8006"
+        db.session.commit()
+    assert text(kiosk("/checkin/find", {"entered": "8006"})).count("No. ") == 2
+    r = kiosk("/checkin/find", {"entered": entered})
+    assert r.status_code == 200 and "杨*兰" in text(r) and text(r).count("No. ") == 1
+    assert "13800138006" not in r.get_data(as_text=True).replace(f'value="{entered}"', "")
+    r = kiosk("/checkin/pick", {"entered": entered, "volunteer_id": "6"})
+    assert r.status_code == 200 and "Welcome, 杨*兰" in text(r)
+    assert [row.volunteer_id for row in session_rows(app)] == [6]
+
+
+@pytest.mark.parametrize("entered", ["", "   ", "12345678", "1380013800", "23800138006", "138001380061", "abc"])
+def test_forgotten_badge_says_plainly_what_to_type(app, kiosk, entered):
+    """Not the field's label again, and not "nothing was recorded": nothing was being recorded."""
+    r = kiosk("/checkin/find", {"entered": entered})
+    assert r.status_code == 422
+    assert ("Not found Please type your volunteer number, or the last 4 digits of your mobile (for example 8006)."
+            in text(r))
+    assert "Nothing was recorded" not in text(r)
+
+
+def test_forgotten_badge_that_matches_nobody_says_not_found(app, kiosk):
+    r = kiosk("/checkin/find", {"entered": "13899990000"})
+    assert r.status_code == 422 and "Not found No volunteer matches 13899990000." in text(r)
+    assert session_rows(app) == []
+
+
 @pytest.mark.parametrize("data", [{"entered": "8001", "volunteer_id": "2"}, {"entered": "8001", "volunteer_id": "x"},
                                   {"entered": "", "volunteer_id": "1"}, {"volunteer_id": "1"}])
 def test_picking_someone_the_number_did_not_match_is_refused(app, kiosk, data):

@@ -13,6 +13,7 @@ from kiosk.checkin.attendance import (
     record_attendance,
     scan_badge,
     served_minutes,
+    typed_for_lookup,
 )
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
@@ -178,6 +179,27 @@ def test_forgot_badge_by_number_or_mobile_tail(ctx):
         pick_from_matches(station, "8001", "3")  # not among what was typed
     result = record_attendance(station, other, "manual", START)
     assert result.outcome == "checked_in" and result.session.check_in_method == "manual"
+
+
+@pytest.mark.parametrize("entered, digits", [
+    ("6", "6"), (" 0006 ", "0006"), ("８００６", "8006"), ("13800138006", "13800138006"),
+    ("138 0013 8006", "13800138006"), ("138-0013-8006", "13800138006"), ("１３８－００１３－８００６", "13800138006"),
+    ("1234567", None), ("1380013800", None), ("23800138006", None), ("138001380060", None), ("", None), ("8O06", None),
+])
+def test_what_can_be_typed_for_a_forgotten_badge(entered, digits):
+    # A number or four mobile digits (six at most), or a whole mainland mobile however it is grouped.
+    assert typed_for_lookup(entered) == digits
+
+
+def test_forgot_badge_by_the_whole_mobile_finds_only_that_volunteer(ctx):
+    station, volunteer = ctx
+    other = db.session.get(Volunteer, 2)
+    other.mobile, other.mobile_tail = "13900008001", "8001"
+    assert find_by_number_or_mobile_tail(station, "138 0013 8001") == [volunteer]
+    assert find_by_number_or_mobile_tail(station, "13900008001") == [other]
+    assert pick_from_matches(station, "13800138001", str(volunteer.id)) is volunteer
+    with pytest.raises(DomainError):
+        pick_from_matches(station, "13800138001", str(other.id))
 
 
 @pytest.mark.parametrize("entered", ["", "abc", "1234567", "9999", "12-34", "' OR 1=1", "<b>1</b>"])

@@ -119,6 +119,8 @@ def test_forgot_badge_by_mobile_digits_of_a_deactivated_volunteer_says_paused(ct
     paused.active = False
     with pytest.raises(CountedMiss, match="no longer active"):
         find_by_number_or_mobile_tail(ctx, paused.mobile_tail)
+    with pytest.raises(CountedMiss, match="no longer active"):
+        find_by_number_or_mobile_tail(ctx, paused.mobile)  # the whole mobile too
 
 
 def test_forgot_badge_still_offers_the_active_ones_a_number_matches(ctx):
