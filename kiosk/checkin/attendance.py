@@ -41,6 +41,11 @@ class ScanResult:
     total_minutes: int
     notes: tuple[str, ...] = ()  # lines other features add (a volunteer's stars), see add_scan_note
     activity: str | None = None  # the activity this check-in went to, see add_activity_finder
+    # An "already" inside the duplicate window: the minute from which the next scan counts again
+    # (checks out, or after a check-out checks in anew), and how long the window is. Said to the
+    # volunteer, who may be leaving and scanned on purpose.
+    counts_from: datetime | None = None
+    window_minutes: int = 0
 
     @property
     def changed(self) -> bool:
@@ -277,14 +282,15 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
 
     if open_session is not None:
         if now - open_session.checked_in_at < window:
-            return result("already_in", open_session)
+            return result("already_in", open_session, counts_from=_next_whole_minute(open_session.checked_in_at + window))
         flag = {"needs_review": True} if method in FLAGGED_METHODS else {}
         if close_if_open(open_session, now, method, now, **flag):
             return result("checked_out", open_session, closed_now=True)
         return result("already_out", open_session)
 
     if so_far.last_closed_at is not None and now - so_far.last_closed_at < window:
-        return result("already_out", db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer.id}))
+        return result("already_out", db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer.id}),
+                      counts_from=_next_whole_minute(so_far.last_closed_at + window))
 
     values = dict(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=now, check_in_method=method,
                   updated_at=now, needs_review=method in FLAGGED_METHODS,
@@ -321,7 +327,8 @@ def close_if_open(session: ServiceSession, at: datetime, method: str, now: datet
 
 
 def _result(station: Station, volunteer: Volunteer, totals: tuple[int, int], now: datetime, notes: tuple,
-            outcome: str, session: ServiceSession, closed_now: bool = False) -> ScanResult:
+            outcome: str, session: ServiceSession, closed_now: bool = False,
+            counts_from: datetime | None = None) -> ScanResult:
     """The answer, with today's and all hours as read before the change (plus the session this
     scan closed)."""
     today, total = _with_closed(station, totals, session, now) if closed_now else totals
@@ -333,7 +340,16 @@ def _result(station: Station, volunteer: Volunteer, totals: tuple[int, int], now
         today_minutes=today,
         total_minutes=total,
         notes=notes,
+        counts_from=counts_from if counts_from is not None and counts_from > now else None,
+        window_minutes=station.duplicate_window_minutes,
     )
+
+
+def _next_whole_minute(moment: datetime) -> datetime:
+    """The end of the duplicate window as a clock shows it: a scan at 09:05:10 after a check-in at
+    09:00:30 would still be too early, so "after 09:06", not "after 09:05"."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 def _with_closed(station: Station, totals: tuple[int, int], session: ServiceSession, now: datetime) -> tuple[int, int]:

@@ -86,11 +86,29 @@ def test_a_method_the_kiosk_does_not_offer_is_recorded_as_scanner(app, kiosk):
         assert db.session.scalar(select(ServiceSession.check_in_method)) == "scanner"
 
 
-def test_second_scan_inside_window_says_already(app, kiosk, clock):
+def test_second_scan_inside_window_says_when_a_scan_checks_out(app, kiosk, clock):
+    """Issue A6: "scan again when you leave" was said to someone leaving, who had just scanned again."""
     kiosk("/checkin/scan", {"code": badge(app)})
     clock.advance(minutes=2)
     r = kiosk("/checkin/scan", {"code": badge(app)})
-    assert r.status_code == 200 and "Already checked in at 09:00" in text(r)
+    assert r.status_code == 200
+    assert "Checked in less than 5 min ago: scan again after 09:05 to check out." in text(r)
+    assert "when you leave" not in text(r)
+    assert len(session_rows(app)) == 1
+
+
+def test_the_time_said_inside_the_window_is_one_a_scan_really_checks_out_at(app, kiosk, clock):
+    clock.advance(seconds=30)
+    kiosk("/checkin/scan", {"code": badge(app)})  # 09:00:30: the window ends at 09:05:30
+    clock.advance(minutes=4, seconds=50)
+    assert "scan again after 09:06 to check out." in text(kiosk("/checkin/scan", {"code": badge(app)}))
+    clock.advance(seconds=40)  # 09:06:00
+    r = kiosk("/checkin/scan", {"code": badge(app)})
+    assert 'data-outcome="checked_out"' in r.get_data(as_text=True)
+    # Straight after checking out, the window says when a scan would check in anew.
+    clock.advance(minutes=1)
+    r = kiosk("/checkin/scan", {"code": badge(app)})
+    assert "Already checked out at 09:06. A scan after 09:11 checks you in anew." in text(r)
     assert len(session_rows(app)) == 1
 
 

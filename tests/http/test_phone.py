@@ -159,7 +159,7 @@ def test_already_checked_in_on_a_phone_is_not_told_to_scan_again(app, phone, fre
     c = fresh()
     press(phone, c)
     page = press(phone, c).get_data(as_text=True)
-    assert "Do the same again when you leave" in page and "Scan again" not in page
+    assert "do the same again after 09:05 to check out" in page and "scan again" not in page.lower()
 
 
 def test_phone_page_refuses_a_station_code_with_non_ascii_characters(app, client, station):
@@ -337,8 +337,11 @@ def test_phone_checks_in_then_ignores_a_double_tap_then_checks_out(app, phone, f
     assert (s.volunteer_id, s.check_in_method, s.checked_in_at, s.checked_out_at) == (1, "phone", START, None)
 
     clock.advance(minutes=1)  # the same page, pressed again
+    phone.set_cookie("kiosk_lang", "en")
     r = press(phone, c)
     assert r.status_code == 200 and outcome(r) == "already_in"
+    # Said when pressing again checks out, in the phone's own words (no kiosk to scan at).
+    assert "Checked in less than 5 min ago: do the same again after 09:05 to check out." in r.get_data(as_text=True)
     assert [vars(x) for x in sessions(app)] == [vars(s)]
 
     clock.advance(hours=2)

@@ -68,11 +68,14 @@ def test_a_second_scan_inside_the_window_changes_nothing(ctx):
     again = scan_badge(station, token, "camera", START + timedelta(minutes=4, seconds=59))
     assert again.outcome == "already_in" and not again.changed
     assert sessions() == 1 and again.session.checked_out_at is None
-    out = scan_badge(station, token, "camera", START + timedelta(hours=2))
-    assert out.outcome == "checked_out"
+    # When the next scan will check out, to say so: the window's end on the clock.
+    assert (again.counts_from, again.window_minutes) == (START + timedelta(minutes=5), 5)
+    out = scan_badge(station, token, "camera", START + timedelta(hours=2, seconds=20))
+    assert out.outcome == "checked_out" and out.counts_from is None
     # Two kiosks, or a nervous double scan, right after checking out: not a new check-in.
     after = scan_badge(station, token, "camera", START + timedelta(hours=2, minutes=1))
     assert after.outcome == "already_out" and sessions() == 1
+    assert after.counts_from == START + timedelta(hours=2, minutes=6)  # 11:05:20, so from 11:06
 
 
 def test_the_window_is_a_station_setting(ctx):
