@@ -194,3 +194,29 @@ def test_no_words_spill_out_of_the_choice_tiles_in_english_large_text(browser, s
             .map(el => el.textContent.trim())""")
         assert spilling == [], f"{path}: {spilling}"
     context.close()
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_a_check_in_result_in_large_text_is_seen_whole_when_it_arrives(browser, server, live_app, viewport, language):
+    """Issue A2: with 大字 on the upright kiosk the result landed under the camera, out of sight,
+    and an older volunteer could not tell whether the scan had worked."""
+    from kiosk.people.badges import badge_token
+    from kiosk.people.models import Volunteer
+
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 1))
+    context = browser.new_context(viewport=viewport, has_touch=True)
+    context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                         {"name": "kiosk_text", "value": "large", "url": server.url}])
+    page = context.new_page()
+    page.goto(server.url + "/checkin/")
+    outcome = page.locator("#scan-result .outcome")
+    for expected in ("checked_in", "already_in"):  # the second, inside the window, says the most
+        scan(page, token)
+        expect(outcome).to_have_attribute("data-outcome", expected)
+        page.wait_for_timeout(100)  # any scroll has happened by now
+        box = outcome.bounding_box()
+        # (a scroll lands on whole pixels: a fraction of one may stay below)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] + 1, (expected, box)
+    context.close()

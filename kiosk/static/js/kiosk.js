@@ -362,8 +362,18 @@
     place.replaceChildren();
   });
 
+  // A result that arrives partly out of sight (large text on an upright tablet puts it under the
+  // camera) is brought into view: an older volunteer will not think to scroll. Its top comes first
+  // when it is taller than the screen.
+  function bringIntoView(el) {
+    var box = el.getBoundingClientRect(), high = window.innerHeight;
+    if (box.top >= 0 && box.bottom <= high) return;
+    el.scrollIntoView({ block: box.height > high ? "start" : "nearest" });
+  }
+
   function settle(root) {
     root.querySelectorAll("[data-sound]").forEach(function (el) { play(el.dataset.sound); });
+    root.querySelectorAll("[data-into-view]").forEach(bringIntoView);
     root.querySelectorAll("[data-reset-after]").forEach(clearLater);
     root.querySelectorAll("[data-auto-home]").forEach(function (el) {
       setTimeout(function () { if (el.isConnected) window.location.assign(el.getAttribute("href")); },
