@@ -246,16 +246,19 @@ def test_the_station_qr_on_the_tablets_https_port_sends_phones_to_plain_http(app
     assert decode_svg_qr(re.search(r"<svg.*?</svg>", body, re.S).group(0)) == [link]
 
 
-def test_only_a_tablet_a_keeper_set_up_shows_the_station_qr(app, client, station):
+def test_only_a_tablet_a_keeper_set_up_shows_the_station_qr(app, client, station, keeper):
     """Issue 10: anyone could fetch a fresh station code from anywhere and check in from home."""
     client.set_cookie("kiosk_lang", "en")
     for cookie in (None, "demo", "x" * 300):  # no set-up, or a cookie typed by hand
-        if cookie:
-            client.set_cookie("kiosk_station", cookie)
-        for path in ("/checkin/", "/checkin/station-code"):
-            body = client.get(path).get_data(as_text=True)
-            assert "data-station-link" not in body and "/m/checkin" not in body
-            assert "Phone check-in starts once a keeper has set up this tablet" in html.unescape(body)
+        for device in (client, keeper):
+            if cookie:
+                device.set_cookie("kiosk_station", cookie)
+            for path in ("/checkin/", "/checkin/station-code"):
+                body = device.get(path).get_data(as_text=True)
+                assert "data-station-link" not in body and "/m/checkin" not in body
+                # What to do about it is the keeper's to read (issue A9): volunteers see nothing.
+                told = "Phone check-in starts once a keeper has set up this tablet" in html.unescape(body)
+                assert told == (device is keeper)
 
 
 def test_unknown_station_blocks_check_in(client):
