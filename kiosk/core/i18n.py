@@ -5,6 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, request, url_for
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.exceptions import HTTPException
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         local_end_time=local_end_time,
         local_date=local_date,
+        local_month=local_month,
     )
     app.jinja_env.filters["hours"] = format_hours
     app.after_request(say_what_the_language_depends_on)
@@ -142,6 +144,11 @@ def local_end_time(start: datetime, end: datetime, station=None) -> str:
 
 def local_date(day: date, format: str = "long") -> str:
     return format_date(day, format)
+
+
+def local_month(day: date) -> str:
+    """The month `day` is in, as people write it: 2026年12月, December 2026."""
+    return format_skeleton("yMMMM", day, locale=get_locale())
 
 
 def format_hours(minutes: int | None) -> str:

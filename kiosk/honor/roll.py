@@ -3,7 +3,7 @@ confirmed hours, those who reached a new star this year, and the station's own p
 names only, and never a volunteer who asked to be left off."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -31,11 +31,12 @@ TOP = 5
 class Entry:
     name: str  # masked
     detail: str | int  # minutes, a star level, or the station's words
+    rank: int | None = None  # on the list by hours: equal hours, equal rank (1, 1, 3)
 
 
 @dataclass(frozen=True)
 class HonorRoll:
-    month: str
+    month: date  # its first day
     most_hours: list[Entry]
     new_stars: list[Entry]
     picks: list[Entry]
@@ -111,13 +112,23 @@ def honor_roll(station: Station, now: datetime) -> HonorRoll:
     volunteers = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(totals)))} if totals else {}
     ranked = sorted((vid for vid in totals if vid in volunteers and _shown(volunteers[vid]) and totals[vid] > 0),
                     key=lambda vid: (-totals[vid], volunteers[vid].number))
-    most = [Entry(mask_name(volunteers[vid].name), totals[vid]) for vid in ranked[:TOP]]
+    most = [Entry(mask_name(volunteers[vid].name), totals[vid], rank)
+            for vid, rank in zip(ranked[:TOP], ranks([totals[vid] for vid in ranked[:TOP]]))]
     stars = [Entry(mask_name(n.volunteer.name), n.after) for n in new_levels_in_year(station, today.year)
              if _shown(n.volunteer)][:TOP]
     chosen = [p for p in this_months_picks(station, now) if _shown(p.volunteer)]
     names = registered_names(station.id) if any(p.note for p in chosen) else []
     picks = [Entry(mask_name(p.volunteer.name), public_note(p.note, names)) for p in chosen]
-    return HonorRoll(first.strftime("%Y-%m"), most, stars, picks)
+    return HonorRoll(first, most, stars, picks)
+
+
+def ranks(scores: list) -> list[int]:
+    """Places for scores sorted best first, as a sports table gives them: a tie shares a place and
+    the next place after it is skipped (8, 8, 5 hours: 1, 1, 3)."""
+    places = []
+    for i, score in enumerate(scores):
+        places.append(places[-1] if i and score == scores[i - 1] else i + 1)
+    return places
 
 
 def public_note(note: str, names: list[str]) -> str:

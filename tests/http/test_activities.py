@@ -252,6 +252,23 @@ def test_the_honor_roll_is_on_the_home_screen_with_masked_names(app, keeper, kio
     assert bad.status_code == 422 and "No active volunteer has this number." in bad.get_data(as_text=True)
 
 
+def test_the_honor_roll_is_headed_by_its_month_and_equal_hours_share_a_place(app, kiosk, clock):
+    """Issues A12 and W8: "1. 徐*燕 · 8 小时 / 2. 孙*新 · 8 小时" under "光荣榜 · 2026-12"."""
+    start = clock.now() - timedelta(hours=10)
+    with app.app_context():
+        for volunteer_id, hours in ((1, 8), (2, 8), (3, 5)):
+            db.session.add(ServiceSession(station_id=1, volunteer_id=volunteer_id, checked_in_at=start,
+                                          checked_out_at=start + timedelta(hours=hours), check_in_method="scanner",
+                                          confirmed_at=clock.now()))
+        db.session.commit()
+    home = kiosk.get("/").get_data(as_text=True)
+    assert "Honor roll, November 2026" in home
+    places = re.findall(r'<li value="(\d+)">([^<]*)</li>', home)
+    assert places == [("1", "张*华 · 8 h"), ("1", "李*英 · 8 h"), ("3", "王*国 · 5 h")]
+    kiosk.set_cookie("kiosk_lang", "zh_Hant")
+    assert "2026年11月光榮榜" in kiosk.get("/").get_data(as_text=True)
+
+
 def test_a_pick_s_note_shows_on_the_home_screen_without_names_or_a_mobile(app, keeper, kiosk, clock):
     note = "张晓华阿姨热心肠，电话13800138001，楊秀蘭也常来"  # 杨秀兰 is registered, written here in 繁體
     assert post(keeper, "/keeper/honor", {"number": "1", "note": note}, page="/keeper/honor").status_code == 303

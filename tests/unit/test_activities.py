@@ -26,7 +26,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.honor.roll import honor_roll, honor_roll_for_home, pick
+from kiosk.honor.roll import honor_roll, honor_roll_for_home, pick, ranks
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.stars.ladder import stars_of
@@ -418,3 +418,22 @@ def test_the_honor_roll_masks_names_ranks_hours_and_leaves_off_who_asked(ctx):
     assert all(e.name not in names.values() and "*" in e.name for e in roll.most_hours + roll.picks)
     assert [e.detail for e in roll.picks] == ["最美志愿者"]
     assert len(roll.most_hours) == 2  # volunteer 2 asked to be left off
+
+
+def test_equal_hours_on_the_honor_roll_share_a_place(ctx):
+    """Issue A12: two volunteers with 8 hours each were numbered 1 and 2."""
+    four = an_activity(ctx, start=START - timedelta(hours=5), hours=4)
+    record_held_elsewhere(keeper(), ctx, four, [1, 2], None, None, START)
+    two = an_activity(ctx, start=START - timedelta(hours=12), hours=2)
+    record_held_elsewhere(keeper(), ctx, two, [3, 4], None, None, START)
+    one = an_activity(ctx, start=START - timedelta(hours=20), hours=1)
+    record_held_elsewhere(keeper(), ctx, one, [5], None, None, START)
+    roll = honor_roll(ctx, START)
+    assert [(e.detail, e.rank) for e in roll.most_hours] == [(240, 1), (240, 1), (120, 3), (120, 3), (60, 5)]
+
+
+@pytest.mark.parametrize("scores, places", [
+    ([], []), ([8], [1]), ([8, 8, 5], [1, 1, 3]), ([9, 8, 8, 8, 1], [1, 2, 2, 2, 5]), ([3, 2, 1], [1, 2, 3]),
+])
+def test_places_on_a_list_best_first(scores, places):
+    assert ranks(scores) == places
