@@ -21,7 +21,7 @@ from kiosk.core.text import NAME_TAKEN, one_line
 from kiosk.people.audit import audit
 from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.points.ledger import balance, refund, spend
+from kiosk.points.ledger import NOT_ENOUGH_FOR_GIFT, balance, refund, spend
 from kiosk.points.models import PointsLine
 from kiosk.gifts.models import Gift, Redemption
 
@@ -80,8 +80,6 @@ NOT_OFFERED = _l("This gift is no longer offered.")
 RUN_OUT = _l("Sorry, this gift has run out.")
 
 
-def _not_enough(left: int) -> DomainError:
-    return DomainError(_l("Not enough points: %(balance)s left.", balance=left))
 
 
 def _offered(station: Station, volunteer: Volunteer, gift_id: int) -> Gift:
@@ -111,7 +109,7 @@ def offer_gift(station: Station, volunteer: Volunteer, gift_id: int) -> GiftQues
         raise DomainError(RUN_OUT)
     left = balance(volunteer.id)
     if left < gift.points:
-        raise _not_enough(left)
+        raise DomainError(NOT_ENOUGH_FOR_GIFT(left, gift.points))
     return GiftQuestion(gift, gift.points, left - gift.points, new_once())
 
 

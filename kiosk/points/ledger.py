@@ -190,6 +190,12 @@ def lead_reward(suggestion_id: int) -> PointsLine | None:
     return db.session.scalar(select(PointsLine).where(PointsLine.suggestion_id == suggestion_id))
 
 
+def NOT_ENOUGH_FOR_GIFT(left: int, needed: int):
+    """A gift refused for its points: what they have and what it needs, both, so nobody has to
+    work out the difference (积分不够：您现在有 90 积分，这件要 150 积分)."""
+    return _l("Not enough points: you have %(balance)s, this one needs %(points)s.", balance=left, points=needed)
+
+
 def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime,
           redemption_id: int | None = None) -> PointsLine:
     """Spend points on a gift. Refused, changing nothing, if the balance would go below zero."""
@@ -199,7 +205,7 @@ def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now:
     _take_turns(volunteer.id)
     left = balance(volunteer.id)
     if left < amount:
-        raise DomainError(_l("Not enough points: %(balance)s left.", balance=left))
+        raise DomainError(NOT_ENOUGH_FOR_GIFT(left, amount))
     line = PointsLine(station_id=station.id, volunteer_id=volunteer.id, amount=-amount, kind="gift",
                       reason=reason[:200], redemption_id=redemption_id, at=now)
     db.session.add(line)

@@ -138,10 +138,10 @@ def test_a_volunteer_picks_a_gift_at_the_kiosk_and_a_keeper_hands_it_over(app, k
     # even asked, and a fresh answer (a new token) is refused too.
     again = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": gift_id,
                                             "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
-    assert again.status_code == 422 and "Not enough points: 20 left." in again.get_data(as_text=True)
+    assert again.status_code == 422 and "Not enough points: you have 20, this one needs 30." in again.get_data(as_text=True)
     again = kiosk.post("/gifts/confirm", data={"choice": choice, "gift_id": gift_id, "once": "0f" * 16,
                                                "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
-    assert again.status_code == 422 and "Not enough points: 20 left." in again.get_data(as_text=True)
+    assert again.status_code == 422 and "Not enough points: you have 20, this one needs 30." in again.get_data(as_text=True)
     assert "No gift this time" in again.get_data(as_text=True)  # not "Nothing was changed", a log's words
 
 
