@@ -47,6 +47,9 @@ STATUS_LABELS = {
 TEXT_MAX = 500
 REPLY_MAX = 1000
 NOTE_MAX = 1000
+BUSY_KIOSK = _l("This tablet has had many suggestions just now. Please try again in a while, or scan the code "
+               "with your own phone.")
+BUSY_PHONE = _l("Many suggestions have come from here just now. Please try again in a while.")
 # How many suggestions one device may leave in an hour: a shared kiosk serves many residents,
 # a phone serves one.
 RATE_LIMITS = {"kiosk": 20, "phone": 3}
@@ -142,7 +145,8 @@ def submit(station: Station, *, category_id, text: str, photo: PreparedPhoto | N
     # A shared address (the kiosk tablet, a family's Wi-Fi) gets a little more than one device, never
     # more: a phone that throws its cookie away is still counted by its address.
     if by_device >= RATE_LIMITS[allowance] or by_address >= ADDRESS_LIMITS[allowance]:
-        raise TooManySuggestions(_l("Thank you! We have had many suggestions from here just now. Please try again in a while."))
+        # Not "thank you" before a refusal; on the kiosk, its code for a phone is the other way in.
+        raise TooManySuggestions(BUSY_KIOSK if source == "kiosk" else BUSY_PHONE)
     category = None
     if re.fullmatch(r"[0-9]{1,9}", str(category_id or "")):
         category = db.session.get(SuggestionCategory, int(category_id))

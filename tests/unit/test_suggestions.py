@@ -303,7 +303,9 @@ def test_one_device_may_leave_so_many_an_hour(ctx, clock, source, limit):
     with pytest.raises(TooManySuggestions) as err:
         drop(ctx, clock.now(), source=source, device="dev-1", photo=jpeg())
     assert err.value.status == 429
-    assert "many suggestions from here" in str(err.value)
+    assert str(err.value) == {"kiosk": "This tablet has had many suggestions just now. Please try again in a while, "
+                                       "or scan the code with your own phone.",
+                              "phone": "Many suggestions have come from here just now. Please try again in a while."}[source]
     assert suggestion_count() == limit and uploads() == []
     # Another device is not affected.
     assert drop(ctx, clock.now(), source=source, device="dev-2").source == source
