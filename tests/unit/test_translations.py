@@ -63,3 +63,16 @@ def test_a_recurring_duty_has_one_name_wherever_it_is_told(lang, name):
     told = {m.id: str(m.string) for m in catalog(lang) if m.id and "recurring duty" in str(m.id)}
     assert len(told) >= 4
     assert {message: name in text for message, text in told.items()} == dict.fromkeys(told, True)
+
+
+def test_traditional_chinese_says_one_word_for_camera_and_for_a_record():
+    # Issue W11: 鏡頭 everywhere (not 相機 here and there), and 紀錄 for the noun; 記錄 only where
+    # it is the verb (to record their hours, as recorded by the station).
+    hant = {m.id: str(m.string) for m in catalog("zh_Hant") if m.id}
+    assert [message for message, text in hant.items() if "相機" in text] == []
+    assert sorted(message for message, text in hant.items() if "記錄" in text) == [
+        "Record their hours",
+        "This is to certify that %(name)s served as a volunteer at %(station)s from %(start)s to %(end)s, "
+        "%(hours)s hours in total, as recorded by the station and confirmed by its keepers.",
+    ]
+    assert hant["Service records"] == "服務紀錄"
