@@ -535,10 +535,12 @@ def test_a_keeper_removes_an_item_with_a_reason_and_the_history_shows_it(ctx, no
     assert shelf(ctx) == [] and keeper_items(ctx, "removed") == [item]
 
 
-def test_a_long_removal_note_is_cut_to_fit(ctx, now):
+def test_a_long_removal_note_is_refused_not_cut_short(ctx, now):
     item = bring(ctx, now)
-    remove_item(the_keeper(), ctx, item, "donated", "备" * 500, now)
-    assert item.removed_note == "备" * 200
+    with pytest.raises(DomainError) as caught:
+        remove_item(the_keeper(), ctx, item, "donated", "备" * 201, now)
+    assert caught.value.field == "note" and item.status == "on_shelf"
+    assert remove_item(the_keeper(), ctx, item, "donated", "备" * 200, now).removed_note == "备" * 200
 
 
 @pytest.mark.parametrize("reason", ["", "lost", "DONATED", "removed:donated", None])
