@@ -37,6 +37,15 @@ def figure(page_text: str, key: str) -> list[str]:
     return [cell.rsplit("<td>", 1)[1] for cell in row.split("</td>")[:-1]]
 
 
+def test_a_month_not_begun_says_so_and_the_month_under_way_offers_no_later_one(keeper):
+    keeper.set_cookie("kiosk_lang", "en")
+    later = keeper.get("/keeper/reports?kind=month&month=2027-03").get_data(as_text=True)  # the clock: 22 Nov 2026
+    assert "This period has not begun yet: its figures are all still to come." in later and "Later" not in later
+    page = keeper.get("/keeper/reports?kind=month&month=2026-11").get_data(as_text=True)
+    assert "Later" not in page and "Earlier" in page and "has not begun" not in page
+    assert "Later" in keeper.get("/keeper/reports?kind=month&month=2026-10").get_data(as_text=True)
+
+
 def test_the_report_page_opens_on_last_month(keeper):
     page = keeper.get("/keeper/reports")
     text = page.get_data(as_text=True)
