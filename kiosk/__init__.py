@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from kiosk.core.config import Defaults, env_overrides
+from kiosk.core.config import Defaults, env_overrides, file_overrides
 
 # Lowest layer first: people, then the features (which do not import each other; the station's
 # settings page is one of them), then activities (which sessions belong to), what recognises
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
+        file_overrides(app.config)
         app.config.update(env_overrides())
     else:
         app.config.update(test_config)

@@ -60,6 +60,13 @@ class Defaults:
     TLS_EXTRA_NAMES: list = []
 
 
+def file_overrides(config) -> None:
+    """instance/config.py takes the same names as the environment: DATABASE_URL there is the
+    database, as KIOSK_DATABASE_URL is (Flask-SQLAlchemy reads SQLALCHEMY_DATABASE_URI)."""
+    if "DATABASE_URL" in config:
+        config["SQLALCHEMY_DATABASE_URI"] = config.pop("DATABASE_URL")
+
+
 def env_overrides(environ=os.environ) -> dict:
     """KIOSK_FOO=bar becomes FOO="bar"; values that read as JSON (numbers, true/false, lists) are parsed."""
     out = {}

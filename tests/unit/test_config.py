@@ -51,3 +51,18 @@ def test_an_empty_secret_key_file_is_refused_not_used(tmp_path):
     key_file.write_text("")
     with pytest.raises(RuntimeError, match="empty"):
         _instance_secret_key(key_file)
+
+
+def test_database_url_in_instance_config_is_the_database_used(tmp_path, monkeypatch):
+    """README: instance/config.py takes the same NAMEs as KIOSK_<NAME>. DATABASE_URL there was read
+    but never used, so the app stayed on its own SQLite file without a word."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    (instance / "config.py").write_text(f"DATABASE_URL = 'sqlite:///{elsewhere}'\n")
+    monkeypatch.delenv("KIOSK_DATABASE_URL", raising=False)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{elsewhere}"
+    # The environment still overrides the file.
+    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.sqlite'}"
