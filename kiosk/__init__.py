@@ -7,11 +7,12 @@ contract in pyproject.toml (checked by `make test`) keeps the layers apart."""
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from flask import Flask
 
-from kiosk.core.config import Defaults, env_overrides, file_overrides
+from kiosk.core.config import BadSetting, Defaults, check_settings, env_overrides, file_overrides
 
 # Lowest layer first: people, then the features (which do not import each other; the station's
 # settings page is one of them), then activities (which sessions belong to), what recognises
@@ -30,14 +31,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Defaults)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite")
+    from_env = {}
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         file_overrides(app.config)
-        app.config.update(env_overrides())
+        from_env = env_overrides()
+        app.config.update(from_env)
     else:
         app.config.update(test_config)
+    try:
+        check_settings(app.config, from_env)
+    except BadSetting as err:
+        refuse_to_start(str(err))
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+        try:
+            app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+        except RuntimeError as err:
+            refuse_to_start(str(err))
     secure = bool(app.config["SECURE_COOKIES"])
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
@@ -49,6 +59,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     for name in FEATURES:
         import_module(f"kiosk.{name}").init_app(app)
     return app
+
+
+class StartupRefused(SystemExit):
+    """The app will not start as set up; the reason has been said in one line."""
+
+
+def refuse_to_start(reason: str):
+    """One line for the operator instead of a traceback: on the terminal of a `flask` command, and
+    in gunicorn's log, whose master then stops instead of starting workers that fail again and
+    again (exit status 4 is gunicorn's "the app failed to load")."""
+    print(f"Error: {reason}", file=sys.stderr, flush=True)
+    raise StartupRefused(4)
 
 
 def _instance_secret_key(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import timedelta
 
 
 class Defaults:
@@ -84,3 +85,69 @@ def env_overrides(environ=os.environ) -> dict:
             value = raw  # always strings, even if they happen to look like numbers
         out[name] = value
     return out
+
+
+class BadSetting(ValueError):
+    """A setting the app cannot use, in one line: which one, what it is, and what it should look like."""
+
+
+# Settings whose whole numbers are port numbers.
+PORTS = ("HTTP_PORT", "HTTPS_PORT")
+# Flask and Flask-Login take these as seconds or as a timedelta (in instance/config.py).
+DURATIONS = ("PERMANENT_SESSION_LIFETIME", "REMEMBER_COOKIE_DURATION")
+
+
+def check_settings(config, from_env=()) -> None:
+    """Each setting the type its default has, so a wrong value stops the app at start-up with one
+    line, rather than later (an upload's 500, a cookie that does the opposite, a list split into
+    letters). `from_env`: the names set by KIOSK_* variables, to name the setting as it was set."""
+    for name, default in vars(Defaults).items():
+        if not name.isupper() or name not in config or config[name] is default:
+            continue
+        value = config[name]
+        if isinstance(default, bool):
+            # Defaults' own comment suggests KIOSK_SECURE_COOKIES=1: 1 and 0 read as JSON numbers.
+            if not (isinstance(value, bool) or value in (0, 1) and type(value) is int):
+                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write true or false.")
+        elif isinstance(default, int):
+            if name in DURATIONS and isinstance(value, timedelta):
+                continue
+            lowest, highest = (1, 65535) if name in PORTS else (0, None)
+            if type(value) is not int or value < lowest or (highest and value > highest):
+                example = f"from {lowest} to {highest}" if highest else f"such as {default}"
+                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write a whole number, {example}.")
+        elif isinstance(default, list):
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write a JSON list of names, "
+                                 """such as '["kiosk.lan"]'.""")
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write it as text, in quotes.")
+    _check_database_url(config, from_env)
+
+
+def _check_database_url(config, from_env) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    value = config.get("SQLALCHEMY_DATABASE_URI")
+    name = _setting("SQLALCHEMY_DATABASE_URI", from_env)
+    how = "such as sqlite:////srv/kiosk/kiosk.sqlite or postgresql+psycopg://kiosk:PASSWORD@db.example/kiosk"
+    url = None
+    try:
+        url = make_url(value)
+        url.get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ImportError, TypeError, AttributeError):
+        shown = url.render_as_string(hide_password=True) if url is not None else value  # never the password
+        raise BadSetting(f"{name} is {_shown(shown)}: write a database URL this kiosk can use, {how}.") from None
+
+
+def _setting(name: str, from_env) -> str:
+    """The setting as the operator wrote it: KIOSK_FOO in the environment, else FOO in instance/config.py."""
+    if name in from_env:
+        return "KIOSK_" + ("DATABASE_URL" if name == "SQLALCHEMY_DATABASE_URI" else name)
+    return ("DATABASE_URL" if name == "SQLALCHEMY_DATABASE_URI" else name) + " in instance/config.py"
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"

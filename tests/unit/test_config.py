@@ -1,3 +1,5 @@
+import pytest
+
 from kiosk import _instance_secret_key, create_app
 from kiosk.core.config import env_overrides
 
@@ -66,3 +68,59 @@ def test_database_url_in_instance_config_is_the_database_used(tmp_path, monkeypa
     # The environment still overrides the file.
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
     assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.sqlite'}"
+
+
+BAD_SETTINGS = [
+    # What an operator may well type, and what the one line must name.
+    ({"KIOSK_MAX_CONTENT_LENGTH": "32MB"}, "KIOSK_MAX_CONTENT_LENGTH is '32MB': write a whole number, such as 33554432."),
+    ({"KIOSK_SECURE_COOKIES": "False"}, "KIOSK_SECURE_COOKIES is 'False': write true or false."),
+    ({"KIOSK_SECURE_COOKIES": "off"}, "KIOSK_SECURE_COOKIES is 'off': write true or false."),
+    ({"KIOSK_TLS_EXTRA_NAMES": "kiosk.lan"}, "KIOSK_TLS_EXTRA_NAMES is 'kiosk.lan': write a JSON list"),
+    ({"KIOSK_TLS_EXTRA_NAMES": '"kiosk.local"'}, "KIOSK_TLS_EXTRA_NAMES is 'kiosk.local': write a JSON list"),
+    ({"KIOSK_TRUSTED_PROXIES": "yes"}, "KIOSK_TRUSTED_PROXIES is 'yes': write a whole number"),
+    ({"KIOSK_IDLE_SECONDS": "abc"}, "KIOSK_IDLE_SECONDS is 'abc': write a whole number, such as 90."),
+    ({"KIOSK_IDLE_SECONDS": "-5"}, "KIOSK_IDLE_SECONDS is -5: write a whole number"),
+    ({"KIOSK_HTTP_PORT": "70000"}, "KIOSK_HTTP_PORT is 70000: write a whole number, from 1 to 65535."),
+    ({"KIOSK_DATABASE_URL": "db.example/kiosk"}, "KIOSK_DATABASE_URL is 'db.example/kiosk': write a database URL"),
+    ({"KIOSK_DATABASE_URL": "postgres://kiosk:secret-pw@db/kiosk"}, "KIOSK_DATABASE_URL is 'postgres://kiosk:***@db/kiosk'"),
+]
+
+
+@pytest.mark.parametrize("environ, says", BAD_SETTINGS, ids=[next(iter(e)) + "=" + v for e, _ in BAD_SETTINGS
+                                                              for v in e.values()])
+def test_a_setting_the_app_cannot_use_is_refused_at_start_up_in_one_line(tmp_path, monkeypatch, capsys, environ,
+                                                                        says):
+    """Before, these started and failed later (every upload a 500), did the opposite (a Secure
+    cookie when asked for none), split a name into letters, or failed with a traceback."""
+    from kiosk import StartupRefused
+
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(StartupRefused) as refused:
+        create_app()
+    assert refused.value.code == 4  # gunicorn's "the app failed to load": its master stops
+    said = capsys.readouterr().err
+    assert said.startswith("Error: " + says) and said.count("\n") == 1, said
+
+
+@pytest.mark.parametrize("environ", [{"KIOSK_SECURE_COOKIES": "1"}, {"KIOSK_SECURE_COOKIES": "false"},
+                                     {"KIOSK_TLS_EXTRA_NAMES": '["kiosk.lan", "10.0.0.5"]'},
+                                     {"KIOSK_TRUSTED_PROXIES": "1"}, {"KIOSK_HTTP_PORT": "8000"}])
+def test_the_settings_as_the_readme_writes_them_start(tmp_path, monkeypatch, environ):
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    create_app()
+
+
+def test_a_wrong_setting_in_instance_config_is_named_there(tmp_path, monkeypatch, capsys):
+    from kiosk import StartupRefused
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("MAX_CONTENT_LENGTH = '32MB'\nPERMANENT_SESSION_LIFETIME = __import__('datetime').timedelta(hours=8)\n")
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
+    with pytest.raises(StartupRefused):
+        create_app()
+    assert capsys.readouterr().err.startswith("Error: MAX_CONTENT_LENGTH in instance/config.py is '32MB'")

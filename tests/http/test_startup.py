@@ -1,0 +1,44 @@
+"""A server set up wrongly says so in one line and stops, rather than serving errors (or the wrong
+thing) with a traceback in its log: gunicorn as the README starts it, in a process of its own."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import make_app
+from tests.http.test_concurrency import free_port
+
+REPO = Path(__file__).resolve().parents[2]  # gunicorn imports the kiosk from its working directory
+
+
+def serve(env: dict, seconds: float = 20) -> tuple[int | None, str]:
+    """gunicorn with `env` added, as in production; (its exit status, its log). None when it was
+    still serving after `seconds` (then it is stopped here)."""
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "2", "--bind",
+                               f"127.0.0.1:{free_port()}", "kiosk:create_app()"],
+                              env={**os.environ, **env}, cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + seconds
+    while server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if server.poll() is None:
+        server.terminate()
+        return None, server.communicate(timeout=30)[0]
+    return server.returncode, server.communicate(timeout=30)[0]
+
+
+def our_lines(log: str) -> list[str]:
+    """What the app itself said, gunicorn's own timestamped lines aside."""
+    return [line for line in log.splitlines() if line and not line.startswith("[")]
+
+
+def test_a_setting_it_cannot_use_stops_the_server_with_one_line(tmp_path):
+    app = make_app(tmp_path)
+    status, log = serve({"KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                                   "KIOSK_SECRET_KEY": "test-secret", "KIOSK_MAX_CONTENT_LENGTH": "32MB"})
+    assert status is not None, "it served, and every upload would have failed"
+    assert set(our_lines(log)) == {"Error: KIOSK_MAX_CONTENT_LENGTH is '32MB': write a whole number, such as 33554432."}
+    assert "Traceback" not in log and "App failed to load" in log
