@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path,
                 template_folder="core/templates")
     app.config.from_object(Defaults)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_folder(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite")
     from_env = {}
     if test_config is None:
@@ -59,6 +59,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     for name in FEATURES:
         import_module(f"kiosk.{name}").init_app(app)
     return app
+
+
+def _private_folder(path: Path) -> None:
+    """instance/ holds the database, the photos and the keys: the server's user's only. A folder
+    made open earlier (by hand, or before this version) is closed too."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError:
+        pass  # not ours to change (another user's folder): it stays as its owner set it
 
 
 class StartupRefused(SystemExit):

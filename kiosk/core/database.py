@@ -87,6 +87,8 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
+        if queue is not None:
+            private_database_files(database)
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is always DEFERRED).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -134,6 +136,17 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "invalidate")
     def on_invalidate(_dbapi_conn, record, _exception):
         _leave_queue(record.info)
+
+
+def private_database_files(database: str) -> None:
+    """The database and its journal files for the server's user only: they hold volunteers' names,
+    mobiles and ID numbers, and may live outside instance/ (KIOSK_DATABASE_URL)."""
+    for path in (database, database + "-wal", database + "-shm"):
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:
+            pass  # not there yet (SQLite makes the journal files with the database's own mode), or not ours
 
 
 def serialize_writes(name: str) -> None:

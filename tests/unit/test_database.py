@@ -55,3 +55,21 @@ def test_foreign_keys_are_enforced(app):
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_the_station_s_folder_and_database_are_for_the_server_s_user_only(tmp_path):
+    """Volunteers' names, mobiles and ID numbers: like the secret key and every backup, not for
+    the machine's other users. A folder made readable earlier is closed."""
+    import stat
+
+    from tests.conftest import make_app
+
+    (tmp_path / "instance").mkdir(mode=0o755)
+    (tmp_path / "instance").chmod(0o755)
+    app = make_app(tmp_path)
+    assert stat.S_IMODE((tmp_path / "instance").stat().st_mode) == 0o700
+    with app.app_context():
+        db.session.execute(db.text("SELECT 1"))
+        db.session.commit()
+    for name in ("kiosk.sqlite", "kiosk.sqlite-wal"):  # outside instance/ here, as KIOSK_DATABASE_URL may put it
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
