@@ -41,9 +41,31 @@ def _sqlite_path() -> Path:
     return Path(url.database)
 
 
+def _kiosk_tables(database: Path) -> set[str]:
+    """The kiosk's own tables in a SQLite file that exists (empty when it is none of the kiosk's)."""
+    try:
+        conn = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)  # any path, ? and # too
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return set()
+    return tables if {"station", "volunteer"} <= tables else set()
+
+
 def back_up(target: Path) -> dict:
     """Write the copy into `target` (a new or empty folder). Returns what was copied."""
     source = _sqlite_path()
+    # A cron job without the server's KIOSK_DATABASE_URL, or run from another copy of the kiosk,
+    # would otherwise copy an empty database (made on the spot) every night, and say it succeeded.
+    if not source.is_file():
+        raise BackupError(f"There is no station database at {source}: run the backup with the settings the server "
+                          "uses (KIOSK_DATABASE_URL, instance/config.py), from the kiosk's folder. "
+                          "Nothing was backed up.")
+    if not _kiosk_tables(source):
+        raise BackupError(f"{source} holds no station's data (run `flask --app kiosk db upgrade` once for a new one). "
+                          "Nothing was backed up.")
     instance = Path(current_app.instance_path).resolve()
     if target.resolve() == instance or instance in target.resolve().parents:
         raise BackupError(f"{target} is inside the station's own folder ({instance}): choose a place outside it, "
@@ -52,9 +74,14 @@ def back_up(target: Path) -> dict:
         raise BackupError(f"{target} is a file: choose a new folder for the backup.")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: choose a new folder for the backup.")
+    # Only the backup's own folder is made: a USB stick that is not plugged in leaves its mount
+    # point missing (or empty), and a backup made there would land on the station's own disk.
+    if not target.parent.is_dir():
+        raise BackupError(f"{target.parent} does not exist: is the USB stick plugged in? (Make that folder first "
+                          "if it is meant to be new.) Nothing was backed up.")
     staging = target.parent / f".{target.name}.unfinished-{os.getpid()}"
     try:
-        staging.mkdir(mode=0o700, parents=True)
+        staging.mkdir(mode=0o700)
         photos = _copy_station(source, instance, staging)
         if target.exists():
             target.rmdir()  # empty, checked above
@@ -73,20 +100,8 @@ def _copy_station(source: Path, instance: Path, into: Path, check: bool = True) 
     """The database, then the photos and the files beside them, into `into`; the number of photo
     files. Without `check`, a database that fails the integrity check is copied all the same (the
     data a restore replaces is kept however it is)."""
-    copy_path = into / DATABASE_FILE
-    live = sqlite3.connect(source, timeout=current_app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
-    copy = sqlite3.connect(copy_path)
-    try:
-        # Copies a consistent snapshot in steps; writers that commit meanwhile restart it.
-        live.backup(copy, pages=1024)
-        if check and copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise BackupError("The copy did not pass SQLite's integrity check.")
-    except sqlite3.OperationalError as err:  # SQLite says "disk is full" as an error of its own
-        raise OSError(f"SQLite: {err}") from err
-    finally:
-        copy.close()
-        live.close()
-    copy_path.chmod(0o600)  # volunteers' names and mobiles: the owner's only, like the secret key
+    if source.is_file():  # (a restore on a machine whose database is missing keeps the rest)
+        _copy_database(source, into / DATABASE_FILE, check)
     photos = 0
     if (instance / "uploads").is_dir():
         # After the database: every photo of a record in the copy was written when it committed.
@@ -102,6 +117,22 @@ def _copy_station(source: Path, instance: Path, into: Path, check: bool = True) 
         if (instance / name).is_dir():
             shutil.copytree(instance / name, into / name)
     return photos
+
+
+def _copy_database(source: Path, copy_path: Path, check: bool) -> None:
+    live = sqlite3.connect(source, timeout=current_app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+    copy = sqlite3.connect(copy_path)
+    try:
+        # Copies a consistent snapshot in steps; writers that commit meanwhile restart it.
+        live.backup(copy, pages=1024)
+        if check and copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise BackupError("The copy did not pass SQLite's integrity check.")
+    except sqlite3.OperationalError as err:  # SQLite says "disk is full" as an error of its own
+        raise OSError(f"SQLite: {err}") from err
+    finally:
+        copy.close()
+        live.close()
+    copy_path.chmod(0o600)  # volunteers' names and mobiles: the owner's only, like the secret key
 
 
 def check_backup(database: Path) -> None:
@@ -132,25 +163,34 @@ def check_backup(database: Path) -> None:
                           "this kiosk first. Nothing was restored.") from None
 
 
-def restore(source: Path) -> Path:
-    """Put a backup back in place. The server must be stopped first (the README says how). Returns
-    where the replaced data is kept."""
+def check_backup_folder(source: Path) -> None:
+    """BackupError unless `source` holds a copy `restore` can put back (checked before anything is
+    asked or changed)."""
     database = source / DATABASE_FILE
     if not database.is_file():
         raise BackupError(f"{source} holds no {DATABASE_FILE}: is it a backup folder?")
     check_backup(database)
+
+
+def restore(source: Path) -> Path | None:
+    """Put a backup back in place. The server must be stopped first (the README says how). Returns
+    where the replaced data is kept, or None when there was none (a new machine)."""
+    check_backup_folder(source)
+    database = source / DATABASE_FILE
     target = _sqlite_path()
     instance = Path(current_app.instance_path)
     db.engine.dispose()
-    # A folder of its own (mkdtemp: 0700, never one an earlier restore kept, even in the same second).
-    replaced = Path(tempfile.mkdtemp(prefix=REPLACED_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S-"),
-                                     dir=instance))
-    try:
-        _copy_station(target, instance, replaced, check=False)
-    except (OSError, BackupError) as err:
-        shutil.rmtree(replaced, ignore_errors=True)
-        raise BackupError(f"The present data could not be kept aside before the restore ({err}). "
-                          "Nothing was restored.") from None
+    replaced = None
+    if _kiosk_tables(target) if target.is_file() else any((instance / name).exists() for name in ("uploads", "tls")):
+        # A folder of its own (mkdtemp: 0700, never one an earlier restore kept, even in the same second).
+        replaced = Path(tempfile.mkdtemp(prefix=REPLACED_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S-"),
+                                         dir=instance))
+        try:
+            _copy_station(target, instance, replaced, check=False)
+        except (OSError, BackupError) as err:
+            shutil.rmtree(replaced, ignore_errors=True)
+            raise BackupError(f"The present data could not be kept aside before the restore ({err}). "
+                              "Nothing was restored.") from None
     try:
         backup = sqlite3.connect(database)
         live = sqlite3.connect(target)
@@ -171,6 +211,9 @@ def restore(source: Path) -> Path:
                 shutil.copytree(source / name, instance / name)
         _upgrade_schema()
     except Exception as err:  # noqa: BLE001 - whatever stopped it, the keeper must know where the data is
+        if replaced is None:
+            raise BackupError(f"The restore stopped half-way ({err}). There was no station here before it: "
+                              "restore the same folder again.") from None
         raise BackupError(f"The restore stopped half-way ({err}). The station's data from before it is kept in "
                           f"{replaced}: restore that folder the same way to go back.") from None
     return replaced

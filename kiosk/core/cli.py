@@ -44,11 +44,14 @@ def init_app(app: Flask) -> None:
         click.echo(f"Check-in results at {station.slug} stay {seconds} seconds.")
 
     @app.cli.command("backup")
-    @click.argument("folder", type=click.Path(path_type=Path))
+    @click.argument("folder", type=click.Path())
     def backup(folder):
         """Copy the live database, photos and secret key into FOLDER (new or empty); kiosks keep working."""
         from kiosk.core.backup import BackupError, back_up
 
+        if not folder.strip():  # '' would be the current folder
+            raise click.ClickException("Name the folder for the backup, such as /media/usb/kiosk-2026-11-29.")
+        folder = Path(folder)
         try:
             copied = back_up(folder)
         except BackupError as err:
@@ -60,12 +63,14 @@ def init_app(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="do not ask; the server must be stopped")
     def restore(folder, yes):
         """Put a backup made by `backup` back in place (stop the server first)."""
-        from kiosk.core.backup import BackupError, restore as restore_backup
+        from kiosk.core.backup import BackupError, check_backup_folder, restore as restore_backup
 
-        if not yes:
-            click.confirm("Stop the server first. Replace this station's data with the backup?", abort=True)
         try:
+            check_backup_folder(folder)  # before asking: a folder that is no backup is said at once
+            if not yes:
+                click.confirm("Stop the server first. Replace this station's data with the backup?", abort=True)
             replaced = restore_backup(folder)
         except BackupError as err:
             raise click.ClickException(str(err)) from None
-        click.echo(f"Restored from {folder}. The data it replaced is kept in {replaced}. Start the server again.")
+        kept = f"The data it replaced is kept in {replaced}." if replaced else "There was no station here before."
+        click.echo(f"Restored from {folder}. {kept} Start the server again.")

@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from kiosk import create_app
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
@@ -176,6 +177,7 @@ def test_a_disk_that_fills_up_during_a_backup_leaves_nothing_that_looks_like_one
         raise shutil.Error([(str(src), str(dst), "[Errno 28] No space left on device")])
 
     monkeypatch.setattr("kiosk.core.backup.shutil.copytree", disk_full)
+    (tmp_path / "usb").mkdir()
     out = runner.invoke(args=["backup", str(tmp_path / "usb" / "copy")])
     assert out.exit_code == 1 and "could not be written" in out.output, out.output
     assert list((tmp_path / "usb").iterdir()) == []  # no half-made backup, nothing hidden left behind
@@ -196,3 +198,56 @@ def test_a_restore_that_stops_half_way_says_where_the_data_from_before_is(app, r
     out = runner.invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
     kept, = (tmp_path / "instance").glob("replaced-by-restore-*")
     assert out.exit_code == 1 and "stopped half-way" in out.output and str(kept) in out.output, out.output
+
+
+@pytest.mark.parametrize("live", ["missing", "not migrated"])
+def test_a_backup_of_no_station_says_so_rather_than_copying_an_empty_database(app, runner, tmp_path, live):
+    """A cron job without the server's KIOSK_DATABASE_URL: every night's backup "succeeded" and held
+    nothing, and an empty database file was left where the settings pointed."""
+    database = tmp_path / "elsewhere" / "kiosk.sqlite"
+    if live == "not migrated":
+        database.parent.mkdir()
+        sqlite3.connect(database).close()
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    out = runner.invoke(args=["backup", str(tmp_path / "copy")])
+    assert out.exit_code == 1 and "Nothing was backed up" in out.output, out.output
+    assert ("There is no station database at" if live == "missing" else "holds no station's data") in out.output
+    assert not (tmp_path / "copy").exists()
+    assert database.exists() == (live == "not migrated")  # none made on the spot
+
+
+def test_a_backup_does_not_make_the_folders_above_its_own(runner, tmp_path, station):
+    """/media/usb/… with the stick not plugged in: the backup would have landed on the station's disk."""
+    out = runner.invoke(args=["backup", str(tmp_path / "usb" / "kiosk-2026-11-29")])
+    assert out.exit_code == 1 and "does not exist: is the USB stick plugged in?" in out.output, out.output
+    assert not (tmp_path / "usb").exists()
+
+
+def test_a_backup_without_a_folder_named_asks_for_one(runner, station):
+    out = runner.invoke(args=["backup", ""])
+    assert out.exit_code == 1 and "Name the folder for the backup" in out.output, out.output
+
+
+def test_restore_says_a_folder_is_no_backup_before_it_asks_anything(runner, tmp_path, station):
+    (tmp_path / "empty").mkdir()
+    out = runner.invoke(args=["restore", str(tmp_path / "empty")], input="y\n")
+    assert out.exit_code == 1 and "is it a backup folder" in out.output
+    assert "Replace this station's data" not in out.output
+
+
+def test_restore_on_a_new_machine_keeps_nothing_aside(app, runner, tmp_path, station, migrated):
+    """Nothing was there to keep: an empty database and a key made that minute were kept, puzzling."""
+    import stat
+
+    assert runner.invoke(args=["backup", str(tmp_path / "copy")]).exit_code == 0
+    restored = tmp_path / "new" / "instance" / "kiosk.sqlite"
+    new = create_app({"TESTING": True, "INSTANCE_PATH": str(restored.parent), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{restored}"})
+    (restored.parent / "secret_key").write_text("made-a-minute-ago")
+    out = new.test_cli_runner().invoke(args=["restore", str(tmp_path / "copy"), "--yes"])
+    with new.app_context():
+        db.engine.dispose()
+    assert out.exit_code == 0, out.output
+    assert "There was no station here before." in out.output
+    assert not list((tmp_path / "new" / "instance").glob("replaced-by-restore-*"))
+    assert sqlite3.connect(restored).execute("SELECT count(*) FROM volunteer").fetchone()[0] == live_volunteers(app)
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600
