@@ -58,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     core.init_app(app)
     for name in FEATURES:
         import_module(f"kiosk.{name}").init_app(app)
+    if test_config is None and not core.in_a_command():
+        problem = core.serving_problem(app)
+        if problem:
+            refuse_to_start(problem)
     return app
 
 

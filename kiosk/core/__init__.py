@@ -9,12 +9,26 @@ from flask import Flask
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def in_a_command() -> bool:
+    """Made for a `flask --app kiosk …` command (or a test's CLI runner), not to serve."""
+    import click
+
+    return click.get_current_context(silent=True) is not None
+
+
 def _schema_tools_wanted(app: Flask) -> bool:
     """Flask-Migrate (with alembic, some 12 MB) for the `flask` command (`flask db upgrade`) and
     the tests; a serving worker never migrates, so it does not carry it."""
-    import click
+    return in_a_command() or bool(app.config.get("TESTING"))
 
-    return click.get_current_context(silent=True) is not None or bool(app.config.get("TESTING"))
+
+def serving_problem(app: Flask) -> str | None:
+    """Why a server must not start as set up (said in one line by create_app), or None. Commands
+    skip it: `db upgrade` and `create-station` are what put these right."""
+    from kiosk.core.database import schema_problem
+
+    with app.app_context():
+        return schema_problem()
 
 
 def init_app(app: Flask) -> None:

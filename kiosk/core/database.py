@@ -1,17 +1,21 @@
-"""Engine set-up. The only place that knows about SQLite (and, for two time expressions at the end,
-about PostgreSQL); everything else is portable SQL."""
+"""Engine set-up. The only place that knows about SQLite (and, for what an operator is told about a
+database that is not ready and for two time expressions at the end, about PostgreSQL); everything
+else is portable SQL."""
 
 import fcntl
 import hashlib
 import os
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
+import click
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Float, Integer, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Float, Integer, event, inspect, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -36,6 +40,82 @@ def tune_engines(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    event.listen(engine, "handle_error", _said_plainly_in_commands)
+
+
+# --- What an operator is told when the database is not there or not set up -------------------
+
+UPGRADE = "`.venv/bin/flask --app kiosk db upgrade`"
+
+
+def where(url: URL) -> str:
+    """The database as an operator recognises it, without its password."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def plain_database_problem(error: DBAPIError, url: URL, connecting: bool) -> str | None:
+    """One line for a database that cannot be reached, has no tables (yet) or may not be changed by
+    its role: what is wrong and what to do. None for anything else (a bug keeps its traceback)."""
+    orig = error.orig
+    lines = str(orig).strip().splitlines()
+    said = lines[0].strip() if lines else type(orig).__name__  # the driver's first line says it
+    sqlstate = getattr(orig, "sqlstate", None)
+    place = where(url)
+    if connecting:
+        if url.get_backend_name() == "sqlite":
+            return (f"Cannot open the database at {place} ({said}): its folder must exist and be the server's "
+                    "user's. Is KIOSK_DATABASE_URL (or DATABASE_URL in instance/config.py) right?")
+        return (f"Cannot reach the database at {place} ({said}). Is the database server running, and does "
+                "KIOSK_DATABASE_URL name the right host, port, database, user and password?")
+    table = re.search(r'no such table: (\S+)|relation "([^"]+)" does not exist', said)
+    if table or sqlstate == "42P01":
+        name = next((t for t in table.groups() if t), "") if table else ""
+        return (f"The database at {place} has no table {name} yet: run {UPGRADE} first (it sets up a new "
+                "database, and brings one from an older kiosk up to date).")
+    column = re.search(r"no such column: (\S+)|has no column named (\S+)|column (\S+) does not exist", said)
+    if column or sqlstate == "42703":
+        name = next((c for c in column.groups() if c), "") if column else ""
+        return f"The database at {place} is older than this kiosk (no column {name}): run {UPGRADE} first."
+    if sqlstate == "42501":  # insufficient privilege
+        user, database = url.username or "the kiosk's role", url.database or "the database"
+        return (f"The role {user} may not do this in the database {database} ({said}). Since PostgreSQL 15 only "
+                f"the database's owner may create tables in it: make the role its owner (createdb -O {user} "
+                f"{database} for a new one, or ALTER DATABASE {database} OWNER TO {user}), then try again.")
+    return None
+
+
+def _said_plainly_in_commands(context) -> None:
+    """In a `flask --app kiosk …` command, a database that is missing, unreachable or not set up is
+    said in one line instead of a traceback. Requests are left alone: their errors go to the log
+    and the error page as before."""
+    error = context.sqlalchemy_exception
+    if click.get_current_context(silent=True) is None or not isinstance(error, DBAPIError):
+        return
+    problem = plain_database_problem(error, context.engine.url, connecting=context.connection is None)
+    if problem:
+        raise click.ClickException(problem)
+
+
+def schema_problem() -> str | None:
+    """Why a server must not start on this database: there is none where the settings point, or it
+    has no tables (`flask db upgrade` was never run). A database that cannot be reached now is
+    left to the requests (it may be back in a moment), and said once in the log."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).is_file():
+        return f"There is no database at {url.database}: run {UPGRADE} first (`make run` does)."
+    try:
+        with db.engine.connect() as conn:
+            has_stations = inspect(conn).has_table("station")
+    except DBAPIError as err:
+        current_app.logger.warning("Cannot reach the database at %s yet (%s)", where(url),
+                                   " ".join(str(err.orig).split()))
+        return None
+    if not has_stations:
+        return f"The database at {where(url)} has no tables yet: run {UPGRADE} first (`make run` does)."
+    return None
 
 
 class WriterQueue:

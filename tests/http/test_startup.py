@@ -7,13 +7,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_app
+from tests.databases import database_url, on_postgres
 from tests.http.test_concurrency import free_port
 
 REPO = Path(__file__).resolve().parents[2]  # gunicorn imports the kiosk from its working directory
 
 
-def serve(env: dict, seconds: float = 20) -> tuple[int | None, str]:
+def serve(env: dict, seconds: float = 60) -> tuple[int | None, str]:
     """gunicorn with `env` added, as in production; (its exit status, its log). None when it was
     still serving after `seconds` (then it is stopped here)."""
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -42,3 +45,25 @@ def test_a_setting_it_cannot_use_stops_the_server_with_one_line(tmp_path):
     assert status is not None, "it served, and every upload would have failed"
     assert set(our_lines(log)) == {"Error: KIOSK_MAX_CONTENT_LENGTH is '32MB': write a whole number, such as 33554432."}
     assert "Traceback" not in log and "App failed to load" in log
+
+
+def test_a_database_without_tables_stops_the_server_with_one_line(tmp_path):
+    """`db upgrade` forgotten (a district, or create-station run before the first `make run`): every
+    page was a 500 with "no such table: station" in the log."""
+    url = database_url(tmp_path, empty=True)
+    if not on_postgres():
+        (tmp_path / "kiosk.sqlite").touch()  # as an earlier start, or a command, left it
+    status, log = serve({"KIOSK_DATABASE_URL": url, "KIOSK_SECRET_KEY": "test-secret"})
+    assert status is not None, "it served a 500 on every page"
+    assert len(set(our_lines(log))) == 1 and "has no tables yet: run `.venv/bin/flask --app kiosk db upgrade` first" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.skipif(on_postgres(), reason="a SQLite file that is not there")
+def test_a_database_file_that_is_not_there_is_named_and_not_made(tmp_path):
+    database = tmp_path / "kiosk.sqlite"
+    status, log = serve({"KIOSK_DATABASE_URL": f"sqlite:///{database}", "KIOSK_SECRET_KEY": "test-secret"})
+    assert status is not None
+    assert set(our_lines(log)) == {f"Error: There is no database at {database}: run `.venv/bin/flask --app kiosk db "
+                                   "upgrade` first (`make run` does)."}
+    assert not database.exists()

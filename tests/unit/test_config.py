@@ -1,7 +1,15 @@
+import click
 import pytest
 
 from kiosk import _instance_secret_key, create_app
 from kiosk.core.config import env_overrides
+
+
+def app_as_a_command_makes_it():
+    """create_app() with the settings of this environment, as a `flask --app kiosk …` command makes
+    it (a server would also check its database, which these tests do not set up)."""
+    with click.Context(click.Command("test")).scope():
+        return create_app()
 
 
 def test_env_overrides_parse_json_values_and_rename_database_url():
@@ -38,7 +46,7 @@ def test_instance_config_and_environment_override_defaults(tmp_path, monkeypatch
     (instance / "config.py").write_text("IDLE_SECONDS = 30\nSTATION = 'from-file'\n")
     monkeypatch.setenv("KIOSK_STATION", "from-env")
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
-    app = create_app()
+    app = app_as_a_command_makes_it()
     assert app.config["IDLE_SECONDS"] == 30
     assert app.config["STATION"] == "from-env"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/kiosk.sqlite")
@@ -64,10 +72,10 @@ def test_database_url_in_instance_config_is_the_database_used(tmp_path, monkeypa
     (instance / "config.py").write_text(f"DATABASE_URL = 'sqlite:///{elsewhere}'\n")
     monkeypatch.delenv("KIOSK_DATABASE_URL", raising=False)
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
-    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{elsewhere}"
+    assert app_as_a_command_makes_it().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{elsewhere}"
     # The environment still overrides the file.
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
-    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.sqlite'}"
+    assert app_as_a_command_makes_it().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.sqlite'}"
 
 
 BAD_SETTINGS = [
@@ -81,6 +89,7 @@ BAD_SETTINGS = [
     ({"KIOSK_IDLE_SECONDS": "abc"}, "KIOSK_IDLE_SECONDS is 'abc': write a whole number, such as 90."),
     ({"KIOSK_IDLE_SECONDS": "-5"}, "KIOSK_IDLE_SECONDS is -5: write a whole number"),
     ({"KIOSK_HTTP_PORT": "70000"}, "KIOSK_HTTP_PORT is 70000: write a whole number, from 1 to 65535."),
+    ({"KIOSK_HTTP_PORT": "0"}, "KIOSK_HTTP_PORT is 0: write a whole number, from 1 to 65535."),
     ({"KIOSK_DATABASE_URL": "db.example/kiosk"}, "KIOSK_DATABASE_URL is 'db.example/kiosk': write a database URL"),
     ({"KIOSK_DATABASE_URL": "postgres://kiosk:secret-pw@db/kiosk"}, "KIOSK_DATABASE_URL is 'postgres://kiosk:***@db/kiosk'"),
 ]
@@ -98,7 +107,7 @@ def test_a_setting_the_app_cannot_use_is_refused_at_start_up_in_one_line(tmp_pat
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(StartupRefused) as refused:
-        create_app()
+        app_as_a_command_makes_it()
     assert refused.value.code == 4  # gunicorn's "the app failed to load": its master stops
     said = capsys.readouterr().err
     assert said.startswith("Error: " + says) and said.count("\n") == 1, said
@@ -106,12 +115,13 @@ def test_a_setting_the_app_cannot_use_is_refused_at_start_up_in_one_line(tmp_pat
 
 @pytest.mark.parametrize("environ", [{"KIOSK_SECURE_COOKIES": "1"}, {"KIOSK_SECURE_COOKIES": "false"},
                                      {"KIOSK_TLS_EXTRA_NAMES": '["kiosk.lan", "10.0.0.5"]'},
-                                     {"KIOSK_TRUSTED_PROXIES": "1"}, {"KIOSK_HTTP_PORT": "8000"}])
+                                     {"KIOSK_TRUSTED_PROXIES": "1"}, {"KIOSK_HTTP_PORT": "8000"},
+                                     {"KIOSK_HTTPS_PORT": "0"}])  # `make run` without HTTPS=1
 def test_the_settings_as_the_readme_writes_them_start(tmp_path, monkeypatch, environ):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    create_app()
+    app_as_a_command_makes_it()
 
 
 def test_a_wrong_setting_in_instance_config_is_named_there(tmp_path, monkeypatch, capsys):
@@ -122,5 +132,5 @@ def test_a_wrong_setting_in_instance_config_is_named_there(tmp_path, monkeypatch
     (instance / "config.py").write_text("MAX_CONTENT_LENGTH = '32MB'\nPERMANENT_SESSION_LIFETIME = __import__('datetime').timedelta(hours=8)\n")
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
     with pytest.raises(StartupRefused):
-        create_app()
+        app_as_a_command_makes_it()
     assert capsys.readouterr().err.startswith("Error: MAX_CONTENT_LENGTH in instance/config.py is '32MB'")
