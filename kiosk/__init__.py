@@ -59,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for name in FEATURES:
         import_module(f"kiosk.{name}").init_app(app)
     if test_config is None and not core.in_a_command():
-        problem = core.serving_problem(app)
+        problem = core.serving_problem(app, from_env)
         if problem:
             refuse_to_start(problem)
     return app

@@ -22,13 +22,15 @@ def _schema_tools_wanted(app: Flask) -> bool:
     return in_a_command() or bool(app.config.get("TESTING"))
 
 
-def serving_problem(app: Flask) -> str | None:
+def serving_problem(app: Flask, from_env=()) -> str | None:
     """Why a server must not start as set up (said in one line by create_app), or None. Commands
     skip it: `db upgrade` and `create-station` are what put these right."""
+    from kiosk.core.config import setting_name
     from kiosk.core.database import schema_problem
+    from kiosk.core.stations import configured_station_problem
 
     with app.app_context():
-        return schema_problem()
+        return schema_problem() or configured_station_problem(setting_name("STATION", from_env))
 
 
 def init_app(app: Flask) -> None:

@@ -108,20 +108,20 @@ def check_settings(config, from_env=()) -> None:
         if isinstance(default, bool):
             # Defaults' own comment suggests KIOSK_SECURE_COOKIES=1: 1 and 0 read as JSON numbers.
             if not (isinstance(value, bool) or value in (0, 1) and type(value) is int):
-                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write true or false.")
+                raise BadSetting(f"{setting_name(name, from_env)} is {_shown(value)}: write true or false.")
         elif isinstance(default, int):
             if name in DURATIONS and isinstance(value, timedelta):
                 continue
             lowest, highest = (1, 65535) if name in PORTS else (0, None)
             if type(value) is not int or value < lowest or (highest and value > highest):
                 example = f"from {lowest} to {highest}" if highest else f"such as {default}"
-                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write a whole number, {example}.")
+                raise BadSetting(f"{setting_name(name, from_env)} is {_shown(value)}: write a whole number, {example}.")
         elif isinstance(default, list):
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write a JSON list of names, "
+                raise BadSetting(f"{setting_name(name, from_env)} is {_shown(value)}: write a JSON list of names, "
                                  """such as '["kiosk.lan"]'.""")
         elif isinstance(default, str) and not isinstance(value, str):
-            raise BadSetting(f"{_setting(name, from_env)} is {_shown(value)}: write it as text, in quotes.")
+            raise BadSetting(f"{setting_name(name, from_env)} is {_shown(value)}: write it as text, in quotes.")
     _check_database_url(config, from_env)
 
 
@@ -130,7 +130,7 @@ def _check_database_url(config, from_env) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     value = config.get("SQLALCHEMY_DATABASE_URI")
-    name = _setting("SQLALCHEMY_DATABASE_URI", from_env)
+    name = setting_name("SQLALCHEMY_DATABASE_URI", from_env)
     how = "such as sqlite:////srv/kiosk/kiosk.sqlite or postgresql+psycopg://kiosk:PASSWORD@db.example/kiosk"
     url = None
     try:
@@ -141,7 +141,7 @@ def _check_database_url(config, from_env) -> None:
         raise BadSetting(f"{name} is {_shown(shown)}: write a database URL this kiosk can use, {how}.") from None
 
 
-def _setting(name: str, from_env) -> str:
+def setting_name(name: str, from_env) -> str:
     """The setting as the operator wrote it: KIOSK_FOO in the environment, else FOO in instance/config.py."""
     if name in from_env:
         return "KIOSK_" + ("DATABASE_URL" if name == "SQLALCHEMY_DATABASE_URI" else name)

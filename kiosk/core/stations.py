@@ -27,6 +27,18 @@ from kiosk.core.text import half_width
 KIOSK_STATION_COOKIE = "kiosk_station"
 
 
+def configured_station_problem(setting: str = "KIOSK_STATION") -> str | None:
+    """A server whose STATION names no station would record every check-in, suggestion and swap
+    item at the first station instead (station_for_kiosk falls back to it): said at start-up."""
+    slug = current_app.config["STATION"]
+    if not slug or db.session.scalar(_BY_SLUG, {"slug": slug[:40]}) is not None:
+        return None
+    known = db.session.scalars(select(Station.slug).order_by(Station.id)).all()
+    there = f"its stations: {', '.join(known)}" if known else "it has no station yet"
+    return (f"{setting} is {slug!r}, but the database has no such station ({there}). Correct the name, or add the "
+            f"station first: .venv/bin/flask --app kiosk create-station {slug} NAME")
+
+
 def station_for_kiosk(slug: str = "") -> Station | None:
     """The named station, or the first one when none is named (or the name is unknown)."""
     slug = slug[:40]

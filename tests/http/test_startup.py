@@ -67,3 +67,20 @@ def test_a_database_file_that_is_not_there_is_named_and_not_made(tmp_path):
     assert set(our_lines(log)) == {f"Error: There is no database at {database}: run `.venv/bin/flask --app kiosk db "
                                    "upgrade` first (`make run` does)."}
     assert not database.exists()
+
+
+def test_a_station_setting_that_names_no_station_stops_the_server(tmp_path):
+    from kiosk.core.extensions import db
+    from kiosk.people.demo import load_demo_station
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        load_demo_station()
+        db.session.commit()
+        db.engine.dispose()
+    status, log = serve({"KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret",
+                         "KIOSK_STATION": "nosuch"})
+    assert status is not None, "it served the demo station as if it were the one named"
+    assert set(our_lines(log)) == {"Error: KIOSK_STATION is 'nosuch', but the database has no such station (its "
+                                   "stations: demo). Correct the name, or add the station first: .venv/bin/flask "
+                                   "--app kiosk create-station nosuch NAME"}

@@ -116,3 +116,22 @@ def test_a_month_written_wrong_or_out_of_range_is_refused_with_its_field(app, ty
     with in_english(app), pytest.raises(DomainError, match=words) as caught:
         parse_month(typed, "when")
     assert caught.value.field == "when"
+
+
+def test_a_station_setting_that_names_no_station_is_said_with_the_stations_there_are(app):
+    """A mistyped KIOSK_STATION served the first station without a word: every kiosk recorded at
+    the wrong station."""
+    from kiosk.core.stations import configured_station_problem
+
+    with app.app_context():
+        app.config["STATION"] = "nanyuan"
+        assert configured_station_problem() == (
+            "KIOSK_STATION is 'nanyuan', but the database has no such station (it has no station yet). Correct the "
+            "name, or add the station first: .venv/bin/flask --app kiosk create-station nanyuan NAME")
+        load_demo_station()
+        add_station("beiyuan", "北苑暖心驿站")
+        db.session.commit()
+        assert "(its stations: demo, beiyuan)" in configured_station_problem("STATION in instance/config.py")
+        for named in ("", "demo", "beiyuan"):
+            app.config["STATION"] = named
+            assert configured_station_problem() is None
