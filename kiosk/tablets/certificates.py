@@ -65,6 +65,11 @@ class Names:
         return cls(tuple(clean_dns), tuple(clean_ips))
 
 
+class RootUnusable(RuntimeError):
+    """The station's root is there but cannot be used (its key missing, unreadable or not its own).
+    Making a new one silently would send every tablet back to "connection not private"."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     made_ca: bool
@@ -124,8 +129,10 @@ def ensure_station_certificates(folder: Path, names: Names, now: datetime | None
     it ends within 30 days. Names the root may not vouch for are left out (see `Outcome.left_out`)."""
     now = now or datetime.now(UTC)
     folder.mkdir(parents=True, exist_ok=True)
-    ca_cert, ca_key = _load_pair(folder / CA_CERT, folder / CA_KEY)
-    made_ca = new_root or ca_cert is None or ca_key is None or not _matches(ca_cert, ca_key)
+    ca_cert, ca_key = None, None
+    if not new_root:
+        ca_cert, ca_key = _station_root(folder)
+    made_ca = ca_cert is None
     if made_ca:
         ca_cert, ca_key = _make_ca(now, label or (names.dns[0] if names.dns else "station"), names)
         _write_key(folder / CA_KEY, ca_key)
@@ -268,8 +275,36 @@ def _load_pair(cert_path: Path, key_path: Path):
     try:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return None, None
+    return cert, key
+
+
+def _station_root(folder: Path):
+    """The root and its key; (None, None) the first time, when neither file is there yet.
+    RootUnusable when one is there and the pair cannot be used."""
+    cert_path, key_path = folder / CA_CERT, folder / CA_KEY
+    if not cert_path.exists() and not key_path.exists():
+        return None, None
+    for path in (cert_path, key_path):
+        if not path.exists():
+            raise RootUnusable(f"{path} is missing (its partner {(key_path if path == cert_path else cert_path).name} "
+                               "is there)")
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except OSError as err:
+        raise RootUnusable(f"{cert_path} cannot be read ({err.strerror or err})") from None
+    except ValueError:
+        raise RootUnusable(f"{cert_path} is not a certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except OSError as err:
+        raise RootUnusable(f"{key_path} cannot be read ({err.strerror or err}: run this as the server's user)") \
+            from None
+    except (ValueError, TypeError):
+        raise RootUnusable(f"{key_path} is not a private key") from None
+    if not _matches(cert, key):
+        raise RootUnusable(f"{key_path} is not the key of {cert_path.name}")
     return cert, key
 
 

@@ -14,13 +14,19 @@ def init_app(app: Flask) -> None:
     def station_certificate(renew, new_root):
         """Make the station's root certificate (once) and an HTTPS certificate for this machine's
         names and LAN addresses, issued again when they change. `make run HTTPS=1` runs it."""
-        from kiosk.tablets.certificates import (ensure_station_certificates, fingerprint, load_ca_certificate,
-                                                machine_names, tls_folder)
+        from kiosk.tablets.certificates import (RootUnusable, ensure_station_certificates, fingerprint,
+                                                load_ca_certificate, machine_names, tls_folder)
 
         folder = tls_folder(current_app.instance_path)
         names = machine_names(current_app.config.get("TLS_EXTRA_NAMES") or [])
-        outcome = ensure_station_certificates(folder, names, renew=renew, label=socket.gethostname(),
-                                              new_root=new_root)
+        try:
+            outcome = ensure_station_certificates(folder, names, renew=renew, label=socket.gethostname(),
+                                                  new_root=new_root)
+        except RootUnusable as err:
+            raise click.ClickException(
+                f"The station's root certificate cannot be used: {err}. Nothing was changed. Put instance/tls/ back "
+                "from a backup (`restore`), or make a new root with `station-certificate --new-root`; every tablet "
+                "must then install it again.") from None
         if outcome.made_ca:
             click.echo(f"Made the station's root certificate: {folder / 'station-ca.pem'}")
             click.echo("  Install it on every tablet once (keeper page: Set up a tablet).")

@@ -164,6 +164,18 @@ def test_the_station_certificate_command_makes_then_keeps_then_renews(app, runne
     assert (folder / "server.pem").read_bytes() != server.public_bytes(serialization.Encoding.PEM)
 
 
+def test_the_station_certificate_command_refuses_a_root_without_its_key(app, runner, with_https):
+    """`make run HTTPS=1` runs it at every start: a root replaced there sent every tablet back to
+    "connection not private", and the command read like a first set-up."""
+    (with_https / "station-ca-key.pem").unlink()
+    before = (with_https / CA_CERT).read_bytes()
+    out = runner.invoke(args=["station-certificate"])
+    assert out.exit_code == 1 and out.output.count("\n") == 1, out.output
+    assert out.output.startswith("Error: The station's root certificate cannot be used: ")
+    assert "station-ca-key.pem is missing" in out.output and "--new-root" in out.output
+    assert (with_https / CA_CERT).read_bytes() == before
+
+
 @pytest.mark.skipif(on_postgres(), reason="copies a SQLite station; PostgreSQL is backed up with pg_dump")
 def test_a_backup_keeps_the_station_certificates_and_restore_puts_them_back(app, runner, station, with_https,
                                                                           tmp_path):

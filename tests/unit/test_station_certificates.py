@@ -198,3 +198,34 @@ def test_names_the_root_does_not_cover_are_left_out_and_said(folder):
     assert outcome.made_ca and outcome.issued_server and outcome.left_out == ()
     assert (folder / certs.CA_CERT).read_bytes() != old_root
     load(folder, certs.SERVER_CERT).verify_directly_issued_by(load(folder, certs.CA_CERT))
+
+
+@pytest.mark.parametrize("broken", ["key missing", "key not a key", "key of another root", "root not a certificate",
+                                    "root missing", "key unreadable"])
+def test_a_root_that_cannot_be_used_is_refused_and_kept_never_replaced(tmp_path, folder, broken):
+    """tls/ copied by a user who could not read the 0600 key, say: a new root was made without a
+    word, and every tablet set up showed "connection not private" again."""
+    other = tmp_path / "other"
+    ensure_station_certificates(other, NAMES, now=NOW)
+    ca, key = folder / certs.CA_CERT, folder / certs.CA_KEY
+    if broken == "key missing":
+        key.unlink()
+    elif broken == "key not a key":
+        key.write_text("garbage")
+    elif broken == "key of another root":
+        key.write_bytes((other / certs.CA_KEY).read_bytes())
+    elif broken == "root not a certificate":
+        ca.write_text("garbage")
+    elif broken == "root missing":
+        ca.unlink()
+    else:
+        key.unlink()
+        key.mkdir()  # reading it fails as a file without permission would (the tests may run as root)
+    left = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    with pytest.raises(certs.RootUnusable):
+        ensure_station_certificates(folder, NAMES, now=NOW)
+    assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == left
+    if broken == "key unreadable":
+        key.rmdir()
+    outcome = ensure_station_certificates(folder, NAMES, now=NOW, new_root=True)  # asked for by name
+    assert outcome.made_ca and outcome.issued_server
