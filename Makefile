@@ -112,7 +112,8 @@ ifeq ($(HTTPS),1)
 	wait -n
 else
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(GUNICORN) --bind $(HOST):$(PORT)
+	@# The port for the addresses on "Set up a tablet", which also says no HTTPS is served (port 0).
+	KIOSK_HTTP_PORT=$(PORT) KIOSK_HTTPS_PORT=0 $(GUNICORN) --bind $(HOST):$(PORT)
 endif
 
 # Every benchmark with its targets (bench/run_all.py: a rush of scans with wrk beside raw sqlite3

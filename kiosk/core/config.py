@@ -55,7 +55,7 @@ class Defaults:
     # Where tablets reach this station (kiosk/tablets: `make run HTTPS=1` serves both): plain HTTP
     # for barcode scanners and for downloading the station's certificate, HTTPS for the camera.
     HTTP_PORT = 5000
-    HTTPS_PORT = 5443
+    HTTPS_PORT = 5443  # 0: none served (`make run` without HTTPS=1), and "Set up a tablet" says so
     # Names or addresses the station's HTTPS certificate should cover besides the machine's own
     # (its host name, name.local, its LAN IPv4 addresses, localhost): e.g. ["kiosk.lan"].
     TLS_EXTRA_NAMES: list = []
@@ -112,7 +112,8 @@ def check_settings(config, from_env=()) -> None:
         elif isinstance(default, int):
             if name in DURATIONS and isinstance(value, timedelta):
                 continue
-            lowest, highest = (1, 65535) if name in PORTS else (0, None)
+            # HTTPS_PORT 0: this server serves no HTTPS (`make run` without HTTPS=1).
+            lowest, highest = (int(name == "HTTP_PORT"), 65535) if name in PORTS else (0, None)
             if type(value) is not int or value < lowest or (highest and value > highest):
                 example = f"from {lowest} to {highest}" if highest else f"such as {default}"
                 raise BadSetting(f"{setting_name(name, from_env)} is {_shown(value)}: write a whole number, {example}.")

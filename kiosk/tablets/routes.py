@@ -90,11 +90,10 @@ def _addresses():
     return host, requested, lan
 
 
-@keeper_bp.get("/tablet")
-def setup():
-    certificates = _certificates()
-    folder = certificates.tls_folder(current_app.instance_path)
-    ca = certificates.load_ca_certificate(folder)
+def _station_origins() -> tuple[str, str, list[str]]:
+    """A station box: the plain and the secure origin tablets use (its LAN address and its two
+    ports), "" for the secure one when this server serves no HTTPS (HTTPS_PORT 0: `make run`
+    without HTTPS=1), and every secure LAN address."""
     host, requested, lan = _addresses()
     config = current_app.config
     if request.scheme == "http" and requested.hostname == host:
@@ -103,18 +102,40 @@ def setup():
         http_origin = _origin("http", host, config["HTTP_PORT"])
     if request.scheme == "https" and requested.hostname == host:
         https_origin = _origin("https", host, requested.port)
-    else:
+    elif config["HTTPS_PORT"]:
         https_origin = _origin("https", host, config["HTTPS_PORT"])
+    else:
+        return http_origin, "", []
+    return http_origin, https_origin, [_origin("https", address, config["HTTPS_PORT"]) for address in lan]
+
+
+def _district_origins() -> tuple[str, str, list[str]]:
+    """Behind a district's proxy: the address the page was opened with, as the proxy passed it on.
+    This app machine's own names and ports are not what tablets reach (nginx listens on 80 and 443)."""
+    requested = urlsplit("//" + request.host)
+    host = requested.hostname or ""
+    return (_origin("http", host, requested.port if request.scheme == "http" else None),
+            _origin("https", host, requested.port if request.scheme == "https" else None), [])
+
+
+@keeper_bp.get("/tablet")
+def setup():
+    certificates = _certificates()
+    folder = certificates.tls_folder(current_app.instance_path)
+    ca = certificates.load_ca_certificate(folder)
+    district = bool(current_app.config["TRUSTED_PROXIES"])
+    http_origin, https_origin, secure_origins = (_district_origins if district else _station_origins)()
     download_link = http_origin + url_for("tablets.ca_der")
-    secure_link = https_origin + url_for("tablets_keeper.setup") + "#camera-check"
+    secure_link = https_origin + url_for("tablets_keeper.setup") + "#camera-check" if https_origin else ""
     return render(
         "tablets/setup.html",
         ca=ca,
+        district=district,
         fingerprint=certificates.fingerprint(ca) if ca else "",
         download_link=download_link,
         download_qr=qr_svg(download_link, box_size=5) if ca else "",
         secure_link=secure_link,
-        secure_qr=qr_svg(secure_link, box_size=5) if ca else "",
-        secure_origins=[_origin("https", address, config["HTTPS_PORT"]) for address in lan],
+        secure_qr=qr_svg(secure_link, box_size=5) if secure_link and (ca or district) else "",
+        secure_origins=secure_origins,
         on_https=request.scheme == "https",
     )

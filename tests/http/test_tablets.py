@@ -10,6 +10,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from kiosk.core.extensions import db
 from kiosk.tablets.certificates import CA_CERT, Names, ensure_station_certificates, tls_folder
 from tests.conftest import CSRF_INPUT
 from tests.databases import on_postgres
@@ -130,6 +131,51 @@ def test_the_ports_follow_the_settings(app, with_https, keeper_id):
     body = keeper_at(app, "http://localhost").get("/keeper/tablet", base_url="http://localhost").get_data(as_text=True)
     assert "http://192.168.1.10:8000/tablet/station-ca.crt" in body
     assert "https://192.168.1.10:8443/" in body
+
+
+def test_served_without_https_the_page_says_how_to_start_it_with_https(app, with_https, keeper_id):
+    """`make run` without HTTPS=1 (HTTPS_PORT 0): the page showed a secure address nothing served."""
+    app.config.update(HTTP_PORT=5333, HTTPS_PORT=0)
+    body = keeper_at(app, "http://192.168.1.10:5333").get("/keeper/tablet", base_url="http://192.168.1.10:5333") \
+        .get_data(as_text=True)
+    assert "http://192.168.1.10:5333/tablet/station-ca.crt" in body
+    assert "not serving its secure address now" in body and "make run HTTPS=1" in body
+    assert "https://" not in body
+
+
+def district_keeper(tmp_path):
+    """A keeper's tablet that reaches a district's app machine through nginx (docs/nginx-district.conf)."""
+    from kiosk.people.demo import load_demo_station
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path / "district", TRUSTED_PROXIES=1)
+    with app.app_context():
+        _station, keeper, _password = load_demo_station()
+        keeper.set_password(PASSWORD)
+        db.session.commit()
+    proxied = {"X-Forwarded-For": "192.0.2.7", "X-Forwarded-Host": "kiosk.example", "X-Forwarded-Proto": "http"}
+    client = app.test_client()
+    client.set_cookie("kiosk_lang", "en")
+    token = CSRF_INPUT.search(client.get("/keeper/login", headers=proxied).get_data(as_text=True)).group(1)
+    assert client.post("/keeper/login", headers=proxied, data={"username": "keeper", "password": PASSWORD,
+                                                             "csrf_token": token}).status_code == 303
+    return app, client, proxied
+
+
+@pytest.mark.parametrize("certificate", [True, False], ids=["station root on this machine", "none"])
+def test_behind_the_district_proxy_the_page_gives_the_district_s_address(tmp_path, certificate):
+    """It gave this app machine's own name with :5000 and :5443, which nothing listens on there."""
+    app, client, proxied = district_keeper(tmp_path)
+    if certificate:
+        ensure_station_certificates(tls_folder(app.instance_path), NAMES, now=datetime.now(UTC))
+    body = client.get("/keeper/tablet", headers=proxied).get_data(as_text=True)
+    assert "https://kiosk.example/keeper/tablet#camera-check" in body
+    assert ":5000" not in body and ":5443" not in body and "192.168.1.10" not in body
+    assert "make run HTTPS=1" not in body  # nothing a district's keeper could do
+    if certificate:
+        assert "http://kiosk.example/tablet/station-ca.crt" in body
+    else:
+        assert "served through the district's server" in body and "2. Check the camera" in body
 
 
 def test_the_keeper_menu_links_to_the_setup_page(keeper):
