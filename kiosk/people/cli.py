@@ -33,7 +33,9 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Loaded the demo station “{station.name}”.")
         click.echo(f"Keeper sign-in — user: {keeper.username}  password: {password}")
-        click.echo("This password is shown only once. Reset it with: flask --app kiosk keeper-password keeper")
+        click.echo("This password is shown only once. Reset it with: "
+                   ".venv/bin/flask --app kiosk keeper-password keeper")
+        click.echo("The demo's volunteers are invented: README, \"A real station\", says how to begin your own.")
 
     @app.cli.command("create-keeper")
     @click.argument("username")

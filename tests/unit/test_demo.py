@@ -10,6 +10,9 @@ def test_seed_demo_loads_once_and_prints_a_working_password(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     password = first.output.split("password:")[1].split()[0]
+    # As typed in the kiosk's folder: a bare `flask` is not the kiosk's (README, line 10).
+    assert "Reset it with: .venv/bin/flask --app kiosk keeper-password keeper" in first.output
+    assert "are invented" in first.output and "README, \"A real station\"" in first.output  # and how a real station begins
     second = runner.invoke(args=["seed-demo"])
     assert "not loaded" in second.output
     with app.app_context():
