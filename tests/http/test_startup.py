@@ -34,8 +34,17 @@ def serve(env: dict, seconds: float = 60) -> tuple[int | None, str]:
 
 
 def our_lines(log: str) -> list[str]:
-    """What the app itself said, gunicorn's own timestamped lines aside."""
-    return [line for line in log.splitlines() if line and not line.startswith("[")]
+    """What the app itself said, gunicorn's own timestamped lines aside, and the traceback gunicorn's
+    master may print of its own HaltServer when a second worker fails while it is already stopping
+    (a race in gunicorn, benoitc/gunicorn#2186: it names no line of ours)."""
+    lines = log.splitlines()
+    while "Traceback (most recent call last):" in lines:  # one, or two chained ("During handling of …")
+        start = lines.index("Traceback (most recent call last):")
+        end = next(i for i in range(start, len(lines)) if lines[i].startswith("gunicorn.errors.HaltServer"))
+        assert not any("kiosk" in line for line in lines[start:end]), "\n".join(lines[start:end + 1])
+        lines = lines[:start] + lines[end + 1:]
+    chained = "During handling of the above exception, another exception occurred:"
+    return [line for line in lines if line and not line.startswith("[") and line != chained]
 
 
 def test_a_setting_it_cannot_use_stops_the_server_with_one_line(tmp_path):
@@ -44,7 +53,7 @@ def test_a_setting_it_cannot_use_stops_the_server_with_one_line(tmp_path):
                                    "KIOSK_SECRET_KEY": "test-secret", "KIOSK_MAX_CONTENT_LENGTH": "32MB"})
     assert status is not None, "it served, and every upload would have failed"
     assert set(our_lines(log)) == {"Error: KIOSK_MAX_CONTENT_LENGTH is '32MB': write a whole number, such as 33554432."}
-    assert "Traceback" not in log and "App failed to load" in log
+    assert "App failed to load" in log
 
 
 def test_a_database_without_tables_stops_the_server_with_one_line(tmp_path):
@@ -56,7 +65,6 @@ def test_a_database_without_tables_stops_the_server_with_one_line(tmp_path):
     status, log = serve({"KIOSK_DATABASE_URL": url, "KIOSK_SECRET_KEY": "test-secret"})
     assert status is not None, "it served a 500 on every page"
     assert len(set(our_lines(log))) == 1 and "has no tables yet: run `.venv/bin/flask --app kiosk db upgrade` first" in log
-    assert "Traceback" not in log
 
 
 @pytest.mark.skipif(on_postgres(), reason="a SQLite file that is not there")
