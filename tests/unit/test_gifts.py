@@ -52,7 +52,7 @@ def test_a_question_spends_nothing_and_says_what_would_be_left(ctx):
 
 @pytest.mark.parametrize("points, stock, active, message", [
     (150, 0, True, "Sorry, this gift has run out."),
-    (301, 2, True, "Not enough points: 300 left."),
+    (301, 2, True, "Not enough points: you have 300, this one needs 301."),
     (150, 2, False, "This gift is no longer offered."),
 ])
 def test_a_question_is_not_asked_when_the_answer_could_only_be_no(ctx, points, stock, active, message):
@@ -93,7 +93,7 @@ def test_an_answer_checks_the_stock_and_the_points_again(ctx):
     ask_for_gift(ctx, volunteer(), cup.id, START)  # taken at the keeper's desk meanwhile
     ask_for_gift(ctx, volunteer(), cup.id, START)
     db.session.commit()
-    with pytest.raises(DomainError, match="Not enough points: 0 left."):
+    with pytest.raises(DomainError, match="Not enough points: you have 0, this one needs 150."):
         ask_for_gift(ctx, volunteer(), cup.id, START, once=second)
     db.session.rollback()
     assert counts() == (2, 0, 1)
