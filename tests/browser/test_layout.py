@@ -118,7 +118,7 @@ def large_portrait(browser, server, language="zh_Hant"):
 def test_suggestion_codes_and_statuses_stay_whole_in_the_keepers_list(browser, server, live_app, resolved_long_run):
     context = large_portrait(browser, server)
     page = context.new_page()
-    sign_in_as_keeper(page, server, live_app, "/keeper/suggestions")
+    sign_in(page, server, live_app, "/keeper/suggestions")
     code = page.locator("table td").filter(has_text=resolved_long_run)
     assert code.evaluate(LINES) == 1
     status = code.locator("xpath=following-sibling::td[last()]")
@@ -129,7 +129,7 @@ def test_suggestion_codes_and_statuses_stay_whole_in_the_keepers_list(browser, s
 def test_the_star_ladder_field_shows_all_five_numbers(browser, server, live_app):
     context = large_portrait(browser, server)
     page = context.new_page()
-    sign_in_as_keeper(page, server, live_app, "/keeper/stars")
+    sign_in(page, server, live_app, "/keeper/stars")
     field = page.locator("#star_hours")
     field.fill("100, 300, 600, 1000, 1500")
     assert field.evaluate("el => el.scrollWidth <= el.clientWidth"), "the ladder is cut off in its field"
@@ -144,24 +144,9 @@ LAST_TWO_ON_ONE_LINE = """el => { const text = el.firstChild; const n = text.len
 def test_todays_heading_never_leaves_one_character_alone_on_a_line(browser, server, live_app):
     context = large_portrait(browser, server, "zh_Hans")
     page = context.new_page()
-    sign_in_as_keeper(page, server, live_app, "/keeper/today")
+    sign_in(page, server, live_app, "/keeper/today")
     assert page.locator("h1 .muted").evaluate(LAST_TWO_ON_ONE_LINE)
     context.close()
-
-
-def sign_in_as_keeper(page, server, live_app, path):
-    """sign_in of test_elder, in whatever language the page is in."""
-    with live_app.app_context():
-        from kiosk.people.models import Keeper
-
-        db.session.scalar(select(Keeper)).set_password("keeper-pw")
-        db.session.commit()
-    page.goto(server.url + path)
-    page.locator("#username").fill("keeper")
-    page.locator("#password").fill("keeper-pw")
-    page.locator("#password").press("Enter")
-    page.wait_for_url(re.compile(r"/keeper/(?!login)"))
-    page.goto(server.url + path)
 
 
 @pytest.mark.parametrize("language", ["zh_Hans", "en"])
