@@ -12,12 +12,12 @@ from kiosk.checkin.hours import confirm_day
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import clock_time
-from kiosk.core.models import Station
 from kiosk.core.stations import add_station, local_today
-from kiosk.people.models import AuditEvent, Keeper, Volunteer
+from kiosk.people.models import AuditEvent, Volunteer
 from kiosk.points.ledger import balance
 from kiosk.settings.station import change_settings, settings_of
-from tests.conftest import START, in_english
+from tests.conftest import START
+from tests.unit.test_recognition import ctx, keeper  # noqa: F401  (ctx is a fixture)
 
 
 @pytest.mark.parametrize("typed, read", [
@@ -33,16 +33,6 @@ def test_a_time_is_read_as_keepers_type_it(typed, read):
                                    "-1:00", "²:00", "８：６０", "8:00 pm"])
 def test_what_is_not_a_time_of_day_is_not_read(typed):
     assert clock_time(typed) is None
-
-
-@pytest.fixture
-def ctx(app, station):
-    with in_english(app):
-        yield db.session.get(Station, station)
-
-
-def keeper() -> Keeper:
-    return db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
 
 
 def events() -> list[AuditEvent]:
