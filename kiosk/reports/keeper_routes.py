@@ -46,8 +46,8 @@ def report():
     figures = station_figures(g.station, period, now)
     previous = station_figures(g.station, period.previous(), now)
     return render("reports/report.html", period=period, title=period_title(period), args=request.args,
-                  has_later=period.following().first <= local_today(g.station, now),
-                  not_begun=period.first > local_today(g.station, now),
+                  has_later=period.following().has_begun(local_today(g.station, now)),
+                  not_begun=not period.has_begun(local_today(g.station, now)),
                   stations=stations_to_choose(),
                   previous_title=period_title(previous.period), figures=figures, lines=headline(figures, previous),
                   charts=report_charts(figures), age_rows=age_rows(figures), error=None)
@@ -81,8 +81,8 @@ def district():
     shown = request.args.get("chart", "confirmed_hours")
     shown = shown if shown in FIGURE_KEYS else "confirmed_hours"
     return render("reports/district.html", period=period, title=period_title(period), args=request.args,
-                  has_later=period.following().first <= local_today(g.station, utcnow()),
-                  not_begun=period.first > local_today(g.station, utcnow()),
+                  has_later=period.following().has_begun(local_today(g.station, utcnow())),
+                  not_begun=not period.has_begun(local_today(g.station, utcnow())),
                   figures=FIGURES, columns=[("station", _("Station"))] + [(f.key, f.title(period)) for f in FIGURES],
                   stations=sort_stations(all_figures, key, descending), sort=key,
                   descending=descending, totals=[district_total(f, all_figures) for f in FIGURES],

@@ -39,6 +39,9 @@ class Period:
             return year(self.first.year - 1)
         return Period("range", self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
+    def has_begun(self, today: date) -> bool:
+        return self.first <= today
+
     def following(self) -> "Period":
         if self.kind == "month":
             after = self.last + timedelta(days=1)

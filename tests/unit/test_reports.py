@@ -392,3 +392,8 @@ def test_activities_held_are_those_that_took_place(ctx):
     assert district_figures([station], month(2026, 12), now)[0].activities_held == 3
     assert station_figures(station, year(2099), now).activities_held == 0
     assert district_figures([station], year(2099), now)[0].activities_held == 0
+
+
+def test_a_period_has_begun_on_its_first_day():
+    assert month(2026, 11).has_begun(date(2026, 11, 1)) and not month(2026, 12).has_begun(date(2026, 11, 30))
+    assert year(2026).following().has_begun(date(2027, 1, 1)) and not year(2027).has_begun(TODAY)
