@@ -4,6 +4,7 @@ keepers move it along received → accepted → in progress → resolved or decl
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -190,7 +191,8 @@ def _new_code() -> str:
 
 
 def by_tracking_code(raw: str) -> Suggestion | None:
-    match = TRACKING.fullmatch("".join((raw or "")[:20].split()).upper())
+    # NFKC: a Chinese keyboard may type the code in full-width letters and a full-width dash.
+    match = TRACKING.fullmatch("".join(unicodedata.normalize("NFKC", (raw or "")[:20]).split()).upper())
     if not match:
         return None
     return db.session.scalar(select(Suggestion).where(Suggestion.tracking_code == f"S-{match.group(1)}"))

@@ -1,6 +1,7 @@
 """The suggestion box on the kiosk and on a resident's phone, the tracking page, and the Open311 feed."""
 
-from flask import Blueprint, abort, current_app, g, jsonify, make_response, request
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kiosk.core.clock import utcnow
@@ -98,6 +99,19 @@ def track(code):
     # Its words only as public views show them, and only once they are public.
     public = suggestion.status != "received" and not suggestion.hidden
     return render("suggest/track.html", suggestion=suggestion, wording=wording_of(suggestion) if public else None)
+
+
+@bp.get("/suggest/find")
+def find():
+    """Where a resident without a phone types the code from their receipt to read the reply."""
+    typed = request.args.get("code", "")
+    if not typed.strip():
+        return render("suggest/find.html", typed="", error=None)
+    suggestion = by_tracking_code(typed)
+    if suggestion is None:
+        error = _("No suggestion has this code. Please check it: it looks like S-7KQ2MD.")
+        return render("suggest/find.html", typed=typed[:20], error=error)
+    return redirect(url_for("suggest.track", code=suggestion.tracking_code), 303)
 
 
 @bp.get("/suggest/done")

@@ -9,7 +9,7 @@ from tests.browser.conftest import LANDSCAPE, PORTRAIT
 
 
 KIOSK_SCREENS = ["/", "/checkin/", "/checkin/forgot", "/services/", "/swap/", "/swap/bring", "/swap/take", "/suggest/",
-                 "/suggest/done"]
+                 "/suggest/done", "/suggest/find"]
 
 
 @pytest.mark.parametrize("path", KIOSK_SCREENS)

@@ -16,7 +16,7 @@ from tests.browser.test_elder import sign_in
 from tests.browser.test_phone_layout import SMALL_PHONE, assert_fits, phone  # noqa: F401 - phone is a fixture
 
 KIOSK_PAGES = ["/", "/services/", "/checkin/", "/checkin/forgot", "/swap/", "/swap/take", "/swap/bring", "/gifts/",
-               "/suggest/", "/suggest/done"]
+               "/suggest/", "/suggest/done", "/suggest/find?code=S-ZZZZZZ"]
 
 
 def test_every_kiosk_page_fits_a_small_phone_in_large_text(phone, server):

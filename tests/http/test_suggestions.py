@@ -491,6 +491,36 @@ def test_the_status_page_is_found_however_the_code_is_typed(kiosk, with_photo):
         assert code in page(kiosk, f"/s/{typed}"), typed
 
 
+# Probe: the receipt says "keep the code", and a resident with no phone had nowhere to type it.
+def test_a_resident_types_the_receipts_code_at_the_kiosk_and_reaches_its_status_page(kiosk, with_photo):
+    code, _photo = with_photo
+    for path in ("/suggest/", "/suggest/done"):
+        assert 'href="/suggest/find"' in page(kiosk, path), path
+    form = page(kiosk, "/suggest/find")
+    assert 'name="code"' in form and "data-idle-seconds" in form  # a kiosk screen: back to the start when left
+    full_width = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＳＮ７… from a Chinese keyboard
+    for typed in (code, f" {code.lower()} ", code.replace("-", ""), "s - " + code[2:], full_width):
+        r = kiosk.get("/suggest/find", query_string={"code": typed})
+        assert (r.status_code, r.headers["Location"]) == (303, f"/s/{code}"), typed
+    assert code in page(kiosk, f"/s/{code}")
+
+
+@pytest.mark.parametrize("typed", ["S-ZZZZZZ", "S-0OIL00", "garbage", "<script>alert(1)</script>", "S-" + "A" * 5000])
+def test_a_code_that_finds_nothing_says_so_and_keeps_what_was_typed(kiosk, with_photo, typed):
+    r = kiosk.get("/suggest/find", query_string={"code": typed})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "No suggestion has this code" in html and "S-7KQ2MD" in html and 'aria-invalid="true"' in html
+    assert "<script>alert" not in html
+    assert f'value="{typed[:20]}"' in html or "&lt;script&gt;" in html
+
+
+def test_the_look_up_page_reads_chinese(kiosk, with_photo):
+    kiosk.set_cookie("kiosk_lang", "zh_Hans")
+    html = page(kiosk, "/suggest/find?code=S-ZZZZZZ")
+    assert "没找到" in html and "查看回复" in html
+
+
 @pytest.mark.parametrize("typed", ["S-ZZZZZZ", "S-ABC", "garbage", "S-0OIL00", "%00", "S-" + "A" * 5000,
                                    "<script>", "1", "S-ABCDEF.json", "S-%E4%BD%A0%E5%A5%BD12"])
 def test_unknown_or_garbage_codes_are_404(kiosk, with_photo, typed):
