@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     from kiosk.checkin import attendance, phone
     from kiosk.people.keeper_routes import add_volunteer_section
     from kiosk.people.phones import add_phone_identity
-    from kiosk.checkin.corrections import close_on_deactivation, on_duty_warning
+    from kiosk.checkin.corrections import close_on_deactivation, on_duty_until_new_hours, on_duty_warning
+    from kiosk.core.stations import on_new_hours
     from kiosk.people.privacy import add_on_deactivate, add_volunteer_data
 
     for blueprint in (routes.bp, phone_routes.bp, keeper_routes.bp):
@@ -33,4 +34,5 @@ def init_app(app: Flask) -> None:
     add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
     add_phone_identity(app, phone_routes.this_phones_volunteer)
     add_on_deactivate(app, close_on_deactivation, on_duty_warning)
+    on_new_hours(app, on_duty_until_new_hours)
 

@@ -2,7 +2,8 @@
 before and after, shown on the volunteer's page."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
+from types import SimpleNamespace
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
@@ -226,6 +227,20 @@ def on_duty_warning(station: Station, volunteer: Volunteer, now: datetime) -> st
         return None
     return _l("On duty since %(time)s: deactivating checks them out now. The hours are kept for you to confirm "
               "under To review.", time=local_time(session.checked_in_at, station))
+
+
+def on_duty_until_new_hours(station: Station, opens_at: time, closes_at: time, now: datetime) -> str | None:
+    """Said before new opening or closing times are saved that would end sessions under way now
+    (a closing time set earlier than the time now checks out those who came before it)."""
+    new_hours = SimpleNamespace(timezone=station.timezone, opens_at=opens_at, closes_at=closes_at)
+    ending = [auto_close_deadline(new_hours, s.checked_in_at) for s in db.session.scalars(
+        select(ServiceSession).where(ServiceSession.station_id == station.id, ServiceSession.checked_out_at.is_(None)))
+        if auto_close_deadline(new_hours, s.checked_in_at) <= now < auto_close_deadline(station, s.checked_in_at)]
+    if not ending:
+        return None
+    return _l("%(n)s on duty now would be checked out at %(time)s, their hours waiting for you under To review. "
+              "To save the new times anyway, tick the box below and save again.",
+              n=len(ending), time=local_time(min(ending), station))
 
 
 def _closed_at_closing_time_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:

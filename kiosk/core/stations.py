@@ -143,6 +143,17 @@ def on_new_station(app: Flask, set_up: Callable[[Station], None]) -> None:
     app.extensions.setdefault("kiosk_station_setup", []).append(set_up)
 
 
+def on_new_hours(app: Flask, ask: Callable) -> None:
+    """A feature says what new opening and closing times would do at once, before a keeper saves
+    them: ask(station, opens_at, closes_at, now) -> what it would do, in words, or None."""
+    app.extensions.setdefault("kiosk_new_hours_questions", []).append(ask)
+
+
+def what_new_hours_do(station: Station, opens_at: time, closes_at: time, now: datetime) -> list[str]:
+    return [said for ask in current_app.extensions.get("kiosk_new_hours_questions", [])
+            if (said := ask(station, opens_at, closes_at, now))]
+
+
 def set_up_station(station: Station) -> None:
     """The one place a new station gets each feature's standard lists."""
     for set_up in current_app.extensions.get("kiosk_station_setup", []):

@@ -3,7 +3,7 @@ what the code does: see station.py)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from kiosk.core.forms import NOT_A_CHOICE, REQUIRED, TOO_LONG, WHOLE_NUMBER, ClockTimeField, WholeNumberField
@@ -41,7 +41,7 @@ class StationSettingsForm(FlaskForm):
                                               "open, one left open on an earlier day too (it closes at that day's new "
                                               "closing time); sessions already closed keep their times. Set earlier "
                                               "than the time now, it checks out at that time everyone on duty today "
-                                              "who checked in before it."))
+                                              "who checked in before it: the page asks you first."))
     hours_rounding_minutes = StepField(_l("Round served hours"), coerce=int, invalid_choice_message=NOT_A_CHOICE,
                                        description=_l("Half up: to the half hour, 3 h 15 min counts as 3.5 h. A new "
                                                       "step counts from now for all hours, earlier sessions too: "
@@ -61,3 +61,6 @@ class StationSettingsForm(FlaskForm):
                                                   "already issued keep theirs) and offered for new activities."))
     contact = StringField(LABELS["contact"], validators=[Length(max=40, message=TOO_LONG)],
                           description=_l("Printed on service certificates issued from now on."))
+    seen = HiddenField()  # the settings as the page showed them (core/edits.py)
+    # Asked for only when new times would check out volunteers on duty (station.AskFirst).
+    agreed = BooleanField(_l("Yes, save the new times and check them out"))

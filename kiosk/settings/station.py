@@ -12,11 +12,12 @@ from datetime import datetime, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
-from kiosk.core.stations import station_name
+from kiosk.core.stations import station_name, what_new_hours_do
 from kiosk.core.text import half_width, one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import AuditEvent, Keeper
@@ -89,14 +90,32 @@ def checked(station: Station, wanted: StationSettings) -> StationSettings:
                            contact=station_detail(wanted.contact, "contact"))
 
 
-def change_settings(keeper: Keeper, station: Station, wanted: StationSettings, now: datetime) -> dict:
+class AskFirst(DomainError):
+    """A change that would do something at once a keeper should agree to first (check out those on
+    duty): the page asks, and the same save with `agreed` goes ahead."""
+
+
+def stamped(station: Station) -> dict:
+    """The settings as a form shows them, for its edit stamp."""
+    return {field: _stored(value) for field, value in asdict(settings_of(station)).items()}
+
+
+def change_settings(keeper: Keeper, station: Station, wanted: StationSettings, now: datetime, *,
+                    seen: str | None = None, agreed: bool = False) -> dict:
     """Check every setting, then change the ones that differ, all or none, and record who changed
-    what from what. Returns the changed ones (empty: nothing to change, nothing recorded)."""
-    new = asdict(checked(station, wanted))
+    what from what. Returns the changed ones (empty: nothing to change, nothing recorded).
+    `seen`: the stamp of the settings the keeper's page showed (core/edits.py); `agreed`: they
+    said yes to what new hours would do at once."""
+    refuse_if_edited_meanwhile(seen, stamped(station))
+    kept = checked(station, wanted)
+    new = asdict(kept)
     old = asdict(settings_of(station))
     changed = [field for field in LABELS if new[field] != old[field]]
     if not changed:
         return {}
+    if not agreed and ("opens_at" in changed or "closes_at" in changed):
+        if said := what_new_hours_do(station, kept.opens_at, kept.closes_at, now):
+            raise AskFirst(" ".join(map(str, said)), field="closes_at")
     for field in changed:
         setattr(station, field, new[field])
     db.session.flush()

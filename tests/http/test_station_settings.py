@@ -158,7 +158,9 @@ def test_signed_out_the_settings_page_asks_for_a_sign_in_and_changes_nothing(app
     assert stored(app) == before
 
 
-def test_a_closing_time_set_earlier_than_now_checks_out_who_is_on_duty_at_that_time(app, keeper, clock):
+# Probe: a closing time set earlier than now checked out everyone on duty without a word.
+def test_a_closing_time_set_earlier_than_now_asks_first_then_checks_out_who_is_on_duty_at_that_time(app, keeper,
+                                                                                                     clock):
     """What the page says beside the closing time: it applies to sessions still open."""
     from tests.http.test_recognition import scan, token
 
@@ -166,7 +168,24 @@ def test_a_closing_time_set_earlier_than_now_checks_out_who_is_on_duty_at_that_t
     kiosk.set_cookie("kiosk_lang", "en")
     assert 'data-outcome="checked_in"' in scan(kiosk, token(app)).get_data(as_text=True)  # 09:00
     clock.advance(hours=3)  # 12:00
-    assert post(keeper, PAGE, {**AS_TYPED, "opens_at": "7:00", "closes_at": "11:00"}, page=PAGE).status_code == 303
+    assert 'name="agreed"' not in keeper.get(PAGE).get_data(as_text=True)  # asked only when it matters
+    before = stored(app)
+    asked = post(keeper, PAGE, {**AS_TYPED, "opens_at": "7:00", "closes_at": "11:00"}, page=PAGE)
+    assert asked.status_code == 422
+    page = asked.get_data(as_text=True)
+    assert field_errors(page, "closes_at") == ["1 on duty now would be checked out at 11:00, their hours waiting for "
+                                               "you under To review. To save the new times anyway, tick the box "
+                                               "below and save again."]
+    assert 'name="agreed"' in page and (shown(page)["opens_at"], shown(page)["closes_at"]) == ("7:00", "11:00")
+    assert stored(app) == before
+    with app.app_context():
+        from kiosk.checkin.models import ServiceSession
+
+        assert db.session.get(ServiceSession, 1).checked_out_at is None
+    # A later closing time, or one still to come today, ends nobody's session: saved at once.
+    assert post(keeper, PAGE, {**AS_TYPED, "closes_at": "12:30"}, page=PAGE).status_code == 303
+    assert post(keeper, PAGE, {**AS_TYPED, "opens_at": "7:00", "closes_at": "11:00", "agreed": "y"},
+                page=PAGE).status_code == 303
     review = keeper.get("/keeper/review").get_data(as_text=True)
     with app.app_context():
         from kiosk.checkin.models import ServiceSession
@@ -174,3 +193,24 @@ def test_a_closing_time_set_earlier_than_now_checks_out_who_is_on_duty_at_that_t
         session = db.session.get(ServiceSession, 1)
         assert session.auto_closed and session.checked_out_at == session.checked_in_at.replace(hour=3)  # 11:00
     assert "11:00" in review
+
+
+def test_a_save_from_a_page_opened_before_another_keepers_change_is_refused_and_shows_the_settings_as_they_are(
+        app, keeper, other_worker):
+    opened = keeper.get(PAGE).get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="([0-9a-f]+)"', opened).group(1)
+    # Another keeper (another tablet, another worker) moves the closing time meanwhile.
+    assert post(other_worker, PAGE, {**AS_TYPED, "closes_at": "19:00"}, page=PAGE).status_code == 303
+    late = keeper.post(PAGE, data={**AS_TYPED, "contact": "13900001111", "seen": seen,
+                                   "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                                           opened).group(1)})
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Someone else changed this record while you had it open" in page
+    assert (shown(page)["closes_at"], shown(page)["contact"]) == ("19:00", "010-65123456")  # as it is now
+    assert stored(app)[2] == "19:00" and stored(app)[6] == "010-65123456"
+    fresh = re.search(r'name="seen" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    assert fresh != seen
+    again = keeper.post(PAGE, data={**AS_TYPED, "closes_at": "19:00", "contact": "13900001111", "seen": fresh,
+                                    "csrf_token": csrf_token(keeper, PAGE)})
+    assert again.status_code == 303 and stored(app)[2:] == ("19:00", 15, 3, "王主任", "13900001111")
