@@ -35,3 +35,4 @@ class GiftForm(FlaskForm):
 
 class KeeperRedeemForm(FlaskForm):
     gift_id = HiddenField(validators=[InputRequired()])
+    once = HiddenField()  # the form's one-time token (core/once.py)

@@ -1,13 +1,15 @@
 """Keeper pages for gifts: redemptions waiting to be handed over, the catalogue, and a gift given
 from a volunteer's page."""
 
-from flask import g, redirect, url_for
+from flask import flash, g, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_refusal
 from kiosk.core.models import Station
+from kiosk.core.once import new_once
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
@@ -24,7 +26,7 @@ bp = keeper_blueprint("gifts_keeper", __name__)
 
 def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
     return {"gift_choices": catalogue(station), "redemptions": of_volunteer(volunteer.id),
-            "redeem_form": KeeperRedeemForm(formdata=None)}
+            "redeem_form": KeeperRedeemForm(formdata=None, once=new_once())}
 
 
 def _page(status: int = 200, **extra):
@@ -85,5 +87,7 @@ def give_gift(volunteer_id):
                                            gift_error=err.message, redeem_form=form))  # the gift chosen stays chosen
     if not form.validate() or not form.gift_id.data.isdigit() or len(form.gift_id.data) > 9:
         raise DomainError(NOT_A_CHOICE)
-    give_at_desk(current_user, g.station, volunteer, int(form.gift_id.data), utcnow())
+    given = give_at_desk(current_user, g.station, volunteer, int(form.gift_id.data), utcnow(), once=form.once.data or None)
+    # Said beside the gifts (the page opens there), so nobody gives it again to be sure.
+    flash(_("Given: %(gift)s, %(points)s points spent.", gift=given.gift.name, points=given.points), "gifts")
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="gifts"), 303)

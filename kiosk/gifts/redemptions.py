@@ -211,9 +211,14 @@ def volunteer_of_choice(station: Station, token: str) -> Volunteer:
     return volunteer
 
 
-def give_at_desk(keeper: Keeper, station: Station, volunteer: Volunteer, gift_id: int, now: datetime) -> Redemption:
-    """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go."""
-    return hand_over(keeper, station, ask_for_gift(station, volunteer, gift_id, now), now)
+def give_at_desk(keeper: Keeper, station: Station, volunteer: Volunteer, gift_id: int, now: datetime,
+                 once: str | None = None) -> Redemption:
+    """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go. The
+    same form sent again (`once`: a double tap, a resent form) gives nothing more."""
+    redemption = ask_for_gift(station, volunteer, gift_id, now, once=once)
+    if redemption.status != "waiting":  # this form's gift, given already
+        return redemption
+    return hand_over(keeper, station, redemption, now)
 
 
 def hand_over(keeper: Keeper, station: Station, redemption: Redemption, now: datetime) -> Redemption:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length
 
 from kiosk.core.forms import REQUIRED, TOO_LONG, WHOLE_NUMBER, WholeNumberField
@@ -9,6 +9,7 @@ from kiosk.core.forms import REQUIRED, TOO_LONG, WHOLE_NUMBER, WholeNumberField
 class AwardForm(FlaskForm):
     amount = WholeNumberField(_l("Points (+ to give, − to take)"), validators=[InputRequired(WHOLE_NUMBER)])
     reason = StringField(_l("Why"), validators=[InputRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
+    once = HiddenField()  # the form's one-time token (core/once.py)
 
 
 class ReverseForm(FlaskForm):

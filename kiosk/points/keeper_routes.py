@@ -1,7 +1,8 @@
 """Keeper pages for points: a volunteer's points on their page (balance, lines, a bonus or a
 correction, reversing a line), and the station's points per confirmed hour."""
 
-from flask import g, redirect, url_for
+from flask import flash, g, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import attach_error, first_error, first_refusal
 from kiosk.core.models import Station
+from kiosk.core.once import new_once
 from kiosk.core.stations import station_record
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
@@ -26,7 +28,7 @@ bp = keeper_blueprint("points_keeper", __name__)
 
 def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
     return {"points_balance": balance(volunteer.id), "points_lines": lines(volunteer.id, 20),
-            "points_reversed": reversed_ids(volunteer.id), "award_form": AwardForm(formdata=None),
+            "points_reversed": reversed_ids(volunteer.id), "award_form": AwardForm(formdata=None, once=new_once()),
             "reverse_form": ReverseForm(formdata=None)}
 
 
@@ -67,7 +69,9 @@ def give(volunteer_id):
                                            points_error=err.message, points_field=err.field, award_form=form))
     if not form.validate():
         raise first_refusal(form)
-    award(current_user, g.station, volunteer, form.amount.data, form.reason.data, utcnow())
+    line = award(current_user, g.station, volunteer, form.amount.data, form.reason.data, utcnow(),
+                 once=form.once.data or None)
+    flash(_("Saved: %(amount)s points, %(reason)s.", amount=f"{line.amount:+d}", reason=line.reason), "points")
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id, _anchor="points"), 303)
 
 

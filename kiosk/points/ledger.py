@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from kiosk.checkin.attendance import served_minutes
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import serialize_writes
+from kiosk.core.error_pages import KEEPER_FORM_EXPIRED
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.once import ONCE
 from kiosk.core.text import one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Volunteer
@@ -146,20 +148,28 @@ def _add_line(station: Station, volunteer_id: int, amount: int, kind: str, sessi
                               session_id=session_id, at=now, reason=reason, per_hour=per_hour))
 
 
-def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime) -> PointsLine:
-    """A keeper's bonus (+) or correction (−), always with a reason."""
+def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime,
+          once: str | None = None) -> PointsLine:
+    """A keeper's bonus (+) or correction (−), always with a reason. The same form sent again
+    (`once`, its one-time token: a double tap, a resent form) is answered with the line it added."""
     refuse_if_erased(volunteer)
+    if once is not None and not ONCE.fullmatch(once):
+        raise DomainError(KEEPER_FORM_EXPIRED)
     reason = one_line(reason or "")[:200]
     if not reason:
         raise DomainError(_l("Please say why."), field="reason")
     if not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_AWARD:
         raise DomainError(_l("Please enter a number of points between -%(max)s and %(max)s, not 0.", max=MAX_AWARD),
                           field="amount")
-    _take_turns(volunteer.id)
+    _take_turns(volunteer.id)  # a second copy of the form waits here, then finds the first's line
+    if once and (already := db.session.scalar(select(PointsLine).where(PointsLine.once == once,
+                                                                       PointsLine.volunteer_id == volunteer.id))):
+        return already
     if amount < 0 and balance(volunteer.id) + amount < 0:
         raise DomainError(_l("Not enough points: %(balance)s left.", balance=balance(volunteer.id)), field="amount")
     line = PointsLine(station_id=station.id, volunteer_id=volunteer.id, amount=amount,
-                      kind="bonus" if amount > 0 else "correction", reason=reason, keeper_id=keeper.id, at=now)
+                      kind="bonus" if amount > 0 else "correction", reason=reason, keeper_id=keeper.id, at=now,
+                      once=once)
     db.session.add(line)
     db.session.flush()
     audit(keeper, station, "points.awarded", volunteer_id=volunteer.id, after={"amount": amount, "reason": reason}, now=now)

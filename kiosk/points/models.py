@@ -40,4 +40,6 @@ class PointsLine(db.Model):
     # A reversal names the one line it undoes; a line is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("points_line.id"), unique=True)
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("keeper.id", ondelete="SET NULL"))
+    # A keeper's points form's one-time token: the same form sent twice adds one line.
+    once: Mapped[str | None] = mapped_column(String(32), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

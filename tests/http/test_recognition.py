@@ -217,6 +217,64 @@ def test_a_keeper_gives_a_gift_from_the_volunteer_page_and_cancels_it(app, keepe
     assert twice.status_code == 422 and "already cancelled" in twice.get_data(as_text=True)
 
 
+def volunteer_form(keeper, action: str) -> dict:
+    """The hidden fields of one form on volunteer 1's page (its CSRF and one-time token)."""
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    form = re.search(rf'<form[^>]*action="/keeper/volunteers/1/{action}"[^>]*>(.*?)</form>', page, re.S)
+    assert 'autocomplete="off"' in form.group(0)  # Back shows it empty, not ready to send again
+    return dict(re.findall(r'<input[^>]*name="(csrf_token|once)"[^>]*value="([^"]*)"', form.group(1)))
+
+
+# Probe: a keeper's bonus and a gift at the desk said nothing when saved, and the same form sent
+# again (a double tap, Back and tap) gave the points or the gift a second time.
+def test_the_points_form_sent_twice_adds_one_line_and_says_it_was_saved(app, keeper):
+    hidden = volunteer_form(keeper, "points")
+    assert re.fullmatch(r"[0-9a-f]{32}", hidden["once"])
+    for _ in range(2):
+        r = keeper.post("/keeper/volunteers/1/points", data={**hidden, "amount": "7", "reason": "首周奖励"})
+        assert r.status_code == 303 and r.headers["Location"].endswith("/keeper/volunteers/1#points")
+    with app.app_context():
+        assert [(line.amount, line.reason) for line in db.session.scalars(select(PointsLine))] == [(7, "首周奖励")]
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "points.awarded")) == 1
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    said = page.split('id="points"')[1]
+    assert "Saved: +7 points, 首周奖励." in said and page.count("Saved: +7 points") == 1
+    assert "Saved: +7 points" not in keeper.get("/keeper/volunteers/1").get_data(as_text=True)  # said once
+    # A fresh page is a fresh form: a second bonus on purpose is a second line.
+    r = keeper.post("/keeper/volunteers/1/points", data={**volunteer_form(keeper, "points"), "amount": "3", "reason": "再奖"})
+    assert r.status_code == 303 and balance_of(app) == 10
+    bad = keeper.post("/keeper/volunteers/1/points", data={**volunteer_form(keeper, "points"), "once": "x' or 1=1",
+                                                            "amount": "3", "reason": "再奖"})
+    assert bad.status_code == 422 and balance_of(app) == 10
+
+
+def balance_of(app) -> int:
+    with app.app_context():
+        return balance(1)
+
+
+def test_the_gift_form_sent_twice_gives_one_gift_and_says_it_was_given(app, keeper):
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "15", "stock": "3", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "40", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert re.search(r'<select id="gift_id" name="gift_id"[^>]*>\s*<option value="">', page)  # nothing chosen yet
+    hidden = volunteer_form(keeper, "gift")
+    for _ in range(2):
+        r = keeper.post("/keeper/volunteers/1/gift", data={**hidden, "gift_id": str(gift_id)})
+        assert r.status_code == 303
+    with app.app_context():
+        assert [r.status for r in db.session.scalars(select(Redemption))] == ["handed"]
+        assert (balance(1), db.session.get(Gift, gift_id).stock) == (25, 2)
+    said = keeper.get("/keeper/volunteers/1").get_data(as_text=True).split('id="gifts"')[1]
+    assert "Given: 毛巾, 15 points spent." in said
+    # Sent with no gift chosen (the form as Back shows it): refused, nothing given.
+    r = keeper.post("/keeper/volunteers/1/gift", data={**volunteer_form(keeper, "gift"), "gift_id": ""})
+    assert r.status_code == 422 and balance_of(app) == 25
+
+
 def test_the_star_ladder_and_points_setting_are_checked(app, keeper):
     r = post(keeper, "/keeper/stars/ladder", {"star_hours": "100, 200, 500, 800, 1000"}, page="/keeper/stars")
     assert r.status_code == 303

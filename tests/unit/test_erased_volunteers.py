@@ -186,7 +186,7 @@ GONE = (columns("volunteer", "name", "mobile", "mobile_tail", "skills", "nationa
 NOT_A_KEEPERS_WORDS_ABOUT_THEM = (
     # Codes, tokens, hashes, numbers.
     columns("audit_event", "action") | columns("certificate", "serial", "verify_token") | columns("honor_pick", "month")
-    | columns("points_line", "kind") | columns("rate_event", "kind", "key") | columns("rating", "device_key")
+    | columns("points_line", "kind", "once") | columns("rate_event", "kind", "key") | columns("rating", "device_key")
     | columns("redemption", "status", "once") | columns("service_session", "check_in_method", "check_out_method")
     | columns("sign_in_attempt", "username", "address") | columns("volunteer", "number")
     | columns("suggestion", "tracking_code", "photo", "source", "submitter", "origin", "status", "submit_token")
