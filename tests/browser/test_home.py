@@ -102,3 +102,47 @@ def test_a_scan_at_home_is_answered_in_sight_and_the_scanner_keeps_the_focus(pag
     assert page.evaluate("window.scrollY") == 0
     Scanner(page).scan(first)
     expect(outcomes(page)).to_be_in_viewport(ratio=1)
+
+
+# Probe: with the station computer out of reach, a screen left alone went "home" to the browser's
+# own "This site can't be reached" page and stayed there after the computer came back.
+def test_a_screen_left_alone_while_the_station_is_out_of_reach_empties_itself_and_goes_home_once_it_answers(
+        page, server):
+    page.clock.install()
+    page.goto(server.url + "/suggest/")
+    page.locator("#text").fill("楼道灯坏了")
+    down = lambda route: route.abort("internetdisconnected")  # noqa: E731 - the Wi-Fi dropped
+    page.route(re.compile(r".*/$"), down)
+    page.expected_errors += ["ERR_INTERNET_DISCONNECTED"]
+    page.clock.run_for(61_000 + 21_000)
+    note = page.locator("[data-offline]")
+    expect(note).to_contain_text("暂时连不上驿站电脑")
+    expect(note).to_have_attribute("role", "alert")
+    expect(page.locator("#text")).to_have_count(0)  # what was typed is not left up for the next person
+    assert page.url.endswith("/suggest/")
+    page.unroute(re.compile(r".*/$"))
+    page.clock.run_for(11_000)
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator(".tile")).to_have_count(6)
+
+
+def test_a_tap_the_station_cannot_answer_says_it_was_not_saved_and_keeps_what_was_typed(page, server, live_app):
+    from kiosk.suggest.models import Suggestion
+    from sqlalchemy import func, select
+
+    page.goto(server.url + "/suggest/")
+    page.locator(".choice").first.click()
+    page.locator("#text").fill("楼道灯坏了")
+    page.route("**/suggest/", lambda route: route.abort("internetdisconnected") if route.request.method == "POST"
+               else route.continue_())
+    page.expected_errors += ["htmx:afterRequest", "htmx:sendError", "ERR_INTERNET_DISCONNECTED"]
+    page.get_by_role("button", name="投进建议筒").click()
+    note = page.locator("[data-offline]")
+    expect(note).to_contain_text("驿站电脑没有回应，刚才的没有存上")
+    expect(page.locator("#text")).to_have_value("楼道灯坏了")
+    with live_app.app_context():
+        assert live_app.extensions["sqlalchemy"].session.scalar(select(func.count()).select_from(Suggestion)) == 0
+    page.unroute("**/suggest/")
+    page.get_by_role("button", name="投进建议筒").click()
+    expect(page.locator(".receipt")).to_be_visible()
+    expect(note).to_have_count(0)  # the next answer takes the note away
