@@ -123,6 +123,16 @@ def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
     return min(deadline, checked_in_at + timedelta(hours=MAX_SESSION_HOURS))
 
 
+def on_duty_since(station: Station, volunteer_id: int, now: datetime) -> datetime | None:
+    """When the volunteer checked in, while their session is under way (not one the system closes
+    at its closing time): what their next scan will do."""
+    session = db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id,
+                                                             ServiceSession.checked_out_at.is_(None)))
+    if session is None or now >= auto_close_deadline(station, session.checked_in_at):
+        return None
+    return session.checked_in_at
+
+
 def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
     """Open sessions whose closing time has passed (read only; uses the open-sessions index)."""
     query = select(ServiceSession).where(

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
 
-from kiosk.checkin.attendance import minutes_served, recent_sessions
+from kiosk.checkin.attendance import minutes_served, on_duty_since, recent_sessions
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from kiosk.checkin.phone import (
     PAUSED,
@@ -53,7 +53,10 @@ def checkin():
         return render("phone/checkin.html", needs_code=True, me=_me(), code="")
     refuse_with(lambda err: render("phone/checkin.html", status=400, error=err.message, me=None, code=""))
     check_station_code(g.station, code, utcnow())
-    return render("phone/checkin.html", me=_me(), code=code, form=PhoneCheckinForm(c=code),
+    me = _me()
+    # Said before the tap, so nobody unsure whether it worked checks out by tapping "again".
+    since = on_duty_since(g.station, me.id, utcnow()) if me else None
+    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, form=PhoneCheckinForm(c=code),
                   link_form=PhoneLinkForm(c=code), badge_form=PhoneBadgeForm(c=code))
 
 

@@ -352,6 +352,27 @@ def test_phone_checks_in_then_ignores_a_double_tap_then_checks_out(app, phone, f
     assert (s.checked_out_at, s.check_out_method) == (START + timedelta(hours=2, minutes=1), "phone")
 
 
+# Probe: reloaded after checking in, the phone said only "签到 / 签退", so a volunteer unsure whether it
+# worked tapped "again" and, after the duplicate window, checked out.
+def test_the_phone_says_before_the_tap_whether_it_checks_in_or_out(app, phone, fresh, clock):
+    phone.set_cookie("kiosk_lang", "en")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "data-on-duty" not in page and re.search(r'class="[^"]*phone-go">Check in</button>', page)
+    assert outcome(press(phone, fresh())) == "checked_in"  # 09:00
+    clock.advance(minutes=30)
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "You checked in at 09:00 and are on duty now." in page
+    assert re.search(r'class="[^"]*phone-go">Check out</button>', page)
+    phone.set_cookie("kiosk_lang", "zh_Hans")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "您 09:00 签到了，正在值班" in page
+    # A session the system closes at closing time is not "on duty": the next tap checks in anew.
+    clock.advance(hours=12)
+    phone.set_cookie("kiosk_lang", "en")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "data-on-duty" not in page and re.search(r'class="[^"]*phone-go">Check in</button>', page)
+
+
 def test_phone_check_in_as_htmx_returns_the_outcome_fragment(app, phone, fresh):
     r = press(phone, fresh(), headers=HX)
     body = r.get_data(as_text=True)
