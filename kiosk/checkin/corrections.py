@@ -92,7 +92,7 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
     before = snapshot(session)
     session.checked_in_at = checked_in_at
     session.checked_out_at = checked_out_at
-    if checked_out_at is not None and session.check_out_method in (None, "auto"):
+    if checked_out_at is not None and session.check_out_method in (None, "auto", "deactivate"):
         session.check_out_method = "keeper"
     session.needs_review = False
     session.edited = True  # the one change that is a correction (keeper_note)
@@ -214,7 +214,7 @@ def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer
         return
     before = snapshot(session)
     # Only if still open: a scan at the same moment may have checked them out already.
-    if close_if_open(session, now, "keeper", now, needs_review=True):
+    if close_if_open(session, now, "deactivate", now, needs_review=True):
         audit(keeper, station, "session.closed_on_deactivation", volunteer_id=volunteer.id, session_id=session.id,
               before=before, after=snapshot(session), now=now)
 

@@ -15,6 +15,7 @@ METHOD_LABELS = {
     "phone": _l("phone"),
     "keeper": _l("by keeper"),
     "auto": _l("closed at closing time"),
+    "deactivate": _l("checked out on deactivation"),
 }
 SESSION_AUDIT_LABELS = {
     "session.corrected": _l("corrected times"),

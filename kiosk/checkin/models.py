@@ -13,8 +13,8 @@ def _now() -> datetime:
     return utcnow()
 
 
-# How a check-in or check-out was recorded.
-METHODS = ("camera", "scanner", "manual", "phone", "keeper", "auto")
+# How a check-in or check-out was recorded ("deactivate": checked out when a keeper deactivated them).
+METHODS = ("camera", "scanner", "manual", "phone", "keeper", "auto", "deactivate")
 
 
 class ServiceSession(db.Model):

@@ -63,6 +63,11 @@ def test_deactivating_a_volunteer_on_duty_checks_them_out_and_the_page_says_so(a
     r = scan(kiosk, token(app, NUMBER))
     assert r.status_code == 422 and "no longer active" in r.get_data(as_text=True)
     assert "欧阳明月" in keeper.get("/keeper/review").get_data(as_text=True)  # hours kept, to confirm
+    # Probe: the session read "by keeper" / "entered by keeper" twice, though no keeper typed a time.
+    review = text(keeper.get("/keeper/review"))
+    assert "checked out on deactivation" in review and "by keeper" not in review
+    assert "scanner / checked out on deactivation" in text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
+    assert "entered by keeper" not in text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
 
 
 def test_deactivating_gives_back_sign_ups_and_says_so_before_and_after(app, keeper, clock):
