@@ -146,3 +146,15 @@ def test_a_tap_the_station_cannot_answer_says_it_was_not_saved_and_keeps_what_wa
     page.get_by_role("button", name="投进建议筒").click()
     expect(page.locator(".receipt")).to_be_visible()
     expect(note).to_have_count(0)  # the next answer takes the note away
+
+
+# Probe: on screens with a scanner field, Space on a focused button moved the focus to the
+# scanner field instead of pressing the button (keyboard and switch users could not use it).
+@pytest.mark.parametrize("path", ["/", "/checkin/"])
+def test_space_presses_the_button_in_focus_on_a_screen_that_listens_for_a_scanner(page, server, path):
+    page.goto(server.url + path)
+    english = page.locator('.language-switch button[value="en"]')
+    english.focus()
+    page.keyboard.press("Space")
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")

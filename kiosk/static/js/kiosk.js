@@ -256,8 +256,9 @@
       });
       // Keep the scanner's input ready: after a tap elsewhere (or with the idle warning's button
       // in focus), the next scan still lands in it, its first key included.
+      // Not Space: no badge holds one, and it presses the button or link a keyboard user is on.
       document.addEventListener("keydown", function (event) {
-        if (event.key.length === 1 && document.activeElement !== input &&
+        if (event.key.length === 1 && event.key !== " " && document.activeElement !== input &&
             !(document.activeElement && document.activeElement.matches("input, select, textarea"))) {
           input.focus({ preventScroll: true });
           noteKey(event);
