@@ -118,6 +118,16 @@ class Figures:
         return median_days(self.resolve_days)
 
 
+def first_record_day(station: Station) -> date | None:
+    """The station's first day with anything to report: a volunteer registered, a session served
+    (one recorded afterwards may be older than any registration), a visit."""
+    firsts = [db.session.scalar(select(func.min(column)).where(model.station_id == station.id))
+              for model, column in ((Volunteer, Volunteer.created_at), (ServiceSession, ServiceSession.checked_in_at),
+                                    (WalkInVisit, WalkInVisit.at))]
+    moments = [moment for moment in firsts if moment is not None]
+    return min(moments).astimezone(ZoneInfo(station.timezone)).date() if moments else None
+
+
 def station_figures(station: Station, period: Period, now: datetime, details: bool = True) -> Figures:
     """Everything a report shows for one station and period, as it stands at `now`. Without
     details (the district table): the headline figures only, no per-step, team or age breakdowns."""

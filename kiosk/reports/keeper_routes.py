@@ -15,8 +15,8 @@ from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.records.exports import csv_chunks, write_xlsx
 from kiosk.records.keeper_routes import csv_download, xlsx_download
-from kiosk.reports.figures import district_figures, station_figures
-from kiosk.reports.periods import last_month, parse_period
+from kiosk.reports.figures import district_figures, first_record_day, station_figures
+from kiosk.reports.periods import opening_period, parse_period
 from kiosk.reports.summary import (FIGURE_KEYS, age_rows, FIGURES, district_chart, district_rows, district_total, headline,
                                    period_title, report_charts, report_rows, sheet_title,
                                    sort_stations)
@@ -25,11 +25,11 @@ bp = keeper_blueprint("reports", __name__)
 
 
 def _period():
-    """The period asked for, or last month when nothing was asked. A wrong one is shown beside its
-    field on the same page (422)."""
+    """The period asked for, or last month when nothing was asked (this month in a station's first
+    weeks). A wrong one is shown beside its field on the same page (422)."""
     today = local_today(g.station, utcnow())
     if not request.args.get("kind"):
-        return last_month(today)
+        return opening_period(today, first_record_day(g.station))
     return parse_period(request.args, today)
 
 

@@ -105,6 +105,15 @@ def last_month(today: date) -> Period:
     return month(before.year, before.month)
 
 
+def opening_period(today: date, first_record: date | None) -> Period:
+    """The period the reports open on: last_month, unless the station has nothing from before it
+    ended (its first week): then this month, not a page of zeros."""
+    period = last_month(today)
+    if first_record is None or first_record > period.last:
+        return month(today.year, today.month)
+    return period
+
+
 BAD_YEAR = _l("Please enter a year such as 2026.")
 
 

@@ -54,6 +54,14 @@ def test_the_report_page_opens_on_last_month(keeper):
     assert text.count('<svg class="chart-svg"') == 6 and "<desc id=" in text
 
 
+# Probe: in a station's first week the reports opened on last month, all zeros, "nobody on the list".
+def test_in_a_stations_first_weeks_the_reports_open_on_this_month(app, keeper):
+    text = keeper.get("/keeper/reports").get_data(as_text=True)  # volunteers registered on 22 Nov, no older record
+    assert 'name="month" type="month" value="2026-11"' in text
+    add_session(app, "demo", datetime(2026, 10, 31, 15, 0, tzinfo=UTC))  # 31 Oct 23:00 in Shanghai: served then
+    assert 'name="month" type="month" value="2026-10"' in keeper.get("/keeper/reports").get_data(as_text=True)
+
+
 def test_a_month_counts_the_last_night_and_compares_with_the_month_before(app, keeper, clock):
     add_session(app, "demo", LAST_NIGHT)
     add_session(app, "demo", LAST_NIGHT - timedelta(days=40), minutes=60)  # 21 November
@@ -223,7 +231,8 @@ def test_an_admin_switches_the_station_of_the_report(app, admin):
     assert figure(report, "confirmed_hours")[0] == "4"
 
 
-def test_the_chooser_shows_the_period_on_screen(keeper):
+def test_the_chooser_shows_the_period_on_screen(app, keeper):
+    add_session(app, "demo", datetime(2026, 10, 12, 1, 0, tzinfo=UTC))  # the station served in October
     text = keeper.get("/keeper/reports").get_data(as_text=True)
     assert 'name="month" type="month" value="2026-10"' in text  # 22 Nov: last month is October
     text = keeper.get("/keeper/reports?kind=year&year=2025").get_data(as_text=True)

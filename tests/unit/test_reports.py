@@ -18,7 +18,7 @@ from kiosk.people.models import Volunteer
 from kiosk.points.models import PointsLine
 from kiosk.reports import charts
 from kiosk.reports.figures import age_group, station_figures
-from kiosk.reports.periods import Period, last_month, month, parse_period, year
+from kiosk.reports.periods import Period, last_month, month, opening_period, parse_period, year
 
 from kiosk.suggest.models import Suggestion, SuggestionCategory
 from kiosk.swap.models import SwapCategory, SwapItem
@@ -264,6 +264,14 @@ def test_previous_and_following_periods():
     assert month(2028, 2).last == date(2028, 2, 29)
     assert last_month(date(2026, 11, 3)) == month(2026, 10) and last_month(date(2026, 11, 27)) == month(2026, 11)
     assert last_month(date(2027, 1, 3)) == month(2026, 12)
+
+
+def test_a_station_with_nothing_before_last_month_ended_opens_its_reports_on_this_month():
+    today = date(2026, 12, 7)
+    assert opening_period(today, None) == month(2026, 12)
+    assert opening_period(today, date(2026, 12, 1)) == month(2026, 12)
+    assert opening_period(today, date(2026, 11, 30)) == month(2026, 11)
+    assert opening_period(date(2026, 12, 27), date(2026, 12, 20)) == month(2026, 12)  # late in the month: this one
 
 
 @pytest.mark.parametrize("args, field", [
