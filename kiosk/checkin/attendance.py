@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import begin_writing, epoch_seconds, floor_int, reads_before_writing
 from kiosk.core.errors import DomainError
-from kiosk.core.text import MOBILE, half_width, typed_digits
+from kiosk.core.text import MOBILE, half_width, typed_digits, without_country_code
 from kiosk.core.limits import check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -403,7 +403,7 @@ def typed_for_lookup(entered: str) -> str | None:
     """What was typed under "Forgot your badge?" as digits: a volunteer number or the last four
     digits of a mobile (up to 6 digits), or a whole mobile as many older volunteers type it (138
     0013 8006, 138-0013-8006, in full-width digits too). None for anything else."""
-    digits = typed_digits(half_width(entered or "").replace("-", ""), 11)
+    digits = typed_digits(without_country_code(half_width(entered or "")).replace("-", ""), 11)
     if digits is None or not (len(digits) <= 6 or MOBILE.fullmatch(digits)):
         return None
     return digits

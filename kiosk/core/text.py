@@ -13,13 +13,18 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 NAME_MAX = 40
 
 
+COUNTRY_CODE = re.compile(r"^\s*(?:\+|00)\s*86[\s\-]*(?=1)")
+
+
+def without_country_code(typed: str) -> str:
+    """+86 139… or 0086 139… as 139…: how a mobile is saved in many phones' contacts (full-width
+    digits made plain first by the caller)."""
+    return COUNTRY_CODE.sub("", typed or "")
+
+
 def clean_mobile(raw: str) -> str:
     """A mainland mobile number, forgiving the spaces, dashes and +86 people type or Excel adds."""
-    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
+    digits = without_country_code(re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or "")))
     if not MOBILE.fullmatch(digits):
         raise DomainError(_l("Please enter an 11-digit mobile number starting with 1."), field="mobile")
     return digits

@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings
+from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings, without_country_code
 from kiosk.people.audit import audit
 from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
@@ -296,7 +296,7 @@ def search_volunteers(station: Station, query: str, limit: int = 200) -> list[Vo
     """By name, number or mobile digits: what a keeper types into one search box."""
     # Full-width １３９ or ＡＬＩＣＥ from a Chinese keyboard are the same characters (names are
     # stored NFKC too); a mobile typed in groups (139 0000 0001) is its digits.
-    q = " ".join(unicodedata.normalize("NFKC", query or "").split())[:40]
+    q = " ".join(without_country_code(unicodedata.normalize("NFKC", query or "")).split())[:40]
     if MOBILE_IN_GROUPS.fullmatch(q):
         q = re.sub(r"\D", "", q)
     stmt = select(Volunteer).where(Volunteer.station_id == station.id)

@@ -187,6 +187,9 @@ def test_forgot_badge_by_number_or_mobile_tail(ctx):
 @pytest.mark.parametrize("entered, digits", [
     ("6", "6"), (" 0006 ", "0006"), ("８００６", "8006"), ("13800138006", "13800138006"),
     ("138 0013 8006", "13800138006"), ("138-0013-8006", "13800138006"), ("１３８－００１３－８００６", "13800138006"),
+    # Probe: +86 worked when registering but found nobody here.
+    ("+8613800138006", "13800138006"), ("+86 138 0013 8006", "13800138006"), ("0086-138-0013-8006", "13800138006"),
+    ("＋８６１３８００１３８００６", "13800138006"), ("+86 8006", None),
     ("1234567", None), ("1380013800", None), ("23800138006", None), ("138001380060", None), ("", None), ("8O06", None),
 ])
 def test_what_can_be_typed_for_a_forgotten_badge(entered, digits):

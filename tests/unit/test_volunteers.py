@@ -50,7 +50,8 @@ def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, stat
         assert db.session.query(Volunteer).count() == 20
 
 
-@pytest.mark.parametrize("typed", ["１３９ ００００ ０００１", "139 0000 0001", "139-0000-0001", "０００１", "ＡＬＩＣＥ", " alice "])
+@pytest.mark.parametrize("typed", ["１３９ ００００ ０００１", "139 0000 0001", "139-0000-0001", "０００１", "ＡＬＩＣＥ", " alice ",
+                                   "+86 139 0000 0001", "+8613900000001", "0086 139-0000-0001"])
 def test_a_keeper_finds_a_volunteer_however_the_keyboard_types_the_search(app, station, typed):
     """A Chinese keyboard in full-width mode types １３９; people type mobiles in groups."""
     from kiosk.people.volunteers import search_volunteers
