@@ -92,6 +92,18 @@ def linked_volunteer(station: Station, token: str | None) -> Volunteer | None:
     return volunteer
 
 
+def badge_renewed_since_linked(station: Station, token: str | None) -> bool:
+    """The phone was linked to an active volunteer whose badge was re-issued since: their pages
+    say so rather than "first time on this phone"."""
+    try:
+        volunteer_id, nonce = _serializer().loads(token) if token else (None, None)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
+    return (volunteer is not None and volunteer.station_id == station.id and volunteer.active
+            and volunteer.badge_nonce is not None and volunteer.badge_nonce != nonce)
+
+
 def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None:
     """The volunteer this phone remembers, if the link is still good and they are active."""
     volunteer = linked_volunteer(station, token)

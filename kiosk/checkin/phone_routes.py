@@ -6,6 +6,7 @@ from kiosk.checkin.attendance import minutes_served, on_duty_since, recent_sessi
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from kiosk.checkin.phone import (
     PAUSED,
+    badge_renewed_since_linked,
     STATION_CODE_ACT_WITHIN,
     check_station_code,
     link_phone_with_badge,
@@ -56,7 +57,9 @@ def checkin():
     me = _me()
     # Said before the tap, so nobody unsure whether it worked checks out by tapping "again".
     since = on_duty_since(g.station, me.id, utcnow()) if me else None
-    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, form=PhoneCheckinForm(c=code),
+    renewed = me is None and badge_renewed_since_linked(g.station, request.cookies.get(COOKIE))
+    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, renewed=renewed,
+                  form=PhoneCheckinForm(c=code),
                   link_form=PhoneLinkForm(c=code), badge_form=PhoneBadgeForm(c=code))
 
 
@@ -123,7 +126,8 @@ def _remember(volunteer):
 def me():
     volunteer = _me()
     if volunteer is None:
-        return render("phone/me.html", me=None, paused=PAUSED if _paused() else None, form=EmptyForm())
+        return render("phone/me.html", me=None, paused=PAUSED if _paused() else None, form=EmptyForm(),
+                      renewed=badge_renewed_since_linked(g.station, request.cookies.get(COOKIE)))
     context = {}
     sections = sorted(current_app.extensions.get("kiosk_phone_sections", []), key=lambda s: s[0])
     for _position, _template, section_context in sections:

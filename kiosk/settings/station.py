@@ -9,7 +9,7 @@ hours are added up (served_minutes), the window at the next scan."""
 from dataclasses import asdict, dataclass
 from datetime import datetime, time
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -144,7 +144,8 @@ def recent_changes(station: Station, limit: int = 10) -> list[AuditEvent]:
 def change_lines(event: AuditEvent) -> list[str]:
     """Each value a change set, in words: "Closing time: 20:00 → 18:00"."""
     before, after = event.before or {}, event.after or {}
-    return [f"{LABELS[field]}: {_shown(before.get(field))} → {_shown(after[field])}"
+    return [gettext("%(label)s: %(value)s", label=LABELS[field],
+                    value=f"{_shown(before.get(field))} → {_shown(after[field])}")
             for field in LABELS if field in after and before.get(field) != after[field]]
 
 
@@ -152,7 +153,8 @@ def describe(values: dict | None) -> str:
     """A change's values before or after, for the audit trail."""
     if not values:
         return "—"
-    return " · ".join(f"{LABELS[field]}: {_shown(values[field])}" for field in LABELS if field in values)
+    return " · ".join(gettext("%(label)s: %(value)s", label=LABELS[field], value=_shown(values[field]))
+                      for field in LABELS if field in values)
 
 
 def _shown(value) -> str:

@@ -62,7 +62,7 @@ def test_unknown_code_is_refused_in_plain_words(page, server, live_app):
     page.keyboard.type("HELLO-WORLD-123", delay=5)
     page.keyboard.press("Enter")
     expect(page.locator("#scan-result .outcome-error")).to_be_visible()
-    expect(page.locator("#scan-result [role=alert]")).to_contain_text("没有签上")  # a scan that did not check anyone in
+    expect(page.locator("#scan-result [role=alert]")).to_contain_text("这次没有记上")  # a scan that did not check anyone in
     assert sessions(live_app) == []
 
 

@@ -460,6 +460,24 @@ def test_reissuing_the_badge_makes_the_phone_forget(app, phone, fresh):
     assert "张晓华" not in phone.get("/m/me").get_data(as_text=True)
     assert press(phone, fresh()).status_code == 303
     assert sessions(app) == []
+    # Probe: the phone, linked minutes before, then said "first time on this phone".
+    phone.set_cookie("kiosk_lang", "en")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "Your badge was renewed" in page and "First time on this phone" not in page
+    assert "scan the new badge with it" in page
+    me = phone.get("/m/me").get_data(as_text=True)
+    assert "Your badge was renewed" in me and "does not know you yet" not in me
+    phone.set_cookie("kiosk_lang", "zh_Hans")
+    assert "胸卡换新了" in phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+
+
+def test_a_phone_never_linked_or_signed_out_is_a_first_time_phone(app, client, fresh):
+    client.set_cookie("kiosk_lang", "en")
+    for cookie in (None, "garbage", _signed(app, [1, "not-the-nonce"], key="not-our-key")):
+        if cookie:
+            client.set_cookie(COOKIE, cookie)
+        page = client.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+        assert "First time on this phone" in page and "renewed" not in page
 
 
 def _signed(app, payload, key=None):
