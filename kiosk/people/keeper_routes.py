@@ -29,8 +29,8 @@ from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
-from kiosk.people.volunteers import (editable_details, register_volunteer, search_volunteers, set_active, split_list,
-                                     update_volunteer)
+from kiosk.people.volunteers import (editable_details, register_volunteer, reissued_today, search_volunteers, set_active,
+                                     split_list, update_volunteer)
 from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
@@ -236,7 +236,7 @@ def erase(volunteer_id):
 
 def _new_badge_page(volunteer: Volunteer, status: int = 200, error: str | None = None):
     return render("people/new_badge.html", status=status, volunteer=volunteer, form=EmptyForm(),
-                  seen=badge_stamp(volunteer), error=error)
+                  seen=badge_stamp(volunteer), error=error, reissued_at=reissued_today(g.station, volunteer, utcnow()))
 
 
 @bp.get("/volunteers/<int:volunteer_id>/badge/new")

@@ -16,7 +16,7 @@ from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings, without_country_code
-from kiosk.people.audit import audit
+from kiosk.people.audit import audit, last_done_at
 from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
 from kiosk.people.privacy import let_go_of, refuse_if_erased
@@ -217,6 +217,16 @@ def reissue_badge(keeper: Keeper, station: Station, volunteer: Volunteer, seen: 
     audit(keeper, station, "volunteer.badge_reissued", volunteer_id=volunteer.id, now=now)
     db.session.flush()
     return True
+
+
+def reissued_today(station: Station, volunteer: Volunteer, now: datetime) -> datetime | None:
+    """When the volunteer's badge was last re-issued, if that was today at the station: a keeper back
+    on the confirmation page (browser Back after printing the new card) is told another re-issue
+    also stops the card just printed. Earlier days are not news: the card was handed over by then."""
+    reissued_at = last_done_at(volunteer.id, "volunteer.badge_reissued")
+    if reissued_at is None or local_today(station, reissued_at) != local_today(station, now):
+        return None
+    return reissued_at
 
 
 def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | None, str | None]:

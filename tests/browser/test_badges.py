@@ -125,5 +125,9 @@ def test_a_new_badge_asks_first_then_says_the_old_card_is_void(browser, server, 
         expect(page.locator("article.badge-card")).to_have_count(1)
         show(page, "print")
         expect(page.locator(".flash")).to_be_hidden()  # the message is for the keeper, not the card
+        # Back from the printed card: the question says a badge was just re-issued (not the page as it was).
+        page.go_back()
+        expect(page).to_have_url(re.compile(r"/keeper/volunteers/1/badge/new$"))
+        expect(page.locator("[data-reissued-today]")).to_be_visible()
     finally:
         ctx.close()

@@ -562,6 +562,30 @@ def test_a_double_tap_on_confirm_issues_one_new_badge_and_both_land_on_it(app, k
     assert [e.action for e in events(app)] == ["volunteer.badge_reissued"]
 
 
+def test_back_on_the_question_after_a_reissue_says_the_card_just_printed_would_stop_too(app, keeper, clock):
+    """Browser Back from the new card lands on the question again: it says a badge was re-issued
+    today, at what time, and its button reads as one more badge, not the first."""
+    keeper.set_cookie("kiosk_lang", "en")
+    page, seen = confirm_new_badge_page(keeper)
+    assert "already re-issued" not in page and "Yes, issue a new badge" in page
+    post(keeper, "/keeper/volunteers/1/badge", {"seen": seen})
+    clock.advance(minutes=5)
+    page, seen = confirm_new_badge_page(keeper)
+    page = html.unescape(page)
+    assert ("This volunteer's badge was already re-issued at 09:00. Issuing another one makes the card you "
+            "just printed stop working too.") in page
+    assert "Yes, issue one more new badge" in page and "Yes, issue a new badge<" not in page
+    # Confirmed anyway, it is a re-issue like any other.
+    assert post(keeper, "/keeper/volunteers/1/badge", {"seen": seen}).status_code == 303
+    assert [e.action for e in events(app)] == ["volunteer.badge_reissued"] * 2
+    # The next day the card was handed over long ago: the question is the plain one again.
+    clock.advance(days=1)
+    page, _seen = confirm_new_badge_page(keeper)
+    assert "already re-issued" not in page and "Yes, issue a new badge" in page
+    # Another volunteer's question says nothing of this one's badge.
+    assert "already re-issued" not in confirm_new_badge_page(keeper, 2)[0]
+
+
 @pytest.mark.parametrize("data", [{}, {"seen": ""}])
 def test_a_reissue_sent_without_the_confirmation_asks_for_it_and_changes_nothing(app, keeper, data):
     """A volunteer's page opened before this step (its one-tap form), or a hand-made post."""

@@ -172,3 +172,17 @@ def test_a_reissue_without_the_keepers_confirmation_changes_nothing(ctx, seen):
         with pytest.raises(DomainError, match="confirm"):
             reissue(volunteer, seen)
     assert badge_token(volunteer) == old and reissued_events(volunteer) == 0
+
+
+def test_a_reissue_is_news_on_the_question_page_until_the_stations_day_ends(ctx):
+    from datetime import timedelta
+
+    from kiosk.people.volunteers import reissued_today
+
+    station, volunteer = ctx
+    now = utcnow()  # 09:00 in Shanghai
+    assert reissued_today(station, volunteer, now) is None  # the badge given at registration is no re-issue
+    reissue(volunteer, badge_stamp(volunteer))
+    assert reissued_today(station, volunteer, now) == now
+    assert reissued_today(station, volunteer, now + timedelta(hours=14, minutes=59)) == now  # 23:59 the same day
+    assert reissued_today(station, volunteer, now + timedelta(hours=15)) is None  # midnight at the station
