@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from kiosk.certificates.forms import IssueForm, RevokeForm, StationDetailsForm
 from kiosk.certificates.models import Certificate
-from kiosk.certificates.register import (certificates_of, issue_certificate, issued_by, printed_rows,
-                                         printed_station_details, printed_station_name, register_of, revoke_certificate,
-                                         set_station_details)
+from kiosk.certificates.register import (STATION_DETAILS_FIRST, certificates_of, issue_certificate, issued_by,
+                                         printed_rows, printed_station_details, printed_station_name, register_of,
+                                         revoke_certificate, set_station_details)
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import attach_error, first_error
@@ -31,6 +31,7 @@ bp = keeper_blueprint("certificates_keeper", __name__)
 def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
     today = local_today(station, utcnow())
     return {"certificates": certificates_of(volunteer.id), "issue_form": IssueForm(formdata=None),
+            "station_details_first": STATION_DETAILS_FIRST,
             "certificate_start": date(today.year, 1, 1).isoformat(), "certificate_end": today.isoformat(),
             "certificate_today": today.isoformat()}
 
@@ -42,7 +43,8 @@ def issue(volunteer_id):
     refuse_with(lambda err: volunteer_page(station_record(Volunteer, volunteer_id), status=err.status,
                                            certificate_error=err.message, certificate_field=err.field,
                                            certificate_start=(form.start.data or "")[:10],
-                                           certificate_end=(form.end.data or "")[:10]))
+                                           certificate_end=(form.end.data or "")[:10],
+                                           certificate_existing=getattr(err, "certificate", None)))
     if not form.validate():
         raise DomainError(first_error(form))
     start, end = parse_day(form.start.data, "start"), parse_day(form.end.data, "end")

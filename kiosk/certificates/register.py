@@ -95,6 +95,29 @@ def service_figures(station: Station, volunteer_id: int, start: date, end: date)
 
 # --- Issuing -------------------------------------------------------------------------------
 
+# Said beside the form while they are blank, and when a certificate is refused for it.
+STATION_DETAILS_FIRST = _l("Every certificate prints the station's person in charge and contact: please fill them in "
+                           "before issuing one.")
+
+
+class AlreadyCertified(DomainError):
+    """The same volunteer and days are covered by a certificate still valid: its copy is a reprint,
+    not a second number for the same service."""
+
+    def __init__(self, certificate: Certificate):
+        super().__init__(_l("Certificate %(serial)s already covers exactly these days for this volunteer and is still "
+                            "valid. For a copy, print it again; if its hours are out of date, revoke it first on the "
+                            "certificates page, then issue a new one.", serial=certificate.serial))
+        self.certificate = certificate
+
+
+def valid_certificate_for(volunteer_id: int, start: date, end: date) -> Certificate | None:
+    """The certificate not revoked for exactly these days of the volunteer, if there is one."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.volunteer_id == volunteer_id, Certificate.period_start == start, Certificate.period_end == end,
+        Certificate.revoked_at.is_(None)).order_by(Certificate.id.desc()).limit(1))
+
+
 
 def next_serial(station: Station, year: int) -> str:
     """2026-0001, 2026-0002, … per station and year of issue. Longest first, so 10000 follows 9999."""
@@ -107,11 +130,15 @@ def next_serial(station: Station, year: int) -> str:
 
 def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, start: date, end: date,
                       now: datetime) -> Certificate:
-    """Number and record a certificate of the volunteer's confirmed service from `start` to `end`."""
+    """Number and record a certificate of the volunteer's confirmed service from `start` to `end`: once
+    the station's person in charge and contact are set, and not again for the same days while one is valid."""
     if volunteer.station_id != station.id:
         raise ValueError("a station certifies only its own volunteers")
     if volunteer.erased_at is not None:
         raise DomainError(_l("This volunteer's personal data was erased: a certificate cannot name them."))
+    # Printed for good: a certificate without them could only be revoked, never completed.
+    if not station.person_in_charge or not station.contact:
+        raise DomainError(STATION_DETAILS_FIRST, field="station_details")
     check_period(station, start, end, now)
     figures = service_figures(station, volunteer.id, start, end)
     if not figures["rows"]:
@@ -123,6 +150,9 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
     # whatever they are called now.
     figures |= {"station_name": station.name, "person_in_charge": station.person_in_charge, "contact": station.contact}
     serialize_writes(f"certificate-serial:{station.id}")
+    # After taking turns, so two keepers issuing the same one at once make one certificate.
+    if (existing := valid_certificate_for(volunteer.id, start, end)) is not None:
+        raise AlreadyCertified(existing)
     certificate = Certificate(station_id=station.id, serial=next_serial(station, local_today(station, now).year),
                               volunteer_id=volunteer.id, period_start=start, period_end=end,
                               minutes=figures["minutes"], figures=figures, verify_token=secrets.token_urlsafe(16),

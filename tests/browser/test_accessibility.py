@@ -127,6 +127,7 @@ def seed(app) -> dict:
         activity = plan_activity(keeper, station, Plan(
             "爱心课堂", None, "活动室", "给老人讲手机", START + timedelta(hours=1), START + timedelta(hours=3),
             False, 10, "李桂英", "幸福里社区"), START - timedelta(days=1))
+        station.person_in_charge, station.contact = "王主任", "010-65123456"  # printed on every certificate
         certificate = issue_certificate(keeper, station, volunteer, date(2026, 11, 1), date(2026, 11, 20), START)
         category = db.session.scalars(select(SwapCategory).where(SwapCategory.refused.is_(False))).first()
         item = bring_item(station, title="儿童自行车", category_id=category.id, condition="good", photo=None,

@@ -162,7 +162,9 @@ def test_a_certificates_check_page_on_a_phone_keeps_serial_and_dates_whole(brows
         start = clock.now() - timedelta(days=3)
         db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=start, check_in_method="scanner",
                                       checked_out_at=start + timedelta(hours=3), confirmed_at=clock.now()))
-        certificate = issue_certificate(db.session.scalar(select(Keeper)), db.session.get(Station, 1),
+        station = db.session.get(Station, 1)
+        station.person_in_charge, station.contact = "王主任", "010-65123456"  # printed on every certificate
+        certificate = issue_certificate(db.session.scalar(select(Keeper)), station,
                                         db.session.get(Volunteer, 1), date(2026, 1, 1), date(2026, 11, 21), clock.now())
         db.session.commit()
         token, serial = certificate.verify_token, certificate.serial

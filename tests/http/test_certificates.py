@@ -2,6 +2,7 @@
 the register (revoking, the station's details), bad input, another station's records, and the
 public verification page a certificate's QR opens."""
 
+import html
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -120,8 +121,41 @@ def test_the_printable_page_as_a_fragment_for_htmx(app, keeper, served):
     assert "2026-0001" in r.get_data(as_text=True) and "HX-Request" in r.headers["Vary"]
 
 
+def test_a_certificate_is_refused_while_the_person_in_charge_and_contact_are_blank(app, keeper, served, station):
+    with app.app_context():
+        db.session.get(Station, station).contact = ""
+        db.session.commit()
+    keeper.set_cookie("kiosk_lang", "en")
+    r = issue(keeper)
+    assert r.status_code == 422 and count(app) == 0
+    page = html.unescape(r.get_data(as_text=True))
+    refusal = re.search(r'<p class="form-error" role="alert"\s+data-station-details-first>(.*?)</p>', page, re.S).group(1)
+    assert "please fill them in before issuing one" in refusal
+    assert 'href="/keeper/certificates#station-details"' in refusal  # where a keeper fills them in
+    assert 'value="2026-11-01"' in page and 'value="2026-11-22"' in page  # the days typed stay
+    # Filled in there, the same form issues it.
+    r = keeper.post("/keeper/certificates/station", data={"person_in_charge": "王主任", "contact": "010-65123456",
+                                                           "csrf_token": csrf_token(keeper, "/keeper/certificates")})
+    assert r.status_code == 303
+    assert issue(keeper).status_code == 303 and count(app) == 1
+
+
+def test_the_same_days_again_point_to_the_certificate_to_print_again(app, keeper, served):
+    keeper.set_cookie("kiosk_lang", "en")
+    first = issue(keeper)
+    certificate = the_certificate(app)
+    r = issue(keeper)
+    assert r.status_code == 422 and count(app) == 1
+    page = html.unescape(r.get_data(as_text=True))
+    assert "Certificate 2026-0001 already covers exactly these days for this volunteer and is still valid." in page
+    assert re.search(rf'<a href="/keeper/certificates/{certificate.id}"\s+data-existing-certificate>'
+                     "Open certificate 2026-0001 to print it again</a>", page)
+    assert urlsplit(first.headers["Location"]).path == f"/keeper/certificates/{certificate.id}"
+
+
 def test_certificates_are_numbered_in_order(app, keeper, served):
-    assert [urlsplit(issue(keeper).headers["Location"]).path for _ in range(3)] == [
+    ends = ("2026-11-20", "2026-11-21", "2026-11-22")  # the same days twice would point to the first one
+    assert [urlsplit(issue(keeper, end=end).headers["Location"]).path for end in ends] == [
         f"/keeper/certificates/{n}" for n in (1, 2, 3)]
     with app.app_context():
         assert list(db.session.scalars(select(Certificate.serial).order_by(Certificate.id))) == [

@@ -196,6 +196,8 @@ def test_what_keepers_wrote_about_an_erased_volunteer_shows_masked_on_every_keep
         db.session.add(ServiceSession(station_id=1, volunteer_id=3, checked_in_at=START - timedelta(days=2),
                                       checked_out_at=START - timedelta(days=2, hours=-3), check_in_method="scanner",
                                       check_out_method="scanner", confirmed_at=START))
+        station = db.session.get(Station, 1)
+        station.person_in_charge, station.contact = "王主任", "010-65123456"  # printed on every certificate
         db.session.commit()
     day = (START - timedelta(days=2)).date().isoformat()
     assert post(keeper, "/keeper/honor", number="0003", note="王建国热心修灯，电话13800138003").status_code == 303

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from kiosk.activities.models import Activity
 from kiosk.certificates.models import Certificate
-from kiosk.certificates.register import (by_token, compact_days, half_hours, issue_certificate, next_serial,
-                                         printed_rows, revoke_certificate, service_figures, set_station_details)
+from kiosk.certificates.register import (AlreadyCertified, by_token, compact_days, half_hours, issue_certificate,
+                                         next_serial, printed_rows, revoke_certificate, service_figures,
+                                         set_station_details)
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
@@ -27,8 +28,15 @@ NOV_1, NOV_20 = date(2026, 11, 1), date(2026, 11, 20)
 
 @pytest.fixture
 def ctx(app, station):
+    """The demo station with the person in charge and contact every certificate prints."""
     with in_english(app):
-        yield db.session.get(Station, station)
+        yield with_details(db.session.get(Station, station))
+
+
+def with_details(station: Station) -> Station:
+    station.person_in_charge, station.contact = "王主任", "010-65123456"
+    db.session.flush()
+    return station
 
 
 def keeper() -> Keeper:
@@ -155,6 +163,35 @@ def test_five_years_to_the_day_and_today_are_allowed(ctx):
     assert certificate.minutes == 60
 
 
+@pytest.mark.parametrize("person_in_charge, contact", [("", "010-65123456"), ("王主任", ""), ("", "")])
+def test_no_certificate_while_the_person_in_charge_or_contact_is_blank(ctx, person_in_charge, contact):
+    """Printed as "—" they could never be filled in afterwards: only revoking would help."""
+    session(ctx, volunteer(1), local(3, 9), 180)
+    ctx.person_in_charge, ctx.contact = person_in_charge, contact
+    with pytest.raises(DomainError, match="person in charge and contact") as refused:
+        issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START)
+    assert refused.value.field == "station_details"
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "certificate.issued")) == 0
+
+
+def test_the_same_days_again_point_to_the_valid_certificate_until_it_is_revoked(ctx):
+    session(ctx, volunteer(1), local(3, 9), 180)
+    first = issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START)
+    with pytest.raises(AlreadyCertified, match="Certificate 2026-0001 already covers exactly these days") as refused:
+        issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START)
+    assert refused.value.certificate is first
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+    # Other days, or another volunteer's same days, are another certificate.
+    session(ctx, volunteer(2), local(3, 9), 60)
+    assert issue_certificate(keeper(), ctx, volunteer(1), NOV_1, date(2026, 11, 21), START).serial == "2026-0002"
+    assert issue_certificate(keeper(), ctx, volunteer(2), NOV_1, NOV_20, START).serial == "2026-0003"
+    # Revoked (its hours were out of date), the same days may be certified anew.
+    revoke_certificate(keeper(), ctx, first, "时长有更正", START)
+    assert issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START).serial == "2026-0004"
+
+
 def test_no_confirmed_hours_no_certificate(ctx):
     session(ctx, volunteer(1), local(3, 9), 180, confirmed=False)
     with pytest.raises(DomainError, match="No confirmed hours"):
@@ -169,7 +206,7 @@ def test_an_erased_volunteer_gets_no_certificate(ctx):
 
 
 def test_serials_run_per_station_and_year_of_issue(ctx):
-    nanyuan = add_station("nanyuan", "南苑暖心驿站")
+    nanyuan = with_details(add_station("nanyuan", "南苑暖心驿站"))
     theirs = Volunteer(station_id=nanyuan.id, number="0001", name="林小红", mobile="13900000001", mobile_tail="0001",
                        created_at=START)
     db.session.add(theirs)
@@ -183,7 +220,7 @@ def test_serials_run_per_station_and_year_of_issue(ctx):
     # Five minutes into 1 January in Shanghai is still 2026 in UTC: the station's year counts.
     new_year = datetime(2027, 1, 1, 0, 5, tzinfo=SHANGHAI).astimezone(UTC)
     assert issue_certificate(keeper(), ctx, volunteer(3), NOV_1, NOV_20, new_year).serial == "2027-0001"
-    assert issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, new_year).serial == "2027-0002"
+    assert issue_certificate(keeper(), ctx, volunteer(1), NOV_1, date(2026, 11, 21), new_year).serial == "2027-0002"
     # The next number follows the highest one, also past 9999.
     db.session.add(Certificate(station_id=ctx.id, serial="2027-9999", volunteer_id=1, period_start=NOV_1,
                                period_end=NOV_20, minutes=60, figures={}, verify_token="x" * 22, issued_at=new_year))
@@ -194,7 +231,7 @@ def test_serials_run_per_station_and_year_of_issue(ctx):
 
 def test_two_keepers_issuing_at_once_get_two_serials(app, station):
     with app.app_context():
-        st = db.session.get(Station, station)
+        st = with_details(db.session.get(Station, station))
         for number in (1, 2):
             session(st, volunteer(number), local(3, 9), 120)
         db.session.commit()

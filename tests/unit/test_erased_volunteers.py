@@ -149,6 +149,7 @@ def written_about(ctx):
     db.session.add(ServiceSession(station_id=ctx.id, volunteer_id=wang.id, checked_in_at=START - timedelta(days=2),
                                   checked_out_at=START - timedelta(days=2, hours=-3), check_in_method="scanner",
                                   check_out_method="scanner", confirmed_at=START))
+    ctx.person_in_charge, ctx.contact = "王主任", "010-65123456"  # printed on every certificate
     db.session.flush()
     start = (START - timedelta(days=3)).date()
     revoke_certificate(keeper(), ctx, issue_certificate(keeper(), ctx, wang, start, start + timedelta(days=2), START),
