@@ -179,8 +179,8 @@ def test_a_certificates_check_page_on_a_phone_keeps_serial_and_dates_whole(brows
         assert part.evaluate(LINES) == 1, part.inner_text()
     wide_by, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert max(wide_by, window) <= SMALL_PHONE["width"]
-    # "Compare these figures…" comes before the figures it is about.
-    assert page.evaluate("""() => { const note = [...document.querySelectorAll('.certificate-check p.muted')].pop();
+    # What to match on the paper ("…the same as below") comes before the figures it is about.
+    assert page.evaluate("""() => { const note = document.querySelector('.certificate-check [data-how-to-match]');
         return !!(note.compareDocumentPosition(document.querySelector('.certificate-facts'))
                   & Node.DOCUMENT_POSITION_FOLLOWING); }""")
     context.close()

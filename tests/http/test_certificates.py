@@ -341,6 +341,24 @@ def test_the_verification_page_shows_the_figures_with_a_masked_name_then_revoked
     assert "发错了人" not in body and "张晓华" not in body
 
 
+@pytest.mark.parametrize("lang, said", [
+    ("zh_Hans", "为保护隐私，这里的姓名只显示一部分。请核对纸面证明上的编号、总时长和日期与下面一致"),
+    ("zh_Hant", "為保護隱私，這裡的姓名只顯示一部分。請核對紙本證明上的編號、總時數和日期與下面一致"),
+    ("en", "For privacy, only part of the name is shown here. Please check that the serial number, the total hours "
+           "and the dates on the printed certificate are the same as below"),
+])
+def test_the_verification_page_says_what_to_match_since_the_name_is_masked(app, client, keeper, served, lang, said):
+    """Whoever holds the paper cannot match 张*华 to a person: the page says what to compare, before the
+    figures it speaks of, and the name stays masked."""
+    issue(keeper)
+    client.set_cookie("kiosk_lang", lang)
+    body = client.get(f"/v/{the_certificate(app).verify_token}").get_data(as_text=True)
+    advice = re.search(r"<p data-how-to-match>(.*?)</p>", body, re.S).group(1)
+    assert said in advice
+    assert body.index("data-how-to-match") < body.index("data-serial") < body.index("data-total-hours")
+    assert "张*华" in body and "张晓华" not in body
+
+
 @pytest.mark.parametrize("token", ["A" * 22, "short", "x" * 33, "..%2F..%2Fetc", "%00" * 20])
 def test_an_unknown_token_is_not_found(client, station, token):
     assert client.get(f"/v/{token}").status_code == 404
