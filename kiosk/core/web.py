@@ -124,7 +124,7 @@ def is_keeper_request() -> bool:
 
 
 def takes_upload(view):
-    """Marks a page that accepts a photo or a CSV file: only these may receive a large body."""
+    """Marks a page that accepts a photo or a roster file: only these may receive a large body."""
     view.takes_upload = True
     return view
 

@@ -104,7 +104,7 @@ class VolunteerForm(FlaskForm):
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField(_l("CSV file"))
+    file = FileField(_l("Roster file (Excel or CSV)"))
 
 
 class ImportConfirmForm(FlaskForm):

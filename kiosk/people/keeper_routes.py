@@ -28,14 +28,14 @@ from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
-from kiosk.people.volunteer_import import apply_import, decode_csv, preview_import
+from kiosk.people.volunteer_import import apply_import, preview_import, read_roster
 from kiosk.people.volunteers import (editable_details, register_volunteer, reissued_today, search_volunteers, set_active,
                                      split_list, update_volunteer)
 from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
 
-NO_FILE = _l("Please choose a CSV file.")
+NO_FILE = _l("Please choose the roster file (Excel or CSV).")
 ID = re.compile(r"[0-9]{1,9}")
 
 
@@ -321,7 +321,7 @@ def import_volunteers():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise DomainError(NO_FILE, field="file")
-    text = decode_csv(upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1))
+    text = read_roster(upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1))
     preview = preview_import(g.station, text)
     return render("people/import.html", form=form, preview=preview, confirm=ImportConfirmForm(formdata=None, text=text))
 

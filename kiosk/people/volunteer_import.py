@@ -1,17 +1,20 @@
-"""Importing volunteers from a CSV file, as Excel in China saves it.
+"""Importing volunteers from a roster: an Excel workbook (.xlsx), a CSV file as Excel in China
+saves it, or Excel's Unicode text (UTF-16, tab-separated).
 
-The keeper uploads a file, sees a preview of what would change, and confirms. Nothing is kept
-between the two steps: the confirm form carries the text back and `apply_import` reads it again,
+The keeper uploads a file, sees a preview of what would change, and confirms. Every kind of file
+is first turned into CSV text (`read_roster`), so one set of rules reads them all. Nothing is kept
+between the two steps: the confirm form carries that text back and `apply_import` reads it again,
 so the preview and the import always follow the same rules.
 """
 
+import codecs
 import csv
 import io
 import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from flask_babel import LazyString
@@ -76,8 +79,9 @@ FIELD_LABELS = {
 }
 # Rosters often carry a title line or two ("XX社区志愿者花名册") above the header row.
 HEADER_SEARCH_LINES = 10
-# A line break inside a cell (Alt+Enter in Excel) separates items too, as on the volunteer form.
-LIST_SEPARATORS = re.compile(r"[、，,;；/\r\n]")
+# A line break inside a cell (Alt+Enter in Excel) separates items too, as on the volunteer form;
+# from a workbook it comes as U+2028 (see _workbook_cell).
+LIST_SEPARATORS = re.compile(r"[、，,;；/\r\n\u2028]")
 YEAR = re.compile(r"[0-9]{4}")
 # 1958/3/12, 1958-03-12, 1958.3.12, 1958年3月12日, 1958年3月, 1958/3 — with a time Excel may add.
 BIRTH_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*([0-9]{1,2})\s*日?|月)?"
@@ -85,8 +89,13 @@ BIRTH_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*(
 COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # 19580312
 EXCEL_SERIAL = re.compile(r"[0-9]{4,5}(?:\.0+)?")  # a date cell saved as Excel's day number
 EXCEL_EPOCH = date(1899, 12, 30)
-# Excel workbooks (.xlsx is a zip, .xls an OLE file) are the usual wrong upload.
-WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip
+# An OLE file: an old .xls, or an .xlsx saved with a password (its zip is inside, encrypted).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook holds
+# Columns read from a workbook: a roster has a few dozen; a sheet formatted out to column XFD has
+# 16384 empty ones in every row.
+WORKBOOK_COLUMNS = 100
 
 # "rename": the row's mobile is a registered volunteer's, under another name. A mistyped mobile
 # would otherwise turn that volunteer into someone else (badge, hours and notes follow the record),
@@ -95,7 +104,13 @@ Status = Literal["new", "update", "rename", "rejected"]
 
 
 def _not_csv() -> DomainError:
-    return DomainError(_l("This is not a CSV file. In Excel, use Save As and choose CSV."), field="file")
+    return DomainError(_l("This file cannot be read. Please upload an Excel file (.xlsx) or a CSV file saved from "
+                          "Excel."), field="file")
+
+
+def _unreadable_workbook() -> DomainError:
+    return DomainError(_l("This Excel file cannot be opened; it may be damaged. Please open it in Excel, save it "
+                          "again as .xlsx, and upload that."), field="file")
 
 
 @dataclass
@@ -189,22 +204,122 @@ class _Rejected(Exception):
         self.reason = reason
 
 
-def decode_csv(data: bytes) -> str:
-    """The text of an uploaded CSV: UTF-8 (with or without BOM) or GB18030, Excel's Chinese default."""
+def read_roster(data: bytes) -> str:
+    """An uploaded roster as CSV text: an .xlsx workbook (its first sheet), or text in UTF-8 (with or
+    without BOM), GB18030 (Excel's Chinese default) or UTF-16 with its BOM (Excel's "Unicode text"),
+    separated by commas or by tabs."""
     if not data:
         raise DomainError(_l("The file is empty."), field="file")
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError(_l("The file is too large (at most 2 MB)."), field="file")
-    if data.startswith(WORKBOOK_MAGIC):
-        raise _not_csv()
-    for encoding in ("utf-8-sig", "gb18030"):
+    if data.startswith(XLSX_MAGIC):
+        text = _workbook_text(data)
+    elif data.startswith(OLE_MAGIC):
+        if ENCRYPTED_PACKAGE in data:
+            raise DomainError(_l("This Excel file is protected by a password. Please remove the password in Excel "
+                                 "(File → Info → Protect Workbook), save, and upload it again."), field="file")
+        raise DomainError(_l("This is an old Excel file (.xls). Please open it in Excel and save it as .xlsx, "
+                             "then upload that."), field="file")
+    else:
+        text = _decoded(data)
+        _check_text(text)
+        if _tab_separated(text):
+            text = _tabs_as_commas(text)
+    _check_text(text)
+    return text
+
+
+def _decoded(data: bytes) -> str:
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError:
             continue
-        _check_text(text)
-        return text
     raise _not_csv()
+
+
+def _tab_separated(text: str) -> bool:
+    """Whether the text is Excel's tab-separated text: more tabs than commas in its first lines."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_LINES])
+    return head.count("\t") > head.count(",")
+
+
+def _tabs_as_commas(text: str) -> str:
+    """Tab-separated text as CSV, line for line, so a row keeps its line number."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter="\t"):
+            writer.writerow(record)
+    except csv.Error as err:
+        raise _not_csv() from err
+    return out.getvalue()
+
+
+def _workbook_text(data: bytes) -> str:
+    """The first worksheet of an .xlsx as CSV text, each sheet row on the line of its row number
+    (so the preview's line numbers are Excel's), values as they are stored (a formula's last result)."""
+    from openpyxl import load_workbook  # about 15 MB, loaded when a workbook is uploaded
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    # openpyxl raises whatever the broken zip or XML inside leads to (BadZipFile, KeyError,
+    # ValueError…): any of them means a file we cannot read.
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:
+        raise _unreadable_workbook() from err
+    try:
+        if not workbook.worksheets:
+            raise _unreadable_workbook()
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the size a file claims may be the whole grid: read the rows it has
+        blank_rows = 0
+        for row in sheet.iter_rows(max_col=WORKBOOK_COLUMNS, values_only=True):
+            cells = [_workbook_cell(value) for value in row] if any(v is not None for v in row) else []
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if not cells:
+                blank_rows += 1  # written only if a row follows: rows formatted but empty end nothing
+                continue
+            out.write("\r\n" * blank_rows)
+            blank_rows = 0
+            writer.writerow(cells)
+            if out.tell() > MAX_IMPORT_BYTES:
+                raise DomainError(_l("The file is too large (at most 2 MB)."), field="file")
+    except DomainError:
+        raise
+    except Exception as err:
+        raise _unreadable_workbook() from err
+    finally:
+        workbook.close()
+    if not out.tell():
+        raise DomainError(_l("The first sheet of this Excel file is empty. Please put the roster on the first "
+                             "sheet."), field="file")
+    return out.getvalue()
+
+
+def _workbook_cell(value) -> str:
+    """A cell's value as Excel writes it in a CSV: 13912345678 (never 13912345678.0 or 1.39E+10),
+    1958, 1958/3/12. A line break inside the cell (Alt+Enter) becomes U+2028, which is no line end
+    for the CSV reader, so the rows below keep their row numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
+    if isinstance(value, datetime):
+        day = f"{value.year}/{value.month}/{value.day}"
+        return day if value.time() == time(0) else f"{day} {value.hour}:{value.minute:02d}"
+    if isinstance(value, date):
+        return f"{value.year}/{value.month}/{value.day}"
+    if isinstance(value, time):
+        return f"{value.hour}:{value.minute:02d}"
+    return re.sub(r"\r\n|[\r\n]", "\u2028", str(value))
 
 
 def _check_text(text: str) -> None:

@@ -924,6 +924,62 @@ def test_import_previews_then_applies_on_confirm(app, keeper, encoding):
     assert "修改了资料（导入）" in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
 
 
+def roster_workbook() -> bytes:
+    """IMPORT_CSV as an Excel workbook: the mobiles and the year are numbers, as Excel keeps them."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in [["姓名", "手机号", "出生年份", "队伍", "技能"], ["新人甲", 13900000001.0, 1970, "暖心橙", "理发、维修"],
+                ["张晓华", 13800138001, 1958.0, "新队伍"], ["坏号码", 12345]]:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, filename",
+    [
+        (roster_workbook(), "花名册.xlsx"),
+        (b"\xff\xfe" + IMPORT_CSV.replace(",", "\t").encode("utf-16-le"), "花名册.txt"),  # Excel's Unicode text
+        (IMPORT_CSV.encode("utf-16"), "v.csv"),
+    ],
+    ids=["xlsx", "unicode text", "utf-16 csv"],
+)
+def test_an_excel_workbook_or_unicode_text_imports_like_a_csv(app, keeper, data, filename):
+    before = state(app)
+    r = upload(keeper, data, filename)
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert page.count('class="import-new"') == 1 and page.count('class="import-update"') == 1
+    assert page.count('class="import-rejected"') == 1
+    assert state(app) == before
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)})
+    assert r.status_code == 200
+    with app.app_context():
+        new = db.session.scalar(select(Volunteer).where(Volunteer.mobile == "13900000001"))
+        assert (new.name, new.birth_year, new.skills) == ("新人甲", 1970, ["理发", "维修"])
+        assert [t.name for t in db.session.get(Volunteer, 1).teams] == ["新队伍"]
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"PK\x03\x04" + bytes(range(256)) * 8, "可能已损坏"),
+        (roster_workbook()[:-300], "可能已损坏"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), "密码"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), ".xls"),
+    ],
+    ids=["random", "truncated", "password", "xls"],
+)
+def test_a_workbook_that_cannot_be_read_says_why_in_the_keepers_language(app, keeper, data, words):
+    before = state(app)
+    r = upload(keeper, data, "花名册.xlsx")
+    assert r.status_code == 422
+    assert words in " ".join(field_errors(r.get_data(as_text=True), "file"))
+    assert state(app) == before
+
+
 @pytest.mark.parametrize(
     "data, filename",
     [

@@ -1,4 +1,9 @@
-"""Importing volunteers from an Excel CSV: decoding, the preview, and applying it."""
+"""Importing volunteers from an Excel roster (.xlsx, CSV, Unicode text): reading, the preview, and applying it."""
+
+import io
+import os
+import zipfile
+from datetime import datetime
 
 import pytest
 from flask_babel import lazy_gettext as _l
@@ -15,7 +20,7 @@ from kiosk.people.volunteer_import import (
     MAX_IMPORT_ROWS,
     ImportPreview,
     apply_import,
-    decode_csv,
+    read_roster,
     preview_import,
 )
 from kiosk.people.volunteers import register_volunteer
@@ -25,7 +30,9 @@ HEADER = "姓名,手机号,出生年份,队伍,技能,志愿者编号"
 ZHANG = "13800138001"
 LI = "13800138002"
 BAD_MOBILE = "Please enter an 11-digit mobile number starting with 1."
-NOT_CSV = "This is not a CSV file. In Excel, use Save As and choose CSV."
+NOT_CSV = "This file cannot be read. Please upload an Excel file (.xlsx) or a CSV file saved from Excel."
+BROKEN_WORKBOOK = ("This Excel file cannot be opened; it may be damaged. Please open it in Excel, save it again as "
+                   ".xlsx, and upload that.")
 BAD_YEAR = "The birth year must be a year from %(first)s to %(last)s."
 YEARS = {"first": 1900, "last": 2026}  # the test clock stands in 2026
 DUPLICATE = "This mobile number is already in the file (line %(line)s)."
@@ -73,7 +80,7 @@ SAMPLE = csv_text(HEADER, "王小明,13900000001,1970,暖心橙、新队,理发�
     ids=["utf-8 with BOM", "utf-8", "gb18030"],
 )
 def test_decode_reads_utf8_with_and_without_bom_and_gb18030(data):
-    text = decode_csv(data)
+    text = read_roster(data)
     assert text == SAMPLE
     assert not text.startswith("\ufeff")
 
@@ -82,7 +89,7 @@ def test_gb18030_bytes_are_not_valid_utf8_so_the_fallback_is_really_used():
     data = SAMPLE.encode("gb18030")
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
-    assert decode_csv(data) == SAMPLE
+    assert read_roster(data) == SAMPLE
 
 
 @pytest.mark.parametrize(
@@ -92,16 +99,17 @@ def test_gb18030_bytes_are_not_valid_utf8_so_the_fallback_is_really_used():
         (b"   \r\n\r\n", "The file is empty."),
         (b"a" * (MAX_IMPORT_BYTES + 1), "The file is too large (at most 2 MB)."),
         ("姓名,手机号\r\n王\x00,13900000001\r\n".encode(), NOT_CSV),
-        (b"PK\x03\x04\x14\x00\x06\x00", NOT_CSV),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", NOT_CSV),
+        (b"PK\x03\x04\x14\x00\x06\x00", BROKEN_WORKBOOK),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+         "This is an old Excel file (.xls). Please open it in Excel and save it as .xlsx, then upload that."),
         (b"\xff\xfe\xff\xff\x80", NOT_CSV),
-        (HEADER.encode("utf-16"), NOT_CSV),
+        (HEADER.encode("utf-16-le"), NOT_CSV),  # UTF-16 without its BOM
     ],
-    ids=["empty", "blank", "too large", "NUL", "xlsx", "xls", "undecodable", "utf-16"],
+    ids=["empty", "blank", "too large", "NUL", "broken xlsx", "xls", "undecodable", "utf-16 without BOM"],
 )
-def test_decode_refuses_what_is_not_a_csv_file(app, data, message):
+def test_decode_refuses_what_is_not_a_roster_file(app, data, message):
     with app.app_context(), pytest.raises(DomainError) as err:
-        decode_csv(data)
+        read_roster(data)
     assert err.value.field == "file"
     with app.app_context():
         assert said(err.value.message, message)
@@ -110,7 +118,132 @@ def test_decode_refuses_what_is_not_a_csv_file(app, data, message):
 def test_decode_accepts_a_file_of_exactly_the_limit():
     data = (HEADER + "\r\n").encode() + b" " * (MAX_IMPORT_BYTES - len((HEADER + "\r\n").encode()))
     assert len(data) == MAX_IMPORT_BYTES
-    assert decode_csv(data).startswith(HEADER)
+    assert read_roster(data).startswith(HEADER)
+
+
+def workbook(*rows, sheets=1) -> bytes:
+    """An .xlsx as Excel saves it, rows on the first sheet; numbers stay numbers, dates dates."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    for i in range(1, sheets):
+        book.create_sheet(f"Sheet{i + 1}").append(["姓名", "手机号"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_roster_reads_like_the_csv_excel_would_save(app, station):
+    data = workbook(
+        ["XX社区志愿者花名册"],  # a title line above the column names
+        [],
+        ["姓名", "手机号", "出生年份", "出生日期", "队伍", "技能", "志愿者编号"],
+        ["王小明", 13900000001.0, 1970, None, "暖心橙、新队", "理发\n理疗", 12345],  # Excel stores numbers as floats
+        ["李 四", 13900000002, None, datetime(1958, 3, 12), None, None, None],
+        ["张晓华", 13800138001, 1958.0, None, None, None, None],  # a registered volunteer: an update
+    )
+    text = read_roster(data)
+    assert "13900000001," in text and ".0" not in text and "E+" not in text
+    assert "1958/3/12" in text and "00:00" not in text
+    rows = {row.line: row for row in preview(app, station, text).rows}
+    assert sorted(rows) == [4, 5, 6]  # the sheet's own row numbers
+    assert (rows[4].status, rows[4].mobile, rows[4].birth_year) == ("new", "13900000001", 1970)
+    assert (rows[4].teams, rows[4].skills, rows[4].national_code) == (["暖心橙", "新队"], ["理发", "理疗"], "12345")
+    assert (rows[5].name, rows[5].mobile, rows[5].birth_year) == ("李 四", "13900000002", 1958)
+    assert (rows[6].status, rows[6].volunteer_id is not None) == ("update", True)
+    with app.app_context():
+        summary = apply_import(db.session.get(Station, station), text)
+        assert (summary.created, summary.rejected) == (2, 0)
+        assert volunteer("13900000001").skills == ["理发", "理疗"]
+
+
+def test_an_xlsx_roster_keeps_every_rule_a_csv_has(app, station):
+    text = read_roster(workbook(["姓名", "手机号"], ["王小明", 13900000001], ["王大明", 13900000001.0],
+                                ["孙悟空", 13800138001], ["坏号码", 12345]))
+    rows = {row.line: row for row in preview(app, station, text).rows}
+    assert said(rows[3].reason, DUPLICATE, line=2)
+    assert rows[4].status == "rename"
+    assert said(rows[5].reason, BAD_MOBILE)
+
+
+def test_only_the_first_sheet_is_read(app, station):
+    text = read_roster(workbook(["姓名", "手机号"], ["王小明", 13900000001], sheets=2))
+    assert [row.mobile for row in preview(app, station, text).rows] == ["13900000001"]
+
+
+def test_an_empty_first_sheet_is_refused_with_a_message(app):
+    with app.app_context(), pytest.raises(DomainError) as err:
+        read_roster(workbook(sheets=2))
+    assert err.value.field == "file"
+    with app.app_context():
+        assert said(err.value.message, "The first sheet of this Excel file is empty. Please put the roster on the "
+                                       "first sheet.")
+
+
+def zip_of(**files: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04" + os.urandom(2000),  # random bytes behind a zip's first bytes
+        zip_of(**{"readme.txt": b"hello"}),  # a zip, not a workbook
+        zip_of(**{"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<not a workbook"}),
+        workbook(["姓名", "手机号"], ["王小明", 13900000001])[:-200],  # cut short
+    ],
+    ids=["random", "other zip", "broken xml", "truncated"],
+)
+def test_a_file_that_is_not_really_an_xlsx_is_refused_with_a_message(app, data):
+    with app.app_context(), pytest.raises(DomainError) as err:
+        read_roster(data)
+    assert err.value.field == "file"
+    with app.app_context():
+        assert said(err.value.message, BROKEN_WORKBOOK)
+
+
+def test_a_password_protected_workbook_is_named_as_such(app):
+    # What Excel saves with a password: an OLE file holding an "EncryptedPackage" stream.
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "EncryptedPackage".encode("utf-16-le") + bytes(500)
+    with app.app_context(), pytest.raises(DomainError) as err:
+        read_roster(data)
+    with app.app_context():
+        assert said(err.value.message, "This Excel file is protected by a password. Please remove the password in "
+                                       "Excel (File → Info → Protect Workbook), save, and upload it again.")
+
+
+def test_a_workbook_whose_rows_are_larger_than_the_limit_is_refused(app):
+    # One long note in every row: the workbook stores it once and stays small, its rows do not.
+    data = workbook(["姓名", "手机号", "备注"], *([f"人{i}", 13900000000 + i, "x" * 1000] for i in range(2500)))
+    assert len(data) < MAX_IMPORT_BYTES
+    with app.app_context(), pytest.raises(DomainError) as err:
+        read_roster(data)
+    with app.app_context():
+        assert said(err.value.message, "The file is too large (at most 2 MB).")
+
+
+def test_excel_unicode_text_utf16_with_tabs_is_read(app, station):
+    # Excel's "Unicode 文本 (*.txt)": UTF-16 LE with its BOM, cells separated by tabs.
+    sheet = "\r\n".join(["花名册\t\t", "姓名\t手机号\t队伍", "王小明\t13900000001\t暖心橙, 新队",
+                          '李四\t13900000002\t"新队\n暖心橙"', "张晓华\t13800138001\t"]) + "\r\n"
+    text = read_roster(b"\xff\xfe" + sheet.encode("utf-16-le"))
+    rows = {row.line: row for row in preview(app, station, text).rows}
+    assert sorted(rows) == [3, 4, 6]  # line numbers as in the file (a cell on two lines counts two)
+    assert (rows[3].status, rows[3].mobile, rows[3].teams) == ("new", "13900000001", ["暖心橙", "新队"])
+    assert rows[4].teams == ["新队", "暖心橙"]
+    assert rows[6].status == "update"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "gb18030"])
+def test_csv_in_utf16_and_tab_separated_text_in_any_encoding_are_read(app, station, encoding):
+    for text in (SAMPLE, SAMPLE.replace(",", "\t")):
+        assert read_roster(text.encode(encoding)) == SAMPLE
 
 
 # --- headers ----------------------------------------------------------------------------------
@@ -179,7 +312,7 @@ def test_missing_required_column_is_named(app, station, header, message):
     ids=["empty", "bom only", "only commas", "header only", "header and blank rows", "NUL", "too large", "huge cell"],
 )
 def test_preview_refuses_text_it_cannot_use(app, station, text, message):
-    # The confirm form sends the text back, so preview_import checks it as decode_csv does.
+    # The confirm form sends the text back, so preview_import checks it as read_roster does.
     with app.app_context():
         with pytest.raises(DomainError) as err:
             preview_import(db.session.get(Station, station), text)
@@ -469,7 +602,7 @@ def test_apply_refuses_the_same_bad_text_as_preview(app, station):
 def test_apply_of_gb18030_upload_end_to_end(app, station):
     data = csv_text("姓名,手机号码,所属队伍", "王小明,13900000001,新队").encode("gb18030")
     with app.app_context():
-        summary = apply_import(db.session.get(Station, station), decode_csv(data))
+        summary = apply_import(db.session.get(Station, station), read_roster(data))
         assert (summary.created, summary.updated, summary.rejected) == (1, 0, 0)
         assert [t.name for t in volunteer("13900000001").teams] == ["新队"]
 
@@ -510,7 +643,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @FUZZ
 @given(data=st.binary(max_size=400) | csv_like.map(lambda t: t.encode("gb18030")) | csv_like.map(str.encode))
 def test_random_bytes_raise_only_domain_errors(app, station, data):
-    preview_or_domain_error(app, station, lambda: decode_csv(data))
+    preview_or_domain_error(app, station, lambda: read_roster(data))
 
 
 @FUZZ
