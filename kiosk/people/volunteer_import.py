@@ -100,7 +100,8 @@ WORKBOOK_COLUMNS = 100
 # "rename": the row's mobile is a registered volunteer's, under another name. A mistyped mobile
 # would otherwise turn that volunteer into someone else (badge, hours and notes follow the record),
 # so such a row is imported only when the keeper ticks it (`apply_import(renames=…)`).
-Status = Literal["new", "update", "rename", "rejected"]
+# "unchanged": a registered volunteer whom the row leaves as they are (the file imported before).
+Status = Literal["new", "update", "unchanged", "rename", "rejected"]
 
 
 def _not_csv() -> DomainError:
@@ -170,6 +171,10 @@ class ImportPreview:
         return self._count("update")
 
     @property
+    def unchanged_count(self) -> int:
+        return self._count("unchanged")
+
+    @property
     def rename_count(self) -> int:
         return self._count("rename")
 
@@ -187,9 +192,10 @@ class ImportPreview:
 @dataclass
 class ImportSummary:
     created: int
-    updated: int
+    updated: int  # volunteers something was really changed on
     rejected: int
     held_back: int = 0  # rows that would rename a volunteer and were not ticked
+    unchanged: int = 0  # registered volunteers already as the file has them
 
     @property
     def skipped(self) -> int:
@@ -591,6 +597,8 @@ def _read_row(line: int, record: list[str], positions: dict[str, int], ctx: _Con
         row.changes = _changes(existing, row)
         if "name" in row.changes:
             row.status = "rename"
+        elif not row.changes:
+            row.status = "unchanged"
     row.new_teams = [name for name in row.teams if name not in ctx.team_names]
     return row
 
@@ -686,8 +694,11 @@ def apply_import(station: Station, text: str, by: Keeper | None = None, renames:
     preview = preview_import(station, text)
     ticked = set(renames)
     known = {team.name: team for team in db.session.scalars(select(Team).where(Team.station_id == station.id))}
-    held_back = 0
+    held_back = updated = unchanged = 0
     for row in preview.rows:
+        if row.status == "unchanged":
+            unchanged += 1
+            continue
         if row.status == "rejected":
             continue
         if row.status == "rename" and row.rename_key not in ticked:
@@ -715,9 +726,14 @@ def apply_import(station: Station, text: str, by: Keeper | None = None, renames:
             _update_volunteer(volunteer, row, teams)
             db.session.flush()  # a team new in this file gets its id
             changed = changed_details(before, editable_details(volunteer))
-            if by is not None and changed:
+            # Counted as the audit records it: a keeper is never told of changes nobody made.
+            if not changed:
+                unchanged += 1
+                continue
+            updated += 1
+            if by is not None:
                 audit(by, station, "volunteer.import_updated", volunteer_id=volunteer.id, after={"changed": changed},
                       now=utcnow())
     db.session.flush()
-    return ImportSummary(created=preview.new_count, updated=preview.update_count + preview.rename_count - held_back,
-                         rejected=preview.rejected_count, held_back=held_back)
+    return ImportSummary(created=preview.new_count, updated=updated, rejected=preview.rejected_count,
+                         held_back=held_back, unchanged=unchanged)

@@ -1013,6 +1013,20 @@ def test_import_confirm_refuses_text_it_cannot_use(app, keeper, text):
     assert state(app) == before
 
 
+def test_a_preview_confirmed_again_from_a_second_tab_reports_no_changes(app, keeper):
+    page = upload(keeper, IMPORT_CSV.encode()).get_data(as_text=True)
+    first = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)}).get_data(as_text=True)
+    assert "导入完成：新增 1 人，更新 1 人，没有变化 0 人，跳过 1 行" in first
+    recorded = events(app)
+    # The second tab's confirm reads the same text against what the first one saved.
+    r = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)})
+    assert r.status_code == 200
+    assert "导入完成：新增 0 人，更新 0 人，没有变化 2 人，跳过 1 行" in r.get_data(as_text=True)
+    assert events(app) == recorded, "nothing changed, nothing recorded"
+    again = upload(keeper, IMPORT_CSV.encode()).get_data(as_text=True)
+    assert again.count('class="import-unchanged"') == 2 and "没有变化" in again
+
+
 def test_the_import_preview_names_the_teams_it_would_make(app, keeper):
     """A typo (暖心桔 for 暖心橙) would make a team of its own: the preview says so before saving."""
     page = upload(keeper, "姓名,手机号,队伍\r\n新人甲,13900000001,暖心桔\r\n新人乙,13900000002,暖心橙\r\n"
@@ -1222,7 +1236,7 @@ def test_an_unticked_rename_row_is_not_imported_and_the_keeper_is_told(app, keep
         assert db.session.scalar(select(Volunteer).where(Volunteer.mobile == "13800138002")).birth_year == 1956
         assert not [e for e in db.session.scalars(select(AuditEvent)) if e.volunteer_id == 1]
     done = r.get_data(as_text=True)
-    assert "Done: 0 new, 1 updated, 1 skipped." in done
+    assert "Done: 0 new, 1 updated, 0 already up to date, 1 skipped." in done
     held = re.search(r'<p class="flash import-held-back" role="status">([^<]*)</p>', done).group(1)
     assert "1" in held and "name" in held
 

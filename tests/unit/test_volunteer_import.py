@@ -152,7 +152,7 @@ def test_an_xlsx_roster_reads_like_the_csv_excel_would_save(app, station):
     assert (rows[4].status, rows[4].mobile, rows[4].birth_year) == ("new", "13900000001", 1970)
     assert (rows[4].teams, rows[4].skills, rows[4].national_code) == (["暖心橙", "新队"], ["理发", "理疗"], "12345")
     assert (rows[5].name, rows[5].mobile, rows[5].birth_year) == ("李 四", "13900000002", 1958)
-    assert (rows[6].status, rows[6].volunteer_id is not None) == ("update", True)
+    assert (rows[6].status, rows[6].volunteer_id is not None) == ("unchanged", True)
     with app.app_context():
         summary = apply_import(db.session.get(Station, station), text)
         assert (summary.created, summary.rejected) == (2, 0)
@@ -237,7 +237,7 @@ def test_excel_unicode_text_utf16_with_tabs_is_read(app, station):
     assert sorted(rows) == [3, 4, 6]  # line numbers as in the file (a cell on two lines counts two)
     assert (rows[3].status, rows[3].mobile, rows[3].teams) == ("new", "13900000001", ["暖心橙", "新队"])
     assert rows[4].teams == ["新队", "暖心橙"]
-    assert rows[6].status == "update"
+    assert rows[6].status == "unchanged"
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "gb18030"])
@@ -448,7 +448,7 @@ def test_names_of_exactly_forty_characters_are_fine(app, station):
 
 def test_mobile_is_matched_after_cleaning_so_formatting_does_not_hide_an_update(app, station):
     row = only_row(app, station, "张晓华,１３８ ００１３ ８００１,,,,")
-    assert (row.status, row.mobile) == ("update", ZHANG)
+    assert (row.status, row.mobile) == ("unchanged", ZHANG)
 
 
 def test_a_mobile_at_another_station_is_new_here(app, station):
@@ -538,7 +538,7 @@ def test_blank_cells_do_not_wipe_what_is_stored(app, station):
         li.national_code = "N-2"
         db.session.commit()
         summary = apply_import(db.session.get(Station, station), csv_text(HEADER, f"李桂英,{LI},,,,"))
-        assert (summary.created, summary.updated, summary.rejected) == (0, 1, 0)
+        assert (summary.created, summary.updated, summary.unchanged, summary.rejected) == (0, 0, 1, 0)
         db.session.commit()
     with app.app_context():
         li = volunteer(LI)
@@ -591,6 +591,27 @@ def test_a_rename_that_appeared_after_the_preview_is_held_back(app, station):
         assert (volunteer("13900000001").name, volunteer("13900000001").birth_year) == ("王晓明", None)
 
 
+def test_the_same_file_confirmed_again_changes_nothing_and_says_so(app, station):
+    """Confirmed again from a second tab: the first import made every change, so the second counts
+    no volunteer as new or updated, and records nothing."""
+    from kiosk.people.models import AuditEvent, Keeper
+
+    text = csv_text(HEADER, "王小明,13900000001,1970,新队,,", f"李桂英,{LI},1956,,,", f"张晓华,{ZHANG},,,,",
+                    "坏号码,12345,,,,")
+    with app.app_context():
+        st, keeper = db.session.get(Station, station), db.session.scalar(select(Keeper).where(Keeper.station_id == station))
+        first = apply_import(st, text, by=keeper)
+        assert (first.created, first.updated, first.unchanged, first.rejected) == (1, 1, 1, 1)
+        db.session.commit()
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        again = preview_import(st, text)
+        assert [row.status for row in again.rows] == ["unchanged", "unchanged", "unchanged", "rejected"]
+        assert (again.new_count, again.update_count, again.unchanged_count) == (0, 0, 3)
+        second = apply_import(st, text, by=keeper)
+        assert (second.created, second.updated, second.unchanged, second.rejected) == (0, 0, 3, 1)
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
 def test_apply_refuses_the_same_bad_text_as_preview(app, station):
     with app.app_context():
         with pytest.raises(DomainError) as err:
@@ -630,10 +651,12 @@ def preview_or_domain_error(app, station, make_text):
         assert not db.session.new and not db.session.dirty and not db.session.deleted
         assert counts() == (20, 6)
     if result is not None:
-        assert result.new_count + result.update_count + result.rename_count + result.rejected_count == len(result.rows)
+        assert (result.new_count + result.update_count + result.unchanged_count + result.rename_count
+                + result.rejected_count) == len(result.rows)
         for row in result.rows:
             assert (row.reason is not None) == (row.status == "rejected")
-            assert (row.volunteer_id is not None) == (row.status in ("update", "rename"))
+            assert (row.volunteer_id is not None) == (row.status in ("update", "unchanged", "rename"))
+            assert (row.status == "unchanged") == (row.volunteer_id is not None and not row.changes)
             assert ("name" in row.changes) == (row.status == "rename")
 
 
@@ -812,7 +835,7 @@ def test_the_same_type_without_its_number_keeps_the_stored_number(app, station):
         zhang.id_type, zhang.id_number = "passport", "E1234567"
         db.session.commit()
     row = only_row_with("姓名,手机号,证件类型,证件号码", f"张晓华,{ZHANG},护照,", app, station)
-    assert (row.status, row.id_type, row.id_number) == ("update", "passport", None)
+    assert (row.status, row.id_type, row.id_number) == ("unchanged", "passport", None)
     with app.app_context():
         apply_import(db.session.get(Station, station), csv_text("姓名,手机号,证件类型", f"张晓华,{ZHANG},护照"))
         assert (volunteer(ZHANG).id_type, volunteer(ZHANG).id_number) == ("passport", "E1234567")
@@ -934,5 +957,5 @@ def test_latin_letters_in_another_case_are_the_same_name(app, station):
     with app.app_context():
         register_volunteer(db.session.get(Station, station), name="Anna Li", mobile="13900000001")
         db.session.commit()
-    assert only_row(app, station, "anna  LI,13900000001,,,,").status == "update"
+    assert only_row(app, station, "anna  LI,13900000001,,,,").status == "unchanged"
     assert only_row(app, station, "Anne Li,13900000001,,,,").status == "rename"
