@@ -133,6 +133,10 @@ class ImportRow:
     new_teams: list[str] = field(default_factory=list)
     # For a registered volunteer: detail -> (as stored, as the row would make it), only those it changes.
     changes: dict[str, tuple] = field(default_factory=dict)
+    # For a new row: registered volunteers of the same name, (number, name, mobile tail). People
+    # change phones, so a new mobile may be someone already here; two people may share a name too,
+    # so it is a note for the keeper, not a refusal.
+    same_name_as: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def rename_key(self) -> str:
@@ -484,12 +488,14 @@ def _national_code(raw: str) -> str | None:
     return raw
 
 
+def _name_key(name: str) -> str:
+    return in_simplified("".join(unicodedata.normalize("NFKC", name).split())).casefold()
+
+
 def same_name(a: str, b: str) -> bool:
     """Whether two ways of writing a name are one name: simplified or traditional characters
     (張曉華 is 张晓华), spaces and the case of Latin letters do not make another person."""
-    def key(name: str) -> str:
-        return in_simplified("".join(unicodedata.normalize("NFKC", name).split())).casefold()
-    return key(a) == key(b)
+    return _name_key(a) == _name_key(b)
 
 
 @dataclass
@@ -515,6 +521,7 @@ class _Context:
     team_names: set[str]
     documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
     stored_documents: dict[int, str]  # volunteer id -> the type of the document whose number is stored
+    by_name: dict[str, list[tuple[str, str, str]]]  # _name_key -> (number, name, mobile tail), by number
     seen_mobiles: dict[str, int] = field(default_factory=dict)  # mobile -> first line in the file
     seen_documents: dict[tuple[str, str], int] = field(default_factory=dict)  # -> first line in the file
 
@@ -534,7 +541,16 @@ def _load_context(station: Station) -> _Context:
         team_names=set(team_names),
         documents={(id_type, number): vid for id_type, number, vid in documents},
         stored_documents={vid: id_type for id_type, _number, vid in documents},
+        by_name=_volunteers_by_name(volunteers),
     )
+
+
+def _volunteers_by_name(volunteers) -> dict[str, list[tuple[str, str, str]]]:
+    by_name: dict[str, list[tuple[str, str, str]]] = {}
+    for v in sorted(volunteers, key=lambda v: v.number):
+        if v.erased_at is None:  # an erased record keeps no name to match
+            by_name.setdefault(_name_key(v.name), []).append((v.number, v.name, v.mobile_tail))
+    return by_name
 
 
 def _check_row(row: ImportRow, record: list[str], positions: dict[str, int], ctx: _Context) -> None:
@@ -599,6 +615,8 @@ def _read_row(line: int, record: list[str], positions: dict[str, int], ctx: _Con
             row.status = "rename"
         elif not row.changes:
             row.status = "unchanged"
+    else:
+        row.same_name_as = ctx.by_name.get(_name_key(row.name), [])
     row.new_teams = [name for name in row.teams if name not in ctx.team_names]
     return row
 

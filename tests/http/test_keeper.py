@@ -1027,6 +1027,12 @@ def test_a_preview_confirmed_again_from_a_second_tab_reports_no_changes(app, kee
     assert again.count('class="import-unchanged"') == 2 and "没有变化" in again
 
 
+def test_the_preview_notes_a_new_row_with_the_name_of_a_registered_volunteer(app, keeper):
+    page = upload(keeper, "姓名,手机号\r\n张晓华,13900000001\r\n".encode()).get_data(as_text=True)
+    new = re.search(r'<tr class="import-new">(.*?)</tr>', page, re.S).group(1)
+    assert "同名：已有 0001 张晓华（手机尾号 8001）" in re.sub(r"<[^>]+>", "", new)
+
+
 def test_the_import_preview_names_the_teams_it_would_make(app, keeper):
     """A typo (暖心桔 for 暖心橙) would make a team of its own: the preview says so before saving."""
     page = upload(keeper, "姓名,手机号,队伍\r\n新人甲,13900000001,暖心桔\r\n新人乙,13900000002,暖心橙\r\n"

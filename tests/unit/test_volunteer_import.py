@@ -953,6 +953,15 @@ def test_the_same_name_in_traditional_characters_or_with_spaces_is_no_rename(app
         assert (volunteer(ZHANG).name, volunteer(ZHANG).birth_year) == ("张晓华", 1959)
 
 
+def test_a_new_row_with_a_registered_name_and_another_mobile_notes_who_has_that_name(app, station):
+    """People change phones: such a row is still new (two people may share a name), with a note."""
+    rows = preview(app, station, csv_text(HEADER, "张晓华,13900000001,,,,", "張曉華,13900000002,,,,",
+                                          "王小明,13900000003,,,,", f"张晓华,{ZHANG},1959,,,")).rows
+    assert [row.status for row in rows] == ["new", "new", "new", "update"]
+    assert rows[0].same_name_as == rows[1].same_name_as == [("0001", "张晓华", "8001")]
+    assert rows[2].same_name_as == [] and rows[3].same_name_as == []
+
+
 def test_latin_letters_in_another_case_are_the_same_name(app, station):
     with app.app_context():
         register_volunteer(db.session.get(Station, station), name="Anna Li", mobile="13900000001")
