@@ -64,10 +64,20 @@ NAME_MESSAGES = {
 NAME_TAKEN = _l("There is one with this name already.")
 
 
+# Chinese characters (and the dot between the parts of a minority name, 阿卜杜·买买提): a space
+# between two of them in a person's name is typing, not part of the name.
+_CJK = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u00b7\u30fb"
+SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
 def clean_name(raw: str, *, person: bool = True) -> str:
-    """A name as typed, on one line with single spaces; `person=False` for the name of a thing."""
+    """A name as typed, on one line with single spaces; `person=False` for the name of a thing.
+    A person's name loses the spaces between Chinese characters (张 伟 is 张伟, and shows as 张*
+    on a public screen, not 张*伟); a name in Latin letters keeps its spaces (O'Brien Smith)."""
     empty, too_long, bad_characters = NAME_MESSAGES[person]
     name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
+    if person:
+        name = SPACE_IN_CHINESE.sub("", name)
     if not name:
         raise DomainError(empty, field="name")
     if len(name) > NAME_MAX:

@@ -151,7 +151,7 @@ def test_an_xlsx_roster_reads_like_the_csv_excel_would_save(app, station):
     assert sorted(rows) == [4, 5, 6]  # the sheet's own row numbers
     assert (rows[4].status, rows[4].mobile, rows[4].birth_year) == ("new", "13900000001", 1970)
     assert (rows[4].teams, rows[4].skills, rows[4].national_code) == (["暖心橙", "新队"], ["理发", "理疗"], "12345")
-    assert (rows[5].name, rows[5].mobile, rows[5].birth_year) == ("李 四", "13900000002", 1958)
+    assert (rows[5].name, rows[5].mobile, rows[5].birth_year) == ("李四", "13900000002", 1958)
     assert (rows[6].status, rows[6].volunteer_id is not None) == ("unchanged", True)
     with app.app_context():
         summary = apply_import(db.session.get(Station, station), text)
@@ -960,6 +960,14 @@ def test_a_new_row_with_a_registered_name_and_another_mobile_notes_who_has_that_
     assert [row.status for row in rows] == ["new", "new", "new", "update"]
     assert rows[0].same_name_as == rows[1].same_name_as == [("0001", "张晓华", "8001")]
     assert rows[2].same_name_as == [] and rows[3].same_name_as == []
+
+
+def test_a_space_typed_inside_a_chinese_name_is_dropped_but_not_inside_a_latin_one(app, station):
+    rows = preview(app, station, csv_text(HEADER, "张 伟,13900000001,,,,", "O'Brien  Smith,13900000002,,,,")).rows
+    assert [row.name for row in rows] == ["张伟", "O'Brien Smith"]
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text(HEADER, "张 伟,13900000001,,,,"))
+        assert volunteer("13900000001").name == "张伟"
 
 
 def test_latin_letters_in_another_case_are_the_same_name(app, station):

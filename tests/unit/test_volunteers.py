@@ -38,11 +38,28 @@ def test_clean_name_refuses_empty_long_and_control_characters(raw):
         clean_name(raw)
 
 
+@pytest.mark.parametrize(
+    "raw, clean",
+    [("张 伟", "张伟"), (" 欧阳　明月 ", "欧阳明月"), ("張 曉 華", "張曉華"), ("阿卜杜 · 买买提", "阿卜杜·买买提"),
+     ("O'Brien  Smith", "O'Brien Smith"), ("Anna Li", "Anna Li"), ("李 Anna", "李 Anna"), ("张 3", "张 3")],
+)
+def test_clean_name_drops_spaces_between_chinese_characters_only(raw, clean):
+    assert clean_name(raw) == clean
+
+
+def test_a_chinese_name_typed_with_a_space_is_masked_as_the_name_it_is():
+    assert mask_name(clean_name("张 伟")) == "张*", "not 张*伟"
+
+
+def test_the_name_of_a_thing_keeps_its_spaces():
+    assert clean_name("爱心 雨伞", person=False) == "爱心 雨伞"
+
+
 def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, station):
     with app.app_context():
         st = db.session.get(Station, station)
         v = register_volunteer(st, name="  新 志愿者 ", mobile="139 0000 0001")
-        assert (v.number, v.name, v.mobile, v.mobile_tail) == ("0021", "新 志愿者", "13900000001", "0001")
+        assert (v.number, v.name, v.mobile, v.mobile_tail) == ("0021", "新志愿者", "13900000001", "0001")
         with pytest.raises(DomainError) as err:
             register_volunteer(st, name="别人", mobile="13900000001")
         assert err.value.field == "mobile"
