@@ -75,19 +75,25 @@ def remember_token(volunteer: Volunteer) -> str:
 PAUSED = _l("Your volunteer account is paused for now. Please talk to a keeper.")
 
 
-def linked_volunteer(station: Station, token: str | None) -> Volunteer | None:
-    """The volunteer this phone is linked to, if the link is still good, active or not (an erased
-    one has no badge, so no link)."""
+def _linked_as(station: Station, token: str | None) -> tuple[Volunteer | None, str | None]:
+    """The station's volunteer a phone's token names, and the badge it was linked with."""
     if not token:
-        return None
+        return None, None
     try:
         volunteer_id, nonce = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
-        return None
+        return None, None
     volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
     if volunteer is None or volunteer.station_id != station.id:
-        return None
-    if not nonce or volunteer.badge_nonce != nonce:
+        return None, None
+    return volunteer, nonce
+
+
+def linked_volunteer(station: Station, token: str | None) -> Volunteer | None:
+    """The volunteer this phone is linked to, if the link is still good, active or not (an erased
+    one has no badge, so no link)."""
+    volunteer, nonce = _linked_as(station, token)
+    if volunteer is None or not nonce or volunteer.badge_nonce != nonce:
         return None  # the badge was re-issued since: the phone must prove itself again
     return volunteer
 
@@ -95,13 +101,9 @@ def linked_volunteer(station: Station, token: str | None) -> Volunteer | None:
 def badge_renewed_since_linked(station: Station, token: str | None) -> bool:
     """The phone was linked to an active volunteer whose badge was re-issued since: their pages
     say so rather than "first time on this phone"."""
-    try:
-        volunteer_id, nonce = _serializer().loads(token) if token else (None, None)
-    except (BadSignature, ValueError, TypeError):
-        return False
-    volunteer = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
-    return (volunteer is not None and volunteer.station_id == station.id and volunteer.active
-            and volunteer.badge_nonce is not None and volunteer.badge_nonce != nonce)
+    volunteer, nonce = _linked_as(station, token)
+    return (volunteer is not None and volunteer.active and volunteer.badge_nonce is not None
+            and volunteer.badge_nonce != nonce)
 
 
 def volunteer_for_phone(station: Station, token: str | None) -> Volunteer | None:
