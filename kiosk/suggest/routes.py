@@ -1,7 +1,7 @@
 """The suggestion box on the kiosk and on a resident's phone, the tracking page, and the Open311 feed."""
 
-from flask import Blueprint, abort, current_app, g, jsonify, make_response, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kiosk.core.clock import utcnow
@@ -94,14 +94,18 @@ def _submit(source: str):
 def track(code):
     """The suggestion's status page, opened from the receipt's QR: status, reply, dates. Nothing more."""
     suggestion = by_tracking_code(code)
-    if suggestion is None:
-        abort(404)
+    if suggestion is None:  # a code copied wrong: say so, and let it be typed again
+        return render("suggest/find.html", typed=code[:20], error=NO_SUCH_CODE, status=404)
     # Its words only as public views show them, and only once they are public.
     public = suggestion.status != "received" and not suggestion.hidden
     return render("suggest/track.html", suggestion=suggestion, wording=wording_of(suggestion) if public else None)
 
 
+NO_SUCH_CODE = _l("No suggestion has this code. Please check it: it looks like S-7KQ2MD.")
+
+
 @bp.get("/suggest/find")
+@own_device_page
 def find():
     """Where a resident without a phone types the code from their receipt to read the reply."""
     typed = request.args.get("code", "")
@@ -109,8 +113,7 @@ def find():
         return render("suggest/find.html", typed="", error=None)
     suggestion = by_tracking_code(typed)
     if suggestion is None:
-        error = _("No suggestion has this code. Please check it: it looks like S-7KQ2MD.")
-        return render("suggest/find.html", typed=typed[:20], error=error)
+        return render("suggest/find.html", typed=typed[:20], error=NO_SUCH_CODE)
     return redirect(url_for("suggest.track", code=suggestion.tracking_code), 303)
 
 

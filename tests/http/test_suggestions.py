@@ -497,7 +497,7 @@ def test_a_resident_types_the_receipts_code_at_the_kiosk_and_reaches_its_status_
     for path in ("/suggest/", "/suggest/done"):
         assert 'href="/suggest/find"' in page(kiosk, path), path
     form = page(kiosk, "/suggest/find")
-    assert 'name="code"' in form and "data-idle-seconds" in form  # a kiosk screen: back to the start when left
+    assert 'name="code"' in form
     full_width = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＳＮ７… from a Chinese keyboard
     for typed in (code, f" {code.lower()} ", code.replace("-", ""), "s - " + code[2:], full_width):
         r = kiosk.get("/suggest/find", query_string={"code": typed})
@@ -513,6 +513,19 @@ def test_a_code_that_finds_nothing_says_so_and_keeps_what_was_typed(kiosk, with_
     assert "No suggestion has this code" in html and "S-7KQ2MD" in html and 'aria-invalid="true"' in html
     assert "<script>alert" not in html
     assert f'value="{typed[:20]}"' in html or "&lt;script&gt;" in html
+
+
+# Probe: a status link copied wrong on a phone gave the generic "page not found" and a way to the
+# kiosk's start screen, which means nothing on a resident's own phone.
+def test_a_status_link_with_a_wrong_code_says_so_and_lets_it_be_typed_again(app, phone, with_photo):
+    r = phone.get("/s/S-ZZZZZZ")
+    assert r.status_code == 404
+    html = r.get_data(as_text=True)
+    assert "No suggestion has this code" in html and 'value="S-ZZZZZZ"' in html and 'action="/suggest/find' in html
+    assert "data-idle-seconds" not in html  # a phone is not a kiosk screen
+    code, _photo = with_photo
+    r = phone.get("/suggest/find", query_string={"code": code})
+    assert r.status_code == 303 and phone.get(r.headers["Location"]).status_code == 200
 
 
 def test_the_look_up_page_reads_chinese(kiosk, with_photo):
