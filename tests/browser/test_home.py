@@ -158,3 +158,20 @@ def test_space_presses_the_button_in_focus_on_a_screen_that_listens_for_a_scanne
     page.keyboard.press("Space")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+# Probe: on a slow link the suggestion and swap forms showed only a paler button for seconds.
+def test_a_form_whose_answer_is_slow_says_it_is_on_its_way(page, server):
+    page.goto(server.url + "/suggest/")
+    page.locator(".choice").first.click()
+    page.locator("#text").fill("楼道灯坏了")
+    held = []
+    page.route("**/suggest/", lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    page.get_by_role("button", name="投进建议筒").click()
+    pending = page.locator("[data-pending]")
+    expect(pending).to_have_text("正在处理，请稍候…")
+    expect(pending).to_have_attribute("role", "status")
+    page.wait_for_timeout(50)
+    held[0].continue_()
+    expect(page.locator(".receipt")).to_be_visible()
+    expect(pending).to_have_count(0)

@@ -82,6 +82,22 @@
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.xhr && event.detail.xhr.status) offline("");
+    var form = event.detail.elt, note = form.querySelector && form.querySelector("[data-pending]");
+    clearTimeout(form.pendingTimer);
+    if (note) note.remove();
+  });
+  // A form's answer slow to come (weak Wi-Fi): say it is on its way, as the scan forms do.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches("form") || form.closest("[data-scan-form], [data-background]")) return;
+    form.pendingTimer = setTimeout(function () {
+      var note = document.createElement("p");
+      note.className = "field-help";
+      note.setAttribute("role", "status");
+      note.setAttribute("data-pending", "");
+      note.textContent = document.body.dataset.msgPending;
+      form.appendChild(note);
+    }, 300);
   });
 
   // --- Scanning: a barcode scanner typing into the page, or the camera. ----------------------
