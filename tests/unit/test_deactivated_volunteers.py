@@ -35,7 +35,7 @@ def test_deactivating_a_volunteer_on_duty_checks_them_out_then_and_keeps_the_hou
     set_active(keeper(), ctx, on_duty, False, LATER)
     closed = db.session.get(ServiceSession, session.id)
     assert open_sessions(on_duty.id) == []
-    assert closed.checked_out_at == LATER and closed.check_out_method == "keeper"
+    assert closed.checked_out_at == LATER and closed.check_out_method == "deactivate"  # its own reason, not "by keeper"
     # The keeper did not say when they left: the hours are kept and wait for a keeper's look.
     assert closed.needs_review and closed.confirmed_at is None
     assert served_minutes(closed.checked_in_at, closed.checked_out_at, ctx.hours_rounding_minutes) == 120
