@@ -162,8 +162,9 @@ def award(keeper: Keeper, station: Station, volunteer: Volunteer, amount: int, r
         raise DomainError(_l("Please enter a number of points between -%(max)s and %(max)s, not 0.", max=MAX_AWARD),
                           field="amount")
     _take_turns(volunteer.id)  # a second copy of the form waits here, then finds the first's line
-    if once and (already := db.session.scalar(select(PointsLine).where(PointsLine.once == once,
-                                                                       PointsLine.volunteer_id == volunteer.id))):
+    if once and (already := db.session.scalar(select(PointsLine).where(PointsLine.once == once))):
+        if already.volunteer_id != volunteer.id:  # another volunteer's form: not this one sent again
+            raise DomainError(KEEPER_FORM_EXPIRED)
         return already
     if amount < 0 and balance(volunteer.id) + amount < 0:
         raise DomainError(_l("Not enough points: %(balance)s left.", balance=balance(volunteer.id)), field="amount")

@@ -249,6 +249,33 @@ def test_the_points_form_sent_twice_adds_one_line_and_says_it_was_saved(app, kee
     assert bad.status_code == 422 and balance_of(app) == 10
 
 
+def test_a_points_forms_token_sent_for_another_volunteer_is_refused_and_adds_nothing(app, keeper):
+    """A token already used for one volunteer, sent with another's form (a hand-made request): refused
+    in words, not a server error, and nothing added to either."""
+    hidden = volunteer_form(keeper, "points")
+    assert keeper.post("/keeper/volunteers/1/points", data={**hidden, "amount": "7", "reason": "奖励"}).status_code == 303
+    r = keeper.post("/keeper/volunteers/2/points", data={**hidden, "amount": "5", "reason": "奖励"})
+    assert r.status_code == 422 and "not saved" in r.get_data(as_text=True)
+    with app.app_context():
+        assert [(line.volunteer_id, line.amount) for line in db.session.scalars(select(PointsLine))] == [(1, 7)]
+
+
+def test_a_gift_forms_token_sent_for_another_volunteer_gives_nothing(app, keeper):
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "15", "stock": "3", "active": "y"}, page="/keeper/gifts")
+    for volunteer_id in (1, 2):
+        post(keeper, f"/keeper/volunteers/{volunteer_id}/points", {"amount": "40", "reason": "奖励"},
+             page=f"/keeper/volunteers/{volunteer_id}")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    hidden = volunteer_form(keeper, "gift")
+    assert keeper.post("/keeper/volunteers/1/gift", data={**hidden, "gift_id": str(gift_id)}).status_code == 303
+    r = keeper.post("/keeper/volunteers/2/gift", data={**hidden, "gift_id": str(gift_id)})
+    assert r.status_code == 422
+    with app.app_context():
+        assert [(r.volunteer_id, r.status) for r in db.session.scalars(select(Redemption))] == [(1, "handed")]
+        assert (balance(2), db.session.get(Gift, gift_id).stock) == (40, 2)
+
+
 def balance_of(app) -> int:
     with app.app_context():
         return balance(1)
