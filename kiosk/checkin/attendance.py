@@ -109,38 +109,49 @@ _CLOSE_SESSION = ServiceSession.__table__.update().where(
 MAX_SESSION_HOURS = 16
 
 
-def auto_close_deadline(station: Station, checked_in_at: datetime) -> datetime:
+def auto_close_deadline(station: Station, checked_in_at: datetime, opens_at: time | None = None,
+                        closes_at: time | None = None) -> datetime:
     """When an unclosed session is closed for the volunteer: that day's closing time; for a
     check-in after closing (an evening patrol), the next day's opening time, so a scan after
     midnight is still the check-out they meant. Never more than MAX_SESSION_HOURS after the
-    check-in (a check-in at 00:30 would run to 20:00): what the system closes, a keeper could type."""
+    check-in (a check-in at 00:30 would run to 20:00): what the system closes, a keeper could type.
+    At the station's hours, or at the `opens_at` and `closes_at` a keeper is about to save."""
+    opens_at, closes_at = opens_at or station.opens_at, closes_at or station.closes_at
     day = checked_in_at.astimezone(ZoneInfo(station.timezone)).date()
-    closing = local_moment(station, day, station.closes_at)
+    closing = local_moment(station, day, closes_at)
     if checked_in_at < closing:
         deadline = closing
     else:
-        deadline = local_moment(station, day + timedelta(days=1), station.opens_at or time(0))
+        deadline = local_moment(station, day + timedelta(days=1), opens_at or time(0))
     return min(deadline, checked_in_at + timedelta(hours=MAX_SESSION_HOURS))
+
+
+def open_sessions(station: Station, volunteer_id: int | None = None) -> list[ServiceSession]:
+    """Sessions nobody has closed yet, the station's or one volunteer's (the open-sessions index)."""
+    query = select(ServiceSession).where(ServiceSession.station_id == station.id,
+                                         ServiceSession.checked_out_at.is_(None))
+    if volunteer_id is not None:
+        query = query.where(ServiceSession.volunteer_id == volunteer_id)
+    return list(db.session.scalars(query))
+
+
+def open_session(station: Station, volunteer_id: int) -> ServiceSession | None:
+    """The volunteer's one open session, if any (at most one: uq_service_session_one_open)."""
+    return next(iter(open_sessions(station, volunteer_id)), None)
 
 
 def on_duty_since(station: Station, volunteer_id: int, now: datetime) -> datetime | None:
     """When the volunteer checked in, while their session is under way (not one the system closes
     at its closing time): what their next scan will do."""
-    session = db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id,
-                                                             ServiceSession.checked_out_at.is_(None)))
+    session = open_session(station, volunteer_id)
     if session is None or now >= auto_close_deadline(station, session.checked_in_at):
         return None
     return session.checked_in_at
 
 
 def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
-    """Open sessions whose closing time has passed (read only; uses the open-sessions index)."""
-    query = select(ServiceSession).where(
-        ServiceSession.station_id == station.id, ServiceSession.checked_out_at.is_(None)
-    )
-    if volunteer_id is not None:
-        query = query.where(ServiceSession.volunteer_id == volunteer_id)
-    return [s for s in db.session.scalars(query) if now >= auto_close_deadline(station, s.checked_in_at)]
+    """Open sessions whose closing time has passed (read only)."""
+    return [s for s in open_sessions(station, volunteer_id) if now >= auto_close_deadline(station, s.checked_in_at)]
 
 
 def close_forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:

@@ -3,14 +3,14 @@ before and after, shown on the volunteer's page."""
 
 from collections.abc import Callable
 from datetime import datetime, time
-from types import SimpleNamespace
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.checkin.attendance import MAX_SESSION_HOURS, auto_close_deadline, close_forgotten_sessions, close_if_open
+from kiosk.checkin.attendance import (MAX_SESSION_HOURS, auto_close_deadline, close_forgotten_sessions, close_if_open,
+                                     on_duty_since, open_session, open_sessions)
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -161,9 +161,7 @@ def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: 
 
 def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
     close_forgotten_sessions(station, now, volunteer.id)
-    session = db.session.scalar(
-        select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_out_at.is_(None))
-    ) or _closed_at_closing_time_before(volunteer, at)
+    session = open_session(station, volunteer.id) or _closed_at_closing_time_before(volunteer, at)
     if session is None:
         raise _why_not_checked_in(station, volunteer, at)
     check_times(session.checked_in_at, at, now)
@@ -198,18 +196,13 @@ def _latest_session(volunteer: Volunteer) -> ServiceSession | None:
                              .order_by(ServiceSession.checked_in_at.desc()).limit(1))
 
 
-def _open_session(volunteer_id: int) -> ServiceSession | None:
-    return db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id,
-                                                          ServiceSession.checked_out_at.is_(None)))
-
-
 def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
     """A volunteer deactivated (or erased) while on duty is checked out at that moment: their badge
     no longer scans, so nobody else could ever close the session. The hours are kept, flagged for a
     keeper to confirm (nobody said when they really left); a session from an earlier day closes at
     that day's closing time, as a forgotten one does. Audited."""
     close_forgotten_sessions(station, now, volunteer.id)
-    session = _open_session(volunteer.id)
+    session = open_session(station, volunteer.id)
     if session is None:
         return
     before = snapshot(session)
@@ -222,20 +215,19 @@ def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer
 def on_duty_warning(station: Station, volunteer: Volunteer, now: datetime) -> str | None:
     """Said beside the deactivate button while the volunteer is on duty (not for a session left
     open from an earlier day: that one closes at its day's closing time, deactivated or not)."""
-    session = _open_session(volunteer.id)
-    if session is None or now >= auto_close_deadline(station, session.checked_in_at):
+    since = on_duty_since(station, volunteer.id, now)
+    if since is None:
         return None
     return _l("On duty since %(time)s: deactivating checks them out now. The hours are kept for you to confirm "
-              "under To review.", time=local_time(session.checked_in_at, station))
+              "under To review.", time=local_time(since, station))
 
 
 def on_duty_until_new_hours(station: Station, opens_at: time, closes_at: time, now: datetime) -> str | None:
     """Said before new opening or closing times are saved that would end sessions under way now
     (a closing time set earlier than the time now checks out those who came before it)."""
-    new_hours = SimpleNamespace(timezone=station.timezone, opens_at=opens_at, closes_at=closes_at)
-    ending = [auto_close_deadline(new_hours, s.checked_in_at) for s in db.session.scalars(
-        select(ServiceSession).where(ServiceSession.station_id == station.id, ServiceSession.checked_out_at.is_(None)))
-        if auto_close_deadline(new_hours, s.checked_in_at) <= now < auto_close_deadline(station, s.checked_in_at)]
+    ending = [deadline for s in open_sessions(station)
+              if (deadline := auto_close_deadline(station, s.checked_in_at, opens_at, closes_at)) <= now
+              < auto_close_deadline(station, s.checked_in_at)]
     if not ending:
         return None
     return _l("%(n)s on duty now would be checked out at %(time)s, their hours waiting for you under To review. "
