@@ -10,7 +10,7 @@ from kiosk.certificates.forms import IssueForm, RevokeForm, StationDetailsForm
 from kiosk.certificates.models import Certificate
 from kiosk.certificates.register import (STATION_DETAILS_FIRST, certificates_of, issue_certificate, issued_by,
                                          printed_rows, printed_station_details, printed_station_name, register_of,
-                                         revoke_certificate, set_station_details)
+                                         revoke_certificate, set_station_details, station_details_missing)
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import attach_error, first_error
@@ -31,7 +31,7 @@ bp = keeper_blueprint("certificates_keeper", __name__)
 def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
     today = local_today(station, utcnow())
     return {"certificates": certificates_of(volunteer.id), "issue_form": IssueForm(formdata=None),
-            "station_details_first": STATION_DETAILS_FIRST,
+            "station_details_first": STATION_DETAILS_FIRST, "station_details_missing": station_details_missing(station),
             "certificate_start": date(today.year, 1, 1).isoformat(), "certificate_end": today.isoformat(),
             "certificate_today": today.isoformat()}
 

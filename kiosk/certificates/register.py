@@ -118,6 +118,10 @@ def valid_certificate_for(volunteer_id: int, start: date, end: date) -> Certific
         Certificate.revoked_at.is_(None)).order_by(Certificate.id.desc()).limit(1))
 
 
+def station_details_missing(station: Station) -> bool:
+    """Whether the person in charge or the contact every certificate prints is still blank."""
+    return not station.person_in_charge or not station.contact
+
 
 def next_serial(station: Station, year: int) -> str:
     """2026-0001, 2026-0002, … per station and year of issue. Longest first, so 10000 follows 9999."""
@@ -137,7 +141,7 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
     if volunteer.erased_at is not None:
         raise DomainError(_l("This volunteer's personal data was erased: a certificate cannot name them."))
     # Printed for good: a certificate without them could only be revoked, never completed.
-    if not station.person_in_charge or not station.contact:
+    if station_details_missing(station):
         raise DomainError(STATION_DETAILS_FIRST, field="station_details")
     check_period(station, start, end, now)
     figures = service_figures(station, volunteer.id, start, end)
