@@ -39,6 +39,10 @@ def _paused() -> bool:
     return paused_on_phone(g.station, request.cookies.get(COOKIE))
 
 
+def _renewed() -> bool:
+    return badge_renewed_since_linked(g.station, request.cookies.get(COOKIE))
+
+
 def this_phones_volunteer():
     """The volunteer this phone is linked to, if any (for other features: people/phones.py)."""
     return _me() if g.get("station") is not None else None
@@ -57,8 +61,7 @@ def checkin():
     me = _me()
     # Said before the tap, so nobody unsure whether it worked checks out by tapping "again".
     since = on_duty_since(g.station, me.id, utcnow()) if me else None
-    renewed = me is None and badge_renewed_since_linked(g.station, request.cookies.get(COOKIE))
-    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, renewed=renewed,
+    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, renewed=me is None and _renewed(),
                   form=PhoneCheckinForm(c=code),
                   link_form=PhoneLinkForm(c=code), badge_form=PhoneBadgeForm(c=code))
 
@@ -127,7 +130,7 @@ def me():
     volunteer = _me()
     if volunteer is None:
         return render("phone/me.html", me=None, paused=PAUSED if _paused() else None, form=EmptyForm(),
-                      renewed=badge_renewed_since_linked(g.station, request.cookies.get(COOKIE)))
+                      renewed=_renewed())
     context = {}
     sections = sorted(current_app.extensions.get("kiosk_phone_sections", []), key=lambda s: s[0])
     for _position, _template, section_context in sections:

@@ -232,7 +232,6 @@ def read_roster(data: bytes) -> str:
                              "then upload that."), field="file")
     else:
         text = _decoded(data)
-        _check_text(text)
         if _tab_separated(text):
             text = _tabs_as_commas(text)
     _check_text(text)

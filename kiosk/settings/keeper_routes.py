@@ -22,10 +22,13 @@ def _page(form: StationSettingsForm, status: int = 200, asking: bool = False):
                   change_lines=change_lines, asking=asking)
 
 
-def _form_as_stored() -> StationSettingsForm:
-    form = StationSettingsForm(formdata=None, obj=g.station, seen=edit_stamp(stamped(g.station)))
+def _with_steps(form: StationSettingsForm) -> StationSettingsForm:
     form.hours_rounding_minutes.choices = [(step, step_label(step)) for step in rounding_steps(g.station)]
     return form
+
+
+def _form_as_stored() -> StationSettingsForm:
+    return _with_steps(StationSettingsForm(formdata=None, obj=g.station, seen=edit_stamp(stamped(g.station))))
 
 
 def _refused(form: StationSettingsForm, err: DomainError):
@@ -36,10 +39,9 @@ def _refused(form: StationSettingsForm, err: DomainError):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    if not request.method == "POST":
+    if request.method != "POST":
         return _page(_form_as_stored())
-    form = StationSettingsForm()
-    form.hours_rounding_minutes.choices = [(step, step_label(step)) for step in rounding_steps(g.station)]
+    form = _with_steps(StationSettingsForm())
     refuse_with(lambda err: _refused(form, err))
     if not form.validate():
         raise first_refusal(form)
