@@ -171,7 +171,6 @@ def test_a_form_whose_answer_is_slow_says_it_is_on_its_way(page, server):
     pending = page.locator("[data-pending]")
     expect(pending).to_have_text("正在处理，请稍候…")
     expect(pending).to_have_attribute("role", "status")
-    page.wait_for_timeout(50)
     held[0].continue_()
     expect(page.locator(".receipt")).to_be_visible()
     expect(pending).to_have_count(0)
