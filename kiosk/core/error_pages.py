@@ -1,11 +1,12 @@
 """Error pages: a full page in the reader's language, or for htmx a fragment that replaces <main>."""
 
 import errno
+import json
 
 from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from htmx_flask import make_response as hx_response
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +33,9 @@ FORM_TOO_LARGE = (_l("Too long"), _l("What you entered is too long. Please make 
 CSRF_MESSAGE = (_l("This page has expired"), _l("Please go back to the start and try again."))
 # A keeper's form is sent back to its page to be filled in again, with this said at the top.
 KEEPER_FORM_EXPIRED = _l("This page had been open too long, so what you sent was not saved. Please try again.")
+# A kiosk form sent with a token that no longer holds: the form stays as it was, with a new token.
+KIOSK_FORM_RENEWED = _l("That was not saved: this screen had been open too long. It is ready again, so please "
+                        "tap once more.")
 # The database or the disk cannot take a write (full, read-only, failing): nothing was stored,
 # and only a keeper can do something about it.
 CANNOT_SAVE = (_l("Nothing could be saved"),
@@ -61,8 +65,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         # Leaving the kiosk tablet is sent by the kiosk's idle countdown, not from a keeper's form.
-        if not is_keeper_request() or request.endpoint == "auth.leave":
+        if request.endpoint == "auth.leave":
             return render_error(400, *CSRF_MESSAGE)
+        if not is_keeper_request():
+            return kiosk_form_renewed() if wants_fragment() else render_error(400, *CSRF_MESSAGE)
         if request.endpoint != "auth.login" and not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # signed out meanwhile: sign in, and say so
         return back_to_the_form()
@@ -88,9 +94,21 @@ def init_app(app: Flask) -> None:
         return render_error(500)
 
 
+def kiosk_form_renewed():
+    """A kiosk form whose token no longer holds (the tablet's session was renewed or lost): nothing
+    was saved, but the screen keeps what a resident typed and gets a new token (kiosk.js), so one
+    more tap sends it. Only an htmx request gets this: another site's form cannot send its headers."""
+    response = make_response("", 400)
+    response.headers["HX-Reswap"] = "none"
+    response.headers["HX-Trigger"] = json.dumps(
+        {"kiosk:renewed": {"token": generate_csrf(), "message": str(KIOSK_FORM_RENEWED)}})
+    return response
+
+
 def back_to_the_form():
-    """A keeper's form that expired: back to its page, fresh, saying to try again."""
-    flash(str(KEEPER_FORM_EXPIRED))
+    """A keeper's form that expired: back to its page, fresh, saying to try again (and, the page
+    marked data-unsaved, forms.js puts back what was typed)."""
+    flash(str(KEEPER_FORM_EXPIRED), "unsaved")
     target = came_from() or keeper_home()
     if wants_fragment():
         return hx_response("", 200, redirect=target)  # htmx cannot see a redirect; load the page anew

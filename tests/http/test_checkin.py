@@ -142,8 +142,12 @@ def test_revoked_and_deactivated_badges_change_nothing(app, kiosk):
 
 
 def test_scan_without_csrf_token_is_refused(app, client, station):
+    # Refused and nothing stored; the screen stays, with a new token for the next scan (kiosk.js).
     r = client.post("/checkin/scan", data={"code": badge(app)}, headers=HX)
-    assert r.status_code == 400 and r.headers["HX-Retarget"] == "#main"
+    assert r.status_code == 400 and r.headers["HX-Reswap"] == "none" and "kiosk:renewed" in r.headers["HX-Trigger"]
+    assert session_rows(app) == []
+    r = client.post("/checkin/scan", data={"code": badge(app)})  # not htmx: the expired page
+    assert r.status_code == 400 and "页面已过期" in r.get_data(as_text=True)
     assert session_rows(app) == []
 
 

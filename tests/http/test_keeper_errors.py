@@ -1,20 +1,21 @@
 """Error pages reached from a keeper page lead back into the keeper pages, without the kiosk's
 idle countdown; an expired form on a keeper page sends the keeper back to it to try again."""
 
+import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
 from kiosk.walkins.models import WalkInService
-from tests.conftest import HX, csrf_token
+from tests.conftest import HX, csrf_token, set_up_as_kiosk
+from tests.http.test_suggestions import category_id, stored
 
 HOST = "http://localhost"
 
 
 def back_link(page: str) -> str:
-    import re
-
     match = re.search(r'<a class="button button-primary button-huge" href="([^"]+)"[^>]*>([^<]+)</a>', page)
     assert match, "the error page should have its one big button"
     return match.group(1)
@@ -139,3 +140,56 @@ def test_an_htmx_form_sent_after_signing_out_returns_to_its_page(app, keeper_id)
                     headers={**HX, "X-CSRFToken": token, "HX-Current-URL": HOST + "/keeper/services"})
     location = urlsplit(r.headers["HX-Redirect"])
     assert location.path == "/keeper/login" and parse_qs(location.query)["next"] == ["/keeper/services"]
+
+
+# --- What was typed in a form that was not saved comes back (forms.js, kiosk.js) ------------------
+
+
+def test_an_expired_keeper_form_marks_the_page_it_returns_to_so_the_typing_comes_back(app, keeper):
+    keeper.post("/keeper/services", data={"csrf_token": "expired", "name": "理发"},
+                headers={"Referer": HOST + "/keeper/services"})
+    page = keeper.get("/keeper/services").get_data(as_text=True)
+    assert re.search(r'<p class="flash"[^>]* data-unsaved>[^<]*had been open too long', page)
+    assert "data-unsaved" not in keeper.get("/keeper/services").get_data(as_text=True)
+
+
+def test_a_failed_sign_in_still_says_the_form_sent_before_was_not_saved(app, client, keeper_id):
+    """The sign-in page after an unsaved form keeps saying so (and marked, data-unsaved) when a
+    password is mistyped, so what was typed in that form still comes back after signing in."""
+    page = client.get("/keeper/login?next=/keeper/services&unsaved=1").get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(action).query) == {"next": ["/keeper/services"], "unsaved": ["1"]}
+    r = client.post(action, data={"csrf_token": csrf_token(client, "/keeper/login"), "username": "keeper",
+                                  "password": "wrong"})
+    assert r.status_code in (401, 422) and "data-unsaved" in r.get_data(as_text=True)
+
+
+def test_a_forms_answer_is_marked_so_a_language_switch_keeps_all_that_was_filled_in(app, client, keeper_id):
+    r = client.post("/keeper/login", data={"csrf_token": csrf_token(client, "/keeper/login"), "username": "keeper",
+                                          "password": "wrong"})
+    assert re.search(r"<body[^>]* data-answer", r.get_data(as_text=True))
+    assert not re.search(r"<body[^>]* data-answer", client.get("/keeper/login").get_data(as_text=True))
+
+
+def test_a_kiosk_form_whose_token_no_longer_holds_keeps_the_screen_and_gets_a_new_token(app, station):
+    """The tablet's session was renewed or lost while a resident typed: nothing is saved, the screen
+    is not replaced (what was typed stays), and the answer carries a new token for the next tap."""
+    tablet = app.test_client()
+    set_up_as_kiosk(app, tablet)
+    tablet.get("/suggest/")
+    r = tablet.post("/suggest/", data={"csrf_token": "expired", "text": "楼道灯坏了"}, headers=HX)
+    assert r.status_code == 400 and r.headers["HX-Reswap"] == "none" and "HX-Retarget" not in r.headers
+    renewed = json.loads(r.headers["HX-Trigger"])["kiosk:renewed"]
+    assert renewed["message"] == "刚才的没有存上：这个页面开得太久了。现在已经准备好，请再点一次。"
+    assert len(stored(app)) == 0
+    r = tablet.post("/suggest/", data={"csrf_token": renewed["token"], "text": "楼道灯坏了",
+                                       "category": str(category_id(app))}, headers=HX)
+    assert r.status_code == 200 and "data-tracking" in r.get_data(as_text=True)
+    assert len(stored(app)) == 1
+
+
+def test_another_sites_form_gets_no_new_token(app, client, station):
+    """Only htmx, which only this site's pages can send as, gets a token back: another site's form
+    posting to the kiosk gets the plain expired page."""
+    r = client.post("/suggest/", data={"csrf_token": "expired", "text": "x"})
+    assert r.status_code == 400 and "HX-Trigger" not in r.headers and "页面已过期" in r.get_data(as_text=True)

@@ -62,10 +62,12 @@
   // Switching the language or the text size reloads the page: what someone had typed into its
   // forms comes along (kept in this tab for that one reload, then dropped). Only what they changed,
   // and only where the new page offers the same starting value: a record a keeper is editing that
-  // changed meanwhile is shown as it is now, not overwritten. Never a password, file or hidden field.
+  // changed meanwhile is shown as it is now, not overwritten. On a form's answer (a refusal shown
+  // with what was sent, data-answer) everything filled in comes along: the new page is the form
+  // fresh. Never a password, file or hidden field.
   var CARRY_KEY = "kiosk:typed";
-  function carriedFields() {
-    return Array.prototype.filter.call(document.querySelectorAll("form:not(.language-switch):not(.text-size-switch) [name]"),
+  function carriedFields(form) {
+    return Array.prototype.filter.call((form || document).querySelectorAll(form ? "[name]" : "form:not(.language-switch):not(.text-size-switch) [name]"),
       function (field) {
         return field.matches("input, textarea, select") && !field.matches("[type=hidden], [type=password], [type=file], [type=submit], [data-scanner-input]");
       });
@@ -83,28 +85,18 @@
     }
     return { now: field.value, was: field.defaultValue };
   }
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches(".language-switch, .text-size-switch")) return;
+  function typedIn(form, all) {
     var typed = {};
-    carriedFields().forEach(function (field) {
+    carriedFields(form).forEach(function (field) {
       var state = fieldState(field);
-      if (state.now !== state.was) typed[fieldKey(field)] = state;
+      if (state.now !== state.was || (all && state.now !== "" && state.now !== false)) typed[fieldKey(field)] = state;
     });
-    var next = form.querySelector("[name=next]");
-    try {
-      if (Object.keys(typed).length && next) sessionStorage.setItem(CARRY_KEY, JSON.stringify({ page: next.value, typed: typed }));
-    } catch (e) { /* private mode or full: the page reloads as before */ }
-  });
-  function bringBackTyped() {
-    var carried = null;
-    try { carried = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "null"); sessionStorage.removeItem(CARRY_KEY); } catch (e) { return; }
-    var page;
-    try { page = new URL(carried && carried.page, location.href); } catch (e) { return; }
-    if (!carried || page.pathname + page.search !== location.pathname + location.search) return;
+    return typed;
+  }
+  function putBack(typed, anyStart) {
     carriedFields().forEach(function (field) {
-      var state = carried.typed[fieldKey(field)];
-      if (!state || fieldState(field).was !== state.was) return;
+      var state = typed[fieldKey(field)];
+      if (!state || (!anyStart && fieldState(field).was !== state.was)) return;
       if (field.type === "radio" || field.type === "checkbox") field.checked = state.now;
       else if (field.tagName === "SELECT") {
         var values = state.now.split("\n");
@@ -112,6 +104,45 @@
       } else field.value = state.now;
       field.dispatchEvent(new Event("input", { bubbles: true }));
     });
+  }
+  function here() { return location.pathname + location.search; }
+  function samePage(page) {
+    try { page = new URL(page, location.href); } catch (e) { return false; }
+    return page.pathname + page.search === here();
+  }
+  function take(key) {
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); sessionStorage.removeItem(key); } catch (e) { /* none */ }
+    return kept;
+  }
+  function keep(key, value) {
+    try { sessionStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode or full: as before */ }
+  }
+
+  // A form sent after the sign-in or the page had expired was not saved: the sign-in page, then the
+  // form's page say so (data-unsaved) and bring the keeper back to it, and what had been typed comes
+  // back too. Every send keeps its typing in this tab until the next page; any other page drops it.
+  var SENT_KEY = "kiosk:sent";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches(".language-switch, .text-size-switch")) {
+      var all = document.body.hasAttribute("data-answer"), next = form.querySelector("[name=next]");
+      var typed = typedIn(null, all);
+      if (Object.keys(typed).length && next) keep(CARRY_KEY, { page: next.value, typed: typed, answer: all });
+      return;
+    }
+    if (form.querySelector("[type=password]")) return;  // signing in: what waits for the form's page stays
+    var sent = typedIn(form, false);
+    if (Object.keys(sent).length) keep(SENT_KEY, { page: here(), typed: sent });
+    else take(SENT_KEY);
+  });
+  function bringBackTyped() {
+    var carried = take(CARRY_KEY);
+    if (carried && carried.typed && samePage(carried.page)) putBack(carried.typed, carried.answer);
+    var sent = take(SENT_KEY), unsaved = document.querySelector("[data-unsaved]");
+    if (!sent || !sent.typed || !(unsaved || sent.unsaved)) return;
+    if (samePage(sent.page)) putBack(sent.typed, false);
+    else if (unsaved) keep(SENT_KEY, { page: sent.page, typed: sent.typed, unsaved: true });  // the sign-in page: on to the form
   }
 
   document.addEventListener("htmx:load", function (event) {

@@ -80,8 +80,20 @@
     if (from.closest("[data-scan-form]")) return;  // a scan's own answer says it
     offline(document.body.dataset[from.closest("[data-background]") ? "msgOffline" : "msgNotSent"]);
   });
+  // A form sent with a token that no longer held (the tablet's session renewed): nothing was
+  // saved; the page takes the new token and keeps what was typed, and says to tap once more.
+  var renewedNote = "";
+  document.addEventListener("kiosk:renewed", function (event) {
+    var token = event.detail.token, headers = {};
+    document.querySelectorAll("input[name=csrf_token]").forEach(function (field) { field.value = token; });
+    try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { /* none */ }
+    headers["X-CSRFToken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+    if (!event.target.closest("[data-scan-form]")) renewedNote = event.detail.message;  // a scan says it in its place
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status) offline("");
+    if (event.detail.xhr && event.detail.xhr.status) offline(renewedNote);
+    renewedNote = "";
     var form = event.detail.elt, note = form.querySelector && form.querySelector("[data-pending]");
     clearTimeout(form.pendingTimer);
     if (note) note.remove();
@@ -191,6 +203,7 @@
       clearTimeout(pendingTimer);
       say(form.dataset.msgUnreachable, "error");
     });
+    form.addEventListener("kiosk:renewed", function (event) { say(event.detail.message, "error"); });
     form.addEventListener("htmx:afterRequest", function () {
       clearTimeout(pendingTimer);
       holdUntil = waiting.length ? Date.now() + READ_MS : 0;
