@@ -5,7 +5,7 @@ from flask import Blueprint, g, render_template
 from kiosk.checkin.attendance import (NOT_FOUND, PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches,
                                       record_attendance, scan_badge)
 from kiosk.checkin.forms import FindForm, PickForm, ScanForm
-from kiosk.checkin.phone import station_code
+from kiosk.checkin.phone import STATION_CODE_MAX_AGE, station_code
 from kiosk.core.clock import utcnow
 from kiosk.core.database import reads_first
 from kiosk.core.errors import DomainError
@@ -82,4 +82,5 @@ def station_qr_context() -> dict:
     if not g.kiosk_tablet:
         return {"svg": None, "link": None, "refresh": STATION_QR_REFRESH_SECONDS}
     link = link_for_phones("phone.checkin", c=station_code(g.station, utcnow()))
-    return {"svg": qr_svg(link, box_size=6), "link": link, "refresh": STATION_QR_REFRESH_SECONDS}
+    return {"svg": qr_svg(link, box_size=6), "link": link, "refresh": STATION_QR_REFRESH_SECONDS,
+            "good_for": int(STATION_CODE_MAX_AGE.total_seconds())}

@@ -65,3 +65,25 @@ def test_phone_links_by_scanning_the_badge_with_its_camera(playwright_driver, br
         expect(phone.locator(".outcome")).to_have_attribute("data-outcome", "checked_in")
     finally:
         phone_browser.close()
+
+
+def test_the_station_qr_is_hidden_once_no_fresh_code_came_while_it_held(page, server, live_app):
+    """The station computer out of reach: the tablet's QR for phones is not left up after the
+    station stops taking its code (phones would be refused); it says to use the badge, and comes back
+    with the next fresh code."""
+    page.clock.install()
+    station_link(page, server, live_app)
+    qr = page.locator(".station-qr")
+    expect(qr.locator(".station-qr-code")).to_be_visible()
+    page.expected_errors += ["htmx:sendError", "ERR_INTERNET_DISCONNECTED", "htmx:afterRequest"]
+    page.route("**/checkin/station-code", lambda route: route.abort("internetdisconnected"))
+    page.clock.run_for(45_000)  # two refreshes missed: the code still holds
+    expect(qr.locator(".station-qr-code")).to_be_visible()
+    page.clock.run_for(10_000)
+    expect(qr.locator(".station-qr-code")).to_be_hidden()
+    expect(qr.locator(".station-qr-stale-note")).to_have_text("手机签到码暂时用不了，请先用胸卡签到。")
+    expect(qr.locator(".station-qr-stale-note")).to_be_visible()
+    page.unroute("**/checkin/station-code")
+    page.clock.run_for(20_000)
+    expect(page.locator(".station-qr .station-qr-code")).to_be_visible()
+    expect(page.locator(".station-qr-stale-note")).to_be_hidden()
