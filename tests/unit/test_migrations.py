@@ -161,3 +161,28 @@ def test_hours_lines_from_before_the_rate_was_stored_keep_the_rate_they_were_pri
         assert [(line.session_id, line.amount, line.per_hour, line.reason) for line in added] == [(first.id, -10, 10, "changed")]
         db.session.rollback()
         db.engine.dispose()
+
+
+def test_names_stored_with_spaces_between_chinese_characters_lose_them(tmp_path):
+    """张 伟 stored before names were cleaned at registration (shown as 张*伟 on public screens) is 张伟
+    after the upgrade; a name in Latin letters keeps its spaces."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "n", empty=True)}
+    )
+    with app.app_context():
+        upgrade(revision="5c3a9e1f7b20")
+        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert seeded.exit_code == 0, seeded.output
+        with db.engine.begin() as conn:
+            first, second, third = conn.exec_driver_sql("SELECT id FROM volunteer ORDER BY id LIMIT 3").scalars()
+            for row_id, name in ((first, "张 伟"), (second, "阿卜杜 · 买买提"), (third, "Mary O'Brien")):
+                conn.exec_driver_sql(f"UPDATE volunteer SET name = '{name.replace(chr(39), chr(39) * 2)}' WHERE id = {row_id}")
+            conn.exec_driver_sql("UPDATE keeper SET display_name = '李 娜'")
+        upgrade()
+        with db.engine.connect() as conn:
+            names = dict(conn.exec_driver_sql(f"SELECT id, name FROM volunteer WHERE id IN ({first}, {second}, {third})").all())
+            keepers = set(conn.exec_driver_sql("SELECT display_name FROM keeper").scalars())
+        db.engine.dispose()
+    assert names == {first: "张伟", second: "阿卜杜·买买提", third: "Mary O'Brien"}
+    assert keepers == {"李娜"}
