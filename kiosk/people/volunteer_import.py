@@ -320,6 +320,10 @@ def _workbook_cell(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        # Past 15 digits Excel has already lost the rest (an ID number typed into a number cell):
+        # written as Excel shows it, 1.10105195803073E+17, for _identity to say so.
+        if abs(value) >= 1e15:
+            return f"{value:.14E}"
         return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, datetime):
         day = f"{value.year}/{value.month}/{value.day}"
@@ -449,6 +453,13 @@ def _date_of_birth(raw: str) -> date | None:
     return None
 
 
+# An ID number in a cell Excel took for a number: shown as 1.10105E+17, or with its last digits
+# turned to 000 (Excel keeps 15 digits of a number).
+NUMBER_AS_EXCEL_SHOWS_IT = re.compile(r"[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+ID_NUMBER_LOST_IN_EXCEL = _l("Excel took this ID number for a number and lost its last digits (it keeps 15). "
+                             "Please set that column to Text in Excel, type the numbers again and import.")
+
+
 def _identity(record: list[str], positions: dict[str, int]) -> tuple[str | None, str | None]:
     """The document type and number a row gives, checked as on the volunteer form."""
     number = _cell(record, positions, "id_number")
@@ -460,9 +471,13 @@ def _identity(record: list[str], positions: dict[str, int]) -> tuple[str | None,
         id_type = "resident_id" if number else None
     if id_type is None:
         return None, None
+    if NUMBER_AS_EXCEL_SHOWS_IT.fullmatch(number.strip()):
+        raise _Rejected(ID_NUMBER_LOST_IN_EXCEL)
     try:
         return clean_identity(id_type, number)
     except DomainError as err:
+        if id_type == "resident_id" and re.fullmatch(r"[0-9]{15}000", compact_id_number(number)):
+            raise _Rejected(ID_NUMBER_LOST_IN_EXCEL) from err  # digits past the 15th turned to 0
         raise _Rejected(err.message) from err
 
 

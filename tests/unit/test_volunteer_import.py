@@ -976,3 +976,24 @@ def test_latin_letters_in_another_case_are_the_same_name(app, station):
         db.session.commit()
     assert only_row(app, station, "anna  LI,13900000001,,,,").status == "unchanged"
     assert only_row(app, station, "Anne Li,13900000001,,,,").status == "rename"
+
+
+def test_an_id_number_excel_took_for_a_number_is_refused_saying_what_happened(app, station):
+    """Typed into a number cell, an 18-digit ID keeps 15 digits in Excel: in the .xlsx it is a float,
+    in a CSV Excel saved it shows as 1.10105E+17 or ends in 000. The row says what to do, instead
+    of asking to check each digit against the card."""
+    header = ["姓名", "手机号", "身份证号"]
+    text = read_roster(workbook(header, ["王小明", 13900000001, 110105195803073024.0],
+                                ["王大明", 13900000002, "110105195803073023"]))
+    rows = {row.line: row for row in preview(app, station, text).rows}
+    assert said(rows[2].reason, ID_NUMBER_LOST)
+    assert rows[3].reason is None and rows[3].id_number == "110105195803073023"
+    text = csv_text(",".join(header), "王小明,13900000001,1.10105E+17", "王大明,13900000002,110105195803073000",
+                    "王二明,13900000003,110105195803073024")  # one digit wrong, as typed: checked as before
+    rows = {row.line: row for row in preview(app, station, text).rows}
+    assert said(rows[2].reason, ID_NUMBER_LOST) and said(rows[3].reason, ID_NUMBER_LOST)
+    assert said(rows[4].reason, "This ID number does not add up: please check each digit against the card.")
+
+
+ID_NUMBER_LOST = ("Excel took this ID number for a number and lost its last digits (it keeps 15). Please set that "
+                  "column to Text in Excel, type the numbers again and import.")
