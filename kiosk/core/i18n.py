@@ -83,8 +83,9 @@ def _is_own_device_view(endpoint: str | None) -> bool:
 def reads_the_devices_language() -> bool:
     """A page for a person's own phone, opened from outside (a QR) or from another such page. The
     same page reached from a station screen (a swap item tapped on the kiosk's shelf) is the
-    station's, in its language: one language per screen."""
-    if not _is_own_device_view(request.endpoint):
+    station's, in its language: one language per screen; and on the station's own kiosk tablet
+    every page is a station screen, one opened by its address too."""
+    if not _is_own_device_view(request.endpoint) or g.get("kiosk_tablet"):
         return False
     page = came_from()
     if page is None:

@@ -228,6 +228,21 @@ def test_the_tracking_page_a_phone_opens_reads_the_phones_language(app, client, 
     assert '<html lang="zh-Hant"' in page
 
 
+@pytest.mark.parametrize("path", ["/suggest/find", "/suggest/phone?station=demo", "/s/S-NOSUCH"])
+def test_on_the_stations_kiosk_tablet_a_page_opened_by_its_address_reads_the_stations_language(app, client, station,
+                                                                                                 path):
+    """A page meant for a resident's phone, typed into the address bar of the station's kiosk tablet
+    (whose browser a vendor set to English): a station screen, in the station's language."""
+    from tests.conftest import set_up_as_kiosk
+
+    set_up_as_kiosk(app, client)
+    page = client.get(path, headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans"' in page
+    phone = app.test_client()
+    page = phone.get(path, headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en"' in page
+
+
 def test_a_page_that_reads_the_phones_language_says_so_to_caches(client, station):
     """A shared cache (a community Wi-Fi's proxy) must not hand one phone's 繁體 page to the next."""
     phone_page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"})
