@@ -14,6 +14,9 @@ class Defaults:
     # and how long the warning gives before returning to the home screen (never under 20).
     IDLE_SECONDS = 90
     IDLE_WARNING_SECONDS = 30
+    # The start screen on a tablet not set up as the kiosk (which has no idle warning) loads itself
+    # again when untouched this long: today's date and lists never go stale there either.
+    START_SCREEN_REFRESH_SECONDS = 300
     # On the station's kiosk tablet, a keeper request this long after the keeper's previous one
     # signs that tablet out (checked by the server, whatever the page's script did). Never less
     # than the screen's own idle time and warning together.

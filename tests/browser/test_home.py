@@ -174,3 +174,20 @@ def test_a_form_whose_answer_is_slow_says_it_is_on_its_way(page, server):
     held[0].continue_()
     expect(page.locator(".receipt")).to_be_visible()
     expect(pending).to_have_count(0)
+
+
+def test_the_start_screen_of_a_tablet_not_set_up_as_the_kiosk_loads_itself_again_when_left_alone(page, server):
+    """Only the station's kiosk tablet had the idle reset: any other tablet left on the start screen
+    showed yesterday's date and lists for good. It now loads again after five untouched minutes,
+    with no "Still there?" (nobody is using it), and not while someone is."""
+    page.clock.install()
+    page.goto(server.url + "/")
+    page.evaluate("window.loadedBefore = true")
+    page.clock.run_for(200_000)
+    page.mouse.click(5, 400)  # someone touches it: the five minutes start again
+    page.clock.run_for(200_000)
+    assert page.evaluate("window.loadedBefore === true")
+    expect(page.locator("#idle-warning")).to_have_count(0)
+    page.clock.run_for(101_000)
+    page.wait_for_function("window.loadedBefore === undefined")
+    expect(page.locator(".tile")).to_have_count(6)
