@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from htmx_flask import make_response as hx_response
@@ -27,6 +28,10 @@ BAD_SIGN_IN = _l("The user name or password is not right.")
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_MINUTES = int(FAILURE_WINDOW.total_seconds() // 60)
+# A wrong sign-in with this many tries or fewer left before the wait says how many, so a keeper
+# who mistypes is not locked out without warning.
+WARN_WHEN_TRIES_LEFT = 3
 # Checked when the user name is unknown, so a wrong name costs as long as a wrong password and the
 # time taken does not tell which names exist.
 _UNKNOWN_USER_HASH = generate_password_hash("no keeper has this password")
@@ -94,7 +99,7 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     # Failures count against the name whatever its capitals: KEEPER and keeper are one keeper.
     throttled_name = username.lower()
     address = (address or "")[:64]
-    _refuse_if_throttled(throttled_name, address, now)
+    tries_left = _refuse_if_throttled(throttled_name, address, now)
     keeper = keeper_named(username)
     # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
@@ -103,18 +108,41 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
         right = keeper.check_password(password or "")
     if keeper is None or not right or not keeper.active:
         _count_failure(throttled_name, address, now)
-        raise WrongSignIn(BAD_SIGN_IN, field="password")
+        raise WrongSignIn(wrong_sign_in_message(tries_left - 1), field="password")
     return keeper
 
 
-def _refuse_if_throttled(throttled_name: str, address: str, now: datetime) -> None:
+def wrong_sign_in_message(tries_left: int):
+    """What a wrong sign-in says, given the tries left before the wait. It depends only on the
+    failures counted for the name as typed and for the address, never on whether the name is a
+    keeper's, so it tells no name apart."""
+    if tries_left > WARN_WHEN_TRIES_LEFT:
+        return BAD_SIGN_IN
+    if tries_left <= 0:
+        return _l("The user name or password is not right. Now please wait %(minutes)s minutes before trying again.",
+                  minutes=LOCK_MINUTES)
+    # Babel extracts ngettext(...) from inside the lambda; the text is chosen when it is shown.
+    return LazyString(lambda: ngettext(
+        "The user name or password is not right. %(num)s more wrong try and you will have to wait "
+        "%(minutes)s minutes to try again.",
+        "The user name or password is not right. %(num)s more wrong tries and you will have to wait "
+        "%(minutes)s minutes to try again.",
+        tries_left, minutes=LOCK_MINUTES))
+
+
+def _refuse_if_throttled(throttled_name: str, address: str, now: datetime) -> int:
+    """Raises SignInThrottled when this name from this address, or this address, must wait; else
+    the tries left before it must (the fewer of the two). Counted in the database, so every
+    worker says the same."""
     serialize_writes("sign-in")  # concurrent guesses are counted one after another
     recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= now - FAILURE_WINDOW,
                                                                    SignInAttempt.address == address)
-    if (db.session.scalar(recent.where(SignInAttempt.username == throttled_name)) >= MAX_FAILURES
-            or db.session.scalar(recent) >= MAX_FAILURES_PER_ADDRESS):
+    tries_left = min(MAX_FAILURES - db.session.scalar(recent.where(SignInAttempt.username == throttled_name)),
+                     MAX_FAILURES_PER_ADDRESS - db.session.scalar(recent))
+    if tries_left <= 0:
         raise SignInThrottled(_l("Too many wrong passwords. Please wait %(minutes)s minutes and try again.",
-                                 minutes=int(FAILURE_WINDOW.total_seconds() // 60)))
+                                 minutes=LOCK_MINUTES))
+    return tries_left
 
 
 def _count_failure(throttled_name: str, address: str, now: datetime) -> None:

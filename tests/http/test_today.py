@@ -877,6 +877,30 @@ def test_the_lock_message_is_in_chinese_by_default(client, keeper_id):
     assert r.status_code == 429 and "密码输错太多次了" in r.get_data(as_text=True)
 
 
+def test_wrong_passwords_warn_before_the_lock_alike_from_every_worker_and_for_any_name(app, tmp_path, keeper_id):
+    from tests.conftest import make_app
+
+    other_worker = make_app(tmp_path)  # a second process on the same database
+    tablet, phone = app.test_client(), other_worker.test_client()
+
+    def said(username, address):
+        pages = []
+        for n in range(MAX_FAILURES):
+            r = login((tablet, phone)[n % 2], username=username, password="wrong-password", address=address)
+            assert r.status_code == 422
+            pages.append(" ".join(field_errors(r.get_data(as_text=True), "password")))
+        return pages
+
+    real, unknown = said("keeper", "10.0.0.1"), said("nobody-here", "10.0.0.2")
+    assert real == unknown
+    assert real[0] == "用户名或密码错误"
+    assert real[1] == "用户名或密码错误。再错 3 次，要等 15 分钟才能再试。"
+    assert real[3] == "用户名或密码错误。再错 1 次，要等 15 分钟才能再试。"
+    assert real[4] == "用户名或密码错误。现在要等 15 分钟才能再试。"
+    r = login(phone, address="10.0.0.1")
+    assert r.status_code == 429 and "密码输错太多次了" in r.get_data(as_text=True)  # the lock says what it said
+
+
 def test_four_wrong_passwords_do_not_lock(app, english, keeper_id):
     for _ in range(4):
         assert login(english, password="wrong-password").status_code == 422

@@ -172,6 +172,39 @@ def test_sign_in_is_throttled_after_repeated_failures(ctx):
     assert authenticate("keeper", "right", "10.0.0.5", START + timedelta(minutes=16)) is keeper
 
 
+def test_a_wrong_sign_in_warns_how_many_tries_are_left_the_same_for_a_name_that_is_no_keepers(ctx):
+    db.session.scalar(select(Keeper)).set_password("right")
+
+    def wrong_five_times(username, address):
+        said = []
+        for _ in range(MAX_FAILURES):
+            with pytest.raises(WrongSignIn) as wrong:
+                authenticate(username, "wrong", address, START)
+            said.append(str(wrong.value.message))
+        return said
+
+    real, unknown = wrong_five_times("keeper", "10.0.0.5"), wrong_five_times("nobody", "10.0.0.6")
+    assert real == unknown  # the warning tells no name apart
+    assert real == ["The user name or password is not right.",
+                    "The user name or password is not right. 3 more wrong tries and you will have to wait "
+                    "15 minutes to try again.",
+                    "The user name or password is not right. 2 more wrong tries and you will have to wait "
+                    "15 minutes to try again.",
+                    "The user name or password is not right. 1 more wrong try and you will have to wait "
+                    "15 minutes to try again.",
+                    "The user name or password is not right. Now please wait 15 minutes before trying again."]
+    with pytest.raises(SignInThrottled, match="Too many"):
+        authenticate("keeper", "right", "10.0.0.5", START)
+
+
+def test_the_warning_counts_the_addresss_own_limit_when_that_comes_first(ctx):
+    for n in range(MAX_FAILURES_PER_ADDRESS - 2):
+        with pytest.raises(WrongSignIn):
+            authenticate(f"name{n % 8}", "wrong", "10.0.0.7", START)
+    with pytest.raises(WrongSignIn, match="1 more wrong try "):
+        authenticate("someone-new", "wrong", "10.0.0.7", START)  # the first for this name, the address's 19th
+
+
 def test_a_user_name_signs_in_whatever_its_capitals_and_is_throttled_as_one(ctx):
     keeper = db.session.scalar(select(Keeper))
     keeper.set_password("right")
