@@ -430,6 +430,25 @@ def test_my_hours_shows_recent_sessions_and_the_total(app, phone, fresh, clock):
     assert rows == [("11/23", "11:00", "on duty"), ("11/22", "09:00", "11:00")]
 
 
+def test_two_volunteers_of_one_name_see_whose_phone_it_is_by_badge_number(app, station, fresh):
+    from kiosk.people.volunteers import register_volunteer
+
+    with app.app_context():
+        namesake = register_volunteer(db.session.get(Station, station), name="张晓华", mobile="13912345678",
+                                      id_type="resident_id", id_number="11010519491231002X")
+        db.session.commit()
+        namesake_id, namesake_number = namesake.id, namesake.number
+    assert namesake_number != "0001"
+    for volunteer_id, number in ((1, "0001"), (namesake_id, namesake_number)):
+        phone = app.test_client()
+        assert link_badge(phone, fresh(), token_of(app, volunteer_id)).status_code == 303
+        for page in (phone.get(f"/m/checkin?c={fresh()}"), phone.get("/m/me")):
+            heading = html.unescape(re.search(r"<h1>(.*?)</h1>", page.get_data(as_text=True), re.S).group(1))
+            assert "张晓华" in heading and f"编号 {number}" in heading, heading
+            assert "13912345678" not in page.get_data(as_text=True) and "13800138001" not in page.get_data(as_text=True)
+            assert "11010519491231002X" not in page.get_data(as_text=True)
+
+
 def test_my_hours_in_chinese_shows_the_total(app, phone, fresh, clock):
     press(phone, fresh())
     clock.advance(hours=3, minutes=20)
