@@ -1,6 +1,7 @@
 """Keepers: signing in, and loading the signed-in one."""
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
@@ -79,6 +80,32 @@ def keepers_named_alike(username: str) -> list[Keeper]:
     so the same letters fold wherever this is asked."""
     return db.session.scalars(select(Keeper).where(func.lower(Keeper.username) == func.lower(username))
                               .order_by(Keeper.id)).all()
+
+
+# What a keeper types at sign-in (which trims spaces): no spaces or control characters in it, and
+# no more than the column holds. Chinese names are fine (王站长).
+USERNAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,40}")
+
+
+def username_key(username: str) -> str:
+    """A user name as people tell names apart: whatever its capitals, full-width letters (a Chinese
+    keyboard's 全角 mode types ｗａｎｇ) or spaces around it."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def check_new_username(username: str) -> str:
+    """A user name a new keeper can have: one nobody else's reads as (Wang beside wang would be two
+    accounts for what a keeper takes to be one name), and one the sign-in form can take. Compared
+    here, not by the database's lower(), which folds only ASCII letters on SQLite."""
+    key = username_key(username)
+    taken = next((name for name in db.session.scalars(select(Keeper.username).order_by(Keeper.id))
+                  if username_key(name) == key), None)
+    if taken is not None:
+        raise DomainError(_l("A keeper named “%(name)s” already exists (user names ignore capitals, full-width "
+                             "letters and spaces around them).", name=taken), field="username")
+    if not USERNAME.fullmatch(username):
+        raise DomainError(_l("A user name is 1 to 40 characters with no spaces."), field="username")
+    return username
 
 
 def keeper_named(username: str) -> Keeper | None:

@@ -63,12 +63,14 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
     (["create-keeper", "wang", "--station", "demo", "--name", "王" * 41], "--name: A name can be at most 40"),
     (["create-keeper", "wang", "--station", "demo", "--name", "  "], "--name: Please enter a name."),
     (["create-keeper", "district", "--admin", "--station", "demo"], "leave out --station"),
-    (["create-keeper", "Keeper", "--station", "demo"], "A keeper named 'keeper' already exists (user names ignore capitals)."),
+    (["create-keeper", "Keeper", "--station", "demo"],
+     "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
+    (["create-keeper", "ＫＥＥＰＥＲ", "--station", "demo"], "A keeper named “keeper” already exists"),
     (["create-station", "copy", "幸福里暖心驿站"], "this name exists already"),
     (["create-station", "here", "本地站", "--timezone", "localtime"], "Unknown timezone"),
     (["create-station", "factory", "工厂站", "--timezone", "Factory"], "Unknown timezone"),
 ], ids=["empty", "blank", "space inside", "too long", "name too long", "blank name", "admin with a station",
-        "same user name in capitals",
+        "same user name in capitals", "same user name in full-width letters",
         "same station name", "localtime", "Factory"])
 def test_the_commands_refuse_what_would_make_a_keeper_or_station_nobody_can_use(app, runner, station, args, says):
     def counts():

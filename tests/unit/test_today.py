@@ -17,6 +17,7 @@ from kiosk.people.keepers import (
     SignInThrottled,
     WrongSignIn,
     authenticate,
+    check_new_username,
     keeper_named,
 )
 from kiosk.people.models import Keeper, Volunteer
@@ -225,6 +226,34 @@ def test_two_accounts_differing_only_in_capitals_each_sign_in_as_typed_and_never
     assert keeper_named("Lina").username == "Lina" and keeper_named("lina").username == "lina"
     assert keeper_named("LINA") is None
     assert keeper_named("KEEPER").username == "keeper" and keeper_named("nobody") is None
+
+
+@pytest.mark.parametrize("typed", ["keeper", "Keeper", "KEEPER", "ｋｅｅｐｅｒ", "ＫＥＥＰＥＲ", "Ｋeeper"],
+                         ids=["same", "capital", "capitals", "full-width", "full-width capitals", "mixed"])
+def test_a_new_user_name_that_is_an_existing_one_in_other_letters_is_refused(ctx, typed):
+    # Sign-in ignores capitals, and a Chinese keyboard in full-width (全角) mode types ｋｅｅｐｅｒ:
+    # beside "keeper" either would be a second account one keeper cannot tell from their own.
+    with pytest.raises(DomainError, match="A keeper named “keeper” already exists") as refused:
+        check_new_username(typed)
+    assert refused.value.field == "username"
+
+
+@pytest.mark.parametrize("typed", [" keeper", "keeper ", "\u3000keeper"], ids=["space", "trailing", "full-width space"])
+def test_a_new_user_name_with_spaces_around_an_existing_one_is_refused_as_that_name(ctx, typed):
+    with pytest.raises(DomainError, match="A keeper named “keeper” already exists"):
+        check_new_username(typed)
+
+
+@pytest.mark.parametrize("typed, says", [("", "no spaces"), ("  ", "no spaces"), ("wang xiao", "no spaces"),
+                                         (" wang", "no spaces"), ("k" * 41, "1 to 40")])
+def test_a_new_user_name_a_keeper_could_not_type_is_refused(ctx, typed, says):
+    with pytest.raises(DomainError, match=says):
+        check_new_username(typed)
+
+
+def test_a_new_user_name_unlike_any_other_is_fine(ctx):
+    for typed in ("wang", "Wang2", "王站长", "keeper-2"):
+        assert check_new_username(typed) == typed
 
 
 def test_an_address_that_guesses_many_names_waits(ctx):
