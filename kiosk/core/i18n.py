@@ -15,6 +15,8 @@ from kiosk.core.web import came_from, safe_next
 
 # Each language is named in itself: a reader looks for their own script, not a translation of it.
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+# The same on a phone's narrow header, where the three must share one row with 大字.
+LANGUAGE_SHORT_NAMES = {"zh_Hans": "简体", "zh_Hant": "繁體", "en": "EN"}
 # What the <html lang> attribute says, so the browser picks the right CJK glyphs.
 HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
 
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language, timezone_selector=select_timezone)
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        LANGUAGE_SHORT_NAMES=LANGUAGE_SHORT_NAMES,
         current_language=current_language,
         html_lang=lambda: HTML_LANG[current_language()],
         local_time=local_time,

@@ -96,3 +96,25 @@ def test_the_swap_receipt_and_label_fit(phone, server):
     assert_fits(phone, "the swap receipt")
     phone.goto(server.url + "/swap/items/J-0001/label")
     assert_fits(phone, "the swap label")
+
+
+@pytest.mark.parametrize("where", ["check-in", "my hours"])
+def test_the_header_leaves_a_small_phone_to_the_page_in_large_text(phone, browser, server, live_app, where):
+    # The header took 43 % of a 360 × 740 screen (the station name on two lines, the switches on
+    # three rows): an elder saw the check-in button only after scrolling.
+    phone.goto(station_link(browser.new_page(), server, live_app) if where == "check-in" else server.url + "/m/me")
+    assert_fits(phone, f"the {where} page")
+    header = phone.locator("header.topbar").bounding_box()
+    assert header["height"] <= SMALL_PHONE["height"] * 0.25, \
+        f"the header takes {header['height']} px of {SMALL_PHONE['height']} in {phone.language}"
+    # The station name keeps to one line, and every switch shares one row below it.
+    name = phone.locator(".topbar-home").bounding_box()
+    assert name["height"] <= 60, f"the station name wraps: {name['height']} px"
+    buttons = phone.locator(".text-size-button, .language-button")
+    boxes = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+    assert max(b["y"] for b in boxes) < min(b["y"] + b["height"] for b in boxes), \
+        f"the switches wrap onto more than one row in {phone.language}"
+    assert all(b["height"] >= 48 and b["width"] >= 48 for b in boxes)  # still a finger's target each
+    # The page itself begins in the first third of the screen.
+    heading = phone.locator("main h1").bounding_box()
+    assert heading["y"] <= SMALL_PHONE["height"] / 3, f"the page's heading starts at {heading['y']} px"
