@@ -118,3 +118,24 @@ def test_the_header_leaves_a_small_phone_to_the_page_in_large_text(phone, browse
     # The page itself begins in the first third of the screen.
     heading = phone.locator("main h1").bounding_box()
     assert heading["y"] <= SMALL_PHONE["height"] / 3, f"the page's heading starts at {heading['y']} px"
+
+
+@pytest.mark.parametrize("where", ["check-in", "my hours"])
+def test_the_volunteers_name_and_number_each_stay_whole_on_a_small_phone(phone, browser, server, live_app, where):
+    # "王建国，您 / 好 编号 0003": the greeting broke in the middle to keep the number beside it.
+    phone.goto(station_link(browser.new_page(), server, live_app) if where == "check-in" else server.url + "/m/me")
+    lines = phone.evaluate("""() => {
+        const h1 = document.querySelector("main h1");
+        const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+        const out = [];
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            if (!node.textContent.trim()) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            out.push([node.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]);
+        }
+        return out;
+    }""")
+    assert [text for text, _ in lines] and all(count == 1 for _, count in lines), \
+        f"a part of the heading is broken over lines in {phone.language}: {lines}"
