@@ -44,7 +44,7 @@ def logout():
         sign_out_everywhere(current_user)
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.login", left="everywhere"), 303)  # and say so: the phone too
 
 
 @bp.post("/leave")

@@ -302,7 +302,9 @@ def test_sign_out_is_post_only_and_works(client, keeper):
     assert client.get("/keeper/logout").status_code == 405
     assert client.get("/keeper/volunteers").status_code == 200
     r = post(client, "/keeper/logout")
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/login"
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/login?left=everywhere"
+    # Signing out ends every sign-in of this keeper, and the page says so (a phone signed out too).
+    assert "其他手机、平板上的登录也一起退出了" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert signed_in_user(client) is None
     assert client.get("/keeper/volunteers").status_code == 303
 
