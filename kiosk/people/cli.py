@@ -1,18 +1,18 @@
 """flask --app kiosk … commands for keepers and the demo station."""
 
-import secrets
+from contextlib import contextmanager
 
 import click
 from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.text import clean_name
-from kiosk.people.keepers import check_new_username, keeper_named, set_keeper_active
-from kiosk.people.models import Keeper
+from kiosk.people.keeper_accounts import add_keeper, change_keeper_active, clean_username, new_password_for
+from kiosk.people.keepers import keeper_named
 
 
 def init_app(app: Flask) -> None:
@@ -41,27 +41,17 @@ def init_app(app: Flask) -> None:
         """Add a keeper (or an admin) and print their password once."""
         if admin and station_slug:
             raise click.ClickException("An admin sees every station: leave out --station, or leave out --admin.")
-        with force_locale("en"):  # like every other command's messages
-            try:
-                check_new_username(username)
-            except DomainError as err:
-                raise click.ClickException(str(err.message)) from None
-            try:
-                display_name = clean_name(display_name if display_name is not None else username)
-            except DomainError as err:
-                raise click.ClickException(f"--name: {err.message}") from None
         station = None
         if not admin:
             station = db.session.scalar(select(Station).where(Station.slug == (station_slug or "")))
-            if station is None:
+        with _in_english():
+            if not admin and station is None:
+                # The name is checked first: a bad one is the mistake to fix whatever the station.
+                clean_username(username)
                 raise click.ClickException("Give --station SLUG of an existing station, or --admin.")
-        password = secrets.token_urlsafe(9)
-        keeper = Keeper(username=username, display_name=display_name, station=station,
-                        role="admin" if admin else "keeper", active=True)
-        keeper.set_password(password)
-        db.session.add(keeper)
+            keeper, password = add_keeper(station, username, display_name, by=None, now=utcnow(), admin=admin)
         db.session.commit()
-        click.echo(f"{'Admin' if admin else 'Keeper'} {username} added. Password: {password}")
+        click.echo(f"{'Admin' if admin else 'Keeper'} {keeper.username} added. Password: {password}")
 
     @app.cli.command("keeper-password")
     @click.argument("username")
@@ -70,8 +60,7 @@ def init_app(app: Flask) -> None:
         keeper = keeper_named(username)  # capitals aside, as at sign-in
         if keeper is None:
             raise click.ClickException(f"No keeper named {username!r}.")
-        password = secrets.token_urlsafe(9)
-        keeper.set_password(password)
+        password = new_password_for(keeper, by=None, now=utcnow())
         db.session.commit()
         click.echo(f"New password for {keeper.username}: {password}")
 
@@ -83,6 +72,21 @@ def init_app(app: Flask) -> None:
         keeper = keeper_named(username)  # capitals aside, as at sign-in
         if keeper is None:
             raise click.ClickException(f"No keeper named {username!r}.")
-        set_keeper_active(keeper, state == "on")
+        with _in_english():
+            # The last keeper of a station too: whoever runs this can bring one back the same way.
+            change_keeper_active(keeper, state == "on", by=None, now=utcnow(), last_may_go=True)
         db.session.commit()
         click.echo(f"Keeper {keeper.username} is {'active' if state == 'on' else 'deactivated; every sign-in has ended'}.")
+
+
+@contextmanager
+def _in_english():
+    """A rule's refusal as a command's message, in English like every other command's (a bad
+    --name says so)."""
+    with force_locale("en"):
+        try:
+            yield
+        except DomainError as err:
+            db.session.rollback()
+            prefix = "--name: " if err.field == "name" else ""
+            raise click.ClickException(f"{prefix}{err.message}") from None
