@@ -7,7 +7,8 @@ roster import, and the audit trail every keeper change writes. Features build on
 - volunteer_import.py CSV rosters, previewed before anything is stored
 - audit.py            who changed what; features name their own changes
 - auth.py, keeper_routes.py  sign-in and the keeper's people pages
-- account_routes.py   the keeper's own account: a new password"""
+- keeper_accounts.py  adding keepers, a new password for one, deactivating one (page and commands)
+- account_routes.py   the keeper's own account: a new password; the station's keepers"""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -17,13 +18,18 @@ from kiosk.core.web import add_keeper_link
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.people import (account_routes, audit, auth, badges, cli, forms, keeper_routes, models,  # noqa: F401
-                              privacy, teams, volunteers)
+    from kiosk.people import (account_routes, audit, auth, badges, cli, forms, keeper_accounts,  # noqa: F401
+                              keeper_routes, models, privacy, teams, volunteers)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(keeper_routes.bp)
     app.register_blueprint(account_routes.bp)
     audit.init_app(app)
+    audit.add_audit_labels(app, {keeper_accounts.ADDED: _l("added a keeper"),
+                                 keeper_accounts.PASSWORD_RESET: _l("gave a keeper a new password"),
+                                 keeper_accounts.DEACTIVATED: _l("deactivated a keeper"),
+                                 keeper_accounts.REACTIVATED: _l("reactivated a keeper")},
+                           describe=keeper_accounts.describe)
     cli.init_app(app)
     app.jinja_env.filters["masked"] = mask_name
     app.jinja_env.filters["masked_id"] = volunteers.mask_id_number

@@ -46,6 +46,18 @@ class PasswordChangeForm(FlaskForm):
                                        render_kw={"autocomplete": "new-password"})
 
 
+class AddKeeperForm(FlaskForm):
+    """A new keeper of the station (people.keeper_accounts.add_keeper says which names are taken).
+    Used with prefix "keeper", so its boxes are not mistaken for the sign-in form's."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)],
+                           description=_l("What they type to sign in: no spaces, e.g. lina."),
+                           render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    name = StringField(_l("Name shown"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)],
+                       description=_l("Shown beside the changes they make, e.g. 李娜."),
+                       render_kw={"autocomplete": "off"})
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

@@ -48,6 +48,8 @@ NOT_PAGES = {
     "today.today_live": "the fragment Today polls; audited inside /keeper/today",
     "today.today_csv": "a CSV download",
     "keeper.index": "only sends the keeper on to their first page (Today)",
+    "account.add_station_keeper": "only sends the keeper on to their account page (its POST answer, a new "
+                                  "keeper's password, is shown once and is no page to open)",
     "keeper.badge_png": "a badge image to download",
     "keeper.badge_svg": "a badge image to download",
     "swap.photo": "a photo file",
@@ -117,6 +119,9 @@ def seed(app) -> dict:
         admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
         admin.set_password(KEEPER_PASSWORD)
         db.session.add(admin)
+        colleague = Keeper(station_id=station.id, username="lina", display_name="李娜", role="keeper", active=True)
+        colleague.set_password(KEEPER_PASSWORD)
+        db.session.add(colleague)
         volunteer = db.session.get(Volunteer, 1)
         for day in (2, 3):
             start = datetime(2026, 11, day, 1, 0, tzinfo=UTC)
@@ -140,7 +145,7 @@ def seed(app) -> dict:
         session_id = db.session.scalar(select(ServiceSession.id).limit(1))
         return {"activity_id": activity.id, "certificate_id": certificate.id, "session_id": session_id,
                 "volunteer_id": volunteer.id, "code": item.code, "token": certificate.verify_token,
-                "suggestion": suggestion.tracking_code, "station_code": code_for_phones}
+                "suggestion": suggestion.tracking_code, "station_code": code_for_phones, "keeper_id": colleague.id}
 
 
 def discover(app, values: dict) -> list[dict]:

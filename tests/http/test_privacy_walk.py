@@ -18,7 +18,7 @@ from kiosk.people.demo import VOLUNTEERS, load_demo_station
 from kiosk.gifts.models import Gift, Redemption
 from kiosk.gifts.redemptions import add_gift, ask_for_gift
 from kiosk.honor.roll import pick
-from kiosk.people.models import Volunteer
+from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award
 from kiosk.points.models import PointsLine
 from kiosk.suggest.box import categories as suggestion_categories
@@ -127,6 +127,7 @@ def station_a_values(app, busy_station) -> dict[str, dict]:
             "name": "0" * 32 + ".jpg",
             "item": db.session.scalar(select(SwapItem.id)),
             "line_id": first(PointsLine), "gift_id": first(Gift), "redemption_id": first(Redemption),
+            "keeper_id": first(Keeper),
         }
 
 
