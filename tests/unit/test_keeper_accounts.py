@@ -40,7 +40,8 @@ def test_a_new_keeper_gets_a_random_password_kept_only_hashed_and_an_audit_line_
     assert (lina.username, lina.display_name, lina.station_id, lina.role, lina.active) == (
         "lina", "李娜", station.id, "keeper", True)  # spaces around the name go, as at sign-in
     assert lina.check_password(password) and password not in lina.password_hash
-    assert len(password) >= 12 and password != second
+    assert len(password) == 12 and password != second
+    assert not set(password) & set("0O1lI-_")  # nothing that reads as another when copied by hand
     event, _wang = events("keeper.added")
     assert event.keeper_id == me.id and event.station_id == station.id
     assert event.after == {"keeper_id": lina.id, "username": "lina", "name": "李娜"}
