@@ -15,7 +15,7 @@ from kiosk.people.keeper_accounts import (PasswordChangedMeanwhile, add_keeper, 
                                           keeper_events, keeper_of, new_password_for, password_stamp,
                                           station_keepers)
 from kiosk.people.models import AuditEvent, Keeper
-from tests.conftest import START, in_english
+from tests.conftest import START, at_once, in_english
 
 
 @pytest.fixture
@@ -164,3 +164,49 @@ def test_a_station_lists_and_finds_only_its_own_keepers_never_an_admin(ctx):
     assert keeper_of(station, lina.id) is lina
     assert keeper_of(station, away.id) is None and keeper_of(station, admin.id) is None
     assert keeper_of(station, 999999) is None
+
+
+def test_two_keepers_adding_one_name_in_other_capitals_at_once_add_one_keeper(app, station):
+    def add(i):
+        me = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+        add_keeper(db.session.get(Station, station), ("Lina", "lina")[i], "李娜", by=me, now=START)
+
+    results = at_once(app, 2, add)
+    assert results.count("ok") == 1 and len(results) == 2
+    assert "already exists" in next(r for r in results if r != "ok")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Keeper).where(
+            func.lower(Keeper.username) == "lina")) == 1
+
+
+def test_two_keepers_deactivating_each_other_at_once_leave_one_active(app, station, monkeypatch):
+    """Each counts the active keepers, then waits (briefly) for the other to have counted too:
+    without turns taken, both would count two and both would go."""
+    import threading
+
+    from kiosk.people import keeper_accounts
+
+    counted, real_count = threading.Barrier(2), keeper_accounts.active_keepers
+
+    def count_then_wait(station):
+        found = real_count(station)
+        try:
+            counted.wait(1)  # with turns taken the other is still waiting for its turn: go on alone
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(keeper_accounts, "active_keepers", count_then_wait)
+    with app.app_context():
+        lina, _ = add_keeper(db.session.get(Station, station), "lina", "李娜", by=None, now=START)
+        db.session.commit()
+        ids = [db.session.scalar(select(Keeper.id).where(Keeper.username == "keeper")), lina.id]
+
+    def deactivate(i):
+        me, other = db.session.get(Keeper, ids[i]), db.session.get(Keeper, ids[1 - i])
+        change_keeper_active(other, False, by=me, now=START)
+
+    results = at_once(app, 2, deactivate)
+    assert results.count("ok") == 1 and "last active keeper" in next(r for r in results if r != "ok")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Keeper).where(Keeper.active.is_(True))) == 1
