@@ -125,8 +125,9 @@ def test_a_new_keeper_is_added_and_their_password_shown_once(app, keeper, statio
     ("wang fang", "王芳", "keeper-username", "A user name is 1 to 40 characters with no spaces."),
     ("w" * 500, "王芳", "keeper-username", "This is too long."),
     ("wang", "王" * 500, "keeper-name", "This is too long."),
-    ("Keeper", "王芳", "keeper-username", "A keeper named 'keeper' already exists (user names ignore capitals)."),
-    ("keeper", "王芳", "keeper-username", "A keeper named 'keeper' already exists."),
+    ("Keeper", "王芳", "keeper-username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
+    ("keeper", "王芳", "keeper-username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
+    ("ｋｅｅｐｅｒ", "王芳", "keeper-username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
 ])
 def test_bad_input_is_refused_beside_the_field_and_nothing_is_stored(app, keeper, username, name, field, message):
     before = count_keepers(app)

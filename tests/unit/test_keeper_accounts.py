@@ -57,8 +57,8 @@ def test_a_new_keeper_gets_a_random_password_kept_only_hashed_and_an_audit_line_
     ("lina\x00", "李娜", "username", "no spaces"),
     ("lina", "  ", "name", "Please enter a name."),
     ("lina", "李" * 41, "name", "at most 40"),
-    ("keeper", "另一位", "username", "A keeper named 'keeper' already exists."),
-    ("KEEPER", "另一位", "username", "A keeper named 'keeper' already exists (user names ignore capitals)."),
+    ("keeper", "另一位", "username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
+    ("KEEPER", "另一位", "username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),
 ])
 def test_a_user_name_or_name_nobody_could_use_is_refused_and_nothing_is_stored(ctx, username, name, field, says):
     station, me = ctx
