@@ -43,15 +43,20 @@ def next_volunteer_number(station: Station) -> str:
 
 
 FIRST_BIRTH_YEAR = 1900
+# Even the station's youngest helpers (小小志愿者, with a parent) are of school age: a later year
+# is this year or last typed by mistake.
+YOUNGEST_AGE = 6
 
 
 def check_birth_year(birth_year: int, this_year: int) -> int:
-    """A year of birth from 1900 to this year: a later one is a slip of the finger that would count
-    the volunteer as a child in the reports and the national export. The keeper's form and the
-    CSV import both ask it."""
-    if not FIRST_BIRTH_YEAR <= birth_year <= this_year:
-        raise DomainError(_l("The birth year must be a year from %(first)s to %(last)s.",
-                             first=FIRST_BIRTH_YEAR, last=this_year), field="birth_year")
+    """A year of birth from 1900 to this year less YOUNGEST_AGE: a later one is a slip of the finger
+    that would count the volunteer as a child in the reports and the national export. The keeper's
+    form and the roster import both ask it."""
+    last = this_year - YOUNGEST_AGE
+    if not FIRST_BIRTH_YEAR <= birth_year <= last:
+        raise DomainError(_l("Please enter a year of birth from %(first)s to %(last)s "
+                             "(a volunteer is at least %(age)s years old).",
+                             first=FIRST_BIRTH_YEAR, last=last, age=YOUNGEST_AGE), field="birth_year")
     return birth_year
 
 

@@ -5,7 +5,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.text import clean_mobile, clean_name, mask_name
 from kiosk.people.models import Volunteer
-from kiosk.people.volunteers import register_volunteer
+from kiosk.people.volunteers import check_birth_year, register_volunteer
 
 
 @pytest.mark.parametrize(
@@ -53,6 +53,20 @@ def test_a_chinese_name_typed_with_a_space_is_masked_as_the_name_it_is():
 
 def test_the_name_of_a_thing_keeps_its_spaces():
     assert clean_name("爱心 雨伞", person=False) == "爱心 雨伞"
+
+
+@pytest.mark.parametrize("year", [1900, 1958, 2020])
+def test_a_birth_year_from_1900_to_six_years_ago_is_kept(year):
+    assert check_birth_year(year, 2026) == year
+
+
+@pytest.mark.parametrize("year", [1899, 2021, 2025, 2026, 2027])
+def test_a_birth_year_of_this_year_or_a_child_under_six_is_refused_beside_the_field(app, year):
+    """A volunteer born this year is a slip of the finger (2026 for 1926, or this year's date)."""
+    with app.test_request_context(), pytest.raises(DomainError) as refused:
+        check_birth_year(year, 2026)
+    assert refused.value.field == "birth_year"
+    assert "1900" in str(refused.value.message) and "2020" in str(refused.value.message)
 
 
 def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, station):
