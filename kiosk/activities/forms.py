@@ -16,7 +16,7 @@ class ActivityForm(FlaskForm):
     starts_at = StringField(_l("Starts"), validators=[InputRequired(REQUIRED)])
     ends_at = StringField(_l("Ends"), validators=[InputRequired(REQUIRED)])
     recurring = BooleanField(_l("A recurring duty (every day between these dates)"))
-    capacity = WholeNumberField(_l("Places (empty: no limit)"), validators=[Optional()])
+    capacity = WholeNumberField(_l("Places (empty: no limit)"), validators=[Optional()], render_kw={"size": 6})
     person_in_charge = StringField(_l("Person in charge"), validators=[Optional(), Length(max=40, message=TOO_LONG)])
     organiser = StringField(_l("Organising unit"), validators=[Optional(), Length(max=80, message=TOO_LONG)])
 

@@ -27,7 +27,7 @@ from kiosk.activities.schedule import (
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error
+from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error, validated
 from kiosk.core.stations import (FIRST_DAY, LAST_DAY, local_input_value, local_today, parse_local_datetime, parse_month,
                                  station_record)
 from kiosk.core.text import search_words
@@ -44,14 +44,26 @@ def _teams() -> list[Team]:
 
 
 def _plan(form: ActivityForm):
-    """The form as a checked plan, or a DomainError naming the field."""
+    """The form as a checked plan, or a DomainError naming every field at fault."""
+    unread = {}  # what cannot be read says so, not the rule's "please give a start"
     team = (form.team_id.data or "").strip()
     if team and not (team.isdigit() and len(team) <= 9):
-        raise DomainError(NOT_A_CHOICE, field="team_id")
-    return check_plan(g.station, form.name.data, int(team) if team else None, form.place.data or "",
-                      form.content.data or "", parse_local_datetime(g.station, form.starts_at.data, "starts_at"),
-                      parse_local_datetime(g.station, form.ends_at.data, "ends_at"), form.recurring.data,
-                      form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "", now=utcnow())
+        unread["team_id"], team = NOT_A_CHOICE, ""
+    times = {}
+    for field in (form.starts_at, form.ends_at):
+        try:
+            times[field.name] = parse_local_datetime(g.station, field.data, field.name)
+        except DomainError as err:
+            unread[field.name], times[field.name] = err.message, None
+    try:
+        plan = check_plan(g.station, form.name.data, int(team) if team else None, form.place.data or "",
+                          form.content.data or "", times["starts_at"], times["ends_at"], form.recurring.data,
+                          form.capacity.data, form.person_in_charge.data or "", form.organiser.data or "", now=utcnow())
+    except DomainError as err:
+        raise DomainError.of_fields({**err.by_field(), **unread}) from None
+    if unread:
+        raise DomainError.of_fields(unread)
+    return plan
 
 
 def _list_page(status: int = 200, form: ActivityForm | None = None, block: str = "content", **earlier):
@@ -89,9 +101,10 @@ def activities():
 def plan():
     form = ActivityForm()
     refuse_with(lambda err: _list_page(status=err.status, form=attach_error(form, err)))
-    if not form.validate():
+    checked = validated(form, lambda: _plan(form))
+    if checked is None:
         return _list_page(status=422, form=form)
-    activity = plan_activity(current_user, g.station, _plan(form), utcnow())
+    activity = plan_activity(current_user, g.station, checked, utcnow())
     return redirect(url_for("activities_keeper.activity", activity_id=activity.id), 303)
 
 
@@ -121,9 +134,10 @@ def activity(activity_id):
         return _page(activity)
     form = ActivityForm()
     refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, form=attach_error(form, err)))
-    if not form.validate():
+    checked = validated(form, lambda: _plan(form))
+    if checked is None:
         return _page(activity, status=422, form=form)
-    change_activity(current_user, g.station, activity, _plan(form), utcnow())
+    change_activity(current_user, g.station, activity, checked, utcnow())
     return redirect(url_for("activities_keeper.activity", activity_id=activity_id), 303)
 
 

@@ -55,30 +55,32 @@ class Plan:
 def check_plan(station: Station, name: str, team_id, place: str, content: str, starts_at: datetime | None,
                ends_at: datetime | None, recurring: bool, capacity, person_in_charge: str, organiser: str,
                *, now: datetime) -> Plan:
+    problems = {}  # {field: message}: every field at fault is told at once, not one per send
     name = one_line(name)[:60]
     if not name:
-        raise DomainError(_l("Please give the activity a name."), field="name")
+        problems["name"] = _l("Please give the activity a name.")
     if starts_at is None:
-        raise DomainError(_l("Please give a start."), field="starts_at")
-    if starts_at.date() < FIRST_DAY:
-        raise out_of_range("starts_at")
-    if starts_at > now + MAX_AHEAD:
-        raise DomainError(_l("An activity can be planned at most a year ahead (until %(day)s). Please check the year.",
-                             day=local_today(station, now + MAX_AHEAD).isoformat()), field="starts_at")
-    if ends_at is None or ends_at <= starts_at:
-        raise DomainError(_l("The end must be after the start."), field="ends_at")
-    if recurring and ends_at - starts_at > timedelta(days=MAX_RECURRING_DAYS):
-        raise DomainError(_l("A recurring duty can run for at most a year; plan the next year later."), field="ends_at")
-    if not recurring and ends_at - starts_at > timedelta(hours=MAX_HOURS):
-        raise DomainError(_l("An activity can last at most %(h)s hours. For every day, make it a recurring duty.",
-                             h=MAX_HOURS), field="ends_at")
+        problems["starts_at"] = _l("Please give a start.")
+    elif starts_at.date() < FIRST_DAY:
+        problems["starts_at"] = out_of_range("starts_at").message
+    elif starts_at > now + MAX_AHEAD:
+        problems["starts_at"] = _l("An activity can be planned at most a year ahead (until %(day)s). Please check the year.",
+                                   day=local_today(station, now + MAX_AHEAD).isoformat())
+    if ends_at is None or (starts_at is not None and ends_at <= starts_at):
+        problems["ends_at"] = _l("The end must be after the start.")
+    elif starts_at is not None and recurring and ends_at - starts_at > timedelta(days=MAX_RECURRING_DAYS):
+        problems["ends_at"] = _l("A recurring duty can run for at most a year; plan the next year later.")
+    elif starts_at is not None and not recurring and ends_at - starts_at > timedelta(hours=MAX_HOURS):
+        problems["ends_at"] = _l("An activity can last at most %(h)s hours. For every day, make it a recurring duty.",
+                                 h=MAX_HOURS)
     if capacity is not None and (not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY):
-        raise DomainError(_l("Places: a whole number from 1 to %(max)s, or empty for no limit.", max=MAX_CAPACITY),
-                          field="capacity")
+        problems["capacity"] = _l("Places: a whole number from 1 to %(max)s, or empty for no limit.", max=MAX_CAPACITY)
     if team_id is not None:
         team = db.session.get(Team, team_id)
         if team is None or team.station_id != station.id:
-            raise DomainError(_l("Please choose from the list."), field="team_id")
+            problems["team_id"] = _l("Please choose from the list.")
+    if problems:
+        raise DomainError.of_fields(problems)
     return Plan(name, team_id, one_line(place)[:80], one_line(content)[:200], starts_at, ends_at, bool(recurring),
                 capacity, one_line(person_in_charge)[:40], one_line(organiser)[:80])
 

@@ -14,3 +14,13 @@ class DomainError(Exception):
         self.field = field
         # Other fields at fault at the same time ({field: message}), so a form shows them all at once.
         self.also = also or {}
+
+    @classmethod
+    def of_fields(cls, problems: dict):
+        """One refusal for several fields at fault ({field: message}), the first standing for all."""
+        (field, message), *others = problems.items()
+        return cls(message, field=field, also=dict(others))
+
+    def by_field(self) -> dict:
+        """{field: message} for every field at fault (None: the form as a whole)."""
+        return {self.field: self.message, **self.also}

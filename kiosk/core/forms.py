@@ -86,9 +86,29 @@ def first_refusal(form):
 
 
 def attach_error(form, err):
-    """A rule's refusal shown beside the field it names (or above the form); returns the form."""
-    target = getattr(form, err.field, None) if err.field else None
-    errors = target.errors if target is not None else form.form_errors
-    if str(err.message) not in map(str, errors):  # a validation message raised again (first_refusal)
-        errors.append(err.message)
+    """A rule's refusal shown beside the field(s) it names (or above the form); returns the form."""
+    for field, message in err.by_field().items():
+        target = getattr(form, field, None) if field else None
+        errors = target.errors if target is not None else form.form_errors
+        if str(message) not in map(str, errors):  # a validation message raised again (first_refusal)
+            errors.append(message)
     return form
+
+
+def validated(form, check):
+    """`check()` (the rules over the form's values) once the form is valid; None if it is not. The
+    rules are asked even then, so every field at fault says so at once, not one per send: a field
+    the form's own checks refused keeps only their message. A rule's refusal of a valid form is
+    raised as it is."""
+    valid = form.validate()
+    try:
+        result = check()
+    except DomainError as err:
+        if valid:
+            raise
+        for field, message in err.by_field().items():
+            own = getattr(form, field, None) if field else None
+            if own is None or not own.errors:
+                attach_error(form, DomainError(message, field=field))
+        return None
+    return result if valid else None

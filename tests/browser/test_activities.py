@@ -46,3 +46,19 @@ def test_the_record_list_puts_sign_ups_first_and_filters_as_a_name_is_typed(cont
     expect(visible).to_have_count(20)
     page.get_by_role("button", name="记录他们的时长").click()
     expect(page.locator(".flash")).to_contain_text("2")
+
+
+def test_a_plan_with_several_mistakes_shows_every_message_after_one_tap(context, server, live_app):
+    """The browser's own check stopped at the first empty box, and the server then said one thing
+    per send: now the first tap shows every field's message beside it."""
+    page = context.browser.new_context(viewport=PORTRAIT, locale="zh-CN").new_page()
+    sign_in(page, server, live_app)
+    page.goto(f"{server.url}/keeper/activities")
+    form = page.locator("form.stack-form")
+    form.locator("#name").fill("")
+    form.locator("#capacity").fill("0")
+    form.get_by_role("button", name="保存").click()
+    expect(form.locator("#name-error")).to_have_text("请填写这一项")
+    expect(form.locator("#starts_at-error")).to_have_text("请填写这一项")
+    expect(form.locator("#ends_at-error")).to_have_text("请填写这一项")
+    expect(form.locator("#capacity-error")).to_contain_text("名额：请填 1 到")

@@ -13,6 +13,7 @@ from kiosk.core.extensions import db
 from kiosk.core.stations import local_input_value
 from kiosk.core.models import Station
 from tests.conftest import HX, csrf_token, set_up_as_kiosk
+from tests.http.test_keeper import field_errors
 from tests.http.test_phone import code_at, link_badge
 from tests.http.test_recognition import kiosk, post, scan, token  # noqa: F401 - kiosk is a fixture
 
@@ -90,6 +91,45 @@ def test_a_wrong_plan_gets_a_message_and_stores_nothing(app, keeper, clock, fiel
     assert r.status_code == 422 and message in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+# Several things wrong at once: what the form's own checks find (blank name, words for places, a long
+# place) and what the rules find (a time that is not one, the end before the start, no such team).
+EVERYTHING_WRONG = {"name": "", "place": "楼" * 81, "capacity": "0", "team_id": "9999", "ends_at": "2000-01-01T08:00"}
+EVERY_MESSAGE = {"name": ["Please fill this in."], "place": ["This is too long."],
+                 "capacity": ["Places: a whole number from 1 to 10000, or empty for no limit."],
+                 "team_id": ["Please choose from the list."], "ends_at": ["The end must be after the start."]}
+
+
+@pytest.mark.parametrize("wrong, messages", [
+    (EVERYTHING_WRONG, EVERY_MESSAGE),
+    ({"starts_at": "tomorrow", "ends_at": "later", "capacity": "lots"},  # the form's check and both times
+     {"starts_at": ["Please enter a date and time such as 2026-11-22 09:00."],
+      "ends_at": ["Please enter a date and time such as 2026-11-22 09:00."], "capacity": ["Please enter a whole number."]}),
+    ({"capacity": "0", "team_id": "9999"},  # only the rules', both
+     {"capacity": EVERY_MESSAGE["capacity"], "team_id": EVERY_MESSAGE["team_id"]}),
+])
+def test_every_wrong_field_of_a_plan_says_so_beside_it_at_once(app, keeper, clock, wrong, messages):
+    """A keeper who fixed one thing and sent again only to learn of the next had to send it as many
+    times as there were mistakes."""
+    r = plan(app, keeper, clock, **wrong)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    for name in ("name", "place", "content", "starts_at", "ends_at", "capacity", "team_id", "person_in_charge"):
+        assert field_errors(page, name) == messages.get(name, []), name
+    assert 'value="陪孩子写作业"' in page, "what was right stays typed"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_every_wrong_field_of_a_change_says_so_beside_it_at_once(app, keeper, clock):
+    page = plan(app, keeper, clock).headers["Location"]
+    r = post(keeper, page, {"starts_at": "2026-11-22T09:00", "content": "", **EVERYTHING_WRONG}, page=page)
+    assert r.status_code == 422
+    for name, messages in EVERY_MESSAGE.items():
+        assert field_errors(r.get_data(as_text=True), name) == messages, name
+    with app.app_context():
+        assert db.session.scalar(select(Activity.name)) == "爱心课堂"
 
 
 def test_a_start_out_of_range_is_told_in_the_keepers_language(app, keeper, clock):

@@ -71,6 +71,21 @@ def test_a_plan_that_makes_no_sense_is_refused_with_the_field(ctx, change, field
     assert caught.value.field == field
 
 
+def test_a_plan_wrong_in_several_ways_names_every_field_at_once(ctx):
+    with pytest.raises(DomainError) as caught:
+        check_plan(ctx, " ", 999, "", "", START, START - timedelta(hours=1), False, 0, "", "", now=START)
+    assert caught.value.by_field() == {
+        "name": "Please give the activity a name.", "ends_at": "The end must be after the start.",
+        "capacity": "Places: a whole number from 1 to 10000, or empty for no limit.",
+        "team_id": "Please choose from the list."}
+
+
+def test_a_plan_without_a_start_still_has_its_places_checked(ctx):
+    with pytest.raises(DomainError) as caught:
+        check_plan(ctx, "巡防", None, "", "", None, START, False, 0, "", "", now=START)
+    assert set(caught.value.by_field()) == {"starts_at", "capacity"}, "no end-before-start without a start"
+
+
 @pytest.mark.parametrize("start, words", [
     (datetime(2099, 1, 1, 1, tzinfo=UTC), r"at most a year ahead \(until 2027-11-23\)"),
     (START + timedelta(days=367), "at most a year ahead"),

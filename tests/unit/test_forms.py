@@ -1,10 +1,15 @@
-"""The number field every keeper form shares (core/forms.py): what a Chinese keyboard types."""
+"""What every keeper form shares (core/forms.py): the number field (what a Chinese keyboard types),
+and the rules' refusals beside the fields together with the form's own messages."""
 
 import pytest
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from kiosk.core.forms import WholeNumberField
+from wtforms import StringField
+from wtforms.validators import InputRequired
+
+from kiosk.core.errors import DomainError
+from kiosk.core.forms import WholeNumberField, validated
 
 
 class AmountForm(FlaskForm):
@@ -31,3 +36,31 @@ def test_what_is_not_a_whole_number_is_refused(app, typed):
     with app.test_request_context():
         form = AmountForm(formdata=MultiDict({"amount": typed}))
         assert not form.validate() and form.amount.data is None
+
+
+class PairForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = WholeNumberField("amount")
+    name = StringField("name", validators=[InputRequired("fill in")])
+
+
+def refuse_both():
+    raise DomainError.of_fields({"amount": "too many", "name": "no such name"})
+
+
+def test_a_form_refused_by_itself_still_hears_the_rules_for_its_other_fields(app):
+    with app.test_request_context():
+        form = PairForm(formdata=MultiDict({"amount": "5", "name": ""}))
+        assert validated(form, refuse_both) is None
+        assert (form.amount.errors, form.name.errors) == (["too many"], ["fill in"]), "its own message only"
+
+
+def test_a_valid_form_gets_the_rules_result_or_their_refusal_whole(app):
+    with app.test_request_context():
+        form = PairForm(formdata=MultiDict({"amount": "5", "name": "x"}))
+        assert validated(form, lambda: "plan") == "plan"
+        with pytest.raises(DomainError) as caught:
+            validated(form, refuse_both)
+        assert caught.value.by_field() == {"amount": "too many", "name": "no such name"}
