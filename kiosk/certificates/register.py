@@ -23,7 +23,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import TOO_LONG
+from kiosk.core.forms import too_long
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
 from kiosk.core.text import one_line
@@ -187,7 +187,7 @@ def revoke_certificate(keeper: Keeper, station: Station, certificate: Certificat
     if not reason:
         raise DomainError(_l("Please say why."), field="reason")
     if len(reason) > REASON_MAX:
-        raise DomainError(TOO_LONG, field="reason")
+        raise DomainError(too_long(REASON_MAX), field="reason")
     # Conditional, so two keepers revoking at once cannot both do it.
     done = db.session.execute(
         update(Certificate).where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))

@@ -12,11 +12,17 @@ from kiosk.core.errors import DomainError
 from kiosk.core.text import half_width
 
 REQUIRED = _l("Please fill this in.")
-TOO_LONG = _l("This is too long.")
+# Every Length(max=…, message=TOO_LONG) fills in its own limit: a keeper is told how long it may be.
+TOO_LONG = _l("Please keep this to %(max)s characters or fewer.")
 NOT_A_CHOICE = _l("Please choose from the list.")
 WHOLE_NUMBER = _l("Please enter a whole number.")
 TOO_LARGE = _l("This number is too large.")
 BAD_TIME = _l("Please enter a time such as 8:00 or 20:30.")
+
+
+def too_long(limit: int):
+    """TOO_LONG for a rule that measures a length itself, with the limit it measured against."""
+    return _l("Please keep this to %(max)s characters or fewer.", max=limit)
 
 
 class WholeNumberField(IntegerField):

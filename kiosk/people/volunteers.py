@@ -12,7 +12,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
+from kiosk.core.forms import NOT_A_CHOICE, too_long
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
 from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings, without_country_code
@@ -249,7 +249,7 @@ def clean_identity(id_type: str | None, id_number: str | None) -> tuple[str | No
     if not number:
         return id_type, None
     if len(number) > ID_NUMBER_MAX:
-        raise DomainError(TOO_LONG, field="id_number")
+        raise DomainError(too_long(ID_NUMBER_MAX), field="id_number")
     if any(unicodedata.category(ch).startswith("C") for ch in number):
         raise DomainError(_l("Please type the number as it is printed on the document."), field="id_number")
     if id_type == "resident_id":

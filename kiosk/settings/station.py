@@ -15,7 +15,7 @@ from sqlalchemy import select
 from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import NOT_A_CHOICE, TOO_LONG
+from kiosk.core.forms import NOT_A_CHOICE, too_long
 from kiosk.core.models import Station
 from kiosk.core.stations import station_name, what_new_hours_do
 from kiosk.core.text import half_width, one_line
@@ -67,7 +67,7 @@ def station_detail(text: str | None, field: str) -> str:
     if field == "contact":
         value = half_width(value)
     if len(value) > DETAIL_MAX:
-        raise DomainError(TOO_LONG, field=field)
+        raise DomainError(too_long(DETAIL_MAX), field=field)
     return value
 
 

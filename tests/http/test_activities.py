@@ -96,7 +96,7 @@ def test_a_wrong_plan_gets_a_message_and_stores_nothing(app, keeper, clock, fiel
 # Several things wrong at once: what the form's own checks find (blank name, words for places, a long
 # place) and what the rules find (a time that is not one, the end before the start, no such team).
 EVERYTHING_WRONG = {"name": "", "place": "楼" * 81, "capacity": "0", "team_id": "9999", "ends_at": "2000-01-01T08:00"}
-EVERY_MESSAGE = {"name": ["Please fill this in."], "place": ["This is too long."],
+EVERY_MESSAGE = {"name": ["Please fill this in."], "place": ["Please keep this to 80 characters or fewer."],
                  "capacity": ["Places: a whole number from 1 to 10000, or empty for no limit."],
                  "team_id": ["Please choose from the list."], "ends_at": ["The end must be after the start."]}
 

@@ -436,6 +436,20 @@ def test_register_refuses_bad_input_beside_the_field_and_stores_nothing(app, kee
     assert state(app) == before
 
 
+@pytest.mark.parametrize("lang, field, typed, message", [
+    ("en", "name", "张" * 300, "Please keep this to 40 characters or fewer."),  # a pasted paragraph
+    ("en", "skills", "理发、" * 70, "Please keep this to 200 characters or fewer."),
+    ("zh_Hans", "name", "张" * 41, "最多 40 个字，请删短一些。"),
+    ("zh_Hant", "national_code", "X" * 41, "最多 40 個字，請刪短一些。"),
+])
+def test_a_value_too_long_is_refused_saying_how_long_it_may_be(app, keeper, lang, field, typed, message):
+    """"内容太长了" left a keeper guessing how much to cut."""
+    keeper.set_cookie("kiosk_lang", lang)
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, field: typed})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), field) == [message]
+
+
 def test_register_form_as_htmx_fragment_keeps_the_message(app, keeper):
     r = post(keeper, "/keeper/volunteers/new", {**NEW, "mobile": "12345"}, headers=HX)
     assert r.status_code == 422

@@ -285,7 +285,7 @@ NEW = {"name": "新志愿者", "mobile": "13900000001", "birth_year": "1966", "s
     ("11010519491231002", "18 characters"),
     ("110105194912310021", "does not add up"),
     ("11010519491231002Y", "18 characters"),
-    ("1" * 41, "too long"),
+    ("1" * 41, "40 characters or fewer"),
 ])
 def test_a_wrong_resident_id_is_refused_beside_the_field(app, english, served, number, words):
     with app.app_context():

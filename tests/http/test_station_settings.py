@@ -121,7 +121,7 @@ def test_a_keeper_changes_the_settings_and_sees_them_saved_and_listed(app, keepe
     ({"duplicate_window_minutes": "9" * 30}, "duplicate_window_minutes", "This number is too large."),
     ({"name": " "}, "name", "Please"),
     ({"name": "南苑暖心驿站"}, "name", "A station with this name exists already."),
-    ({"contact": "1" * 41}, "contact", "This is too long."),
+    ({"contact": "1" * 41}, "contact", "Please keep this to 40 characters or fewer."),
 ])
 def test_a_refused_setting_keeps_what_was_typed_says_why_beside_it_and_stores_nothing(app, keeper, sent, field,
                                                                                      message):

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired
 
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import WholeNumberField, validated
+from tests.conftest import in_english
 
 
 class AmountForm(FlaskForm):
@@ -64,3 +65,41 @@ def test_a_valid_form_gets_the_rules_result_or_their_refusal_whole(app):
         with pytest.raises(DomainError) as caught:
             validated(form, refuse_both)
         assert caught.value.by_field() == {"amount": "too many", "name": "no such name"}
+
+
+def every_form_class():
+    import importlib
+    import pkgutil
+
+    import kiosk
+
+    for module in pkgutil.walk_packages(kiosk.__path__, "kiosk."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    found, todo = set(), [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__.startswith("kiosk.") and sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return sorted(found, key=lambda form: form.__qualname__)
+
+
+def test_every_length_limit_on_a_form_says_how_long_it_may_be(app):
+    """"This is too long." left a keeper guessing how much to cut; each form's limit is said by the
+    one shared message (core/forms.TOO_LONG fills in the limit), or by its own naming it."""
+    from wtforms.fields.core import UnboundField
+    from wtforms.validators import Length
+
+    limits = []
+    with in_english(app):
+        for form in every_form_class():
+            for name, unbound in vars(form).items():
+                if not isinstance(unbound, UnboundField):
+                    continue
+                for rule in unbound.kwargs.get("validators") or (unbound.args[1] if len(unbound.args) > 1 else []):
+                    if isinstance(rule, Length) and rule.max != -1:
+                        said = str(rule.message % {"min": rule.min, "max": rule.max, "length": rule.max + 1})
+                        limits.append(name)
+                        assert str(rule.max) in said, f"{form.__qualname__}.{name}: {said}"
+    assert len(limits) > 20, "the forms' limits were found"

@@ -450,7 +450,7 @@ def test_identity_documents_are_kept_as_typed_and_checked(ctx, id_type, raw, sto
     ("resident_id", "11010519491231002", "id_number", "18 characters"),
     ("resident_id", "1101051949123100211", "id_number", "18 characters"),
     ("resident_id", "11010519491231X02X", "id_number", "18 characters"),
-    ("passport", "E" * 41, "id_number", "too long"),
+    ("passport", "E" * 41, "id_number", "keep this to 40 characters or fewer"),
     ("passport", "E123\x01", "id_number", "as it is printed"),
     ("driving_licence", "123", "id_type", "choose from the list"),
     ("", VALID_ID, "id_type", "type of document"),

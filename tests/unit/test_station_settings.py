@@ -66,8 +66,8 @@ def test_a_save_changes_what_differs_and_records_it_once(ctx):
     ({"name": "   "}, "name", "Please enter the station's name"),
     ({"name": "站" * 81}, "name", "at most 80 characters"),
     ({"name": "南苑暖心驿站"}, "name", "A station with this name exists already."),
-    ({"person_in_charge": "王" * 41}, "person_in_charge", "too long"),
-    ({"contact": "1" * 41}, "contact", "too long"),
+    ({"person_in_charge": "王" * 41}, "person_in_charge", "keep this to 40 characters or fewer"),
+    ({"contact": "1" * 41}, "contact", "keep this to 40 characters or fewer"),
 ])
 def test_a_setting_out_of_bounds_is_refused_and_nothing_else_changes(ctx, change, field, message):
     add_station("nanyuan", "南苑暖心驿站")

@@ -32,6 +32,36 @@
     });
   }
 
+  // A paste cut short by the field's limit (the browser's maxlength, or the counter above) says so
+  // beside the field: a pasted name losing its end without a word went unnoticed. The words come
+  // from the page (data-msg-paste-cut on <body>), "{max}" standing for the limit.
+  document.addEventListener("paste", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("input[maxlength], textarea[maxlength], [data-count-to]")) return;
+    if (field.selectionStart === null || !event.clipboardData) return;
+    var pasted = event.clipboardData.getData("text/plain");
+    // as the field will hold it: a one-line box takes a line break as a space
+    pasted = field.tagName === "TEXTAREA" ? pasted.replace(/\r\n?/g, "\n") : pasted.replace(/\r\n?|\n/g, " ");
+    var whole = field.value.slice(0, field.selectionStart) + pasted + field.value.slice(field.selectionEnd);
+    // The counter counts characters as the server does; maxlength counts as the browser does.
+    var limit = Number(field.dataset.countTo || field.getAttribute("maxlength"));
+    var cut = (field.dataset.countTo ? Array.from(whole).length : whole.length) > limit;
+    var note = field.parentElement.querySelector('[data-paste-note-for="' + field.name + '"]');
+    if (!cut) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-help paste-note";
+      note.setAttribute("role", "status");
+      note.dataset.pasteNoteFor = field.name;
+      var counter = field.id && document.querySelector('[data-counter-for="' + field.id + '"]');
+      (counter || field).insertAdjacentElement("afterend", note);
+    }
+    note.textContent = (document.body.dataset.msgPasteCut || "").split("{max}").join(limit);
+  });
+
   // A preview that follows a field as it is typed (data-mirror-of="field id"): what residents
   // will see of a suggestion, on its keeper page. As text, never as markup.
   function setUpMirrors(root) {
