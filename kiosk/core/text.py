@@ -141,6 +141,12 @@ def in_simplified(text: str) -> str:
     return "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
 
 
+def name_key(name: str) -> str:
+    """A person's name as compared for "is this the same name": simplified or traditional characters
+    (張曉華 is 张晓华), spaces, full-width letters and the case of Latin letters make no other name."""
+    return in_simplified("".join(unicodedata.normalize("NFKC", name).split())).casefold()
+
+
 @cache
 def _to_traditional():
     import opencc

@@ -29,8 +29,8 @@ from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, preview_import, read_roster
-from kiosk.people.volunteers import (editable_details, register_volunteer, reissued_today, search_volunteers, set_active,
-                                     split_list, update_volunteer)
+from kiosk.people.volunteers import (editable_details, namesakes, register_volunteer, reissued_today, search_volunteers,
+                                     set_active, split_list, update_volunteer)
 from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
@@ -159,7 +159,8 @@ def new_volunteer():
     refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
                                    volunteer=None))
     volunteer = register_volunteer(g.station, **_form_values(form), by=current_user)
-    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+    # The page says if the name is taken already (a second registration of the same person?)
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id, registered=1), 303)
 
 
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
@@ -202,7 +203,9 @@ def volunteer_page(volunteer: Volunteer, status: int = 200, **extra):
 
 @bp.get("/volunteers/<int:volunteer_id>")
 def volunteer(volunteer_id):
-    return volunteer_page(station_record(Volunteer, volunteer_id))
+    volunteer = station_record(Volunteer, volunteer_id)
+    just_registered = request.args.get("registered") == "1" and volunteer.erased_at is None
+    return volunteer_page(volunteer, namesakes=namesakes(volunteer) if just_registered else [])
 
 
 @bp.post("/volunteers/<int:volunteer_id>/active")

@@ -27,7 +27,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import clean_mobile, clean_name, in_simplified
+from kiosk.core.text import clean_mobile, clean_name, name_key
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
 from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, changed_details,
@@ -502,14 +502,10 @@ def _national_code(raw: str) -> str | None:
     return raw
 
 
-def _name_key(name: str) -> str:
-    return in_simplified("".join(unicodedata.normalize("NFKC", name).split())).casefold()
-
-
 def same_name(a: str, b: str) -> bool:
     """Whether two ways of writing a name are one name: simplified or traditional characters
     (張曉華 is 张晓华), spaces and the case of Latin letters do not make another person."""
-    return _name_key(a) == _name_key(b)
+    return name_key(a) == name_key(b)
 
 
 @dataclass
@@ -535,7 +531,7 @@ class _Context:
     team_names: set[str]
     documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
     stored_documents: dict[int, str]  # volunteer id -> the type of the document whose number is stored
-    by_name: dict[str, list[tuple[str, str, str]]]  # _name_key -> (number, name, mobile tail), by number
+    by_name: dict[str, list[tuple[str, str, str]]]  # name_key -> (number, name, mobile tail), by number
     seen_mobiles: dict[str, int] = field(default_factory=dict)  # mobile -> first line in the file
     seen_documents: dict[tuple[str, str], int] = field(default_factory=dict)  # -> first line in the file
 
@@ -563,7 +559,7 @@ def _volunteers_by_name(volunteers) -> dict[str, list[tuple[str, str, str]]]:
     by_name: dict[str, list[tuple[str, str, str]]] = {}
     for v in sorted(volunteers, key=lambda v: v.number):
         if v.erased_at is None:  # an erased record keeps no name to match
-            by_name.setdefault(_name_key(v.name), []).append((v.number, v.name, v.mobile_tail))
+            by_name.setdefault(name_key(v.name), []).append((v.number, v.name, v.mobile_tail))
     return by_name
 
 
@@ -630,7 +626,7 @@ def _read_row(line: int, record: list[str], positions: dict[str, int], ctx: _Con
         elif not row.changes:
             row.status = "unchanged"
     else:
-        row.same_name_as = ctx.by_name.get(_name_key(row.name), [])
+        row.same_name_as = ctx.by_name.get(name_key(row.name), [])
     row.new_teams = [name for name in row.teams if name not in ctx.team_names]
     return row
 

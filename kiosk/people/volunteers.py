@@ -15,7 +15,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, too_long
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_spellings, without_country_code
+from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_key, name_spellings, without_country_code
 from kiosk.people.audit import audit, last_done_at
 from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
@@ -102,6 +102,17 @@ def register_volunteer(
                       after={"number": volunteer.number}, now=utcnow())
             return volunteer
     raise DomainError(_l("Someone else is registering right now. Please try again."))
+
+
+def namesakes(volunteer: Volunteer) -> list[Volunteer]:
+    """The station's other volunteers registered under the same name (name_key: 張曉華 is 张晓华),
+    by number: often the same person registered again with a new phone, so a keeper is told;
+    two people may share a name, so nothing is refused. An erased record keeps no name to match."""
+    others = db.session.scalars(select(Volunteer).where(
+        Volunteer.station_id == volunteer.station_id, Volunteer.id != volunteer.id, Volunteer.erased_at.is_(None))
+        .order_by(func.length(Volunteer.number), Volunteer.number))
+    key = name_key(volunteer.name)
+    return [other for other in others if name_key(other.name) == key]
 
 
 def _insert_volunteer(station, name, mobile, birth_year, teams, skills, national_code) -> Volunteer | None:

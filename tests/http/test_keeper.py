@@ -393,7 +393,7 @@ def test_register_a_volunteer_gives_the_next_number_and_a_badge(app, keeper):
     with app.app_context():
         teams = db.session.scalars(select(Team.id).order_by(Team.id)).all()
     r = post(keeper, "/keeper/volunteers/new", {**NEW, "teams": [str(teams[0]), str(teams[2])]})
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/21"
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/21?registered=1"
     v = volunteer(app, 21)
     assert (v.number, v.name, v.mobile, v.mobile_tail) == ("0021", "新志愿者", "13900000001", "0001")
     assert v.birth_year == 1966
@@ -434,6 +434,37 @@ def test_register_refuses_bad_input_beside_the_field_and_stores_nothing(app, kee
     assert field_errors(page, field), f"the message should sit beside {field}"
     assert 'name="csrf_token"' in page  # the same form, ready to fix and send again
     assert state(app) == before
+
+
+SAME_NAME = "Same name: 0001 张晓华 is registered (mobile ending 8001)"
+
+
+@pytest.mark.parametrize("typed", ["张晓华", "張曉華", "张 晓华"])
+def test_registering_a_name_the_station_has_says_who_has_it_and_links_to_them(app, keeper, typed):
+    """The import notes a new row under a registered name; one by one, a keeper registering the same
+    person twice (a new phone) was told nothing. Two people may share a name: it is saved all the same."""
+    keeper.set_cookie("kiosk_lang", "en")
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, "name": typed})
+    assert r.status_code == 303
+    assert volunteer(app, 21).name == typed.replace(" ", "")  # as typed, 張曉華 too
+    page = keeper.get(r.headers["Location"]).get_data(as_text=True)
+    note = re.search(r"<div[^>]*data-same-name.*?</div>", page, re.S).group(0)
+    assert "Saved. Please check this is not a volunteer registered already:" in note
+    assert f'<a href="/keeper/volunteers/1">{SAME_NAME}</a>' in note
+    assert "/keeper/volunteers/21" not in note, "not itself"
+
+
+def test_the_same_name_note_is_said_once_after_registering_and_only_for_a_name_taken(app, keeper):
+    r = post(keeper, "/keeper/volunteers/new", NEW)  # 新志愿者: nobody else
+    assert "data-same-name" not in keeper.get(r.headers["Location"]).get_data(as_text=True)
+    post(keeper, "/keeper/volunteers/new", {**NEW, "name": "张晓华", "mobile": "13900000002"})
+    assert "data-same-name" not in keeper.get("/keeper/volunteers/22").get_data(as_text=True), "later visits are calm"
+
+
+def test_the_same_name_note_speaks_the_keepers_language(app, keeper):
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    r = post(keeper, "/keeper/volunteers/new", {**NEW, "name": "张晓华"})
+    assert "同名：已有 0001 张晓华（手机尾号 8001）" in keeper.get(r.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("lang, field, typed, message", [

@@ -7,6 +7,7 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import event, func, make_url, select
@@ -470,7 +471,7 @@ def test_registering_editing_and_a_new_badge_are_audited_without_personal_data(a
     token = csrf_token(client, "/keeper/volunteers/new")
     r = client.post("/keeper/volunteers/new", data={"csrf_token": token, "name": "审计新人", "mobile": "13912345678"})
     assert r.status_code == 303
-    volunteer_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    volunteer_id = int(urlsplit(r.headers["Location"]).path.rsplit("/", 1)[1])
     edit = f"/keeper/volunteers/{volunteer_id}/edit"
     r = client.post(edit, data={"csrf_token": csrf_token(client, edit), "name": "审计改名", "mobile": "13912345679"})
     assert r.status_code == 303

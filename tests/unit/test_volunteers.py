@@ -91,3 +91,25 @@ def test_a_keeper_finds_a_volunteer_however_the_keyboard_types_the_search(app, s
         st = db.session.get(Station, station)
         alice = register_volunteer(st, name="Alice", mobile="139 0000 0001")
         assert alice in search_volunteers(st, typed)
+
+
+def test_namesakes_are_the_stations_others_under_the_same_name_however_written(app, station):
+    from datetime import UTC, datetime
+
+    from kiosk.people.volunteers import namesakes
+
+    with app.app_context():
+        here = db.session.get(Station, station)
+        other = Station(slug="other", name="另一个驿站")
+        db.session.add(other)
+        db.session.flush()
+        zhang = db.session.scalar(db.select(Volunteer).where(Volunteer.number == "0001", Volunteer.station_id == here.id))
+        again = register_volunteer(here, name="張曉華", mobile="13900000001")
+        register_volunteer(other, name="张晓华", mobile="13900000002")  # another station's: not a namesake here
+        erased = register_volunteer(here, name="张晓华", mobile="13900000003")
+        erased.erased_at = datetime(2026, 11, 1, tzinfo=UTC)
+        latin = register_volunteer(here, name="Anna Li", mobile="13900000004")
+        assert namesakes(again) == [zhang]
+        assert namesakes(zhang) == [again]
+        assert namesakes(register_volunteer(here, name="anna  li", mobile="13900000005")) == [latin]
+        assert namesakes(register_volunteer(here, name="新名字", mobile="13900000006")) == []
