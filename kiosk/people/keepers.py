@@ -123,11 +123,12 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     """The keeper, or WrongSignIn for a wrong name or password (the failure is recorded and kept).
     Raises SignInThrottled after too many failures, before even checking the password."""
     username = (username or "").strip()[:40]
-    # Failures count against the name whatever its capitals: KEEPER and keeper are one keeper.
-    throttled_name = username.lower()
+    # Failures count against the name whatever its capitals or full-width letters: KEEPER, keeper
+    # and ｋｅｅｐｅｒ (a Chinese keyboard in 全角 mode) are one keeper.
+    throttled_name = username_key(username)[:40]
     address = (address or "")[:64]
     tries_left = _refuse_if_throttled(throttled_name, address, now)
-    keeper = keeper_named(username)
+    keeper = keeper_named(username) or keeper_named(unicodedata.normalize("NFKC", username))
     # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
         right = check_password_hash(_UNKNOWN_USER_HASH, password or "") and False

@@ -217,6 +217,19 @@ def test_a_user_name_signs_in_whatever_its_capitals_and_is_throttled_as_one(ctx)
         authenticate("keeper", "right", "10.0.0.5", START)  # five spellings, one keeper's failures
 
 
+def test_a_user_name_typed_in_full_width_letters_signs_in_and_is_throttled_as_the_same_name(ctx):
+    """A Chinese keyboard left in 全角 mode types ｋｅｅｐｅｒ: that is the keeper's name (it was "wrong")."""
+    keeper = db.session.scalar(select(Keeper))
+    keeper.set_password("right")
+    assert authenticate("ｋｅｅｐｅｒ", "right", "10.0.0.5", START) is keeper
+    assert authenticate("ＫＥＥＰＥＲ", "right", "10.0.0.5", START) is keeper
+    for typed in ("ｋｅｅｐｅｒ", "keeper", "ＫＥＥＰＥＲ", "Keeper", "ｋeeper")[:MAX_FAILURES]:
+        with pytest.raises(WrongSignIn):
+            authenticate(typed, "wrong", "10.0.0.5", START)
+    with pytest.raises(SignInThrottled):
+        authenticate("keeper", "right", "10.0.0.5", START)
+
+
 def test_two_accounts_differing_only_in_capitals_each_sign_in_as_typed_and_never_at_random(ctx):
     # Made before user names ignored capitals; the command now refuses the second.
     for name in ("Lina", "lina"):
