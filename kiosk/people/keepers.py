@@ -158,6 +158,21 @@ def wrong_sign_in_message(tries_left: int):
         tries_left, minutes=LOCK_MINUTES))
 
 
+def wrong_current_password_message(tries_left: int):
+    """A wrong current password on the account page counts as a wrong sign-in: it warns the same."""
+    if tries_left > WARN_WHEN_TRIES_LEFT:
+        return WRONG_CURRENT
+    if tries_left <= 0:
+        return _l("That is not your current password. Now please wait %(minutes)s minutes before trying again.",
+                  minutes=LOCK_MINUTES)
+    return LazyString(lambda: ngettext(
+        "That is not your current password. %(num)s more wrong try and you will have to wait %(minutes)s "
+        "minutes to try again.",
+        "That is not your current password. %(num)s more wrong tries and you will have to wait %(minutes)s "
+        "minutes to try again.",
+        tries_left, minutes=LOCK_MINUTES))
+
+
 def _refuse_if_throttled(throttled_name: str, address: str, now: datetime) -> int:
     """Raises SignInThrottled when this name from this address, or this address, must wait; else
     the tries left before it must (the fewer of the two). Counted in the database, so every
@@ -211,10 +226,11 @@ def change_password(keeper: Keeper, station: Station, current: str, new: str, ag
     on every device, ends with the change (as `keeper-password` does); the page signs this device
     in again (`sign_in_again_here`)."""
     address = (address or "")[:64]
-    _refuse_if_throttled(keeper.username.lower(), address, now)
+    throttled_name = username_key(keeper.username)[:40]  # as at sign-in: the same tries
+    tries_left = _refuse_if_throttled(throttled_name, address, now)
     if not keeper.check_password(current or ""):
-        _count_failure(keeper.username.lower(), address, now)
-        raise WrongSignIn(WRONG_CURRENT, field="current_password")
+        _count_failure(throttled_name, address, now)
+        raise WrongSignIn(wrong_current_password_message(tries_left - 1), field="current_password")
     if new == current:
         raise DomainError(_l("The new password is the same as the current one."), field="new_password")
     check_new_password(keeper, new or "", again or "")

@@ -123,10 +123,16 @@ def test_a_password_that_is_the_user_name_is_refused(app, station):
 
 
 def test_a_wrong_current_password_counts_toward_the_sign_in_throttle(app, keeper, keeper_id):
+    # It warns as the sign-in page does before the wait (it said nothing until the wait began).
+    said = ["That is not your current password.",
+            "That is not your current password. 3 more wrong tries and you will have to wait 15 minutes to try again.",
+            "That is not your current password. 2 more wrong tries and you will have to wait 15 minutes to try again.",
+            "That is not your current password. 1 more wrong try and you will have to wait 15 minutes to try again.",
+            "That is not your current password. Now please wait 15 minutes before trying again."]
     for n in range(MAX_FAILURES):
         r = change(keeper, current=f"guess-{n}")
         assert r.status_code == 422
-        assert field_errors(r.get_data(as_text=True), "current_password") == ["That is not your current password."]
+        assert field_errors(r.get_data(as_text=True), "current_password") == [said[n]]
     assert attempts(app) == MAX_FAILURES
     # Now even the right one waits, here and at the sign-in page from this address.
     throttled = change(keeper)
