@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.core.database import reads_only_from_here
 from kiosk.core.extensions import db
+from kiosk.core.i18n import reads_the_devices_language
+from kiosk.core.stations import load_station
 from kiosk.core.storage import note_cannot_save
 from kiosk.core.web import came_from, is_keeper_request, keeper_home, takes_upload_here, wants_fragment
 
@@ -31,6 +33,8 @@ MESSAGES = {
 # 413 where no photo or file is taken: what was typed (or sent) is too long, not a file too large.
 FORM_TOO_LARGE = (_l("Too long"), _l("What you entered is too long. Please make it shorter and try again."))
 CSRF_MESSAGE = (_l("This page has expired"), _l("Please go back to the start and try again."))
+# The same on a person's own phone, which has no "start" of the kiosk's.
+OWN_DEVICE_CSRF_MESSAGE = (CSRF_MESSAGE[0], _l("Please go back to the page and try again."))
 # A keeper's form is sent back to its page to be filled in again, with this said at the top.
 KEEPER_FORM_EXPIRED = _l("This page had been open too long, so what you sent was not saved. Please try again.")
 # A kiosk form sent with a token that no longer holds: the form stays as it was, with a new token.
@@ -46,13 +50,20 @@ CANNOT_SAVE_SIGNS = ("disk is full", "readonly database", "read-only", "disk i/o
 def render_error(status: int, title=None, message=None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     context = {"status": status, "title": title or default_title, "message": message or default_message,
-               "keeper_page": False, "back": None}
+               "keeper_page": False, "own_device": False, "back": None}
     if is_keeper_request():
         # A keeper is not at the kiosk: the way back leads into the keeper pages, and no countdown
         # sends the screen to the kiosk's start.
         back = came_from()
         context.update(keeper_page=True, back=back if back and back != request.full_path.rstrip("?") else None,
                        keeper_home=keeper_home())
+    elif reads_the_devices_language():
+        # A person's own phone (a volunteer's check-in, a resident's suggestion): not the kiosk, so
+        # no countdown to the kiosk's start and no button to it; back to the page it came from.
+        back = came_from()
+        # (A form's page is often the address it sends to: back to it is a GET, so it may be.)
+        same = back == request.full_path.rstrip("?") and request.method == "GET"
+        context.update(own_device=True, back=back if back and not same else None)
     if wants_fragment():
         # Whatever element asked, the error takes the whole screen, where the big button is.
         return hx_response(
@@ -68,7 +79,11 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "auth.leave":
             return render_error(400, *CSRF_MESSAGE)
         if not is_keeper_request():
-            return kiosk_form_renewed() if wants_fragment() else render_error(400, *CSRF_MESSAGE)
+            if wants_fragment():
+                return kiosk_form_renewed()
+            if "station" not in g:  # refused before the station was read: whose screen this is counts
+                load_station()
+            return render_error(400, *(OWN_DEVICE_CSRF_MESSAGE if reads_the_devices_language() else CSRF_MESSAGE))
         if request.endpoint != "auth.login" and not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # signed out meanwhile: sign in, and say so
         return back_to_the_form()

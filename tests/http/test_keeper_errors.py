@@ -193,3 +193,24 @@ def test_another_sites_form_gets_no_new_token(app, client, station):
     posting to the kiosk gets the plain expired page."""
     r = client.post("/suggest/", data={"csrf_token": "expired", "text": "x"})
     assert r.status_code == 400 and "HX-Trigger" not in r.headers and "页面已过期" in r.get_data(as_text=True)
+
+
+# --- An error on a person's own phone is not a kiosk screen -----------------------------------------
+
+
+def test_an_error_on_a_residents_phone_has_no_kiosk_countdown_and_leads_back_to_its_page(app, client, station):
+    """It counted down to the kiosk's start and offered "back to start" (the kiosk's home) on a phone."""
+    r = client.post("/suggest/phone?station=demo", data={"csrf_token": "expired", "text": "x"},
+                    headers={"Referer": HOST + "/suggest/phone?station=demo"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "页面已过期" in page and "请回到刚才的页面再试一次" in page
+    assert "data-idle-seconds" not in page and "idle-warning" not in page
+    assert back_link(page) == "/suggest/phone?station=demo"
+    page = client.post("/suggest/phone?station=demo", data={"csrf_token": "expired"}).get_data(as_text=True)
+    assert "data-idle-seconds" not in page and 'href="/"' not in page.split("<main", 1)[1]  # no page known: none
+
+
+def test_the_same_error_on_the_stations_kiosk_tablet_is_a_kiosk_screen(app, client, station):
+    set_up_as_kiosk(app, client)
+    page = client.post("/suggest/phone?station=demo", data={"csrf_token": "expired", "text": "x"}).get_data(as_text=True)
+    assert "data-idle-seconds" in page and back_link(page) == "/"
