@@ -66,3 +66,19 @@ def test_take_by_scanning_the_label_with_the_camera(playwright_driver, server, l
         expect(page.get_by_text(re.compile("暂时没有东西"))).to_be_visible()
     finally:
         browser.close()
+
+
+def test_a_language_switch_after_taking_a_photo_says_it_must_be_taken_again(page, server, tmp_path):
+    """What was typed comes along across a language switch, but a photo cannot (a file field cannot
+    be filled in again): the new page said nothing, and the item went up without its photo."""
+    photo = tmp_path / "books.jpg"
+    Image.new("RGB", (400, 300), (200, 120, 60)).save(photo, "JPEG")
+    page.goto(server.url + "/swap/bring")
+    page.locator("#title").fill("儿童绘本 5 本")
+    page.locator("#photo").set_input_files(str(photo))
+    page.get_by_role("button", name="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("#title")).to_have_value("儿童绘本 5 本")
+    expect(page.locator("[data-photo-chosen]")).to_have_text("不好意思，照片要麻煩您再拍一次。")
+    page.goto(server.url + "/swap/bring")  # only for that one reload
+    expect(page.locator("[data-photo-chosen]")).to_have_text("")

@@ -158,7 +158,10 @@
     if (form.matches(".language-switch, .text-size-switch")) {
       var all = document.body.hasAttribute("data-answer"), next = form.querySelector("[name=next]");
       var typed = typedIn(null, all);
-      if (Object.keys(typed).length && next) keep(CARRY_KEY, { page: next.value, typed: typed, answer: all });
+      // A photo taken cannot come along (a file field cannot be filled in): the new page says so.
+      var photo = Array.prototype.some.call(document.querySelectorAll("[data-photo-input]"),
+        function (input) { return input.files && input.files.length; });
+      if ((Object.keys(typed).length || photo) && next) keep(CARRY_KEY, { page: next.value, typed: typed, answer: all, photo: photo });
       return;
     }
     if (form.querySelector("[type=password]")) return;  // signing in: what waits for the form's page stays
@@ -168,7 +171,10 @@
   });
   function bringBackTyped() {
     var carried = take(CARRY_KEY);
-    if (carried && carried.typed && samePage(carried.page)) putBack(carried.typed, carried.answer);
+    if (carried && carried.typed && samePage(carried.page)) {
+      putBack(carried.typed, carried.answer);
+      if (carried.photo) document.querySelectorAll("[data-photo-chosen]").forEach(function (note) { note.textContent = note.dataset.msgAgain; });
+    }
     var sent = take(SENT_KEY), unsaved = document.querySelector("[data-unsaved]");
     if (!sent || !sent.typed || !(unsaved || sent.unsaved)) return;
     if (samePage(sent.page)) putBack(sent.typed, false);
