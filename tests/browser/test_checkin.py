@@ -109,3 +109,18 @@ def test_refused_camera_is_explained(playwright_driver, server, live_app):
         context.close()
     finally:
         browser.close()
+
+
+def test_the_names_found_for_a_forgotten_badge_stay_up_across_a_language_switch(page, server, live_app):
+    """An older volunteer found their name, then switched to 繁體 to read it: the digits came back but
+    the list of names was gone, to be looked up again."""
+    page.goto(server.url + "/checkin/forgot")
+    page.locator("#entered").fill("8001")
+    page.get_by_role("button", name=re.compile("找")).click()
+    expect(page.get_by_role("button", name=re.compile(r"张\*华"))).to_be_visible()
+    page.get_by_role("button", name="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("#entered")).to_have_value("8001")
+    page.get_by_role("button", name=re.compile(r"张\*华")).click()
+    expect(page.locator(".outcome")).to_have_attribute("data-outcome", "checked_in")
+    assert len(sessions(live_app)) == 1

@@ -161,7 +161,12 @@
       // A photo taken cannot come along (a file field cannot be filled in): the new page says so.
       var photo = Array.prototype.some.call(document.querySelectorAll("[data-photo-input]"),
         function (input) { return input.files && input.files.length; });
-      if ((Object.keys(typed).length || photo) && next) keep(CARRY_KEY, { page: next.value, typed: typed, answer: all, photo: photo });
+      // A list found (data-find-again: the forgotten-badge lookup's names) is found again there.
+      var found = Array.prototype.filter.call(document.querySelectorAll("form[data-find-again]"), function (f) {
+        var box = document.querySelector(f.dataset.findAgain);
+        return box && box.textContent.trim();
+      }).map(function (f) { return f.getAttribute("action"); });
+      if ((Object.keys(typed).length || photo) && next) keep(CARRY_KEY, { page: next.value, typed: typed, answer: all, photo: photo, found: found });
       return;
     }
     if (form.querySelector("[type=password]")) return;  // signing in: what waits for the form's page stays
@@ -174,6 +179,9 @@
     if (carried && carried.typed && samePage(carried.page)) {
       putBack(carried.typed, carried.answer);
       if (carried.photo) document.querySelectorAll("[data-photo-chosen]").forEach(function (note) { note.textContent = note.dataset.msgAgain; });
+      document.querySelectorAll("form[data-find-again]").forEach(function (f) {
+        if ((carried.found || []).indexOf(f.getAttribute("action")) >= 0) f.requestSubmit();
+      });
     }
     var sent = take(SENT_KEY), unsaved = document.querySelector("[data-unsaved]");
     if (!sent || !sent.typed || !(unsaved || sent.unsaved)) return;
