@@ -97,3 +97,21 @@ def test_a_sound_left_half_sent_holds_no_file_open(app, station, headers):
         del body
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_static_files_are_compressed_once_as_tightly_as_the_browser_reads(client, station):
+    """A tablet downloads each file once and keeps it a year: htmx, the stylesheet and kiosk.js go
+    out at brotli's best (Flask-Compress's quick level made them larger than plain gzip), gzip at its
+    best for a browser without brotli, and a copy checked again is a 304."""
+    for url in ("/static/vendor/htmx-2.0.11.min.js", "/static/css/kiosk.css", "/static/js/kiosk.js"):
+        plain = get(client, url).data
+        packed = get(client, url, headers=CHROMIUM)
+        assert packed.headers["Content-Encoding"] == "br" and brotli.decompress(packed.data) == plain
+        assert len(packed.data) <= 0.92 * len(gzip.compress(plain, 6)), url
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        zipped = get(client, url, headers=GZIP)
+        assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == plain
+        assert len(zipped.data) <= len(gzip.compress(plain, 6)), url
+        again = get(client, url, headers={**CHROMIUM, "If-None-Match": packed.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+        assert packed.headers["ETag"] != zipped.headers["ETag"]  # one validator per encoding

@@ -1,6 +1,7 @@
 // 暖心驿站: what pages with forms add to kiosk.js (every page but the kiosk's start screen, which
 // has none of these and must stay small for a tablet on a slow link): counters, previews, the
-// photo note, the Print button, and what was typed carried across a language switch.
+// photo note, the Print button, the station QR for phones, and what was typed carried across a
+// language switch or an expired sign-in.
 (function () {
   "use strict";
 
@@ -82,6 +83,16 @@
     if (note) note.textContent = input.files && input.files.length ? note.dataset.msgChosen : "";
     var again = input.parentElement.querySelector("[data-photo-again]");
     if (again && input.files && input.files.length) again.remove();  // taken again: the reminder is done
+  });
+
+  // The station QR for phones holds a code the station accepts for a short while: when no fresh
+  // one has come by then (the station computer out of reach), it is hidden, not left up for
+  // phones to be refused. A fresh one replaces the whole element, and shows again.
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    var qr = root.matches("[data-qr-good-for]") ? root : root.querySelector("[data-qr-good-for]");
+    if (!qr) return;
+    setTimeout(function () { qr.classList.add("station-qr-stale"); }, (Number(qr.dataset.qrGoodFor) - 10) * 1000);
   });
 
   // A "Print" button (data-print) on a printable page: the inline onclick the CSP forbids.

@@ -80,16 +80,6 @@
     if (from.closest("[data-scan-form]")) return;  // a scan's own answer says it
     offline(document.body.dataset[from.closest("[data-background]") ? "msgOffline" : "msgNotSent"]);
   });
-  // The station QR for phones holds a code the station accepts for a short while: when no fresh
-  // one has come by then (the station computer out of reach), it is hidden, not left up for
-  // phones to be refused. A fresh one replaces the whole element, and shows again.
-  document.addEventListener("htmx:load", function (event) {
-    var root = event.detail.elt;
-    var qr = root.matches("[data-qr-good-for]") ? root : root.querySelector("[data-qr-good-for]");
-    if (!qr) return;
-    setTimeout(function () { qr.classList.add("station-qr-stale"); }, (Number(qr.dataset.qrGoodFor) - 10) * 1000);
-  });
-
   // A form sent with a token that no longer held (the tablet's session renewed): nothing was
   // saved; the page takes the new token and keeps what was typed, and says to tap once more.
   var renewedNote = "";
