@@ -6,7 +6,6 @@ Admins (role "admin", no station) are never listed or changed here: only the com
 and changes them, so no keeper can ever reach a district admin's account from a station's page."""
 
 import hmac
-import re
 import secrets
 from datetime import datetime
 
@@ -20,13 +19,9 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.text import clean_name
 from kiosk.people.audit import audit
-from kiosk.people.keepers import check_new_username, set_keeper_active
+from kiosk.people.keepers import BAD_USERNAME, USERNAME, check_new_username, set_keeper_active
 from kiosk.people.models import AuditEvent, Keeper
 
-# What a keeper types at sign-in (which trims spaces): no spaces or control characters in it, and
-# no more than the column holds. Chinese names are fine (王站长).
-USERNAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,40}")
-BAD_USERNAME = _l("A user name is 1 to 40 characters with no spaces.")
 OWN_PASSWORD = _l("To change your own password, use “Change your password” on this page.")
 NOT_YOURSELF = _l("You cannot deactivate yourself. Another keeper of the station can do it.")
 
@@ -58,11 +53,6 @@ def clean_username(raw: str) -> str:
     return username
 
 
-def refuse_if_name_taken(username: str) -> None:
-    """Refused when another keeper's name reads as this one (capitals, full-width letters)."""
-    check_new_username(username)
-
-
 def add_keeper(station: Station | None, username: str, name: str | None, *, by: Keeper | None, now: datetime,
                admin: bool = False) -> tuple[Keeper, str]:
     """A new keeper of `station` (or, `admin`, a district admin: no station), and their random
@@ -74,7 +64,7 @@ def add_keeper(station: Station | None, username: str, name: str | None, *, by: 
     name = clean_name(username if name is None else name)
     # Two keepers adding "Lina" and "lina" at one moment: one after the other, the second refused.
     serialize_writes("keeper-names")
-    refuse_if_name_taken(username)
+    check_new_username(username)
     password = new_random_password()
     keeper = Keeper(username=username, display_name=name, station=station, role="admin" if admin else "keeper",
                     active=True)

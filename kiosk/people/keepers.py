@@ -85,6 +85,7 @@ def keepers_named_alike(username: str) -> list[Keeper]:
 # What a keeper types at sign-in (which trims spaces): no spaces or control characters in it, and
 # no more than the column holds. Chinese names are fine (王站长).
 USERNAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,40}")
+BAD_USERNAME = _l("A user name is 1 to 40 characters with no spaces.")
 
 
 def username_key(username: str) -> str:
@@ -104,7 +105,7 @@ def check_new_username(username: str) -> str:
         raise DomainError(_l("A keeper named “%(name)s” already exists (user names ignore capitals, full-width "
                              "letters and spaces around them).", name=taken), field="username")
     if not USERNAME.fullmatch(username):
-        raise DomainError(_l("A user name is 1 to 40 characters with no spaces."), field="username")
+        raise DomainError(BAD_USERNAME, field="username")
     return username
 
 
@@ -144,33 +145,39 @@ def wrong_sign_in_message(tries_left: int):
     """What a wrong sign-in says, given the tries left before the wait. It depends only on the
     failures counted for the name as typed and for the address, never on whether the name is a
     keeper's, so it tells no name apart."""
-    if tries_left > WARN_WHEN_TRIES_LEFT:
-        return BAD_SIGN_IN
-    if tries_left <= 0:
-        return _l("The user name or password is not right. Now please wait %(minutes)s minutes before trying again.",
-                  minutes=LOCK_MINUTES)
     # Babel extracts ngettext(...) from inside the lambda; the text is chosen when it is shown.
-    return LazyString(lambda: ngettext(
-        "The user name or password is not right. %(num)s more wrong try and you will have to wait "
-        "%(minutes)s minutes to try again.",
-        "The user name or password is not right. %(num)s more wrong tries and you will have to wait "
-        "%(minutes)s minutes to try again.",
-        tries_left, minutes=LOCK_MINUTES))
+    return _warned(tries_left, BAD_SIGN_IN,
+                   _l("The user name or password is not right. Now please wait %(minutes)s minutes before trying "
+                      "again.", minutes=LOCK_MINUTES),
+                   lambda: ngettext(
+                       "The user name or password is not right. %(num)s more wrong try and you will have to wait "
+                       "%(minutes)s minutes to try again.",
+                       "The user name or password is not right. %(num)s more wrong tries and you will have to wait "
+                       "%(minutes)s minutes to try again.",
+                       tries_left, minutes=LOCK_MINUTES))
 
 
 def wrong_current_password_message(tries_left: int):
     """A wrong current password on the account page counts as a wrong sign-in: it warns the same."""
+    return _warned(tries_left, WRONG_CURRENT,
+                   _l("That is not your current password. Now please wait %(minutes)s minutes before trying again.",
+                      minutes=LOCK_MINUTES),
+                   lambda: ngettext(
+                       "That is not your current password. %(num)s more wrong try and you will have to wait "
+                       "%(minutes)s minutes to try again.",
+                       "That is not your current password. %(num)s more wrong tries and you will have to wait "
+                       "%(minutes)s minutes to try again.",
+                       tries_left, minutes=LOCK_MINUTES))
+
+
+def _warned(tries_left: int, wrong, waiting, few_left):
+    """The one rule for when a wrong password warns: plain while many tries are left, how many once
+    WARN_WHEN_TRIES_LEFT or fewer are, and that the wait has begun after the last one."""
     if tries_left > WARN_WHEN_TRIES_LEFT:
-        return WRONG_CURRENT
+        return wrong
     if tries_left <= 0:
-        return _l("That is not your current password. Now please wait %(minutes)s minutes before trying again.",
-                  minutes=LOCK_MINUTES)
-    return LazyString(lambda: ngettext(
-        "That is not your current password. %(num)s more wrong try and you will have to wait %(minutes)s "
-        "minutes to try again.",
-        "That is not your current password. %(num)s more wrong tries and you will have to wait %(minutes)s "
-        "minutes to try again.",
-        tries_left, minutes=LOCK_MINUTES))
+        return waiting
+    return LazyString(few_left)
 
 
 def _refuse_if_throttled(throttled_name: str, address: str, now: datetime) -> int:
