@@ -16,6 +16,7 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.core.forms import NOT_A_CHOICE
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, local_today, month_bounds, out_of_range
 from kiosk.core.text import one_line
@@ -78,7 +79,7 @@ def check_plan(station: Station, name: str, team_id, place: str, content: str, s
     if team_id is not None:
         team = db.session.get(Team, team_id)
         if team is None or team.station_id != station.id:
-            problems["team_id"] = _l("Please choose from the list.")
+            problems["team_id"] = NOT_A_CHOICE
     if problems:
         raise DomainError.of_fields(problems)
     return Plan(name, team_id, one_line(place)[:80], one_line(content)[:200], starts_at, ends_at, bool(recurring),
@@ -357,7 +358,7 @@ def record_held_elsewhere(keeper: Keeper, station: Station, activity: Activity, 
     for volunteer_id in dict.fromkeys(volunteer_ids):
         volunteer = db.session.get(Volunteer, volunteer_id)
         if volunteer is None or volunteer.station_id != station.id:
-            raise DomainError(_l("Please choose from the list."), field="volunteers")
+            raise DomainError(NOT_A_CHOICE, field="volunteers")
         record_session(keeper, station, volunteer, start, end, now, activity_id=activity.id)
     return len(dict.fromkeys(volunteer_ids))
 

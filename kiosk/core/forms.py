@@ -4,6 +4,7 @@ Each feature keeps its own forms; these are what they share."""
 import re
 from datetime import time
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
@@ -22,7 +23,7 @@ BAD_TIME = _l("Please enter a time such as 8:00 or 20:30.")
 
 def too_long(limit: int):
     """TOO_LONG for a rule that measures a length itself, with the limit it measured against."""
-    return _l("Please keep this to %(max)s characters or fewer.", max=limit)
+    return LazyString(lambda: str(TOO_LONG) % {"max": limit})
 
 
 class WholeNumberField(IntegerField):
