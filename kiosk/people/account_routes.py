@@ -99,7 +99,10 @@ def keeper_active(keeper_id):
     if request.method == "GET":
         return _active_step(keeper, error=NOT_YOURSELF if keeper.id == current_user.id else None)
     refuse_with(lambda err: _active_step(_keeper(keeper_id), err.status, err.message))
-    active = request.form.get("active") == "1"
+    answer = request.form.get("active")
+    if answer not in ("0", "1"):  # not what the page sends: never read as "deactivate"
+        abort(400)
+    active = answer == "1"
     change_keeper_active(keeper, active, by=current_user, now=utcnow())
     flash(str(_l("%(name)s is active again and can sign in.", name=keeper.display_name) if active else
               _l("%(name)s is deactivated: signed out everywhere, and can no longer sign in.",

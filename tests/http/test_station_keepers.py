@@ -203,6 +203,16 @@ def test_a_keeper_is_deactivated_after_asking_and_reactivated(app, keeper, lina)
     assert sign_in(app.test_client(), username="lina").status_code == 303
 
 
+@pytest.mark.parametrize("answer", [None, "", "yes", "true", "01", "1 "])
+def test_an_answer_the_page_never_sends_changes_nobody(app, keeper, lina, answer):
+    """Only active=0 or 1 means anything: a missing or odd value deactivated the keeper."""
+    lina_id, lina_tablet = lina
+    before = keeper_row(app, lina_id)
+    data = {"csrf_token": csrf_token(keeper, PAGE), **({"active": answer} if answer is not None else {})}
+    r = keeper.post(f"/keeper/account/keepers/{lina_id}/active", data=data)
+    assert r.status_code == 400 and keeper_row(app, lina_id) == before and signed_in(lina_tablet)
+
+
 def test_a_keeper_cannot_deactivate_themselves(app, keeper, keeper_id, lina):
     path = f"/keeper/account/keepers/{keeper_id}/active"
     step = keeper.get(path).get_data(as_text=True)
