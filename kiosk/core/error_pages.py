@@ -1,7 +1,6 @@
 """Error pages: a full page in the reader's language, or for htmx a fragment that replaces <main>."""
 
 import errno
-import json
 
 from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -113,11 +112,8 @@ def kiosk_form_renewed():
     """A kiosk form whose token no longer holds (the tablet's session was renewed or lost): nothing
     was saved, but the screen keeps what a resident typed and gets a new token (kiosk.js), so one
     more tap sends it. Only an htmx request gets this: another site's form cannot send its headers."""
-    response = make_response("", 400)
-    response.headers["HX-Reswap"] = "none"
-    response.headers["HX-Trigger"] = json.dumps(
-        {"kiosk:renewed": {"token": generate_csrf(), "message": str(KIOSK_FORM_RENEWED)}})
-    return response
+    return hx_response("", 400, reswap="none",
+                       trigger={"kiosk:renewed": {"token": generate_csrf(), "message": str(KIOSK_FORM_RENEWED)}})
 
 
 def back_to_the_form():

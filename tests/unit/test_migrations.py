@@ -10,11 +10,20 @@ from kiosk.core.extensions import db
 from tests.databases import database_url
 
 
+def app_on_an_empty_database(tmp_path, name: str):
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+                       "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, name, empty=True)})
+
+
+def demo_station_at(app, revision: str) -> None:
+    """The schema as it was at `revision`, with the demo station in it (inside an app context)."""
+    upgrade(revision=revision)
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+
+
 def test_upgrade_from_empty_matches_the_models(tmp_path):
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "m", empty=True)}
-    )
+    app = app_on_an_empty_database(tmp_path, "m")
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -28,10 +37,7 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
 def test_a_station_with_its_data_steps_back_a_version_and_up_again(tmp_path):
     """A maintainer who upgraded and must go back (`flask db downgrade`) keeps the station's data:
     a step that rebuilds a table others point at must not trip over their foreign keys."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "d", empty=True)}
-    )
+    app = app_on_an_empty_database(tmp_path, "d")
     with app.app_context():
         upgrade()
         seeded = app.test_cli_runner().invoke(args=["seed-demo"])
@@ -61,14 +67,9 @@ def _version() -> str:
 def test_sessions_entered_by_hand_are_no_longer_marked_edited_after_the_upgrade(tmp_path):
     """Before, every entry by hand was stored as edited; only a session the audit trail shows as
     corrected stays so."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "e", empty=True)}
-    )
+    app = app_on_an_empty_database(tmp_path, "e")
     with app.app_context():
-        upgrade(revision="3c9d1e7a5b20")
-        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert seeded.exit_code == 0, seeded.output
+        demo_station_at(app, "3c9d1e7a5b20")
         with db.engine.begin() as conn:
             for day in (1, 2):  # entered by hand and then one of them corrected: both were stored as edited
                 conn.exec_driver_sql(
@@ -100,19 +101,14 @@ def test_hours_lines_from_before_the_rate_was_stored_keep_the_rate_they_were_pri
     from kiosk.points.ledger import settle_hours
     from kiosk.points.models import PointsLine
 
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "p", empty=True)}
-    )
+    app = app_on_an_empty_database(tmp_path, "p")
     # volunteer: [(minutes served, points its hours lines hold)]
     served = {1: [(180, 30), (90, 15)],     # priced at 10, before the rate became 20
               2: [(120, 40)],               # at the station's 20
               3: [(60, 7), (60, 9)],        # no one rate explains them: the station's
               4: [(30, 5)]}                 # 10 or 11 would do: the smaller
     with app.app_context():
-        upgrade(revision="7e51621c4205")
-        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert seeded.exit_code == 0, seeded.output
+        demo_station_at(app, "7e51621c4205")
         with db.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE station SET points_per_hour = 20")
             station_id, *volunteers = [conn.exec_driver_sql("SELECT id FROM station").scalar(),
@@ -166,14 +162,9 @@ def test_hours_lines_from_before_the_rate_was_stored_keep_the_rate_they_were_pri
 def test_names_stored_with_spaces_between_chinese_characters_lose_them(tmp_path):
     """张 伟 stored before names were cleaned at registration (shown as 张*伟 on public screens) is 张伟
     after the upgrade; a name in Latin letters keeps its spaces."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "n", empty=True)}
-    )
+    app = app_on_an_empty_database(tmp_path, "n")
     with app.app_context():
-        upgrade(revision="5c3a9e1f7b20")
-        seeded = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert seeded.exit_code == 0, seeded.output
+        demo_station_at(app, "5c3a9e1f7b20")
         with db.engine.begin() as conn:
             first, second, third = conn.exec_driver_sql("SELECT id FROM volunteer ORDER BY id LIMIT 3").scalars()
             for row_id, name in ((first, "张 伟"), (second, "阿卜杜 · 买买提"), (third, "Mary O'Brien")):
