@@ -124,3 +124,22 @@ def test_the_names_found_for_a_forgotten_badge_stay_up_across_a_language_switch(
     page.get_by_role("button", name=re.compile(r"张\*华")).click()
     expect(page.locator(".outcome")).to_have_attribute("data-outcome", "checked_in")
     assert len(sessions(live_app)) == 1
+
+
+def test_a_scan_sent_with_a_token_that_no_longer_holds_says_to_scan_again_and_the_next_one_counts(
+        page, server, live_app, context):
+    """The tablet's session was renewed or lost: the scan is not recorded, its answer says so in the
+    scan's own place (not the whole screen replaced), and the next scan is recorded."""
+    page.expected_errors += ["status of 400"]
+    token = token_of(live_app)
+    page.goto(server.url + "/checkin/")
+    context.clear_cookies()
+    page.keyboard.type(token, delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-result .outcome-error")).to_contain_text("刚才的没有存上")
+    expect(page.locator("[data-scanner-input]")).to_be_visible()
+    assert sessions(live_app) == []
+    page.keyboard.type(token, delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+    assert len(sessions(live_app)) == 1
