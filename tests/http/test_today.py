@@ -880,7 +880,8 @@ def test_the_lock_message_is_in_chinese_by_default(client, keeper_id):
 def test_wrong_passwords_warn_before_the_lock_alike_from_every_worker_and_for_any_name(app, tmp_path, keeper_id):
     from tests.conftest import make_app
 
-    other_worker = make_app(tmp_path)  # a second process on the same database
+    # A second process on the same database (under PostgreSQL make_app alone would make a new one).
+    other_worker = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     tablet, phone = app.test_client(), other_worker.test_client()
 
     def said(username, address):
