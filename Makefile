@@ -20,13 +20,20 @@ MO := $(PO:.po=.mo)
 
 run: install translations database serve
 
+# The browser tests one at a time (they time a scanner's keystrokes and slow the CPU down as on a
+# cheap tablet, so they get the machine to themselves), then the unit and HTTP tests spread over
+# every core with pytest-xdist (TEST_WORKERS=1 for one process). PYTEST_ARGS runs just what it names.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest
+SUITE := $(if $(PYTEST_ARGS),$(PYTEST) $(PYTEST_ARGS),$(PYTEST) tests/browser && $(PYTEST) -n $(TEST_WORKERS) tests/unit tests/http)
+
 test: install-test translations browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(SUITE)
 
 # The whole suite again on PostgreSQL: a throwaway server on a free local port, removed afterwards
 # (tests/with_postgres.sh; as root it installs Debian's postgresql when it is missing).
 test-postgres: install-test translations browser
-	bash tests/with_postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	bash tests/with_postgres.sh bash -c '$(SUITE)'
 
 install: $(STAMPS)/install
 install-test: $(STAMPS)/install-test

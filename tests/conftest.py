@@ -3,8 +3,11 @@ PostgreSQL database under `make test-postgres`)."""
 
 import re
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
+import werkzeug.security
+from jinja2 import BytecodeCache
 
 from kiosk import create_app
 from kiosk.core.clock import MovableClock
@@ -14,6 +17,36 @@ from tests.databases import database_url
 # 09:00 in Shanghai on a Sunday; tests move this clock instead of sleeping.
 START = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class _SharedBytecode(BytecodeCache):
+    """Templates compiled once for the whole run, not once per test's app (keyed on the source's
+    checksum, so a changed template compiles again)."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if (code := self.compiled.get((bucket.key, bucket.checksum))) is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.compiled[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_TEMPLATES = _SharedBytecode()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Hashes made in tests cost a millisecond instead of scrypt's 100 ms (a tenth of the run's
+    time went to them). Checking reads the method from the hash itself, so nothing else changes;
+    servers the tests start in another process keep scrypt."""
+    cheap = partial(werkzeug.security.generate_password_hash, method="pbkdf2:sha256:1000")
+    with pytest.MonkeyPatch.context() as patch:
+        for module in ("kiosk.people.models", "kiosk.checkin.phone"):
+            patch.setattr(f"{module}.generate_password_hash", cheap)
+        yield
 
 
 def make_app(tmp_path, **overrides):
@@ -27,6 +60,7 @@ def make_app(tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATES
     _made_this_test.append(app)
     with app.app_context():
         db.create_all()

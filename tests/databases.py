@@ -9,7 +9,8 @@ import uuid
 from sqlalchemy import create_engine, make_url, text
 
 POSTGRES = os.environ.get("KIOSK_TEST_POSTGRES", "")  # the server's maintenance database URL
-TEMPLATE = "kiosk_template"
+# One template per pytest-xdist worker ("gw0", "gw1"; none without xdist): they build it at once.
+TEMPLATE = "kiosk_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 _made: list[str] = []  # this process's test databases, dropped as the next ones are made
 _admin = None
 
