@@ -19,6 +19,7 @@ from kiosk.core.forms import EmptyForm, attach_error
 from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
+from kiosk.core.text import name_key
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import done_on_deactivation, last_done_at, volunteer_events
@@ -174,8 +175,11 @@ def edit_volunteer(volunteer_id):
         return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
                       volunteer=volunteer)
     refuse_with(lambda err: _edit_refused(volunteer_id, form, err))
+    named = name_key(volunteer.name)
     update_volunteer(volunteer, **_form_values(form), by=current_user, seen=form.seen.data or None)
-    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+    # A new name may be one the station has already: the page says whose, as after registering.
+    renamed = 1 if name_key(volunteer.name) != named else None
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id, renamed=renamed), 303)
 
 
 def add_volunteer_section(app: Flask, template: str, context: Callable[[Volunteer, Station], dict],
@@ -204,8 +208,8 @@ def volunteer_page(volunteer: Volunteer, status: int = 200, **extra):
 @bp.get("/volunteers/<int:volunteer_id>")
 def volunteer(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
-    just_registered = request.args.get("registered") == "1" and volunteer.erased_at is None
-    return volunteer_page(volunteer, namesakes=namesakes(volunteer) if just_registered else [])
+    just_named = "1" in (request.args.get("registered"), request.args.get("renamed")) and volunteer.erased_at is None
+    return volunteer_page(volunteer, namesakes=namesakes(volunteer) if just_named else [])
 
 
 @bp.post("/volunteers/<int:volunteer_id>/active")

@@ -461,6 +461,21 @@ def test_the_same_name_note_is_said_once_after_registering_and_only_for_a_name_t
     assert "data-same-name" not in keeper.get("/keeper/volunteers/22").get_data(as_text=True), "later visits are calm"
 
 
+def test_renaming_a_volunteer_to_a_name_the_station_has_says_who_has_it_once(app, keeper):
+    """Registering said so; changing a name (a typo put right, a second record found) said nothing."""
+    keeper.set_cookie("kiosk_lang", "en")
+    mobile = volunteer(app, 2).mobile
+    r = post(keeper, "/keeper/volunteers/2/edit", {"name": "張曉華", "mobile": mobile})
+    assert r.status_code == 303 and volunteer(app, 2).name == "張曉華"
+    note = re.search(r"<div[^>]*data-same-name.*?</div>", keeper.get(r.headers["Location"]).get_data(as_text=True),
+                     re.S).group(0)
+    assert f'<a href="/keeper/volunteers/1">{SAME_NAME}</a>' in note and "/keeper/volunteers/2" not in note
+    assert "data-same-name" not in keeper.get("/keeper/volunteers/2").get_data(as_text=True), "later visits are calm"
+    # Saved again with the name unchanged (a new phone number): nothing new to check.
+    r = post(keeper, "/keeper/volunteers/2/edit", {"name": "張曉華", "mobile": "13911119999"})
+    assert r.status_code == 303 and "data-same-name" not in keeper.get(r.headers["Location"]).get_data(as_text=True)
+
+
 def test_the_same_name_note_speaks_the_keepers_language(app, keeper):
     keeper.set_cookie("kiosk_lang", "zh_Hans")
     r = post(keeper, "/keeper/volunteers/new", {**NEW, "name": "张晓华"})
@@ -510,7 +525,7 @@ def test_edit_a_volunteer(app, keeper):
     data = {"name": "张小华", "mobile": "13800138001", "birth_year": "1959", "teams": str(team), "skills": "维修",
             "national_code": "GD-001"}
     r = post(keeper, "/keeper/volunteers/1/edit", data)
-    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1?renamed=1"
     v = volunteer(app, 1)
     assert (v.name, v.mobile, v.birth_year) == ("张小华", "13800138001", 1959)
     assert (v.skills, v.national_code) == (["维修"], "GD-001")
