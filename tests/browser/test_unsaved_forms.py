@@ -54,6 +54,34 @@ def test_a_reply_typed_while_signed_out_elsewhere_comes_back_after_signing_in(br
     expect(keeper.locator("[data-unsaved]")).to_have_count(0)
 
 
+def test_a_reply_left_unsaved_is_not_given_to_another_keeper_who_signs_in_on_that_tablet(browser, page, server,
+                                                                                           live_app):
+    """The typing belongs to the keeper who typed it: a colleague who signs in on the shared tablet
+    next finds the form as it is saved, not a reply they did not write ready to send in their name."""
+    from datetime import UTC, datetime
+
+    from kiosk.core.models import Station
+    from kiosk.people.keeper_accounts import add_keeper
+
+    code = drop_a_suggestion(page, server)
+    keeper = keeper_opens(browser, server, live_app, f"/keeper/suggestions/{code}")
+    keeper.locator("#public_reply").fill("我下午去看看")
+    with live_app.app_context():
+        colleague, password = add_keeper(db.session.scalar(select(Station)), "xiaoli", "小李", by=None,
+                                         now=datetime.now(UTC))
+        sign_out_everywhere(db.session.scalar(select(Keeper).where(Keeper.username == "keeper")))
+        db.session.commit()
+    keeper.get_by_role("button", name="保存").click()
+    expect(keeper.locator("[data-unsaved]")).to_be_visible()
+    keeper.locator("#username").fill("xiaoli")
+    keeper.locator("#password").fill(password)
+    keeper.get_by_role("button", name="登录").click()
+    keeper.wait_for_load_state()  # forms.js puts typing back at DOMContentLoaded, before this
+    expect(keeper.locator("h1")).to_be_visible()
+    expect(keeper.locator("#public_reply")).to_have_value("")
+    assert reply_of(live_app, code) is None
+
+
 def test_a_keeper_page_open_too_long_gives_back_what_was_typed(browser, page, server, live_app):
     code = drop_a_suggestion(page, server)
     keeper = keeper_opens(browser, server, live_app, f"/keeper/suggestions/{code}")

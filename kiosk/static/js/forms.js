@@ -163,7 +163,9 @@
   // A form sent after the sign-in or the page had expired was not saved: the sign-in page, then the
   // form's page say so (data-unsaved) and bring the keeper back to it, and what had been typed comes
   // back too. Every send keeps its typing in this tab until the next page; any other page drops it.
+  // It comes back only to the keeper who typed it (data-keeper), not to a colleague signing in there.
   var SENT_KEY = "kiosk:sent";
+  function keeperHere() { return document.body.getAttribute("data-keeper") || ""; }
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.matches(".language-switch, .text-size-switch")) {
@@ -182,7 +184,7 @@
     }
     if (form.querySelector("[type=password]")) return;  // signing in: what waits for the form's page stays
     var sent = typedIn(form, false);
-    if (Object.keys(sent).length) keep(SENT_KEY, { page: here(), typed: sent });
+    if (Object.keys(sent).length) keep(SENT_KEY, { page: here(), typed: sent, by: keeperHere() });
     else take(SENT_KEY);
   });
   function bringBackTyped() {
@@ -196,8 +198,8 @@
     }
     var sent = take(SENT_KEY), unsaved = document.querySelector("[data-unsaved]");
     if (!sent || !sent.typed || !(unsaved || sent.unsaved)) return;
-    if (samePage(sent.page)) putBack(sent.typed, false);
-    else if (unsaved) keep(SENT_KEY, { page: sent.page, typed: sent.typed, unsaved: true });  // the sign-in page: on to the form
+    if (samePage(sent.page)) { if ((sent.by || "") === keeperHere()) putBack(sent.typed, false); }
+    else if (unsaved) keep(SENT_KEY, { page: sent.page, typed: sent.typed, by: sent.by, unsaved: true });  // the sign-in page: on to the form
   }
 
   document.addEventListener("htmx:load", function (event) {
