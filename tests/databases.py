@@ -4,6 +4,7 @@ PostgreSQL database copied from a template that holds the schema."""
 
 import atexit
 import os
+import tempfile
 import uuid
 
 from sqlalchemy import create_engine, make_url, text
@@ -38,11 +39,12 @@ def _build_template() -> None:
     with _admin_engine().connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
         conn.execute(text(f"CREATE DATABASE {TEMPLATE}"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": _url(TEMPLATE),
-                      "INSTANCE_PATH": f"/tmp/kiosk-pg-template-{os.getpid()}"})
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="kiosk-pg-template-") as instance:  # nothing left in /tmp
+        app = create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": _url(TEMPLATE),
+                          "INSTANCE_PATH": instance})
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
 
 
 def database_url(tmp_path, name: str = "kiosk", empty: bool = False) -> str:
