@@ -94,8 +94,9 @@ browser:
 	fi
 	@# A first start of a freshly installed Chromium is slow; warm it up so the first timing-
 	@# sensitive browser test (a scanner's fast keystrokes) does not meet a cold browser.
-	@[ ! -x /usr/bin/chromium ] || timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu \
-		--disable-background-networking --no-first-run --user-data-dir="$$(mktemp -d)" --dump-dom about:blank >/dev/null 2>&1 || true
+	@[ ! -x /usr/bin/chromium ] || { profile=$$(mktemp -d); timeout 60 /usr/bin/chromium --headless --no-sandbox \
+		--disable-gpu --disable-background-networking --no-first-run --user-data-dir="$$profile" \
+		--dump-dom about:blank >/dev/null 2>&1; rm -rf "$$profile"; }
 
 # instance/ (with its secret key) is made by the app itself on first start.
 database: install
