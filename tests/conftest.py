@@ -39,7 +39,7 @@ _TEMPLATES = _SharedBytecode()
 
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashes():
-    """Hashes made in tests cost a millisecond instead of scrypt's 100 ms (a tenth of the run's
+    """Hashes made in tests cost a millisecond instead of scrypt's 100 ms (a fifth of an HTTP test's
     time went to them). Checking reads the method from the hash itself, so nothing else changes;
     servers the tests start in another process keep scrypt."""
     cheap = partial(werkzeug.security.generate_password_hash, method="pbkdf2:sha256:1000")
