@@ -22,10 +22,11 @@ run: install translations database serve
 
 # The browser tests one at a time (they time a scanner's keystrokes and slow the CPU down as on a
 # cheap tablet, so they get the machine to themselves), then the unit and HTTP tests spread over
-# every core with pytest-xdist (TEST_WORKERS=1 for one process). PYTEST_ARGS runs just what it names.
+# every core with pytest-xdist (TEST_WORKERS=1 for one process): every other test folder, so a new
+# one is never left out. PYTEST_ARGS runs just what it names.
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest
-SUITE := $(if $(PYTEST_ARGS),$(PYTEST) $(PYTEST_ARGS),$(PYTEST) tests/browser && $(PYTEST) -n $(TEST_WORKERS) tests/unit tests/http)
+SUITE := $(if $(PYTEST_ARGS),$(PYTEST) $(PYTEST_ARGS),$(PYTEST) tests/browser && $(PYTEST) -n $(TEST_WORKERS) --ignore=tests/browser)
 
 test: install-test translations browser
 	$(SUITE)
