@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     add_volunteer_section(app, "checkin/_volunteer_sessions.html", keeper_routes.volunteer_section, position=10)
     add_volunteer_data(app, "service_sessions", attendance.sessions_as_data)
     add_volunteer_data(app, "phone", phone.phone_as_data)
-    add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30)
+    add_keeper_link(app, "checkin_keeper.review", _l("To review"), 30, everyday=True)
     add_phone_identity(app, phone_routes.this_phones_volunteer)
     add_on_deactivate(app, close_on_deactivation, on_duty_warning)
     on_new_hours(app, on_duty_until_new_hours)

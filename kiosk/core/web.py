@@ -175,13 +175,24 @@ def refuse_nul_characters():
                 abort(400)
 
 
-def add_keeper_link(app: Flask, endpoint: str, label, position: int) -> None:
-    """A feature puts its keeper page in the keeper's menu; the lowest position is where a keeper lands."""
-    app.extensions.setdefault("kiosk_keeper_links", []).append((position, endpoint, label))
+def add_keeper_link(app: Flask, endpoint: str, label, position: int, everyday: bool = False) -> None:
+    """A feature puts its keeper page in the keeper's menu; the lowest position is where a keeper
+    lands. An everyday page is always in sight; the others wait under "More", so that the page a
+    keeper came for is not pushed below a wall of buttons (with large text, on a phone)."""
+    app.extensions.setdefault("kiosk_keeper_links", []).append((position, endpoint, label, everyday))
 
 
 def keeper_links() -> list[tuple[str, object]]:
-    return [(endpoint, label) for _, endpoint, label in sorted(current_app.extensions.get("kiosk_keeper_links", []))]
+    return [(endpoint, label) for _, endpoint, label, _ in sorted(current_app.extensions.get("kiosk_keeper_links", []))]
+
+
+def keeper_menu() -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    """The keeper's menu as (always in sight, under "More"). The page being shown joins the
+    first, so a keeper always sees where they are."""
+    links = sorted(current_app.extensions.get("kiosk_keeper_links", []))
+    here = request.endpoint
+    shown = [(endpoint, label) for _, endpoint, label, everyday in links if everyday or endpoint == here]
+    return shown, [(endpoint, label) for _, endpoint, label, everyday in links if not everyday and endpoint != here]
 
 
 def keeper_home() -> str:
@@ -192,7 +203,7 @@ def keeper_home() -> str:
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.teardown_request(_close_chunked_body)
-    app.jinja_env.globals["keeper_links"] = keeper_links
+    app.jinja_env.globals["keeper_menu"] = keeper_menu
     app.jinja_env.globals["this_page"] = this_page
     @app.after_request
     def add_headers(response: Response) -> Response:

@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["badge_pattern"] = badges.TOKEN.pattern
     app.jinja_env.globals["badge_start_pattern"] = badges.TOKEN_START.pattern
     app.login_manager.login_view = "auth.login"
-    add_keeper_link(app, "keeper.volunteers", _l("Volunteers"), 20)
+    add_keeper_link(app, "keeper.volunteers", _l("Volunteers"), 20, everyday=True)
     add_keeper_link(app, "keeper.import_volunteers", _l("Import"), 40)
     add_keeper_link(app, "keeper.print_badges", _l("Print badges"), 50)
-    add_keeper_link(app, "account.account", _l("My account"), 200)  # last, beside Sign out
+    add_keeper_link(app, "account.account", _l("My account"), 200)  # last under "More"

@@ -15,4 +15,4 @@ def init_app(app: Flask) -> None:
     from kiosk.today import routes
 
     app.register_blueprint(routes.bp)
-    add_keeper_link(app, "today.today", _l("Today"), 10)
+    add_keeper_link(app, "today.today", _l("Today"), 10, everyday=True)

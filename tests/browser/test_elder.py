@@ -220,3 +220,40 @@ def test_a_check_in_result_in_large_text_is_seen_whole_when_it_arrives(browser, 
         # (a scroll lands on whole pixels: a fraction of one may stay below)
         assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] + 1, (expected, box)
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_keeper_pages_start_on_the_first_screen_in_large_text_and_the_rest_wait_under_more(page, server, live_app):
+    # Nineteen menu buttons in large text pushed Today's heading to 528 px of an 800 px tablet
+    # screen, and to 1,830 px on a phone: a keeper scrolled past the menu on every page.
+    sign_in(page, server, live_app)
+    page.get_by_role("button", name=re.compile("大字")).click()
+    page.wait_for_url(re.compile("/keeper/today"))
+    nav = page.locator(".keeper-nav")
+    for viewport in (LANDSCAPE, PORTRAIT, PHONE):
+        page.set_viewport_size(viewport)
+        heading = page.get_by_role("heading", level=1).bounding_box()
+        assert heading["y"] + heading["height"] <= viewport["height"] * 0.75, f"{viewport}: Today's heading at {heading}"
+        for everyday in ("今天", "志愿者", "待核对"):
+            expect(nav.get_by_role("link", name=everyday, exact=True)).to_be_visible()
+        expect(nav.get_by_role("link", name="统计报表")).to_be_hidden()
+    expect(nav.get_by_role("link", name="今天")).to_have_attribute("aria-current", "page")
+
+    more = nav.get_by_text("更多")
+    more.click()
+    expect(nav.get_by_role("link", name="统计报表")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(nav.get_by_role("link", name="统计报表")).to_be_hidden()
+    more.click()
+    page.locator(".topbar").click(position={"x": 5, "y": 5})  # a tap beside the menu closes it too
+    expect(nav.get_by_role("link", name="统计报表")).to_be_hidden()
+
+    more.click()
+    nav.get_by_role("link", name="统计报表").click()
+    page.wait_for_url(re.compile("/keeper/reports"))
+    # The page a keeper is on stays in sight, marked, without opening "More".
+    expect(nav.get_by_role("link", name="统计报表")).to_be_visible()
+    expect(nav.get_by_role("link", name="统计报表")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="今天")).not_to_have_attribute("aria-current", "page")

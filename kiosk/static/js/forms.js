@@ -88,6 +88,18 @@
   // The station QR for phones holds a code the station accepts for a short while: when no fresh
   // one has come by then (the station computer out of reach), it is hidden, not left up for
   // phones to be refused. A fresh one replaces the whole element, and shows again.
+  // The keeper's "More" menu lies over the page: a tap anywhere else, or Escape, closes it.
+  function closeKeeperMore(event) {
+    document.querySelectorAll("details[data-keeper-more][open]").forEach(function (menu) {
+      if (event.type === "keydown" ? event.key === "Escape" : !menu.contains(event.target)) {
+        menu.open = false;
+        if (event.type === "keydown") menu.querySelector("summary").focus();
+      }
+    });
+  }
+  document.addEventListener("click", closeKeeperMore);
+  document.addEventListener("keydown", closeKeeperMore);
+
   document.addEventListener("htmx:load", function (event) {
     var root = event.detail.elt;
     var qr = root.matches("[data-qr-good-for]") ? root : root.querySelector("[data-qr-good-for]");
