@@ -20,7 +20,8 @@ from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Volunteer
 from kiosk.suggest.keeper_routes import suggestion_of_station, suggestion_page
 from kiosk.points.forms import AwardForm, LeadForm, PointsSettingForm, ReverseForm
-from kiosk.points.ledger import award, balance, lead_reward, lines, reverse, reversed_ids, reward_lead, set_points_per_hour
+from kiosk.points.ledger import (KEEPS_A_RATE, award, balance, lead_reward, lines, reverse, reversed_ids, reward_lead,
+                                 set_points_per_hour)
 from kiosk.points.models import PointsLine
 
 bp = keeper_blueprint("points_keeper", __name__)
@@ -102,5 +103,5 @@ def settings():
 
 def _recent() -> list[tuple[PointsLine, Volunteer]]:
     return list(db.session.execute(select(PointsLine, Volunteer).join(Volunteer, Volunteer.id == PointsLine.volunteer_id)
-                                   .where(PointsLine.station_id == g.station.id)
+                                   .where(PointsLine.station_id == g.station.id, ~KEEPS_A_RATE)
                                    .order_by(PointsLine.at.desc(), PointsLine.id.desc()).limit(50)).all())

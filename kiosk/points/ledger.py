@@ -43,9 +43,15 @@ def balance(volunteer_id: int) -> int:
                              .where(PointsLine.volunteer_id == volunteer_id)) or 0
 
 
+# Hours lines of nothing: they only keep a session's rate (see `session_rates`), and no one reads them.
+KEEPS_A_RATE = (PointsLine.kind == "hours") & (PointsLine.amount == 0)
+
+
 def lines(volunteer_id: int, limit: int | None = None) -> list[PointsLine]:
-    query = select(PointsLine).where(PointsLine.volunteer_id == volunteer_id).order_by(PointsLine.at.desc(),
-                                                                                        PointsLine.id.desc())
+    """The lines a volunteer and a keeper read: not the lines of nothing that only keep a
+    session's rate (see `session_rates`)."""
+    query = select(PointsLine).where(PointsLine.volunteer_id == volunteer_id, ~KEEPS_A_RATE).order_by(
+        PointsLine.at.desc(), PointsLine.id.desc())
     return list(db.session.scalars(query.limit(limit) if limit else query))
 
 
@@ -80,6 +86,15 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
                 ServiceSession.checked_out_at.is_not(None))):
         rates.setdefault(session_id, station.points_per_hour)  # confirmed now, or no rate kept: today's
         should[session_id] = points_for(served_minutes(start, end, station.hours_rounding_minutes), rates[session_id])
+        if not should[session_id] and session_id not in has:
+            # Confirmed for nothing (points off, or too short): a line of nothing keeps the rate,
+            # or turning points on later would pay these hours at the new rate.
+            _add_line(station, volunteer_id, 0, "hours", session_id, now, per_hour=rates[session_id])
+    for session_id in rates.keys() - should.keys():
+        if not has.get(session_id, 0):
+            # A session that kept a rate with nothing is gone (deleted): a line of nothing without a
+            # rate lets a new session SQLite gives the same number start afresh.
+            _add_line(station, volunteer_id, 0, "hours", session_id, now)
     waived = {}
     for session_id, amount in db.session.execute(
             select(PointsLine.session_id, func.sum(PointsLine.amount))
@@ -119,23 +134,33 @@ def session_rates(volunteer_id: int) -> tuple[dict[int, int], dict[int, int]]:
 
     A session whose points came back to nothing (deleted, or corrected below half a rounding step)
     keeps no rate: if it earns again it starts afresh at the rate of that day. That is also what
-    keeps a deleted session's rate from passing to a new one SQLite gives the same number. Likewise
-    a session that earned nothing when first confirmed (at 0 points per hour) wrote no line, so a
-    later correction prices it at the rate of the day it is corrected. Lines
-    written before rates were stored carry the rate the upgrade found they had been priced at
+    keeps a deleted session's rate from passing to a new one SQLite gives the same number. A session
+    that earned nothing when first confirmed (points off, or too short) has a line of nothing that
+    keeps its rate, and keeps it until a line of nothing without a rate says the session is gone.
+    Lines written before rates were stored carry the rate the upgrade found they had been priced at
     (migration 4b8e2d7c1a36); one without any counts at today's rate, as every line did then."""
     has: dict[int, int] = {}
     rates: dict[int, int] = {}
+    kept_with_nothing: set[int] = set()
     for session_id, amount, per_hour in db.session.execute(
             select(PointsLine.session_id, PointsLine.amount, PointsLine.per_hour)
             .where(PointsLine.volunteer_id == volunteer_id, PointsLine.kind == "hours")
             .order_by(PointsLine.id)):
-        if not has.get(session_id, 0):
-            rates.pop(session_id, None)  # a new start
-        if per_hour is not None:
+        if not amount and per_hour is None:  # the session is gone
+            rates.pop(session_id, None)
+            kept_with_nothing.discard(session_id)
+        elif not amount:  # confirmed for nothing at this rate
             rates.setdefault(session_id, per_hour)
+            kept_with_nothing.add(session_id)
+        else:
+            if not has.get(session_id, 0) and session_id not in kept_with_nothing:
+                rates.pop(session_id, None)  # a new start
+            kept_with_nothing.discard(session_id)
+            if per_hour is not None:
+                rates.setdefault(session_id, per_hour)
         has[session_id] = has.get(session_id, 0) + amount
-    return has, {session_id: rate for session_id, rate in rates.items() if has.get(session_id, 0)}
+    return has, {session_id: rate for session_id, rate in rates.items()
+                 if has.get(session_id, 0) or session_id in kept_with_nothing}
 
 
 # Lines that keep a balance at zero when hours taken back were already spent, and undo that.

@@ -159,6 +159,39 @@ def test_a_lower_rate_takes_nothing_back_from_hours_already_paid(ctx):
     assert new_lines(who, before) == [("hours", 10, 10, None)]
 
 
+def test_hours_confirmed_while_points_were_off_earn_nothing_when_they_are_turned_on(ctx):
+    """A station with points off (0 an hour) confirms a day, then turns points on: the next day
+    confirmed earns its own points and the day confirmed before earns none, then or later."""
+    who = volunteer(1)
+    now = START + timedelta(days=3)
+    set_points_per_hour(keeper(), ctx, 0, now)
+    session(ctx, who, START, 120)
+    confirm_day(keeper(), ctx, START.date(), now)
+    assert balance(who.id) == 0
+    set_points_per_hour(keeper(), ctx, 10, now)
+    session(ctx, who, START + timedelta(days=1), 60)
+    confirm_day(keeper(), ctx, (START + timedelta(days=1)).date(), now)
+    settle_hours(ctx, who.id, now)
+    assert balance(who.id) == 10
+    assert [(kind, amount) for kind, amount, *_ in new_lines(who)] == [("hours", 10)]  # no line of nothing shown
+
+
+def test_a_session_given_the_number_of_one_confirmed_for_nothing_starts_at_the_rate_of_its_day(ctx):
+    who = volunteer(1)
+    now = START + timedelta(days=1)
+    set_points_per_hour(keeper(), ctx, 0, now)
+    mistaken = session(ctx, who, START, 120)
+    confirm_day(keeper(), ctx, START.date(), now)
+    number = mistaken.id
+    delete_session(keeper(), ctx, mistaken, now)
+    set_points_per_hour(keeper(), ctx, 20, now)
+    again = session(ctx, who, START, 120)
+    assert again.id == number or on_postgres()  # PostgreSQL never gives a number twice
+    confirm_session(keeper(), ctx, again, now)
+    assert new_lines(who) == [("hours", 40, 20, None)]
+    assert balance(who.id) == 40
+
+
 def test_a_correction_after_a_rate_change_is_priced_at_the_sessions_own_rate(ctx):
     who = volunteer(1)
     long_day = session(ctx, who, START, 180)
