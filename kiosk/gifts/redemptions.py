@@ -148,6 +148,9 @@ def ask_for_gift(station: Station, volunteer: Volunteer, gift_id: int, now: date
     return redemption
 
 
+GIFT_CANCELLED = _l("A keeper has cancelled this gift, and your points are back.")
+
+
 def _answered(station: Station, volunteer: Volunteer, gift_id: int, once: str) -> Redemption | None:
     """The redemption an earlier send of this answer made; a token that made another's is refused."""
     already = db.session.scalar(select(Redemption).where(Redemption.once == once))
@@ -155,6 +158,9 @@ def _answered(station: Station, volunteer: Volunteer, gift_id: int, once: str) -
         return None
     if (already.station_id, already.volunteer_id, already.gift_id) != (station.id, volunteer.id, gift_id):
         raise DomainError(SCAN_AGAIN)
+    if already.status == "cancelled":
+        # Sent again after a keeper undid it: "set aside for you" would not be true.
+        raise DomainError(GIFT_CANCELLED)
     return already
 
 

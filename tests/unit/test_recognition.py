@@ -415,6 +415,23 @@ def test_a_gift_spends_points_and_stock_and_a_cancel_returns_both(ctx):
     assert balance(who.id) == sum(line.amount for line in lines(who.id))
 
 
+def test_the_same_answer_sent_again_after_a_keeper_cancelled_it_says_so_and_takes_nothing(ctx):
+    """换 sent again (a resent form, a second tap that waited on a slow link) after a keeper
+    cancelled what the first one set aside: no "set aside for you", no second gift."""
+    from kiosk.core.once import new_once
+    who = volunteer(1)
+    award(keeper(), ctx, who, 100, "奖励", START)
+    towel = add_gift(keeper(), ctx, "毛巾", 30, 2, START)
+    once = new_once()
+    redemption = ask_for_gift(ctx, who, towel.id, START, once=once)
+    assert ask_for_gift(ctx, who, towel.id, START, once=once) is redemption  # a double tap: one gift
+    cancel(keeper(), ctx, redemption, START + timedelta(minutes=1))
+    with pytest.raises(DomainError, match="cancelled"):
+        ask_for_gift(ctx, who, towel.id, START + timedelta(minutes=2), once=once)
+    assert (balance(who.id), towel.stock) == (100, 2)
+    assert db.session.scalar(select(func.count()).select_from(Redemption)) == 1
+
+
 def test_a_gift_beyond_the_balance_takes_nothing_from_stock(app, station):
     with in_english(app):
         st = db.session.get(Station, station)
