@@ -43,6 +43,26 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Check-in results at {station.slug} stay {seconds} seconds.")
 
+    @app.cli.command("station-timezone")
+    @click.argument("slug")
+    @click.argument("timezone")
+    def station_timezone(slug, timezone):
+        """Put right the station's time zone (such as Asia/Urumqi): the days and times its pages show."""
+        from sqlalchemy import select
+
+        from kiosk.core.models import Station
+        from kiosk.core.stations import set_timezone
+
+        station = db.session.scalar(select(Station).where(Station.slug == slug))
+        if station is None:
+            raise click.ClickException(f"No station {slug}.")
+        try:
+            set_timezone(station, timezone)
+        except DomainError:
+            raise click.ClickException(f"Unknown time zone “{timezone}”: use a name such as Asia/Shanghai.") from None
+        db.session.commit()
+        click.echo(f"{station.slug} now shows its days and times in {timezone}.")
+
     @app.cli.command("backup")
     @click.argument("folder", type=click.Path())
     def backup(folder):

@@ -112,9 +112,7 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
     if not SLUG.fullmatch(slug or ""):
         raise DomainError(_l("A station's short name uses a-z, 0-9 and -, at most 40."), field="slug")
     name = station_name(name)
-    # A real place's zone ("Asia/Shanghai"): not the machine's "localtime", nor tzdata's "Factory".
-    if timezone in ("localtime", "Factory") or timezone not in available_timezones():
-        raise DomainError(_l("Unknown timezone."), field="timezone")
+    check_timezone(timezone)
     if db.session.scalar(select(Station).where(Station.slug == slug)):
         raise DomainError(_l("A station with this short name exists already."), field="slug")
     station = Station(slug=slug, name=name, timezone=timezone)
@@ -122,6 +120,19 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
     db.session.flush()
     set_up_station(station)
     return station
+
+
+def check_timezone(timezone: str) -> None:
+    # A real place's zone ("Asia/Shanghai"): not the machine's "localtime", nor tzdata's "Factory".
+    if timezone in ("localtime", "Factory") or timezone not in available_timezones():
+        raise DomainError(_l("Unknown timezone."), field="timezone")
+
+
+def set_timezone(station: Station, timezone: str) -> None:
+    """Put right the zone a station was created with. Times are kept in UTC, so nothing stored
+    changes: the days and times its pages show move to the new zone."""
+    check_timezone(timezone)
+    station.timezone = timezone
 
 
 def station_name(name: str | None, station: Station | None = None) -> str:

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.models import Keeper, Team, Volunteer
+from tests.conftest import START
 
 
 def test_seed_demo_loads_once_and_prints_a_working_password(app, runner):
@@ -120,3 +123,29 @@ def test_how_long_a_check_in_result_stays_is_a_station_setting(app, runner, stat
     with app.app_context():
         assert db.session.get(Station, station).result_seconds == (int(seconds) if ok else 20)
     assert runner.invoke(args=["result-seconds", "nowhere", "30"]).exit_code != 0
+
+
+@pytest.mark.parametrize("zone, ok", [("Asia/Urumqi", True), ("Asia/Shanghai", True), ("Mars/Olympus", False),
+                                      ("localtime", False), ("Factory", False), ("", False), ("../../etc/passwd", False)])
+def test_a_station_created_in_the_wrong_time_zone_is_put_right_and_its_hours_stay(app, runner, station, zone, ok):
+    """The zone chosen at create-station can be changed: the days and times pages show move, what
+    was stored (in UTC) does not."""
+    from kiosk.checkin.models import ServiceSession
+    from kiosk.core.models import Station
+    from kiosk.core.stations import local_today
+
+    with app.app_context():
+        db.session.add(ServiceSession(station_id=station, volunteer_id=1, checked_in_at=START,
+                                      checked_out_at=START + timedelta(hours=2), check_in_method="scanner"))
+        db.session.commit()
+    out = runner.invoke(args=["station-timezone", "demo", zone])
+    assert (out.exit_code == 0) is ok, out.output
+    with app.app_context():
+        kept = db.session.get(Station, station)
+        assert kept.timezone == (zone if ok else "Asia/Shanghai")
+        assert local_today(kept, START) is not None
+        [session] = db.session.scalars(select(ServiceSession)).all()
+        assert (session.checked_in_at, session.checked_out_at) == (START, START + timedelta(hours=2))
+    if not ok:
+        assert "Traceback" not in out.output and "timezone" in out.output.lower().replace(" ", "")
+    assert runner.invoke(args=["station-timezone", "nowhere", "Asia/Shanghai"]).exit_code != 0
