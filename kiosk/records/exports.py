@@ -3,9 +3,10 @@ volunteers for registering them in the national volunteer system, as CSV and XLS
 
 The files' headers and fixed words are Chinese whoever downloads them: they are the national
 format, and the national system reads them. Volunteers whose personal data was erased have no
-row (nothing the national system can record without a name); when they have hours there, a note
-for the keeper below the rows, in the keeper's language, says how many, so the files still add up
-to the station's own totals. Rows are made as they are written, a station-local day
+row (nothing the national system can record without a name). What that leaves out is said for the
+keeper, in the keeper's language, where the national system does not read it: on an XLSX file's
+second sheet (说明) and on the records page; a CSV file holds the rows alone, since a line of
+words below them would be read as one more record. Rows are made as they are written, a station-local day
 at a time (service records) or a batch of volunteers at a time (the list), so a year of a busy
 station never sits in memory as one list."""
 
@@ -13,7 +14,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO
@@ -282,29 +283,24 @@ def erased_confirmed_minutes(station: Station) -> int:
     return sum(rounded_minutes(entry.confirmed_minutes, 30) for entry in volunteer_list(station, erased=True))
 
 
-def erased_note(minutes: int, confirmed: int) -> list[list[str]]:
-    """Below the rows, after an empty one: the hours of volunteers whose personal data was erased,
-    in the keeper's language (a note for them, not a record). Nothing when there are none."""
+def erased_note(minutes: int, confirmed: int) -> list[str]:
+    """The hours of volunteers whose personal data was erased that a file leaves out, in the
+    keeper's language (a note for them, not a record). Nothing when there are none."""
     if not minutes:
         return []
     if confirmed == minutes:
-        words = _("Hours of volunteers whose personal data was erased, not listed above: %(hours)s",
-                  hours=format_hours(minutes))
-    else:
-        words = _("Hours of volunteers whose personal data was erased, not listed above: %(hours)s "
-                  "(%(confirmed)s confirmed)", hours=format_hours(minutes), confirmed=format_hours(confirmed))
-    return [[], [words]]
+        return [_("Hours of volunteers whose personal data was erased, not in this file: %(hours)s",
+                  hours=format_hours(minutes))]
+    return [_("Hours of volunteers whose personal data was erased, not in this file: %(hours)s "
+              "(%(confirmed)s confirmed)", hours=format_hours(minutes), confirmed=format_hours(confirmed))]
 
 
 def _service_rows(station: Station, start: date, end: date) -> Iterator[list]:
-    yield from (r.cells() for r in service_records(station, start, end))
-    yield from erased_note(*erased_service_minutes(station, start, end))
+    return (r.cells() for r in service_records(station, start, end))
 
 
 def _volunteer_rows(station: Station) -> Iterator[list]:
-    yield from (v.cells() for v in volunteer_list(station))
-    minutes = erased_confirmed_minutes(station)
-    yield from erased_note(minutes, minutes)
+    return (v.cells() for v in volunteer_list(station))
 
 
 # --- Files -------------------------------------------------------------------------------------
@@ -356,9 +352,10 @@ def _xlsx_value(sheet, value):
 
 
 def write_xlsx(target: IO[bytes], title: str, headers: Iterable[str], rows: Iterable[list],
-               widths: Iterable[int] = ()) -> None:
-    """An XLSX workbook of one sheet, written row by row (openpyxl's write-only mode keeps no rows
-    in memory) into `target`."""
+               widths: Iterable[int] = (), notes: Callable[[], list[str]] = list) -> None:
+    """An XLSX workbook, written row by row (openpyxl's write-only mode keeps no rows in memory)
+    into `target`: the rows on the first sheet, and the `notes` for the keeper, if any, on a
+    second sheet (说明) that the national system does not read."""
     # Imported here, not at the top: openpyxl is about 15 MB that every worker would carry all day
     # for the few exports a month that need it.
     from openpyxl import Workbook
@@ -380,6 +377,11 @@ def write_xlsx(target: IO[bytes], title: str, headers: Iterable[str], rows: Iter
     sheet.append(heading)
     for row in rows:
         sheet.append([_xlsx_value(sheet, value) for value in row])
+    if lines := notes():  # worked out after the rows: the same moment's data
+        about = workbook.create_sheet("说明")
+        about.column_dimensions["A"].width = 80
+        for line in lines:
+            about.append([_xlsx_value(about, line)])
     workbook.save(target)
 
 
@@ -388,7 +390,8 @@ def service_csv(station: Station, start: date, end: date) -> Iterator[bytes]:
 
 
 def service_xlsx(target: IO[bytes], station: Station, start: date, end: date) -> None:
-    write_xlsx(target, "志愿服务记录", SERVICE_HEADERS, _service_rows(station, start, end), SERVICE_WIDTHS)
+    write_xlsx(target, "志愿服务记录", SERVICE_HEADERS, _service_rows(station, start, end), SERVICE_WIDTHS,
+               notes=lambda: erased_note(*erased_service_minutes(station, start, end)))
 
 
 def volunteers_csv(station: Station) -> Iterator[bytes]:
@@ -396,7 +399,8 @@ def volunteers_csv(station: Station) -> Iterator[bytes]:
 
 
 def volunteers_xlsx(target: IO[bytes], station: Station) -> None:
-    write_xlsx(target, "志愿者名单", VOLUNTEER_HEADERS, _volunteer_rows(station), VOLUNTEER_WIDTHS)
+    write_xlsx(target, "志愿者名单", VOLUNTEER_HEADERS, _volunteer_rows(station), VOLUNTEER_WIDTHS,
+               notes=lambda: erased_note(*[erased_confirmed_minutes(station)] * 2))
 
 
 # --- Who took what out ---------------------------------------------------------------------------

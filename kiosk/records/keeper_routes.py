@@ -18,8 +18,8 @@ from kiosk.core.stations import local_today
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import keeper_blueprint
-from kiosk.records.exports import (FORMATS, note_export, parse_range, previous_month, recent_exports, service_csv,
-                                   service_xlsx, volunteers_csv, volunteers_xlsx)
+from kiosk.records.exports import (FORMATS, erased_confirmed_minutes, note_export, parse_range, previous_month,
+                                   recent_exports, service_csv, service_xlsx, volunteers_csv, volunteers_xlsx)
 
 bp = keeper_blueprint("records_keeper", __name__)
 
@@ -35,7 +35,8 @@ def _page(status: int = 200, form: RangeForm | None = None, error: str | None = 
     if form is None:
         start, end = previous_month(local_today(g.station, utcnow()))
         form = RangeForm(formdata=None, start=start.isoformat(), end=end.isoformat())
-    return render("records/records.html", status=status, form=form, error=error, exports=recent_exports(g.station))
+    return render("records/records.html", status=status, form=form, error=error, exports=recent_exports(g.station),
+                  erased_minutes=erased_confirmed_minutes(g.station))
 
 
 def _format() -> str:

@@ -218,22 +218,27 @@ def test_the_volunteer_list_as_csv_and_xlsx(app, keeper, served):
     assert [e["kind"] for e in exports(app)] == ["volunteers", "volunteers"]
 
 
-def test_an_erased_volunteer_is_on_neither_list_and_each_says_how_many_hours_it_leaves_out(app, english, served):
+def test_an_erased_volunteer_is_on_neither_list_and_the_keeper_is_told_what_that_leaves_out(app, english, served):
     with app.app_context():
         number = db.session.get(Volunteer, 2).number
     r = english.post("/keeper/volunteers/2/erase", data={"csrf_token": csrf_token(english, "/keeper/volunteers/2"),
                                                           "confirm": number})
     assert r.status_code == 303
-    left_out = "Hours of volunteers whose personal data was erased, not listed above: "
+    left_out = "Hours of volunteers whose personal data was erased, not in this file: "
     listed = read_csv(post(english, "/keeper/records/volunteers", {"format": "csv"}))
-    names = [row[0] for row in listed[1:-2]]
-    assert len(names) == 19 and "李桂英" not in names and "—" not in names
-    assert listed[-2:] == [[], [left_out + "4.5"]]  # November's 3.5 and October's 1, all confirmed
+    names = [row[0] for row in listed[1:]]
+    assert len(names) == 19 and "李桂英" not in names and "—" not in names and all(names)
     month = {"start": "2026-11-01", "end": "2026-11-30"}
     service = read_csv(post(english, "/keeper/records/service", {**month, "format": "csv"}))
-    assert [row[:1] for row in service[1:]] == [["张晓华"], ["张晓华"], [], [left_out + "3.5"]]
-    sheet = read_xlsx(post(english, "/keeper/records/service", {**month, "format": "xlsx"}))
-    assert sheet[-1][0] == left_out + "3.5" and len(sheet) == 1 + 2 + 2
+    assert [row[:1] for row in service[1:]] == [["张晓华"], ["张晓华"]]  # records alone: each line is one
+    workbook = openpyxl.load_workbook(io.BytesIO(post(english, "/keeper/records/service",
+                                                       {**month, "format": "xlsx"}).data))
+    assert [sheet.title for sheet in workbook.worksheets] == ["志愿服务记录", "说明"]
+    assert len(list(workbook.worksheets[0].iter_rows())) == 1 + 2
+    assert [row for row in workbook["说明"].iter_rows(values_only=True)] == [(left_out + "3.5",)]
+    page = english.get("/keeper/records").get_data(as_text=True)
+    note = re.search(r"<p class=\"muted\" data-erased-note>([^<]+)</p>", page).group(1)
+    assert "4.5 confirmed hours in all" in note  # November's 3.5 and October's 1
 
 
 # --- Another station ---------------------------------------------------------------------------
@@ -364,13 +369,17 @@ def test_a_streamed_export_compressed_for_the_browser_reads_the_same(app, keeper
     assert brotli.decompress(packed.data) == plain and plain.startswith("\ufeff".encode())
 
 
-@pytest.mark.parametrize("language, note", [("zh_Hans", "已删除个人资料的志愿者：3.5 小时（未列入上表）"),
-                                            ("zh_Hant", "已刪除個人資料的志願者：3.5 小時（未列入上表）")])
-def test_the_note_on_erased_volunteers_hours_is_in_the_keepers_chinese(app, keeper, served, language, note):
+@pytest.mark.parametrize("language, note, page_note", [
+    ("zh_Hans", "已删除个人资料的志愿者：3.5 小时（不在本文件中）", "他们共有 4.5 小时已确认"),
+    ("zh_Hant", "已刪除個人資料的志願者：3.5 小時（不在本檔案中）", "他們共有 4.5 小時已確認")])
+def test_the_note_on_erased_volunteers_hours_is_in_the_keepers_chinese(app, keeper, served, language, note, page_note):
     keeper.set_cookie("kiosk_lang", language)
     r = keeper.post("/keeper/volunteers/2/erase", data={"csrf_token": csrf_token(keeper, "/keeper/volunteers/2"),
                                                          "confirm": "0002"})
     assert r.status_code == 303
-    service = read_csv(post(keeper, "/keeper/records/service", {"start": "2026-11-01", "end": "2026-11-30",
-                                                                 "format": "csv"}))
-    assert service[0] == list(SERVICE_HEADERS) and service[-1] == [note]  # the national headers stay 简体
+    workbook = openpyxl.load_workbook(io.BytesIO(post(keeper, "/keeper/records/service", {
+        "start": "2026-11-01", "end": "2026-11-30", "format": "xlsx"}).data))
+    first = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert first[0] == SERVICE_HEADERS  # the national headers and sheet names stay 简体
+    assert list(workbook["说明"].iter_rows(values_only=True)) == [(note,)]
+    assert page_note in keeper.get("/keeper/records").get_data(as_text=True)

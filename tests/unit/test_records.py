@@ -267,7 +267,7 @@ def test_service_csv_has_a_bom_the_national_columns_and_chinese_intact(ctx, busy
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert tuple(rows[0]) == SERVICE_HEADERS
-    assert len(rows) == 1 + 6 + 2  # and the erased volunteer's hour, below an empty row
+    assert len(rows) == 1 + 6  # the records alone: the erased volunteer's hour is not a row
     story = next(r for r in rows if r[0] == "李桂英" and r[4] == "爱心课堂")
     assert story[1:4] == ["护照", "E12345678", ""] and story[5:] == [
         "2026-11-22", "社区活动室", "给孩子讲故事", "3.5", "幸福里社区居委会", "王老师", "系统", "是"]
@@ -278,7 +278,7 @@ def test_service_xlsx_reads_back_with_text_kept_as_text(ctx, busy):
     service_xlsx(target, ctx, DAY1, DAY2)
     sheet = openpyxl.load_workbook(io.BytesIO(target.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == SERVICE_HEADERS and len(rows) == 7 + 2
+    assert rows[0] == SERVICE_HEADERS and len(rows) == 7  # the erased volunteer's hour is on 说明
     a = next(r for r in rows if r[0] == "张晓华" and r[4] == "爱心课堂")
     assert a[2] == VALID_ID and isinstance(a[2], str)  # an 18-digit number stays whole
     assert a[5] == "2026-11-22" and a[8] == 2 and a[12] == "是"
@@ -358,45 +358,52 @@ def test_volunteer_xlsx_reads_back(ctx, busy):
     target = io.BytesIO()
     volunteers_xlsx(target, ctx)
     rows = list(openpyxl.load_workbook(io.BytesIO(target.getvalue())).active.iter_rows(values_only=True))
-    assert rows[0] == VOLUNTEER_HEADERS and len(rows) == 20 + 2
+    assert rows[0] == VOLUNTEER_HEADERS and len(rows) == 20
     assert rows[1][:4] == ("张晓华", "13800138001", "居民身份证", VALID_ID) and rows[1][-1] == "在册"
 
 
 # --- What the files leave out ------------------------------------------------------------------
 
-LEFT_OUT = "Hours of volunteers whose personal data was erased, not listed above: "
+LEFT_OUT = "Hours of volunteers whose personal data was erased, not in this file: "
 
 
 def csv_rows(chunks: Iterable[bytes]) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
 
 
-def xlsx_rows(write, *args) -> list[list]:
-    """The sheet's rows without their empty cells."""
+def xlsx_sheets(write, *args) -> dict[str, list[list]]:
+    """Each sheet's rows without their empty cells, by the sheet's name."""
     target = io.BytesIO()
     write(target, *args)
-    return [[value for value in row if value is not None]
-            for row in openpyxl.load_workbook(io.BytesIO(target.getvalue())).active.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(io.BytesIO(target.getvalue()))
+    return {sheet.title: [[value for value in row if value is not None] for row in sheet.iter_rows(values_only=True)]
+            for sheet in book.worksheets}
 
 
-def test_the_files_say_below_the_rows_how_many_hours_of_erased_volunteers_they_leave_out(ctx, busy):
+def test_the_files_hold_records_alone_and_the_excel_file_says_on_a_second_sheet_what_erasing_left_out(ctx, busy):
+    """The national system reads every line of the first sheet (or the CSV) as a record: a line of
+    words below the rows would be one more, broken, record. The keeper's note goes on 说明."""
     gone = volunteer(3)  # erased, with a confirmed hour on the first day
     session(ctx, gone, local(DAY2, 9), 100)  # 1.5 h more, not confirmed (closed when they were erased)
-    for rows in (csv_rows(service_csv(ctx, DAY1, DAY2)), xlsx_rows(service_xlsx, ctx, DAY1, DAY2)):
-        assert rows[-2:] == [[], [LEFT_OUT + "2.5 (1 confirmed)"]]
-        assert len(rows) == 1 + 6 + 2 and "—" not in {row[0] for row in rows if row}
-    assert csv_rows(service_csv(ctx, DAY1, DAY1))[-1] == [LEFT_OUT + "1"]
-    for rows in (csv_rows(volunteers_csv(ctx)), xlsx_rows(volunteers_xlsx, ctx)):
-        assert rows[-2:] == [[], [LEFT_OUT + "1"]]  # their confirmed hours of all time, as the list counts
+    rows = csv_rows(service_csv(ctx, DAY1, DAY2))
+    assert len(rows) == 1 + 6 and all(rows) and not any(LEFT_OUT[:20] in cell for row in rows for cell in row)
+    sheets = xlsx_sheets(service_xlsx, ctx, DAY1, DAY2)
+    assert list(sheets) == ["志愿服务记录", "说明"]
+    assert len(sheets["志愿服务记录"]) == 1 + 6 and all(sheets["志愿服务记录"])
+    assert sheets["说明"] == [[LEFT_OUT + "2.5 (1 confirmed)"]]
+    assert xlsx_sheets(service_xlsx, ctx, DAY1, DAY1)["说明"] == [[LEFT_OUT + "1"]]
+    assert len(csv_rows(volunteers_csv(ctx))) == 1 + 19
+    sheets = xlsx_sheets(volunteers_xlsx, ctx)
+    assert len(sheets["志愿者名单"]) == 1 + 19
+    assert sheets["说明"] == [[LEFT_OUT + "1"]]  # their confirmed hours of all time, as the list counts
 
 
-def test_the_files_say_nothing_more_when_no_erased_volunteer_has_hours_there(ctx, busy):
-    for rows in (csv_rows(service_csv(ctx, DAY2, DAY2)), xlsx_rows(service_xlsx, ctx, DAY2, DAY2)):
-        assert len(rows) == 1 + 2 and all(rows)
+def test_the_files_have_no_second_sheet_when_no_erased_volunteer_has_hours_there(ctx, busy):
+    assert list(xlsx_sheets(service_xlsx, ctx, DAY2, DAY2)) == ["志愿服务记录"]
     session(ctx, volunteer(5), local(DAY1, 9), 60)
     erase_volunteer(keeper(), ctx, volunteer(5), "5", START)
-    assert csv_rows(service_csv(ctx, DAY1, DAY1))[-1] == [LEFT_OUT + "2 (1 confirmed)"]
-    assert csv_rows(volunteers_csv(ctx))[-1] == [LEFT_OUT + "1"]  # volunteer 5's hour is not confirmed
+    assert xlsx_sheets(service_xlsx, ctx, DAY1, DAY1)["说明"] == [[LEFT_OUT + "2 (1 confirmed)"]]
+    assert xlsx_sheets(volunteers_xlsx, ctx)["说明"] == [[LEFT_OUT + "1"]]  # volunteer 5's hour is not confirmed
 
 
 # --- Who took what out ---------------------------------------------------------------------------
