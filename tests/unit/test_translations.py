@@ -76,3 +76,10 @@ def test_traditional_chinese_says_one_word_for_camera_and_for_a_record():
         "%(hours)s hours in total, as recorded by the station and confirmed by its keepers.",
     ]
     assert hant["Service records"] == "服務紀錄"
+
+
+def test_traditional_chinese_calls_the_barcode_scanner_by_its_own_word():
+    # 掃碼槍 is the mainland's word written in traditional characters; a 繁體 reader says 掃描槍.
+    hant = {m.id: str(m.string) for m in catalog("zh_Hant") if m.id}
+    assert [message for message, text in hant.items() if "掃碼槍" in text] == []
+    assert hant["scanner"] == "掃描槍" and "掃描槍" in hant["Scanner input"]
