@@ -56,6 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kiosk import core
 
     core.init_app(app)
+    from kiosk.core.serving import answer_server_refusals
+
+    answer_server_refusals()
     for name in FEATURES:
         import_module(f"kiosk.{name}").init_app(app)
     if test_config is None and not core.in_a_command():

@@ -208,16 +208,22 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
         response.vary.add("HX-Request")
-        h = response.headers
-        h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        # Pages, fragments, CSV, badge images, JSON: nothing a shared tablet's cache should keep.
-        # Static files and photos set their own.
-        h.setdefault("Cache-Control", "no-store")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
+
+
+# On every response, the server's own refusals included (core/serving.py).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+    # Pages, fragments, CSV, badge images, JSON: nothing a shared tablet's cache should keep.
+    # Static files and photos set their own.
+    "Cache-Control": "no-store",
+}
 
 
 def found_or_404(lookup, *args):

@@ -1,0 +1,77 @@
+"""What gunicorn answers itself, before a request reaches the app: a request line or headers too
+long for it, or a request it cannot read. Those pages carried none of the app's security headers
+and no `no-store` (issue 10, probe 10), and spoke English only, naming gunicorn's internals."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kiosk.core.extensions import db
+from tests.conftest import make_app
+from tests.http.test_concurrency import free_port
+
+
+def raw(port: int, request: bytes) -> tuple[int, dict[str, str], str]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), headers, body.decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def gunicorn_port(tmp_path_factory):
+    from kiosk.people.demo import load_demo_station
+
+    folder = tmp_path_factory.mktemp("served")
+    app = make_app(folder)
+    with app.app_context():
+        load_demo_station()
+        db.session.commit()
+        db.engine.dispose()
+    port = free_port()
+    env = {**os.environ, "KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret"}
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "1", "--threads", "2",
+                               "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if raw(port, b"GET /checkin/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not answer: " + server.stdout.read() if server.poll() is not None else "")
+        yield port
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # a link far longer than any the kiosk makes
+    (b"GET / HTTP/1.1\r\nHost: x\r\nCookie: " + b"a" * 9000 + b"\r\n\r\n", 431),  # a cookie grown too big
+    (b"HELLO THERE\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-\x01: y\r\n\r\n", 400),
+])
+def test_the_servers_own_refusals_carry_the_security_headers_and_say_it_plainly(gunicorn_port, request_bytes, status):
+    got, headers, body = raw(gunicorn_port, request_bytes)
+    assert got == status
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "same-origin"
+    assert headers["Content-Type"] == "text/html; charset=utf-8" and headers["Connection"] == "close"
+    assert int(headers["Content-Length"]) == len(body.encode("utf-8"))
+    assert "请告诉站长" in body and "請告訴站長" in body and "please tell a keeper" in body
+    assert "gunicorn" not in body.lower() and "Request Line" not in body and "parsing" not in body
