@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         local_end_time=local_end_time,
         local_date=local_date,
         local_month=local_month,
+        station_title=station_title,
     )
     app.jinja_env.filters["hours"] = format_hours
     app.after_request(say_what_the_language_depends_on)
@@ -59,6 +60,15 @@ def own_device_page(view):
     phone has used the language switch, it reads the phone's own language."""
     view.own_device_page = True
     return view
+
+
+def station_title(station) -> str:
+    """The station's name as this page writes it: on a 繁體 page the keeper's 繁體 name, if any."""
+    if station is None:
+        return ""
+    if station.name_hant and current_language() == "zh_Hant":
+        return station.name_hant
+    return station.name
 
 
 def current_language() -> str:

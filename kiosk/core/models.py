@@ -43,6 +43,9 @@ class Station(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
+    # The name as 繁體 pages write it (幸福里暖心驛站), typed by a keeper: a converter would turn the
+    # place name 幸福里 into 幸福裏. Empty: 繁體 pages show `name` (core/i18n.py station_title).
+    name_hant: Mapped[str] = mapped_column(String(80), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     opens_at: Mapped[time] = mapped_column(Time, default=time(8, 0))
     closes_at: Mapped[time] = mapped_column(Time, default=time(20, 0))

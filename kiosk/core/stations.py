@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from kiosk.core.database import begin_lookup, end_lookup
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
+from kiosk.core.forms import too_long
 from kiosk.core.models import Station
 from kiosk.core.text import half_width
 
@@ -146,6 +147,14 @@ def station_name(name: str | None, station: Station | None = None) -> str:
         same = same.where(Station.id != station.id)
     if db.session.scalar(same.limit(1)) is not None:
         raise DomainError(_l("A station with this name exists already."), field="name")
+    return name
+
+
+def traditional_name(name: str | None) -> str:
+    """The station's name as 繁體 pages write it, as it is kept (spaces tidied); blank is allowed."""
+    name = " ".join((name or "").split())
+    if len(name) > 80:
+        raise DomainError(too_long(80), field="name_hant")
     return name
 
 

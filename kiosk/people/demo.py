@@ -33,6 +33,7 @@ def load_demo_station() -> tuple[Station, Keeper, str]:
     station = Station(
         slug="demo",
         name="幸福里暖心驿站",
+        name_hant="幸福里暖心驛站",
         timezone="Asia/Shanghai",
         opens_at=time(8, 0),
         closes_at=time(20, 0),

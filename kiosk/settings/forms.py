@@ -31,6 +31,9 @@ class StationSettingsForm(FlaskForm):
                        description=_l("Shown on the kiosk, on phones and in reports, and on badge cards and swap "
                                       "labels printed from now on. Certificates already issued keep the name they "
                                       "were issued under."))
+    name_hant = StringField(LABELS["name_hant"], validators=[Length(max=80, message=TOO_LONG)],
+                            description=_l("How pages in 繁體中文 write the name, such as 幸福里暖心驛站. Left empty, "
+                                           "they show the station name as it is."))
     opens_at = ClockTimeField(LABELS["opens_at"], validators=[InputRequired(REQUIRED)],
                               description=_l("Such as 8:00. Check-ins are taken at any hour, before opening "
                                              "too; a session begun after closing (an evening patrol) stays open "

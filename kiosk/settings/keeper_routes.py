@@ -46,7 +46,7 @@ def settings():
     if not form.validate():
         raise first_refusal(form)
     changed = change_settings(current_user, g.station, StationSettings(
-        name=form.name.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+        name=form.name.data, name_hant=form.name_hant.data or "", opens_at=form.opens_at.data, closes_at=form.closes_at.data,
         hours_rounding_minutes=form.hours_rounding_minutes.data,
         duplicate_window_minutes=form.duplicate_window_minutes.data,
         person_in_charge=form.person_in_charge.data or "", contact=form.contact.data or ""), utcnow(),

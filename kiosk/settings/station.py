@@ -17,7 +17,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, too_long
 from kiosk.core.models import Station
-from kiosk.core.stations import station_name, what_new_hours_do
+from kiosk.core.stations import station_name, traditional_name, what_new_hours_do
 from kiosk.core.text import half_width, one_line
 from kiosk.people.audit import audit
 from kiosk.people.models import AuditEvent, Keeper
@@ -34,7 +34,7 @@ ROUNDING_STEPS = (1, 5, 10, 15, 30, 60)
 WINDOW_MINUTES = (1, 60)
 DETAIL_MAX = 40  # Station.person_in_charge and Station.contact
 
-LABELS = {"name": _l("Station name"), "opens_at": _l("Opening time"), "closes_at": _l("Closing time"),
+LABELS = {"name": _l("Station name"), "name_hant": _l("Station name in 繁體"), "opens_at": _l("Opening time"), "closes_at": _l("Closing time"),
           "hours_rounding_minutes": _l("Round served hours to (minutes)"),
           "duplicate_window_minutes": _l("Ignore a second scan within (minutes)"),
           "person_in_charge": _l("Person in charge"), "contact": _l("Contact")}
@@ -43,6 +43,7 @@ LABELS = {"name": _l("Station name"), "opens_at": _l("Opening time"), "closes_at
 @dataclass(frozen=True)
 class StationSettings:
     name: str
+    name_hant: str
     opens_at: time
     closes_at: time
     hours_rounding_minutes: int
@@ -82,7 +83,8 @@ def checked(station: Station, wanted: StationSettings) -> StationSettings:
     if not low <= wanted.duplicate_window_minutes <= high:
         raise DomainError(_l("Please enter a whole number of minutes from %(low)s to %(high)s.", low=low, high=high),
                           field="duplicate_window_minutes")
-    return StationSettings(name=name, opens_at=wanted.opens_at.replace(second=0, microsecond=0),
+    return StationSettings(name=name, name_hant=traditional_name(wanted.name_hant),
+                           opens_at=wanted.opens_at.replace(second=0, microsecond=0),
                            closes_at=wanted.closes_at.replace(second=0, microsecond=0),
                            hours_rounding_minutes=wanted.hours_rounding_minutes,
                            duplicate_window_minutes=wanted.duplicate_window_minutes,

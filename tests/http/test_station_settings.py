@@ -214,3 +214,39 @@ def test_a_save_from_a_page_opened_before_another_keepers_change_is_refused_and_
     again = keeper.post(PAGE, data={**AS_TYPED, "closes_at": "19:00", "contact": "13900001111", "seen": fresh,
                                     "csrf_token": csrf_token(keeper, PAGE)})
     assert again.status_code == 303 and stored(app)[2:] == ("19:00", 15, 3, "王主任", "13900001111")
+
+
+# --- The station's name on 繁體 pages -----------------------------------------------------------
+
+
+def topbar_and_title(client) -> tuple[str, str]:
+    page = client.get("/").get_data(as_text=True)
+    return (re.search(r'class="topbar-home"[^>]*>([^<]*)<', page).group(1),
+            re.search(r'<h1 class="home-title">([^<]*)<', page).group(1))
+
+
+def test_the_station_name_reads_in_the_script_of_the_page(app, keeper, client):
+    """A 繁體 reader saw the station's name in 简体 on every page: the name is the station's own
+    (幸福里 is a place, which no converter knows), so the keeper types how 繁體 pages write it."""
+    client.set_cookie("kiosk_lang", "zh_Hant")
+    assert topbar_and_title(client) == ("幸福里暖心驛站", "幸福里暖心驛站")  # the demo station has one
+    r = post(keeper, PAGE, {**AS_TYPED, "name_hant": "  幸福里　暖心驛站 "}, page=PAGE)
+    assert r.status_code == 303
+    assert topbar_and_title(client) == ("幸福里 暖心驛站", "幸福里 暖心驛站")  # spaces tidied, as the name's are
+    client.set_cookie("kiosk_lang", "zh_Hans")
+    assert topbar_and_title(client) == ("幸福里暖心驿站", "幸福里暖心驿站")
+    client.set_cookie("kiosk_lang", "en")
+    assert topbar_and_title(client) == ("幸福里暖心驿站", "幸福里暖心驿站")  # the name on the station's sign
+    page = keeper.get(PAGE).get_data(as_text=True)
+    assert shown(page)["name_hant"] == "幸福里 暖心驛站" and "幸福里暖心驛站 → 幸福里 暖心驛站" in page
+    # Left empty, 繁體 pages show the station name.
+    assert post(keeper, PAGE, {**AS_TYPED, "name_hant": ""}, page=PAGE).status_code == 303
+    client.set_cookie("kiosk_lang", "zh_Hant")
+    assert topbar_and_title(client) == ("幸福里暖心驿站", "幸福里暖心驿站")
+
+
+def test_a_traditional_name_too_long_is_refused_beside_the_field(app, keeper):
+    before = stored(app)
+    r = post(keeper, PAGE, {**AS_TYPED, "name_hant": "驛" * 81}, page=PAGE)
+    assert r.status_code == 422 and field_errors(r.get_data(as_text=True), "name_hant")
+    assert stored(app) == before

@@ -194,7 +194,7 @@ NOT_A_KEEPERS_WORDS_ABOUT_THEM = (
     | columns("suggestion_event", "action") | columns("swap_event", "action") | columns("walk_in_visit", "tap_id")
     | columns("swap_item", "code", "condition", "photo", "status", "removed_reason", "intake_token", "take_token")
     # The station, its keepers and its own lists.
-    | columns("station", "slug", "name", "timezone", "star_hours", "person_in_charge", "contact")
+    | columns("station", "slug", "name", "name_hant", "timezone", "star_hours", "person_in_charge", "contact")
     | columns("keeper", "username", "display_name", "password_hash", "role") | columns("team", "name")
     | columns("gift", "name") | columns("suggestion_category", "code", "name")
     | columns("swap_category", "code", "name")
