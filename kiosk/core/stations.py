@@ -23,7 +23,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import too_long
 from kiosk.core.models import Station
-from kiosk.core.text import half_width
+from kiosk.core.text import half_width, one_line
 
 KIOSK_STATION_COOKIE = "kiosk_station"
 
@@ -151,8 +151,9 @@ def station_name(name: str | None, station: Station | None = None) -> str:
 
 
 def traditional_name(name: str | None) -> str:
-    """The station's name as 繁體 pages write it, as it is kept (spaces tidied); blank is allowed."""
-    name = " ".join((name or "").split())
+    """The station's name as 繁體 pages write it, as it is kept: on one line, without control or
+    format characters (it is on every public screen); blank is allowed."""
+    name = one_line(name)
     if len(name) > 80:
         raise DomainError(too_long(80), field="name_hant")
     return name

@@ -245,6 +245,14 @@ def test_the_station_name_reads_in_the_script_of_the_page(app, keeper, client):
     assert topbar_and_title(client) == ("幸福里暖心驿站", "幸福里暖心驿站")
 
 
+def test_a_traditional_name_keeps_no_control_or_direction_characters(app, keeper, client):
+    # It is on every 繁體 public screen: a right-to-left override would turn it around there.
+    assert post(keeper, PAGE, {**AS_TYPED, "name_hant": "幸福里\u202e暖心\x07驛站"}, page=PAGE).status_code == 303
+    client.set_cookie("kiosk_lang", "zh_Hant")
+    assert topbar_and_title(client) == ("幸福里 暖心 驛站", "幸福里 暖心 驛站")  # as a swap title is kept
+    assert "\u202e" not in client.get("/").get_data(as_text=True)
+
+
 def test_a_traditional_name_too_long_is_refused_beside_the_field(app, keeper):
     before = stored(app)
     r = post(keeper, PAGE, {**AS_TYPED, "name_hant": "驛" * 81}, page=PAGE)
