@@ -31,6 +31,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_gunicorn(database_url: str, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    """The kiosk under gunicorn, as the README starts it, on `database_url` and a free loopback
+    port: (the server, its port). Its log is the server's stdout."""
+    port = free_port()
+    env = {**os.environ, "KIOSK_DATABASE_URL": database_url, "KIOSK_SECRET_KEY": "test-secret"}
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", str(workers), "--threads", str(threads),
+                               "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return server, port
+
+
+def wait_until_answering(base: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the server at {base} did not answer within {seconds} s")
+
+
 def kiosk_process(base, token, ready, go, results):
     """One kiosk process: open THREADS sessions, then scan all at once when told."""
     openers = []
@@ -75,22 +98,10 @@ def test_simultaneous_scans_of_one_badge_make_exactly_one_session(tmp_path):
         token = badge_token(db.session.get(Volunteer, 1))
         db.engine.dispose()
 
-    port = free_port()
-    env = {**os.environ, "KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret"}
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    server = subprocess.Popen(
-        [gunicorn, "--no-control-socket", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    server, port = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], workers=2, threads=8)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_answering(base)
         ctx = multiprocessing.get_context("spawn")
         ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
         kiosks = [ctx.Process(target=kiosk_process, args=(base, token, ready, go, results)) for _ in range(PROCESSES)]

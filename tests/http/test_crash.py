@@ -6,8 +6,6 @@ import http.client
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -21,7 +19,7 @@ from kiosk.core.models import Station
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Volunteer
 from tests.conftest import make_app
-from tests.http.test_concurrency import free_port
+from tests.http.test_concurrency import start_gunicorn
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 OUTCOME = re.compile(r'data-outcome="(checked_in|checked_out)"')
@@ -72,12 +70,7 @@ def test_killing_a_worker_mid_stream_loses_no_answered_check_in(tmp_path):
         tokens = [(v.id, badge_token(v)) for v in db.session.scalars(select(Volunteer).order_by(Volunteer.id))]
         db.engine.dispose()
 
-    port = free_port()
-    env = {**os.environ, "KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret"}
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "2", "--threads", "4",
-                               "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, port = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], workers=2, threads=4)
     stop, answered = threading.Event(), []
     # Four kiosks, each with badges of its own, so no two scan one badge at once.
     kiosks = [threading.Thread(target=scanner, args=(port, tokens[i::4], stop, answered)) for i in range(4)]

@@ -2,17 +2,13 @@
 long for it, or a request it cannot read. Those pages carried none of the app's security headers
 and no `no-store` (issue 10, probe 10), and spoke English only, naming gunicorn's internals."""
 
-import os
 import socket
-import subprocess
-import sys
-import time
 
 import pytest
 
 from kiosk.core.extensions import db
 from tests.conftest import make_app
-from tests.http.test_concurrency import free_port
+from tests.http.test_concurrency import start_gunicorn, wait_until_answering
 
 
 def raw(port: int, request: bytes) -> tuple[int, dict[str, str], str]:
@@ -37,22 +33,9 @@ def gunicorn_port(tmp_path_factory):
         load_demo_station()
         db.session.commit()
         db.engine.dispose()
-    port = free_port()
-    env = {**os.environ, "KIOSK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KIOSK_SECRET_KEY": "test-secret"}
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "1", "--threads", "2",
-                               "--bind", f"127.0.0.1:{port}", "kiosk:create_app()"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, port = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], workers=1, threads=2)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if raw(port, b"GET /checkin/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer: " + server.stdout.read() if server.poll() is not None else "")
+        wait_until_answering(f"http://127.0.0.1:{port}", seconds=60)
         yield port
     finally:
         server.terminate()
