@@ -182,17 +182,18 @@ def add_keeper_link(app: Flask, endpoint: str, label, position: int, everyday: b
     app.extensions.setdefault("kiosk_keeper_links", []).append((position, endpoint, label, everyday))
 
 
-def keeper_links() -> list[tuple[str, object]]:
-    return [(endpoint, label) for _, endpoint, label, _ in sorted(current_app.extensions.get("kiosk_keeper_links", []))]
+def keeper_links() -> list[tuple[str, object, bool]]:
+    """(endpoint, label, everyday) in the menu's order."""
+    return [link[1:] for link in sorted(current_app.extensions.get("kiosk_keeper_links", []))]
 
 
 def keeper_menu() -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
     """The keeper's menu as (always in sight, under "More"). The page being shown joins the
     first, so a keeper always sees where they are."""
-    links = sorted(current_app.extensions.get("kiosk_keeper_links", []))
-    here = request.endpoint
-    shown = [(endpoint, label) for _, endpoint, label, everyday in links if everyday or endpoint == here]
-    return shown, [(endpoint, label) for _, endpoint, label, everyday in links if not everyday and endpoint != here]
+    shown, more = [], []
+    for endpoint, label, everyday in keeper_links():
+        (shown if everyday or endpoint == request.endpoint else more).append((endpoint, label))
+    return shown, more
 
 
 def keeper_home() -> str:

@@ -303,6 +303,11 @@ def _volunteer_rows(station: Station) -> Iterator[list]:
     return (v.cells() for v in volunteer_list(station))
 
 
+def _erased_volunteers_note(station: Station) -> list[str]:
+    minutes = erased_confirmed_minutes(station)  # the list counts confirmed hours only
+    return erased_note(minutes, minutes)
+
+
 # --- Files -------------------------------------------------------------------------------------
 
 
@@ -400,7 +405,7 @@ def volunteers_csv(station: Station) -> Iterator[bytes]:
 
 def volunteers_xlsx(target: IO[bytes], station: Station) -> None:
     write_xlsx(target, "志愿者名单", VOLUNTEER_HEADERS, _volunteer_rows(station), VOLUNTEER_WIDTHS,
-               notes=lambda: erased_note(*[erased_confirmed_minutes(station)] * 2))
+               notes=lambda: _erased_volunteers_note(station))
 
 
 # --- Who took what out ---------------------------------------------------------------------------
