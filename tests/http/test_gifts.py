@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.gifts.models import Gift, Redemption
-from kiosk.gifts.redemptions import add_gift, ask_for_gift
+from kiosk.gifts.redemptions import add_gift, ask_for_gift, cancel
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award, balance
@@ -166,6 +166,19 @@ def test_a_double_tap_on_swap_takes_one_gift(app, kiosk, cup, headers):
     assert hidden_redemption(first) == hidden_redemption(second)
     assert "Points left: 150" in second.get_data(as_text=True)
     assert state(app) == (1, 150, 1)
+
+
+def test_swap_sent_again_after_a_keeper_cancelled_it_says_so_and_takes_nothing(app, kiosk, cup):
+    question = tap(kiosk, scanned(app, kiosk), cup).get_data(as_text=True)
+    assert answer_yes(kiosk, question).status_code == 200
+    with app.test_request_context("/", method="POST"):  # the keeper cancels it at the desk
+        keeper = db.session.scalar(select(Keeper).where(Keeper.station_id == 1))
+        cancel(keeper, db.session.get(Station, 1), db.session.scalar(select(Redemption)), START)
+        db.session.commit()
+    again = answer_yes(kiosk, question)  # the same answer sent again (a resent form, a slow second tap)
+    assert again.status_code == 422
+    assert "A keeper has cancelled this gift, and your points are back." in again.get_data(as_text=True)
+    assert state(app) == (1, 300, 2)
 
 
 def hidden_redemption(response) -> str:

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -143,7 +143,9 @@ def test_a_station_created_in_the_wrong_time_zone_is_put_right_and_its_hours_sta
     with app.app_context():
         kept = db.session.get(Station, station)
         assert kept.timezone == (zone if ok else "Asia/Shanghai")
-        assert local_today(kept, START) is not None
+        # 16:30 UTC is already the next day in Shanghai (UTC+8), still this one in Urumqi (UTC+6).
+        late = datetime(2026, 11, 22, 16, 30, tzinfo=UTC)
+        assert local_today(kept, late) == (date(2026, 11, 22) if kept.timezone == "Asia/Urumqi" else date(2026, 11, 23))
         [session] = db.session.scalars(select(ServiceSession)).all()
         assert (session.checked_in_at, session.checked_out_at) == (START, START + timedelta(hours=2))
     if not ok:

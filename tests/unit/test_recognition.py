@@ -176,6 +176,19 @@ def test_hours_confirmed_while_points_were_off_earn_nothing_when_they_are_turned
     assert [(kind, amount) for kind, amount, *_ in new_lines(who)] == [("hours", 10)]  # no line of nothing shown
 
 
+def test_a_session_too_short_to_earn_when_confirmed_keeps_its_rate_when_corrected_longer(ctx):
+    """5 minutes at 10 an hour earn nothing (half-hour rounding); corrected to the hour it really
+    was after the rate went to 20, it earns at its own 10."""
+    who = volunteer(1)
+    now = START + timedelta(days=1)
+    short = session(ctx, who, START, 5)
+    confirm_day(keeper(), ctx, START.date(), now)
+    assert balance(who.id) == 0
+    set_points_per_hour(keeper(), ctx, 20, now)
+    correct_session(keeper(), ctx, short, short.checked_in_at, short.checked_in_at + timedelta(hours=1), now)
+    assert new_lines(who) == [("hours", 10, 10, None)] and balance(who.id) == 10
+
+
 def test_a_session_given_the_number_of_one_confirmed_for_nothing_starts_at_the_rate_of_its_day(ctx):
     who = volunteer(1)
     now = START + timedelta(days=1)
