@@ -8,6 +8,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
+from wtforms.validators import StopValidation
 
 from kiosk.core.errors import DomainError
 from kiosk.core.text import half_width
@@ -67,8 +68,14 @@ class ClockTimeField(StringField):
         if not valuelist:
             return
         self.data = clock_time(valuelist[0])
-        if self.data is None and str(valuelist[0]).strip():  # blank is for InputRequired to say
+        if self.data is None and str(valuelist[0]).strip():
             raise ValueError(BAD_TIME)
+
+    def pre_validate(self, form):
+        # Spaces alone (a tab, an IME's full-width space) are blank, which InputRequired lets by
+        # (it sees a value): no time at all is "please fill this in", as for an empty field.
+        if self.data is None and self.raw_data and not self.errors:
+            raise StopValidation(REQUIRED)
 
     def _value(self):
         if self.raw_data:

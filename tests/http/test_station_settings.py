@@ -114,6 +114,9 @@ def test_a_keeper_changes_the_settings_and_sees_them_saved_and_listed(app, keepe
     ({"closes_at": "25:00"}, "closes_at", "Please enter a time such as 8:00 or 20:30."),
     ({"opens_at": "八点"}, "opens_at", "Please enter a time such as 8:00 or 20:30."),
     ({"opens_at": ""}, "opens_at", "Please fill this in."),
+    ({"opens_at": " "}, "opens_at", "Please fill this in."),
+    ({"closes_at": "\u3000"}, "closes_at", "Please fill this in."),  # an IME's full-width space
+    ({"closes_at": "\t"}, "closes_at", "Please fill this in."),
     ({"hours_rounding_minutes": "7"}, "hours_rounding_minutes", "Please choose from the list."),
     ({"hours_rounding_minutes": "abc"}, "hours_rounding_minutes", "Please choose from the list."),
     ({"duplicate_window_minutes": "abc"}, "duplicate_window_minutes", "Please enter a whole number."),
