@@ -139,7 +139,7 @@ def set_timezone(station: Station, timezone: str) -> None:
 def station_name(name: str | None, station: Station | None = None) -> str:
     """A station's name as it is kept (spaces tidied), or a DomainError: 1 to 80 characters, and no
     other station's (`station`: the one being renamed, which may keep its own)."""
-    name = " ".join((name or "").split())
+    name = one_line(name)  # no right-to-left override or control character on every screen's top bar
     if not name or len(name) > 80:
         raise DomainError(_l("Please enter the station's name (at most 80 characters)."), field="name")
     same = select(Station.id).where(Station.name == name)

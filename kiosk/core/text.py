@@ -70,6 +70,12 @@ _CJK = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f
 SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
+def has_hidden_characters(text: str) -> bool:
+    """Control or format characters (a NUL, a right-to-left override): invisible or reordering, so
+    what is stored would not be what anyone reads or can type again."""
+    return any(unicodedata.category(ch).startswith("C") for ch in text)
+
+
 def clean_name(raw: str, *, person: bool = True) -> str:
     """A name as typed, on one line with single spaces; `person=False` for the name of a thing.
     A person's name loses the spaces between Chinese characters (张 伟 is 张伟, and shows as 张*
@@ -82,7 +88,7 @@ def clean_name(raw: str, *, person: bool = True) -> str:
         raise DomainError(empty, field="name")
     if len(name) > NAME_MAX:
         raise DomainError(too_long, field="name")
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    if has_hidden_characters(name):
         raise DomainError(bad_characters, field="name")
     return name
 

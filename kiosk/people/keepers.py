@@ -18,6 +18,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
 from kiosk.core.stations import station_as_it_is
+from kiosk.core.text import has_hidden_characters
 from kiosk.core.web import is_background_refresh, wants_fragment
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, SignInAttempt
@@ -104,7 +105,7 @@ def check_new_username(username: str) -> str:
     if taken is not None:
         raise DomainError(_l("A keeper named “%(name)s” already exists (user names ignore capitals, full-width "
                              "letters and spaces around them).", name=taken), field="username")
-    if not USERNAME.fullmatch(username):
+    if not USERNAME.fullmatch(username) or has_hidden_characters(username):
         raise DomainError(BAD_USERNAME, field="username")
     return username
 

@@ -27,7 +27,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import clean_mobile, clean_name, name_key
+from kiosk.core.text import clean_mobile, clean_name, has_hidden_characters, name_key
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer
 from kiosk.people.volunteers import (ID_NUMBER_TAKEN, NEW_DOCUMENT_NUMBER, RESIDENT_ID, changed_details,
@@ -402,10 +402,6 @@ def _cell(record: list[str], positions: dict[str, int], key: str) -> str:
     return unicodedata.normalize("NFKC", record[index]).strip()
 
 
-def _has_unusable_characters(text: str) -> bool:
-    return any(unicodedata.category(ch).startswith("C") for ch in text)
-
-
 def _split_items(raw: str, too_long: LazyString) -> list[str]:
     """"理发、理疗 / 理发" -> ["理发", "理疗"]: people separate lists with whatever is to hand."""
     items = [" ".join(part.split()) for part in LIST_SEPARATORS.split(raw)]
@@ -413,7 +409,7 @@ def _split_items(raw: str, too_long: LazyString) -> list[str]:
     for item in items:
         if len(item) > ITEM_MAX:
             raise _Rejected(too_long)
-        if _has_unusable_characters(item):
+        if has_hidden_characters(item):
             raise _Rejected(_l("This row contains characters that cannot be used."))
     return items
 
@@ -497,7 +493,7 @@ def _national_code(raw: str) -> str | None:
         return None
     if len(raw) > ITEM_MAX:
         raise _Rejected(_l("A volunteer code can be at most %(n)s characters.", n=ITEM_MAX))
-    if _has_unusable_characters(raw):
+    if has_hidden_characters(raw):
         raise _Rejected(_l("This row contains characters that cannot be used."))
     return raw
 

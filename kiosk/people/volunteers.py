@@ -15,7 +15,8 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, too_long
 from kiosk.core.models import Station
 from kiosk.core.stations import local_today
-from kiosk.core.text import NAME_SEPARATORS, clean_mobile, clean_name, name_key, name_spellings, without_country_code
+from kiosk.core.text import (NAME_SEPARATORS, clean_mobile, clean_name, name_key, name_spellings, one_line,
+                              without_country_code)
 from kiosk.people.audit import audit, last_done_at
 from kiosk.people.badges import issue_badge, replace_badge
 from kiosk.people.models import ID_TYPES, Keeper, Team, Volunteer
@@ -83,6 +84,7 @@ def register_volunteer(
     name = clean_name(name)
     mobile = clean_mobile(mobile)
     birth_year = clean_birth_year(birth_year, station)
+    national_code = one_line(national_code) or None
     id_type, id_number = clean_identity(id_type, id_number)
     taken = db.session.scalar(
         select(func.count()).select_from(Volunteer).where(Volunteer.station_id == station.id, Volunteer.mobile == mobile)
@@ -144,7 +146,7 @@ def _insert_volunteer(station, name, mobile, birth_year, teams, skills, national
 
 def split_list(raw: str | None) -> list[str]:
     """"理发、理疗, 家政" -> ["理发", "理疗", "家政"]: the separators people actually type."""
-    items = [item.strip() for item in re.split(r"[,，、;；/\n]+", raw or "")]
+    items = [one_line(item) for item in re.split(r"[,，、;；/\n]+", raw or "")]
     return list(dict.fromkeys(item for item in items if item))
 
 
@@ -171,6 +173,7 @@ def update_volunteer(
     refuse_if_edited_meanwhile(seen, editable_details(volunteer))
     name = clean_name(name)
     mobile = clean_mobile(mobile)
+    national_code = one_line(national_code) or None
     birth_year = clean_birth_year(birth_year, volunteer.station)
     id_type = (id_type or "").strip() or None
     if not (id_number or "").strip() and id_type and volunteer.id_number:

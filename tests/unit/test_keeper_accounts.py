@@ -55,6 +55,9 @@ def test_a_new_keeper_gets_a_random_password_kept_only_hashed_and_an_audit_line_
     ("l" * 41, "李娜", "username", "1 to 40"),
     ("l" * 500, "李娜", "username", "1 to 40"),
     ("lina\x00", "李娜", "username", "no spaces"),
+    # reads as "anil" and cannot be typed again at sign-in; beside a plain "lina" it looks the same
+    ("\u202elina", "李娜", "username", "no spaces"),
+    ("li\u200bna", "李娜", "username", "no spaces"),
     ("lina", "  ", "name", "Please enter a name."),
     ("lina", "李" * 41, "name", "at most 40"),
     ("keeper", "另一位", "username", "A keeper named “keeper” already exists (user names ignore capitals, full-width letters and spaces around them)."),

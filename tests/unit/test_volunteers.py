@@ -113,3 +113,27 @@ def test_namesakes_are_the_stations_others_under_the_same_name_however_written(a
         assert namesakes(zhang) == [again]
         assert namesakes(register_volunteer(here, name="anna  li", mobile="13900000005")) == [latin]
         assert namesakes(register_volunteer(here, name="新名字", mobile="13900000006")) == []
+
+
+def test_skills_and_the_national_code_keep_no_hidden_characters(app, station):
+    """A right-to-left override shown on the volunteer's page reverses what follows it; a code with
+    a zero-width space is not the code the national system has."""
+    from kiosk.people.volunteers import split_list, update_volunteer
+
+    assert split_list("\u202e理发、\u200b家政\x07") == ["理发", "家政"]
+    with app.app_context():
+        st = db.session.get(Station, station)
+        v = register_volunteer(st, name="新人", mobile="13900000001", national_code="\u202eA12\u200b3 ")
+        assert v.national_code == "A12 3"
+        update_volunteer(v, name="新人", mobile="13900000001", birth_year=None, teams=[], skills=[],
+                         national_code="\u200b", id_type=None, id_number=None, hide_from_honor_roll=False)
+        assert v.national_code is None
+
+
+def test_a_station_name_keeps_no_hidden_characters(app, station):
+    from kiosk.core.stations import station_name
+
+    with app.app_context():
+        assert station_name("\u202e南苑\x00驿站 ") == "南苑 驿站"
+        with pytest.raises(DomainError):
+            station_name("\u202e\u200b")
