@@ -104,6 +104,10 @@ _CLOSE_SESSION = ServiceSession.__table__.update().where(
     ServiceSession.__table__.c.id == bindparam("session_id"), ServiceSession.__table__.c.checked_out_at.is_(None))
 
 
+_CLAIM_CHECK_OUT = ServiceSession.__table__.update().where(
+    ServiceSession.__table__.c.id == bindparam("session_id"), ServiceSession.__table__.c.check_out_method == "auto")
+
+
 # The longest session anyone records, by hand (longer is almost surely a typo in the date) or by
 # the system's closing of a forgotten one.
 MAX_SESSION_HOURS = 16
@@ -147,6 +151,21 @@ def on_duty_since(station: Station, volunteer_id: int, now: datetime) -> datetim
     if session is None or now >= auto_close_deadline(station, session.checked_in_at):
         return None
     return session.checked_in_at
+
+
+def next_scan_checks_out(station: Station, volunteer_id: int, now: datetime) -> datetime | None:
+    """When the volunteer checked in, if their next scan would check them out (what a phone's one
+    button says before the tap): a session under way, one left open past today's closing time, or
+    one the system closed at today's closing time that no scan has claimed yet (see _record)."""
+    session = open_session(station, volunteer_id)
+    if session is not None:
+        meant = now < auto_close_deadline(station, session.checked_in_at) or _checked_in_today(station, session, now)
+        return session.checked_in_at if meant else None
+    last = db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer_id})
+    if (last is not None and last.auto_closed and last.check_out_method == "auto" and _checked_in_today(station, last, now)
+            and last.checked_out_at == local_moment(station, local_today(station, now), station.closes_at)):
+        return last.checked_in_at
+    return None
 
 
 def forgotten_sessions(station: Station, now: datetime, volunteer_id: int | None = None) -> list[ServiceSession]:
@@ -230,6 +249,9 @@ class SoFar:
     today_minutes: int  # of the sessions closed before this scan
     total_minutes: int
     last_closed_at: datetime | None  # when their last session was closed
+    # That session, read only when the system closed it at today's closing time: the scan after
+    # closing that means "check me out" finds it closed already (a keeper's page closed it).
+    closed_at_closing: ServiceSession | None
     notes: tuple[str, ...]
     activity: tuple[int, str] | None  # where a new check-in goes
 
@@ -271,11 +293,14 @@ def _attendance_so_far(station: Station, volunteer: Volunteer, now: datetime) ->
         raise DomainError(DEACTIVATED)
     open_session, *sums, last_closed_at = _attendance_row(station, volunteer.id, now)
     today, total, confirmed = (int(m or 0) for m in sums)  # PostgreSQL sums are Decimal
+    closed_at_closing = None
+    if open_session is None and last_closed_at == local_moment(station, local_today(station, now), station.closes_at):
+        closed_at_closing = db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer.id})
     notes = tuple(str(text) for note in current_app.extensions.get("kiosk_scan_notes", [])
                   if (text := note(station, volunteer, confirmed)))
     find = current_app.extensions.get("kiosk_activity_finder")
     activity = find(station, volunteer, now) if find is not None and open_session is None else None
-    return SoFar(open_session, today, total, last_closed_at, notes, activity)
+    return SoFar(open_session, today, total, last_closed_at, closed_at_closing, notes, activity)
 
 
 def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, now: datetime) -> ScanResult:
@@ -290,16 +315,26 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
     if open_session is not None and now >= auto_close_deadline(station, open_session.checked_in_at):
         # Left open past closing time: the system closes it at closing time, for a keeper to check.
         deadline = auto_close_deadline(station, open_session.checked_in_at)
-        if not close_if_open(open_session, deadline, "auto", now, auto_closed=True, needs_review=True):
+        meant = _checked_in_today(station, open_session, now)
+        # Scanning out a little after closing: that is the check-out they meant. It counts to
+        # closing time and stays flagged for a keeper, but it does not open a new session.
+        if not close_if_open(open_session, deadline, method if meant else "auto", now, auto_closed=True,
+                             needs_review=True):
             return result("already_out", open_session)
-        if open_session.checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now):
-            # Scanning out a little after closing: that is the check-out they meant. It counts to
-            # closing time and stays flagged for a keeper, but it does not open a new session.
-            open_session.check_out_method = method
-            db.session.flush()
+        if meant:
             return result("checked_out", open_session, closed_now=True)
         result = partial(_result, station, volunteer, _with_closed(station, totals, open_session, now), now, notes)
         open_session = None
+
+    closed = so_far.closed_at_closing
+    if closed is not None and closed.auto_closed and _checked_in_today(station, closed, now):
+        if closed.check_out_method == "auto":
+            # The same check-out after a keeper's page (or the nightly command) closed the session
+            # at closing time: this scan is the one that meant it, and begins nothing.
+            if _claim_check_out(closed, method, now):
+                return result("checked_out", closed)
+        if now - closed.updated_at < window:  # scanned again: the window counts from that scan
+            return result("already_out", closed, counts_from=_next_whole_minute(closed.updated_at + window))
 
     if open_session is not None:
         if now - open_session.checked_in_at < window:
@@ -328,6 +363,22 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
         raise OpenedMeanwhile() from err
     session = ServiceSession(id=new_id, **values)  # what was just written, for the confirmation
     return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
+
+
+def _checked_in_today(station: Station, session: ServiceSession, now: datetime) -> bool:
+    return session.checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now)
+
+
+def _claim_check_out(session: ServiceSession, method: str, now: datetime) -> bool:
+    """Mark a session the system closed as checked out by this scan, unless another scan did."""
+    values = {"check_out_method": method, "updated_at": now}
+    claimed = db.session.connection().execute(_CLAIM_CHECK_OUT, {"session_id": session.id, **values}).rowcount
+    if claimed != 1:
+        db.session.refresh(session)
+        return False
+    for name, value in values.items():
+        set_committed_value(session, name, value)
+    return True
 
 
 class OpenedMeanwhile(Exception):

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
 
-from kiosk.checkin.attendance import minutes_served, on_duty_since, recent_sessions
+from kiosk.checkin.attendance import minutes_served, next_scan_checks_out, on_duty_since, recent_sessions
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
 from kiosk.checkin.phone import (
     PAUSED,
@@ -60,8 +60,11 @@ def checkin():
     check_station_code(g.station, code, utcnow())
     me = _me()
     # Said before the tap, so nobody unsure whether it worked checks out by tapping "again".
-    since = on_duty_since(g.station, me.id, utcnow()) if me else None
-    return render("phone/checkin.html", me=me, code=code, on_duty_since=since, renewed=me is None and _renewed(),
+    now = utcnow()
+    since = next_scan_checks_out(g.station, me.id, now) if me else None
+    return render("phone/checkin.html", me=me, code=code, checked_in_at=since,
+                  on_duty=since is not None and on_duty_since(g.station, me.id, now) is not None,
+                  renewed=me is None and _renewed(),
                   form=PhoneCheckinForm(c=code),
                   link_form=PhoneLinkForm(c=code), badge_form=PhoneBadgeForm(c=code))
 

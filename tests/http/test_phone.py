@@ -366,9 +366,23 @@ def test_the_phone_says_before_the_tap_whether_it_checks_in_or_out(app, phone, f
     phone.set_cookie("kiosk_lang", "zh_Hans")
     page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
     assert "您 09:00 签到了，正在值班" in page
-    # A session the system closes at closing time is not "on duty": the next tap checks in anew.
+    # Past closing time (21:30) the session is no longer under way, but the next tap is still the
+    # check-out they meant (counted to closing time), even once a keeper's page closed it: the
+    # button said "Check in" and the tap answered "checked out".
     clock.advance(hours=12)
+    with app.app_context():
+        from kiosk.checkin.attendance import close_forgotten_sessions
+
+        close_forgotten_sessions(db.session.get(Station, 1), clock.now())
+        db.session.commit()
     phone.set_cookie("kiosk_lang", "en")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert "You checked in at 09:00 and have not checked out yet." in page
+    assert re.search(r'class="[^"]*phone-go">Check out</button>', page)
+    assert outcome(press(phone, fresh())) == "checked_out"
+    assert len(sessions(app)) == 1
+    # The next day, the tap checks in anew.
+    clock.advance(hours=12)
     page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
     assert "data-on-duty" not in page and re.search(r'class="[^"]*phone-go">Check in</button>', page)
 

@@ -233,6 +233,48 @@ def test_a_scan_just_after_closing_is_the_check_out_not_a_new_check_in(ctx):
     assert sessions() == 1
 
 
+def test_a_scan_after_closing_is_the_check_out_even_once_a_keepers_page_closed_the_session(ctx):
+    """A keeper's Today page (or the nightly command) closes a forgotten session at closing time;
+    the volunteer scanning out at 21:10 meant to check out, not to begin an evening patrol."""
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "scanner", START + timedelta(hours=10))  # 19:00 local
+    close_forgotten_sessions(station, START + timedelta(hours=11, seconds=5))  # a keeper's page at 20:00:05
+    result = scan_badge(station, token, "camera", START + timedelta(hours=12, minutes=10))  # 21:10
+    assert result.outcome == "checked_out" and sessions() == 1
+    assert result.session.checked_out_at == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # counted to closing
+    assert result.session.check_out_method == "camera" and result.session.needs_review
+    assert result.minutes == 60 and result.today_minutes == 60 and result.total_minutes == 60
+    # Scanned again a moment later, as someone unsure it worked does: nothing new begins.
+    again = scan_badge(station, token, "camera", START + timedelta(hours=12, minutes=10, seconds=20))
+    assert again.outcome == "already_out" and sessions() == 1
+    assert again.counts_from == START + timedelta(hours=12, minutes=15)  # 5 minutes from that scan, not from 20:00
+    # After the window, a scan is a new check-in (an evening patrol) as before.
+    later = scan_badge(station, token, "camera", START + timedelta(hours=12, minutes=30))
+    assert later.outcome == "checked_in" and sessions() == 2
+
+
+def test_a_second_scan_after_closing_changes_nothing(ctx):
+    """The first scan after closing checks out at closing time; the duplicate window counts from
+    that scan, not from the closing time it recorded, or a second scan would check them in anew."""
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "scanner", START + timedelta(hours=10))  # 19:00 local
+    out = scan_badge(station, token, "scanner", START + timedelta(hours=12, minutes=10))  # 21:10
+    assert out.outcome == "checked_out"
+    again = scan_badge(station, token, "scanner", START + timedelta(hours=12, minutes=10, seconds=5))
+    assert again.outcome == "already_out" and sessions() == 1
+
+
+def test_a_session_the_system_closed_on_an_earlier_day_is_not_checked_out_again(ctx):
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "scanner", START + timedelta(hours=10))  # 19:00 local
+    close_forgotten_sessions(station, START + timedelta(hours=11, seconds=5))
+    next_evening = START + timedelta(days=1, hours=12)  # 21:00 the next day: an evening patrol
+    assert scan_badge(station, token, "scanner", next_evening).outcome == "checked_in" and sessions() == 2
+
+
 def test_a_scan_totals_years_of_sessions_as_served_minutes_counts_each(ctx, app, monkeypatch):
     """Today's and all hours on the confirmation, and the confirmed minutes behind the stars, are
     added up in the database; each session must still count as served_minutes counts it: whole
