@@ -455,7 +455,17 @@ class CountedMiss(DomainError):
     keep_changes = True  # a lookup that found nobody still counts as a try
 
 
+class NoMatch(CountedMiss):
+    """Nobody has what was typed: the one lookup answer headed "not found" (a paused volunteer was
+    found, and too many tries or an empty field are not about finding)."""
+
+
+class WhatToType(DomainError):
+    """Nothing that could be a number or a mobile was typed: the answer is headed by what to do."""
+
+
 NOT_FOUND = _l("Not found")
+TYPE_YOUR_NUMBER = _l("Please type your number")
 # Said for an empty field or what cannot be a number or a mobile: what to type, with an example,
 # not the field's label again.
 WHAT_TO_TYPE = _l("Please type your volunteer number, or the last 4 digits of your mobile (for example 8006).")
@@ -478,7 +488,7 @@ def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str]
     Each try from the kiosk counts against the tablet and its address (`who`, see core/limits.py)."""
     digits = typed_for_lookup(entered)
     if digits is None:
-        raise DomainError(WHAT_TO_TYPE, field="entered")
+        raise WhatToType(WHAT_TO_TYPE, field="entered")
     if who:
         check_and_count("badge-lookup", [(key, LOOKUPS_PER_WINDOW) for key in who], LOOKUP_WINDOW, now,
                         _l("Too many tries just now. Please ask a keeper, or try again in a few minutes."))
@@ -496,8 +506,8 @@ def find_by_number_or_mobile_tail(station: Station, entered: str, who: list[str]
             # Said as a badge scan says it, without a name or number: a deactivated volunteer
             # retyping their number would otherwise think they mistyped it.
             raise CountedMiss(DEACTIVATED, field="entered")
-        raise CountedMiss(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits),
-                          field="entered")
+        raise NoMatch(_l("No volunteer matches %(entered)s. Please check the number.", entered=digits),
+                      field="entered")
     return matches[:8]
 
 

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, g, render_template
 
-from kiosk.checkin.attendance import (NOT_FOUND, PICK_AGAIN, find_by_number_or_mobile_tail, pick_from_matches,
-                                      record_attendance, scan_badge)
+from kiosk.checkin.attendance import (NOT_FOUND, PICK_AGAIN, TYPE_YOUR_NUMBER, NoMatch, WhatToType,
+                                      find_by_number_or_mobile_tail, pick_from_matches, record_attendance, scan_badge)
 from kiosk.checkin.forms import FindForm, PickForm, ScanForm
 from kiosk.checkin.phone import STATION_CODE_MAX_AGE, station_code
 from kiosk.core.clock import utcnow
@@ -14,7 +14,7 @@ from kiosk.core.limits import who
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import link_for_phones, render
+from kiosk.core.web import link_for_phones, render, wants_fragment
 
 bp = station_required(Blueprint("checkin", __name__, url_prefix="/checkin", template_folder="templates"))
 
@@ -50,11 +50,19 @@ def find():
     form = FindForm()
     # Nothing was being recorded yet: a lookup that finds nobody says so ("没找到").
     refuse_with(lambda err: render("checkin/forgot.html", "matches", status=err.status, form=form, error=err.message,
-                                   error_headline=NOT_FOUND))
+                                   error_headline=_lookup_headline(err)))
     if not form.validate():
-        raise DomainError(first_error(form))
+        raise WhatToType(first_error(form))
     matches = find_by_number_or_mobile_tail(g.station, form.entered.data, who(), utcnow())
     return render("checkin/forgot.html", "matches", form=form, matches=matches, pick=PickForm(formdata=None))
+
+
+def _lookup_headline(err: DomainError):
+    """A lookup that found nobody says "not found"; one with nothing to look up says what to type;
+    anything else (a paused volunteer, too many tries) "nothing was recorded", as a scan would."""
+    if isinstance(err, NoMatch):
+        return NOT_FOUND
+    return TYPE_YOUR_NUMBER if isinstance(err, WhatToType) else None
 
 
 @bp.post("/pick")
@@ -67,7 +75,8 @@ def pick():
         raise DomainError(PICK_AGAIN)
     volunteer = pick_from_matches(g.station, form.entered.data, form.volunteer_id.data, who(), utcnow())
     result = record_attendance(g.station, volunteer, "manual", utcnow())
-    return render("checkin/forgot.html", "matches", form=FindForm(formdata=None), result=result)
+    return render("checkin/forgot.html", "matches", form=FindForm(formdata=None), result=result,
+                  clear_entered=wants_fragment())
 
 
 @bp.get("/station-code")

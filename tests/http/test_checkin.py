@@ -202,15 +202,47 @@ def test_forgotten_badge_says_plainly_what_to_type(app, kiosk, entered):
     """Not the field's label again, and not "nothing was recorded": nothing was being recorded."""
     r = kiosk("/checkin/find", {"entered": entered})
     assert r.status_code == 422
-    assert ("Not found Please type your volunteer number, or the last 4 digits of your mobile (for example 8006)."
-            in text(r))
-    assert "Nothing was recorded" not in text(r)
+    assert ("Please type your number Please type your volunteer number, or the last 4 digits of your mobile "
+            "(for example 8006)." in text(r))
+    assert "Nothing was recorded" not in text(r) and "Not found" not in text(r)
 
 
 def test_forgotten_badge_that_matches_nobody_says_not_found(app, kiosk):
     r = kiosk("/checkin/find", {"entered": "13899990000"})
     assert r.status_code == 422 and "Not found No volunteer matches 13899990000." in text(r)
     assert session_rows(app) == []
+
+
+def test_a_paused_volunteer_or_too_many_tries_is_not_said_as_not_found(app, kiosk):
+    """Probe: "✕ Not found / This volunteer is no longer active" contradicted itself."""
+    with app.app_context():
+        db.session.get(Volunteer, 1).active = False
+        db.session.commit()
+    r = kiosk("/checkin/find", {"entered": "0001"})
+    assert r.status_code == 422 and "Not found" not in text(r)
+    assert "Nothing was recorded This volunteer is no longer active. Please see a keeper." in text(r)
+
+
+def test_after_picking_a_name_the_number_typed_is_not_left_on_the_kiosk(app, kiosk):
+    """Probe: the whole mobile just typed stayed in the field under the (masked) name until the
+    screen went home, for the next person to read."""
+    r = kiosk("/checkin/find", {"entered": "138 0013 8001"})
+    assert "张*华" in text(r)
+    r = kiosk("/checkin/pick", {"entered": "138 0013 8001", "volunteer_id": "1"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Welcome, 张*华" in text(r)
+    field = re.search(r'<input id="entered"[^>]*>', body).group(0)
+    assert 'hx-swap-oob="true"' in field and 'value=""' in field and "8001" not in field
+    # A lookup that found nobody keeps what was typed, to be put right.
+    r = kiosk("/checkin/find", {"entered": "13899990000"})
+    assert 'id="entered"' not in r.get_data(as_text=True)
+
+
+def test_picking_again_inside_the_window_says_to_type_the_number_again_not_to_scan(app, kiosk, clock):
+    kiosk("/checkin/pick", {"entered": "0001", "volunteer_id": "1"})
+    clock.advance(minutes=1)
+    r = kiosk("/checkin/pick", {"entered": "0001", "volunteer_id": "1"})
+    assert "type your number again after 09:05 to check out" in text(r) and "scan again" not in text(r)
 
 
 @pytest.mark.parametrize("data", [{"entered": "8001", "volunteer_id": "2"}, {"entered": "8001", "volunteer_id": "x"},
