@@ -21,6 +21,7 @@ from kiosk.core.edits import edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.core.text import half_width, typed_digits
 from kiosk.people.models import Volunteer
 from kiosk.people.privacy import refuse_if_erased
 
@@ -92,7 +93,8 @@ def badge_token(volunteer: Volunteer) -> str:
 
 def normalise_scan(raw: str) -> str:
     """What a scanner or camera read, as a candidate token: scanners add spaces, Enter, or send lower case."""
-    return "".join((raw or "")[:MAX_SCAN_LENGTH + 1].split()).upper()
+    # A scanner behind a Chinese input method in full-width mode types ＨＸＩ５…: the same code.
+    return "".join(half_width((raw or "")[:MAX_SCAN_LENGTH + 1]).split()).upper()
 
 
 def looks_like_badge(raw: str) -> bool:
@@ -147,6 +149,8 @@ def volunteer_for_token(station: Station, raw: str) -> Volunteer:
         raise UnknownBadge(_l("That is not a station badge."))
     token = normalise_scan(raw)
     if not TOKEN.fullmatch(token):
+        if typed_digits(raw, 11):  # a volunteer number typed into the scanner's field
+            raise UnknownBadge(_l("To check in with your number, tap “Forgot your badge? Type your number”."))
         raise UnknownBadge(_l("That is not a station badge."))
     body = base64.b32decode(token[len(PREFIX):])
     nonce, mac = body[:NONCE_BYTES], body[NONCE_BYTES:]

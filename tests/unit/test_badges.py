@@ -34,6 +34,22 @@ def test_token_is_opaque_and_finds_its_volunteer(ctx):
     assert volunteer_for_token(station, f"  {token.lower()}\r\n") is volunteer
 
 
+def test_a_badge_typed_in_full_width_is_the_same_badge(ctx):
+    """A scanner behind a Chinese input method in full-width mode types ＨＸ…: it was refused."""
+    station, volunteer = ctx
+    token = badge_token(volunteer)
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in token)
+    assert volunteer_for_token(station, full_width + "\n") is volunteer
+
+
+@pytest.mark.parametrize("raw", ["0005", "５", " 0005\n", "13800138001"])
+def test_a_number_typed_into_the_scanners_field_is_pointed_to_the_forgotten_badge_lookup(ctx, raw):
+    """Probe: "That is not a station badge" left a volunteer typing their number with nowhere to go."""
+    station, _ = ctx
+    with pytest.raises(UnknownBadge, match="To check in with your number, tap “Forgot your badge"):
+        volunteer_for_token(station, raw)
+
+
 def test_reissued_badge_stops_the_old_one_at_once(ctx):
     station, volunteer = ctx
     old = badge_token(volunteer)
