@@ -25,7 +25,7 @@ from kiosk.suggest.models import (
 from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.models import Station
 from kiosk.core.photos import PreparedPhoto, keep_after_commit
-from kiosk.core.text import clean_mobile, lines, mask_names_in, mask_phone_numbers
+from kiosk.core.text import clean_mobile, half_width, lines, mask_names_in, mask_phone_numbers
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.people.privacy import masked_words
 from kiosk.people.volunteers import registered_names
@@ -60,7 +60,9 @@ RATE_WINDOW = timedelta(hours=1)
 # Crockford-style base32 without look-alikes (no 0/O, 1/I/L): easy to read out and type.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u3000", "\u00a0"}
-TRACKING = re.compile(r"S-?([2-9A-HJKMNP-Z]{6})")
+# The S and the dash may be left out; the dash may be a Chinese keyboard's —— (two of them), or 一,
+# which a pinyin keyboard offers for "yi" in its place. Six code letters always.
+TRACKING = re.compile(r"(?:S(?:--?|一)?)?([2-9A-HJKMNP-Z]{6})")
 
 
 CHOOSE_CATEGORY = _l("Please choose what it is about.")
@@ -191,8 +193,9 @@ def _new_code() -> str:
 
 
 def by_tracking_code(raw: str) -> Suggestion | None:
-    # NFKC: a Chinese keyboard may type the code in full-width letters and a full-width dash.
-    match = TRACKING.fullmatch("".join(unicodedata.normalize("NFKC", (raw or "")[:20]).split()).upper())
+    # A Chinese keyboard may type the code in full-width letters; any dash (— – －) is the dash.
+    typed = unicodedata.normalize("NFKC", half_width((raw or "")[:20]))
+    match = TRACKING.fullmatch("".join(typed.split()).upper())
     if not match:
         return None
     return db.session.scalar(select(Suggestion).where(Suggestion.tracking_code == f"S-{match.group(1)}"))

@@ -507,6 +507,17 @@ def test_a_resident_types_the_receipts_code_at_the_kiosk_and_reaches_its_status_
     assert code in page(kiosk, f"/s/{code}")
 
 
+# Probe: "s—T3A9PB", "S一T3A9PB" (a Chinese input method's dash) and "T3A9PB" said no suggestion had the code.
+def test_a_code_typed_with_any_dash_or_without_the_s_reaches_its_status_page(kiosk, with_photo):
+    code, _photo = with_photo
+    rest = code[2:]
+    for typed in ("s—" + rest.lower(), "S一" + rest, "S——" + rest, rest, rest.lower()):
+        r = kiosk.get("/suggest/find", query_string={"code": typed})
+        assert (r.status_code, r.headers.get("Location")) == (303, f"/s/{code}"), typed
+    for typed in ("一" + rest, "S—" + rest[:5], "S一" + rest + "一"):
+        assert "No suggestion has this code" in page(kiosk, "/suggest/find", query_string={"code": typed}), typed
+
+
 @pytest.mark.parametrize("typed", ["S-ZZZZZZ", "S-0OIL00", "garbage", "<script>alert(1)</script>", "S-" + "A" * 5000])
 def test_a_code_that_finds_nothing_says_so_and_keeps_what_was_typed(kiosk, with_photo, typed):
     r = kiosk.get("/suggest/find", query_string={"code": typed})

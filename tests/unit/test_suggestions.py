@@ -360,6 +360,23 @@ def test_a_suggestion_is_found_by_its_code_however_it_is_typed(ctx, now):
         assert by_tracking_code(typed) is s, typed
 
 
+# Probe: an em dash, the 一 a Chinese keyboard often gives for the dash, or no S- at all found nothing.
+def test_a_suggestion_is_found_whatever_dash_is_typed_and_without_the_s(ctx, now):
+    s = drop(ctx, now)
+    rest = s.tracking_code[2:]
+    for typed in ("s—" + rest, "S一" + rest, "S——" + rest, "S–" + rest, "S－" + rest, "S‐" + rest, rest,
+                  rest.lower(), f" {rest[:3]} {rest[3:]} ", "ｓ一" + rest.lower(), "S 一 " + rest):
+        assert by_tracking_code(typed) is s, typed
+
+
+@pytest.mark.parametrize("typed", ["一{rest}", "S一一{rest}", "S-一{rest}", "S———{rest}", "S一{rest}一", "{rest}一",
+                                   "X—{rest}", "S—{short}", "{short}", "S{rest}Z", "一", "S一", "—"])
+def test_a_dash_or_a_missing_s_makes_no_false_match(ctx, now, typed):
+    s = drop(ctx, now)
+    rest = s.tracking_code[2:]
+    assert by_tracking_code(typed.format(rest=rest, short=rest[:5])) is None
+
+
 @pytest.mark.parametrize("typed", [None, "", "S-", "S-ABC", "S-ABCDEFG", "S-ABCDE0", "S-OOOOOO", "X-ABCDEF",
                                    "ABCDEF", "S--ABCDEF", "S-ABCDEF" + "Z" * 5000, "'; DROP TABLE suggestion; --",
                                    "S-ABCD\x00F"])
