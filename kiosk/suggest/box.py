@@ -252,6 +252,10 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
             raise DomainError(_l("No other suggestion has this tracking code."), field="duplicate_of")
         new_id = original.id if original else None
         if new_id != suggestion.duplicate_of_id:
+            if original is not None and _leads_back(original, suggestion):
+                raise DomainError(_l("%(code)s is already marked as a duplicate of this one (directly or through "
+                                     "another). To turn it round, first clear the duplicate mark on %(code)s.",
+                                     code=original.tracking_code), field="duplicate_of")
             events.append(("duplicate", None, original.tracking_code if original else None))
             suggestion.duplicate_of_id = new_id
     if suggestion.status != "received" and suggestion.public_wording is None:
@@ -268,6 +272,19 @@ def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None,
                                            before=(before or "")[:200] or None, after=(after or "")[:200] or None))
     db.session.flush()
     return suggestion
+
+
+def _leads_back(original: Suggestion, suggestion: Suggestion) -> bool:
+    """Whether `original`, followed from duplicate to original, comes to `suggestion`: marking it
+    a duplicate of `original` would then close a ring, each page naming another as the original."""
+    serialize_writes("suggest:duplicates")  # two keepers marking S-A and S-B of each other at once
+    seen, at = set(), original.id
+    while at is not None and at not in seen:  # a ring saved before this rule must not loop forever
+        if at == suggestion.id:
+            return True
+        seen.add(at)
+        at = db.session.scalar(select(Suggestion.duplicate_of_id).where(Suggestion.id == at))
+    return False
 
 
 def inbox(station: Station, status: str | None = None, category_id: int | None = None) -> list[Suggestion]:

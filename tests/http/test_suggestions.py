@@ -802,6 +802,21 @@ def test_a_bad_duplicate_code_is_422_beside_the_field(app, keeper, clock, other_
     assert (the(app, code), events(app, code)) == before
 
 
+# Probe: S-A marked a duplicate of S-B, then S-B of S-A: both saved, each page saying 与此重复 the other.
+def test_two_suggestions_cannot_be_marked_duplicates_of_each_other(app, keeper, clock):
+    first = seed(app, clock, device="a")
+    second = seed(app, clock, device="b")
+    assert update(keeper, first, {"duplicate_of": second}).status_code == 303
+    before = the(app, second), events(app, second)
+    r = update(keeper, second, {"duplicate_of": first.lower(), "public_reply": "顺便回复"})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "duplicate_of") == [
+        f"{first} is already marked as a duplicate of this one (directly or through another). "
+        f"To turn it round, first clear the duplicate mark on {first}."]
+    assert (the(app, second), events(app, second)) == before
+    assert "<dt>Duplicate of</dt>" not in page(keeper, f"/keeper/suggestions/{second}")
+
+
 def test_hiding_uses_a_hidden_zero_and_a_checkbox_one(app, keeper, clock):
     code = seed(app, clock, status="resolved", public_reply="已处理")
     html = page(keeper, f"/keeper/suggestions/{code}")

@@ -522,6 +522,41 @@ def test_a_duplicate_must_be_another_suggestion_of_this_station(ctx, now, keeper
     assert s.duplicate_of_id is None
 
 
+# Probe: S-A marked a duplicate of S-B, then S-B of S-A: both saved, each page pointing at the other.
+def test_a_duplicate_never_goes_round_in_a_ring(ctx, clock, keeper):
+    a, b, c = (drop(ctx, clock.now(), device=d) for d in "abc")
+    change(keeper, a, duplicate_of=b.tracking_code, now=clock.now())
+    with pytest.raises(DomainError) as err:
+        change(keeper, b, duplicate_of=a.tracking_code.replace("-", "").lower(), now=clock.now())
+    assert err.value.field == "duplicate_of"
+    assert str(err.value) == (f"{a.tracking_code} is already marked as a duplicate of this one (directly or through "
+                              f"another). To turn it round, first clear the duplicate mark on {a.tracking_code}.")
+    assert b.duplicate_of_id is None and actions(b) == ["received"]
+    change(keeper, b, duplicate_of=c.tracking_code, now=clock.now())  # a → b → c: a chain is fine
+    for original in (a, b):  # c → a would go c → a → b → c
+        with pytest.raises(DomainError) as err:
+            change(keeper, c, duplicate_of=original.tracking_code, now=clock.now())
+        assert original.tracking_code in str(err.value) and err.value.field == "duplicate_of"
+    assert c.duplicate_of_id is None
+    change(keeper, a, duplicate_of="", now=clock.now())  # turned round, as the message says
+    change(keeper, c, duplicate_of=a.tracking_code, now=clock.now())
+    assert (c.duplicate_of_id, b.duplicate_of_id) == (a.id, c.id)
+
+
+def test_a_ring_left_from_before_does_not_hang_the_next_change(ctx, clock, keeper):
+    a, b, c = (drop(ctx, clock.now(), device=d) for d in "abc")
+    a.duplicate_of_id, b.duplicate_of_id = b.id, a.id  # saved before rings were refused
+    db.session.flush()
+    change(keeper, c, duplicate_of=a.tracking_code, now=clock.now())
+    assert c.duplicate_of_id == a.id
+    with pytest.raises(DomainError):
+        change(keeper, a, duplicate_of=c.tracking_code, now=clock.now())  # a → c → a: not a new ring
+    change(keeper, a, duplicate_of=b.tracking_code, status="accepted", now=clock.now())  # the page saved as it was
+    assert a.status == "accepted"
+    change(keeper, a, duplicate_of="", now=clock.now())  # …and the old ring can be undone
+    assert a.duplicate_of_id is None
+
+
 # --- Lists and counts ----------------------------------------------------------------------
 
 
