@@ -296,6 +296,10 @@ def test_a_receipt_on_the_phone_has_no_code_to_scan_with_the_phone(kiosk):
     page = suggest(kiosk, path="/suggest/phone?station=demo").get_data(as_text=True)
     assert "Scan this with your phone" not in page and "receipt-qr" not in page
     assert "Keep the code" in page and re.search(r'data-tracking="S-', page)
+    # Probe: "open the link below" stood above a link one could not tap.
+    code = re.search(r'data-tracking="([^"]+)"', page).group(1)
+    link = f"http://localhost/s/{code}"
+    assert f'<a href="{link}">{link}</a>' in page
     assert "Scan this with your phone" in suggest(kiosk).get_data(as_text=True)
 
 
