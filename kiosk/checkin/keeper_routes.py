@@ -1,6 +1,8 @@
 """Keeper pages for check-in: sessions to review, corrections, check-in by hand, phone link codes.
 Check-in's part of a volunteer's page is registered in checkin/__init__.py."""
 
+from zoneinfo import ZoneInfo
+
 from flask import flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -68,10 +70,23 @@ def _by_hand(volunteer_id, operation):
     at = parse_local_datetime(g.station, form.at.data, "at") or now
     session = operation(current_user, g.station, volunteer, at, now)
     if session.auto_closed and session.check_out_method == "auto":
-        flash(str(_l("Checked in. That day has closed, so the system checked them out at its closing time "
-                     "(%(time)s): enter the real check-out time below.",
-                     time=local_time(session.checked_out_at, g.station, format="MM-dd HH:mm"))))
+        flash(str(_closed_by_the_system(g.station, session)))
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
+
+
+def _closed_by_the_system(station, session):
+    """Said after a check-in typed for a time the system has already closed: at which of the day's
+    times it closed it (a check-in after closing runs to the next opening, not to closing)."""
+    at = local_time(session.checked_out_at, station, format="MM-dd HH:mm")
+    closed = session.checked_out_at.astimezone(ZoneInfo(station.timezone)).time()
+    if closed == station.closes_at:
+        return _l("Checked in. That day has closed, so the system checked them out at its closing time "
+                  "(%(time)s): enter the real check-out time below.", time=at)
+    if closed == station.opens_at:
+        return _l("Checked in after closing time, so the system checked them out at the next opening time "
+                  "(%(time)s): enter the real check-out time below.", time=at)
+    return _l("Checked in. The system has already checked them out at %(time)s: enter the real check-out time "
+              "below.", time=at)
 
 
 @bp.get("/review")

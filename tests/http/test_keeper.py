@@ -770,6 +770,18 @@ def test_a_check_in_by_hand_on_a_day_already_closed_is_closed_at_its_closing_tim
     assert s.checked_out_at == utc(2026, 11, 22, 9, 0) and s.check_out_method == "keeper"
 
 
+def test_a_check_in_by_hand_after_closing_names_the_next_opening_time_it_was_closed_at(app, keeper, clock):
+    """Probe: a check-in typed for 22:30 was closed at the next morning's opening, and the page
+    called 08:00 the closing time."""
+    keeper.set_cookie("kiosk_lang", "en")
+    clock.advance(days=1)
+    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T22:30"}).status_code == 303
+    [s] = sessions(app)
+    assert s.checked_out_at == utc(2026, 11, 23, 0, 0)  # 08:00 local
+    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
+    assert "checked them out at the next opening time (11-23 08:00)" in page and "closing time (11-23" not in page
+
+
 def test_blank_time_means_now(app, keeper, clock):
     assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
     clock.advance(minutes=90)
