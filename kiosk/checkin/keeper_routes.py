@@ -7,7 +7,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kiosk.checkin.attendance import minutes_served, recent_sessions, settle_forgotten_sessions
+from kiosk.checkin.attendance import minutes_served, recent_sessions, session_minutes, settle_forgotten_sessions
 from kiosk.checkin.corrections import (
     confirm_session,
     correct_session,
@@ -25,7 +25,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import EmptyForm, attach_error
-from kiosk.core.i18n import local_time
+from kiosk.core.i18n import format_hours, local_time
 from kiosk.core.models import Station
 from kiosk.core.stations import local_input_value, parse_day, parse_local_datetime, station_record
 from kiosk.core.transaction import refuse_with
@@ -122,6 +122,7 @@ def edit_session(session_id):
     checked_in_at = parse_local_datetime(station, form.checked_in_at.data, "checked_in_at")
     checked_out_at = parse_local_datetime(station, form.checked_out_at.data, "checked_out_at")
     correct_session(current_user, station, session, checked_in_at, checked_out_at, utcnow(), seen=form.seen.data or None)
+    flash(str(_l("Saved: %(session)s.", session=_described(session))))
     return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
 
 
@@ -143,6 +144,7 @@ def confirm(session_id):
     session = station_record(ServiceSession, session_id)
     refuse_with(lambda err: _review_page(status=err.status, review_error=err.message))
     confirm_session(current_user, g.station, session, utcnow())
+    flash(str(_l("Confirmed: %(session)s.", session=_described(session))))
     if request.form.get("back") == "volunteer":
         return redirect(url_for("keeper.volunteer", volunteer_id=session.volunteer_id), 303)
     return redirect(url_for("checkin_keeper.review"), 303)
@@ -151,6 +153,19 @@ def confirm(session_id):
 @bp.post("/sessions/<int:session_id>/delete")
 def delete(session_id):
     session = station_record(ServiceSession, session_id)
-    volunteer_id = session.volunteer_id
+    volunteer_id, described = session.volunteer_id, _described(session)
     delete_session(current_user, g.station, session, utcnow())
+    flash(str(_l("Deleted: %(session)s.", session=described)))
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer_id), 303)
+
+
+def _described(session: ServiceSession) -> str:
+    """A session as a keeper's confirmation names it: whose, when, how long (张晓华 11-22 09:00–12:00, 3 h)."""
+    station = g.station
+    start = local_time(session.checked_in_at, station, format="MM-dd HH:mm")
+    if session.checked_out_at is None:
+        return f"{session.volunteer.name} {start}–"
+    end = local_time(session.checked_out_at, station, format="HH:mm")
+    hours = format_hours(session_minutes(session, station))
+    return str(_l("%(name)s %(start)s–%(end)s, %(hours)s h", name=session.volunteer.name, start=start, end=end,
+                  hours=hours))

@@ -889,7 +889,11 @@ def test_confirm_clears_the_flag_and_is_audited(app, keeper, keeper_id, auto_clo
     [event] = events(app)
     assert (event.action, event.keeper_id, event.session_id) == ("session.confirmed", keeper_id, auto_closed)
     assert event.before["needs_review"] is True and event.after["needs_review"] is False
-    assert "张晓华" not in keeper.get("/keeper/review").get_data(as_text=True)
+    keeper.set_cookie("kiosk_lang", "en")
+    page = keeper.get("/keeper/review").get_data(as_text=True)
+    # Probe: the row just vanished, and a keeper could not tell a confirm from a slip of the finger.
+    assert "Confirmed: 张晓华 11-22 09:00–20:00, 11 h." in page
+    assert "张晓华" not in page.replace("Confirmed: 张晓华", "")
 
 
 def test_confirm_can_return_to_the_volunteer_page(app, keeper, auto_closed):
@@ -912,7 +916,9 @@ def test_correct_a_session_through_the_form(app, keeper, keeper_id, auto_closed)
     assert (event.action, event.keeper_id) == ("session.corrected", keeper_id)
     assert event.before["checked_out_at"] == "2026-11-22T12:00:00+00:00"
     assert event.after["checked_out_at"] == "2026-11-22T09:00:00+00:00"
-    assert "11-22 09:00 – 11-22 17:00" in keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    keeper.set_cookie("kiosk_lang", "en")
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert "11-22 09:00 – 11-22 17:00" in page and "Saved: 张晓华 11-22 09:00–17:00, 8 h." in page
 
 
 @pytest.mark.parametrize(
@@ -947,8 +953,9 @@ def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_clo
     assert (event.action, event.keeper_id, event.volunteer_id, event.session_id) == (
         "session.deleted", keeper_id, 1, auto_closed)
     assert event.before["checked_in_at"] == "2026-11-22T01:00:00+00:00" and event.after is None
+    keeper.set_cookie("kiosk_lang", "en")
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
-    assert "11-22 09:00 – 11-22 20:00" in page
+    assert "11-22 09:00 – 11-22 20:00" in page and "Deleted: 张晓华 11-22 09:00–20:00, 11 h." in page
     assert keeper.get(f"/keeper/sessions/{auto_closed}/edit").status_code == 404
 
 
