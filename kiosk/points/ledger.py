@@ -26,8 +26,10 @@ MAX_POINTS_PER_HOUR = 1_000
 # Reasons the station writes itself are stored as codes and shown in the reader's language; a
 # keeper's reason is shown as typed. ("cancelled" is what refunds have always stored.)
 HOURS_CHANGED = "changed"
+SESSION_DELETED = "deleted"
 GIFT_CANCELLED = "cancelled"
-REASON_LABELS = {HOURS_CHANGED: _l("hours changed"), GIFT_CANCELLED: _l("gift cancelled")}
+REASON_LABELS = {HOURS_CHANGED: _l("hours changed"), SESSION_DELETED: _l("session deleted"),
+                 GIFT_CANCELLED: _l("gift cancelled")}
 
 
 def reason_label(line: PointsLine) -> str:
@@ -95,6 +97,9 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
             # A session that kept a rate with nothing is gone (deleted): a line of nothing without a
             # rate lets a new session SQLite gives the same number start afresh.
             _add_line(station, volunteer_id, 0, "hours", session_id, now)
+    gone = {session_id for session_id in has.keys() - should.keys() if has[session_id]}
+    if gone:  # "hours changed" would puzzle a keeper who deleted the session
+        gone -= set(db.session.scalars(select(ServiceSession.id).where(ServiceSession.id.in_(gone))))
     waived = {}
     for session_id, amount in db.session.execute(
             select(PointsLine.session_id, func.sum(PointsLine.amount))
@@ -112,7 +117,7 @@ def settle_hours(station: Station, volunteer_id: int, now: datetime) -> None:
         # A session that holds no points (new, or one whose number SQLite gave again after a deletion)
         # is simply confirmed hours; one that holds some had its hours changed.
         _add_line(station, volunteer_id, difference, "hours", session_id, now,
-                  reason=HOURS_CHANGED if has.get(session_id, 0) else None,
+                  reason=(SESSION_DELETED if session_id in gone else HOURS_CHANGED) if has.get(session_id, 0) else None,
                   per_hour=rates.get(session_id, station.points_per_hour))
         left += difference
         if difference > 0 and waived.get(session_id, 0) > 0:

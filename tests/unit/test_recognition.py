@@ -102,6 +102,9 @@ def test_confirmed_hours_earn_points_once_and_changes_are_settled_line_by_line(c
     amounts = sorted(line.amount for line in lines(who.id))
     assert amounts == sorted([30, 10, -10, -10]) and sum(amounts) == balance(who.id)
     assert {line.kind for line in lines(who.id)} == {"hours"}
+    # Each says why: a keeper who deleted a session reads "session deleted", not "hours changed".
+    assert sorted((line.amount, line.reason or "") for line in lines(who.id) if line.amount < 0) == [
+        (-10, "changed"), (-10, "deleted")]
 
 
 # --- A changed rate counts from then on -------------------------------------------------------
@@ -226,7 +229,7 @@ def test_a_correction_after_a_rate_change_is_priced_at_the_sessions_own_rate(ctx
     assert balance(who.id) == 60 and len(new_lines(who, before)) == 2
     # Deleted, it gives back what it holds, at its own rate.
     delete_session(keeper(), ctx, long_day, now)
-    assert new_lines(who, before)[-1] == ("hours", -40, 10, "changed") and balance(who.id) == 20
+    assert new_lines(who, before)[-1] == ("hours", -40, 10, "deleted") and balance(who.id) == 20
 
 
 def test_a_session_first_confirmed_after_the_change_earns_the_new_rate(ctx):
