@@ -136,7 +136,12 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
         right = check_password_hash(_UNKNOWN_USER_HASH, password or "") and False
     else:
         right = keeper.check_password(password or "")
-    if keeper is None or not right or not keeper.active:
+    if keeper is not None and right and not keeper.active:
+        # The right password proves who this is: say why, and count no failure ("wrong password"
+        # would have them retry into the wait, never knowing to ask a colleague).
+        raise DomainError(_l("Your account has been turned off. Please ask another keeper of your station to turn "
+                             "it on again."), field="password")
+    if keeper is None or not right:
         _count_failure(throttled_name, address, now)
         raise WrongSignIn(wrong_sign_in_message(tries_left - 1), field="password")
     return keeper
