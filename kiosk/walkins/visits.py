@@ -23,6 +23,8 @@ SERVICE_LABELS = {
     "other": _l("Other"),
 }
 TAP_ID = re.compile(r"[0-9a-f]{32}")
+# Under "Nothing was recorded": the tiles stand below it, so it names no direction.
+TAP_AGAIN = _l("Please tap the one you used.")
 SERVICE_ID = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is true, and int("²") fails
 
 
@@ -48,13 +50,14 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
     one tablet or address (`who`) are limited, so a script cannot inflate the counts."""
     tap_id = (tap_id or "").strip().lower()
     if not TAP_ID.fullmatch(tap_id) or not SERVICE_ID.fullmatch(str(service_id)):
-        raise DomainError(_l("Please tap one of the buttons."))
+        raise DomainError(TAP_AGAIN)
     service = db.session.get(WalkInService, int(service_id))
     if service is None or service.station_id != station.id or not service.active:
-        raise DomainError(_l("Please tap one of the buttons."))
+        raise DomainError(TAP_AGAIN)
     if who:
         check_and_count("walk-in", [(key, TAPS_PER_MINUTE) for key in who], timedelta(minutes=1), now,
-                        _l("Thank you! That is a lot of taps just now. Please wait a moment."))
+                        # Not "thank you": this tap was not counted (the answer's headline says so).
+                        _l("There were many taps just now. Please wait a moment, then tap again."))
     try:
         with db.session.begin_nested():
             db.session.add(WalkInVisit(station_id=station.id, service_id=service.id, at=now, tap_id=tap_id))

@@ -292,10 +292,46 @@ def test_bad_service_ids_are_refused_and_store_nothing(app, kiosk, other_station
     r = tap(kiosk, service_id, "d" * 32)
     assert r.status_code == 422
     body = r.get_data(as_text=True)
-    assert 'role="alert"' in body and "Please tap one of the buttons." in body
+    assert 'role="alert"' in body and "Please tap the one you used." in body
     assert "<b>1</b>" not in body
     assert len(tiles(body)) == (5 if kind == "hidden" else 6)  # the tiles come back to tap again
     assert visits(app) == before
+
+
+# Probe: the thanks and the refusal differed by their border colour alone; the refusal said to tap
+# the buttons "above" (上面), which stand below it.
+def test_thanks_and_refusals_each_have_their_own_symbol_and_a_refusal_says_nothing_was_recorded(app, kiosk):
+    thanks = fresh_tap(kiosk).get_data(as_text=True)
+    assert re.search(r'role="status"[^>]*>\s*<span class="outcome-symbol" aria-hidden="true" data-symbol="ok">✓</span>',
+                     thanks)
+    assert "✕" not in thanks
+    refused = tap(kiosk, "999", "d" * 32)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'role="alert"[^>]*>\s*<span class="outcome-symbol" aria-hidden="true" data-symbol="error">✕</span>'
+                     r'\s*<p class="outcome-headline">Nothing was recorded</p>\s*'
+                     r'<p class="outcome-detail">Please tap the one you used.</p>', body)
+    assert "✓" not in body and "above" not in body
+
+
+# Probe: too many taps said "Thank you! …", as if this one had counted.
+def test_a_tap_past_the_limit_says_it_was_not_counted_and_to_wait(app, kiosk, monkeypatch):
+    monkeypatch.setattr("kiosk.walkins.visits.TAPS_PER_MINUTE", 1)
+    assert fresh_tap(kiosk).status_code == 200
+    r = fresh_tap(kiosk, "water")
+    assert r.status_code == 429
+    body = r.get_data(as_text=True)
+    assert "Thank you" not in body and 'data-symbol="error">✕</span>' in body
+    assert '<p class="outcome-headline">Nothing was recorded</p>' in body
+    assert "Please wait a moment, then tap again." in body
+    assert len(tiles(body)) == 6 and len(visits(app)) == 1
+
+
+# Probe: only the station's name in the top bar went home; the suggestion box and others have a button.
+def test_the_services_screen_has_a_button_back_to_the_start(kiosk):
+    page = kiosk.get("/services/").get_data(as_text=True)
+    assert re.search(r'<a class="button[^"]*" href="/">Back to start</a>', page)
+    assert "Back to start" not in fresh_tap(kiosk).get_data(as_text=True)  # not again with every answer
 
 
 @pytest.mark.parametrize("service_id", ["²", "9" * 30])
