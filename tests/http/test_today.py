@@ -302,13 +302,13 @@ def test_bad_service_ids_are_refused_and_store_nothing(app, kiosk, other_station
 # the buttons "above" (上面), which stand below it.
 def test_thanks_and_refusals_each_have_their_own_symbol_and_a_refusal_says_nothing_was_recorded(app, kiosk):
     thanks = fresh_tap(kiosk).get_data(as_text=True)
-    assert re.search(r'role="status"[^>]*>\s*<span class="outcome-symbol" aria-hidden="true" data-symbol="ok">✓</span>',
-                     thanks)
+    symbol = r'\s*<span class="outcome-symbol" aria-hidden="true" data-symbol="{}">{}</span>'
+    assert re.search(r'role="status"[^>]*>' + symbol.format("ok", "✓"), thanks)
     assert "✕" not in thanks
     refused = tap(kiosk, "999", "d" * 32)
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert re.search(r'role="alert"[^>]*>\s*<span class="outcome-symbol" aria-hidden="true" data-symbol="error">✕</span>'
+    assert re.search(r'role="alert"[^>]*>' + symbol.format("error", "✕") +
                      r'\s*<p class="outcome-headline">Nothing was recorded</p>\s*'
                      r'<p class="outcome-detail">Please tap the one you used.</p>', body)
     assert "✓" not in body and "above" not in body
