@@ -15,7 +15,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
-from kiosk.core.forms import EmptyForm, attach_error
+from kiosk.core.forms import EmptyForm, attach_error, validated
 from kiosk.core.models import Station
 from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
@@ -30,8 +30,8 @@ from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, preview_import, read_roster
-from kiosk.people.volunteers import (editable_details, namesakes, register_volunteer, reissued_today, search_volunteers,
-                                     set_active, split_list, update_volunteer)
+from kiosk.people.volunteers import (check_new_volunteer, editable_details, namesakes, register_volunteer, reissued_today,
+                                     search_volunteers, set_active, split_list, update_volunteer)
 from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 
 bp = keeper_blueprint("keeper", __name__)
@@ -91,6 +91,11 @@ def _edit_refused(volunteer_id: int, form: VolunteerForm, err: DomainError):
     if isinstance(err, EditedMeanwhile):  # what is stored now, to change again
         form = _volunteer_form(volunteer, as_stored=True)
     return render("people/volunteer_form.html", status=err.status, form=attach_error(form, err), volunteer=volunteer)
+
+
+def _identity_values(form: VolunteerForm) -> dict:
+    values = _form_values(form)
+    return {key: values[key] for key in ("name", "mobile", "birth_year", "id_type", "id_number")}
 
 
 def _form_values(form: VolunteerForm) -> dict:
@@ -154,11 +159,14 @@ def volunteers():
 @bp.route("/volunteers/new", methods=["GET", "POST"])
 def new_volunteer():
     form = _volunteer_form()
-    if not form.validate_on_submit():
-        return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
-                      volunteer=None)
+    if request.method == "GET":
+        return render("people/volunteer_form.html", form=form, volunteer=None)
     refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
                                    volunteer=None))
+    # Every field at fault is said at once: the form's own checks and the rules (a mobile that is
+    # no mobile beside an empty name), not one per send.
+    if validated(form, lambda: check_new_volunteer(g.station, **_identity_values(form))) is None:
+        return render("people/volunteer_form.html", status=422, form=form, volunteer=None)
     volunteer = register_volunteer(g.station, **_form_values(form), by=current_user)
     # The page says if the name is taken already (a second registration of the same person?)
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id, registered=1), 303)

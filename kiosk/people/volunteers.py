@@ -66,6 +66,32 @@ def clean_birth_year(birth_year: int | None, station: Station) -> int | None:
     return None if birth_year is None else check_birth_year(birth_year, local_today(station, utcnow()).year)
 
 
+def check_new_volunteer(station: Station, *, name: str, mobile: str, birth_year: int | None, id_type: str | None,
+                        id_number: str | None) -> tuple:
+    """The details of a new volunteer as they will be kept, or one DomainError naming every field at
+    fault, so a keeper puts them all right in one go instead of one per send."""
+    problems, kept = {}, {}
+    checks = (("name", lambda: clean_name(name)), ("mobile", lambda: clean_mobile(mobile)),
+              ("birth_year", lambda: clean_birth_year(birth_year, station)),
+              ("identity", lambda: clean_identity(id_type, id_number)))
+    for key, check in checks:
+        try:
+            kept[key] = check()
+        except DomainError as err:
+            problems.update({field: message for field, message in err.by_field().items() if field not in problems})
+    if "mobile" in kept and db.session.scalar(select(func.count()).select_from(Volunteer).where(
+            Volunteer.station_id == station.id, Volunteer.mobile == kept["mobile"])):
+        problems["mobile"] = _l("A volunteer with this mobile number is already registered.")
+    if "identity" in kept:
+        try:
+            _refuse_id_number_taken(station.id, *kept["identity"], None)
+        except DomainError as err:
+            problems.update(err.by_field())
+    if problems:
+        raise DomainError.of_fields(problems)
+    return kept["name"], kept["mobile"], kept["birth_year"], *kept["identity"]
+
+
 def register_volunteer(
     station: Station,
     *,
@@ -81,17 +107,9 @@ def register_volunteer(
     by: Keeper | None = None,
 ) -> Volunteer:
     """A new volunteer with a number and a badge; registered by keeper `by` (audited), or by an import."""
-    name = clean_name(name)
-    mobile = clean_mobile(mobile)
-    birth_year = clean_birth_year(birth_year, station)
+    name, mobile, birth_year, id_type, id_number = check_new_volunteer(
+        station, name=name, mobile=mobile, birth_year=birth_year, id_type=id_type, id_number=id_number)
     national_code = one_line(national_code) or None
-    id_type, id_number = clean_identity(id_type, id_number)
-    taken = db.session.scalar(
-        select(func.count()).select_from(Volunteer).where(Volunteer.station_id == station.id, Volunteer.mobile == mobile)
-    )
-    if taken:
-        raise DomainError(_l("A volunteer with this mobile number is already registered."), field="mobile")
-    _refuse_id_number_taken(station.id, id_type, id_number, None)
     for _attempt in range(5):
         volunteer = _insert_volunteer(station, name, mobile, birth_year, teams, skills, national_code)
         if volunteer is not None:

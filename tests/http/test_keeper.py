@@ -436,6 +436,20 @@ def test_register_refuses_bad_input_beside_the_field_and_stores_nothing(app, kee
     assert state(app) == before
 
 
+@pytest.mark.parametrize("changes, fields", [
+    ({"name": "  ", "mobile": "12345"}, {"name", "mobile"}),
+    ({"name": "", "mobile": "13800138001", "birth_year": "1800"}, {"name", "mobile", "birth_year"}),
+    ({"mobile": "12345", "birth_year": "一九五八"}, {"mobile", "birth_year"}),
+])
+def test_register_says_every_field_at_fault_at_once(app, keeper, changes, fields):
+    """Probe: an empty name and a short mobile took two sends, the mobile's message only after
+    the name was put right."""
+    before = state(app)
+    page = post(keeper, "/keeper/volunteers/new", {**NEW, **changes}).get_data(as_text=True)
+    assert {field for field in ("name", "mobile", "birth_year") if field_errors(page, field)} == fields
+    assert state(app) == before
+
+
 SAME_NAME = "Same name: 0001 张晓华 is registered (mobile ending 8001)"
 
 
