@@ -24,6 +24,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import too_long
+from kiosk.core.i18n import current_language
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
 from kiosk.core.text import one_line
@@ -153,6 +154,8 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
     # Printed as issued: a reprint next year names the station and who was in charge then, not
     # whatever they are called now.
     figures |= {"station_name": station.name, "person_in_charge": station.person_in_charge, "contact": station.contact}
+    if station.name_hant:  # how 繁體 pages write it, kept as issued too
+        figures["station_name_hant"] = station.name_hant
     serialize_writes(f"certificate-serial:{station.id}")
     # After taking turns, so two keepers issuing the same one at once make one certificate.
     if (existing := valid_certificate_for(volunteer.id, start, end)) is not None:
@@ -247,8 +250,12 @@ def issued_by(certificate: Certificate) -> Keeper | None:
 
 def printed_station_name(certificate: Certificate, station: Station) -> str:
     """The station's name the certificate was issued under (its present one for a certificate
-    issued before the name was kept with it)."""
-    return (certificate.figures or {}).get("station_name") or station.name
+    issued before the name was kept with it), as a 繁體 page writes it if the station had a 繁體
+    name then."""
+    figures = certificate.figures or {}
+    if current_language() == "zh_Hant" and figures.get("station_name_hant"):
+        return figures["station_name_hant"]
+    return figures.get("station_name") or station.name
 
 
 def printed_station_details(certificate: Certificate, station: Station) -> tuple[str | None, str | None]:

@@ -293,6 +293,31 @@ def test_a_certificate_keeps_the_station_name_it_was_issued_under(app, keeper, s
     assert "at 幸福里党群服务站" in printed and "幸福里暖心驿站" not in printed
 
 
+def test_a_certificate_read_in_traditional_chinese_names_the_station_as_its_traditional_name_then(app, keeper,
+                                                                                                      served):
+    """Probe: a 繁體 certificate said 茲證明 … 在幸福里暖心驿站 (简体) under a 繁體 top bar."""
+    printed_at = issue(keeper).headers["Location"]
+    with app.app_context():
+        token = db.session.scalar(select(Certificate.verify_token))
+        db.session.get(Station, 1).name_hant = "幸福里黨群服務站"  # renamed later: the certificate keeps its own
+        db.session.commit()
+    reader = app.test_client()
+    for client in (keeper, reader):
+        client.set_cookie("kiosk_lang", "zh_Hant")
+    printed, checked = text(keeper.get(printed_at)), text(reader.get(f"/v/{token}"))
+    # The 繁體 name it had when issued, in the text and as the issuer; the top bar has today's.
+    assert "在幸福里暖心驛站" in printed and "幸福里暖心驿站" not in printed
+    assert "幸福里暖心驛站" in checked and "幸福里暖心驿站" not in checked
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    assert "在幸福里暖心驿站" in text(keeper.get(printed_at))
+
+
+def test_a_badge_card_printed_from_a_traditional_chinese_page_names_the_station_so(app, keeper):
+    keeper.set_cookie("kiosk_lang", "zh_Hant")
+    page = keeper.get("/keeper/volunteers/1/badge").get_data(as_text=True)
+    assert '<p class="badge-card-station">幸福里暖心驛站</p>' in page
+
+
 @pytest.fixture
 def other_keeper(app, keeper_id):
     """Station B and its keeper, signed in."""
