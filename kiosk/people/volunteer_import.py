@@ -72,7 +72,7 @@ FIELD_LABELS = {
     "birth_date": _l("birth year (from the date of birth)"),
     "teams": _l("teams"),
     "skills": _l("skills"),
-    "national_code": _l("volunteer code"),
+    "national_code": _l("national volunteer code"),
     "id_type": _l("identity document"),
     "id_number": _l("document number"),
     "resident_id": _l("resident ID number (and birth year)"),

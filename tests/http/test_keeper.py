@@ -994,6 +994,15 @@ def upload(client, data: bytes | None, filename="v.csv"):
                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
+def test_the_import_preview_calls_the_national_code_by_its_name(app, keeper):
+    """Probe: a change of the national code read "志愿者编号: old → new", the name every page gives
+    the station's own number (0001)."""
+    keeper.set_cookie("kiosk_lang", "en")
+    page = html.unescape(upload(keeper, "姓名,手机号,全国志愿者编号\r\n张晓华,13800138001,V123\r\n".encode())
+                         .get_data(as_text=True))
+    assert "national volunteer code:" in page and "volunteer code:" not in page.replace("national volunteer code:", "")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
 def test_import_previews_then_applies_on_confirm(app, keeper, encoding):
     before = state(app)
