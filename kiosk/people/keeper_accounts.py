@@ -159,9 +159,6 @@ def _who(keeper: Keeper) -> dict:
 
 
 def describe(values: dict) -> str:
-    """How a change to a keeper reads in the trail: "李娜 (lina)", "李娜 (lina): inactive"."""
-    who = str(_l("%(name)s (%(username)s)", name=values.get("name", ""), username=values.get("username", "")))
-    if "active" in values:
-        state = _l("active") if values["active"] else _l("inactive")
-        return str(_l("%(who)s: %(state)s", who=who, state=state))
-    return who
+    """Who a change to a keeper was about, as the trail reads it: "李娜 (lina)". The action says
+    what happened ("Deactivated keeper: 李娜 (lina)"; ": inactive" after it said it twice)."""
+    return str(_l("%(name)s (%(username)s)", name=values.get("name", ""), username=values.get("username", "")))

@@ -195,7 +195,7 @@ def test_a_keeper_is_deactivated_after_asking_and_reactivated(app, keeper, lina)
     r = confirm(keeper, path)
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/account#keepers"
     page = keeper.get(PAGE).get_data(as_text=True)
-    assert "李娜 is deactivated" in page and "deactivated a keeper: 李娜 (lina): inactive" in page
+    assert "李娜 is deactivated" in page and "deactivated a keeper: 李娜 (lina)<" in page and "(lina): inactive" not in page
     assert not signed_in(lina_tablet)
     assert sign_in(app.test_client(), username="lina").status_code == 422
     assert "Reactivate 李娜?" in keeper.get(path).get_data(as_text=True)
