@@ -1,18 +1,23 @@
-"""Pages a resident or a volunteer opens on a small phone (360 px wide) in 长辈模式: nothing may run
-off the side, in any language. A page that scrolls sideways hides its last button (非常满意 on the
-rating page) or half a code (a tracking code cut as "S-" / "RUEX5N")."""
+"""Pages a resident or a volunteer opens on a small phone (360 px wide) in 长辈模式, and a keeper's
+everyday pages on a phone (390 px): nothing may run off the side, in any language. A page that
+scrolls sideways hides its last button (非常满意 on the rating page, 确认 on To review) or half a
+code (a tracking code cut as "S-" / "RUEX5N")."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kiosk.activities.models import Activity
+from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import remember_token
 from kiosk.core.extensions import db
-from kiosk.people.models import Volunteer
+from kiosk.people.models import Keeper, Volunteer
 from kiosk.suggest.models import Suggestion
+from tests.browser.conftest import PORTRAIT
+from tests.browser.test_elder import sign_in
 from tests.browser.test_phone import station_link
 
 SMALL_PHONE = {"width": 360, "height": 740}
@@ -139,3 +144,116 @@ def test_the_volunteers_name_and_number_each_stay_whole_on_a_small_phone(phone, 
     }""")
     assert [text for text, _ in lines] and all(count == 1 for _, count in lines), \
         f"a part of the heading is broken over lines in {phone.language}: {lines}"
+
+
+# A keeper's everyday pages on a phone (390 × 844), the way a keeper over 60 reads them: a page as
+# wide as the screen, every button in sight without scrolling sideways, a number never split
+# ("18." over "5", a volunteer number one digit a line) and words never one character a line.
+KEEPER_PHONE = {"width": 390, "height": 844}
+KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams"]
+
+
+@pytest.fixture(params=[(language, text) for language in ("zh_Hans", "zh_Hant", "en") for text in ("normal", "large")],
+                ids=lambda p: "-".join(p))
+def keeper_phone(request, browser, server, live_app):
+    """A keeper signed in on a phone, reading the language in the text size (cookies as the
+    switches set them). Today has sessions whose hours add up to a decimal (17.5), three of
+    volunteer 1's forgotten sessions wait to be reviewed, and the station has a second keeper."""
+    clock = live_app.extensions["kiosk_clock"]
+    clock.set(datetime.fromisoformat("2026-11-22T18:00:00+08:00"))
+    with live_app.app_context():
+        start = datetime.fromisoformat("2026-11-22T08:30:00+08:00")
+        for volunteer in range(1, 6):
+            db.session.add(ServiceSession(station_id=1, volunteer_id=volunteer, checked_in_at=start,
+                                          check_in_method="scanner", check_out_method="scanner",
+                                          checked_out_at=start + timedelta(hours=3, minutes=40)))
+        for day in range(1, 4):  # forgotten, closed by the system at closing time
+            begun = start - timedelta(days=day)
+            db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=begun, check_in_method="scanner",
+                                          checked_out_at=begun.replace(hour=20, minute=0), check_out_method="auto",
+                                          auto_closed=True, needs_review=True))
+        colleague = Keeper(station_id=1, username="lina", display_name="李娜", role="keeper", active=True)
+        colleague.set_password("lina-pw")
+        db.session.add(colleague)
+        db.session.commit()
+    language, text = request.param
+    context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                         {"name": "kiosk_text", "value": text, "url": server.url}])
+    page = context.new_page()
+    page.language, page.text_size = language, text
+    sign_in(page, server, live_app)
+    yield page
+    context.close()
+
+
+# Each run of text in a table cell, with how many lines it takes.
+CELL_TEXTS = """() => [...document.querySelectorAll("main td, main th")].flatMap(cell => {
+  const out = []; const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const text = node.textContent.trim(); if (!text) continue;
+    const r = document.createRange(); r.selectNodeContents(node); const tops = new Set();
+    for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+    if (tops.size) out.push([text, tops.size]); }
+  return out; })"""
+
+
+def test_a_keepers_everyday_pages_fit_a_phone_with_every_button_in_sight(keeper_phone):
+    page = keeper_phone
+    faults = []  # every page's, so one run shows them all
+    for path in KEEPER_PAGES:
+        page.goto(page.url.split("/keeper/")[0] + path)
+        assert page.locator("html.large-text").count() == (page.text_size == "large")
+        wide, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if max(wide, window) > KEEPER_PHONE["width"]:
+            faults.append(f"{path} scrolls sideways: {wide} px wide, window {window} px")
+        boxes = [(b.inner_text(), b.bounding_box()) for b in page.locator("main .button").all() if b.is_visible()]
+        off = [(words, round(box["x"]), round(box["x"] + box["width"])) for words, box in boxes
+               if box["x"] < 0 or box["x"] + box["width"] > KEEPER_PHONE["width"]]
+        if off:
+            faults.append(f"{path}: buttons out of sight to the side: {off}")
+        texts = page.evaluate(CELL_TEXTS)
+        numbers = [(text, lines) for text, lines in texts if re.fullmatch(r"[\d.,:\-–]+", text) and lines > 1]
+        if numbers:
+            faults.append(f"{path}: numbers broken over lines: {numbers}")
+        # Words a character or two a line ("编/号", "时/长/（/小/时/）"): at least three to a line on average.
+        thin = [(text, lines) for text, lines in texts if lines > 1 and len(text) < 3 * lines]
+        if thin:
+            faults.append(f"{path}: words a character or two a line: {thin}")
+    assert not faults, f"on a 390 px phone in {page.language}, {page.text_size} text:\n" + "\n".join(faults)
+
+
+# How many lines the text inside an element takes.
+LINES_OF_TEXT = """el => { const tops = new Set(); const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const r = document.createRange(); r.selectNodeContents(node);
+    for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top)); }
+  return tops.size; }"""
+
+
+def test_the_days_hours_and_the_review_buttons_on_a_phone(keeper_phone):
+    page = keeper_phone
+    hours = page.locator("[data-total=hours]")
+    expect(hours).to_have_text(re.compile(r"^\d+[.,]\d$"))
+    assert hours.evaluate("el => el.getClientRects().length") == 1 and hours.evaluate(LINES_OF_TEXT) == 1, \
+        f"the day's hours {hours.inner_text()!r} break over lines in {page.language}, {page.text_size} text"
+    page.goto(page.url.split("/keeper/")[0] + "/keeper/review")
+    buttons = page.locator("main table .button")
+    assert buttons.count() == 7  # 确认 and 更正 for each of three sessions, and 确认这一天
+    for button in buttons.all():
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= KEEPER_PHONE["width"], \
+            f"{button.inner_text()!r} lies at x {box['x']:.0f}–{box['x'] + box['width']:.0f} on a 390 px phone"
+        hit = page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.button')",
+                            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert hit, f"{button.inner_text()!r} does not take a tap at its middle"
+
+
+def test_a_keepers_tables_stay_tables_on_a_tablet(browser, server, live_app):
+    # What a phone gets must not reach the tablet: there the columns are read across as before.
+    page = browser.new_page(viewport=PORTRAIT)
+    sign_in(page, server, live_app, "/keeper/review")
+    assert page.locator("main table").first.evaluate("el => getComputedStyle(el).display") == "table"
+    assert page.locator("main thead").first.is_visible()
+    page.close()
