@@ -90,6 +90,9 @@ def clean_name(raw: str, *, person: bool = True) -> str:
         raise DomainError(too_long, field="name")
     if has_hidden_characters(name):
         raise DomainError(bad_characters, field="name")
+    if person and not any(ch.isalpha() for ch in name):
+        # "-1" or "2026-02-30" in the name field is a slip: it would stand on the badge and the kiosk
+        raise DomainError(_l("A name needs at least one letter or Chinese character."), field="name")
     return name
 
 

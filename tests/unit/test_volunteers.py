@@ -38,6 +38,15 @@ def test_clean_name_refuses_empty_long_and_control_characters(raw):
         clean_name(raw)
 
 
+@pytest.mark.parametrize("raw", ["-1", "2026-02-30", "99999", "<>", "😀", "·"])
+def test_a_persons_name_without_a_letter_or_character_is_refused(app, raw):
+    """Probe: "-1" saved as a volunteer's name stood on the badge and the kiosk."""
+    with app.test_request_context(), pytest.raises(DomainError, match="at least one letter") as refused:
+        clean_name(raw)
+    assert refused.value.field == "name"
+    assert clean_name(raw, person=False) == raw  # a service or a gift may be called "100"
+
+
 @pytest.mark.parametrize(
     "raw, clean",
     [("张 伟", "张伟"), (" 欧阳　明月 ", "欧阳明月"), ("張 曉 華", "張曉華"), ("阿卜杜 · 买买提", "阿卜杜·买买提"),
