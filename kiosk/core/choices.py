@@ -13,7 +13,7 @@ from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
 from kiosk.core.models import Station
 from kiosk.core.stations import station_record
-from kiosk.core.text import NAME_TAKEN, clean_name
+from kiosk.core.text import NAME_TAKEN, clean_name, name_key
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 
@@ -39,29 +39,36 @@ def add_choice(model, station: Station, name: str, label: Callable):
 
 
 def update_choice(choice, *, label: Callable, name: str | None = None, active: str | None = None):
-    """Rename (a keeper's name overrides a standard label), or hide/show with form values "0"/"1"."""
+    """Rename (a keeper's name overrides a standard label), or hide/show with form values "0"/"1".
+    A standard entry given its standard name, in any language (the name the form showed, saved
+    unchanged, or typed again after a rename), is standard again: shown in each reader's language."""
     if name is not None:
         name = clean_name(name, person=False)
         _refuse_a_name_taken(type(choice), choice.station_id, name, label, but=choice)
-        choice.name = name
+        standard = type(choice)(code=choice.code) if choice.code else None
+        choice.name = None if standard is not None and name_key(name) in _names_of(standard, label) else name
     if active in ("0", "1"):
         choice.active = active == "1"
     db.session.flush()
     return choice
 
 
+def _names_of(choice, label: Callable) -> set[str]:
+    """How an entry reads in every language the station shows, as `name_key` compares names."""
+    names = set()
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            names.add(name_key(str(label(choice))))
+    return names
+
+
 def _refuse_a_name_taken(model, station_id: int, name: str, label: Callable, but=None) -> None:
     """Two tiles both saying 喝水 leave a resident guessing. A standard entry's name counts in every
-    language the station shows; a hidden entry counts too (show it again instead)."""
-    taken = set()
+    language the station shows; a hidden entry counts too (show it again instead). Names compare
+    as people's do (`name_key`): 自行车, 自 行 车 and 自行車 read as one name."""
     for choice in db.session.scalars(select(model).where(model.station_id == station_id)):
-        if choice is but:
-            continue
-        for language in current_app.config["LANGUAGES"]:
-            with force_locale(language):
-                taken.add(str(label(choice)).casefold())
-    if name.casefold() in taken:
-        raise DomainError(NAME_TAKEN, field="name")
+        if choice is not but and name_key(name) in _names_of(choice, label):
+            raise DomainError(NAME_TAKEN, field="name")
 
 
 def station_choices(model, station: Station, include_hidden: bool = False) -> list:

@@ -1064,3 +1064,60 @@ def test_a_removed_items_reason_reads_in_chinese_brackets(app, kiosk, keeper):
     post(keeper, "/keeper/swap/J-0001/remove", {"reason": "donated"}, htmx=False)
     keeper.set_cookie("kiosk_lang", "zh_Hans")
     assert "已撤下（已捐出）" in keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
+
+
+# --- The category editor, as a probe of the running product found it -----------------------
+
+
+def stored_category_name(app, category_id):
+    with app.app_context():
+        return db.session.get(SwapCategory, category_id).name
+
+
+@pytest.mark.parametrize("language, shown", [("en", "Books"), ("zh_Hans", "书籍"), ("zh_Hant", "書籍")])
+def test_renaming_a_standard_category_to_the_name_it_shows_keeps_it_standard(app, kiosk, keeper, language, shown):
+    """Rename tapped without a change stored "Books" as the keeper's own name: 简体 and 繁體 pages
+    showed "Books" from then on, and nothing brought back 书籍."""
+    books = category_ids(app)["books"]
+    keeper.set_cookie("kiosk_lang", language)
+    page = keeper.get("/keeper/swap-categories").get_data(as_text=True)
+    assert f'id="name-{books}" type="text" name="name" value="{shown}"' in page
+    assert post(keeper, f"/keeper/swap-categories/{books}", {"name": shown}, htmx=False).status_code == 303
+    assert stored_category_name(app, books) is None
+    kiosk.set_cookie("kiosk_lang", "zh_Hans")
+    assert "书籍" in intake_labels(kiosk)
+    # Renamed, then the standard name typed again (in any language): standard again.
+    post(keeper, f"/keeper/swap-categories/{books}", {"name": "图书"}, htmx=False)
+    assert stored_category_name(app, books) == "图书"
+    assert post(keeper, f"/keeper/swap-categories/{books}", {"name": f" {shown.upper()} "}, htmx=False).status_code == 303
+    assert stored_category_name(app, books) is None and "书籍" in intake_labels(kiosk)
+
+
+def test_the_suggestion_categories_editor_keeps_a_standard_name_saved_unchanged(app, keeper):
+    from kiosk.suggest.models import SuggestionCategory
+
+    with app.app_context():
+        environment = db.session.scalar(select(SuggestionCategory).where(SuggestionCategory.code == "environment"))
+        environment_id = environment.id
+    post(keeper, f"/keeper/suggestion-categories/{environment_id}", {"name": "Environment"}, htmx=False)
+    with app.app_context():
+        assert db.session.get(SuggestionCategory, environment_id).name is None
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    assert "Environment" not in keeper.get("/keeper/suggestion-categories").get_data(as_text=True)
+
+
+def test_a_category_name_that_reads_the_same_as_another_is_refused(app, keeper):
+    """自行车, 自 行 车 and 自行車 were three tiles: a resident sees one name three times."""
+    assert post(keeper, "/keeper/swap-categories", {"name": "自行车"}, htmx=False).status_code == 303
+    toys = category_ids(app)["toys"]
+    before = swap_state(app)
+    for same in ("自 行 车", "自行車", "自行车", "BOOKS", "書 籍", "书籍"):
+        r = post(keeper, "/keeper/swap-categories", {"name": same}, htmx=False)
+        assert r.status_code == 422, same
+        assert errors_beside(r.get_data(as_text=True), "new-name") == ["There is one with this name already."]
+        r = post(keeper, f"/keeper/swap-categories/{toys}", {"name": same}, htmx=False)
+        assert r.status_code == 422, same
+        assert errors_beside(r.get_data(as_text=True), f"name-{toys}") == ["There is one with this name already."]
+    assert swap_state(app) == before
+    mine = category_ids(app)["自行车"]
+    assert post(keeper, f"/keeper/swap-categories/{mine}", {"name": "自行車"}, htmx=False).status_code == 303  # its own

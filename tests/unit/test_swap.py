@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import func, select, update
 
@@ -672,6 +673,37 @@ def test_bad_category_names_are_refused(ctx, name, message):
         update_category(category(ctx, "toys"), name=name)
     db.session.rollback()
     assert [(c.id, c.name) for c in categories(ctx, include_hidden=True)] == before
+
+
+def test_a_standard_category_saved_as_it_is_shown_stays_standard_in_every_language(ctx):
+    """Rename tapped without a change stored the name as the keeper's page showed it (Books), and
+    简体 and 繁體 pages said "Books" from then on."""
+    books = category(ctx, "books")
+    for shown in ("Books", "书籍", "書籍", " books ", "书 籍"):
+        update_category(books, name=shown)
+        assert books.name is None, shown
+    update_category(books, name="图书")
+    assert category_label(books) == "图书"
+    update_category(books, name="图书")  # a keeper's own name saved unchanged stays theirs
+    assert books.name == "图书"
+    update_category(books, name="書籍")  # the standard name typed again: standard again
+    assert books.name is None
+    with force_locale("zh_Hant"):
+        assert category_label(books) == "書籍"
+
+
+@pytest.mark.parametrize("same", ["自 行 车", "自行車", "自行车", " 自行车", "自行车 "])
+def test_a_category_name_that_reads_the_same_as_another_is_refused(ctx, same):
+    """Simplified or traditional, spaces, case: the same name to a resident, as for people's names."""
+    bikes = add_category(ctx, "自行车")
+    for attempt in (lambda: add_category(ctx, same), lambda: update_category(category(ctx, "toys"), name=same)):
+        with pytest.raises(DomainError) as caught:
+            attempt()
+        assert str(caught.value.message) == "There is one with this name already." and caught.value.field == "name"
+    update_category(bikes, name=same)  # its own name, written another way
+    for taken in ("BOOKS", "書 籍", "Small Appliances"):
+        with pytest.raises(DomainError):
+            add_category(ctx, taken)
 
 
 # --- Today ---------------------------------------------------------------------------------
