@@ -1,35 +1,78 @@
 """The swap shelf on the kiosk: bring an item, look at the shelf, take an item."""
 
+from functools import cache
+
 from flask import Blueprint, abort, current_app, g, request
 
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
-from kiosk.core.i18n import own_device_page
+from kiosk.core.i18n import own_device_page, reads_the_devices_language
 from kiosk.core.limits import who
 from kiosk.core.once import new_once
 from kiosk.core.photos import prepare_photo, send_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import found_or_404, id_arg, render, takes_upload
+from kiosk.core.errors import DomainError
+from kiosk.core.web import id_arg, link_for_phones, render, takes_upload
 from kiosk.swap.models import CONDITIONS
-from kiosk.swap.shelf import bring_item, categories, is_public_photo, item_to_take, public_item, shelf, take_item
+from kiosk.people.volunteers import registered_names
+from kiosk.swap.shelf import (
+    ITEM_NOT_FOUND,
+    bring_item,
+    categories,
+    find_item,
+    is_public_photo,
+    item_to_take,
+    no_longer_there,
+    public_item,
+    public_title,
+    shelf,
+    take_item,
+)
 
 bp = station_required(Blueprint("swap", __name__, url_prefix="/swap", template_folder="templates"))
+
+
+def render_public(template: str, *blocks: str, **context):
+    """A page residents see: an item's title shown by `title_of`, masked (`public_title`). The
+    station's registered names are read once for the page, and only if a title is shown."""
+    names = cache(lambda: registered_names(g.station.id))
+    return render(template, *blocks, title_of=lambda item: public_title(item, names()), **context)
 
 
 @bp.get("/")
 def shelf_page():
     category_id = id_arg("category")
-    return render("swap/shelf.html", "grid", items=shelf(g.station, category_id), categories=categories(g.station),
-                  category_id=category_id)
+    return render_public("swap/shelf.html", "grid", items=shelf(g.station, category_id),
+                         categories=categories(g.station), category_id=category_id)
 
 
 @bp.get("/items/<code>")
 @own_device_page  # what the label's QR opens on a resident's phone
 def item(code):
-    return render("swap/item.html", item=found_or_404(public_item, g.station, code), form=EmptyForm(), errors={},
-                  once=new_once())
+    try:
+        found = public_item(g.station, code)
+    except DomainError:
+        return _not_here(code)
+    return render_public("swap/item.html", item=found, form=EmptyForm(), errors={}, once=new_once())
+
+
+def _not_here(code: str):
+    """An item page (or label) for no item on the shelf: often opened from a label on a phone, so
+    it says which, and has a way on. A removed item is said to be gone, not why."""
+    try:
+        removed = find_item(g.station, code)
+    except DomainError:
+        removed = None
+    message = no_longer_there(removed) if removed is not None else ITEM_NOT_FOUND
+    return render("swap/not_here.html", status=404, message=message, own_device=reads_the_devices_language())
+
+
+def _label(item, brought: bool):
+    """The label: its QR holds the item's page on this station (`link_for_phones`), for a phone."""
+    return render_public("swap/label.html", "label", item=item, brought=brought,
+                         svg=qr_svg(link_for_phones("swap.item", code=item.code), box_size=6))
 
 
 @bp.route("/bring", methods=["GET", "POST"])
@@ -49,13 +92,16 @@ def bring():
     photo = prepare_photo(data, kind="swap") if data else None
     new = bring_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
                      photo=photo, contact=values["contact"], now=utcnow(), once=values["once"], who=who())
-    return render("swap/label.html", "label", item=new, svg=qr_svg(new.code, box_size=6), brought=True)
+    return _label(new, brought=True)
 
 
 @bp.get("/items/<code>/label")
 def label(code):
-    found = found_or_404(public_item, g.station, code)
-    return render("swap/label.html", "label", item=found, svg=qr_svg(found.code, box_size=6), brought=False)
+    try:
+        found = public_item(g.station, code)
+    except DomainError:
+        return _not_here(code)
+    return _label(found, brought=False)
 
 
 @bp.get("/take")
@@ -71,8 +117,8 @@ def _take_refused(err):
 def find():
     """A label scanned (camera or scanner) or typed: show the item to confirm."""
     refuse_with(_take_refused)
-    return render("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, request.form.get("code", "")),
-                  once=new_once())
+    return render_public("swap/take.html", "found", form=EmptyForm(),
+                         item=item_to_take(g.station, request.form.get("code", "")), once=new_once())
 
 
 @bp.post("/items/<code>/take")
@@ -84,13 +130,13 @@ def take(code):
         # Only the item page asks for a swap code: a typo there keeps its form, with what was typed.
         if err.field != "swapped_for":
             return _take_refused(err)
-        return render("swap/item.html", "take", status=err.status, form=EmptyForm(),
-                      item=public_item(g.station, code), swapped_for=swapped_for[:40], errors={"swapped_for": err.message},
-                      once=once[:32])
+        return render_public("swap/item.html", "take", status=err.status, form=EmptyForm(),
+                             item=public_item(g.station, code), swapped_for=swapped_for[:40],
+                             errors={"swapped_for": err.message}, once=once[:32])
 
     refuse_with(refused)
     taken = take_item(g.station, code, utcnow(), swapped_for, who(), once=once)
-    return render("swap/take.html", "found", form=EmptyForm(), taken=taken)
+    return render_public("swap/take.html", "found", form=EmptyForm(), taken=taken)
 
 
 @bp.get("/photos/<name>")

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -16,9 +17,10 @@ from kiosk.core.models import Station
 from kiosk.core.once import ONCE
 from kiosk.core.photos import PreparedPhoto, keep_after_commit, photo_owner
 from kiosk.core.stations import day_bounds, month_bounds
-from kiosk.core.text import clean_mobile, half_width, one_line
+from kiosk.core.text import clean_mobile, half_width, mask_names_in, mask_phone_numbers, one_line
 from kiosk.people.badges import looks_like_badge
 from kiosk.people.models import Keeper
+from kiosk.people.volunteers import registered_names
 from kiosk.swap.models import CONDITIONS, REMOVAL_REASONS, STANDARD_CATEGORIES, SwapCategory, SwapEvent, SwapItem
 from kiosk.swap.models import REFUSED_FROM_START
 
@@ -42,6 +44,10 @@ EVENT_LABELS = {"logged": _l("Brought"), "taken": _l("Taken"), "removed:donated"
 TITLE_MAX = 60
 NOTE_MAX = 200  # a removal's note
 CODE = re.compile(r"J-?0*([0-9]{1,6})", re.IGNORECASE)
+# A label's QR holds its item page's address (http://192.168.1.20:5000/swap/items/J-0157), which a
+# phone opens; labels printed before that hold the code alone. Both are read as the code.
+ITEM_PAGE = re.compile(r"https?://[^/\s]+(?:/[^\s?#]*)?/swap/items/([^/?#\s]+)/?(?:[?#]\S*)?", re.IGNORECASE)
+SCANNED_MAX = 200  # a label's address with a long host name fits; a longer text is no label
 ITEM_NOT_FOUND = _l("No item with this code is on the shelf. Please check the label.")
 
 
@@ -138,9 +144,11 @@ def _insert_item(station, title, category, condition, photo, contact, now, once=
 
 def label_number(raw_code: str | None) -> int | None:
     """The number a label code names: J-0157, j0157 or 157, as typed, scanned or read by the
-    camera; full-width (Ｊ－０１５７, a Chinese keyboard in full-width mode) and any dash are the same.
-    None if it is no label code."""
-    raw = half_width((raw_code or "")[:40])
+    camera; full-width (Ｊ－０１５７, a Chinese keyboard in full-width mode) and any dash are the same;
+    or the item page's address a label's QR holds (`ITEM_PAGE`). None if it is no label code."""
+    raw = half_width((raw_code or "")[:SCANNED_MAX])
+    if page := ITEM_PAGE.fullmatch(raw.strip()):
+        raw = unquote(page.group(1))[:40]
     match = CODE.fullmatch("".join(raw.split())) or re.fullmatch(r"0*([0-9]{1,6})", raw.strip())
     return int(match.group(1)) if match else None
 
@@ -183,7 +191,23 @@ def item_to_take(station: Station, raw_code: str) -> SwapItem:
 
 
 def already_gone(item: SwapItem):
+    """Why an item cannot be taken: someone took it; or a keeper removed it, which is said without
+    saying why (perhaps it was not allowed), and without saying someone took it."""
+    if item.status == "removed":
+        return no_longer_there(item)
     return _l("Sorry, %(code)s has already found a new home.", code=item.code)
+
+
+def no_longer_there(item: SwapItem):
+    return _l("Sorry, %(code)s is no longer on the shelf.", code=item.code)
+
+
+def public_title(item: SwapItem, names: list[str] | None = None) -> str:
+    """An item's title as residents see it (the shelf, its page, its label): the names the station
+    has registered (`names`, read if not given) and numbers that may be someone's phone masked, as
+    a suggestion's words are before they are public. Keepers see it as typed."""
+    names = registered_names(item.station_id) if names is None else names
+    return mask_phone_numbers(mask_names_in(item.title, names))
 
 
 # How many items one tablet or address may log, or take, in a window: a busy afternoon, not a script.

@@ -82,3 +82,47 @@ def test_a_language_switch_after_taking_a_photo_says_it_must_be_taken_again(page
     expect(page.locator("[data-photo-chosen]")).to_have_text("不好意思，照片要麻煩您再拍一次。")
     page.goto(server.url + "/swap/bring")  # only for that one reload
     expect(page.locator("[data-photo-chosen]")).to_have_text("")
+
+
+def test_print_label_opens_the_print_dialog_on_the_same_page_and_prints_only_the_label(page, server):
+    """It was a link opening the label in a new tab, each tap one more tab behind a full-screen
+    kiosk, and no print dialog. Counted on the page itself, as the badges' test does."""
+    page.add_init_script("window.print = () => { const html = document.documentElement;"
+                         " html.dataset.printed = Number(html.dataset.printed || 0) + 1; };")
+    page.set_viewport_size(PORTRAIT)
+    page.goto(server.url + "/swap/bring")
+    page.get_by_role("radio", name="书籍").click()
+    page.locator("#title").fill("儿童绘本 5 本")
+    page.get_by_role("button", name="放上货架").click()
+    expect(page.locator(".swap-label-code")).to_have_text("J-0001")
+    button = page.get_by_role("button", name="打印标签")
+    button.tap()
+    expect(page.locator("html")).to_have_attribute("data-printed", "1")
+    assert len(page.context.pages) == 1 and page.url == server.url + "/swap/bring"
+    page.emulate_media(media="print")
+    expect(page.locator(".swap-label")).to_be_visible()
+    for hidden in (button, page.get_by_role("heading", name="我带来了东西"), page.locator(".outcome"),
+                   page.get_by_role("link", name="回到货架")):
+        expect(hidden).to_be_hidden()
+    page.emulate_media(media="screen")
+    page.goto(server.url + "/swap/items/J-0001/label")
+    page.get_by_role("button", name="打印标签").tap()
+    expect(page.locator("html")).to_have_attribute("data-printed", "1")
+    assert len(page.context.pages) == 1
+
+
+def test_take_by_scanning_a_label_that_holds_the_items_address(playwright_driver, server, live_app, tmp_path):
+    """A label's QR holds the item page's address, for a phone; the kiosk's camera reads it too."""
+    code = on_the_shelf(live_app, "围棋")
+    video = qr_video(f"{server.url}/swap/items/{code}", tmp_path / "label.y4m")
+    browser = launch(playwright_driver, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                         f"--use-file-for-fake-video-capture={video}"])
+    try:
+        page = browser.new_context(viewport=LANDSCAPE, permissions=["camera"]).new_page()
+        page.goto(server.url + "/swap/take")
+        found = page.locator('#take-found [data-outcome="found"]')
+        expect(found).to_contain_text("围棋", timeout=15_000)
+        found.get_by_role("button", name="我要这个").click()
+        expect(page.locator('#take-found [data-outcome="taken"]')).to_be_visible()
+    finally:
+        browser.close()

@@ -243,10 +243,10 @@ def test_bringing_an_item_gives_a_label_with_its_code_and_a_qr_that_reads_back(a
     page = r.get_data(as_text=True)
     assert "<html" not in page and "<form" not in page  # only the label, in place of the form
     assert 'data-item="J-0001"' in page and "儿童绘本 5 本" in page and "Thank you" in page
-    assert read_label_qr(page) == ["J-0001"]
+    assert read_label_qr(page) == ["http://localhost/swap/items/J-0001"]
     r = bring(kiosk, title="电饭煲", category="appliances", condition="like_new")
     assert 'data-item="J-0002"' in r.get_data(as_text=True)
-    assert read_label_qr(r.get_data(as_text=True)) == ["J-0002"]
+    assert read_label_qr(r.get_data(as_text=True)) == ["http://localhost/swap/items/J-0002"]
     assert [(i["code"], i["title"], i["condition"], i["status"]) for i in items(app)] == [
         ("J-0001", "儿童绘本 5 本", "good", "on_shelf"), ("J-0002", "电饭煲", "like_new", "on_shelf")]
     assert [e[1] for e in swap_events(app)] == ["logged", "logged"]
@@ -262,7 +262,7 @@ def test_without_htmx_bringing_shows_the_whole_label_page(kiosk):
 def test_the_printable_label_reads_back_and_an_unknown_one_is_404(kiosk):
     bring(kiosk)
     r = kiosk.get("/swap/items/J-0001/label")
-    assert r.status_code == 200 and read_label_qr(r.get_data(as_text=True)) == ["J-0001"]
+    assert r.status_code == 200 and read_label_qr(r.get_data(as_text=True)) == ["http://localhost/swap/items/J-0001"]
     assert "Thank you" not in r.get_data(as_text=True)
     assert kiosk.get("/swap/items/J-0009/label").status_code == 404
 
@@ -1066,7 +1066,46 @@ def test_a_removed_items_reason_reads_in_chinese_brackets(app, kiosk, keeper):
     assert "已撤下（已捐出）" in keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
 
 
-# --- The category editor, as a probe of the running product found it -----------------------
+# --- What a probe of the running product found -----------------------------------------------
+
+
+def test_print_label_opens_the_print_dialog_in_place_not_a_new_tab(kiosk):
+    """It was a link with target="_blank": each tap left one more tab on a full-screen kiosk, and
+    no print dialog ever opened."""
+    answer = bring(kiosk).get_data(as_text=True)
+    label = kiosk.get("/swap/items/J-0001/label").get_data(as_text=True)
+    for page in (answer, label):
+        assert re.search(r'<button type="button" class="button[^"]*" data-print>Print label</button>', page)
+        assert 'target="_blank"' not in page and 'href="/swap/items/J-0001/label"' not in page
+
+
+def scanner_maxlength(page: str) -> int:
+    return int(re.search(r'id="scanner-input"[^>]*maxlength="(\d+)"', page).group(1))
+
+
+def test_the_labels_qr_opens_the_items_page_and_the_take_screen_still_reads_it(app, kiosk):
+    """It held the code alone: a phone's camera showed the text J-0001 instead of the item's page."""
+    answer = bring(kiosk).get_data(as_text=True)
+    label = kiosk.get("/swap/items/J-0001/label").get_data(as_text=True)
+    assert read_label_qr(answer) == read_label_qr(label) == ["http://localhost/swap/items/J-0001"]
+    assert kiosk.get("/swap/items/J-0001").status_code == 200
+    # A tablet on the station's HTTPS port: phones get its plain HTTP port, as every phone QR does.
+    served = kiosk.get("/swap/items/J-0001/label", base_url="https://192.168.100.200:5443").get_data(as_text=True)
+    assert read_label_qr(served) == ["http://192.168.100.200:5000/swap/items/J-0001"]
+    # Still small enough to read off a 30 mm label: version 4 at most (33 modules of 0.8 mm or more).
+    svg = svg_of(served)
+    module = float(re.match(r"M([\d.]+),([\d.]+)H([\d.]+)", re.search(r' d="([^"]+)"', svg).group(1)).group(3)) \
+        - float(re.match(r"M([\d.]+)", re.search(r' d="([^"]+)"', svg).group(1)).group(1))
+    assert float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1)) / module - 4 <= 33
+    # The take screen reads such a label (camera or scanner), and labels printed before it too.
+    assert scanner_maxlength(kiosk.get("/swap/take").get_data(as_text=True)) >= 100
+    for scanned in ("http://localhost/swap/items/J-0001", "http://192.168.100.200:5000/swap/items/J-0001",
+                    "https://station.example/kiosk/swap/items/j-0001?station=demo", "J-0001"):
+        r = find(kiosk, scanned)
+        assert r.status_code == 200 and 'hx-post="/swap/items/J-0001/take"' in r.get_data(as_text=True), scanned
+    for strange in ("http://localhost/swap/items/", "http://localhost/s/J-0001", "http://localhost/swap/items/J-0009"):
+        r = find(kiosk, strange)
+        assert r.status_code == 422 and "No item with this code is on the shelf." in r.get_data(as_text=True)
 
 
 def stored_category_name(app, category_id):
@@ -1121,3 +1160,62 @@ def test_a_category_name_that_reads_the_same_as_another_is_refused(app, keeper):
     assert swap_state(app) == before
     mine = category_ids(app)["自行车"]
     assert post(keeper, f"/keeper/swap-categories/{mine}", {"name": "自行車"}, htmx=False).status_code == 303  # its own
+
+
+def test_names_and_phone_numbers_in_a_title_are_masked_where_residents_see_it(app, kiosk, keeper):
+    """A title named a registered volunteer in full, with a mobile, on the public shelf, the item
+    page and the printed label; suggestions are masked before anyone sees them."""
+    title = "张晓华家的旧棉袄 有事打13912345678"
+    public = [bring(kiosk, title=title).get_data(as_text=True)]
+    public += [kiosk.get(p).get_data(as_text=True) for p in ("/swap/", "/swap/items/J-0001", "/swap/items/J-0001/label")]
+    public += [find(kiosk, "J-0001").get_data(as_text=True), take(kiosk, "J-0001").get_data(as_text=True)]
+    for page in public:
+        assert "张*华家的旧棉袄 有事打***" in page and "张晓华" not in page and "13912345678" not in page
+    assert item(app, "J-0001")["title"] == title
+    for path in ("/keeper/swap", "/keeper/swap/J-0001"):
+        assert title in keeper.get(path).get_data(as_text=True)
+
+
+def test_a_removed_item_is_no_longer_on_the_shelf_not_taken_by_someone(app, kiosk, keeper):
+    """A keeper removed it as not allowed; the take screen said somebody had taken it, and its
+    page on a phone was a bare "page not found"."""
+    bring(kiosk)
+    bring(kiosk, title="过期药")
+    post(keeper, "/keeper/swap/J-0002/remove", {"reason": "not_allowed"}, htmx=False)
+    for r in (find(kiosk, "J-0002"), take(kiosk, "J-0002")):
+        page = r.get_data(as_text=True)
+        assert r.status_code == 422 and "Sorry, J-0002 is no longer on the shelf." in page
+        assert "new home" not in page and "allowed" not in page
+    phone = app.test_client()
+    phone.set_cookie("kiosk_lang", "en")
+    r = phone.get("/swap/items/J-0002")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Sorry, J-0002 is no longer on the shelf." in page
+    assert "allowed" not in page and "过期药" not in page
+    assert item(app, "J-0002")["status"] == "removed"
+
+
+@pytest.mark.parametrize("path", ["/swap/items/J-9999", "/swap/items/J-0002"])
+def test_an_item_page_not_there_has_a_way_home(app, kiosk, keeper, path):
+    """Opened from a label on a phone, the page had no button at all."""
+    bring(kiosk)
+    bring(kiosk)
+    post(keeper, "/keeper/swap/J-0002/remove", {"reason": "discarded"}, htmx=False)
+    phone = app.test_client()
+    phone.set_cookie("kiosk_lang", "en")
+    for client in (phone, kiosk):
+        r = client.get(path)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 404
+        assert re.search(r'<a class="button[^"]*" href="/">Back to start</a>', page)
+        assert re.search(r'<a class="button[^"]*" href="/swap/">Back to the shelf</a>', page)
+
+
+def test_a_label_in_traditional_chinese_names_the_station_in_traditional(app, kiosk):
+    bring(kiosk)
+    kiosk.set_cookie("kiosk_lang", "zh_Hant")
+    page = kiosk.get("/swap/items/J-0001/label").get_data(as_text=True)
+    assert re.search(r'class="swap-label-station">幸福里暖心驛站 · ', page)
+    kiosk.set_cookie("kiosk_lang", "zh_Hans")
+    page = kiosk.get("/swap/items/J-0001/label").get_data(as_text=True)
+    assert re.search(r'class="swap-label-station">幸福里暖心驿站 · ', page)

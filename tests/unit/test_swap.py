@@ -31,9 +31,11 @@ from kiosk.swap.shelf import (
     history,
     is_stale,
     item_code,
+    item_to_take,
     items_logged_or_taken,
     keeper_items,
     month_counts,
+    public_title,
     remove_item,
     shelf,
     take_item,
@@ -382,6 +384,27 @@ def test_unknown_or_strange_codes_are_not_found(ctx, now, typed):
     assert str(caught.value.message) == "No item with this code is on the shelf. Please check the label."
 
 
+@pytest.mark.parametrize("scanned", ["http://localhost/swap/items/J-0001", "http://192.168.1.20:5000/swap/items/J-0001",
+                                     "https://[fd00::1]:5443/swap/items/j-0001/", "http://站.example/a/b/swap/items/1?x=2",
+                                     "HTTP://LOCALHOST/swap/items/J-0001", " http://localhost/swap/items/J%2D0001\n",
+                                     "ｈｔｔｐ：／／ｌｏｃａｌｈｏｓｔ／ｓｗａｐ／ｉｔｅｍｓ／Ｊ－０００１",
+                                     "http://a-station-with-a-rather-long-name.district.example.gov.cn:5000/swap/items/J-0001"])
+def test_the_item_page_address_a_label_holds_is_read_as_its_code(ctx, now, scanned):
+    item = bring(ctx, now)
+    assert find_item(ctx, scanned) is item
+
+
+@pytest.mark.parametrize("scanned", ["http://localhost/swap/items/", "http://localhost/swap/items/J-0002",
+                                     "http://localhost/s/J-0001", "http://localhost/swap/J-0001", "localhost/swap/items/J-0001",
+                                     "javascript:alert(1)//swap/items/J-0001", "http://localhost/swap/items/J-0001/x",
+                                     "http://x/swap/items/" + "1" * 10_000, "http://" + "x" * 10_000 + "/swap/items/J-0001"])
+def test_an_address_that_is_no_items_page_is_not_found(ctx, now, scanned):
+    bring(ctx, now)
+    with pytest.raises(DomainError) as caught:
+        find_item(ctx, scanned)
+    assert str(caught.value.message) == "No item with this code is on the shelf. Please check the label."
+
+
 def test_another_stations_item_is_not_found_here(ctx, now):
     other = add_station("other", "别的驿站")
     bring(other, now)
@@ -417,12 +440,14 @@ def test_the_same_take_sent_again_is_answered_as_the_first_and_takes_nothing_mor
             take_item(ctx, "J-0001", now, once=other)
 
 
-def test_a_removed_item_cannot_be_taken(ctx, now):
+def test_a_removed_item_cannot_be_taken_and_is_said_to_be_gone_not_taken(ctx, now):
+    """Nobody took it: a keeper removed it (perhaps as not allowed, which is nobody's business)."""
     item = bring(ctx, now)
-    remove_item(the_keeper(), ctx, item, "discarded", None, now)
-    with pytest.raises(DomainError) as caught:
-        take_item(ctx, "J-0001", now)
-    assert "already found a new home" in str(caught.value.message)
+    remove_item(the_keeper(), ctx, item, "not_allowed", None, now)
+    for look in (lambda: take_item(ctx, "J-0001", now), lambda: item_to_take(ctx, "J-0001")):
+        with pytest.raises(DomainError) as caught:
+            look()
+        assert str(caught.value.message) == "Sorry, J-0001 is no longer on the shelf."
     assert item.status == "removed" and item.taken_at is None
 
 
@@ -704,6 +729,14 @@ def test_a_category_name_that_reads_the_same_as_another_is_refused(ctx, same):
     for taken in ("BOOKS", "書 籍", "Small Appliances"):
         with pytest.raises(DomainError):
             add_category(ctx, taken)
+
+
+def test_a_title_shows_registered_names_and_phone_numbers_masked_to_the_public(ctx, now):
+    item = bring(ctx, now, title="张晓华家的旧棉袄 有事打13912345678")
+    assert public_title(item) == "张*华家的旧棉袄 有事打***"
+    assert public_title(bring(ctx, now, title="張曉華的書 電話 139-1234-5678")) == "張*華的書 電話 ***"
+    assert public_title(bring(ctx, now, title="儿童绘本 5 本")) == "儿童绘本 5 本"
+    assert item.title == "张晓华家的旧棉袄 有事打13912345678"  # keepers see it as typed
 
 
 # --- Today ---------------------------------------------------------------------------------
