@@ -83,3 +83,15 @@ def test_traditional_chinese_calls_the_barcode_scanner_by_its_own_word():
     hant = {m.id: str(m.string) for m in catalog("zh_Hant") if m.id}
     assert [message for message, text in hant.items() if "掃碼槍" in text] == []
     assert hant["scanner"] == "掃描槍" and "掃描槍" in hant["Scanner input"]
+
+
+def test_one_word_for_hours_quotes_and_the_stations_times():
+    """A probe read 時長 beside 時數, 「」 in one 简体 line among “”, and 开门时间 on the settings
+    form while every message said 开站 and 闭站."""
+    hans = {m.id: str(m.string) for m in catalog("zh_Hans") if m.id and isinstance(m.string, str)}
+    hant = {m.id: str(m.string) for m in catalog("zh_Hant") if m.id and isinstance(m.string, str)}
+    assert [m for m, text in hant.items() if "時長" in text] == []
+    assert [m for m, text in hans.items() if "「" in text or "」" in text] == []
+    for texts, words in ((hans, ("开门", "关门")), (hant, ("開門", "關門"))):
+        assert [m for m, text in texts.items() if any(word in text for word in words)] == []
+    assert (hans["Opening time"], hans["Closing time"], hant["Opening time"]) == ("开站时间", "闭站时间", "開站時間")
