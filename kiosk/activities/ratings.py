@@ -27,6 +27,9 @@ class AlreadyRated(DomainError):
     status = 409
 
 
+TAP_A_FACE = _l("Please tap one of the faces.")
+
+
 def device_key(activity_id: int, device: str) -> str:
     return hashlib.sha256(f"rating:{activity_id}:{device}".encode()).hexdigest()
 
@@ -41,7 +44,7 @@ def rate(station: Station, activity: Activity, score, words: str | None, device:
     if activity.ends_at + RATE_WITHIN < now:
         raise DomainError(_l("This activity was too long ago to rate."))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise DomainError(_l("Please tap one of the faces."), field="score")
+        raise DomainError(TAP_A_FACE, field="score")
     words = one_line(words or "")[:200] or None
     check_and_count("rating", [(key, RATINGS_PER_HOUR) for key in who], timedelta(hours=1), now,
                     _l("Many ratings from here just now. Please try again later."))

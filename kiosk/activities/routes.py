@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.activities.forms import RatingForm
 from kiosk.activities.models import Activity
-from kiosk.activities.ratings import rate
+from kiosk.activities.ratings import TAP_A_FACE, rate
 from kiosk.activities.schedule import (cancelled_sign_ups, recent, sign_up, signed_up_ids, signup_count, upcoming,
                                       withdraw)
 from kiosk.checkin.phone import PAUSED, paused_on_phone, volunteer_for_phone
@@ -59,8 +59,8 @@ def submit_rating(activity_id):
     activity = station_record(Activity, activity_id)
     form = RatingForm()
     refuse_with(lambda err: _rated(activity, status=err.status, error=err.message))
-    if not form.validate():
-        raise DomainError(first_error(form))
+    if not form.validate():  # a score is a face tapped: nobody typed a number to be told how
+        raise DomainError(TAP_A_FACE if form.score.errors else first_error(form))
     # The station's own kiosk is shared by many residents: there each rating counts.
     device = None if g.kiosk_tablet else device_id()
     rate(g.station, activity, form.score.data, form.words.data, device, who(), utcnow())
