@@ -14,8 +14,11 @@ from kiosk.activities.models import Activity
 from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import remember_token
 from kiosk.core.extensions import db
+from kiosk.core.models import Station
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.suggest.models import Suggestion
+from kiosk.suggest.box import submit
+from kiosk.suggest.models import Suggestion, SuggestionCategory
+from kiosk.swap.models import SwapCategory, SwapItem
 from tests.browser.conftest import PORTRAIT
 from tests.browser.test_elder import sign_in
 from tests.browser.test_phone import station_link
@@ -150,7 +153,11 @@ def test_the_volunteers_name_and_number_each_stay_whole_on_a_small_phone(phone, 
 # wide as the screen, every button in sight without scrolling sideways, a number never split
 # ("18." over "5", a volunteer number one digit a line) and words never one character a line.
 KEEPER_PHONE = {"width": 390, "height": 844}
-KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams"]
+KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams",
+                "/keeper/suggestions", "/keeper/swap", "/keeper/swap-categories", "/keeper/suggestion-categories",
+                "/keeper/services"]
+# The pages of one editor (kiosk/core/templates/core/choices.html): a name box, Rename, Hide.
+CHOICE_EDITORS = ["/keeper/swap-categories", "/keeper/suggestion-categories", "/keeper/services"]
 
 
 @pytest.fixture(params=[(language, text) for language in ("zh_Hans", "zh_Hant", "en") for text in ("normal", "large")],
@@ -158,7 +165,9 @@ KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/kee
 def keeper_phone(request, browser, server, live_app):
     """A keeper signed in on a phone, reading the language in the text size (cookies as the
     switches set them). Today has sessions whose hours add up to a decimal (17.5), three of
-    volunteer 1's forgotten sessions wait to be reviewed, and the station has a second keeper."""
+    volunteer 1's forgotten sessions wait to be reviewed, and the station has a second keeper.
+    The suggestion box holds a long suggestion with a phone number to call back, the swap shelf
+    an item with its giver's mobile."""
     clock = live_app.extensions["kiosk_clock"]
     clock.set(datetime.fromisoformat("2026-11-22T18:00:00+08:00"))
     with live_app.app_context():
@@ -175,6 +184,13 @@ def keeper_phone(request, browser, server, live_app):
         colleague = Keeper(station_id=1, username="lina", display_name="李娜", role="keeper", active=True)
         colleague.set_password("lina-pw")
         db.session.add(colleague)
+        station = db.session.get(Station, 1)
+        submit(station, category_id=db.session.scalar(select(SuggestionCategory.id).where(SuggestionCategory.station_id == 1)),
+               text="三号楼楼道的灯坏了好几天了，晚上老人上下楼很不方便，希望尽快修一下。The stair light in building 3 is out.",
+               photo=None, contact="13812345678", anonymous=False, source="kiosk", device_id="phone-layout", now=clock.now())
+        shelf = db.session.scalar(select(SwapCategory).where(SwapCategory.station_id == 1, SwapCategory.code == "appliances"))
+        db.session.add(SwapItem(station_id=1, number=1, code="J-0001", title="电饭煲 rice cooker, 3 L", category_id=shelf.id,
+                                condition="good", contact_mobile="13912345678", status="on_shelf", logged_at=clock.now()))
         db.session.commit()
     language, text = request.param
     context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
@@ -229,6 +245,17 @@ LINES_OF_TEXT = """el => { const tops = new Set(); const walk = document.createT
     const r = document.createRange(); r.selectNodeContents(node);
     for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top)); }
   return tops.size; }"""
+
+
+def test_a_name_in_the_category_editors_shows_whole_on_a_phone(keeper_phone):
+    # "Small appli…": the name box of a category was narrower than its name, Hide off to the side.
+    page = keeper_phone
+    for path in CHOICE_EDITORS:
+        page.goto(page.url.split("/keeper/")[0] + path)
+        boxes = page.locator("main table input[name=name]")
+        assert boxes.count() >= 5
+        cut = [box.input_value() for box in boxes.all() if box.evaluate("el => el.scrollWidth > el.clientWidth")]
+        assert not cut, f"{path} in {page.language}, {page.text_size} text: names cut in their boxes: {cut}"
 
 
 def test_the_days_hours_and_the_review_buttons_on_a_phone(keeper_phone):
