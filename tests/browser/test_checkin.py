@@ -2,13 +2,14 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Volunteer
-from tests.browser.conftest import PORTRAIT, launch
+from tests.browser.conftest import LANDSCAPE, PORTRAIT, launch
 from tests.browser.media import qr_video
 
 
@@ -143,3 +144,53 @@ def test_a_scan_sent_with_a_token_that_no_longer_holds_says_to_scan_again_and_th
     page.keyboard.press("Enter")
     expect(page.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
     assert len(sessions(live_app)) == 1
+
+
+@pytest.mark.parametrize("viewport, language, text", [
+    (LANDSCAPE, "zh_Hans", "normal"), (LANDSCAPE, "en", "large"), (LANDSCAPE, "zh_Hant", "large"),
+    (PORTRAIT, "zh_Hans", "large"), (PORTRAIT, "en", "normal"),
+], ids=["landscape-zh_Hans-normal", "landscape-en-large", "landscape-zh_Hant-large", "portrait-zh_Hans-large",
+        "portrait-en-normal"])
+def test_the_names_found_for_a_forgotten_badge_are_whole_beside_their_numbers_and_in_sight(
+        page, context, server, live_app, viewport, language, text):
+    """Four volunteers answer to 0024 (one by number, three by their mobile's last digits). The
+    names were squeezed ("王*" over "国", one character a line in large text) and, in large text on
+    a landscape tablet, the names began at y 705 of 800 with the third out of sight: nothing scrolled."""
+    from kiosk.core.models import Station
+    from kiosk.people.volunteers import register_volunteer
+
+    with live_app.app_context():
+        station = db.session.get(Station, 1)
+        for name, mobile in [("王建国", "13900000024"), ("李文华", "13700000024"), ("赵小明", "13600000024"),
+                             ("李晓华", "13500000025")]:  # numbers 21-24
+            register_volunteer(station, name=name, mobile=mobile)
+        db.session.commit()
+    context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                         {"name": "kiosk_text", "value": text, "url": server.url}])
+    page.set_viewport_size(viewport)
+    page.goto(server.url + "/checkin/forgot")
+    page.locator("#entered").fill("0024")
+    page.locator(".forgot-form button[type=submit]").click()
+    matches = page.locator(".match")
+    expect(matches).to_have_count(4)
+    page.wait_for_timeout(100)  # the list is brought into view as it arrives
+    for match in matches.all():
+        name, number = match.locator(".match-name"), match.locator(".match-number")
+        assert name.evaluate(LINES) == 1 and number.evaluate(LINES) == 1, \
+            f"{match.inner_text()!r} breaks its name or number over lines ({language}, {text} text)"
+        a, b = name.bounding_box(), number.bounding_box()
+        assert b["y"] < a["y"] + a["height"] and a["y"] < b["y"] + b["height"], \
+            f"{match.inner_text()!r}: the number is not beside the name ({language}, {text} text)"
+        box = match.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], \
+            f"{match.inner_text()!r} lies at y {box['y']:.0f}-{box['y'] + box['height']:.0f} of {viewport['height']}"
+    title = page.locator(".matches-title").bounding_box()
+    assert title["y"] >= 0, "the line above the names is scrolled off the top"
+
+
+# How many lines the text inside an element takes.
+LINES = """el => { const tops = new Set(); const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const r = document.createRange(); r.selectNodeContents(node);
+    for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top)); }
+  return tops.size; }"""
