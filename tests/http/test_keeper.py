@@ -896,6 +896,7 @@ def test_session_left_open_is_closed_at_closing_time_and_listed_for_review(app, 
 
 def test_confirm_clears_the_flag_and_is_audited(app, keeper, keeper_id, auto_closed):
     close_for_review(keeper)
+    keeper.set_cookie("kiosk_lang", "en")  # the note is said in the language of the tap
     r = post(keeper, f"/keeper/sessions/{auto_closed}/confirm")
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/review"
     [s] = sessions(app)
@@ -903,7 +904,6 @@ def test_confirm_clears_the_flag_and_is_audited(app, keeper, keeper_id, auto_clo
     [event] = events(app)
     assert (event.action, event.keeper_id, event.session_id) == ("session.confirmed", keeper_id, auto_closed)
     assert event.before["needs_review"] is True and event.after["needs_review"] is False
-    keeper.set_cookie("kiosk_lang", "en")
     page = keeper.get("/keeper/review").get_data(as_text=True)
     # Probe: the row just vanished, and a keeper could not tell a confirm from a slip of the finger.
     assert "Confirmed: 张晓华 11-22 09:00–20:00, 11 h." in page
@@ -918,6 +918,7 @@ def test_confirm_can_return_to_the_volunteer_page(app, keeper, auto_closed):
 
 def test_correct_a_session_through_the_form(app, keeper, keeper_id, auto_closed):
     close_for_review(keeper)
+    keeper.set_cookie("kiosk_lang", "en")
     page = keeper.get(f"/keeper/sessions/{auto_closed}/edit").get_data(as_text=True)
     assert 'value="2026-11-22T09:00"' in page and 'value="2026-11-22T20:00"' in page and "张晓华" in page
     r = post(keeper, f"/keeper/sessions/{auto_closed}/edit",
@@ -930,7 +931,6 @@ def test_correct_a_session_through_the_form(app, keeper, keeper_id, auto_closed)
     assert (event.action, event.keeper_id) == ("session.corrected", keeper_id)
     assert event.before["checked_out_at"] == "2026-11-22T12:00:00+00:00"
     assert event.after["checked_out_at"] == "2026-11-22T09:00:00+00:00"
-    keeper.set_cookie("kiosk_lang", "en")
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert "11-22 09:00 – 11-22 17:00" in page and "Saved: 张晓华 11-22 09:00–17:00, 8 h." in page
 
@@ -960,6 +960,7 @@ def test_bad_corrections_are_refused_beside_the_field(app, keeper, auto_closed, 
 
 def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_closed):
     close_for_review(keeper)
+    keeper.set_cookie("kiosk_lang", "en")
     r = post(keeper, f"/keeper/sessions/{auto_closed}/delete")
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
     assert sessions(app) == []
@@ -967,7 +968,6 @@ def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_clo
     assert (event.action, event.keeper_id, event.volunteer_id, event.session_id) == (
         "session.deleted", keeper_id, 1, auto_closed)
     assert event.before["checked_in_at"] == "2026-11-22T01:00:00+00:00" and event.after is None
-    keeper.set_cookie("kiosk_lang", "en")
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert "11-22 09:00 – 11-22 20:00" in page and "Deleted: 张晓华 11-22 09:00–20:00, 11 h." in page
     assert keeper.get(f"/keeper/sessions/{auto_closed}/edit").status_code == 404

@@ -6,6 +6,7 @@ from kiosk.core.models import Station
 from kiosk.core.text import clean_mobile, clean_name, mask_name
 from kiosk.people.models import Volunteer
 from kiosk.people.volunteers import check_birth_year, register_volunteer
+from tests.conftest import in_english
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_clean_name_refuses_empty_long_and_control_characters(raw):
 @pytest.mark.parametrize("raw", ["-1", "2026-02-30", "99999", "<>", "😀", "·"])
 def test_a_persons_name_without_a_letter_or_character_is_refused(app, raw):
     """Probe: "-1" saved as a volunteer's name stood on the badge and the kiosk."""
-    with app.test_request_context(), pytest.raises(DomainError, match="at least one letter") as refused:
+    with in_english(app), pytest.raises(DomainError, match="at least one letter") as refused:
         clean_name(raw)
     assert refused.value.field == "name"
     assert clean_name(raw, person=False) == raw  # a service or a gift may be called "100"
