@@ -284,3 +284,94 @@ def test_a_keepers_tables_stay_tables_on_a_tablet(browser, server, live_app):
     assert page.locator("main table").first.evaluate("el => getComputedStyle(el).display") == "table"
     assert page.locator("main thead").first.is_visible()
     page.close()
+
+
+# A volunteer's own phone (390 × 844, and the small 360 px one), in large text.
+@pytest.fixture
+def my_hours(browser, server, live_app):
+    """Opens /m/me on a phone linked to volunteer 3 (who served three mornings), in large text."""
+    clock = live_app.extensions["kiosk_clock"]
+    with live_app.app_context():
+        for day in range(1, 4):
+            begun = clock.now() - timedelta(days=day)
+            db.session.add(ServiceSession(station_id=1, volunteer_id=3, checked_in_at=begun, check_in_method="scanner",
+                                          checked_out_at=begun + timedelta(hours=3, minutes=30), check_out_method="scanner"))
+        phone_cookie = remember_token(db.session.get(Volunteer, 3))
+        db.session.commit()
+    contexts = []
+
+    def open_it(language, width=KEEPER_PHONE["width"], **options):
+        context = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=True, has_touch=True,
+                                      locale="zh-CN", **options)
+        contexts.append(context)
+        context.add_cookies([{"name": name, "value": value, "url": server.url} for name, value in
+                             (("kiosk_lang", language), ("kiosk_text", "large"), ("kiosk_phone", phone_cookie))])
+        page = context.new_page()
+        page.goto(server.url + "/m/me")
+        expect(page.locator("main table tbody tr")).to_have_count(3)
+        return page
+
+    yield open_it
+    for context in contexts:
+        context.close()
+
+
+# Each word of each column name ("Date", "时长", "（小时）") with how many lines it takes.
+HEADER_WORDS = """() => [...document.querySelectorAll("main th")].flatMap(th => {
+  const node = th.firstChild; if (!node || node.nodeType !== Node.TEXT_NODE) return [];
+  const out = []; const words = /[^\\s（(]+|[（(][^\\s）)]*[）)]?/g; let m;
+  while ((m = words.exec(node.textContent))) {
+    const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+    out.push([m[0], new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size]); }
+  return out; })"""
+
+
+@pytest.mark.parametrize("language, width", [("en", 390), ("zh_Hans", 390), ("zh_Hant", 390), ("en", 360)])
+def test_my_hours_column_names_are_never_split_inside_a_word(my_hours, language, width):
+    # "Dat/e", "Hour/s": in large text the names of the columns broke wherever the table squeezed them.
+    page = my_hours(language, width)
+    words = page.evaluate(HEADER_WORDS)
+    assert len(words) >= 4 and all(lines == 1 for _, lines in words), \
+        f"a column's name is split inside a word in {language} at {width} px: {words}"
+    wide, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert max(wide, window) <= width
+    table, main = page.locator("main table").bounding_box(), page.locator("main").bounding_box()
+    assert table["x"] + table["width"] <= main["x"] + main["width"] + 0.5, "the hours table runs past the page's edge"
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["htmx", "no-script"])
+def test_signing_this_phone_out_asks_first_and_stands_apart_from_the_hours(my_hours, scripts):
+    # It signed the phone out at one tap, touching the hours table above it: linking again takes the
+    # badge, or over plain HTTP a keeper's code.
+    page = my_hours("en", java_script_enabled=scripts)
+    ask = page.locator("main summary", has_text="Sign this phone out")
+    gap = ask.bounding_box()["y"] - (lambda box: box["y"] + box["height"])(page.locator("main table").bounding_box())
+    assert gap >= 24, f"the sign-out button is {gap:.0f} px below the hours"
+    confirm = page.get_by_role("button", name="Yes, sign this phone out")
+    expect(confirm).to_be_hidden()
+    ask.click()
+    expect(confirm).to_be_visible()
+    expect(page.locator("main")).to_contain_text("code from a keeper")
+    expect(page.locator("h1.phone-name")).to_contain_text("王建国")  # asking signed nothing out
+    page.reload()
+    expect(page.locator("h1.phone-name")).to_contain_text("王建国")
+    page.locator("main summary").click()
+    confirm.click()
+    expect(page.locator("main h1")).to_have_text("My hours")
+    expect(page.locator("main")).not_to_contain_text("王建国")
+
+
+@pytest.mark.parametrize("text", ["normal", "large"])
+def test_the_first_link_pages_heading_stands_apart_from_the_camera(browser, server, live_app, text):
+    # 繁體: "或者：輸入編號和站長給的驗證碼" sat right on the camera box's edge.
+    link = station_link(browser.new_page(), server, live_app)
+    context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    context.add_cookies([{"name": "kiosk_lang", "value": "zh_Hant", "url": server.url},
+                         {"name": "kiosk_text", "value": text, "url": server.url}])
+    page = context.new_page()
+    page.goto(link)
+    camera = page.locator("#phone-link .camera").bounding_box()
+    heading = page.locator("#phone-link h2", has_text="站長給的驗證碼").bounding_box()
+    gap = heading["y"] - (camera["y"] + camera["height"])
+    assert gap >= 16, f"the heading is {gap:.0f} px below the camera"
+    context.close()
