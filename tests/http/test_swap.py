@@ -752,6 +752,17 @@ def test_a_keeper_removes_an_item_with_a_reason_and_a_note(app, kiosk, keeper, c
     assert shelf_codes(kiosk.get("/swap/").get_data(as_text=True)) == []
 
 
+def test_a_keeper_prints_an_items_label_again_from_its_page(app, kiosk, keeper):
+    """A label worn, lost or never printed: the keeper's item page had no way to print it again."""
+    bring(kiosk)
+    page = keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
+    link = re.search(r'<a class="button" href="([^"]+)" data-reprint>', page).group(1)
+    label = keeper.get(link)
+    assert label.status_code == 200 and "data-print" in label.get_data(as_text=True)
+    post(keeper, "/keeper/swap/J-0001/remove", {"reason": "donated", "note": ""}, htmx=False)
+    assert "data-reprint" not in keeper.get("/keeper/swap/J-0001").get_data(as_text=True)  # off the shelf
+
+
 @pytest.mark.parametrize("reason", ["", "lost", "<b>donated</b>", "DONATED"])
 def test_a_removal_without_a_known_reason_is_422_beside_the_reasons(app, kiosk, keeper, reason):
     bring(kiosk)
