@@ -162,8 +162,7 @@ def next_scan_checks_out(station: Station, volunteer_id: int, now: datetime) -> 
         meant = now < auto_close_deadline(station, session.checked_in_at) or _checked_in_today(station, session, now)
         return session.checked_in_at if meant else None
     last = db.session.scalar(_LAST_CLOSED, {"volunteer_id": volunteer_id})
-    if (last is not None and last.auto_closed and last.check_out_method == "auto" and _checked_in_today(station, last, now)
-            and last.checked_out_at == local_moment(station, local_today(station, now), station.closes_at)):
+    if _closed_at_todays_closing(station, last, now) and last.check_out_method == "auto":
         return last.checked_in_at
     return None
 
@@ -327,7 +326,7 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
         open_session = None
 
     closed = so_far.closed_at_closing
-    if closed is not None and closed.auto_closed and _checked_in_today(station, closed, now):
+    if _closed_at_todays_closing(station, closed, now):
         if closed.check_out_method == "auto":
             # The same check-out after a keeper's page (or the nightly command) closed the session
             # at closing time: this scan is the one that meant it, and begins nothing.
@@ -365,20 +364,20 @@ def _record(station: Station, volunteer: Volunteer, so_far: SoFar, method: str, 
     return replace(result("checked_in", session), activity=so_far.activity[1] if so_far.activity else None)
 
 
+def _closed_at_todays_closing(station: Station, session: ServiceSession | None, now: datetime) -> bool:
+    """A session of today the system closed at today's closing time (a keeper's page or the nightly
+    command did): the volunteer's next scan is still the check-out they meant, until one claims it."""
+    return (session is not None and session.auto_closed and _checked_in_today(station, session, now)
+            and session.checked_out_at == local_moment(station, local_today(station, now), station.closes_at))
+
+
 def _checked_in_today(station: Station, session: ServiceSession, now: datetime) -> bool:
     return session.checked_in_at.astimezone(ZoneInfo(station.timezone)).date() == local_today(station, now)
 
 
 def _claim_check_out(session: ServiceSession, method: str, now: datetime) -> bool:
     """Mark a session the system closed as checked out by this scan, unless another scan did."""
-    values = {"check_out_method": method, "updated_at": now}
-    claimed = db.session.connection().execute(_CLAIM_CHECK_OUT, {"session_id": session.id, **values}).rowcount
-    if claimed != 1:
-        db.session.refresh(session)
-        return False
-    for name, value in values.items():
-        set_committed_value(session, name, value)
-    return True
+    return _update_if_still(_CLAIM_CHECK_OUT, session, {"check_out_method": method, "updated_at": now})
 
 
 class OpenedMeanwhile(Exception):
@@ -389,8 +388,13 @@ def close_if_open(session: ServiceSession, at: datetime, method: str, now: datet
     """Close the session if it is still open (nobody else — a second kiosk, a keeper — closed it in
     the meantime); the object then shows what the database holds."""
     values = {"checked_out_at": at, "check_out_method": method, "updated_at": now, **flags}
-    closed = db.session.connection().execute(_CLOSE_SESSION, {"session_id": session.id, **values}).rowcount
-    if closed != 1:
+    return _update_if_still(_CLOSE_SESSION, session, values)
+
+
+def _update_if_still(statement, session: ServiceSession, values: dict) -> bool:
+    """One conditional UPDATE of the session (its WHERE says what must still hold); the object then
+    shows what the database holds: what was just written, or, if nothing was, read back."""
+    if db.session.connection().execute(statement, {"session_id": session.id, **values}).rowcount != 1:
         db.session.refresh(session)
         return False
     for name, value in values.items():  # what was just written: no need to read it back
