@@ -17,9 +17,9 @@ from kiosk.core.edits import edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.text import clean_name, has_hidden_characters
+from kiosk.core.text import clean_name
 from kiosk.people.audit import audit
-from kiosk.people.keepers import BAD_USERNAME, USERNAME, check_new_username, set_keeper_active
+from kiosk.people.keepers import BAD_USERNAME, check_new_username, set_keeper_active, usable_username
 from kiosk.people.models import AuditEvent, Keeper
 
 OWN_PASSWORD = _l("To change your own password, use “Change your password” on this page.")
@@ -48,7 +48,7 @@ def new_random_password() -> str:
 def clean_username(raw: str) -> str:
     """A user name as it will be typed at sign-in. Spaces around it go (sign-in trims them too)."""
     username = (raw or "").strip()
-    if not USERNAME.fullmatch(username) or has_hidden_characters(username):
+    if not usable_username(username):
         raise DomainError(BAD_USERNAME, field="username")
     return username
 

@@ -95,6 +95,12 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip().casefold()
 
 
+def usable_username(username: str) -> bool:
+    """One the sign-in form can take and a keeper can type again: 1 to 40 characters, no spaces,
+    nothing invisible (a right-to-left override would make it read as another keeper's)."""
+    return bool(USERNAME.fullmatch(username)) and not has_hidden_characters(username)
+
+
 def check_new_username(username: str) -> str:
     """A user name a new keeper can have: one nobody else's reads as (Wang beside wang would be two
     accounts for what a keeper takes to be one name), and one the sign-in form can take. Compared
@@ -105,7 +111,7 @@ def check_new_username(username: str) -> str:
     if taken is not None:
         raise DomainError(_l("A keeper named “%(name)s” already exists (user names ignore capitals, full-width "
                              "letters and spaces around them).", name=taken), field="username")
-    if not USERNAME.fullmatch(username) or has_hidden_characters(username):
+    if not usable_username(username):
         raise DomainError(BAD_USERNAME, field="username")
     return username
 
