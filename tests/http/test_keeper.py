@@ -796,6 +796,19 @@ def test_a_check_in_by_hand_after_closing_names_the_next_opening_time_it_was_clo
     assert "checked them out at the next opening time (11-23 08:00)" in page and "closing time (11-23" not in page
 
 
+def test_a_check_in_by_hand_in_the_small_hours_says_the_system_closed_it_sixteen_hours_later(app, keeper, clock):
+    """The third deadline: a check-in at 00:30 would run to 20:00, so the system stops it at the
+    16-hour cap, and the page names that time rather than a closing or opening time."""
+    keeper.set_cookie("kiosk_lang", "en")
+    clock.advance(days=1)
+    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T00:30"}).status_code == 303
+    [s] = sessions(app)
+    assert s.checked_out_at == utc(2026, 11, 22, 8, 30)  # 16:30 local
+    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
+    assert "The system has already checked them out at 11-22 16:30: enter the real check-out time below." in page
+    assert "closing time (11-22" not in page and "next opening time" not in page
+
+
 def test_blank_time_means_now(app, keeper, clock):
     assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
     clock.advance(minutes=90)
