@@ -166,7 +166,8 @@ def local_month(day: date) -> str:
 
 
 def format_hours(minutes: int | None) -> str:
-    """Minutes served as hours the way people say them: 3.5, 12, 0.5."""
+    """Minutes served as hours the way people say them: 3.5, 12, 0.5, and 1.25 at a quarter-hour step
+    (one decimal would show 1.2 beside the 1.25 of a file)."""
     return _hours_in(str(get_locale()), minutes or 0)
 
 
@@ -174,4 +175,4 @@ def format_hours(minutes: int | None) -> str:
 def _hours_in(locale: str, minutes: int) -> str:
     # Every check-in shows three of these, and Babel works each one out from its locale data
     # afresh; the few thousand totals a station shows are kept per worker instead.
-    return babel_format_decimal(minutes / 60, format="#,##0.#", locale=locale)
+    return babel_format_decimal(minutes / 60, format="#,##0.##", locale=locale)

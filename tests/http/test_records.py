@@ -383,3 +383,24 @@ def test_the_note_on_erased_volunteers_hours_is_in_the_keepers_chinese(app, keep
     assert first[0] == SERVICE_HEADERS  # the national headers and sheet names stay 简体
     assert list(workbook["说明"].iter_rows(values_only=True)) == [(note,)]
     assert page_note in keeper.get("/keeper/records").get_data(as_text=True)
+
+
+# Probe: with hours rounded to the quarter hour, a session of 1 h 15 min was 1.2 on the pages,
+# 1.25 in the report's file and 1.5 in the records file, and nothing said why.
+def test_hours_to_the_quarter_show_as_such_and_the_page_says_the_records_count_half_hours(app, english, served):
+    with app.app_context():
+        db.session.get(Station, served).hours_rounding_minutes = 15
+        s = ServiceSession(station_id=served, volunteer_id=2, checked_in_at=at(13, 9),
+                           checked_out_at=at(13, 9) + timedelta(minutes=75), check_in_method="scanner",
+                           check_out_method="scanner")
+        db.session.add(s)
+        db.session.commit()
+    page = english.get("/keeper/volunteers/2").get_data(as_text=True)
+    assert "1.25" in page and not re.search(r"\b1\.2\b(?!5)", page)
+    records = english.get("/keeper/records").get_data(as_text=True)
+    assert "to the half hour, as the national system counts them" in records
+    with app.app_context():
+        db.session.get(Station, served).hours_rounding_minutes = 30
+        db.session.commit()
+    records = english.get("/keeper/records").get_data(as_text=True)
+    assert "to the half hour, as the national system counts them" not in records
