@@ -259,8 +259,9 @@ def _give_place_back(signup: Signup) -> None:
 
 
 def _signups_to_come(station: Station, volunteer: Volunteer, now: datetime):
+    # A cancelled activity holds no place, and its sign-up is what tells the phone it was cancelled.
     return select(Signup).join(Activity).where(Signup.volunteer_id == volunteer.id, Activity.station_id == station.id,
-                                               Activity.ends_at > now)
+                                               Activity.ends_at > now, Activity.cancelled.is_(False))
 
 
 def drop_signups_to_come(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.activities.models import Signup
-from kiosk.activities.schedule import sign_up
+from kiosk.activities.schedule import cancel_activity, sign_up
 from kiosk.checkin.attendance import (CountedMiss, find_by_number_or_mobile_tail, record_attendance,
                                       served_minutes)
 from kiosk.checkin.models import ServiceSession
@@ -71,6 +71,19 @@ def test_deactivating_gives_back_places_in_activities_to_come_and_keeps_past_one
     sign_up(ctx, volunteer(2), coming, START)  # the place is free for someone else
     dropped = [e.before["name"] for e in volunteer_events(leaving.id) if e.action == "activity.signup_dropped"]
     assert dropped == ["爱心课堂"]
+
+
+# Probe: a cancelled activity was still "a place to give back", and deactivating deleted the
+# sign-up, so the volunteer's phone no longer said it was cancelled.
+def test_a_cancelled_activity_holds_no_place_and_its_sign_up_stays(ctx):
+    leaving = volunteer(20)
+    called_off = an_activity(ctx, capacity=1)
+    sign_up(ctx, leaving, called_off, START)
+    cancel_activity(keeper(), ctx, called_off, START)
+    assert deactivation_warnings(ctx, leaving, START) == []
+    set_active(keeper(), ctx, leaving, False, START)
+    assert [s.activity_id for s in db.session.scalars(select(Signup))] == [called_off.id]
+    assert "activity.signup_dropped" not in [e.action for e in volunteer_events(leaving.id)]
 
 
 def test_the_keeper_is_told_before_what_deactivating_will_do(ctx):
