@@ -93,6 +93,10 @@ XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip
 # An OLE file: an old .xls, or an .xlsx saved with a password (its zip is inside, encrypted).
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook holds
+# Documents and pictures chosen by mistake. Some decode as text (a PDF without compressed streams,
+# RTF, a web page), and would then be told they lack a 姓名 column, as if they were a roster.
+# Compared with the file's start in lower case.
+NOT_A_ROSTER = (b"%pdf-", b"{\\rtf", b"\x89png", b"\xff\xd8\xff", b"gif8", b"<!doctype", b"<html", b"<?xml")
 # Columns read from a workbook: a roster has a few dozen; a sheet formatted out to column XFD has
 # 16384 empty ones in every row.
 WORKBOOK_COLUMNS = 100
@@ -222,6 +226,8 @@ def read_roster(data: bytes) -> str:
         raise DomainError(_l("The file is empty."), field="file")
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError(_l("The file is too large (at most 2 MB)."), field="file")
+    if data.removeprefix(codecs.BOM_UTF8).lstrip()[:9].lower().startswith(NOT_A_ROSTER):
+        raise _not_csv()
     if data.startswith(XLSX_MAGIC):
         text = _workbook_text(data)
     elif data.startswith(OLE_MAGIC):

@@ -1099,6 +1099,16 @@ def test_a_workbook_that_cannot_be_read_says_why_in_the_keepers_language(app, ke
     assert state(app) == before
 
 
+def test_a_pdf_is_told_it_cannot_be_read_as_a_picture_is(app, keeper):
+    """Probe: a PDF roster was told it had no 姓名 column, as if it were a roster missing one."""
+    picture = upload(keeper, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "花名册.png")
+    pdf = upload(keeper, b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+                 "花名册.pdf")
+    assert pdf.status_code == picture.status_code == 422
+    said = field_errors(picture.get_data(as_text=True), "file")
+    assert said and field_errors(pdf.get_data(as_text=True), "file") == said
+
+
 @pytest.mark.parametrize(
     "data, filename",
     [

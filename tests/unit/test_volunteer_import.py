@@ -104,8 +104,16 @@ def test_gb18030_bytes_are_not_valid_utf8_so_the_fallback_is_really_used():
          "This is an old Excel file (.xls). Please open it in Excel and save it as .xlsx, then upload that."),
         (b"\xff\xfe\xff\xff\x80", NOT_CSV),
         (HEADER.encode("utf-16-le"), NOT_CSV),  # UTF-16 without its BOM
+        # Documents and pictures uploaded by mistake are no roster either, even when their bytes
+        # happen to decode as text (a PDF without compressed streams, one whose binary marker is GB18030).
+        (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", NOT_CSV),
+        (b"%PDF-1.7\n%\xb5\xb5\xb5\xb5\n1 0 obj\n<< >>\nendobj\n", NOT_CSV),
+        ("{\\rtf1\\ansi 姓名,手机号}".encode(), NOT_CSV),
+        (b"GIF89a\x01\x00\x01\x00\x80\x01\x00", NOT_CSV),
+        (b"\xef\xbb\xbf<!DOCTYPE html><html><body>", NOT_CSV),
     ],
-    ids=["empty", "blank", "too large", "NUL", "broken xlsx", "xls", "undecodable", "utf-16 without BOM"],
+    ids=["empty", "blank", "too large", "NUL", "broken xlsx", "xls", "undecodable", "utf-16 without BOM", "pdf",
+         "pdf with a binary marker", "rtf", "gif", "html"],
 )
 def test_decode_refuses_what_is_not_a_roster_file(app, data, message):
     with app.app_context(), pytest.raises(DomainError) as err:
