@@ -79,6 +79,9 @@ def safe_next(target: str | None, fallback: str) -> str:
     """Only ever send a person back to a path on this server."""
     if not target:
         return fallback
+    # A page's own address may hold a line break (/s/CODE%0A arrives decoded), which no header can
+    # carry: written as %0A again it still leads back to that page.
+    target = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"%{ord(m.group()):02X}", target)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback

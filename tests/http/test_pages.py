@@ -44,6 +44,30 @@ def test_language_switch_only_returns_to_this_server(client, station, target):
     assert r.status_code == 303 and r.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("switch, data", [("/language", {"lang": "en"}), ("/text-size", {"size": "large"})])
+@pytest.mark.parametrize("target, back", [("/s/S-QW\nQVKK", "/s/S-QW%0AQVKK"),
+                                          ("/swap/items/J-0001\r\n", "/swap/items/J-0001%0D%0A"),
+                                          ("/\n/evil.example/", "/%0A/evil.example/"), ("/?q=\t\x7f", "/?q=%09%7F")])
+def test_a_switch_sent_with_a_line_break_in_its_address_goes_back_there(client, station, switch, data, target, back):
+    """A line break cannot go in a header (it was a 500): written as %0A it leads back to the same
+    page, and never to another site."""
+    r = client.post(switch, data={**data, "next": target, "csrf_token": csrf_token(client)})
+    assert r.status_code == 303 and r.headers["Location"] == back
+
+
+def test_the_switches_work_on_a_page_opened_with_an_encoded_line_break(client, station):
+    import html
+
+    page = client.get("/swap/items/J-0001%0A")
+    text = page.get_data(as_text=True)
+    here = html.unescape(re.search(r'<input type="hidden" name="next" value="([^"]*)"', text).group(1))
+    assert here == "/swap/items/J-0001\n"
+    for switch, data in [("/language", {"lang": "en"}), ("/text-size", {"size": "large"})]:
+        r = client.post(switch, data={**data, "next": here, "csrf_token": csrf_token(client)})
+        assert r.status_code == 303 and r.headers["Location"] == "/swap/items/J-0001%0A"
+        assert client.get(r.headers["Location"]).status_code == page.status_code
+
+
 @pytest.mark.parametrize("lang", ["fr", "", "zh_Hans'><script>", "x" * 10000])
 def test_unknown_language_is_refused_and_nothing_is_set(client, station, lang):
     r = client.post("/language", data={"lang": lang, "csrf_token": csrf_token(client)})
