@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.database import serialize_writes
+from kiosk.core.edits import refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.suggest.models import (
@@ -201,14 +202,23 @@ def by_tracking_code(raw: str) -> Suggestion | None:
     return db.session.scalar(select(Suggestion).where(Suggestion.tracking_code == f"S-{match.group(1)}"))
 
 
+def editable_details(suggestion: Suggestion) -> dict:
+    """What the keeper's page edits, as stored: whether it changed since the page was opened (`edit_stamp`)."""
+    return {"status": suggestion.status, "public_reply": suggestion.public_reply,
+            "internal_note": suggestion.internal_note, "public_wording": suggestion.public_wording,
+            "hidden": bool(suggestion.hidden), "duplicate_of_id": suggestion.duplicate_of_id}
+
+
 def change(keeper: Keeper, suggestion: Suggestion, *, status: str | None = None, public_reply: str | None = None,
            internal_note: str | None = None, hidden: bool | None = None, duplicate_of: str | None = None,
-           public_wording: str | None = None, now: datetime) -> Suggestion:
+           public_wording: str | None = None, now: datetime, seen: str | None = None) -> Suggestion:
     """A keeper moves a suggestion along, replies, notes, edits its public wording, hides, or marks it
     a duplicate; history kept. Once it is past "received" (public), its wording is fixed: the
     keeper's, else the masked text as the keeper's page previewed it. What a keeper writes for the
     public (wording, reply) is masked like a resident's words: a name or a mobile typed there would
-    otherwise go on every public screen and to the district."""
+    otherwise go on every public screen and to the district. `seen`: the stamp of the suggestion
+    the keeper's page showed (core/edits.py); another keeper's save since is not undone."""
+    refuse_if_edited_meanwhile(seen, editable_details(suggestion))
     events = []
     names = registered_names(suggestion.station_id) if public_wording or public_reply else []
     if public_wording is not None:

@@ -3,7 +3,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from kiosk.suggest.box import TEXT_MAX
@@ -12,3 +12,4 @@ from kiosk.suggest.box import TEXT_MAX
 class SuggestionForm(FlaskForm):
     public_wording = TextAreaField(validators=[Length(
         max=TEXT_MAX, message=_l("What residents will see can be at most %(n)s characters.", n=TEXT_MAX))])
+    seen = HiddenField()  # the suggestion as the page showed it (core/edits.py)

@@ -7,12 +7,14 @@ from flask_login import current_user
 
 from kiosk.core.choices import ChoiceEditor, add_choice_editor
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.forms import first_error
 from kiosk.core.photos import send_private_photo
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import id_arg, render
 from kiosk.people.keepers import keeper_blueprint
-from kiosk.suggest.box import TEXT_MAX, add_category, by_tracking_code, category_label, change, counts, history, inbox, wording_of
+from kiosk.suggest.box import (TEXT_MAX, add_category, by_tracking_code, category_label, change, counts, editable_details,
+                               history, inbox, wording_of)
 from kiosk.suggest.forms import SuggestionForm
 from kiosk.suggest.models import SUGGESTION_STATUSES, Suggestion, SuggestionCategory
 
@@ -45,8 +47,9 @@ def suggestion_page(code: str, status: int = 200, error=None, error_field=None, 
     """`sent`: after a refused change, the form as sent (status, reply, note…), shown instead of the stored values."""
     item = suggestion_of_station(code)
     public = wording_of(item)
-    # The field starts from what residents will see; after a refusal it keeps what was typed.
-    form = form or SuggestionForm(formdata=None, public_wording=public)
+    # The field starts from what residents will see; after a refusal it keeps what was typed (and
+    # the stamp of the page it came from, so its next save is checked against that).
+    form = form or SuggestionForm(formdata=None, public_wording=public, seen=edit_stamp(editable_details(item)))
     context, sections = {}, []
     for template, section_context in current_app.extensions.get("kiosk_suggestion_sections", []):
         context.update(section_context(item, g.station))
@@ -66,8 +69,7 @@ def suggestion(code):
 def update_suggestion(code):
     item = suggestion_of_station(code)
     wording = SuggestionForm()
-    refuse_with(lambda err: suggestion_page(code, status=err.status, error=err.message, error_field=err.field,
-                                            form=wording, sent=request.form))
+    refuse_with(lambda err: _refused(code, wording, err))
     if not wording.validate():
         return suggestion_page(code, status=422, error=first_error(wording), error_field="public_wording", form=wording,
                                sent=request.form)
@@ -75,8 +77,15 @@ def update_suggestion(code):
     change(current_user, item, status=form.get("status"), public_reply=form.get("public_reply"),
            public_wording=wording.public_wording.data if "public_wording" in form else None,
            internal_note=form.get("internal_note"), hidden=("1" in form.getlist("hidden")) if "hidden" in form else None,
-           duplicate_of=form.get("duplicate_of"), now=utcnow())
+           duplicate_of=form.get("duplicate_of"), now=utcnow(), seen=wording.seen.data or None)
     return redirect(url_for("suggest_keeper.suggestion", code=item.tracking_code), 303)
+
+
+def _refused(code: str, wording: SuggestionForm, err):
+    if isinstance(err, EditedMeanwhile):  # the suggestion as it is now, to change again
+        return suggestion_page(code, status=err.status, error=err.message)
+    return suggestion_page(code, status=err.status, error=err.message, error_field=err.field, form=wording,
+                           sent=request.form)
 
 
 @bp.get("/suggestions/photo/<name>")

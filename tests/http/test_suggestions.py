@@ -838,6 +838,48 @@ def test_hiding_uses_a_hidden_zero_and_a_checkbox_one(app, keeper, clock):
     assert [e.action for e in events(app, code) if e.action in ("hidden", "shown")] == ["hidden", "shown"]
 
 
+def _seen(html: str) -> str:
+    return re.search(r'name="seen"[^>]*value="([^"]*)"', html).group(1)
+
+
+def test_a_save_from_a_page_opened_before_another_keepers_save_is_refused_and_shows_it_as_it_is_now(app, keeper, clock):
+    """Two keepers open one suggestion: 小李 resolves it with a reply and a note; the first, from the
+    page opened earlier, sets Accepted with words of their own. Saving it would quietly undo 小李's."""
+    code = seed(app, clock)
+    with app.app_context():
+        add_keeper("xiaoli", "小李", db.session.scalar(select(Station).where(Station.slug == "demo")))
+        db.session.commit()
+    other = app.test_client()
+    other.set_cookie("kiosk_lang", "en")
+    assert sign_in(other, username="xiaoli").status_code == 303
+    path = f"/keeper/suggestions/{code}"
+    first, second = _seen(page(keeper, path)), _seen(page(other, path))
+    assert update(other, code, {"status": "resolved", "public_reply": "灯已换好", "internal_note": "物业周二换的",
+                                "seen": second}).status_code == 303
+    clock.advance(minutes=5)
+    before = the(app, code), events(app, code)
+    stale = update(keeper, code, {"status": "accepted", "public_reply": "我们会尽快处理", "internal_note": "明天去看",
+                                  "seen": first})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone else changed this record" in html
+    assert (the(app, code), events(app, code)) == before  # nothing saved, nothing in the history
+    # The page shows the suggestion as it is now, to change again.
+    assert 'value="resolved" checked' in html and ">灯已换好</textarea>" in html and ">物业周二换的</textarea>" in html
+    assert "我们会尽快处理" not in html and _seen(html) != first
+    again = update(keeper, code, {"status": "accepted", "public_reply": "灯已换好", "internal_note": "明天去看",
+                                  "seen": _seen(html)})
+    assert again.status_code == 303 and (the(app, code).status, the(app, code).internal_note) == ("accepted", "明天去看")
+
+
+def test_a_refused_save_keeps_the_stamp_of_the_page_it_came_from(app, keeper, clock):
+    """Refused for another reason, the form comes back as sent: its next save is still checked
+    against the suggestion as that page showed it."""
+    code = seed(app, clock)
+    seen = _seen(page(keeper, f"/keeper/suggestions/{code}"))
+    r = update(keeper, code, {"status": "declined", "public_reply": " ", "seen": seen})
+    assert r.status_code == 422 and _seen(r.get_data(as_text=True)) == seen
+
+
 def test_an_unknown_code_in_the_keepers_paths_is_404(keeper, station):
     assert keeper.get("/keeper/suggestions/S-ZZZZZZ").status_code == 404
     assert keeper.get("/keeper/suggestions/" + "S" * 3000).status_code == 404

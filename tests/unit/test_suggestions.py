@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 import kiosk.suggest.box as suggestions_module
 from kiosk.suggest.box import ADDRESS_LIMITS
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -28,6 +29,7 @@ from kiosk.suggest.box import (
     category_label,
     change,
     counts,
+    editable_details,
     event_label,
     history,
     inbox,
@@ -462,6 +464,28 @@ def test_a_suggestion_answered_in_public_is_reopened_not_sent_back_to_received(c
     assert err.value.field == "status" and "In progress" in str(err.value)
     change(keeper, s, status="in_progress", now=clock.now())
     assert s.status == "in_progress" and s.public_reply == "已联系物业。" and s.resolved_at is None
+
+
+def test_a_change_from_a_page_opened_before_another_keepers_is_refused_and_changes_nothing(ctx, clock, keeper):
+    s = drop(ctx, clock.now())
+    seen = edit_stamp(editable_details(s))
+    change(keeper, s, status="resolved", public_reply="灯已换好", internal_note="周二换的", now=clock.advance(hours=1),
+           seen=seen)
+    db.session.commit()
+    with pytest.raises(EditedMeanwhile):
+        change(keeper, s, status="accepted", public_reply="会尽快处理", internal_note="明天去看",
+               now=clock.advance(hours=1), seen=seen)
+    db.session.rollback()
+    s = db.session.get(Suggestion, s.id)
+    assert (s.status, s.public_reply, s.internal_note) == ("resolved", "灯已换好", "周二换的")
+    assert actions(s) == ["received", "reply", "note", "status"]
+    # Each thing the page shows is in the stamp: a hidden mark or a duplicate mark is a change too.
+    for changed in ({"hidden": True}, {"duplicate_of": drop(ctx, clock.now()).tracking_code},
+                    {"public_wording": "楼道的灯坏了"}):
+        seen = edit_stamp(editable_details(s))
+        change(keeper, s, now=clock.now(), **changed)
+        with pytest.raises(EditedMeanwhile):
+            change(keeper, s, internal_note="再看看", now=clock.now(), seen=seen)
 
 
 def test_a_public_reply_and_an_internal_note_are_saved_and_logged(ctx, clock, keeper):
