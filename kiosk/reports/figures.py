@@ -140,11 +140,11 @@ def station_figures(station: Station, period: Period, now: datetime, details: bo
     # Volunteers on the list, and their ages.
     roll = db.session.execute(
         select(Volunteer.id, Volunteer.birth_year, Volunteer.created_at).where(
-            Volunteer.station_id == station.id, Volunteer.created_at < end,
+            Volunteer.station_id == station.id, _on_the_list(start, end, ServiceSession.station_id == station.id),
             (Volunteer.erased_at.is_(None)) | (Volunteer.erased_at >= end))
     ).all()
     figures.registered = len(roll)
-    figures.new_volunteers = sum(1 for _id, _born, added in roll if added >= start)
+    figures.new_volunteers = sum(1 for _id, _born, added in roll if start <= added < end)
 
     # Sessions: one pass over the period's rows.
     rounding = station.hours_rounding_minutes
@@ -211,6 +211,14 @@ def station_figures(station: Station, period: Period, now: datetime, details: bo
         active_by_age = Counter(age_group(born_of.get(v), in_year) for v in active_minutes)
         figures.by_age = [(key, registered_by_age[key], active_by_age[key]) for key, *_ in AGE_GROUPS]
     return figures
+
+
+def _on_the_list(start: datetime, end: datetime, at_the_station):
+    """On the station's list in the period: registered by its end, or serving in it (a keeper who
+    registers volunteers in December and types in their November hours from paper)."""
+    s = ServiceSession
+    return (Volunteer.created_at < end) | Volunteer.id.in_(
+        select(s.volunteer_id).where(at_the_station, s.checked_in_at >= start, s.checked_in_at < end))
 
 
 def _step_finder(steps: list[Step], zone: ZoneInfo):
@@ -328,8 +336,9 @@ def _grouped_figures(stations: list[Station], period: Period, offset: int, round
             for name, value in zip(names, values):
                 setattr(figures[station_id], name, int(value or 0))  # PostgreSQL sums are Decimal
 
-    each(select(Volunteer.station_id, func.count(), func.sum(case((Volunteer.created_at >= start, 1), else_=0)))
-         .where(Volunteer.station_id.in_(ids), Volunteer.created_at < end,
+    new = (Volunteer.created_at >= start) & (Volunteer.created_at < end)
+    each(select(Volunteer.station_id, func.count(), func.sum(case((new, 1), else_=0)))
+         .where(Volunteer.station_id.in_(ids), _on_the_list(start, end, ServiceSession.station_id.in_(ids)),
                 (Volunteer.erased_at.is_(None)) | (Volunteer.erased_at >= end))
          .group_by(Volunteer.station_id), "registered", "new_volunteers")
 

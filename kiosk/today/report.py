@@ -58,7 +58,8 @@ class DayReport:
 
     @property
     def person_times(self) -> int:
-        return len(self.sessions)
+        """As the reports count them: one volunteer in one activity on one day once."""
+        return len({(s.volunteer_id, s.activity_id) for s in self.sessions})
 
     @property
     def total_minutes(self) -> int:

@@ -2,6 +2,7 @@
 the keeper's services page, and sign-in throttling."""
 
 import csv
+import html
 import io
 import re
 from datetime import timedelta
@@ -434,12 +435,20 @@ def test_today_totals_match_what_was_recorded(app, keeper, busy_morning):
     assert walk_in_counts(page) == {"rest": 2, "water": 1, "charging": 0, "first_aid": 0, "wifi": 0, "other": 0}
 
 
-def test_today_counts_a_volunteer_twice_as_two_person_times(app, keeper, busy_morning, kiosk, clock):
+# Probe: Today counted 张晓华's morning and afternoon as two person-times, the month report as one
+# (one volunteer in one activity on one day): one day, two figures under one name.
+def test_today_counts_person_times_as_the_reports_do(app, keeper, busy_morning, kiosk, clock):
+    keeper.set_cookie("kiosk_lang", "en")
     clock.advance(hours=1)  # 13:30: 张晓华 comes back for the afternoon
     assert scan(kiosk, busy_morning[1]).status_code == 200
     page = keeper.get("/keeper/today").get_data(as_text=True)
-    assert totals(page) == {"volunteers": "2", "person-times": "3", "hours": "3.5", "visitors": "3"}
+    assert totals(page) == {"volunteers": "2", "person-times": "2", "hours": "3.5", "visitors": "3"}
     assert "张晓华" in on_duty(page) and "李桂英" in on_duty(page)
+    day = keeper.get("/keeper/reports?kind=range&from=2026-11-22&to=2026-11-22").get_data(as_text=True)
+    row = day.split('data-figure="person_times">', 1)[1].split("</td>", 1)[0]
+    assert row.endswith("<td>2"), "the report's figure for the same day"
+    searched = html.unescape(keeper.get("/keeper/today?q=张晓华").get_data(as_text=True))
+    assert "2 of 3 sessions match" in searched  # the day's sessions, not its person-times
 
 
 def test_today_is_in_chinese_by_default(app, client, keeper_id, busy_morning_anonymous):

@@ -144,9 +144,10 @@ def expected(station: Station, first: date, last: date) -> dict:
         return moment is not None and first <= local_day(moment) <= last
 
     end_utc = utc(last.year, last.month, last.day) + timedelta(days=1)
-    roll = [v for v in db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id))
-            if v.created_at < end_utc]
     sessions = [s for s in db.session.scalars(select(ServiceSession)) if inside(s.checked_in_at)]
+    served = {s.volunteer_id for s in sessions}  # a volunteer entered afterwards with their paper hours is on the list
+    roll = [v for v in db.session.scalars(select(Volunteer).where(Volunteer.station_id == station.id))
+            if v.created_at < end_utc or v.id in served]
 
     def rounded(s):
         if s.confirmed_at is None or s.checked_out_at is None:
@@ -167,7 +168,7 @@ def expected(station: Station, first: date, last: date) -> dict:
         line.kind in earning or (line.kind == "reversal" and lines[line.reverses_id].kind in earning)))
     return {
         "registered": len(roll),
-        "new_volunteers": sum(1 for v in roll if inside(v.created_at)),
+        "new_volunteers": sum(1 for v in roll if inside(v.created_at)),  # not one registered after the period
         "active": len({s.volunteer_id for s in sessions}),
         "sessions": len(sessions),
         "person_times": len({(s.volunteer_id, local_day(s.checked_in_at), s.activity_id) for s in sessions}),
@@ -239,6 +240,24 @@ def test_teams_and_ages_count_who_served(history):
     assert sum(registered for _team, registered, _active, _minutes in figures.by_team) == figures.registered
     assert sum(active for _team, _registered, active, _minutes in figures.by_team) == figures.active
     assert sum(minutes for *_, minutes in figures.by_team) == figures.confirmed_minutes
+
+
+# Probe: volunteers registered in December with their November hours typed in from paper made
+# November's report say "0 registered, 6 served", every one of them of unknown age.
+def test_a_volunteer_registered_after_the_period_who_served_in_it_counts_on_the_list_at_their_age(ctx):
+    late = db.session.get(Volunteer, 1)
+    late.created_at, late.birth_year = utc(2026, 12, 8, 10), 1955
+    db.session.add(ServiceSession(station_id=ctx.id, volunteer_id=late.id, checked_in_at=utc(2026, 11, 5, 9),
+                                  checked_out_at=utc(2026, 11, 5, 12), check_in_method="keeper",
+                                  check_out_method="keeper", confirmed_at=utc(2026, 12, 8, 10)))
+    for v in db.session.scalars(select(Volunteer).where(Volunteer.id != late.id)):
+        v.created_at = utc(2027, 1, 1)  # nobody else on the list yet
+    db.session.flush()
+    figures = station_figures(ctx, month(2026, 11), LATER)
+    assert (figures.registered, figures.new_volunteers, figures.active) == (1, 0, 1)
+    assert [(key, registered, active) for key, registered, active in figures.by_age if registered or active] == [
+        ("70_up", 1, 1)]
+    assert [row[1:3] for row in figures.by_team] == [(1, 1)]
 
 
 def test_a_period_with_nothing_in_it_is_all_zeros(history):
