@@ -8,6 +8,7 @@ contract in pyproject.toml (checked by `make test`) keeps the layers apart."""
 import os
 import secrets
 import sys
+import traceback
 from pathlib import Path
 
 from flask import Flask
@@ -33,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite")
     from_env = {}
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
+        _read_config_file(app)
         file_overrides(app.config)
         from_env = env_overrides()
         app.config.update(from_env)
@@ -81,6 +82,19 @@ def _private_folder(path: Path) -> None:
 
 class StartupRefused(SystemExit):
     """The app will not start as set up; the reason has been said in one line."""
+
+
+def _read_config_file(app: Flask) -> None:
+    """instance/config.py, or one line naming where Python stopped reading it (a typo there gave
+    every command a page of traceback)."""
+    try:
+        app.config.from_pyfile("config.py", silent=True)
+    except SyntaxError as err:
+        refuse_to_start(f"instance/config.py line {err.lineno}: {err.msg}. Correct it, or remove the line.")
+    except Exception as err:  # the file runs as Python: a NameError, a failed import, anything
+        line = next((frame.lineno for frame in traceback.extract_tb(err.__traceback__)
+                     if frame.filename.endswith("config.py") and "flask" not in frame.filename), "?")
+        refuse_to_start(f"instance/config.py line {line}: {err}. Correct it, or remove the line.")
 
 
 def refuse_to_start(reason: str):

@@ -134,3 +134,22 @@ def test_a_wrong_setting_in_instance_config_is_named_there(tmp_path, monkeypatch
     with pytest.raises(StartupRefused):
         app_as_a_command_makes_it()
     assert capsys.readouterr().err.startswith("Error: MAX_CONTENT_LENGTH in instance/config.py is '32MB'")
+
+
+# Probe: a typo in instance/config.py (an unclosed quote) gave every command and gunicorn thirty
+# lines of traceback where README promises one line naming the setting.
+@pytest.mark.parametrize("text, said", [
+    ('STATION = "demo\n', "Error: instance/config.py line 1: unterminated string literal"),
+    ("IDLE_SECONDS = 30\nSTATION = demo\n", "Error: instance/config.py line 2: name 'demo' is not defined"),
+])
+def test_a_config_file_python_cannot_read_stops_with_one_line(tmp_path, monkeypatch, capsys, text, said):
+    from kiosk import StartupRefused
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(text)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
+    with pytest.raises(StartupRefused):
+        app_as_a_command_makes_it()
+    err = capsys.readouterr().err
+    assert err.startswith(said) and err.count("\n") == 1, err
