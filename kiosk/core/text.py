@@ -13,12 +13,14 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 NAME_MAX = 40
 
 
-COUNTRY_CODE = re.compile(r"^\s*(?:\+|00)\s*86[\s\-]*(?=1)")
+# +86 or 0086, or a bare 86 (as Excel and some contacts keep it) before a whole mobile only: a
+# volunteer number or a part of a number searched for may begin with 86 too.
+COUNTRY_CODE = re.compile(r"^\s*(?:(?:\+|00)\s*86[\s\-]*(?=1)|86[\s\-]*(?=1[3-9](?:[\s\-]*\d){9}\s*$))")
 
 
 def without_country_code(typed: str) -> str:
-    """+86 139… or 0086 139… as 139…: how a mobile is saved in many phones' contacts (full-width
-    digits made plain first by the caller)."""
+    """+86 139…, 0086 139… or 86139… as 139…: how a mobile is saved in many phones' contacts
+    (full-width digits made plain first by the caller)."""
     return COUNTRY_CODE.sub("", typed or "")
 
 

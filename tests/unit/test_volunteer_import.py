@@ -461,6 +461,14 @@ def test_mobile_is_matched_after_cleaning_so_formatting_does_not_hide_an_update(
     assert (row.status, row.mobile) == ("unchanged", ZHANG)
 
 
+def test_a_mobile_with_the_country_code_and_no_plus_is_the_mobile(app, station):
+    """Probe: 8613911110001 was refused as no 11-digit mobile while +86 139 1111 0002 was taken."""
+    row = only_row(app, station, f"张晓华,86{ZHANG},,,,")
+    assert (row.status, row.mobile) == ("unchanged", ZHANG)
+    row = only_row(app, station, "王小明,8613911110001,,,,")
+    assert (row.status, row.mobile) == ("new", "13911110001")
+
+
 def test_a_mobile_at_another_station_is_new_here(app, station):
     with app.app_context():
         db.session.add(Station(slug="other", name="另一个驿站"))

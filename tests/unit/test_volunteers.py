@@ -3,7 +3,7 @@ import pytest
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.text import clean_mobile, clean_name, mask_name
+from kiosk.core.text import clean_mobile, clean_name, mask_name, without_country_code
 from kiosk.people.models import Volunteer
 from kiosk.people.volunteers import check_birth_year, register_volunteer
 from tests.conftest import in_english
@@ -20,17 +20,31 @@ def test_mask_name(name, masked):
 @pytest.mark.parametrize(
     "raw, clean",
     [("13800138000", "13800138000"), ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
-     ("008613800138000", "13800138000"), ("１３８００１３８０００", "13800138000")],
+     ("008613800138000", "13800138000"), ("１３８００１３８０００", "13800138000"),
+     # Probe: Excel and some phones' contacts keep the country code without its +.
+     ("8613800138000", "13800138000"), ("86 138 0013 8000", "13800138000"), ("86-138-0013-8000", "13800138000")],
 )
 def test_clean_mobile_accepts_what_people_type(raw, clean):
     assert clean_mobile(raw) == clean
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "23800138000", "1380013800", "138001380001", "abc", "1380013800x"])
+@pytest.mark.parametrize("raw", ["", "12345", "23800138000", "1380013800", "138001380001", "abc", "1380013800x",
+                                 "86138001380", "8612800138000", "86138001380001", "8686 138 0013 8000"])
 def test_clean_mobile_refuses_bad_numbers(raw):
     with pytest.raises(DomainError) as err:
         clean_mobile(raw)
     assert err.value.field == "mobile"
+
+
+@pytest.mark.parametrize("typed, left", [
+    ("8613800138000", "13800138000"), ("+86 138 0013 8000", "138 0013 8000"), ("86 138-0013-8000", "138-0013-8000"),
+    # A bare 86 goes only before a whole mobile: a volunteer number, four digits or a part of a
+    # number searched for keep it.
+    ("8613", "8613"), ("861380013", "861380013"), ("86138001380001", "86138001380001"), ("8601", "8601"),
+])
+def test_the_country_code_goes_from_a_mobile_however_it_is_written(typed, left):
+    # One helper for every place a mobile is read (forms, import, search, the forgotten badge)
+    assert without_country_code(typed) == left
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "张" * 41, "张\x00华", "a\u202eb"])
@@ -92,7 +106,8 @@ def test_register_numbers_per_station_and_refuses_a_second_same_mobile(app, stat
 
 
 @pytest.mark.parametrize("typed", ["１３９ ００００ ０００１", "139 0000 0001", "139-0000-0001", "０００１", "ＡＬＩＣＥ", " alice ",
-                                   "+86 139 0000 0001", "+8613900000001", "0086 139-0000-0001"])
+                                   "+86 139 0000 0001", "+8613900000001", "0086 139-0000-0001", "8613900000001",
+                                   "86 139 0000 0001"])
 def test_a_keeper_finds_a_volunteer_however_the_keyboard_types_the_search(app, station, typed):
     """A Chinese keyboard in full-width mode types １３９; people type mobiles in groups."""
     from kiosk.people.volunteers import search_volunteers
