@@ -4,11 +4,13 @@ photos, the secret key (without it every badge and phone link would stop working
 certificates in tls/ (without them every tablet would have to install a new root certificate).
 On PostgreSQL the database is copied with pg_dump instead (see README).
 
-A backup is written into a hidden folder beside the target and renamed into place only when whole:
+A backup is written into a hidden folder beside the target (inside it, for an empty folder that
+exists already) and moved into place only when whole:
 a full disk or a pulled USB stick leaves no folder that looks like a backup but is not. A restore
 checks the copy first (SQLite's integrity check, and that it is this kiosk's schema at a version
 this code knows), keeps the data it replaces, and brings an older copy's schema up to date."""
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -79,21 +81,45 @@ def back_up(target: Path) -> dict:
     if not target.parent.is_dir():
         raise BackupError(f"{target.parent} does not exist: is the USB stick plugged in? (Make that folder first "
                           "if it is meant to be new.) Nothing was backed up.")
-    staging = target.parent / f".{target.name}.unfinished-{os.getpid()}"
+    # Staged beside the target and renamed into place; an empty folder that exists already (a USB
+    # stick's own mount point, which cannot be renamed onto) gets the copy staged inside it.
+    inside = target.exists()
+    staging = target / f".unfinished-{os.getpid()}" if inside else target.parent / f".{target.name}.unfinished-{os.getpid()}"
+    moved: list[Path] = []
     try:
         staging.mkdir(mode=0o700)
         photos = _copy_station(source, instance, staging)
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        staging.rename(target)
+        if inside:
+            for entry in list(staging.iterdir()):
+                entry.rename(target / entry.name)
+                moved.append(target / entry.name)
+            staging.rmdir()
+        else:
+            staging.rename(target)
     except OSError as err:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging, *moved)
         raise BackupError(f"The backup could not be written to {target} ({err.strerror or err}). Nothing was "
-                          "kept there: free some space or choose another place, and try again.") from None
+                          f"kept there: {_what_to_do(err)}, and try again.") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging, *moved)
         raise
     return {"database": str(target / DATABASE_FILE), "photos": photos}
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _what_to_do(err: OSError) -> str:
+    if err.errno == errno.EROFS:
+        return "that place is read-only (a USB stick with its write-protect switch on?): choose another"
+    if err.errno == errno.ENOSPC:
+        return "free some space or choose another place"
+    return "choose another place, or free some space there"
 
 
 def _copy_station(source: Path, instance: Path, into: Path, check: bool = True) -> int:

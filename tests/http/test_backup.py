@@ -2,11 +2,13 @@
 SQLite's integrity check and holds every check-in answered before the backup began; `restore`
 puts it back. (A plain file copy would miss what is still in the write-ahead log.)"""
 
+import errno
 import shutil
 import sqlite3
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -251,3 +253,33 @@ def test_restore_on_a_new_machine_keeps_nothing_aside(app, runner, tmp_path, sta
     assert not list((tmp_path / "new" / "instance").glob("replaced-by-restore-*"))
     assert sqlite3.connect(restored).execute("SELECT count(*) FROM volunteer").fetchone()[0] == live_volunteers(app)
     assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+
+
+# Probe: a backup named at an empty USB stick's own mount point failed with "Device or resource
+# busy" (the copy was staged beside it, on the station's disk, and a mount point cannot be
+# renamed onto), and a write-protected stick was told to "free some space".
+def test_a_backup_into_an_empty_mount_point_is_staged_inside_it(runner, tmp_path, station, monkeypatch):
+    stick = tmp_path / "media" / "usb"
+    stick.mkdir(parents=True)
+    real_rename = Path.rename
+
+    def mount_point(self, target):
+        if Path(target) == stick:
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", mount_point)
+    out = runner.invoke(args=["backup", str(stick)])
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in stick.iterdir() if not p.name.startswith(".")) and (stick / "kiosk.sqlite").is_file()
+    assert [p.name for p in stick.iterdir() if p.name.startswith(".")] == []  # no staging folder left
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["usb"]  # nothing beside it either
+
+
+def test_a_write_protected_stick_is_named_so(runner, tmp_path, station, monkeypatch):
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    out = runner.invoke(args=["backup", str(tmp_path / "copy")])
+    assert out.exit_code == 1 and "read-only" in out.output and "free some space" not in out.output, out.output
