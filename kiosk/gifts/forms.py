@@ -31,6 +31,7 @@ class GiftForm(FlaskForm):
     points = WholeNumberField(_l("Points"), validators=[InputRequired(WHOLE_NUMBER)])
     stock = WholeNumberField(_l("In stock"), validators=[InputRequired(WHOLE_NUMBER)])
     active = BooleanField(_l("Offered"), default=True)
+    seen = HiddenField()  # a catalogue row as the page showed it (core/edits.py)
 
 
 class KeeperRedeemForm(FlaskForm):

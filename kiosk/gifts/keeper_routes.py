@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.core.clock import utcnow
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_refusal
 from kiosk.core.models import Station
@@ -15,8 +16,8 @@ from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.gifts.forms import GiftForm, KeeperRedeemForm
 from kiosk.gifts.models import Gift, Redemption
-from kiosk.gifts.redemptions import (add_gift, cancel, catalogue, change_gift, give_at_desk, hand_over, of_volunteer,
-                                     recent, waiting)
+from kiosk.gifts.redemptions import (add_gift, cancel, catalogue, change_gift, editable_details, give_at_desk, hand_over,
+                                     of_volunteer, recent, waiting)
 from kiosk.people.keeper_routes import volunteer_page
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Volunteer
@@ -31,7 +32,9 @@ def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
 
 def _page(status: int = 200, **extra):
     extra.setdefault("new_form", GiftForm(formdata=None))
-    return render("gifts/keeper.html", status=status, waiting=waiting(g.station), gifts=catalogue(g.station, active_only=False),
+    gifts = catalogue(g.station, active_only=False)
+    return render("gifts/keeper.html", status=status, waiting=waiting(g.station), gifts=gifts,
+                  seen={gift.id: edit_stamp(editable_details(gift)) for gift in gifts},
                   recent=recent(g.station), form=EmptyForm(), **extra)
 
 
@@ -54,12 +57,14 @@ def add():
 def change(gift_id):
     gift = station_record(Gift, gift_id)
     form = GiftForm()
-    # refused: that gift's row shows what was typed, the message after it
-    refuse_with(lambda err: _page(status=err.status, edit_id=gift_id, edit_form=form, edit_error=err.message,
-                                  edit_field=err.field))
+    # refused: that gift's row shows what was typed, the message after it; changed by another keeper
+    # or a kiosk meanwhile, the row as it is now
+    refuse_with(lambda err: _page(status=err.status, edit_id=gift_id, edit_error=err.message, edit_field=err.field,
+                                  edit_form=None if isinstance(err, EditedMeanwhile) else form))
     if not form.validate():
         raise first_refusal(form)
-    change_gift(current_user, g.station, gift, form.name.data, form.points.data, form.stock.data, form.active.data, utcnow())
+    change_gift(current_user, g.station, gift, form.name.data, form.points.data, form.stock.data, form.active.data, utcnow(),
+                seen=form.seen.data or None)
     return redirect(url_for("gifts_keeper.gifts"), 303)
 
 

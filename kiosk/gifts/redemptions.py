@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk.core.edits import EDITED_MEANWHILE, EditedMeanwhile, refuse_if_edited_meanwhile
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
@@ -64,14 +65,29 @@ def add_gift(keeper: Keeper, station: Station, name: str, points, stock, now: da
     return gift
 
 
+def editable_details(gift: Gift) -> dict:
+    """A gift's row as the keeper's page shows it: whether it changed since the page was opened (`edit_stamp`)."""
+    return _snapshot(gift)
+
+
 def change_gift(keeper: Keeper, station: Station, gift: Gift, name: str, points, stock, active: bool,
-                now: datetime) -> Gift:
+                now: datetime, seen: str | None = None) -> Gift:
     """A keeper's new name, price, stock count (what is on the shelf now) or visibility. Redemptions
-    already made keep the points they cost."""
+    already made keep the points they cost. `seen`: the stamp of the row the keeper's page showed
+    (core/edits.py): a gift given or taken since would otherwise be back in stock."""
+    refuse_if_edited_meanwhile(seen, editable_details(gift))
     name, points, stock = _checked(station, name, points, stock, gift)
     before = _snapshot(gift)
-    gift.name, gift.points, gift.stock, gift.active = name, points, stock, bool(active)
-    db.session.flush()
+    # Only over the row as read here: a gift taken at a kiosk in between (a conditional update of
+    # its own, not waiting for this one) is not written over.
+    changed = db.session.execute(
+        update(Gift).where(Gift.id == gift.id, Gift.name == before["name"], Gift.points == before["points"],
+                           Gift.stock == before["stock"], Gift.active == before["active"])
+        .values(name=name, points=points, stock=stock, active=bool(active)).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(gift)
+    if changed != 1:
+        raise EditedMeanwhile(EDITED_MEANWHILE)
     audit(keeper, station, "gift.changed", before=before, after=_snapshot(gift), now=now)
     return gift
 

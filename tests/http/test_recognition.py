@@ -18,6 +18,7 @@ from kiosk.points.ledger import balance
 from kiosk.points.models import PointsLine
 from kiosk.core.errors import DomainError
 from tests.conftest import HX, csrf_token, in_english
+from tests.http.conftest import sign_in
 
 
 @pytest.fixture
@@ -487,6 +488,58 @@ def test_a_keeper_changes_a_gift_and_hides_it_from_the_kiosk(app, keeper, kiosk)
         gift = db.session.get(Gift, gift_id)
         assert (gift.name, gift.points, gift.stock, gift.active) == ("纯棉毛巾", 25, 5, False)
     assert "纯棉毛巾" not in kiosk.get("/gifts/").get_data(as_text=True)
+
+
+def gift_row(page: str, gift_id: int) -> dict:
+    """The fields of one gift's row on the keeper's Gifts page, as it sends them."""
+    form = re.search(rf'<form[^>]*action="/keeper/gifts/{gift_id}"[^>]*>(.*?)</form>', page, re.S).group(1)
+    return dict(re.findall(r'<input[^>]*name="(csrf_token|seen|name|points|stock)"[^>]*value="([^"]*)"', form))
+
+
+def taken_at_the_kiosk(app, kiosk, gift_id: int) -> None:
+    """Volunteer 1 scans their badge at the gift kiosk, taps the gift and says 换."""
+    who = kiosk.post("/gifts/who", data={"code": token(app), "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    choice = re.search(r'name="choice" value="([^"]+)"', who.get_data(as_text=True)).group(1)
+    question = kiosk.post("/gifts/pick", data={"choice": choice, "gift_id": str(gift_id),
+                                               "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', question.get_data(as_text=True)).group(1)
+    picked = kiosk.post("/gifts/confirm", data={"choice": choice, "gift_id": str(gift_id), "once": once,
+                                                "csrf_token": csrf_token(kiosk, "/gifts/")}, headers=HX)
+    assert picked.status_code == 200 and "is set aside for you" in picked.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("where", ["desk", "kiosk"])
+def test_a_gifts_row_saved_from_a_page_opened_before_one_was_given_is_refused_and_the_stock_stays(
+        app, keeper, kiosk, where):
+    """A keeper opens the Gifts page (5 in stock); one is given at another keeper's desk or taken at
+    the kiosk (4); the first keeper changes only the price on the page they opened. Saving its 5
+    would put a gift already handed out back in stock."""
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "30", "stock": "5", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "100", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+    opened = gift_row(keeper.get("/keeper/gifts").get_data(as_text=True), gift_id)
+    if where == "desk":
+        other = app.test_client()
+        other.set_cookie("kiosk_lang", "en")
+        assert sign_in(other).status_code == 303
+        assert post(other, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)},
+                    page="/keeper/volunteers/1").status_code == 303
+    else:
+        taken_at_the_kiosk(app, kiosk, gift_id)
+    stale = keeper.post(f"/keeper/gifts/{gift_id}", data={**opened, "points": "25", "active": "y"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone else changed this record" in page
+    with app.app_context():
+        gift = db.session.get(Gift, gift_id)
+        assert (gift.points, gift.stock) == (30, 4)
+    now = gift_row(page, gift_id)  # the row as it is now, to change again
+    assert (now["points"], now["stock"]) == ("30", "4") and now["seen"] != opened["seen"]
+    again = keeper.post(f"/keeper/gifts/{gift_id}", data={**now, "points": "25", "active": "y"})
+    assert again.status_code == 303
+    with app.app_context():
+        gift = db.session.get(Gift, gift_id)
+        assert (gift.points, gift.stock) == (25, 4)
 
 
 def test_the_yearly_star_list_shows_who_moved_up(app, keeper, kiosk, clock):

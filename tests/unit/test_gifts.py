@@ -2,14 +2,16 @@
 (`ask_for_gift` with the question's one-time token), after checking the points and stock again."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import add_station
 from kiosk.gifts.models import Gift, Redemption
-from kiosk.gifts.redemptions import GiftChoice, add_gift, ask_for_gift, choice_again, choose_by_badge, offer_gift
+from kiosk.core.edits import EditedMeanwhile, edit_stamp
+from kiosk.gifts.redemptions import (GiftChoice, add_gift, ask_for_gift, change_gift, choice_again, choose_by_badge,
+                                     editable_details, offer_gift)
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award, balance
@@ -182,3 +184,30 @@ def test_the_keeper_is_told_before_deactivating_that_a_gift_is_waiting_and_it_st
     db.session.commit()
     # Points already spent: the gift waits for the keeper to hand over or cancel.
     assert db.session.scalars(select(Redemption.status)).all() == ["waiting"] and balance(1) == 150
+
+
+def test_a_keepers_change_from_a_row_opened_before_a_gift_was_taken_is_refused_and_the_stock_stays(ctx):
+    cup = a_gift(ctx, stock=5)
+    seen = edit_stamp(editable_details(cup))
+    ask_for_gift(ctx, volunteer(), cup.id, START)  # at the kiosk or another keeper's desk meanwhile
+    db.session.commit()
+    with pytest.raises(EditedMeanwhile):
+        change_gift(db.session.scalar(select(Keeper)), ctx, cup, "保温杯", 120, 5, True, START, seen=seen)
+    db.session.rollback()
+    assert (cup.points, cup.stock) == (150, 4)
+    change_gift(db.session.scalar(select(Keeper)), ctx, cup, "保温杯", 120, 4, True, START,
+                seen=edit_stamp(editable_details(cup)))
+    assert (cup.points, cup.stock) == (120, 4)
+
+
+def test_a_gift_taken_between_the_keepers_look_and_their_save_is_not_put_back_in_stock(ctx):
+    """The stamp matched the row this request read, but a gift was taken after that read (another
+    writer in between, as PostgreSQL allows): the save still never writes over that stock."""
+    cup = a_gift(ctx, stock=5)
+    seen = edit_stamp(editable_details(cup))
+    db.session.execute(update(Gift).where(Gift.id == cup.id).values(stock=Gift.stock - 1)
+                       .execution_options(synchronize_session=False))  # the row read above is now out of date
+    with pytest.raises(EditedMeanwhile):
+        change_gift(db.session.scalar(select(Keeper)), ctx, cup, "保温杯", 120, 5, True, START, seen=seen)
+    db.session.rollback()
+    assert db.session.scalar(select(Gift.stock).where(Gift.id == cup.id)) == 5
