@@ -29,7 +29,13 @@ def too_long(limit: int):
 
 class WholeNumberField(IntegerField):
     """A whole number; "abc", "1.5" or twenty digits get one plain message of our own (WTForms'
-    own is English only), and nothing too large for the database reaches a rule."""
+    own is English only), and nothing too large for the database reaches a rule. `too_large`: the
+    field's own rule for its range ("from 1 to 60"), said for twenty digits too, where "too large"
+    alone would leave the typist guessing what would do."""
+
+    def __init__(self, label=None, validators=None, too_large=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.too_large = too_large or TOO_LARGE
 
     def process_formdata(self, valuelist):
         # ＋５０ from a keyboard in full-width mode, −5 with the minus sign the labels show
@@ -38,7 +44,7 @@ class WholeNumberField(IntegerField):
         if len(typed) > 9:
             self.data = None
             # 99999999999 is a whole number: telling its typist to enter one would puzzle them
-            raise ValueError(TOO_LARGE if typed.lstrip("+-").isdecimal() else WHOLE_NUMBER)
+            raise ValueError(self.too_large if typed.lstrip("+-").isdecimal() else WHOLE_NUMBER)
         try:
             super().process_formdata(valuelist)
         except ValueError:

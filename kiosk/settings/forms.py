@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from kiosk.core.forms import NOT_A_CHOICE, REQUIRED, TOO_LONG, WHOLE_NUMBER, ClockTimeField, WholeNumberField
-from kiosk.settings.station import LABELS
+from kiosk.settings.station import LABELS, WINDOW_OUT_OF_RANGE
 
 
 class StepField(SelectField):
@@ -55,7 +55,7 @@ class StationSettingsForm(FlaskForm):
                                                       "confirmed or corrected, the points for all their confirmed "
                                                       "sessions are worked out again at the new step."))
     duplicate_window_minutes = WholeNumberField(LABELS["duplicate_window_minutes"],
-                                                validators=[InputRequired(WHOLE_NUMBER)],
+                                                validators=[InputRequired(WHOLE_NUMBER)], too_large=WINDOW_OUT_OF_RANGE,
                                                 description=_l("1 to 60. A second scan of the same badge this soon "
                                                                "after checking in or out changes nothing. Counts from "
                                                                "the next scan."))

@@ -32,6 +32,8 @@ ROUNDING_STEPS = (1, 5, 10, 15, 30, 60)
 # a badge held to the camera a moment too long does not check out at once; at most an hour, so a
 # volunteer who came back for the afternoon is not turned away.
 WINDOW_MINUTES = (1, 60)
+WINDOW_OUT_OF_RANGE = _l("Please enter a whole number of minutes from %(low)s to %(high)s.", low=WINDOW_MINUTES[0],
+                         high=WINDOW_MINUTES[1])
 DETAIL_MAX = 40  # Station.person_in_charge and Station.contact
 
 LABELS = {"name": _l("Station name"), "name_hant": _l("Station name in 繁體"), "opens_at": _l("Opening time"), "closes_at": _l("Closing time"),
@@ -81,8 +83,7 @@ def checked(station: Station, wanted: StationSettings) -> StationSettings:
         raise DomainError(NOT_A_CHOICE, field="hours_rounding_minutes")
     low, high = WINDOW_MINUTES
     if not low <= wanted.duplicate_window_minutes <= high:
-        raise DomainError(_l("Please enter a whole number of minutes from %(low)s to %(high)s.", low=low, high=high),
-                          field="duplicate_window_minutes")
+        raise DomainError(WINDOW_OUT_OF_RANGE, field="duplicate_window_minutes")
     return StationSettings(name=name, name_hant=traditional_name(wanted.name_hant),
                            opens_at=wanted.opens_at.replace(second=0, microsecond=0),
                            closes_at=wanted.closes_at.replace(second=0, microsecond=0),
