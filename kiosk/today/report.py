@@ -14,6 +14,7 @@ from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.core.stations import day_bounds, local_today
 from kiosk.core.text import name_matches
+from kiosk.people.models import Volunteer
 from kiosk.swap.models import SwapItem
 from kiosk.swap.shelf import items_logged_or_taken
 from kiosk.walkins.models import WalkInService, WalkInVisit
@@ -128,3 +129,8 @@ def live_stamp(station: Station, day: date) -> str:
     changed = sessions[1].timestamp() if sessions[1] else 0
     return (f"{sessions[0]}.{int(changed * 1000)}.{visits[0]}.{visits[1] or 0}.{swap[0]}.{swap[1] or 0}.{swap_taken}"
             f".{open_now}")  # yesterday's patrol checking out
+
+
+def needs_first_steps(station: Station) -> bool:
+    """A station nobody has registered at yet: its keeper is shown where to begin."""
+    return db.session.scalar(select(Volunteer.id).where(Volunteer.station_id == station.id).limit(1)) is None

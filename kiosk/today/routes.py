@@ -13,7 +13,7 @@ from kiosk.people.keepers import keeper_blueprint, stations_to_choose
 from kiosk.core.storage import storage_trouble
 from kiosk.gifts.redemptions import waiting as waiting_redemptions
 from kiosk.today.export import day_csv
-from kiosk.today.report import FIRST_DAY, day_report, day_to_show, live_stamp
+from kiosk.today.report import FIRST_DAY, day_report, day_to_show, live_stamp, needs_first_steps
 
 bp = keeper_blueprint("today", __name__)
 
@@ -38,7 +38,8 @@ def today():
                   stamp=live_stamp(g.station, day), day_error=refused.message if refused else None,
                   first_day=FIRST_DAY, last_day=local_today(g.station, utcnow()),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1), stations=stations_to_choose(),
-                  storage_trouble=storage_trouble(utcnow()), gifts_waiting=len(waiting_redemptions(g.station)))
+                  storage_trouble=storage_trouble(utcnow()), gifts_waiting=len(waiting_redemptions(g.station)),
+                  first_steps=needs_first_steps(g.station))
 
 
 @bp.get("/today/live")
