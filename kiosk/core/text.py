@@ -236,9 +236,16 @@ def _shown(raw: str, keep: str = "", instead: str = " ") -> str:
     return LOOSE_JOINER.sub("", re.sub("\u200d+", ZWJ, kept))
 
 
+# A line break pasted between two Chinese characters (or after Chinese punctuation): Chinese is
+# written without spaces, so the lines join without one (幸福里⏎暖心驿站 is 幸福里暖心驿站).
+_CJK_TEXT = _CJK + "\u3000-\u303f\uff00-\uffef"
+LINE_BREAK_IN_CHINESE = re.compile(rf"(?<=[{_CJK_TEXT}])\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*(?=[{_CJK_TEXT}])")
+
+
 def one_line(raw: str | None) -> str:
-    """A short text as a public screen may show it: on one line, without control or format characters."""
-    return " ".join(_shown(raw or "").split())
+    """A short text as a public screen may show it: on one line, without control or format characters.
+    Lines join with a space, but for a break inside Chinese (LINE_BREAK_IN_CHINESE)."""
+    return " ".join(_shown(LINE_BREAK_IN_CHINESE.sub("", raw or "")).split())
 
 
 def lines(raw: str | None) -> str:

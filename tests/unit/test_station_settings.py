@@ -56,6 +56,18 @@ def test_a_save_changes_what_differs_and_records_it_once(ctx):
     assert change_settings(keeper(), ctx, settings_of(ctx), START) == {} and len(events()) == 1
 
 
+@pytest.mark.parametrize("typed, kept", [
+    ("幸福里\n暖心驿站", "幸福里暖心驿站"), ("幸福里\r\n 暖心驿站", "幸福里暖心驿站"), ("幸福里，\n暖心驿站", "幸福里，暖心驿站"),
+    ("Happy\nValley Station", "Happy Valley Station"), ("幸福里\nHappy Valley", "幸福里 Happy Valley"),
+    ("幸福里 暖心驿站", "幸福里 暖心驿站"),  # a space typed on one line is the keeper's own
+])
+def test_a_name_pasted_on_two_lines_is_joined_as_it_is_written(ctx, typed, kept):
+    """Probe: 幸福里⏎暖心驿站 was saved as 幸福里 暖心驿站, a space Chinese never writes inside a name."""
+    change_settings(keeper(), ctx, replace(settings_of(ctx), name=typed, name_hant=typed,
+                                           person_in_charge=typed), START)
+    assert (ctx.name, ctx.name_hant, ctx.person_in_charge) == (kept, kept, kept)
+
+
 @pytest.mark.parametrize("change, field, message", [
     ({"closes_at": time(7, 0)}, "closes_at", "closing time must come after the opening time"),  # the same minute
     ({"opens_at": time(21, 0)}, "closes_at", "closing time must come after the opening time"),
