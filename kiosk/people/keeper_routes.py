@@ -27,7 +27,7 @@ from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
-from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about
+from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about, refuse_if_erased
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
 from kiosk.people.volunteer_import import apply_import, preview_import, read_roster
 from kiosk.people.volunteers import (check_new_volunteer, editable_details, namesakes, register_volunteer, reissued_today,
@@ -88,6 +88,8 @@ def _volunteer_form(volunteer: Volunteer | None = None, as_stored: bool = False)
 
 def _edit_refused(volunteer_id: int, form: VolunteerForm, err: DomainError):
     volunteer = station_record(Volunteer, volunteer_id)
+    if volunteer.erased_at is not None:  # erased while the form was open: nothing is left to edit
+        return volunteer_page(volunteer, status=err.status, not_saved=True)
     if isinstance(err, EditedMeanwhile):  # what is stored now, to change again
         form = _volunteer_form(volunteer, as_stored=True)
     return render("people/volunteer_form.html", status=err.status, form=attach_error(form, err), volunteer=volunteer)
@@ -179,10 +181,12 @@ def edit_volunteer(volunteer_id):
         # Nothing is left to edit; the volunteer's page says why (update_volunteer refuses a post).
         return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
     form = _volunteer_form(volunteer)
+    refuse_with(lambda err: _edit_refused(volunteer_id, form, err))
+    if request.method == "POST":
+        refuse_if_erased(volunteer)  # before the form's own checks: no field to correct would help
     if not form.validate_on_submit():
         return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
                       volunteer=volunteer)
-    refuse_with(lambda err: _edit_refused(volunteer_id, form, err))
     named = name_key(volunteer.name)
     update_volunteer(volunteer, **_form_values(form), by=current_user, seen=form.seen.data or None)
     # A new name may be one the station has already: the page says whose, as after registering.

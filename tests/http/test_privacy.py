@@ -187,6 +187,24 @@ def test_an_erased_volunteers_placeholder_mobile_is_not_shown_and_they_cannot_be
     assert "/keeper/volunteers/1\"" not in keeper.get("/keeper/volunteers?q=0000").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("mobile", ["13800138001", "12345"], ids=["as it was", "mistyped too"])
+def test_an_edit_form_left_open_while_the_volunteer_was_erased_gives_their_page_not_the_form(app, keeper, served,
+                                                                                          mobile):
+    """Probe: the save was refused, but the answer was an empty form with Save, as if to fill in again."""
+    import re
+
+    form = keeper.get("/keeper/volunteers/1/edit").get_data(as_text=True)
+    seen = html.unescape(re.search(r'name="seen"[^>]*value="([^"]*)"', form)[1])
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    r = post(keeper, "/keeper/volunteers/1/edit", name="张晓华", mobile=mobile, birth_year="1958", seen=seen)
+    page = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 422
+    assert KEPT_ONLY_FOR_HOURS in page and "Your changes were not saved" in page
+    assert 'action="/keeper/volunteers/1/edit"' not in page and 'name="mobile"' not in page
+    with app.app_context():
+        assert db.session.get(Volunteer, 1).name == "—"
+
+
 def test_what_keepers_wrote_about_an_erased_volunteer_shows_masked_on_every_keeper_page(app, keeper):
     """The steps a new keeper took on the demo station: 王建国 (0003) on the honor roll with a note
     naming him and his mobile, +5 points with a reason naming him, a certificate; then erased."""
