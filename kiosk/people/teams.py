@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
-from kiosk.core.text import NAME_TAKEN, clean_name
+from kiosk.core.text import NAME_TAKEN, clean_name, name_key
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, Team, Volunteer, volunteer_team
 
@@ -25,9 +25,11 @@ def teams_with_members(station: Station) -> list[tuple[Team, int]]:
 
 
 def _checked_name(station: Station, name: str, team: Team | None = None) -> str:
+    """As the station's lists compare names (`name_key`): 黨旗紅 or 党 旗红 beside 党旗红 is one team
+    twice, and volunteers would be split between them."""
     name = clean_name(name, person=False)
     others = select(Team.name).where(Team.station_id == station.id, Team.id != (team.id if team else None))
-    if name.casefold() in {other.casefold() for other in db.session.scalars(others)}:
+    if name_key(name) in {name_key(other) for other in db.session.scalars(others)}:
         raise DomainError(NAME_TAKEN, field="name")
     return name
 

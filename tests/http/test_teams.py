@@ -54,6 +54,21 @@ def test_a_team_is_renamed_and_a_name_taken_or_empty_is_refused(app, keeper):
     assert team_id(app, "暖心橙队") == orange
 
 
+def test_a_team_name_written_in_the_other_script_or_spaced_is_the_same_name(app, keeper):
+    """Probe: renaming 新队伍 to 黨旗紅 was taken beside 党旗红 (only 党旗红 itself was refused)."""
+    assert post(keeper, "/keeper/teams", {"name": "新队伍"}).status_code == 303
+    new = team_id(app, "新队伍")
+    for name in ("黨旗紅", "党 旗红", "黨旗红"):
+        r = post(keeper, f"/keeper/teams/{new}", {"name": name})
+        assert r.status_code == 422 and "There is one with this name already." in r.get_data(as_text=True), name
+        assert post(keeper, "/keeper/teams", {"name": name}).status_code == 422, name
+    assert team_id(app, "新队伍") == new
+    # A team may still be renamed to its own name in the other script.
+    red = team_id(app, "党旗红")
+    assert post(keeper, f"/keeper/teams/{red}", {"name": "黨旗紅"}).status_code == 303
+    assert team_id(app, "黨旗紅") == red
+
+
 def test_a_team_activities_are_planned_for_stays(app, keeper, clock):
     green = team_id(app, "生态绿")
     with app.app_context():
