@@ -22,7 +22,7 @@ from kiosk.core.text import NAME_TAKEN, one_line
 from kiosk.people.audit import audit
 from kiosk.people.badges import SCAN_AGAIN, volunteer_for_token
 from kiosk.people.models import Keeper, Volunteer
-from kiosk.points.ledger import NOT_ENOUGH_FOR_GIFT, balance, refund, spend
+from kiosk.points.ledger import NOT_ENOUGH_FOR_THEIR_GIFT, NotEnoughPoints, balance, refund, spend
 from kiosk.points.models import PointsLine
 from kiosk.gifts.models import Gift, Redemption
 
@@ -125,7 +125,7 @@ def offer_gift(station: Station, volunteer: Volunteer, gift_id: int) -> GiftQues
         raise DomainError(RUN_OUT)
     left = balance(volunteer.id)
     if left < gift.points:
-        raise DomainError(NOT_ENOUGH_FOR_GIFT(left, gift.points))
+        raise NotEnoughPoints(left, gift.points)
     return GiftQuestion(gift, gift.points, left - gift.points, new_once())
 
 
@@ -237,7 +237,10 @@ def give_at_desk(keeper: Keeper, station: Station, volunteer: Volunteer, gift_id
                  once: str | None = None) -> Redemption:
     """The volunteer is at the keeper's desk: the gift is set aside and handed over in one go. The
     same form sent again (`once`: a double tap, a resent form) gives nothing more."""
-    redemption = ask_for_gift(station, volunteer, gift_id, now, once=once)
+    try:
+        redemption = ask_for_gift(station, volunteer, gift_id, now, once=once)
+    except NotEnoughPoints as short:  # said to the keeper: whose points they are
+        raise DomainError(NOT_ENOUGH_FOR_THEIR_GIFT(volunteer.name, short.left, short.needed)) from None
     if redemption.status != "waiting":  # this form's gift, given already
         return redemption
     return hand_over(keeper, station, redemption, now)

@@ -237,6 +237,22 @@ def NOT_ENOUGH_FOR_GIFT(left: int, needed: int):
     return _l("Not enough points: you have %(balance)s, this one needs %(points)s.", balance=left, points=needed)
 
 
+def NOT_ENOUGH_FOR_THEIR_GIFT(name: str, left: int, needed: int):
+    """The same, said to a keeper giving the gift: the points are the volunteer's, not the keeper's
+    (积分不够：张晓华现在有 45 积分，这件要 150 积分)."""
+    return _l("Not enough points: %(name)s has %(balance)s, this one needs %(points)s.", name=name, balance=left,
+              points=needed)
+
+
+class NotEnoughPoints(DomainError):
+    """A gift the balance does not cover, said to the volunteer; `left` and `needed` let a keeper's
+    page say it of them instead."""
+
+    def __init__(self, left: int, needed: int):
+        super().__init__(NOT_ENOUGH_FOR_GIFT(left, needed))
+        self.left, self.needed = left, needed
+
+
 def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now: datetime,
           redemption_id: int | None = None) -> PointsLine:
     """Spend points on a gift. Refused, changing nothing, if the balance would go below zero."""
@@ -246,7 +262,7 @@ def spend(station: Station, volunteer: Volunteer, amount: int, reason: str, now:
     _take_turns(volunteer.id)
     left = balance(volunteer.id)
     if left < amount:
-        raise DomainError(NOT_ENOUGH_FOR_GIFT(left, amount))
+        raise NotEnoughPoints(left, amount)
     line = PointsLine(station_id=station.id, volunteer_id=volunteer.id, amount=-amount, kind="gift",
                       reason=reason[:200], redemption_id=redemption_id, at=now)
     db.session.add(line)

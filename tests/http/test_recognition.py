@@ -218,6 +218,22 @@ def test_a_keeper_gives_a_gift_from_the_volunteer_page_and_cancels_it(app, keepe
     assert twice.status_code == 422 and "already cancelled" in twice.get_data(as_text=True)
 
 
+def test_a_gift_refused_at_the_keepers_desk_names_the_volunteer_not_you(app, keeper):
+    """On a keeper's page the points are the volunteer's: "you have 45" spoke to the keeper. At the
+    kiosk the volunteer reads it themselves, and "you" stays."""
+    post(keeper, "/keeper/gifts", {"name": "保温杯", "points": "150", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "45", "reason": "奖励"}, page="/keeper/volunteers/1")
+    with app.app_context():
+        gift_id = db.session.scalar(select(Gift.id))
+        name = db.session.get(Volunteer, 1).name
+    r = post(keeper, "/keeper/volunteers/1/gift", {"gift_id": str(gift_id)}, page="/keeper/volunteers/1")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and f"Not enough points: {name} has 45, this one needs 150." in page
+    assert "you have" not in page  # the kiosk's own wording: test_a_volunteer_picks_a_gift_at_the_kiosk…
+    with app.app_context():
+        assert (balance(1), db.session.get(Gift, gift_id).stock) == (45, 2)
+
+
 def volunteer_form(keeper, action: str) -> dict:
     """The hidden fields of one form on volunteer 1's page (its CSRF and one-time token)."""
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)

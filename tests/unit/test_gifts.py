@@ -11,7 +11,7 @@ from kiosk.core.stations import add_station
 from kiosk.gifts.models import Gift, Redemption
 from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.gifts.redemptions import (GiftChoice, add_gift, ask_for_gift, change_gift, choice_again, choose_by_badge,
-                                     editable_details, offer_gift)
+                                     editable_details, give_at_desk, offer_gift)
 from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.points.ledger import award, balance
@@ -211,3 +211,11 @@ def test_a_gift_taken_between_the_keepers_look_and_their_save_is_not_put_back_in
         change_gift(db.session.scalar(select(Keeper)), ctx, cup, "保温杯", 120, 5, True, START, seen=seen)
     db.session.rollback()
     assert db.session.scalar(select(Gift.stock).where(Gift.id == cup.id)) == 5
+
+
+def test_a_gift_refused_at_the_keepers_desk_names_whose_points_are_short(ctx):
+    cup = a_gift(ctx, points=301)
+    with pytest.raises(DomainError, match=f"Not enough points: {volunteer().name} has 300, this one needs 301."):
+        give_at_desk(db.session.scalar(select(Keeper)), ctx, volunteer(), cup.id, START)
+    db.session.rollback()
+    assert counts() == (0, 300, 2)
