@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -28,8 +29,10 @@ class Keeper(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="keeper")
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every sign-in (session and "keep me signed in" cookie): raising it ends them all, on
-    # every device, without touching the secret key that badges and phone links depend on.
-    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # every device, without touching the secret key that badges and phone links depend on. It
+    # starts at random: keeper 1 of the demo's database and keeper 1 of the real station's, made
+    # after it with the same secret key, would otherwise share a sign-in.
+    session_version: Mapped[int] = mapped_column(default=lambda: _first_session_version(), server_default="0")
 
     station: Mapped[Station | None] = relationship()
 
@@ -42,7 +45,8 @@ class Keeper(UserMixin, db.Model):
 
     def end_sign_ins(self) -> None:
         """Every session and remembered sign-in of this keeper stops working."""
-        self.session_version = (self.session_version or 0) + 1
+        held = self.session_version
+        self.session_version = (_first_session_version() if held is None else held) + 1
 
     @property
     def is_admin(self) -> bool:
@@ -140,3 +144,7 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     keeper: Mapped[Keeper | None] = relationship()
+
+
+def _first_session_version() -> int:
+    return secrets.randbelow(2**30)

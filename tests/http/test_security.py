@@ -12,7 +12,9 @@ from kiosk.checkin.attendance import LOOKUPS_PER_WINDOW
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.people.demo import load_demo_station
 from kiosk.people.keepers import MAX_FAILURES
+from kiosk.people.models import Keeper
 from kiosk.walkins.models import WalkInService, WalkInVisit
 from kiosk.walkins.visits import TAPS_PER_MINUTE
 from tests.conftest import CSRF_INPUT, HX, csrf_token
@@ -46,6 +48,25 @@ def test_signing_out_ends_a_replayed_session_cookie(app, keeper):
     keeper.post("/keeper/logout", data={"csrf_token": csrf_token(keeper, "/keeper/today")})
     replay = keeper_page(with_cookie(app, "session", session_cookie))
     assert replay.status_code == 303 and "/keeper/login" in replay.headers["Location"]
+
+
+# Probe: the demo's database moved aside for the real station's (README, "Tried the demo first?"),
+# a browser still signed in to the demo was signed in as the real station's first keeper: the same
+# id, the same session version, the same secret key.
+def test_a_sign_in_to_another_database_opens_nothing_in_this_one(app, keeper, tmp_path):
+    from tests.conftest import make_app
+
+    remembered = keeper.get_cookie("session").value
+    real = make_app(tmp_path / "real")
+    with real.app_context():  # set up the same way, step by step: the same ids, the same history
+        load_demo_station()
+        first = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+        first.set_password(PASSWORD)
+        db.session.commit()
+    replay = real.test_client()
+    replay.set_cookie("session", remembered)
+    r = replay.get("/keeper/account")
+    assert r.status_code == 303 and "/keeper/login" in r.headers["Location"]
 
 
 def test_a_new_password_ends_every_keep_me_signed_in_cookie(app, client, keeper_id, runner):
@@ -253,15 +274,18 @@ def test_behind_a_configured_proxy_the_forwarded_address_counts(tmp_path, statio
 # --- 9. Walk-in taps are limited per tablet and address ------------------------------------------
 
 
-def test_a_burst_of_walk_in_taps_is_cut_off(app, client, station):
+def test_a_burst_of_walk_in_taps_is_cut_off(app, client, station, clock):
     client.set_cookie("kiosk_lang", "en")
     with app.app_context():
-        service_id = db.session.scalars(select(WalkInService.id)).first()
+        service_ids = db.session.scalars(select(WalkInService.id).order_by(WalkInService.id)).all()
     statuses = []
     for n in range(TAPS_PER_MINUTE + 5):
+        # Each tile in turn, half a second apart: the same tile again is 3 s later, not a double tap.
+        clock.advance(milliseconds=500)
         token = csrf_token(client, "/services/")
         statuses.append(client.post("/services/tap", headers=HX, data={
-            "service_id": str(service_id), "tap_id": f"{n:032x}", "csrf_token": token}).status_code)
+            "service_id": str(service_ids[n % len(service_ids)]), "tap_id": f"{n:032x}",
+            "csrf_token": token}).status_code)
     assert statuses.count(200) == TAPS_PER_MINUTE and statuses[-1] == 429
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WalkInVisit)) == TAPS_PER_MINUTE
