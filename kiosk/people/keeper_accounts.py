@@ -7,6 +7,7 @@ and changes them, so no keeper can ever reach a district admin's account from a 
 
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -46,8 +47,9 @@ def new_random_password() -> str:
 
 
 def clean_username(raw: str) -> str:
-    """A user name as it will be typed at sign-in. Spaces around it go (sign-in trims them too)."""
-    username = (raw or "").strip()
+    """A user name as it will be typed at sign-in. Spaces around it go (sign-in trims them too), and
+    full-width letters are kept as the letters they read as (ＷＡＮＧ is WANG, found by "wang")."""
+    username = unicodedata.normalize("NFKC", raw or "").strip()
     if not usable_username(username):
         raise DomainError(BAD_USERNAME, field="username")
     return username

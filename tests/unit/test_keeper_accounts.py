@@ -14,6 +14,7 @@ from kiosk.core.models import Station
 from kiosk.people.keeper_accounts import (PasswordChangedMeanwhile, add_keeper, change_keeper_active, describe,
                                           keeper_events, keeper_of, new_password_for, password_stamp,
                                           station_keepers)
+from kiosk.people.keepers import authenticate
 from kiosk.people.models import AuditEvent, Keeper
 from tests.conftest import START, at_once, in_english
 
@@ -70,6 +71,15 @@ def test_a_user_name_or_name_nobody_could_use_is_refused_and_nothing_is_stored(c
         add_keeper(station, username, name, by=me, now=START)
     assert refused.value.field == field and says in str(refused.value.message)
     assert keepers() == before and events("keeper.added") == []
+
+
+# Probe: a keeper added as ＷＡＮＧ (what a full-width input mode types) was stored so and could
+# sign in only as ＷＡＮＧ: "wang" at the sign-in form and on the command line found nobody.
+def test_a_full_width_user_name_is_kept_as_the_letters_it_reads_as(ctx):
+    station, me = ctx
+    wang, password = add_keeper(station, "ＷＡＮＧ", "王芳", by=me, now=START)
+    assert wang.username == "WANG"
+    assert authenticate("wang", password, "10.0.0.9", START) is wang
 
 
 def test_a_name_taken_by_an_admin_or_another_stations_keeper_is_taken_too(ctx):
