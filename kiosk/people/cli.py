@@ -1,5 +1,6 @@
 """flask --app kiosk … commands for keepers and the demo station."""
 
+import unicodedata
 from contextlib import contextmanager
 
 import click
@@ -48,18 +49,21 @@ def init_app(app: Flask) -> None:
             if not admin and station is None:
                 # The name is checked first: a bad one is the mistake to fix whatever the station.
                 clean_username(username)
-                raise click.ClickException("Give --station SLUG of an existing station, or --admin.")
+                there = ", ".join(db.session.scalars(select(Station.slug).order_by(Station.slug))) or "none yet"
+                raise click.ClickException(
+                    (f"No station {station_slug}. " if station_slug else "")
+                    + f"Give --station SLUG of an existing station ({there}), or --admin.")
             keeper, password = add_keeper(station, username, display_name, by=None, now=utcnow(), admin=admin)
         db.session.commit()
         click.echo(f"{'Admin' if admin else 'Keeper'} {keeper.username} added. Password: {password}")
+        click.echo("This password is shown only once. They sign in at /keeper/ on the station's address and can "
+                   "change it under My account.")
 
     @app.cli.command("keeper-password")
     @click.argument("username")
     def keeper_password(username):
         """Give a keeper a new random password and print it once."""
-        keeper = keeper_named(username)  # capitals aside, as at sign-in
-        if keeper is None:
-            raise click.ClickException(f"No keeper named {username!r}.")
+        keeper = _keeper_typed(username)
         password = new_password_for(keeper, by=None, now=utcnow())
         db.session.commit()
         click.echo(f"New password for {keeper.username}: {password}")
@@ -69,14 +73,21 @@ def init_app(app: Flask) -> None:
     @click.argument("state", type=click.Choice(["on", "off"]))
     def keeper_active(username, state):
         """Deactivate (off) or reactivate (on) a keeper; deactivating ends every sign-in at once."""
-        keeper = keeper_named(username)  # capitals aside, as at sign-in
-        if keeper is None:
-            raise click.ClickException(f"No keeper named {username!r}.")
+        keeper = _keeper_typed(username)
         with _in_english():
             # The last keeper of a station too: whoever runs this can bring one back the same way.
             change_keeper_active(keeper, state == "on", by=None, now=utcnow(), last_may_go=True)
         db.session.commit()
         click.echo(f"Keeper {keeper.username} is {'active' if state == 'on' else 'deactivated; every sign-in has ended'}.")
+
+
+def _keeper_typed(username: str):
+    """The keeper a user name means as the sign-in form reads it: spaces around it, capitals and
+    full-width letters aside."""
+    keeper = keeper_named(username.strip()) or keeper_named(unicodedata.normalize("NFKC", username).strip())
+    if keeper is None:
+        raise click.ClickException(f"No keeper named {username!r}.")
+    return keeper
 
 
 @contextmanager

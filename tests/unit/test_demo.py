@@ -36,6 +36,23 @@ def test_keeper_password_resets_and_refuses_unknown_names(app, runner, station):
     assert missing.exit_code != 0 and "No keeper" in missing.output
 
 
+# Probe: the sign-in form takes " keeper " and ＫＥＥＰＥＲ, the commands said "No keeper named";
+# create-keeper said neither that the password shows once nor where to sign in, and a station
+# slug nobody has was "Give --station SLUG of an existing station" without naming those there are.
+@pytest.mark.parametrize("typed", ["ＫＥＥＰＥＲ", " keeper ", "Keeper"])
+def test_the_commands_find_a_keeper_as_the_sign_in_form_does(runner, station, typed):
+    out = runner.invoke(args=["keeper-password", typed])
+    assert out.exit_code == 0 and "New password for keeper:" in out.output, out.output
+    assert runner.invoke(args=["keeper-active", typed, "on"]).exit_code == 0
+
+
+def test_create_keeper_says_where_to_sign_in_and_which_stations_there_are(runner, station):
+    out = runner.invoke(args=["create-keeper", "lina", "--station", "demo"])
+    assert out.exit_code == 0 and "shown only once" in out.output and "/keeper/" in out.output
+    lost = runner.invoke(args=["create-keeper", "wang", "--station", "nosuch"])
+    assert lost.exit_code != 0 and "No station nosuch" in lost.output and "demo" in lost.output
+
+
 def test_create_station_and_keepers_from_the_command_line(app, runner, station):
     out = runner.invoke(args=["create-station", "nanyuan", "南苑暖心驿站"])
     assert out.exit_code == 0, out.output
@@ -52,7 +69,7 @@ def test_create_station_and_keepers_from_the_command_line(app, runner, station):
 
         nan = db.session.scalar(select(Keeper).where(Keeper.username == "nan"))
         district = db.session.scalar(select(Keeper).where(Keeper.username == "district"))
-        assert nan.station.slug == "nanyuan" and nan.check_password(keeper.output.split("Password: ")[1].strip())
+        assert nan.station.slug == "nanyuan" and nan.check_password(keeper.output.split("Password: ")[1].split()[0])
         assert district.is_admin and district.station_id is None
         nanyuan = db.session.scalar(select(Station).where(Station.slug == "nanyuan"))
         assert db.session.scalar(select(func.count()).select_from(WalkInService).where(WalkInService.station_id == nanyuan.id)) == 6
