@@ -10,7 +10,7 @@ from kiosk.core.transaction import refuse_with
 from kiosk.core.web import came_from, keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
 from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, leave_this_device, note_keeper_seen,
-                                  sign_out_everywhere)
+                                  require_keeper, sign_out_everywhere)
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
 
@@ -53,6 +53,15 @@ def leave():
     other devices stay signed in) and give the screen back to the volunteers."""
     leave_this_device()
     return redirect(url_for("kiosk.home"), 303)
+
+
+@bp.get("/still-here")
+def still_here():
+    """A keeper page on the station's kiosk tablet says someone is at it (kiosk.js, while keys or
+    taps come: typing a long reply sends nothing else), so the server's idle time starts again as
+    after any keeper request. A tablet left alone says nothing and is still signed out; one already
+    idle too long is signed out here, like any keeper page."""
+    return require_keeper() or ("", 204, {"Cache-Control": "no-store"})
 
 
 @login_manager.unauthorized_handler

@@ -19,7 +19,7 @@ from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
 from kiosk.core.stations import station_as_it_is
 from kiosk.core.text import has_hidden_characters
-from kiosk.core.web import is_background_refresh, wants_fragment
+from kiosk.core.web import came_from, is_background_refresh, wants_fragment
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, SignInAttempt
 
@@ -315,9 +315,12 @@ def leave_this_device() -> None:
 
 
 def _left_idle_answer():
-    """Back to the sign-in page, saying why; after signing in, back to the page asked for."""
-    again = request.full_path if request.method == "GET" and not wants_fragment() else None
-    target = url_for("auth.login", next=again, idle=1)
+    """Back to the sign-in page, saying why; after signing in, back to the page asked for, or for a
+    form sent, to the form's page, which puts back what was typed (forms.js), as for any sign-in
+    that ended."""
+    sent_a_form = request.method != "GET"
+    again = came_from() if sent_a_form else None if wants_fragment() else request.full_path
+    target = url_for("auth.login", next=again, idle=1, unsaved=1 if sent_a_form else None)
     if wants_fragment():
         return hx_response("", 200, redirect=target)  # htmx cannot see a redirect: load the page whole
     return redirect(target, 303)

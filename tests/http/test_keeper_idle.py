@@ -106,12 +106,52 @@ def test_a_change_sent_after_the_idle_time_is_not_made(app, clock, keeper_id, li
     kiosk = signed_in(app, kiosk=True)
     with app.app_context():
         volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.name == "张晓华"))
-    token = csrf_token(kiosk, f"/keeper/volunteers/{volunteer_id}")
+    page = f"/keeper/volunteers/{volunteer_id}"
+    token = csrf_token(kiosk, page)
     clock.advance(seconds=limit + 1)
-    r = kiosk.post(f"/keeper/volunteers/{volunteer_id}/active", data={"csrf_token": token, "active": "0"})
-    assert r.status_code == 303 and to_sign_in(r) == {"idle": ["1"]}
+    r = kiosk.post(f"/keeper/volunteers/{volunteer_id}/active", data={"csrf_token": token, "active": "0"},
+                   headers={"Referer": f"http://localhost{page}"})
+    # Not saved, and said so; after signing in, back to the form's page, where forms.js puts back
+    # what had been typed (tests/browser/test_unsaved_forms.py).
+    assert r.status_code == 303 and to_sign_in(r) == {"next": [page], "idle": ["1"], "unsaved": ["1"]}
+    login = kiosk.get(r.headers["Location"]).get_data(as_text=True)
+    assert AWAY in login and "data-unsaved" in login
     with app.app_context():
         assert db.session.get(Volunteer, volunteer_id).active is True
+    again = {"username": "keeper", "password": PASSWORD, "csrf_token": csrf_token(kiosk, r.headers["Location"])}
+    assert kiosk.post(r.headers["Location"], data=again).headers["Location"] == page
+
+
+def test_a_keeper_typing_on_the_kiosk_stays_signed_in_however_long_the_typing(app, clock, keeper_id, limit):
+    """Typing sends nothing, so the page itself tells the server someone is there (kiosk.js, at
+    most every few seconds while keys or taps come): a long reply is saved, not refused as idle."""
+    from sqlalchemy import select
+
+    from kiosk.core.extensions import db
+    from kiosk.people.models import Volunteer
+
+    kiosk = signed_in(app, kiosk=True)
+    with app.app_context():
+        volunteer_id = db.session.scalar(select(Volunteer.id).where(Volunteer.name == "张晓华"))
+    token = csrf_token(kiosk, f"/keeper/volunteers/{volunteer_id}")
+    for _ in range(4):
+        clock.advance(seconds=limit // 2)
+        r = kiosk.get("/keeper/still-here")
+        assert r.status_code == 204 and r.get_data() == b""
+    r = kiosk.post(f"/keeper/volunteers/{volunteer_id}/active", data={"csrf_token": token, "active": "0"})
+    assert r.status_code == 303 and urlsplit(r.headers["Location"]).path != "/keeper/login"
+    with app.app_context():
+        assert db.session.get(Volunteer, volunteer_id).active is False
+
+
+def test_saying_someone_is_there_does_not_bring_an_idle_kiosk_back(app, clock, keeper_id, limit):
+    kiosk = signed_in(app, kiosk=True, remember=True)
+    clock.advance(seconds=limit + 1)
+    r = kiosk.get("/keeper/still-here")
+    assert r.status_code == 303 and to_sign_in(r)["idle"] == ["1"]
+    assert kiosk.get("/keeper/volunteers").status_code == 303
+    # Nor does it sign anyone in: signed out, it is sent to the sign-in page like any keeper page.
+    assert app.test_client().get("/keeper/still-here").status_code in (302, 303)
 
 
 def test_keep_me_signed_in_does_not_bring_an_idle_kiosk_back(app, clock, keeper_id, limit):
