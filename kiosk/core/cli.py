@@ -58,8 +58,9 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(f"No station {slug}.")
         try:
             set_timezone(station, timezone)
-        except DomainError:
-            raise click.ClickException(f"Unknown time zone “{timezone}”: use a name such as Asia/Shanghai.") from None
+        except DomainError as err:
+            with force_locale("en"):
+                raise click.ClickException(str(err.message)) from None
         db.session.commit()
         click.echo(f"{station.slug} now shows its days and times in {timezone}.")
 

@@ -126,7 +126,8 @@ def add_station(slug: str, name: str, timezone: str = "Asia/Shanghai") -> Statio
 def check_timezone(timezone: str) -> None:
     # A real place's zone ("Asia/Shanghai"): not the machine's "localtime", nor tzdata's "Factory".
     if timezone in ("localtime", "Factory") or timezone not in available_timezones():
-        raise DomainError(_l("Unknown timezone."), field="timezone")
+        raise DomainError(_l("Unknown time zone “%(zone)s”: use a name such as Asia/Shanghai.", zone=timezone),
+                          field="timezone")
 
 
 def set_timezone(station: Station, timezone: str) -> None:
