@@ -24,8 +24,9 @@ class WalkInVisit(db.Model):
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("walk_in_service.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Each tile on the page carries a fresh random id; a double tap sends the same one twice and
-    # the unique constraint keeps one visit.
+    # Each tile on the page carries a fresh random id; a retry sends the same one twice and the
+    # unique constraint keeps one visit. (A double tap's second tap comes with the fresh tiles' id:
+    # visits.DOUBLE_TAP counts that once.)
     tap_id: Mapped[str] = mapped_column(String(32), unique=True)
 
     service: Mapped[WalkInService] = relationship()

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.core.choices import ChoiceEditor, add_choice_editor
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
-from kiosk.core.limits import who
+from kiosk.core.limits import who, with_device_cookie
 from kiosk.core.once import new_once
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
@@ -20,14 +20,16 @@ keeper_bp = keeper_blueprint("walkins_keeper", __name__)
 
 
 def _tiles(**extra):
-    # Each tile gets a fresh tap id with every rendering: a double tap repeats it, a new tap does not.
+    # Each tile gets a fresh tap id with every rendering: a retry repeats it, a new tap does not (nor
+    # a double tap's second tap, which lands on these fresh tiles: visits.DOUBLE_TAP counts it once).
     tiles = [(service, new_once()) for service in station_services(g.station)]
     return {"tiles": tiles, "form": EmptyForm(), **extra}
 
 
 @bp.get("/")
 def tap():
-    return render("walkins/tap.html", **_tiles())
+    # The tablet's own id tells a double tap on it from a tap on another tablet behind the same address.
+    return with_device_cookie(render("walkins/tap.html", **_tiles()))
 
 
 @bp.post("/tap")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.choices import add_choice, add_standard, station_choices
 from kiosk.core.errors import DomainError
-from kiosk.core.limits import check_and_count
+from kiosk.core.limits import TooMany, check_and_count
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.walkins.models import STANDARD_SERVICES, WalkInService, WalkInVisit
@@ -42,18 +42,24 @@ def station_services(station: Station, include_hidden: bool = False) -> list[Wal
 
 # Far more than people tap on one kiosk; far fewer than a script would.
 TAPS_PER_MINUTE = 30
+# A double tap reaches us as two taps 0.15–0.35 s apart (more on a slow link), the second with the
+# fresh tile's new tap id; the next resident to step up to the tablet takes longer than this.
+DOUBLE_TAP = timedelta(seconds=2)
 
 
 def record_visit(station: Station, service_id: str | int, tap_id: str, now: datetime,
                  who: list[str] = ()) -> WalkInService:
-    """Count one visit. The same tap arriving twice (a double tap, a retry) counts once. Taps from
-    one tablet or address (`who`) are limited, so a script cannot inflate the counts."""
+    """Count one visit. The same tap arriving twice (a retry) counts once, and so does the same tile
+    tapped again from the same tablet within DOUBLE_TAP (a double tap). Taps from one tablet or
+    address (`who`) are limited, so a script cannot inflate the counts."""
     tap_id = (tap_id or "").strip().lower()
     if not TAP_ID.fullmatch(tap_id) or not SERVICE_ID.fullmatch(str(service_id)):
         raise DomainError(TAP_AGAIN)
     service = db.session.get(WalkInService, int(service_id))
     if service is None or service.station_id != station.id or not service.active:
         raise DomainError(TAP_AGAIN)
+    if who and _tapped_just_now(service, who[-1], now):
+        return service  # the thanks again, as for the first tap
     if who:
         check_and_count("walk-in", [(key, TAPS_PER_MINUTE) for key in who], timedelta(minutes=1), now,
                         # Not "thank you": this tap was not counted (the answer's headline says so).
@@ -64,6 +70,17 @@ def record_visit(station: Station, service_id: str | int, tap_id: str, now: date
     except IntegrityError:
         pass  # already counted
     return service
+
+
+def _tapped_just_now(service: WalkInService, tablet: str, now: datetime) -> bool:
+    """Whether this tablet (`who`'s last key: its own id, else its address) counted a tap on this
+    tile within DOUBLE_TAP; if not, this tap is noted for the next one to ask."""
+    try:
+        # Allowed once per DOUBLE_TAP: "too many" here means the second tap of a double tap.
+        check_and_count("walk-in-again", [(f"{tablet}:{service.id}", 1)], DOUBLE_TAP, now, "")
+    except TooMany:
+        return True
+    return False
 
 
 def add_service(station: Station, name: str) -> WalkInService:

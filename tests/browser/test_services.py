@@ -2,10 +2,11 @@
 words, not by its colour, and a button leads back to the start."""
 
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
-from kiosk.walkins.models import WalkInService
+from kiosk.walkins.models import WalkInService, WalkInVisit
+from tests.browser.conftest import PORTRAIT
 
 
 def symbol_beside_headline(outcome) -> bool:
@@ -36,3 +37,22 @@ def test_a_tap_is_answered_with_a_symbol_and_a_refusal_with_another(page, server
 
     page.get_by_role("link", name="返回首页").click()
     page.wait_for_url(server.url + "/")
+
+
+# Probe: on an 800x1280 touch tablet a natural double tap on a tile sent two taps 0.15–0.35 s apart,
+# and both counted: the first answer had already given the tiles new tap ids. Three double taps
+# made six visits.
+def test_a_double_tap_on_a_tile_counts_once(page, server, live_app):
+    page.set_viewport_size(PORTRAIT)
+    page.goto(server.url + "/services/")
+    clock = live_app.extensions["kiosk_clock"]
+    for resident in range(3):
+        with page.expect_response("**/services/tap"):
+            page.tap(".tile-wifi")
+        page.wait_for_timeout(150)
+        page.tap(".tile-wifi")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#service-tiles .outcome-symbol")).to_have_text("✓")
+        clock.advance(seconds=10)  # the next resident steps up
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WalkInVisit)) == 3

@@ -52,6 +52,21 @@ def test_a_double_tap_counts_once_and_a_new_tap_counts_again(ctx):
     assert visits() == 2
 
 
+# Probe: a double tap on a tablet sends two taps 0.15–0.35 s apart, and the first answer has already
+# given the tiles new tap ids, so both were counted.
+def test_the_same_tile_again_from_the_same_tablet_a_moment_later_counts_once(ctx):
+    water, rest = (next(s for s in station_services(ctx) if s.code == code) for code in ("water", "rest"))
+    tablet, other_tablet = ["addr:10.0.0.5", "device:a"], ["addr:10.0.0.5", "device:b"]
+    record_visit(ctx, water.id, TAP, START, tablet)
+    record_visit(ctx, water.id, "1" * 32, START + timedelta(milliseconds=300), tablet)
+    assert visits() == 1
+    record_visit(ctx, rest.id, "2" * 32, START + timedelta(milliseconds=400), tablet)  # another tile
+    record_visit(ctx, water.id, "3" * 32, START + timedelta(milliseconds=500), other_tablet)  # another tablet
+    assert visits() == 3
+    record_visit(ctx, water.id, "4" * 32, START + timedelta(seconds=3), tablet)  # the next resident
+    assert visits() == 4
+
+
 @pytest.mark.parametrize("service_id, tap_id", [("999", TAP), ("abc", TAP), ("", TAP), ("1", "short"),
                                                 ("1", "g" * 32), ("1", "x" * 10_000), ("1", "")])
 def test_bad_taps_are_refused(ctx, service_id, tap_id):
