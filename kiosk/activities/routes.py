@@ -15,6 +15,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import EmptyForm, first_error
 from kiosk.core.limits import device_id, who, with_device_cookie
+from kiosk.core.once import new_once
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_record, station_required
 from kiosk.core.transaction import refuse_with
@@ -43,14 +44,15 @@ def board():
     link = link_for_phones("activities.rate_page")
     return with_device_cookie(render(
         "activities/board.html", upcoming=coming, places_taken={a.id: signup_count(a.id) for a in coming},
-        to_rate=recent(g.station, now, limit=6), form=RatingForm(formdata=None), qr=qr_svg(link, box_size=5)))
+        to_rate=recent(g.station, now, limit=6), form=RatingForm(formdata=None), once=new_once(),
+        qr=qr_svg(link, box_size=5)))
 
 
 @bp.get("/rate")
 @phone_page
 def rate_page():
     return with_device_cookie(render("activities/rate.html", to_rate=recent(g.station, utcnow(), limit=10),
-                                     form=RatingForm(formdata=None)))
+                                     form=RatingForm(formdata=None), once=new_once()))
 
 
 @bp.post("/<int:activity_id>/rate")
@@ -63,14 +65,15 @@ def submit_rating(activity_id):
         raise DomainError(TAP_A_FACE if form.score.errors else first_error(form))
     # The station's own kiosk is shared by many residents: there each rating counts.
     device = None if g.kiosk_tablet else device_id()
-    rate(g.station, activity, form.score.data, form.words.data, device, who(), utcnow())
+    rate(g.station, activity, form.score.data, form.words.data, device, who(), utcnow(), once=request.form.get("once"))
     return with_device_cookie(_rated(activity, thanks=True))
 
 
 def _rated(activity: Activity, status: int = 200, **message):
     """Thanks or a refusal in place of the faces (or, without JavaScript, above the list)."""
     return render("activities/rate.html", "rated", status=status, activity=activity,
-                  to_rate=recent(g.station, utcnow(), limit=10), form=RatingForm(formdata=None), **message)
+                  to_rate=recent(g.station, utcnow(), limit=10), form=RatingForm(formdata=None), once=new_once(),
+                  **message)
 
 
 UNKNOWN_PHONE = _l("This phone does not know you yet. Scan the code on the kiosk screen to start.")

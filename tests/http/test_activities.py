@@ -284,6 +284,28 @@ def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clo
     assert "4.3 of 5 from 3 ratings" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)
 
 
+# Probe: on the station's kiosk the same rating form sent twice (a reload of the answer without
+# JavaScript, a double tap) stored two ratings: the keeper's page said 2 of them.
+def test_the_same_rating_form_sent_twice_from_the_kiosk_counts_once(app, keeper, kiosk, clock):
+    plan(app, keeper, clock)
+    clock.advance(hours=3)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    set_up_as_kiosk(app, kiosk)
+    board = kiosk.get("/activities/").get_data(as_text=True)
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', board).group(1)
+    data = {"score": "5", "once": once, "csrf_token": csrf_token(kiosk, "/activities/")}
+    first = kiosk.post(f"/activities/{activity_id}/rate", data=data)  # the page without JavaScript
+    again = kiosk.post(f"/activities/{activity_id}/rate", data=data)  # reloaded
+    for answer in (first, again):
+        assert answer.status_code == 200 and "Thank you!" in answer.get_data(as_text=True)
+    assert "5.0 of 5 from 1 ratings" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)
+    fresh = re.search(r'name="once" value="([0-9a-f]{32})"', again.get_data(as_text=True)).group(1)
+    assert fresh != once  # the faces shown with the thanks are a new form, for the next resident
+    assert kiosk.post(f"/activities/{activity_id}/rate", data={**data, "once": fresh}, headers=HX).status_code == 200
+    assert "5.0 of 5 from 2 ratings" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)
+
+
 def test_the_honor_roll_is_on_the_home_screen_with_masked_names(app, keeper, kiosk, clock):
     r = post(keeper, "/keeper/honor", {"number": "1", "note": "最美志愿者"}, page="/keeper/honor")
     assert r.status_code == 303

@@ -361,6 +361,18 @@ def test_one_rating_per_phone_while_the_kiosk_takes_each_one(ctx):
     assert [w for _s, w, _at in result.words] == ["讲得 真好"]
 
 
+# Probe: on the station's kiosk the same rating form sent twice (a reload of the page without
+# JavaScript, a double tap) stored two ratings.
+def test_the_same_rating_form_sent_twice_from_the_kiosk_counts_once(ctx):
+    activity = an_activity(ctx, start=START - timedelta(hours=3))
+    first = rate(ctx, activity, 5, "很好", None, ["addr:2"], START, once="a" * 32)
+    again = rate(ctx, activity, 5, "很好", None, ["addr:2"], START, once="a" * 32)
+    assert again.id == first.id
+    rate(ctx, activity, 4, None, None, ["addr:2"], START, once="b" * 32)  # the next resident's form
+    rate(ctx, activity, 3, None, None, ["addr:2"], START, once="not a token")  # an odd one still counts
+    assert summary(activity).count == 3
+
+
 @pytest.mark.parametrize("score", [0, 6, -1, None, "5"])
 def test_a_rating_needs_a_face(ctx, score):
     activity = an_activity(ctx, start=START - timedelta(hours=3))
