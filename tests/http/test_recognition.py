@@ -234,6 +234,21 @@ def test_a_gift_refused_at_the_keepers_desk_names_the_volunteer_not_you(app, kee
         assert (balance(1), db.session.get(Gift, gift_id).stock) == (45, 2)
 
 
+@pytest.mark.parametrize("path", ["/keeper/gifts", "/keeper/points", "/keeper/volunteers/1"])
+def test_the_gifts_and_points_tables_are_cards_on_a_phone(app, keeper, path):
+    """Read across on a 390 px phone they ran off the side, "+60" one character a line: each
+    table is a card per row there (kiosk.css .phone-cards), each value after its column's name."""
+    post(keeper, "/keeper/gifts", {"name": "毛巾", "points": "30", "stock": "2", "active": "y"}, page="/keeper/gifts")
+    post(keeper, "/keeper/volunteers/1/points", {"amount": "60", "reason": "奖励"}, page="/keeper/volunteers/1")
+    post(keeper, "/keeper/volunteers/1/gift", {"gift_id": "1"}, page="/keeper/volunteers/1")
+    page = keeper.get(path).get_data(as_text=True)
+    if path == "/keeper/volunteers/1":  # the points' part of it (check-in's sessions are cards already)
+        page = page.split('id="points"', 1)[1].split('id="gifts"', 1)[0]
+    tables = re.findall(r"<table[^>]*>", page)
+    assert tables and all('class="table phone-cards"' in t and 'role="table"' in t for t in tables), tables
+    assert 'data-label="Points"' in page
+
+
 def volunteer_form(keeper, action: str) -> dict:
     """The hidden fields of one form on volunteer 1's page (its CSRF and one-time token)."""
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
@@ -362,7 +377,7 @@ def test_a_rate_changed_on_the_points_page_counts_from_then_on(app, kiosk, keepe
     assert hours_lines() == [(30, 10, None), (40, 20, None), (10, 10, None)]
     keeper.set_cookie("kiosk_lang", "zh_Hans")
     page = keeper.get("/keeper/points").get_data(as_text=True)
-    assert page.count("<td>确认时长</td>") == 3 and "时长有改动" not in page
+    assert page.count('data-label="事由">确认时长</td>') == 3 and "时长有改动" not in page
     with app.app_context():
         first = db.session.scalar(select(ServiceSession.id).order_by(ServiceSession.id))
     edit = f"/keeper/sessions/{first}/edit"
@@ -370,7 +385,7 @@ def test_a_rate_changed_on_the_points_page_counts_from_then_on(app, kiosk, keepe
                 page=edit).status_code == 303
     assert hours_lines()[3:] == [(-10, 10, "changed")]
     page = keeper.get("/keeper/points").get_data(as_text=True)
-    assert "<td>-10</td>" in page and page.count("确认时长 · 时长有改动") == 1
+    assert 'data-label="积分">-10</td>' in page and page.count("确认时长 · 时长有改动") == 1
     with app.app_context():
         assert balance(1) == 30 + 40 + 10 - 10
 
