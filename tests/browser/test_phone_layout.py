@@ -4,7 +4,7 @@ scrolls sideways hides its last button (非常满意 on the rating page, 确认 
 code (a tracking code cut as "S-" / "RUEX5N")."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -15,10 +15,12 @@ from kiosk.checkin.models import ServiceSession
 from kiosk.checkin.phone import remember_token
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
+from kiosk.people.badges import badge_token
 from kiosk.people.models import Keeper, Volunteer
 from kiosk.suggest.box import submit
 from kiosk.suggest.models import Suggestion, SuggestionCategory
 from kiosk.swap.models import SwapCategory, SwapItem
+from kiosk.tablets.certificates import Names, ensure_station_certificates, tls_folder
 from tests.browser.conftest import PORTRAIT
 from tests.browser.test_elder import sign_in
 from tests.browser.test_phone import station_link
@@ -155,7 +157,8 @@ def test_the_volunteers_name_and_number_each_stay_whole_on_a_small_phone(phone, 
 KEEPER_PHONE = {"width": 390, "height": 844}
 KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams",
                 "/keeper/suggestions", "/keeper/swap", "/keeper/swap-categories", "/keeper/suggestion-categories",
-                "/keeper/services"]
+                "/keeper/services", "/keeper/volunteers", "/keeper/reports", "/keeper/stars", "/keeper/badges",
+                "/keeper/tablet"]
 # The pages of one editor (kiosk/core/templates/core/choices.html): a name box, Rename, Hide.
 CHOICE_EDITORS = ["/keeper/swap-categories", "/keeper/suggestion-categories", "/keeper/services"]
 
@@ -167,7 +170,8 @@ def keeper_phone(request, browser, server, live_app):
     switches set them). Today has sessions whose hours add up to a decimal (17.5), three of
     volunteer 1's forgotten sessions wait to be reviewed, and the station has a second keeper.
     The suggestion box holds a long suggestion with a phone number to call back, the swap shelf
-    an item with its giver's mobile."""
+    an item with its giver's mobile. Volunteer 2 reached a star this year (the stars' list has a
+    row), and the station has its certificate (the tablet page shows its step pictures)."""
     clock = live_app.extensions["kiosk_clock"]
     clock.set(datetime.fromisoformat("2026-11-22T18:00:00+08:00"))
     with live_app.app_context():
@@ -191,7 +195,14 @@ def keeper_phone(request, browser, server, live_app):
         shelf = db.session.scalar(select(SwapCategory).where(SwapCategory.station_id == 1, SwapCategory.code == "appliances"))
         db.session.add(SwapItem(station_id=1, number=1, code="J-0001", title="电饭煲 rice cooker, 3 L", category_id=shelf.id,
                                 condition="good", contact_mobile="13912345678", status="on_shelf", logged_at=clock.now()))
+        for day in range(10, 24):  # 14 confirmed days of 8 hours: 112 hours, one star
+            begun = start.replace(month=10, day=day)
+            db.session.add(ServiceSession(station_id=1, volunteer_id=2, checked_in_at=begun, check_in_method="scanner",
+                                          checked_out_at=begun + timedelta(hours=8), check_out_method="scanner",
+                                          confirmed_at=begun + timedelta(days=1)))
         db.session.commit()
+    ensure_station_certificates(tls_folder(live_app.instance_path), Names.of(["localhost"], ["127.0.0.1"]),
+                                now=datetime.now(UTC))
     language, text = request.param
     context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
@@ -375,3 +386,219 @@ def test_the_first_link_pages_heading_stands_apart_from_the_camera(browser, serv
     gap = heading["y"] - (camera["y"] + camera["height"])
     assert gap >= 16, f"the heading is {gap:.0f} px below the camera"
     context.close()
+
+
+# The reports' figures on a phone: a table of figures is no list of cards, so it keeps its columns,
+# a figure and a word stay whole ("+ / 20", "202 / 6年 / 12月" were one), and a table wider than the
+# phone scrolls inside its own box, never the page.
+REPORT_TABLES = """() => [...document.querySelectorAll("main table")].map(table => {
+  const box = table.parentElement, style = getComputedStyle(box);
+  return [table.className, table.getBoundingClientRect().width, box.clientWidth,
+          ["auto", "scroll"].includes(style.overflowX), box.getBoundingClientRect().right]; })"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hans", "zh_Hant"])
+def test_the_reports_figures_stay_whole_on_a_phone(browser, server, live_app, language):
+    with live_app.app_context():
+        admin = Keeper(station_id=None, username="admin", display_name="区管理员", role="admin", active=True)
+        admin.set_password("admin-pw")
+        db.session.add(admin)
+        db.session.commit()
+    context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                         {"name": "kiosk_text", "value": "large", "url": server.url}])
+    page = context.new_page()
+    page.goto(server.url + "/keeper/login")
+    page.locator("#username").fill("admin")
+    page.locator("#password").fill("admin-pw")
+    page.locator("#password").press("Enter")
+    page.wait_for_url(re.compile(r"/keeper/(?!login)"))
+    faults = []
+    for path in ["/keeper/reports?kind=month&month=2026-12", "/keeper/reports/district?kind=month&month=2026-12"]:
+        page.goto(server.url + path)
+        wide, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if max(wide, window) > KEEPER_PHONE["width"]:
+            faults.append(f"{path} scrolls sideways: {wide} px wide")
+        broken = [(text, lines) for text, lines in page.evaluate(CELL_TEXTS)
+                  if lines > 1 and (re.fullmatch(r"[+\-−–]?[\d.,:%]+|\d{4}年\d{1,2}月", text) or len(text) < 3 * lines)]
+        if broken:
+            faults.append(f"{path}: figures or words broken over lines: {broken}")
+        main = page.locator("main").bounding_box()
+        for name, width, room, scrolls, right in page.evaluate(REPORT_TABLES):
+            if width > room + 1 and not scrolls:
+                faults.append(f"{path}: table {name!r} is {width:.0f} px in {room} px, and its box does not scroll")
+            if right > main["x"] + main["width"] + 1:
+                faults.append(f"{path}: table {name!r}'s box runs to x {right:.0f}")
+    context.close()
+    assert not faults, f"on a 390 px phone in {language}, large text:\n" + "\n".join(faults)
+
+
+def luminance(colour):
+    """The relative luminance of a computed CSS colour ("rgb(232, 217, 204)")."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+(?:\.\d+)?", colour)[:3]]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one, other):
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+PAGE_BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
+
+
+def test_a_chosen_tile_is_marked_by_more_than_its_colour(page, server):
+    # The chosen category differed from the others by its border's colour and a pale fill alone, and
+    # an unchosen tile's border (#e8d9cc) hardly showed on the page (1.33:1): tiles read as no buttons.
+    page.context.add_cookies([{"name": "kiosk_lang", "value": "en", "url": server.url}])
+    page.goto(server.url + "/suggest/")
+    tiles = page.locator(".choice span")
+    page.locator(".choice").first.click()
+    chosen, other = tiles.first, tiles.nth(1)
+    style = "(el, what) => getComputedStyle(el, what)"
+    mark = chosen.evaluate("el => getComputedStyle(el, '::before').content")
+    assert "✓" in mark, f"the chosen tile carries no mark: {mark!r}"
+    assert other.evaluate("el => getComputedStyle(el, '::before').content") in ("none", "normal", '""')
+    width = lambda tile: float(tile.evaluate(f"el => ({style})(el, null).borderTopWidth").rstrip("px"))  # noqa: E731
+    assert width(chosen) > width(other), "the chosen tile's border is no thicker than the others'"
+    background = page.evaluate(PAGE_BACKGROUND)
+    border = other.evaluate("el => getComputedStyle(el).borderTopColor")
+    assert contrast(border, background) >= 3, f"an unchosen tile's border {border} is {contrast(border, background):.2f}:1"
+
+
+def test_fields_and_their_placeholders_stand_out_from_the_page(page, server, live_app):
+    # A text box's #bbb border was 1.85:1 on the page, the scanner's dashed line 1.33:1, and a
+    # placeholder's grey 4.61:1 where the README promises 7:1 for text.
+    page.context.add_cookies([{"name": "kiosk_lang", "value": "en", "url": server.url}])
+    faults = []
+    for path, selector in [("/suggest/", "#text"), ("/swap/take", "[data-scanner-input]"), ("/keeper/volunteers", "#q"),
+                           ("/keeper/reports", "#period-year"), ("/keeper/volunteers/new", "#name")]:
+        if path.startswith("/keeper") and "/keeper/" not in page.url:
+            sign_in(page, server, live_app, path)
+        page.goto(server.url + path)
+        field = page.locator(selector).first
+        page.locator("main h1").first.click()  # nothing focused: the field as it waits
+        background = page.evaluate(PAGE_BACKGROUND)
+        border = field.evaluate("el => getComputedStyle(el).borderTopColor")
+        if contrast(border, background) < 3:
+            faults.append(f"{path} {selector}: border {border} is {contrast(border, background):.2f}:1 on the page")
+        if field.get_attribute("placeholder"):
+            hint = field.evaluate("el => getComputedStyle(el, '::placeholder').color")
+            fill = field.evaluate("el => getComputedStyle(el).backgroundColor")
+            if contrast(hint, fill) < 7:
+                faults.append(f"{path} {selector}: placeholder {hint} is {contrast(hint, fill):.2f}:1")
+    assert not faults, "\n".join(faults)
+
+
+@pytest.mark.parametrize("path, selector", [("/keeper/activities", "input[name=recurring]"),
+                                            ("/suggest/", "input[name=anonymous]"),
+                                            ("/keeper/volunteers/new", "input[name=teams]")])
+def test_a_check_box_keeps_its_size_and_grows_with_large_text(browser, server, live_app, path, selector):
+    # Beside three lines of words the recurring duty's box shrank to 13 × 24 px; the others stayed
+    # 24 px while the words around them grew.
+    sizes = {}
+    for text in ("normal", "large"):
+        context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        context.add_cookies([{"name": "kiosk_lang", "value": "en", "url": server.url},
+                             {"name": "kiosk_text", "value": text, "url": server.url}])
+        page = context.new_page()
+        if path.startswith("/keeper"):
+            sign_in(page, server, live_app, path)
+        page.goto(server.url + path)
+        box = page.locator(selector).first.bounding_box()
+        sizes[text] = (round(box["width"]), round(box["height"]))
+        context.close()
+    for text, (width, height) in sizes.items():
+        assert width == height >= 24, f"the box on {path} is {width} × {height} px in {text} text"
+    assert sizes["large"][0] > sizes["normal"][0], f"the box on {path} does not grow with large text: {sizes}"
+
+
+@pytest.fixture
+def large_phone(browser, server):
+    """A phone (390 px) in large text, reading English unless told."""
+    contexts = []
+
+    def open_it(language="en"):
+        context = browser.new_context(viewport=KEEPER_PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        contexts.append(context)
+        context.add_cookies([{"name": "kiosk_lang", "value": language, "url": server.url},
+                             {"name": "kiosk_text", "value": "large", "url": server.url}])
+        return context.new_page()
+
+    yield open_it
+    for context in contexts:
+        context.close()
+
+
+# Each run of text inside the elements, with how many lines it takes.
+TEXT_LINES = """(els) => els.flatMap(el => { const out = []; const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const text = node.textContent.trim(); if (!text) continue;
+    const r = document.createRange(); r.selectNodeContents(node); const tops = new Set();
+    for (const box of r.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+    out.push([text, tops.size]); }
+  return out; })"""
+
+
+def last_line(page, selector):
+    """The words on the last line of the element's text."""
+    return page.locator(selector).first.evaluate("""el => {
+      const node = [...el.childNodes].reverse().find(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      const text = node.textContent; const r = document.createRange(); let last = null, from = 0;
+      for (let i = 0; i < text.length; i++) { r.setStart(node, i); r.setEnd(node, i + 1);
+        const box = r.getClientRects()[0]; if (!box || !box.width) continue;
+        if (last !== null && Math.round(box.top) > last) from = i; last = Math.round(box.top); }
+      return text.slice(from).trim(); }""")
+
+
+def test_a_check_in_result_keeps_a_name_and_a_figure_whole_on_a_phone(large_phone, server, live_app):
+    # "Welcome, 杨*" over "兰", and "In all 0" over "h".
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 6))
+    page = large_phone()
+    page.goto(server.url + "/checkin/")
+    page.locator("[data-scanner-input]").focus()
+    page.keyboard.type(token, delay=5)
+    page.keyboard.press("Enter")
+    headline = page.locator("#scan-result .outcome-headline")
+    expect(headline).to_contain_text("杨*兰")
+    name = headline.evaluate("""el => { const node = el.firstChild; const at = node.textContent.indexOf("杨*兰");
+      const r = document.createRange(); r.setStart(node, at); r.setEnd(node, at + 3);
+      return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size; }""")
+    assert name == 1, f"the name breaks over lines: {headline.inner_text()!r}"
+    assert last_line(page, "#scan-result .outcome-totals") not in ("h", "小时", "小時"), "a unit stands alone on its line"
+
+
+@pytest.mark.parametrize("language, words", [("zh_Hans", ["您还在吗？", "我还在用"]), ("en", ["Still there?"])])
+def test_the_idle_warning_keeps_its_words_whole_on_a_phone(large_phone, server, language, words):
+    # "您还在" over "吗？", and the button "我还在" over "用", with room to spare in the box.
+    page = large_phone(language)
+    page.goto(server.url + "/checkin/")
+    page.evaluate("document.getElementById('idle-warning').hidden = false")
+    lines = dict(page.locator("#idle-warning .idle-title, #idle-warning button").evaluate_all(TEXT_LINES))
+    for word in words:
+        assert lines.get(word) == 1, f"{word!r} breaks over lines in {language}: {lines}"
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "zh_Hant", "en"])
+def test_the_home_date_and_a_long_choice_read_whole_on_a_phone(large_phone, server, live_app, language):
+    # "2026年12月8日星期" over "二"; the rounding step cut off as "取整到半小时（30 分钟".
+    page = large_phone(language)
+    page.goto(server.url + "/")
+    date = page.locator(".home-date")
+    assert date.evaluate(LINES_OF_TEXT) == 1, f"the date breaks: {date.inner_text()!r}"
+    sign_in(page, server, live_app, "/keeper/settings")
+    for choice in page.locator("main select").all() + [None]:
+        if choice is None:
+            page.goto(server.url + "/keeper/badges")
+            choice = page.locator("main select").first
+        cut = choice.evaluate("""el => { const style = getComputedStyle(el); const c = document.createElement("canvas").getContext("2d");
+          c.font = style.font; const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+          return [...el.options].filter(o => c.measureText(o.text).width > room).map(o => o.text); }""")
+        # English rounding steps ("to the quarter hour (15 minutes)") are longer than a phone's line at
+        # any readable size: a closed choice box shows one line, so they still end in "…" there.
+        if language != "en" or "/settings" not in page.url:
+            assert not cut, f"{page.url}: choices cut off in their box in {language}: {cut}"
+        box = choice.bounding_box()
+        assert box["x"] + box["width"] <= KEEPER_PHONE["width"], f"{page.url}: the choice runs off the side"
