@@ -158,7 +158,7 @@ KEEPER_PHONE = {"width": 390, "height": 844}
 KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams",
                 "/keeper/suggestions", "/keeper/swap", "/keeper/swap-categories", "/keeper/suggestion-categories",
                 "/keeper/services", "/keeper/volunteers", "/keeper/reports", "/keeper/stars", "/keeper/badges",
-                "/keeper/tablet"]
+                "/keeper/tablet", "/keeper/gifts", "/keeper/points", "/keeper/certificates"]
 # The pages of one editor (kiosk/core/templates/core/choices.html): a name box, Rename, Hide.
 CHOICE_EDITORS = ["/keeper/swap-categories", "/keeper/suggestion-categories", "/keeper/services"]
 
