@@ -7,7 +7,7 @@ from sqlalchemy import select
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import db
 from kiosk.core.forms import EmptyForm
-from kiosk.core.i18n import own_device_page
+from kiosk.core.i18n import own_device_page, reads_the_devices_language
 from kiosk.core.limits import device_id, with_device_cookie
 from kiosk.people.phones import volunteer_on_this_phone
 from kiosk.core.models import Station
@@ -95,13 +95,18 @@ def track(code):
     """The suggestion's status page, opened from the receipt's QR: status, reply, dates. Nothing more."""
     suggestion = by_tracking_code(code)
     if suggestion is None:  # a code copied wrong: say so, and let it be typed again
-        return render("suggest/find.html", typed=code[:20], error=NO_SUCH_CODE, status=404)
+        return _find_page(typed=code[:20], error=NO_SUCH_CODE, status=404)
     # Its words only as public views show them, and only once they are public.
     public = suggestion.status != "received" and not suggestion.hidden
-    return render("suggest/track.html", suggestion=suggestion, wording=wording_of(suggestion) if public else None)
+    return render("suggest/track.html", suggestion=suggestion, wording=wording_of(suggestion) if public else None,
+                  own_device=reads_the_devices_language())
 
 
 NO_SUCH_CODE = _l("No suggestion has this code. Please check it: it looks like S-7KQ2MD.")
+
+
+def _find_page(status: int = 200, **context):
+    return render("suggest/find.html", status=status, own_device=reads_the_devices_language(), **context)
 
 
 @bp.get("/suggest/find")
@@ -110,10 +115,10 @@ def find():
     """Where a resident without a phone types the code from their receipt to read the reply."""
     typed = request.args.get("code", "")
     if not typed.strip():
-        return render("suggest/find.html", typed="", error=None)
+        return _find_page(typed="", error=None)
     suggestion = by_tracking_code(typed)
     if suggestion is None:
-        return render("suggest/find.html", typed=typed[:20], error=NO_SUCH_CODE)
+        return _find_page(typed=typed[:20], error=NO_SUCH_CODE)
     return redirect(url_for("suggest.track", code=suggestion.tracking_code), 303)
 
 

@@ -293,3 +293,42 @@ def test_the_language_switch_wins_over_the_browsers_language(client, station):
     client.set_cookie("kiosk_lang", "zh_Hans")
     page = client.get("/suggest/phone?station=demo", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
     assert "建议" in page and "建議" not in page
+
+
+# Probe: most kiosk screens had no way back but the station's name in the top bar, which does not
+# look like a button; on a pinned full-screen tablet (no browser Back) people waited for the idle
+# return home. Every public screen now ends with the same big button, in every language.
+KIOSK_SCREENS = ["/checkin/", "/checkin/forgot", "/services/", "/gifts/", "/activities/", "/swap/", "/swap/bring",
+                 "/swap/take", "/swap/items/J-0001", "/swap/items/J-0001/label", "/swap/items/J-9999",
+                 "/suggest/", "/suggest/done", "/suggest/find", "/suggest/find?code=S-ZZZZZZ", "/s/{code}",
+                 "/s/S-ZZZZZZ", "/no-such-page"]
+
+
+@pytest.mark.parametrize("lang", BACK)
+def test_every_public_kiosk_screen_has_one_big_button_back_to_the_start(app, client, station, lang):
+    from tests.conftest import set_up_as_kiosk
+    from tests.http.test_suggestions import seed
+    from tests.http.test_swap import bring
+
+    code = seed(app, app.extensions["kiosk_clock"])
+    set_up_as_kiosk(app, client)
+    assert bring(client).status_code == 200
+    client.set_cookie("kiosk_lang", lang)
+    way_home = re.compile(rf'<a class="button[^"]*button-huge[^"]*" href="/">{BACK[lang]}</a>')
+    for path in KIOSK_SCREENS:
+        page = client.get(path.format(code=code)).get_data(as_text=True)
+        assert len(way_home.findall(page)) == 1, path
+    # Not on the start screen itself, nor a keeper's page, nor with an answer fetched into a screen.
+    assert BACK[lang] not in client.get("/").get_data(as_text=True)
+    assert BACK[lang] not in client.get("/swap/", headers=HX).get_data(as_text=True)
+    assert BACK[lang] not in client.get("/keeper/login").get_data(as_text=True)
+
+
+def test_a_status_page_opened_from_its_qr_on_a_phone_offers_no_way_to_the_kiosks_start(app, client, station):
+    """The kiosk's start screen means nothing on a resident's own phone."""
+    from tests.http.test_suggestions import seed
+
+    client.set_cookie("kiosk_lang", "en")
+    code = seed(app, app.extensions["kiosk_clock"])
+    for path in (f"/s/{code}", "/suggest/find", "/m/checkin"):
+        assert "Back to start" not in client.get(path).get_data(as_text=True), path
