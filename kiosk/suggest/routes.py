@@ -15,6 +15,7 @@ from kiosk.core.once import new_once
 from kiosk.core.photos import prepare_photo
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_required
+from kiosk.core.text import one_line
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import link_for_phones, render, takes_upload
 from kiosk.suggest.box import (
@@ -103,6 +104,7 @@ def track(code):
 
 
 NO_SUCH_CODE = _l("No suggestion has this code. Please check it: it looks like S-7KQ2MD.")
+TYPE_THE_CODE = _l("Please type the code on your receipt.")
 
 
 def _find_page(status: int = 200, **context):
@@ -113,9 +115,11 @@ def _find_page(status: int = 200, **context):
 @own_device_page
 def find():
     """Where a resident without a phone types the code from their receipt to read the reply."""
-    typed = request.args.get("code", "")
-    if not typed.strip():
-        return _find_page(typed="", error=None)
+    # A zero-width space pasted with the code is nothing typed, and nothing in the code.
+    typed = one_line(request.args.get("code", ""))
+    if not typed:
+        # Opened from a button it asks nothing yet; 查看回复 tapped on an empty field is told what to type.
+        return _find_page(typed="", error=TYPE_THE_CODE if "code" in request.args else None)
     suggestion = by_tracking_code(typed)
     if suggestion is None:
         return _find_page(typed=typed[:20], error=NO_SUCH_CODE)

@@ -553,6 +553,25 @@ def test_a_status_link_with_a_wrong_code_says_so_and_lets_it_be_typed_again(app,
     assert r.status_code == 303 and phone.get(r.headers["Location"]).status_code == 200
 
 
+# Probe: 查看回复 tapped with nothing typed gave the same page back with no word; and the field's
+# placeholder S-7KQ2MD read like a code already filled in.
+@pytest.mark.parametrize("typed", ["", "   ", "\u200b"])
+def test_looking_up_with_nothing_typed_asks_for_the_code(kiosk, typed):
+    html = page(kiosk, "/suggest/find", query_string={"code": typed})
+    assert "Please type the code on your receipt." in html and 'aria-invalid="true"' in html
+    assert 'aria-describedby="code-hint code-error"' in html
+    # Only sent empty: the page opened from a button asks nothing yet.
+    fresh = page(kiosk, "/suggest/find")
+    assert "Please type the code on your receipt." not in fresh and 'aria-invalid' not in fresh
+
+
+def test_the_look_up_field_shows_its_example_as_an_example_not_as_a_filled_in_code(kiosk):
+    html = page(kiosk, "/suggest/find")
+    field = re.search(r'<input id="code"[^>]*>', html).group(0)
+    assert "placeholder" not in field and 'aria-describedby="code-hint"' in field
+    assert re.search(r'<p class="field-help" id="code-hint">For example: S-7KQ2MD</p>', html)
+
+
 def test_the_look_up_page_reads_chinese(kiosk, with_photo):
     kiosk.set_cookie("kiosk_lang", "zh_Hans")
     html = page(kiosk, "/suggest/find?code=S-ZZZZZZ")
