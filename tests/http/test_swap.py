@@ -237,6 +237,24 @@ def test_the_bring_screen_offers_categories_conditions_photo_and_contact(kiosk):
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
 
 
+# Probe: food and medicine were told apart by a dashed border and grey text only, until the form
+# came back with "the shelf cannot take Food": the tile itself now says so, before anyone taps it.
+@pytest.mark.parametrize("lang, food, medicine, books", [
+    ("en", "Food (not taken)", "Medicine (not taken)", "Books"),
+    ("zh_Hans", None, None, None), ("zh_Hant", None, None, None)])
+def test_a_category_the_shelf_does_not_take_says_so_on_its_tile(kiosk, lang, food, medicine, books):
+    kiosk.set_cookie("kiosk_lang", lang)
+    page = kiosk.get("/swap/bring").get_data(as_text=True)
+    refused = re.findall(r'<label class="choice choice-refused">\s*<input[^>]*>\s*<span>([^<]*)</span>', page)
+    taken = re.findall(r'<label class="choice">\s*<input type="radio" name="category"[^>]*>\s*<span>([^<]*)</span>', page)
+    assert len(refused) == 2 and len(taken) == 7
+    if lang == "en":
+        assert refused == [food, medicine] and books in taken
+    # Said in words, in the page's language: only the refused tiles carry the note.
+    note = re.sub(r"^(Food|食品)", "", refused[0])
+    assert note.strip() and all(note in r for r in refused) and not any(note in t for t in taken)
+
+
 def test_bringing_an_item_gives_a_label_with_its_code_and_a_qr_that_reads_back(app, kiosk):
     r = bring(kiosk)
     assert r.status_code == 200
@@ -857,7 +875,7 @@ def test_keepers_rename_refuse_accept_hide_and_add_categories(app, kiosk, keeper
     assert r.status_code == 422
     assert errors_beside(r.get_data(as_text=True), "category") == [
         "Sorry, the shelf cannot take 图书 与 杂志. Please ask a keeper."]
-    assert "图书 与 杂志" not in chips(kiosk) and "图书 与 杂志" in intake_labels(kiosk)
+    assert "图书 与 杂志" not in chips(kiosk) and "图书 与 杂志 (not taken)" in intake_labels(kiosk)
     post(keeper, f"/keeper/swap-categories/{ids['food']}", {"refused": "0"}, htmx=False)
     post(keeper, f"/keeper/swap-categories/{ids['books']}", {"refused": "0"}, htmx=False)
     assert bring(kiosk, category="books").status_code == 200
