@@ -166,3 +166,13 @@ def test_leaving_the_kiosk_ends_a_kept_sign_in_too(app, keeper_id):
     r = kiosk.post("/keeper/leave", headers={"X-CSRFToken": csrf_token(kiosk, "/keeper/volunteers")})
     assert r.status_code == 303
     assert kiosk.get("/keeper/volunteers").status_code == 303
+
+
+def test_only_a_keeper_page_on_the_kiosk_tells_the_server_someone_is_there(app, keeper_id):
+    """Residents tapping the kiosk's own screens, a keeper still signed in there, are not the keeper
+    at work: those screens do not keep the keeper's sign-in going on the server."""
+    kiosk, own = signed_in(app, kiosk=True), signed_in(app)
+    assert 'data-still-here-url="/keeper/still-here"' in kiosk.get("/keeper/volunteers").get_data(as_text=True)
+    assert "data-still-here-url" not in kiosk.get("/").get_data(as_text=True)
+    assert "data-still-here-url" not in kiosk.get("/suggest/").get_data(as_text=True)
+    assert "data-still-here-url" not in own.get("/keeper/volunteers").get_data(as_text=True)  # no idle sign-out there

@@ -147,9 +147,11 @@
     return typed;
   }
   function putBack(typed, anyStart) {
+    var back = 0;
     carriedFields().forEach(function (field) {
       var state = typed[fieldKey(field)];
       if (!state || (!anyStart && fieldState(field).was !== state.was)) return;
+      back += 1;
       if (field.type === "radio" || field.type === "checkbox") field.checked = state.now;
       else if (field.tagName === "SELECT") {
         var values = state.now.split("\n");
@@ -157,6 +159,7 @@
       } else field.value = state.now;
       field.dispatchEvent(new Event("input", { bubbles: true }));
     });
+    return back;
   }
   function here() { return location.pathname + location.search; }
   function samePage(page) {
@@ -210,8 +213,21 @@
     }
     var sent = take(SENT_KEY), unsaved = document.querySelector("[data-unsaved]");
     if (!sent || !sent.typed || !(unsaved || sent.unsaved)) return;
-    if (samePage(sent.page)) { if ((sent.by || "") === keeperHere()) putBack(sent.typed, false); }
+    if (samePage(sent.page)) { if ((sent.by || "") === keeperHere() && putBack(sent.typed, false)) sayTypedBack(unsaved); }
     else if (unsaved) keep(SENT_KEY, { page: sent.page, typed: sent.typed, by: sent.by, unsaved: true });  // the sign-in page: on to the form
+  }
+  // A form filled in again looks saved: the top of the page says it is not, and what to do.
+  function sayTypedBack(note) {
+    var words = document.body.dataset.msgTypedBack;
+    if (!words) return;
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "flash";
+      note.setAttribute("role", "alert");
+      document.getElementById("main").prepend(note);
+    }
+    note.setAttribute("data-typed-back", "");
+    note.textContent = words;
   }
 
   document.addEventListener("htmx:load", function (event) {

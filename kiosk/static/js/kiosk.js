@@ -52,11 +52,28 @@
       if (dialog) dialog.hidden = true;
       idleTimer = setTimeout(warn, idleMs);
     }
+    // A keeper page: typing sends nothing, so the server would count a long reply as the tablet
+    // left idle and refuse its Save. The page tells it someone is here, at most every 15 seconds
+    // while keys or taps come (and once more for the last of them, so none goes untold); a tablet
+    // left alone tells it nothing, and is signed out as before.
+    var stillHereUrl = body.dataset.stillHereUrl, toldAt = Date.now(), telling = null;
+    function tellStillHere() {
+      telling = null;
+      toldAt = Date.now();
+      fetch(stillHereUrl, { cache: "no-store", credentials: "same-origin", redirect: "manual" }).catch(function () {});
+    }
+    function someoneHere() {
+      if (!stillHereUrl || telling) return;
+      var wait = toldAt + 15000 - Date.now();
+      if (wait <= 0) tellStillHere();
+      else telling = setTimeout(tellStillHere, wait);
+    }
+    function touched() { reset(); someoneHere(); }
     ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
-      document.addEventListener(name, reset, { capture: true, passive: true });
+      document.addEventListener(name, touched, { capture: true, passive: true });
     });
-    document.addEventListener("kiosk:activity", reset);
-    if (stay) stay.addEventListener("click", reset);
+    document.addEventListener("kiosk:activity", touched);
+    if (stay) stay.addEventListener("click", touched);
     reset();
   }
 
