@@ -3,6 +3,7 @@
 from functools import cache
 
 from flask import Blueprint, abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm
@@ -14,6 +15,7 @@ from kiosk.core.qr import qr_svg
 from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.errors import DomainError
+from kiosk.core.text import lines
 from kiosk.core.web import id_arg, link_for_phones, render, takes_upload
 from kiosk.swap.models import CONDITIONS
 from kiosk.people.volunteers import registered_names
@@ -109,6 +111,9 @@ def take_screen():
     return render("swap/take.html", form=EmptyForm())
 
 
+TYPE_THE_CODE = _l("Please type the code on the item's label, e.g. J-0157.")
+
+
 def _take_refused(err):
     return render("swap/take.html", "found", status=err.status, form=EmptyForm(), error=err.message)
 
@@ -117,8 +122,12 @@ def _take_refused(err):
 def find():
     """A label scanned (camera or scanner) or typed: show the item to confirm."""
     refuse_with(_take_refused)
-    return render_public("swap/take.html", "found", form=EmptyForm(),
-                         item=item_to_take(g.station, request.form.get("code", "")), once=new_once())
+    # A zero-width space pasted with the code (from a chat message) is no part of it, and alone is nothing typed.
+    code = lines(request.form.get("code", ""))
+    if not code.strip():
+        raise DomainError(TYPE_THE_CODE, field="code")
+    return render_public("swap/take.html", "found", form=EmptyForm(), item=item_to_take(g.station, code),
+                         once=new_once())
 
 
 @bp.post("/items/<code>/take")

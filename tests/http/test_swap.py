@@ -1032,6 +1032,24 @@ def test_the_take_form_sent_again_says_enjoy_it_again_not_that_someone_took_it(a
     assert someone_else.status_code == 422 and "already found a new home" in someone_else.get_data(as_text=True)
 
 
+# Probe: Find with nothing typed said no item had "this code" (there was none), and J-0001 pasted
+# with a zero-width space in it was not read as J-0001.
+@pytest.mark.parametrize("typed", ["", "   ", "\u200b", "\u200b\u2060 "])
+def test_finding_with_nothing_typed_asks_for_the_labels_code(app, kiosk, typed):
+    bring(kiosk)
+    r = find(kiosk, typed)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Please type the code on the item's label, e.g. J-0157." in page
+    assert "No item with this code" not in page
+
+
+@pytest.mark.parametrize("typed", ["\u200bJ-0001", "J-0001\u200b", "J-\u200b0001", "\ufeffj0001", "1\u200d"])
+def test_a_code_with_invisible_characters_pasted_in_finds_the_item(app, kiosk, typed):
+    bring(kiosk)
+    r = find(kiosk, typed)
+    assert r.status_code == 200 and 'data-outcome="found"' in r.get_data(as_text=True), repr(typed)
+
+
 def test_a_volunteer_badge_scanned_at_the_take_screen_is_told_what_it_is(app, kiosk):
     """It said no such item was on the shelf, "check the label": the volunteer had nothing to check."""
     from kiosk.people.badges import badge_token
