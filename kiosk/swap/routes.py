@@ -114,8 +114,8 @@ def take_screen():
 TYPE_THE_CODE = _l("Please type the code on the item's label, e.g. J-0157.")
 
 
-def _take_refused(err):
-    return render("swap/take.html", "found", status=err.status, form=EmptyForm(), error=err.message)
+def _take_refused(err, taking: bool = False):
+    return render("swap/take.html", "found", status=err.status, form=EmptyForm(), error=err.message, taking=taking)
 
 
 @bp.post("/take/find")
@@ -138,7 +138,7 @@ def take(code):
     def refused(err):
         # Only the item page asks for a swap code: a typo there keeps its form, with what was typed.
         if err.field != "swapped_for":
-            return _take_refused(err)
+            return _take_refused(err, taking=True)
         return render_public("swap/item.html", "take", status=err.status, form=EmptyForm(),
                              item=public_item(g.station, code), swapped_for=swapped_for[:40],
                              errors={"swapped_for": err.message}, once=once[:32])

@@ -113,3 +113,26 @@ def test_print_label_opens_the_print_dialog_on_the_same_page_and_prints_only_the
     page.get_by_role("button", name="打印标签").tap()
     expect(page.locator("html")).to_have_attribute("data-printed", "1")
     assert len(page.context.pages) == 1
+
+
+# Probe: J-0001 typed, Enter, then Tab to 我要这个 and Enter: the answer took the button away and the
+# keyboard's focus with it (document.activeElement was BODY), so the next Tab began again at the top.
+def test_taking_with_the_keyboard_keeps_the_focus_on_the_screen(page, server, live_app):
+    code = on_the_shelf(live_app, "象棋")
+    page.set_viewport_size(LANDSCAPE)
+    page.goto(server.url + "/swap/take")
+    page.locator("#scanner-input").click()
+    page.keyboard.type(code, delay=120)  # a person's pace, not a scanner's burst
+    page.keyboard.press("Enter")
+    take = page.locator('#take-found [data-outcome="found"] button')
+    expect(take).to_be_visible()
+    for _ in range(10):
+        if take.evaluate("b => b === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    taken = page.locator('#take-found [data-outcome="taken"]')
+    expect(taken).to_be_visible()
+    expect(taken).to_be_focused()  # the answer itself: read first, and Tab goes on to the code field
+    page.keyboard.press("Tab")
+    expect(page.locator("#scanner-input")).to_be_focused()
