@@ -105,7 +105,7 @@ def test_a_form_sent_after_signing_out_elsewhere_says_why_and_returns_to_the_for
     assert urlsplit(login).path == "/keeper/login"
     page = tablet.get(login).get_data(as_text=True)
     assert "You have been signed out. Please sign in again." in page
-    assert "What you entered was not saved" in page
+    assert "What you entered is not saved yet. After signing in you will be back on that page with it filled in" in page
     assert sign_in(tablet, query="?" + urlsplit(login).query).headers["Location"] == "/keeper/volunteers/new"
 
 
