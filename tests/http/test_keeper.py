@@ -784,29 +784,22 @@ def test_a_check_in_by_hand_on_a_day_already_closed_is_closed_at_its_closing_tim
     assert s.checked_out_at == utc(2026, 11, 22, 9, 0) and s.check_out_method == "keeper"
 
 
-def test_a_check_in_by_hand_after_closing_names_the_next_opening_time_it_was_closed_at(app, keeper, clock):
-    """Probe: a check-in typed for 22:30 was closed at the next morning's opening, and the page
-    called 08:00 the closing time."""
+# Probe: a check-in typed for 22:30 was closed at the next morning's opening, and the page called
+# 08:00 the closing time. The third deadline: one at 00:30 would run to 20:00, so the system stops
+# it at the 16-hour cap, and the page names that time rather than a closing or opening time.
+@pytest.mark.parametrize("typed, closed, said", [
+    ("2026-11-22T22:30", utc(2026, 11, 23, 0, 0), "checked them out at the next opening time (11-23 08:00)"),
+    ("2026-11-22T00:30", utc(2026, 11, 22, 8, 30),
+     "The system has already checked them out at 11-22 16:30: enter the real check-out time below."),
+], ids=["after closing", "in the small hours"])
+def test_a_check_in_by_hand_says_which_deadline_the_system_closed_it_at(app, keeper, clock, typed, closed, said):
     keeper.set_cookie("kiosk_lang", "en")
     clock.advance(days=1)
-    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T22:30"}).status_code == 303
+    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": typed}).status_code == 303
     [s] = sessions(app)
-    assert s.checked_out_at == utc(2026, 11, 23, 0, 0)  # 08:00 local
+    assert s.checked_out_at == closed
     page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
-    assert "checked them out at the next opening time (11-23 08:00)" in page and "closing time (11-23" not in page
-
-
-def test_a_check_in_by_hand_in_the_small_hours_says_the_system_closed_it_sixteen_hours_later(app, keeper, clock):
-    """The third deadline: a check-in at 00:30 would run to 20:00, so the system stops it at the
-    16-hour cap, and the page names that time rather than a closing or opening time."""
-    keeper.set_cookie("kiosk_lang", "en")
-    clock.advance(days=1)
-    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T00:30"}).status_code == 303
-    [s] = sessions(app)
-    assert s.checked_out_at == utc(2026, 11, 22, 8, 30)  # 16:30 local
-    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
-    assert "The system has already checked them out at 11-22 16:30: enter the real check-out time below." in page
-    assert "closing time (11-22" not in page and "next opening time" not in page
+    assert said in page and "closing time (11-2" not in page
 
 
 def test_blank_time_means_now(app, keeper, clock):
