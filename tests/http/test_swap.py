@@ -631,13 +631,13 @@ def test_a_bad_swapped_for_is_422_and_changes_nothing(app, kiosk, swapped_for):
     assert (items(app), swap_events(app)) == before
 
 
-@pytest.mark.parametrize("typed", ["J-0009", "", "x" * 10_240, "<script>alert('J-0001')</script>",
+# Nothing typed is asked for again: test_finding_with_nothing_typed_asks_for_the_labels_code.
+@pytest.mark.parametrize("typed", ["J-0009", "x" * 10_240, "<script>alert('J-0001')</script>",
                                    "J-0001<img src=x onerror=alert(1)>", "'; DROP TABLE swap_item; --", "١"])
 def test_unknown_or_strange_codes_are_422_with_a_clear_escaped_message(app, kiosk, typed):
     bring(kiosk)
-    responses = [find(kiosk, typed)]
-    if typed:  # the same code in the take URL (a "/" would be another path)
-        responses.append(take(kiosk, quote(typed.replace("/", ""), safe="")))
+    # the same code in the take URL too (a "/" would be another path)
+    responses = [find(kiosk, typed), take(kiosk, quote(typed.replace("/", ""), safe=""))]
     for r in responses:
         page = r.get_data(as_text=True)
         assert r.status_code == 422
@@ -1048,6 +1048,18 @@ def test_a_code_with_invisible_characters_pasted_in_finds_the_item(app, kiosk, t
     bring(kiosk)
     r = find(kiosk, typed)
     assert r.status_code == 200 and 'data-outcome="found"' in r.get_data(as_text=True), repr(typed)
+
+
+def test_the_answer_to_a_take_takes_the_focus_and_a_scans_answer_does_not(app, kiosk):
+    """The take's answer replaces the button that had the focus (the browser test shows the rest)."""
+    bring(kiosk)
+    assert "autofocus" not in find(kiosk, "J-0009").get_data(as_text=True)  # the code field keeps it
+    assert 'data-outcome="taken" tabindex="-1" autofocus' in take(kiosk, "J-0001").get_data(as_text=True)
+    again = take(kiosk, "J-0001").get_data(as_text=True)  # someone else's tap: why not, in focus
+    assert 'role="alert"' in again and 'tabindex="-1" autofocus' in again
+    bring(kiosk)
+    refused = take(kiosk, "J-0002", swapped_for="J-9999").get_data(as_text=True)
+    assert re.search(r'<input id="swapped_for"[^>]*aria-invalid="true"[^>]*autofocus>', refused)
 
 
 def test_a_volunteer_badge_scanned_at_the_take_screen_is_told_what_it_is(app, kiosk):
