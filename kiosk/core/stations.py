@@ -218,6 +218,23 @@ def out_of_range(field: str) -> DomainError:
                           last=LAST_DAY.isoformat()), field=field)
 
 
+# Written as asked (2026-02-29), month and all, but the month has no such day: telling the keeper
+# how to write a date would send them looking for a fault that is not there.
+WRITTEN_AS_A_DATE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-[0-9]{2}")
+NO_SUCH_DAY = _l("This day does not exist. Please check the date.")
+
+
+def _no_such_day(text: str) -> bool:
+    """Whether `text` starts with a date written right whose day is not in its month."""
+    if not WRITTEN_AS_A_DATE.fullmatch(text[:10]):
+        return False
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return True
+    return False
+
+
 def parse_local_datetime(station: Station, text: str | None, field: str) -> datetime | None:
     """A time a keeper typed (2026-11-22T09:00, as a datetime-local input sends it) in the
     station's timezone, as an aware UTC instant. Blank gives None."""
@@ -231,6 +248,8 @@ def parse_local_datetime(station: Station, text: str | None, field: str) -> date
         except ValueError:
             continue
     else:
+        if _no_such_day(text):
+            raise DomainError(NO_SUCH_DAY, field=field)
         raise DomainError(_l("Please enter a date and time such as 2026-11-22 09:00."), field=field)
     if not FIRST_DAY <= naive.date() <= LAST_DAY:  # far years would also overflow the clock
         raise out_of_range(field)
@@ -245,7 +264,8 @@ def parse_day(text: str | None, field: str = "day") -> date:
     except ValueError:
         day = None
     if day is None:
-        raise DomainError(_l("Please enter a date such as 2026-11-22."), field=field)
+        raise DomainError(NO_SUCH_DAY if _no_such_day(text) else _l("Please enter a date such as 2026-11-22."),
+                          field=field)
     if not FIRST_DAY <= day <= LAST_DAY:
         raise out_of_range(field)
     return day

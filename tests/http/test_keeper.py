@@ -872,6 +872,16 @@ def test_a_time_out_of_range_is_refused_not_a_server_error(app, keeper, forgotte
     assert state(app) == before
 
 
+def test_a_session_corrected_to_a_day_that_does_not_exist_is_told_so(app, keeper, forgotten_session):
+    """Probe: 2026-02-29 was told "please write it like 2026-11-22 09:00": written right, no such day."""
+    keeper.set_cookie("kiosk_lang", "en")
+    before = state(app)
+    r = post(keeper, "/keeper/sessions/1/edit", {"checked_in_at": "2026-02-29T09:00", "checked_out_at": ""})
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "checked_in_at") == ["This day does not exist. Please check the date."]
+    assert state(app) == before
+
+
 # --- Sessions to review, corrections and deletion ------------------------------------------
 
 

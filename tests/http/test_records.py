@@ -172,7 +172,7 @@ def test_the_range_the_page_offers_downloads_last_months_records(keeper, served)
     ("2026-11-30", "2026-11-01", "end", "after the last day"),
     ("2025-01-01", "2026-11-30", "end", "at most 366 days"),
     ("", "2026-11-30", "start", "date such as"),
-    ("2026-02-30", "2026-03-31", "start", "date such as"),
+    ("2026-02-30", "2026-03-31", "start", "This day does not exist."),  # written right, but no such day
     ("11/01/2026", "2026-11-30", "start", "date such as"),
     ("2026-11-01", "9999-12-31", "end", "between 2000-01-01 and 2100-12-31"),
     ("2026-11-01", "<script>", "end", "date such as"),
