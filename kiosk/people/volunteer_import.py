@@ -531,6 +531,8 @@ class _Context:
     this_year: int
     volunteers: dict[str, _Known]  # mobile -> the volunteer at this station
     team_names: set[str]
+    # name_key -> the team's name as the station (or the file, first) writes it: 黨旗紅 is 党旗红.
+    team_spelling: dict[str, str]
     documents: dict[tuple[str, str], int]  # (id type, number) -> volunteer id at this station
     stored_documents: dict[int, str]  # volunteer id -> the type of the document whose number is stored
     by_name: dict[str, list[tuple[str, str, str]]]  # name_key -> (number, name, mobile tail), by number
@@ -551,6 +553,7 @@ def _load_context(station: Station) -> _Context:
         volunteers={v.mobile: _Known(v.id, v.name, v.birth_year, [t.name for t in v.teams], list(v.skills or []),
                                      v.national_code, v.id_type, v.id_number) for v in volunteers},
         team_names=set(team_names),
+        team_spelling={name_key(name): name for name in team_names},
         documents={(id_type, number): vid for id_type, number, vid in documents},
         stored_documents={vid: id_type for id_type, _number, vid in documents},
         by_name=_volunteers_by_name(volunteers),
@@ -598,6 +601,9 @@ def _check_row(row: ImportRow, record: list[str], positions: dict[str, int], ctx
     row.teams = _split_items(
         _cell(record, positions, "teams"), _l("A team name can be at most %(n)s characters.", n=ITEM_MAX)
     )
+    # As the Teams page compares names: another script or spacing is the same team, and one new
+    # team spelt two ways in the file is made once.
+    row.teams = list(dict.fromkeys(ctx.team_spelling.setdefault(name_key(name), name) for name in row.teams))
     row.skills = _split_items(
         _cell(record, positions, "skills"), _l("A skill can be at most %(n)s characters.", n=ITEM_MAX)
     )

@@ -450,6 +450,24 @@ def test_teams_and_skills_split_on_any_separator_trimmed_and_deduplicated(app, s
     assert row.new_teams == ["新队"]
 
 
+# Probe: the Teams page takes 黨旗紅 for 党旗红 (one team), but a roster naming 黨旗紅 made a
+# second team beside it; two spellings of one new team in one file made two.
+def test_a_team_written_another_way_is_the_stations_team_and_one_new_team_is_one(app, station):
+    rows = preview(app, station, csv_text(HEADER, "王小明,13900000001,,黨旗紅、守护 蓝", "王大明,13900000002,,綠隊",
+                                          "王二明,13900000003,,绿队")).rows
+    assert [row.teams for row in rows] == [["党旗红", "守护蓝"], ["綠隊"], ["綠隊"]]
+    assert [row.new_teams for row in rows] == [[], ["綠隊"], ["綠隊"]]
+    with app.app_context():
+        apply_import(db.session.get(Station, station), csv_text(HEADER, "王小明,13900000001,,黨旗紅", "王大明,13900000002,,綠隊",
+                                                               "王二明,13900000003,,绿队"))
+        db.session.commit()
+        names = db.session.scalars(select(Team.name).where(Team.name.in_(["黨旗紅", "綠隊", "绿队"]))).all()
+        assert names == ["綠隊"]
+        assert [t.name for t in volunteer("13900000001").teams] == ["党旗红"]
+    again = preview(app, station, csv_text(HEADER, "王小明,13900000001,,黨旗紅")).rows
+    assert [row.status for row in again] == ["unchanged"]  # 党旗红 written another way changes nothing
+
+
 def test_names_of_exactly_forty_characters_are_fine(app, station):
     row = only_row(app, station, "王小明,13900000001,," + "队" * 40 + "," + "技" * 40 + "," + "V" * 40)
     assert row.status == "new"
