@@ -158,7 +158,8 @@ KEEPER_PHONE = {"width": 390, "height": 844}
 KEEPER_PAGES = ["/keeper/today", "/keeper/review", "/keeper/volunteers/1", "/keeper/account", "/keeper/teams",
                 "/keeper/suggestions", "/keeper/swap", "/keeper/swap-categories", "/keeper/suggestion-categories",
                 "/keeper/services", "/keeper/volunteers", "/keeper/reports", "/keeper/stars", "/keeper/badges",
-                "/keeper/tablet", "/keeper/gifts", "/keeper/points", "/keeper/certificates"]
+                "/keeper/tablet", "/keeper/gifts", "/keeper/points", "/keeper/certificates",
+                "/keeper/activities", "/keeper/activities/1"]
 # The pages of one editor (kiosk/core/templates/core/choices.html): a name box, Rename, Hide.
 CHOICE_EDITORS = ["/keeper/swap-categories", "/keeper/suggestion-categories", "/keeper/services"]
 
@@ -171,14 +172,22 @@ def keeper_phone(request, browser, server, live_app):
     volunteer 1's forgotten sessions wait to be reviewed, and the station has a second keeper.
     The suggestion box holds a long suggestion with a phone number to call back, the swap shelf
     an item with its giver's mobile. Volunteer 2 reached a star this year (the stars' list has a
-    row), and the station has its certificate (the tablet page shows its step pictures)."""
+    row), and the station has its certificate (the tablet page shows its step pictures). Today's
+    sessions served activity 1, held this morning; another with a long name is coming up."""
     clock = live_app.extensions["kiosk_clock"]
     clock.set(datetime.fromisoformat("2026-11-22T18:00:00+08:00"))
     with live_app.app_context():
         start = datetime.fromisoformat("2026-11-22T08:30:00+08:00")
+        held = Activity(station_id=1, name="爱心课堂", place="驿站二楼", starts_at=start, created_at=start,
+                        ends_at=start + timedelta(hours=4))
+        db.session.add(held)
+        db.session.add(Activity(station_id=1, name="重阳节敬老包饺子联欢会 Double Ninth dumplings party",
+                                place="幸福里社区活动中心二楼多功能厅", capacity=20, created_at=start,
+                                starts_at=start + timedelta(days=3), ends_at=start + timedelta(days=3, hours=3)))
+        db.session.flush()
         for volunteer in range(1, 6):
             db.session.add(ServiceSession(station_id=1, volunteer_id=volunteer, checked_in_at=start,
-                                          check_in_method="scanner", check_out_method="scanner",
+                                          check_in_method="scanner", check_out_method="scanner", activity_id=held.id,
                                           checked_out_at=start + timedelta(hours=3, minutes=40)))
         for day in range(1, 4):  # forgotten, closed by the system at closing time
             begun = start - timedelta(days=day)

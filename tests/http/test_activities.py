@@ -229,7 +229,7 @@ def test_a_cancelled_activity_coming_up_is_listed_there_marked(app, keeper, cloc
     page = plan(app, keeper, clock).headers["Location"]
     assert post(keeper, f"{page}/cancel", {"confirm": "yes"}, page=page).status_code == 303
     listed = keeper.get("/keeper/activities").get_data(as_text=True)
-    assert '<tr class="muted">' in listed and '爱心课堂</a> <span class="badge-flag">cancelled</span>' in listed
+    assert '<tr role="row" class="muted">' in listed and '爱心课堂</a> <span class="badge-flag">cancelled</span>' in listed
 
 
 def test_recording_while_it_runs_asks_for_the_end_beside_it(app, keeper, clock):
