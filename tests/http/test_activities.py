@@ -299,7 +299,7 @@ def test_the_same_rating_form_sent_twice_from_the_kiosk_counts_once(app, keeper,
     again = kiosk.post(f"/activities/{activity_id}/rate", data=data)  # reloaded
     for answer in (first, again):
         assert answer.status_code == 200 and "Thank you!" in answer.get_data(as_text=True)
-    assert "5.0 of 5 from 1 ratings" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)
+    assert "5.0 of 5 from 1 rating<" in keeper.get(f"/keeper/activities/{activity_id}").get_data(as_text=True)  # one, not "1 ratings"
     fresh = re.search(r'name="once" value="([0-9a-f]{32})"', again.get_data(as_text=True)).group(1)
     assert fresh != once  # the faces shown with the thanks are a new form, for the next resident
     assert kiosk.post(f"/activities/{activity_id}/rate", data={**data, "once": fresh}, headers=HX).status_code == 200
