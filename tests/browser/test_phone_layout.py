@@ -81,6 +81,17 @@ def test_the_phone_check_in_result_fits(phone, browser, server, live_app):
     assert_fits(phone, "the phone check-in result")
 
 
+def test_a_full_name_longer_than_the_line_still_fits_the_phone_check_in_result(phone, browser, server, live_app):
+    # The name in the headline is kept whole (.nowrap); one longer than a whole line must still wrap.
+    with live_app.app_context():
+        db.session.get(Volunteer, 3).name = "Maximilian Alexander Wolfgang Oberhausen"
+        db.session.commit()
+    phone.goto(station_link(browser.new_page(), server, live_app))
+    phone.locator(".phone-go").click()
+    expect(phone.locator(".outcome-headline")).to_contain_text("Oberhausen")
+    assert_fits(phone, "the phone check-in result with a long name")
+
+
 def test_the_suggestion_receipt_and_tracking_page_fit_with_the_code_on_one_line(phone, server, live_app):
     phone.goto(server.url + "/suggest/phone")
     phone.locator(".choice").first.click()
@@ -561,6 +572,15 @@ def last_line(page, selector):
       return text.slice(from).trim(); }""")
 
 
+# How many lines `name` takes inside the element, wherever in its text it stands.
+NAME_LINES = """(el, name) => { const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const at = node.textContent.indexOf(name); if (at < 0) continue;
+    const r = document.createRange(); r.setStart(node, at); r.setEnd(node, at + name.length);
+    return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size; }
+  return 0; }"""
+
+
 def test_a_check_in_result_keeps_a_name_and_a_figure_whole_on_a_phone(large_phone, server, live_app):
     # "Welcome, 杨*" over "兰", and "In all 0" over "h".
     with live_app.app_context():
@@ -572,11 +592,33 @@ def test_a_check_in_result_keeps_a_name_and_a_figure_whole_on_a_phone(large_phon
     page.keyboard.press("Enter")
     headline = page.locator("#scan-result .outcome-headline")
     expect(headline).to_contain_text("杨*兰")
-    name = headline.evaluate("""el => { const node = el.firstChild; const at = node.textContent.indexOf("杨*兰");
-      const r = document.createRange(); r.setStart(node, at); r.setEnd(node, at + 3);
-      return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size; }""")
+    name = headline.evaluate(NAME_LINES, "杨*兰")
     assert name == 1, f"the name breaks over lines: {headline.inner_text()!r}"
     assert last_line(page, "#scan-result .outcome-totals") not in ("h", "小时", "小時"), "a unit stands alone on its line"
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "zh_Hant", "en"])
+def test_a_check_in_and_out_never_split_the_name_from_a_phone_to_an_upright_tablet(large_phone, server, live_app, language):
+    # "欢迎，杨" over "*兰" (488–568 px wide), "Thank you, 杨*" over "兰" (up to 800): the headline broke
+    # inside the masked name where the line ran out.
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 6))
+    page = large_phone(language)
+    page.goto(server.url + "/checkin/")
+    split = []
+    for outcome in ("checked_in", "checked_out"):
+        page.locator("[data-scanner-input]").focus()
+        page.keyboard.type(token, delay=5)
+        page.keyboard.press("Enter")
+        headline = page.locator(f"#scan-result .outcome-{outcome} .outcome-headline")
+        expect(headline).to_contain_text("杨*兰")
+        for width in range(320, 801, 8):
+            page.set_viewport_size({"width": width, "height": 844})
+            if headline.evaluate(NAME_LINES, "杨*兰") != 1:
+                split.append((outcome, width, headline.inner_text()))
+        page.set_viewport_size(KEEPER_PHONE)
+        live_app.extensions["kiosk_clock"].advance(hours=2)  # past the duplicate-scan window
+    assert not split, f"the name breaks over lines in {language}: {split}"
 
 
 @pytest.mark.parametrize("language, words", [("zh_Hans", ["您还在吗？", "我还在用"]), ("en", ["Still there?"])])
