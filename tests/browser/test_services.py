@@ -56,3 +56,35 @@ def test_a_double_tap_on_a_tile_counts_once(page, server, live_app):
         clock.advance(seconds=10)  # the next resident steps up
     with live_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WalkInVisit)) == 3
+
+
+def tab_to(page, selector, most=40):
+    """Presses Tab until the keyboard focus is on `selector`, as a keyboard user gets there."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+# Probe: Tab to 喝水 and Enter: after the answer came in the focus fell to the page (BODY), so the
+# next Tab started again from the top bar.
+def test_the_keyboard_focus_stays_on_the_tapped_tile(page, server, live_app):
+    page.goto(server.url + "/services/")
+    tab_to(page, "button.tile-water")
+    page.keyboard.press("Enter")
+    expect(page.locator("#service-tiles .outcome .outcome-symbol")).to_have_text("✓")
+    expect(page.locator("button.tile-water")).to_be_focused()
+    page.keyboard.press("Tab")  # on to the next tile, not from the top of the page
+    assert page.evaluate("document.activeElement.closest('.service-tiles') !== null")
+
+    # A tile hidden meanwhile is gone with its answer: the focus goes to the answer, then on to the tiles.
+    with live_app.app_context():
+        db.session.scalar(select(WalkInService).where(WalkInService.code == "wifi")).active = False
+        db.session.commit()
+    tab_to(page, "button.tile-wifi")
+    page.keyboard.press("Enter")
+    refused = page.locator("#service-tiles .outcome-error")
+    expect(refused).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.service-tiles') !== null")
