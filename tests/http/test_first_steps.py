@@ -23,3 +23,33 @@ def test_a_station_without_volunteers_gets_its_first_steps_on_today(app, client)
 
 def test_a_station_with_volunteers_is_not_told_again(keeper):
     assert "Getting started" not in keeper.get("/keeper/today").get_data(as_text=True)
+
+
+def new_station_keeper(app, client):
+    """The first keeper of a station with no volunteer yet, signed in, reading English."""
+    with app.app_context():
+        station = add_station("nanyuan", "南苑暖心驿站")
+        add_keeper("lina", "李娜", station=station)
+        db.session.commit()
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client, username="lina").status_code == 303
+    return client
+
+
+# Probe: a new station's volunteer list said "No volunteer found." (as if a search had failed) with
+# no word on what to do, and the badge sheet offered an active Print over it (a blank sheet).
+def test_a_station_without_volunteers_says_none_yet_and_how_to_add_them(app, client):
+    keeper = new_station_keeper(app, client)
+    listed = keeper.get("/keeper/volunteers").get_data(as_text=True)
+    assert "No volunteers yet." in listed and "No volunteer found." not in listed
+    assert listed.count('href="/keeper/volunteers/new"') >= 2 and 'href="/keeper/volunteers/import"' in listed
+    searched = keeper.get("/keeper/volunteers?q=zhang").get_data(as_text=True)  # a search is still a search
+    assert "No volunteer found." in searched and "No volunteers yet." not in searched
+    sheet = keeper.get("/keeper/badges").get_data(as_text=True)
+    assert "No badges to print yet" in sheet and "data-print" not in sheet
+    assert 'href="/keeper/volunteers/new"' in sheet and 'href="/keeper/volunteers/import"' in sheet
+
+
+def test_a_badge_sheet_with_cards_still_prints(keeper):
+    sheet = keeper.get("/keeper/badges").get_data(as_text=True)
+    assert "data-print" in sheet and "No badges to print yet" not in sheet
