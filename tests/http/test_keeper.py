@@ -1159,6 +1159,18 @@ def test_a_preview_confirmed_again_from_a_second_tab_reports_no_changes(app, kee
     assert again.count('class="import-unchanged"') == 2 and "没有变化" in again
 
 
+# Probe: "导入完成：新增 2 人…" ended the import with no next step, though the new volunteers have
+# no card yet.
+def test_an_import_that_adds_volunteers_leads_on_to_printing_their_badges(app, keeper):
+    keeper.set_cookie("kiosk_lang", "en")
+    page = upload(keeper, IMPORT_CSV.encode()).get_data(as_text=True)
+    done = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)}).get_data(as_text=True)
+    assert "Done: 1 new" in done
+    assert re.search(r'<a [^>]*href="/keeper/badges"[^>]*>Print their badges</a>', done)
+    again = post(keeper, "/keeper/volunteers/import/confirm", {"text": import_text(page)}).get_data(as_text=True)
+    assert "Done: 0 new" in again and "Print their badges" not in again  # nobody new, no new cards
+
+
 def test_the_preview_notes_a_new_row_with_the_name_of_a_registered_volunteer(app, keeper):
     page = upload(keeper, "姓名,手机号\r\n张晓华,13900000001\r\n".encode()).get_data(as_text=True)
     new = re.search(r'<tr class="import-new">(.*?)</tr>', page, re.S).group(1)
