@@ -257,12 +257,18 @@ def test_a_recorded_session_corrected_to_another_day_is_refused_beside_the_time(
         assert db.session.get(ServiceSession, session_id).checked_in_at.day == 22
 
 
-def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
+def rating_on_the_kiosk(app, keeper, kiosk, clock) -> int:
+    """The planned activity under way, and `kiosk` set up as the station's kiosk: its id."""
     plan(app, keeper, clock)
     clock.advance(hours=3)
     with app.app_context():
         activity_id = db.session.scalar(select(Activity.id))
     set_up_as_kiosk(app, kiosk)
+    return activity_id
+
+
+def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
+    activity_id = rating_on_the_kiosk(app, keeper, kiosk, clock)
     board = kiosk.get("/activities/").get_data(as_text=True)
     assert "爱心课堂" in board and "<svg" in board
     for _ in range(2):  # the station's kiosk is shared: each resident's rating counts
@@ -287,11 +293,7 @@ def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clo
 # Probe: on the station's kiosk the same rating form sent twice (a reload of the answer without
 # JavaScript, a double tap) stored two ratings: the keeper's page said 2 of them.
 def test_the_same_rating_form_sent_twice_from_the_kiosk_counts_once(app, keeper, kiosk, clock):
-    plan(app, keeper, clock)
-    clock.advance(hours=3)
-    with app.app_context():
-        activity_id = db.session.scalar(select(Activity.id))
-    set_up_as_kiosk(app, kiosk)
+    activity_id = rating_on_the_kiosk(app, keeper, kiosk, clock)
     board = kiosk.get("/activities/").get_data(as_text=True)
     once = re.search(r'name="once" value="([0-9a-f]{32})"', board).group(1)
     data = {"score": "5", "once": once, "csrf_token": csrf_token(kiosk, "/activities/")}
