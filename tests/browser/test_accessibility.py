@@ -48,6 +48,7 @@ NOT_PAGES = {
     "today.today_live": "the fragment Today polls; audited inside /keeper/today",
     "today.today_csv": "a CSV download",
     "keeper.index": "only sends the keeper on to their first page (Today)",
+    "auth.still_here": "what a keeper page on the kiosk tablet sends while someone types: 204, no page",
     "account.add_station_keeper": "only sends the keeper on to their account page (its POST answer, a new "
                                   "keeper's password, is shown once and is no page to open)",
     "keeper.badge_png": "a badge image to download",
@@ -252,7 +253,9 @@ AUDIT_SCRIPT = r"""
                 detail: document.documentElement.scrollWidth + " > " + window.innerWidth});
   }
   // Targets: the control, or the label that carries it (a checkbox, a photo button), at least 48×48.
-  const clickable = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex='-1'])";
+  // A table's scroll box takes the focus so a keyboard can scroll it (role=region); it is no
+  // target a finger aims at, and a table's box borders its neighbours by design.
+  const clickable = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex='-1']):not([role=region])";
   for (const el of document.querySelectorAll(clickable)) {
     if (!shown(el) || spared(el, "target-size") || el.tabIndex === -1 && el.tagName === "BUTTON") continue;
     const boxes = [el, ...(el.labels || [])].filter(shown).map(e => e.getBoundingClientRect());
