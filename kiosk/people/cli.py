@@ -1,6 +1,5 @@
 """flask --app kiosk … commands for keepers and the demo station."""
 
-import unicodedata
 from contextlib import contextmanager
 
 import click
@@ -13,7 +12,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.models import Station
 from kiosk.people.keeper_accounts import add_keeper, change_keeper_active, clean_username, new_password_for
-from kiosk.people.keepers import keeper_named
+from kiosk.people.keepers import keeper_typed
 
 
 def init_app(app: Flask) -> None:
@@ -82,9 +81,8 @@ def init_app(app: Flask) -> None:
 
 
 def _keeper_typed(username: str):
-    """The keeper a user name means as the sign-in form reads it: spaces around it, capitals and
-    full-width letters aside."""
-    keeper = keeper_named(username.strip()) or keeper_named(unicodedata.normalize("NFKC", username).strip())
+    """The keeper a user name means, as at sign-in, or the command's refusal."""
+    keeper = keeper_typed(username)
     if keeper is None:
         raise click.ClickException(f"No keeper named {username!r}.")
     return keeper

@@ -127,6 +127,13 @@ def keeper_named(username: str) -> Keeper | None:
     return alike[0] if len(alike) == 1 else None
 
 
+def keeper_typed(username: str) -> Keeper | None:
+    """The keeper a user name means as the sign-in form reads it: capitals and full-width letters
+    (ｋｅｅｐｅｒ from a keyboard in 全角 mode) aside, the spaces around it trimmed."""
+    username = (username or "").strip()
+    return keeper_named(username) or keeper_named(unicodedata.normalize("NFKC", username))
+
+
 def authenticate(username: str, password: str, address: str, now: datetime) -> Keeper:
     """The keeper, or WrongSignIn for a wrong name or password (the failure is recorded and kept).
     Raises SignInThrottled after too many failures, before even checking the password."""
@@ -136,7 +143,7 @@ def authenticate(username: str, password: str, address: str, now: datetime) -> K
     throttled_name = username_key(username)[:40]
     address = (address or "")[:64]
     tries_left = _refuse_if_throttled(throttled_name, address, now)
-    keeper = keeper_named(username) or keeper_named(unicodedata.normalize("NFKC", username))
+    keeper = keeper_typed(username)
     # Every wrong sign-in costs one password check, so the time taken tells no name apart.
     if keeper is None:
         right = check_password_hash(_UNKNOWN_USER_HASH, password or "") and False
