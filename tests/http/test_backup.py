@@ -276,10 +276,14 @@ def test_a_backup_into_an_empty_mount_point_is_staged_inside_it(runner, tmp_path
     assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["usb"]  # nothing beside it either
 
 
-def test_a_write_protected_stick_is_named_so(runner, tmp_path, station, monkeypatch):
-    def read_only(self, *args, **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system")
+@pytest.mark.parametrize("error, said, not_said", [
+    (OSError(errno.EROFS, "Read-only file system"), "read-only", "free some space"),
+    (OSError(errno.ENOSPC, "No space left on device"), "free some space or choose another place", "read-only"),
+], ids=["write-protected", "full"])
+def test_a_write_protected_or_full_stick_is_named_so(runner, tmp_path, station, monkeypatch, error, said, not_said):
+    def refused(self, *args, **kwargs):
+        raise error
 
-    monkeypatch.setattr(Path, "mkdir", read_only)
+    monkeypatch.setattr(Path, "mkdir", refused)
     out = runner.invoke(args=["backup", str(tmp_path / "copy")])
-    assert out.exit_code == 1 and "read-only" in out.output and "free some space" not in out.output, out.output
+    assert out.exit_code == 1 and said in out.output and not_said not in out.output, out.output
