@@ -3,11 +3,13 @@ reply typed as one long run with no spaces, and keeper tables whose times and bu
 inside ("15:3/7", "更/正") on a portrait tablet."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from kiosk.activities.models import Activity
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.extensions import db
 from kiosk.suggest.models import SuggestionCategory
@@ -184,3 +186,18 @@ def test_a_certificates_check_page_on_a_phone_keeps_serial_and_dates_whole(brows
         return !!(note.compareDocumentPosition(document.querySelector('.certificate-facts'))
                   & Node.DOCUMENT_POSITION_FOLLOWING); }""")
     context.close()
+
+
+def test_the_activity_board_with_an_activity_on_now_fits_a_small_phone_in_large_text(phone, server, live_app):
+    """An activity on now is on the board twice, coming up and to rate: its faces, its words box and
+    its day and hours ("12/8 03:00–06:00") once ran 40 px off a phone in 大字 (繁體, English)."""
+    clock = live_app.extensions["kiosk_clock"]
+    with live_app.app_context():
+        now = clock.now()
+        db.session.add(Activity(station_id=1, name="愛心課堂", place="活動室", starts_at=now - timedelta(hours=1),
+                                ends_at=now + timedelta(hours=2), created_at=now))
+        db.session.commit()
+    phone.goto(server.url + "/activities/")
+    expect(phone.locator(".rate-form")).to_have_count(2)  # this one, and the phone fixture's recent one
+    expect(phone.locator(".activities-board .activity-row").first).to_contain_text("愛心課堂")
+    assert_fits(phone, "the activity board")
