@@ -52,3 +52,21 @@ def test_a_paste_that_fits_says_nothing(keeper_page, server):
     expect(page.locator("#skills")).to_have_value("理发、理疗 家政")
     page.locator("#mobile").click()
     expect(page.locator("[data-paste-note-for]")).to_have_count(0)
+
+
+# Probe: a search made in place moved the address on (?q=0003), but the language and text-size
+# switches brought the page back to the address it was loaded at: the box still said 0003 and the
+# list showed everyone.
+@pytest.mark.parametrize("switch", ['.language-switch button[value="en"]', ".text-size-switch button"])
+def test_a_switch_keeps_a_search_made_in_place(keeper_page, server, switch):
+    page = keeper_page
+    page.goto(server.url + "/keeper/volunteers")
+    rows = page.locator("#volunteer-results tbody tr")
+    expect(rows).not_to_have_count(1)
+    page.locator("#q").press_sequentially("0003", delay=50)  # the list follows the typing, in place
+    expect(page).to_have_url(server.url + "/keeper/volunteers?q=0003")
+    expect(rows).to_have_count(1)
+    page.locator(switch).first.click()
+    page.wait_for_load_state()
+    expect(page.locator("#q")).to_have_value("0003")
+    expect(rows).to_have_count(1)

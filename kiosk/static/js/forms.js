@@ -162,6 +162,9 @@
     return back;
   }
   function here() { return location.pathname + location.search; }
+  // The address the page was loaded at: a search or filter made in place (hx-push-url) moves on
+  // from it, and a switch then brings the screen back to where it is now, not to where it began.
+  var loadedAt = here();
   function samePage(page) {
     try { page = new URL(page, location.href); } catch (e) { return false; }
     return page.pathname + page.search === here();
@@ -185,6 +188,7 @@
     var form = event.target;
     if (form.matches(".language-switch, .text-size-switch")) {
       var all = document.body.hasAttribute("data-answer"), next = form.querySelector("[name=next]");
+      if (next && here() !== loadedAt) next.value = here();
       var typed = typedIn(null, all);
       // A photo taken cannot come along (a file field cannot be filled in): the new page says so.
       var photo = Array.prototype.some.call(document.querySelectorAll("[data-photo-input]"),
