@@ -7,10 +7,10 @@ from htmx_flask import make_response as hx_response
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import came_from, keeper_home, render, safe_next, wants_fragment
+from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
-from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, leave_this_device, note_keeper_seen,
-                                  require_keeper, sign_out_everywhere)
+from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, form_sent, leave_this_device,
+                                  note_keeper_seen, page_to_return_to, require_keeper, sign_out_everywhere)
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")
 
@@ -68,10 +68,10 @@ def still_here():
 def need_sign_in():
     """To the sign-in page, saying why when this device's sign-in has ended (signed out elsewhere,
     password changed) and that a form sent meanwhile was not saved; after signing in, back to the
-    page asked for, or to the page the form was on."""
-    sent_a_form = request.method != "GET"
-    target = url_for("auth.login", next=came_from() if sent_a_form else request.full_path,
-                     signed_out=1 if "_user_id" in session else None, unsaved=1 if sent_a_form else None)
+    page asked for, or to the page the form or fragment was on (`page_to_return_to`)."""
+    sent_a_form = form_sent()
+    target = url_for("auth.login", next=page_to_return_to(), signed_out=1 if "_user_id" in session else None,
+                     unsaved=1 if sent_a_form else None)
     if wants_fragment():
         # htmx cannot see a redirect; HX-Redirect loads the sign-in page whole (HX-Location would
         # swap in only its fragment, without the header and the language switch).

@@ -321,13 +321,28 @@ def leave_this_device() -> None:
     logout_user()
 
 
+def form_sent() -> bool:
+    """A form was sent (POST), not a page asked for: HEAD asks for the page as GET does (a link
+    checker, `curl -I`), and must be answered as GET is, not as a form sent empty."""
+    return request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def page_to_return_to() -> str | None:
+    """Where signing in again leads: the page asked for; for a form sent, the page it was on, which
+    puts back what was typed (forms.js); for a fragment the page asked for by itself (Today's live
+    list, a search as one types), the page it is part of, as htmx names it. Never the fragment's own
+    address: opened whole it is a bare scrap of a page, or nothing at all (204). None when the page
+    is not known (the keeper's first page then)."""
+    if form_sent() or wants_fragment():
+        return came_from()
+    return request.full_path
+
+
 def _left_idle_answer():
-    """Back to the sign-in page, saying why; after signing in, back to the page asked for, or for a
-    form sent, to the form's page, which puts back what was typed (forms.js), as for any sign-in
-    that ended."""
-    sent_a_form = request.method != "GET"
-    again = came_from() if sent_a_form else None if wants_fragment() else request.full_path
-    target = url_for("auth.login", next=again, idle=1, unsaved=1 if sent_a_form else None)
+    """Back to the sign-in page, saying why; after signing in, back to the page it was on, as for
+    any sign-in that ended."""
+    sent_a_form = form_sent()
+    target = url_for("auth.login", next=page_to_return_to(), idle=1, unsaved=1 if sent_a_form else None)
     if wants_fragment():
         return hx_response("", 200, redirect=target)  # htmx cannot see a redirect: load the page whole
     return redirect(target, 303)

@@ -5,6 +5,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from kiosk.core.extensions import db
@@ -140,6 +141,34 @@ def test_an_htmx_form_sent_after_signing_out_returns_to_its_page(app, keeper_id)
                     headers={**HX, "X-CSRFToken": token, "HX-Current-URL": HOST + "/keeper/services"})
     location = urlsplit(r.headers["HX-Redirect"])
     assert location.path == "/keeper/login" and parse_qs(location.query)["next"] == ["/keeper/services"]
+
+
+def test_a_background_refresh_cut_off_by_a_sign_out_returns_to_its_page_not_to_the_fragment(app, keeper_id):
+    """Probe: Today's live list, polled after signing out elsewhere, sent the keeper to sign in with
+    the poll's own address as where to go back: after signing in the browser opened the bare
+    fragment (or, answered 204, stayed on the sign-in page as if it had failed)."""
+    from tests.http.conftest import sign_in
+
+    tablet, phone = app.test_client(), app.test_client()
+    for device in (tablet, phone):
+        assert sign_in(device).status_code == 303
+    phone.post("/keeper/logout", data={"csrf_token": csrf_token(phone, "/keeper/today")})
+    r = tablet.get("/keeper/today/live?day=2026-11-22&stamp=abc",
+                   headers={**HX, "HX-Current-URL": HOST + "/keeper/today?day=2026-11-22"})
+    location = urlsplit(r.headers["HX-Redirect"])
+    assert location.path == "/keeper/login" and parse_qs(location.query)["next"] == ["/keeper/today?day=2026-11-22"]
+    assert parse_qs(location.query)["signed_out"] == ["1"]
+    assert sign_in(tablet, query="?" + location.query).headers["Location"] == "/keeper/today?day=2026-11-22"
+
+
+@pytest.mark.parametrize("current", [None, "http://evil.example/keeper/today", HOST + "//evil.example/x"])
+def test_a_background_refresh_from_no_known_page_of_this_site_lands_on_the_keeper_pages(client, keeper_id, current):
+    from tests.http.conftest import sign_in
+
+    headers = {**HX, **({"HX-Current-URL": current} if current else {})}
+    location = urlsplit(client.get("/keeper/today/live?day=2026-11-22", headers=headers).headers["HX-Redirect"])
+    assert location.path == "/keeper/login" and "next" not in parse_qs(location.query)
+    assert sign_in(client, query="?" + location.query).headers["Location"] == "/keeper/today"
 
 
 # --- What was typed in a form that was not saved comes back (forms.js, kiosk.js) ------------------

@@ -97,6 +97,14 @@ def test_an_htmx_request_after_the_idle_time_goes_to_sign_in_through_hx_redirect
     assert r.get_data(as_text=True) == ""
 
 
+def test_a_background_refresh_after_the_idle_time_returns_to_its_page_after_sign_in(app, clock, keeper_id, limit):
+    """The page a poll is part of, as htmx names it: never the poll's own address (a bare fragment)."""
+    kiosk = signed_in(app, kiosk=True)
+    clock.advance(seconds=limit + 1)
+    r = kiosk.get("/keeper/today/live?day=2026-11-22", headers={**HX, "HX-Current-URL": "http://localhost/keeper/today"})
+    assert to_sign_in(r)["next"] == ["/keeper/today"]
+
+
 def test_a_change_sent_after_the_idle_time_is_not_made(app, clock, keeper_id, limit):
     from sqlalchemy import select
 
