@@ -2,7 +2,8 @@
 
 from datetime import date, timedelta
 
-from flask import Response, g, request
+from flask import Response, g, request, url_for
+from htmx_flask import make_response as hx_response
 
 from kiosk.checkin.attendance import settle_forgotten_sessions
 from kiosk.core.clock import utcnow
@@ -47,12 +48,16 @@ def today():
 def today_live():
     """Polled every few seconds by the Today screen. Nothing new: 204 and htmx swaps nothing."""
     day, _refused = _day()  # a poll never asks for a day its page could not show; if one does, today
+    q = request.args.get("q", "")[:40]
+    if day < local_today(g.station, utcnow()):
+        # Only today's page polls: its day has passed while it stayed open (overnight). Load today's
+        # page whole, so its heading, date buttons and the on-duty list follow the station's day.
+        return hx_response("", 200, redirect=url_for("today.today", q=q or None))
     # Closing time passes while the screen is open: close forgotten sessions before comparing.
     settle_forgotten_sessions(g.station, utcnow())
     stamp = live_stamp(g.station, day)
     if request.args.get("stamp") == stamp:
         return "", 204
-    q = request.args.get("q", "")[:40]
     report = day_report(g.station, day, utcnow(), q)
     return render_block_response("today/today.html", "live", report=report, q=q, stamp=stamp)
 

@@ -675,9 +675,37 @@ def test_the_poll_keeps_the_search(keeper, busy_morning):
     assert parse_qs(urlsplit(live_url(body)).query)["q"] == ["李"]
 
 
-def test_a_past_days_poll_answer_does_not_poll_again(keeper):
+def test_a_poll_for_a_day_gone_by_loads_today_whole(keeper):
+    # Only today's page polls: a poll for yesterday comes from a page left open past midnight.
     r = keeper.get("/keeper/today/live", query_string={"day": "2026-11-21", "stamp": "x"}, headers=HX)
-    assert r.status_code == 200 and "hx-get" not in live_div(r.get_data(as_text=True))
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/keeper/today" and not r.data
+
+
+def test_today_left_open_overnight_follows_the_stations_day(app, client, keeper_id, kiosk, clock):
+    """Signed in at 23:58 on 12-09, Today left open: after midnight its poll brings the new day."""
+    clock.set(utc(2026, 12, 9, 15, 58))  # 23:58 in Shanghai
+    client.set_cookie("kiosk_lang", "en")
+    assert sign_in(client).status_code == 303
+    page = client.get("/keeper/today").get_data(as_text=True)
+    url = live_url(page)
+    assert "day=2026-12-09" in url
+    clock.set(utc(2026, 12, 9, 16, 1))  # 00:01 on 12-10
+    assert scan(kiosk, tokens_of(app, 3)[3]).status_code == 200
+    r = client.get(url, headers=HX)
+    # The page was opened for today: the browser loads today's page whole (heading, totals, on duty).
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/keeper/today"
+    clock.set(utc(2026, 12, 9, 23, 30))  # 07:30: the poll of a page left open all night says the same
+    assert client.get(url, headers=HX).headers["HX-Redirect"] == "/keeper/today"
+    page = client.get(r.headers["HX-Redirect"]).get_data(as_text=True)
+    assert re.search(r"<h1>Today <span[^>]*>[^<]*December 10, 2026", page)
+    assert "王建国" in on_duty(page) and totals(page)["volunteers"] == "1"
+    assert "day=2026-12-10" in live_url(page)
+    # A search made before midnight is kept.
+    searched = live_url(client.get("/keeper/today", query_string={"q": "王"}).get_data(as_text=True))
+    clock.advance(days=1)
+    assert client.get(searched, headers=HX).headers["HX-Redirect"] == "/keeper/today?q=%E7%8E%8B"
+    # A past day the keeper chose stays that day: its page does not poll.
+    assert "hx-get" not in live_div(client.get("/keeper/today?day=2026-12-09").get_data(as_text=True))
 
 
 def test_the_live_view_notices_closing_time(app, keeper, clock, busy_morning):
