@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext, pgettext
 
-from kiosk.core.i18n import format_hours
+from kiosk.core.i18n import format_hours, station_title
 from kiosk.reports import charts
 from kiosk.reports.figures import AGE_GROUPS, Figures, median_days
 from kiosk.reports.periods import Period
@@ -172,7 +172,7 @@ def district_chart(all_figures: list[Figures], key: str, period: Period) -> char
     figure = next(f for f in FIGURES if f.key == key)
     ranked = sort_stations(all_figures, key, descending=True)
     return charts.bars(f"district-{figure.key}", figure.title(period),
-                       [(f.station.name, figure.value(f) or 0) for f in ranked], figure.shown, figure.title(period))
+                       [(station_title(f.station), figure.value(f) or 0) for f in ranked], figure.shown, figure.title(period))
 
 
 # --- Files --------------------------------------------------------------------------------------
@@ -181,9 +181,10 @@ def district_chart(all_figures: list[Figures], key: str, period: Period) -> char
 def report_rows(figures: Figures, previous: Figures) -> tuple[list[str], list[list]]:
     """The station report as one sheet: headline figures beside the period before, then each
     breakdown under its own heading row."""
-    # The page's columns, under the page's headings; the station (the page's title) on a row of its own.
+    # The page's columns, under the page's headings; the station (the page's title, so its 繁體 name on a
+    # 繁體 page) on a row of its own.
     headers = [_("Figure"), period_title(figures.period), period_title(previous.period), _("Difference")]
-    rows: list[list] = [[_("Station"), figures.station.name]]
+    rows: list[list] = [[_("Station"), station_title(figures.station)]]
     rows += [[line.figure.title(figures.period), line.now, line.before, line.difference]
              for line in headline(figures, previous)]
     by_day = figures.period.by_day
@@ -213,6 +214,6 @@ def sheet_title(period: Period) -> str:
 
 def district_rows(all_figures: list[Figures], period: Period) -> tuple[list[str], list[list]]:
     headers = [_("Station"), *(figure.title(period) for figure in FIGURES)]
-    rows = [[f.station.name, *(figure.value(f) for figure in FIGURES)] for f in all_figures]
+    rows = [[station_title(f.station), *(figure.value(f) for figure in FIGURES)] for f in all_figures]
     rows.append([_("All stations"), *(district_total(figure, all_figures) for figure in FIGURES)])
     return headers, rows

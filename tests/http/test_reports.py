@@ -335,3 +335,24 @@ def test_the_district_names_points_for_the_period_and_the_day_given(admin):
     assert "Points given this year (by date confirmed)" in headers and "Confirmed hours" in headers
     page = admin.get("/keeper/reports/district?kind=month&month=2026-12&chart=points_earned").get_data(as_text=True)
     assert page.count("Points given this month (by date confirmed)") >= 3  # column, chart choice, chart
+
+
+def test_the_files_write_the_station_name_as_the_page_does(app, keeper, admin):
+    """On 繁體 the page's heading is the station's 繁體 name (set in Station settings); so are its files."""
+    from openpyxl import load_workbook
+
+    keeper.set_cookie("kiosk_lang", "zh_Hant")
+    assert "幸福里暖心驛站" in keeper.get("/keeper/reports?kind=month&month=2026-12").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(keeper.get("/keeper/reports.csv?kind=month&month=2026-12").data
+                                       .decode("utf-8-sig"))))
+    assert rows[1] == ["驛站", "幸福里暖心驛站"]
+    sheet = load_workbook(io.BytesIO(keeper.get("/keeper/reports.xlsx?kind=month&month=2026-12").data)).active
+    assert [cell.value for cell in sheet[2]][:2] == ["驛站", "幸福里暖心驛站"]
+    admin.set_cookie("kiosk_lang", "zh_Hant")  # the district's file and chart, as its table
+    district = list(csv.reader(io.StringIO(admin.get("/keeper/reports/district.csv?kind=month&month=2026-12").data
+                                           .decode("utf-8-sig"))))
+    assert {row[0] for row in district[1:]} == {"山景暖心驿站", "幸福里暖心驛站", "全部驛站"}
+    chart = admin.get("/keeper/reports/district?kind=month&month=2026-12").get_data(as_text=True)
+    assert "幸福里暖心驛站: 1" in chart and "幸福里暖心驿站" not in chart
+    keeper.set_cookie("kiosk_lang", "zh_Hans")  # 简体 writes the name as it is kept
+    assert "幸福里暖心驿站" in keeper.get("/keeper/reports.csv?kind=month&month=2026-12").data.decode("utf-8-sig")
