@@ -35,17 +35,24 @@ def init_app(app: Flask) -> None:
     add_on_deactivate(app, schedule.drop_signups_to_come, schedule.signups_warning)  # erasing runs it too
     add_volunteer_data(app, "activity_signups", schedule.signups_as_data)
     add_keeper_link(app, "activities_keeper.activities", _l("Activities"), 25)
-    app.jinja_env.globals["activity_day_format"] = _day_format
+    app.jinja_env.globals["activity_day"] = _activity_day
 
 
-def _day_format(moment) -> str:
+def _activity_day(moment) -> str:
+    """An activity's day in the station's timezone, as the app writes its other dates (as
+    `local_month` does the month): 12月8日, Dec 8, with the year when it is not this year."""
+    from babel.dates import format_skeleton
     from flask import g
+    from flask_babel import get_locale
 
-    from kiosk.activities.schedule import day_format
+    from kiosk.activities.schedule import day_skeleton
     from kiosk.core.clock import utcnow
+    from kiosk.core.stations import local_today
 
     station = g.get("station")
-    return day_format(station, moment, utcnow()) if station is not None else "M/d"
+    if station is None:
+        return format_skeleton("yMMMd", moment.date(), locale=get_locale())
+    return format_skeleton(day_skeleton(station, moment, utcnow()), local_today(station, moment), locale=get_locale())
 
 
 def _describe(values: dict | None) -> str:

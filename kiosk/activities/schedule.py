@@ -160,10 +160,11 @@ def cancel_activity(keeper: Keeper, station: Station, activity: Activity, now: d
     audit(keeper, station, "activity.cancelled", before=before, after=_values(activity), now=now)
 
 
-def day_format(station: Station, moment: datetime, now: datetime) -> str:
-    """How an activity's day is written: "M/d" in this year, with the year otherwise (1/1 of 2099
-    is not next New Year's Day)."""
-    return "M/d" if local_today(station, moment).year == local_today(station, now).year else "y/M/d"
+def day_skeleton(station: Station, moment: datetime, now: datetime) -> str:
+    """How an activity's day is written, as a Babel skeleton each language spells its own way:
+    12月8日 / Dec 8 in this year, with the year otherwise (2099年1月1日 / Jan 1, 2099: 1/1 of 2099 is
+    not next New Year's Day)."""
+    return "MMMd" if local_today(station, moment).year == local_today(station, now).year else "yMMMd"
 
 
 def _held(station: Station, with_cancelled: bool):

@@ -148,7 +148,26 @@ def test_an_activity_in_2099_is_refused_and_one_next_year_shows_its_year(app, ke
     assert plan(app, keeper, clock, name="学雷锋理发", starts_at="2026-12-01T09:00",
                 ends_at="2026-12-01T10:00").status_code == 303
     listed = keeper.get("/keeper/activities").get_data(as_text=True)
-    assert "2027/1/5 09:00–10:00" in listed and "12/1 09:00–10:00" in listed and "2026/12/1" not in listed
+    assert "Jan 5, 2027 09:00–10:00" in listed and "Dec 1 09:00–10:00" in listed and "Dec 1, 2026" not in listed
+    keeper.set_cookie("kiosk_lang", "zh_Hans")
+    listed = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert "2027年1月5日 09:00–10:00" in listed and "12月1日 09:00–10:00" in listed and "2026年12月1日" not in listed
+
+
+@pytest.mark.parametrize("language, day", [("en", "Nov 22 "), ("zh_Hans", "11月22日 "), ("zh_Hant", "11月22日 ")])
+def test_an_activitys_day_is_written_as_every_other_date_in_the_language(app, keeper, kiosk, clock, language, day):
+    """Not "11/22" in every language (which reads as 22 November nowhere but in the US)."""
+    plan(app, keeper, clock)
+    with app.app_context():
+        activity_id = db.session.scalar(select(Activity.id))
+    clock.advance(hours=1)  # on now: coming up, and to rate
+    for client in (keeper, kiosk):
+        client.set_cookie("kiosk_lang", language)
+    pages = [kiosk.get("/activities/"), keeper.get("/keeper/activities"), keeper.get(f"/keeper/activities/{activity_id}")]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and day in text and "11/22" not in text, page.request.path
+    assert kiosk.get("/activities/").get_data(as_text=True).count(day) == 2
 
 
 def test_the_same_activity_added_twice_is_refused(app, keeper, clock):

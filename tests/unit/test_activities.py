@@ -98,14 +98,14 @@ def test_an_activity_far_ahead_or_long_ago_is_refused(ctx, start, words):
 
 
 def test_an_activity_a_year_ahead_is_fine_and_shows_its_year(ctx):
-    from kiosk.activities.schedule import day_format
+    from kiosk.activities.schedule import day_skeleton
 
     next_year = START + timedelta(days=365)
     assert check_plan(ctx, "爱心课堂", None, "", "", next_year, next_year + timedelta(hours=1), False, None, "", "",
                       now=START).starts_at == next_year
-    assert day_format(ctx, START + timedelta(days=30), START) == "M/d"  # 22 December, this year
-    assert day_format(ctx, next_year, START) == "y/M/d"
-    assert day_format(ctx, START - timedelta(days=365), START) == "y/M/d"
+    assert day_skeleton(ctx, START + timedelta(days=30), START) == "MMMd"  # 22 December, this year
+    assert day_skeleton(ctx, next_year, START) == "yMMMd"
+    assert day_skeleton(ctx, START - timedelta(days=365), START) == "yMMMd"
 
 
 def test_the_same_activity_twice_is_refused(ctx):
