@@ -286,6 +286,25 @@ def rating_on_the_kiosk(app, keeper, kiosk, clock) -> int:
     return activity_id
 
 
+FACES = [("1", "Very unhappy"), ("2", "Unhappy"), ("3", "So-so"), ("4", "Happy"), ("5", "Very happy")]
+
+
+@pytest.mark.parametrize("path", ["/activities/", "/activities/rate?station=demo"])
+def test_the_faces_are_drawn_by_the_page_not_taken_from_an_emoji_font(app, keeper, kiosk, clock, path):
+    """🙁 and 🙂 were empty boxes on a station's Chromium with no emoji font: each face is a small
+    drawing in the page now, its word under it and its name for a screen reader as before."""
+    activity_id = rating_on_the_kiosk(app, keeper, kiosk, clock)
+    page = kiosk.get(path).get_data(as_text=True)
+    form = re.search(rf'<form[^>]*action="/activities/{activity_id}/rate[^"]*".*?</form>', page, re.S).group(0)
+    assert not re.search("[\U0001F300-\U0001FAFF\u2600-\u27BF]", form), "an emoji is left to a font"
+    buttons = re.findall(r'<button type="submit" name="score" value="(\d)"[^>]*aria-label="([^"]+)">(.*?)</button>',
+                         form, re.S)
+    assert [(score, name) for score, name, _ in buttons] == FACES
+    for (_, name, inside), (_, word) in zip(buttons, FACES):
+        assert re.search(r'<svg[^>]*aria-hidden="true"[^>]*>.*</svg>', inside, re.S), name
+        assert f'<span class="face-label">{word}</span>' in inside
+
+
 def test_residents_rate_on_the_kiosk_and_on_a_phone_once(app, keeper, kiosk, clock):
     activity_id = rating_on_the_kiosk(app, keeper, kiosk, clock)
     board = kiosk.get("/activities/").get_data(as_text=True)
