@@ -28,6 +28,7 @@ from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import NOT_A_CHOICE, EmptyForm, attach_error, first_error, validated
+from kiosk.core.i18n import station_title
 from kiosk.core.stations import (FIRST_DAY, LAST_DAY, local_input_value, local_today, parse_local_datetime, parse_month,
                                  station_record)
 from kiosk.core.text import search_words
@@ -68,7 +69,9 @@ def _plan(form: ActivityForm):
 
 def _list_page(status: int = 200, form: ActivityForm | None = None, block: str = "content", **earlier):
     now = utcnow()
-    form = form or ActivityForm(formdata=None, organiser=g.station.name, person_in_charge=g.station.person_in_charge)
+    # The station as this page writes its name (its 繁體 name on a 繁體 page), as the heading does.
+    form = form or ActivityForm(formdata=None, organiser=station_title(g.station),
+                                person_in_charge=g.station.person_in_charge)
     coming = upcoming(g.station, now, 50, with_cancelled=True)
     this_month = local_today(g.station, now).replace(day=1)
     earlier = {"month": None, "month_text": _month_text(this_month - timedelta(days=1)), "month_error": None,

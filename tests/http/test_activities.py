@@ -170,6 +170,14 @@ def test_an_activitys_day_is_written_as_every_other_date_in_the_language(app, ke
     assert kiosk.get("/activities/").get_data(as_text=True).count(day) == 2
 
 
+@pytest.mark.parametrize("language, organiser", [("zh_Hant", "幸福里暖心驛站"), ("zh_Hans", "幸福里暖心驿站"),
+                                                ("en", "幸福里暖心驿站")])
+def test_the_organising_unit_starts_as_the_station_named_in_the_pages_script(app, keeper, language, organiser):
+    keeper.set_cookie("kiosk_lang", language)
+    page = keeper.get("/keeper/activities").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="organiser"[^>]*value="([^"]*)"', page).group(1) == organiser
+
+
 def test_the_same_activity_added_twice_is_refused(app, keeper, clock):
     assert plan(app, keeper, clock).status_code == 303
     twice = plan(app, keeper, clock)
