@@ -12,6 +12,9 @@ PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 28, 40, 8
 COLUMN_HEIGHT = 240
 ROW_HEIGHT, LABEL_WIDTH, VALUE_ROOM = 34, 230, 90
 MAX_LABELLED_COLUMNS = 12  # beyond this, values are in the table only, and every n-th step is named
+# A name's width at reports.css's 18 px: a Chinese character is square, a Latin letter or digit about
+# half of it; names keep this much room between them.
+WIDE_CHAR, NARROW_CHAR, NAME_GAP = 18, 10.5, 4
 
 
 @dataclass
@@ -70,6 +73,8 @@ def columns(key: str, title: str, steps: Sequence[str], series: Sequence[tuple[s
     gap = slot * 0.2
     bar = (slot - gap) / max(len(series), 1)
     label_every = 1 if count <= MAX_LABELLED_COLUMNS else -(-count // MAX_LABELLED_COLUMNS)
+    # Names wider than their column (Nov 10, 2026年11月) are given every other one, or fewer.
+    label_every = max(label_every, int(-(-(max(map(_width, steps), default=0) + NAME_GAP) // slot)))
     baseline = PLOT_TOP + COLUMN_HEIGHT
     chart.axis = (0, baseline, WIDTH, baseline)
     top = _scale([value for _, values, _ in series for value in values])  # one scale: side by side compares
@@ -102,6 +107,10 @@ def bars(key: str, title: str, items: Sequence[tuple[str, float]], shown: Callab
         chart.labels.append(Label(LABEL_WIDTH + length + 6, y + ROW_HEIGHT / 2 + 6, shown(value), "start", "value"))
         chart.rows.append([label, shown(value)])
     return chart
+
+
+def _width(name: str) -> float:
+    return sum(WIDE_CHAR if ord(char) >= 0x2E80 else NARROW_CHAR for char in name)
 
 
 def _fit(label: str, room: int = 12) -> str:

@@ -81,14 +81,16 @@ def period_title(period: Period) -> str:
 
 
 def step_title(first: date, by_day: bool, short: bool = False) -> str:
-    """A bar's name: 3 Nov / 11月3日 for a day, Nov 2026 / 2026年11月 for a month. Short, where the
+    """A bar's name: Nov 3 / 11月3日 for a day, Nov 2026 / 2026年11月 for a month. Short, where the
     chart's title or its neighbours say the rest (31 long names would run into each other): the
-    day alone within one month (3 / 3日), the month alone within one year (Nov / 11月)."""
+    day alone within one month where the language marks it as a day (3日; English keeps Nov 3), the
+    month alone within one year (Nov / 11月)."""
+    locale = get_locale()
     if by_day:
-        skeleton = "d" if short else "MMMd"
-    else:
-        skeleton = "MMM" if short else "yMMM"
-    return format_skeleton(skeleton, first, locale=get_locale())
+        day = format_skeleton("d", first, locale=locale)
+        # A bare "3" read out or shown alone says neither that it is a day nor of which month.
+        return day if short and not day.isdigit() else format_skeleton("MMMd", first, locale=locale)
+    return format_skeleton("MMM" if short else "yMMM", first, locale=locale)
 
 
 @dataclass

@@ -107,3 +107,20 @@ def test_the_district_table_prints_across_a_landscape_a4(context, server, live_a
     pdf = page.pdf(prefer_css_page_size=True)
     sizes = {tuple(map(float, box)) for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)}
     assert sizes and all(abs(w - 841.9) < 1 and abs(h - 595.3) < 1 for w, h in sizes)  # A4 landscape
+
+
+def test_english_day_names_carry_the_month_and_stay_apart(context, server, live_app):
+    """A bare "8" under an English chart said neither day nor month; "Nov 8" must still fit its column."""
+    keeper = context.new_page()
+    keeper.set_viewport_size({"width": 800, "height": 1280})
+    sign_in(keeper, server, live_app)
+    context.add_cookies([{"name": "kiosk_lang", "value": "en", "url": server.url}])
+    for query, count in (("kind=month&month=2026-11", 30), ("kind=range&from=2026-11-01&to=2026-11-12", 12)):
+        keeper.goto(server.url + "/keeper/reports?" + query)
+        hours = keeper.locator("#chart-hours svg.chart-svg")
+        expect(hours.locator("rect.chart-series-0")).to_have_count(count)
+        assert "Nov 8: 0" in hours.locator("desc").text_content()
+        names = hours.locator("text.chart-axis")
+        assert names.first.text_content() == "Nov 1"
+        boxes = names.evaluate_all("texts => texts.map(t => t.getBBox()).map(b => [b.x, b.x + b.width])")
+        assert all(left[1] < right[0] for left, right in zip(boxes, boxes[1:])), boxes

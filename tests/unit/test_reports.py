@@ -424,3 +424,28 @@ def test_activities_held_are_those_that_took_place(ctx):
 def test_a_period_has_begun_on_its_first_day():
     assert month(2026, 11).has_begun(date(2026, 11, 1)) and not month(2026, 12).has_begun(date(2026, 11, 30))
     assert year(2026).following().has_begun(date(2027, 1, 1)) and not year(2027).has_begun(TODAY)
+
+
+@pytest.mark.parametrize("lang, day_in_month, month_in_year, day, month_", [
+    ("en", "Dec 8", "Dec", "Dec 8", "Dec 2026"),  # a bare 8 would not say it is a day, nor of which month
+    ("zh_Hans", "8日", "12月", "12月8日", "2026年12月"),  # 8日 says it is a day; the chart's month says which
+    ("zh_Hant", "8日", "12月", "12月8日", "2026年12月"),
+])
+def test_a_bars_name_says_what_it_is(app, lang, day_in_month, month_in_year, day, month_):
+    from kiosk.reports.summary import step_title
+
+    with app.test_request_context("/", headers={"Cookie": f"kiosk_lang={lang}"}):
+        assert step_title(date(2026, 12, 8), by_day=True, short=True) == day_in_month
+        assert step_title(date(2026, 12, 1), by_day=False, short=True) == month_in_year
+        assert step_title(date(2026, 12, 8), by_day=True) == day
+        assert step_title(date(2026, 12, 1), by_day=False) == month_
+
+
+def test_names_wider_than_their_column_are_given_to_every_other_one():
+    def named(steps):
+        chart = charts.columns("x", "Hours", steps, [("Hours", [1] * len(steps), str)])
+        return [label.text for label in chart.labels if label.kind == "axis"]
+
+    assert named([f"Nov {n}" for n in range(1, 13)]) == ["Nov 1", "Nov 3", "Nov 5", "Nov 7", "Nov 9", "Nov 11"]
+    assert named([f"{n}月" for n in range(1, 13)]) == [f"{n}月" for n in range(1, 13)]  # room for each
+    assert len(named([f"{n}日" for n in range(1, 32)])) == 11  # a month's days: every third, as before
