@@ -130,6 +130,26 @@ def auto_close_deadline(station: Station, checked_in_at: datetime, opens_at: tim
     return min(deadline, checked_in_at + timedelta(hours=MAX_SESSION_HOURS))
 
 
+def system_closing(station: Station, session: ServiceSession) -> str:
+    """Which of auto_close_deadline's times the system closed a session at, read from its times:
+    "closing" (its day's closing time), "opening" (begun after closing: the next opening time),
+    "longest" (MAX_SESSION_HOURS after the check-in), "next session" (a check-in a keeper typed
+    before a later session, closed where that one begins: corrections.keeper_check_in), or ""
+    (the station's hours have changed since)."""
+    zone = ZoneInfo(station.timezone)
+    start, end = session.checked_in_at.astimezone(zone), session.checked_out_at.astimezone(zone)
+    if end.date() == start.date() and end.time() == station.closes_at:
+        return "closing"
+    if end.date() == start.date() + timedelta(days=1) and end.time() == station.opens_at:
+        return "opening"
+    if end - start == timedelta(hours=MAX_SESSION_HOURS):
+        return "longest"
+    if db.session.scalar(select(ServiceSession.id).where(ServiceSession.volunteer_id == session.volunteer_id,
+                                                         ServiceSession.checked_in_at == session.checked_out_at)):
+        return "next session"
+    return ""
+
+
 def open_sessions(station: Station, volunteer_id: int | None = None) -> list[ServiceSession]:
     """Sessions nobody has closed yet, the station's or one volunteer's (the open-sessions index)."""
     query = select(ServiceSession).where(ServiceSession.station_id == station.id,

@@ -2,7 +2,7 @@
 before and after, shown on the volunteer's page."""
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.checkin.attendance import (MAX_SESSION_HOURS, auto_close_deadline, close_forgotten_sessions, close_if_open,
-                                     on_duty_since, open_session, open_sessions)
+                                     on_duty_since, open_session, open_sessions, system_closing)
 from kiosk.checkin.hours import confirm, confirmed_hours_changed
 from kiosk.checkin.models import ServiceSession
 from kiosk.core.edits import refuse_if_edited_meanwhile
@@ -48,16 +48,27 @@ def check_times(checked_in_at: datetime, checked_out_at: datetime | None, now: d
         raise DomainError(_l("A session cannot be longer than %(h)s hours.", h=MAX_SESSION_HOURS), field=end_field)
 
 
-def _overlaps(session_id: int | None, volunteer_id: int, start: datetime, end: datetime | None) -> bool:
+_FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _overlapping(session_id: int | None, volunteer_id: int, start: datetime,
+                 end: datetime | None) -> ServiceSession | None:
+    """The volunteer's other session that [start, end) would overlap, if any. `end` None is the
+    session under way, as is any other one still open: it runs on (at most one, the latest)."""
     others = db.session.scalars(
         select(ServiceSession).where(ServiceSession.volunteer_id == volunteer_id, ServiceSession.id != (session_id or 0))
+        .order_by(ServiceSession.checked_in_at)
     )
-    for other in others:
-        other_end = other.checked_out_at or datetime.max.replace(tzinfo=start.tzinfo)
-        this_end = end or datetime.max.replace(tzinfo=start.tzinfo)
-        if start < other_end and other.checked_in_at < this_end:
-            return True
-    return False
+    return next((other for other in others
+                 if start < (other.checked_out_at or _FOREVER) and other.checked_in_at < (end or _FOREVER)), None)
+
+
+def _from_to(station: Station, session: ServiceSession) -> str:
+    """A session's times as a refusal names them: 11/20 09:00–11:45 (the end's day when another)."""
+    start = local_time(session.checked_in_at, station, "M/d HH:mm")
+    end = session.checked_out_at
+    same_day = local_time(end, station, "M/d") == local_time(session.checked_in_at, station, "M/d")
+    return f"{start}–{local_time(end, station, 'HH:mm' if same_day else 'M/d HH:mm')}"
 
 
 def add_correction_check(app: Flask, check: Callable[[Station, ServiceSession, datetime, datetime | None], None]) -> None:
@@ -87,8 +98,11 @@ def correct_session(keeper: Keeper, station: Station, session: ServiceSession, c
         raise DomainError(_l("Please give a check-out time."), field="checked_out_at")
     for check in current_app.extensions.get("kiosk_correction_checks", []):
         check(station, session, checked_in_at, checked_out_at)
-    if _overlaps(session.id, session.volunteer_id, checked_in_at, checked_out_at):
-        raise DomainError(_l("These times overlap another session of this volunteer."), field="checked_in_at")
+    clash = _overlapping(session.id, session.volunteer_id, checked_in_at, checked_out_at)
+    if clash is not None:
+        raise DomainError(_l("These times overlap another session of this volunteer (%(times)s).",
+                             times=_from_to(station, clash) if clash.checked_out_at else
+                             local_time(clash.checked_in_at, station, "M/d HH:mm")), field="checked_in_at")
     before = snapshot(session)
     session.checked_in_at = checked_in_at
     session.checked_out_at = checked_out_at
@@ -134,35 +148,62 @@ def delete_session(keeper: Keeper, station: Station, session: ServiceSession, no
 
 
 def keeper_check_in(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
-    """Check a volunteer in by hand (e.g. their badge is lost and they have no phone)."""
+    """Check a volunteer in by hand: now (their badge is lost and they have no phone), or at an
+    earlier time, a keeper copying days from paper in any order. A check-in on a day already over,
+    or before a later session of the volunteer, is no one's current duty: the system closes it at
+    once (see `_closed_for_now_at`), flagged, and the keeper's check-out then gives its real end."""
     refuse_if_erased(volunteer)
     if not volunteer.active:
         raise DomainError(_l("This volunteer is no longer active."))
     check_times(at, None, now)
     close_forgotten_sessions(station, now, volunteer.id)
-    if _overlaps(None, volunteer.id, at, None):
-        raise DomainError(_l("This volunteer is already checked in, or has a session at that time."), field="at")
+    closed_at = _closed_for_now_at(station, volunteer, at, now)
+    clash = _overlapping(None, volunteer.id, at, closed_at)
+    if clash is not None:
+        if clash.checked_out_at is None:
+            raise DomainError(_l("This volunteer is already checked in (since %(time)s): check them out first.",
+                                 time=local_time(clash.checked_in_at, station, "M/d HH:mm")), field="at")
+        raise DomainError(_l("This volunteer already has a session at that time (%(times)s). Please check the "
+                             "date and time.", times=_from_to(station, clash)), field="at")
     session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=at,
-                             check_in_method="keeper")
+                             check_in_method="keeper", needs_review=False, updated_at=now)
+    entered = snapshot(session)  # what the keeper did; the closing below is the system's
+    if closed_at is not None:
+        # As close_forgotten_sessions would have then (the database keeps one open session: the
+        # volunteer may be on duty today).
+        session.checked_out_at, session.check_out_method = closed_at, "auto"
+        session.auto_closed = session.needs_review = True
     try:
         with db.session.begin_nested():
             db.session.add(session)
     except IntegrityError:
         raise DomainError(_l("This volunteer is already checked in."), field="at") from None
     audit(keeper, station, "session.checked_in", volunteer_id=volunteer.id, session_id=session.id,
-          before=None, after=snapshot(session), now=now)
-    if now >= auto_close_deadline(station, at):
-        # A check-in on a day already closed: the system closes it at that day's closing time now,
-        # as it would have then, rather than show 值班中 on a day that is over (the keeper then
-        # enters the real check-out, which replaces it).
-        close_forgotten_sessions(station, now, volunteer.id)
+          before=None, after=entered, now=now)
     return session
 
 
+def _closed_for_now_at(station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> datetime | None:
+    """Where the system closes a check-in typed for `at`, or None while it is the volunteer's duty
+    under way: at its day's closing time (auto_close_deadline) once that has passed, and never past
+    the start of the volunteer's next session (left open, the check-in would run over it)."""
+    deadline = auto_close_deadline(station, at)
+    following = db.session.scalar(select(ServiceSession.checked_in_at).where(
+        ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_in_at > at)
+        .order_by(ServiceSession.checked_in_at).limit(1))
+    if following is not None:
+        return min(deadline, following)
+    return deadline if now >= deadline else None
+
+
 def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at: datetime, now: datetime) -> ServiceSession:
+    """Check a volunteer out by hand. It ends the session checked in last before `at`: the one
+    under way, or one the system closed that is waiting for its real end (copying paper: that
+    day's check-in, whatever has been entered since), not the volunteer's duty now."""
     close_forgotten_sessions(station, now, volunteer.id)
-    session = open_session(station, volunteer.id) or _closed_at_closing_time_before(volunteer, at)
-    if session is None:
+    session = _session_before(volunteer, at)
+    if session is None or not (session.checked_out_at is None or
+                               (_waiting_for_its_end(session) and at <= session.checked_out_at)):
         raise _why_not_checked_in(station, volunteer, at)
     check_times(session.checked_in_at, at, now)
     before = snapshot(session)
@@ -177,23 +218,38 @@ def keeper_check_out(keeper: Keeper, station: Station, volunteer: Volunteer, at:
     return session
 
 
+def _waiting_for_its_end(session: ServiceSession) -> bool:
+    """Closed by the system and not yet confirmed: a keeper's check-out may give its real end."""
+    return session.check_out_method == "auto" and session.confirmed_at is None
+
+
 def _why_not_checked_in(station: Station, volunteer: Volunteer, at: datetime) -> DomainError:
     """A keeper who just checked a volunteer in for an earlier day, then checks them out, finds the
-    session already closed at that day's closing time: say so, not "not checked in"."""
-    latest = _latest_session(volunteer)
-    if latest is not None and latest.check_out_method == "auto" and latest.confirmed_at is None:
-        if at <= latest.checked_in_at:
-            return DomainError(_l("Check-out must be after check-in (%(time)s).",
-                                  time=local_time(latest.checked_in_at, station, "M/d HH:mm")), field="at")
-        return DomainError(_l("The system checked this volunteer out at closing time (%(time)s). Enter the real "
-                              "end time on that day, or correct the session under To review.",
-                              time=local_time(latest.checked_out_at, station, "M/d HH:mm")), field="at")
+    session already closed by the system: say so, not "not checked in"; and a check-out before the
+    check-in it would end says that."""
+    before = _session_before(volunteer, at)
+    if before is not None and _waiting_for_its_end(before):  # `at` is past the system's end
+        closed = local_time(before.checked_out_at, station, "M/d HH:mm")
+        if system_closing(station, before) == "closing":
+            return DomainError(_l("The system checked this volunteer out at closing time (%(time)s). Enter the real "
+                                  "end time on that day, or correct the session under To review.", time=closed),
+                               field="at")
+        return DomainError(_l("The system checked this volunteer out at %(time)s, as nobody had. Enter the real end "
+                              "time, or correct the session under To review.", time=closed), field="at")
+    after = db.session.scalar(select(ServiceSession).where(
+        ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_in_at >= at)
+        .order_by(ServiceSession.checked_in_at).limit(1))
+    if after is not None and (after.checked_out_at is None or _waiting_for_its_end(after)):
+        return DomainError(_l("Check-out must be after check-in (%(time)s).",
+                              time=local_time(after.checked_in_at, station, "M/d HH:mm")), field="at")
     return DomainError(_l("This volunteer is not checked in."), field="at")
 
 
-def _latest_session(volunteer: Volunteer) -> ServiceSession | None:
-    return db.session.scalar(select(ServiceSession).where(ServiceSession.volunteer_id == volunteer.id)
-                             .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+def _session_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:
+    """The volunteer's session checked in last before `at`."""
+    return db.session.scalar(select(ServiceSession).where(
+        ServiceSession.volunteer_id == volunteer.id, ServiceSession.checked_in_at < at)
+        .order_by(ServiceSession.checked_in_at.desc()).limit(1))
 
 
 def close_on_deactivation(keeper: Keeper, station: Station, volunteer: Volunteer, now: datetime) -> None:
@@ -235,18 +291,6 @@ def on_duty_until_new_hours(station: Station, opens_at: time, closes_at: time, n
               n=len(ending), time=local_time(min(ending), station))
 
 
-def _closed_at_closing_time_before(volunteer: Volunteer, at: datetime) -> ServiceSession | None:
-    """A keeper copying an earlier day from paper checks the volunteer in at that day's time, then
-    out; by then the session was closed at that day's closing time, waiting for review. The
-    check-out is its real end: the volunteer's latest session, if the system closed it and `at`
-    falls inside what it had (never reaching back past a later session)."""
-    latest = _latest_session(volunteer)
-    if (latest is not None and latest.check_out_method == "auto" and latest.confirmed_at is None
-            and latest.checked_in_at < at <= latest.checked_out_at):
-        return latest
-    return None
-
-
 def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, checked_in_at: datetime,
                    checked_out_at: datetime, now: datetime, activity_id: int | None = None) -> ServiceSession:
     """A whole session a keeper records afterwards (an activity held elsewhere): closed, and
@@ -255,7 +299,7 @@ def record_session(keeper: Keeper, station: Station, volunteer: Volunteer, check
     if not volunteer.active or volunteer.station_id != station.id:
         raise DomainError(_l("%(name)s is no longer active.", name=volunteer.name))
     check_times(checked_in_at, checked_out_at, now)
-    if _overlaps(None, volunteer.id, checked_in_at, checked_out_at):
+    if _overlapping(None, volunteer.id, checked_in_at, checked_out_at) is not None:
         raise DomainError(_l("%(name)s already has a session at that time.", name=volunteer.name), field="volunteers")
     session = ServiceSession(station_id=station.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,
                              checked_out_at=checked_out_at, check_in_method="keeper", check_out_method="keeper",

@@ -1,13 +1,12 @@
 """Keeper pages for check-in: sessions to review, corrections, check-in by hand, phone link codes.
 Check-in's part of a volunteer's page is registered in checkin/__init__.py."""
 
-from zoneinfo import ZoneInfo
-
 from flask import flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kiosk.checkin.attendance import minutes_served, recent_sessions, session_minutes, settle_forgotten_sessions
+from kiosk.checkin.attendance import (minutes_served, recent_sessions, session_minutes, settle_forgotten_sessions,
+                                     system_closing)
 from kiosk.checkin.corrections import (
     confirm_session,
     correct_session,
@@ -75,16 +74,19 @@ def _by_hand(volunteer_id, operation):
 
 
 def _closed_by_the_system(station, session):
-    """Said after a check-in typed for a time the system has already closed: at which of the day's
-    times it closed it (a check-in after closing runs to the next opening, not to closing)."""
+    """Said after a check-in typed for a time the system has already closed: at which of its times
+    (a check-in after closing runs to the next opening; one before a later session, to its start)."""
     at = local_time(session.checked_out_at, station, format="MM-dd HH:mm")
-    closed = session.checked_out_at.astimezone(ZoneInfo(station.timezone)).time()
-    if closed == station.closes_at:
+    closed = system_closing(station, session)
+    if closed == "closing":
         return _l("Checked in. That day has closed, so the system checked them out at its closing time "
                   "(%(time)s): enter the real check-out time below.", time=at)
-    if closed == station.opens_at:
+    if closed == "opening":
         return _l("Checked in after closing time, so the system checked them out at the next opening time "
                   "(%(time)s): enter the real check-out time below.", time=at)
+    if closed == "next session":
+        return _l("Checked in. Their next session begins at %(time)s, so the system checked them out then for "
+                  "now: enter the real check-out time below.", time=at)
     return _l("Checked in. The system has already checked them out at %(time)s: enter the real check-out time "
               "below.", time=at)
 

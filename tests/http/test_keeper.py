@@ -802,6 +802,28 @@ def test_a_check_in_by_hand_says_which_deadline_the_system_closed_it_at(app, kee
     assert said in page and "closing time (11-2" not in page
 
 
+def test_a_keeper_copies_paper_days_in_any_order_while_the_volunteer_is_on_duty(app, keeper):
+    """Probe: with 12-05 09:00–11:45 entered for 0003, 12-04's check-in was refused as "already
+    checked in, or has a session at that time" with nothing on 12-04, and its check-out as "not
+    checked in"; and no earlier day could be entered while they were on duty."""
+    keeper.set_cookie("kiosk_lang", "en")
+    page = "/keeper/volunteers/3"
+    assert post(keeper, f"{page}/check-in", {"at": ""}).status_code == 303  # on duty now, 11-22 09:00
+    for day in ("2026-11-20", "2026-11-19"):
+        assert post(keeper, f"{page}/check-in", {"at": f"{day}T09:00"}).status_code == 303
+        assert post(keeper, f"{page}/check-out", {"at": f"{day}T11:45"}).status_code == 303
+    assert [(s.checked_in_at, s.checked_out_at, s.check_out_method, s.needs_review) for s in sessions(app, 3)] == [
+        (utc(2026, 11, 22, 1, 0), None, None, False),
+        (utc(2026, 11, 20, 1, 0), utc(2026, 11, 20, 3, 45), "keeper", False),
+        (utc(2026, 11, 19, 1, 0), utc(2026, 11, 19, 3, 45), "keeper", False)]
+    # A real overlap is still refused, and says which session it clashes with.
+    before = state(app)
+    r = post(keeper, f"{page}/check-in", {"at": "2026-11-19T10:00"})
+    assert r.status_code == 422 and state(app) == before
+    assert field_errors(html.unescape(r.get_data(as_text=True)), "at") == [
+        "This volunteer already has a session at that time (11/19 09:00–11:45). Please check the date and time."]
+
+
 def test_blank_time_means_now(app, keeper, clock):
     assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
     clock.advance(minutes=90)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -123,14 +124,77 @@ def test_a_keeper_records_an_earlier_days_session_by_checking_in_then_out(ctx):
     assert [e.action for e in events()] == ["session.checked_in", "session.checked_out"]
 
 
-def test_a_check_out_by_hand_does_not_reach_back_past_a_later_session(ctx):
+def test_a_check_out_by_hand_gives_the_real_end_of_an_older_day_entered_before_a_later_one(ctx):
+    # Paper copied out of order: the older day's check-out still finds its check-in, closed for now
+    # at that day's closing time; a time past that closing is no check-out of it.
     station, volunteer, keeper = ctx
-    keeper_check_in(keeper, station, volunteer, START - timedelta(days=5), START)
+    older = keeper_check_in(keeper, station, volunteer, START - timedelta(days=5), START)
     close_forgotten_sessions(station, START)
     keeper_check_in(keeper, station, volunteer, START - timedelta(days=2), START)
     keeper_check_out(keeper, station, volunteer, START - timedelta(days=2) + timedelta(hours=1), START)
-    with pytest.raises(DomainError, match="not checked in"):  # the older session stays for review
-        keeper_check_out(keeper, station, volunteer, START - timedelta(days=5) + timedelta(hours=1), START)
+    with pytest.raises(DomainError, match="checked this volunteer out at closing time"):
+        keeper_check_out(keeper, station, volunteer, START - timedelta(days=5) + timedelta(hours=12), START)
+    keeper_check_out(keeper, station, volunteer, START - timedelta(days=5) + timedelta(hours=1), START)
+    assert (older.checked_out_at, older.check_out_method, older.needs_review) == (
+        START - timedelta(days=5) + timedelta(hours=1), "keeper", False)
+
+
+def test_a_keeper_copies_a_week_of_paper_in_any_order(ctx):
+    # Probe: after 12-05 09:00–11:45 was entered, 12-04's check-in was refused as "already checked
+    # in" and its check-out as "not checked in": an open check-in counted as running for ever.
+    station, volunteer, keeper = ctx
+    later, earlier = START - timedelta(days=2), START - timedelta(days=3)  # 11-20 and 11-19, 09:00
+    keeper_check_in(keeper, station, volunteer, later, START)
+    keeper_check_out(keeper, station, volunteer, later + timedelta(hours=2, minutes=45), START)
+    session = keeper_check_in(keeper, station, volunteer, earlier, START)
+    keeper_check_out(keeper, station, volunteer, earlier + timedelta(hours=2), START)
+    assert (session.checked_in_at, session.checked_out_at, session.check_out_method, session.needs_review) == (
+        earlier, earlier + timedelta(hours=2), "keeper", False)
+    assert [(s.checked_in_at, s.checked_out_at) for s in db.session.scalars(
+        select(ServiceSession).order_by(ServiceSession.checked_in_at))] == [
+        (earlier, earlier + timedelta(hours=2)), (later, later + timedelta(hours=2, minutes=45))]
+
+
+def test_a_keeper_copies_an_earlier_day_while_the_volunteer_is_on_duty(ctx):
+    station, volunteer, keeper = ctx
+    on_duty_id = scan_badge(station, badge_token(volunteer), "camera", START).session.id
+    now = START + timedelta(hours=1)
+    yesterday = START - timedelta(days=1)
+    session = keeper_check_in(keeper, station, volunteer, yesterday, now)
+    keeper_check_out(keeper, station, volunteer, yesterday + timedelta(hours=3), now)
+    assert (session.checked_out_at, session.check_out_method) == (yesterday + timedelta(hours=3), "keeper")
+    assert db.session.get(ServiceSession, on_duty_id).checked_out_at is None  # still on duty: that was the earlier day's
+
+
+def test_a_check_in_by_hand_before_a_later_session_of_the_same_day_runs_until_it_at_most(ctx):
+    # Today 10:00–11:00 was scanned; the keeper adds 08:00 from paper. Left open it would clash
+    # with 10:00 (and a scan would close it in the evening): it is closed where 10:00 begins, for
+    # the keeper to give its real end.
+    station, volunteer, keeper = ctx
+    token = badge_token(volunteer)
+    scan_badge(station, token, "camera", START + timedelta(hours=1))
+    scan_badge(station, token, "camera", START + timedelta(hours=2))
+    now = START + timedelta(hours=5)
+    session = keeper_check_in(keeper, station, volunteer, START - timedelta(hours=1), now)
+    assert (session.checked_out_at, session.check_out_method, session.needs_review) == (
+        START + timedelta(hours=1), "auto", True)
+    keeper_check_out(keeper, station, volunteer, START, now)
+    assert (session.checked_out_at, session.check_out_method, session.needs_review) == (START, "keeper", False)
+    assert events()[0].after["checked_out_at"] is None  # what the keeper entered: the check-in
+
+
+@pytest.mark.parametrize("at, said", [
+    (timedelta(days=-2, hours=1), "already has a session at that time (11/20 09:00–11:45)"),
+    (timedelta(hours=1), "already checked in (since 11/22 09:00)"),
+])
+def test_a_check_in_by_hand_that_really_overlaps_is_refused_naming_the_clash(ctx, at, said):
+    station, volunteer, keeper = ctx
+    keeper_check_in(keeper, station, volunteer, START - timedelta(days=2), START)
+    keeper_check_out(keeper, station, volunteer, START - timedelta(days=2, hours=-2, minutes=-45), START)
+    keeper_check_in(keeper, station, volunteer, START, START)
+    with pytest.raises(DomainError, match=re.escape(said)) as err:
+        keeper_check_in(keeper, station, volunteer, START + at, START + timedelta(hours=2))
+    assert err.value.field == "at"
 
 
 def test_confirm_and_delete_leave_audit_events(ctx):
