@@ -44,7 +44,8 @@ def issue(volunteer_id):
                                            certificate_error=err.message, certificate_field=err.field,
                                            certificate_start=(form.start.data or "")[:10],
                                            certificate_end=(form.end.data or "")[:10],
-                                           certificate_existing=getattr(err, "certificate", None)))
+                                           certificate_existing=getattr(err, "certificate", None),
+                                           certificate_review=getattr(err, "review", False)))
     if not form.validate():
         raise DomainError(first_error(form))
     start, end = parse_day(form.start.data, "start"), parse_day(form.end.data, "end")

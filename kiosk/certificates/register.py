@@ -24,7 +24,7 @@ from kiosk.core.database import serialize_writes
 from kiosk.core.errors import DomainError
 from kiosk.core.extensions import db
 from kiosk.core.forms import too_long
-from kiosk.core.i18n import current_language
+from kiosk.core.i18n import current_language, local_date
 from kiosk.core.models import Station
 from kiosk.core.stations import FIRST_DAY, LAST_DAY, day_bounds, local_today, out_of_range
 from kiosk.core.text import one_line
@@ -112,6 +112,40 @@ class AlreadyCertified(DomainError):
         self.certificate = certificate
 
 
+class HoursToConfirmFirst(DomainError):
+    """Hours in the days asked for wait for a keeper's confirmation: the page links to To review."""
+
+    review = True
+
+    def __init__(self):
+        super().__init__(_l("Some hours in these days are not confirmed yet. Confirm them under To review, then "
+                            "issue the certificate."))
+
+
+def nothing_to_certify(station: Station, volunteer_id: int, start: date, end: date) -> DomainError:
+    """Why the days have nothing to certify: hours still to confirm, or no service in them at all,
+    then with the nearest day that has confirmed hours (a night's hours count on the day it began)."""
+    since, until = day_bounds(station, start)[0], day_bounds(station, end)[1]
+    theirs = (ServiceSession.station_id == station.id, ServiceSession.volunteer_id == volunteer_id)
+    waiting = select(ServiceSession.id).where(*theirs, ServiceSession.checked_in_at >= since,
+                                              ServiceSession.checked_in_at < until,
+                                              ServiceSession.confirmed_at.is_(None))
+    if db.session.scalar(waiting.limit(1)) is not None:
+        return HoursToConfirmFirst()
+    confirmed = select(ServiceSession.checked_in_at).where(*theirs, ServiceSession.confirmed_at.is_not(None),
+                                                           ServiceSession.checked_out_at.is_not(None))
+    before = db.session.scalar(confirmed.where(ServiceSession.checked_in_at < since)
+                               .order_by(ServiceSession.checked_in_at.desc()).limit(1))
+    after = db.session.scalar(confirmed.where(ServiceSession.checked_in_at >= until)
+                              .order_by(ServiceSession.checked_in_at).limit(1))
+    days = [local_today(station, moment) for moment in (before, after) if moment is not None]
+    if not days:
+        return DomainError(_l("No hours of service in these days."))
+    nearest = min(days, key=lambda day: (start - day) if day < start else (day - end))
+    return DomainError(_l("No hours of service in these days. The nearest day with confirmed hours is %(day)s.",
+                          day=local_date(nearest)))
+
+
 def valid_certificate_for(volunteer_id: int, start: date, end: date) -> Certificate | None:
     """The certificate not revoked for exactly these days of the volunteer, if there is one."""
     return db.session.scalar(select(Certificate).where(
@@ -147,8 +181,7 @@ def issue_certificate(keeper: Keeper, station: Station, volunteer: Volunteer, st
     check_period(station, start, end, now)
     figures = service_figures(station, volunteer.id, start, end)
     if not figures["rows"]:
-        raise DomainError(_l("No confirmed hours in these days. Hours count once a keeper has confirmed them "
-                             "on the review page."))
+        raise nothing_to_certify(station, volunteer.id, start, end)
     # Two keepers issuing at once take turns for the next number; the unique (station, serial)
     # constraint is the backstop should they not.
     # Printed as issued: a reprint next year names the station and who was in charge then, not

@@ -172,7 +172,9 @@ def test_certificates_are_numbered_in_order(app, keeper, served):
     ("2026-11-20", "2026-11-01", "The first day comes after the last day."),
     ("2026-11-01", "2026-11-23", "The last day cannot be in the future."),
     ("2020-01-01", "2026-11-22", "A certificate covers at most 5 years."),
-    ("2026-11-07", "2026-11-22", "No confirmed hours in these days."),
+    ("2026-11-07", "2026-11-22", "Some hours in these days are not confirmed yet."),
+    ("2026-11-08", "2026-11-22", "No hours of service in these days. The nearest day with confirmed hours is "
+                                 "November 6, 2026."),
 ])
 def test_bad_dates_get_a_message_and_store_nothing(app, keeper, served, start, end, message):
     r = issue(keeper, start, end)
@@ -180,6 +182,14 @@ def test_bad_dates_get_a_message_and_store_nothing(app, keeper, served, start, e
     assert r.status_code == 422 and message in body, body[-3000:]
     assert 'id="certificates"' in body  # the volunteer's page, with the message in its section
     assert count(app) == 0 and count(app, AuditEvent) == 0
+
+
+def test_hours_to_confirm_first_link_to_where_they_are_confirmed(app, keeper, served):
+    page = html.unescape(issue(keeper, "2026-11-07", "2026-11-22").get_data(as_text=True))
+    refusal = re.search(r'<p class="form-error" role="alert">(.*?)</p>', page, re.S).group(1)
+    assert "Confirm them under To review" in refusal and 'href="/keeper/review"' in refusal
+    page = issue(keeper, "2026-11-08", "2026-11-22").get_data(as_text=True)  # nothing to confirm: no link
+    assert 'href="/keeper/review" data-review-first' not in page
 
 
 def test_a_missing_volunteer_or_no_sign_in_reaches_nothing(app, client, keeper, served):

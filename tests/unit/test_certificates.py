@@ -192,10 +192,32 @@ def test_the_same_days_again_point_to_the_valid_certificate_until_it_is_revoked(
     assert issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START).serial == "2026-0004"
 
 
-def test_no_confirmed_hours_no_certificate(ctx):
+def test_hours_not_confirmed_yet_are_confirmed_under_to_review_first(ctx):
     session(ctx, volunteer(1), local(3, 9), 180, confirmed=False)
-    with pytest.raises(DomainError, match="No confirmed hours"):
+    with pytest.raises(DomainError, match="not confirmed yet. Confirm them under To review") as refused:
         issue_certificate(keeper(), ctx, volunteer(1), NOV_1, NOV_20, START)
+    assert refused.value.review
+    session(ctx, volunteer(1), local(4, 9), None, confirmed=False)  # still on duty: To review shows that day too
+    with pytest.raises(DomainError, match="not confirmed yet"):
+        issue_certificate(keeper(), ctx, volunteer(1), date(2026, 11, 4), date(2026, 11, 4), START)
+
+
+def test_days_without_service_say_so_and_name_the_nearest_day_with_confirmed_hours(ctx):
+    # 22:00 on 7 November to 09:00 on the 8th, confirmed: 11 hours, counted on the 7th, the day it began.
+    session(ctx, volunteer(1), local(7, 22), 11 * 60)
+    session(ctx, volunteer(1), local(1, 9), 60)
+    session(ctx, volunteer(2), local(8, 9), 60, confirmed=False)  # another volunteer's, not theirs
+    with pytest.raises(DomainError) as refused:
+        issue_certificate(keeper(), ctx, volunteer(1), date(2026, 11, 8), date(2026, 11, 8), START)
+    assert str(refused.value.message) == ("No hours of service in these days. The nearest day with confirmed hours "
+                                          "is November 7, 2026.")
+    assert not getattr(refused.value, "review", False)
+    with pytest.raises(DomainError) as refused:  # nearer after than before
+        issue_certificate(keeper(), ctx, volunteer(1), date(2026, 10, 20), date(2026, 10, 30), START)
+    assert str(refused.value.message).endswith("is November 1, 2026.")
+    with pytest.raises(DomainError) as refused:  # none anywhere
+        issue_certificate(keeper(), ctx, volunteer(3), NOV_1, NOV_20, START)
+    assert str(refused.value.message) == "No hours of service in these days."
 
 
 def test_an_erased_volunteer_gets_no_certificate(ctx):
