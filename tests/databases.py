@@ -1,9 +1,11 @@
 """Where each test's database lives: a fresh SQLite file (the default), or, when
 `make test-postgres` has started a throwaway PostgreSQL server and set KIOSK_TEST_POSTGRES, a fresh
-PostgreSQL database copied from a template that holds the schema."""
+PostgreSQL database. Both are copied from a template that holds the schema, made once per process:
+creating sixty tables for each of three thousand tests was a tenth of the suite's time."""
 
 import atexit
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -47,10 +49,37 @@ def _build_template() -> None:
             db.engine.dispose()
 
 
+_sqlite_template: str | None = None
+
+
+def _sqlite_schema() -> str:
+    """A SQLite file holding the schema, for this process's tests to copy."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        from kiosk import create_app
+        from kiosk.core.extensions import db
+
+        where = tempfile.mkdtemp(prefix="kiosk-sqlite-template-")
+        atexit.register(shutil.rmtree, where, True)
+        path = os.path.join(where, "schema.sqlite")
+        app = create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                          "INSTANCE_PATH": os.path.join(where, "instance")})
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()  # its write-ahead log folded in: the one file is the whole database
+        _sqlite_template = path
+    return _sqlite_template
+
+
 def database_url(tmp_path, name: str = "kiosk", empty: bool = False) -> str:
-    """A URL to a database of its own for one test: with the schema, or `empty` (for migrations)."""
+    """A URL to a database of its own for one test: with the schema, or `empty` (for migrations).
+    A SQLite file already there (a test making a second app on the same folder) is kept as it is."""
     if not POSTGRES:
-        return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+        path = tmp_path / f"{name}.sqlite"
+        if not empty and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_sqlite_schema(), path)
+        return f"sqlite:///{path}"
     if not _made:
         _build_template()
     fresh = f"t_{uuid.uuid4().hex[:16]}"
