@@ -152,9 +152,21 @@ def confirm(session_id):
     return redirect(url_for("checkin_keeper.review"), 303)
 
 
+@bp.get("/sessions/<int:session_id>/delete")
+def ask_to_delete(session_id):
+    """Deleting takes the session's hours, and the points they earned, for good: the keeper is asked
+    first. Without JavaScript the session's page with the question; with htmx the question in place
+    of the button."""
+    session = station_record(ServiceSession, session_id)
+    return render("checkin/session_form.html", block="delete", form=_session_form_as_stored(session), session=session,
+                  asking_to_delete=True, described=_described(session))
+
+
 @bp.post("/sessions/<int:session_id>/delete")
 def delete(session_id):
     session = station_record(ServiceSession, session_id)
+    if request.form.get("confirm") != "yes":  # a post that did not answer the question (an older page): ask it
+        return redirect(url_for("checkin_keeper.ask_to_delete", session_id=session_id, _anchor="delete"), 303)
     volunteer_id, described = session.volunteer_id, _described(session)
     delete_session(current_user, g.station, session, utcnow())
     flash(str(_l("Deleted: %(session)s.", session=described)))

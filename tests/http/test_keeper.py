@@ -192,7 +192,8 @@ CSV = "姓名,手机号\n新人甲,13900000001\n"
 KEEPER_GETS = [
     "/keeper/", "/keeper/volunteers", "/keeper/volunteers/new", "/keeper/volunteers/1", "/keeper/volunteers/1/edit",
     "/keeper/volunteers/1/badge", "/keeper/volunteers/1/badge.svg", "/keeper/volunteers/1/badge.png",
-    "/keeper/volunteers/1/badge/new", "/keeper/badges", "/keeper/review", "/keeper/sessions/1/edit", "/keeper/volunteers/import",
+    "/keeper/volunteers/1/badge/new", "/keeper/badges", "/keeper/review", "/keeper/sessions/1/edit",
+    "/keeper/sessions/1/delete", "/keeper/volunteers/import",
 ]
 KEEPER_POSTS = {
     "/keeper/volunteers/new": lambda: {"name": "新人甲", "mobile": "13900000001"},
@@ -335,7 +336,7 @@ def test_keeper_gets_404_for_another_stations_volunteer_and_session(app, keeper,
     before = state(app)
     for path in [f"/keeper/volunteers/{vid}", f"/keeper/volunteers/{vid}/edit", f"/keeper/volunteers/{vid}/badge",
                  f"/keeper/volunteers/{vid}/badge.svg", f"/keeper/volunteers/{vid}/badge.png",
-                 f"/keeper/volunteers/{vid}/badge/new", f"/keeper/sessions/{sid}/edit"]:
+                 f"/keeper/volunteers/{vid}/badge/new", f"/keeper/sessions/{sid}/edit", f"/keeper/sessions/{sid}/delete"]:
         r = keeper.get(path)
         assert r.status_code == 404, path
         assert "外站人" not in r.get_data(as_text=True)
@@ -999,7 +1000,7 @@ def test_bad_corrections_are_refused_beside_the_field(app, keeper, auto_closed, 
 def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_closed):
     close_for_review(keeper)
     keeper.set_cookie("kiosk_lang", "en")
-    r = post(keeper, f"/keeper/sessions/{auto_closed}/delete")
+    r = post(keeper, f"/keeper/sessions/{auto_closed}/delete", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1"
     assert sessions(app) == []
     [event] = events(app)
@@ -1009,6 +1010,46 @@ def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_clo
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert "11-22 09:00 – 11-22 20:00" in page and "Deleted: 张晓华 11-22 09:00–20:00, 11 h." in page
     assert keeper.get(f"/keeper/sessions/{auto_closed}/edit").status_code == 404
+
+
+def test_deleting_a_session_asks_first_saying_its_hours_and_points_go(app, keeper, clock):
+    """Probe: 删除这条记录 deleted at one tap, and took back the confirmed points at once."""
+    keeper.set_cookie("kiosk_lang", "en")
+    assert post(keeper, "/keeper/volunteers/1/check-in", {"at": "2026-11-22T06:00"}).status_code == 303
+    assert post(keeper, "/keeper/volunteers/1/check-out", {"at": "2026-11-22T08:30"}).status_code == 303
+    [s] = sessions(app)
+    edit, ask = f"/keeper/sessions/{s.id}/edit", f"/keeper/sessions/{s.id}/delete"
+    shown = keeper.get(edit).get_data(as_text=True)
+    assert f'action="{ask}"' not in shown  # no form that deletes at one tap
+    assert re.search(rf'<a class="button" href="{ask}#delete"\s+hx-get="{ask}" hx-target="#delete"'
+                     r' hx-swap="outerHTML">Delete this session</a>', shown)
+    asked = keeper.get(ask)
+    text = " ".join(html.unescape(asked.get_data(as_text=True)).split())
+    assert asked.status_code == 200 and "<html" in text and "Delete this session?" in text
+    assert "张晓华 11-22 06:00–08:30, 2.5 h" in text
+    assert "These 2.5 h come off their hours, and the points they earned are taken back." in text
+    assert "Deleting cannot be undone." in text and f'action="{ask}"' in text
+    assert 'name="confirm" value="yes"' in text and f'href="{edit}">Don\'t delete</a>' in text
+    part = keeper.get(ask, headers=HX).get_data(as_text=True)
+    assert "<html" not in part and part.lstrip().startswith('<div id="delete"') and "Yes, delete it" in part
+    # A tap that did not answer the question (an old page, a stray post) asks it; nothing changes.
+    before = state(app)
+    unasked = post(keeper, ask, {})
+    assert unasked.status_code == 303 and unasked.headers["Location"] == f"{ask}#delete"
+    assert state(app) == before
+    assert post(keeper, ask, {"confirm": "yes"}).status_code == 303
+    assert sessions(app) == []
+
+
+def test_deleting_a_session_not_yet_confirmed_or_under_way_says_what_goes(app, keeper, auto_closed):
+    close_for_review(keeper)
+    keeper.set_cookie("kiosk_lang", "en")
+    text = " ".join(keeper.get(f"/keeper/sessions/{auto_closed}/delete").get_data(as_text=True).split())
+    assert "These 11 h come off their hours." in text and "points they earned" not in text  # not confirmed: none
+    assert post(keeper, "/keeper/volunteers/2/check-in", {"at": ""}).status_code == 303
+    [on_duty] = sessions(app, 2)
+    text = " ".join(keeper.get(f"/keeper/sessions/{on_duty.id}/delete").get_data(as_text=True).split())
+    assert "Their check-in goes: they no longer show as on duty." in text
 
 
 # --- Importing volunteers from CSV ---------------------------------------------------------
