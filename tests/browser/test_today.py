@@ -75,3 +75,28 @@ def test_a_keepers_typing_survives_a_language_switch_but_never_overwrites_a_chan
     expect(keeper.locator("html")).to_have_attribute("lang", "en")
     expect(keeper.locator("#skills")).to_have_value("剪纸和理发")
     expect(keeper.locator("#birth_year")).to_have_value("1957")
+
+
+def test_today_left_open_past_midnight_turns_to_the_new_day(context, server, live_app):
+    from datetime import UTC, datetime
+
+    clock = live_app.extensions["kiosk_clock"]
+    clock.set(datetime(2026, 12, 9, 15, 58, tzinfo=UTC))  # 23:58 in Shanghai
+    keeper = context.new_page()
+    keeper.set_viewport_size(PORTRAIT)
+    sign_in(keeper, server, live_app)
+    expect(keeper.locator("h1")).to_contain_text("2026年12月9日")
+    clock.set(datetime(2026, 12, 9, 16, 1, tzinfo=UTC))  # 00:01 on the 10th: someone checks in at the kiosk
+    kiosk = context.browser.new_context().new_page()
+    kiosk.goto(server.url + "/checkin/")
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, 5))
+    kiosk.keyboard.type(token, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+    # The next poll brings the new day: heading, date buttons, totals and who is on duty.
+    expect(keeper.locator("h1")).to_contain_text("2026年12月10日", timeout=8_000)
+    expect(keeper.locator("[data-on-duty]")).to_contain_text("陈志强")
+    expect(keeper.locator("[data-total=volunteers]")).to_have_text("1")
+    expect(keeper.locator("#day")).to_have_attribute("max", "2026-12-10")
+    kiosk.context.close()
