@@ -24,6 +24,7 @@ from kiosk.swap.shelf import (
     history,
     is_stale,
     keeper_items,
+    mark_taken,
     month_counts,
     put_back_item,
     remove_item,
@@ -70,6 +71,15 @@ def remove(code):
     found = found_or_404(find_item, g.station, code)
     refuse_with(lambda err: _item_page(code, status=err.status, error=err.message, error_field=err.field))
     remove_item(current_user, g.station, found, request.form.get("reason", ""), request.form.get("note"), utcnow())
+    return redirect(url_for("swap_keeper.item", code=found.code), 303)
+
+
+@bp.post("/swap/<code>/taken")
+def taken(code):
+    """Someone took it without scanning: counted as taken, not removed."""
+    found = found_or_404(find_item, g.station, code)
+    refuse_with(lambda err: _item_page(code, status=err.status, error=err.message))
+    mark_taken(current_user, g.station, found, utcnow())
     return redirect(url_for("swap_keeper.item", code=found.code), 303)
 
 

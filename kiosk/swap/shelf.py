@@ -40,7 +40,7 @@ REMOVAL_LABELS = {"donated": _l("Donated"), "discarded": _l("Discarded"), "not_a
 STATUS_LABELS = {"on_shelf": _l("On the shelf"), "taken": _l("Taken"), "removed": _l("Removed")}
 EVENT_LABELS = {"logged": _l("Brought"), "taken": _l("Taken"), "removed:donated": _l("Removed: donated"),
                 "removed:discarded": _l("Removed: discarded"), "removed:not_allowed": _l("Removed: not allowed"),
-                "put_back": _l("Put back on the shelf")}
+                "marked_taken": _l("Taken (not scanned)"), "put_back": _l("Put back on the shelf")}
 TITLE_MAX = 60
 NOTE_MAX = 200  # a removal's note
 CODE = re.compile(r"J-?0*([0-9]{1,6})", re.IGNORECASE)
@@ -266,6 +266,21 @@ def remove_item(keeper: Keeper, station: Station, item: SwapItem, reason: str, n
         raise DomainError(_l("Only an item on the shelf can be removed."), field="reason")
     item.status, item.removed_at, item.removed_reason, item.removed_note = "removed", now, reason, note
     db.session.add(SwapEvent(item_id=item.id, action=f"removed:{reason}", at=now, keeper_id=keeper.id, note=note))
+    db.session.flush()
+    return item
+
+
+def mark_taken(keeper: Keeper, station: Station, item: SwapItem, now: datetime) -> SwapItem:
+    """A keeper records an item someone carried off without scanning its label. It is taken as a
+    scan takes it (status and `taken_at`, which Today, the month's counts and the reports count);
+    its history says a keeper recorded it."""
+    taken = db.session.execute(
+        update(SwapItem).where(SwapItem.id == item.id, SwapItem.status == "on_shelf")
+        .values(status="taken", taken_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(item)
+    if taken != 1:  # taken or removed meanwhile, or the same tap sent twice
+        raise DomainError(_l("This item is no longer on the shelf: please look again."))
+    db.session.add(SwapEvent(item_id=item.id, action="marked_taken", at=now, keeper_id=keeper.id))
     db.session.flush()
     return item
 

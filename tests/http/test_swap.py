@@ -1109,6 +1109,38 @@ def test_a_keeper_puts_back_an_item_removed_or_marked_taken_by_mistake(app, kios
     assert "on the shelf already" in again.get_data(as_text=True)
 
 
+def test_a_keeper_records_an_item_taken_without_scanning_and_it_counts_as_taken_everywhere(app, kiosk, keeper, clock):
+    """A resident carried J-0001 off without scanning it: recorded as donated, it was missing from
+    Today's "taken", the report's items taken and the running total of items that found a home."""
+    from kiosk.core.models import Station
+    from kiosk.reports.figures import station_figures
+    from kiosk.reports.periods import Period
+
+    bring(kiosk)
+    page = keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
+    assert "Someone took it" in page and 'action="/keeper/swap/J-0001/taken"' in page
+    clock.advance(minutes=20)
+    r = post(keeper, "/keeper/swap/J-0001/taken", htmx=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/keeper/swap/J-0001"
+    row = item(app, "J-0001")
+    assert (row["status"], row["taken_at"], row["removed_reason"]) == ("taken", clock.now(), None)
+    assert shelf_codes(kiosk.get("/swap/").get_data(as_text=True)) == []
+    page = keeper.get("/keeper/swap/J-0001").get_data(as_text=True)
+    history = page.split('class="history"', 1)[1].split("</ul>", 1)[0]
+    assert "Taken (not scanned)" in history and "Put back on the shelf" in page
+    assert swap_today(keeper.get("/keeper/today").get_data(as_text=True)) == "Brought: 1 · Taken: 1"
+    assert totals(keeper.get("/keeper/swap").get_data(as_text=True)) == {
+        "in-today": 1, "out-today": 1, "in-month": 1, "out-month": 1}
+    with app.app_context():
+        figures = station_figures(db.session.get(Station, 1), Period("month", START.date().replace(day=1),
+                                                                     START.date().replace(day=30)), clock.now())
+        assert (figures.swap_out, figures.swap_homes_so_far) == (1, 1)
+    before = swap_state(app)
+    again = post(keeper, "/keeper/swap/J-0001/taken", htmx=False)  # the same tap sent twice
+    assert again.status_code == 422 and swap_state(app) == before
+    assert "no longer on the shelf" in again.get_data(as_text=True)
+
+
 def test_a_removal_note_too_long_is_refused_beside_the_note_not_cut_short(app, kiosk, keeper):
     bring(kiosk)
     before = swap_state(app)

@@ -34,6 +34,7 @@ from kiosk.swap.shelf import (
     item_to_take,
     items_logged_or_taken,
     keeper_items,
+    mark_taken,
     month_counts,
     public_title,
     remove_item,
@@ -752,6 +753,20 @@ def test_today_lists_the_days_brought_and_taken_items_and_the_csv_counts_them(ct
     assert (report.swap_brought, report.swap_taken) == ([new], [old])
     text = day_csv(report).decode("utf-8-sig")
     assert f"Swap shelf,Brought,Taken\r\n{today.isoformat()},1,1" in text  # the row named by its day
+
+
+def test_an_item_a_keeper_marks_taken_counts_as_taken_and_only_once(ctx, clock):
+    item = bring(ctx, clock.now())
+    mark_taken(the_keeper(), ctx, item, clock.advance(minutes=5))
+    today = local_today(ctx, clock.now())
+    assert (item.status, item.taken_at, item.removed_reason) == ("taken", clock.now(), None)
+    assert day_counts(ctx, today).taken == 1 and items_logged_or_taken(ctx, today) == ([item], [item])
+    assert [(e.action, e.keeper_id) for e in history(item)][-1] == ("marked_taken", the_keeper().id)
+    with pytest.raises(DomainError, match="no longer on the shelf"):
+        mark_taken(the_keeper(), ctx, item, clock.advance(minutes=1))
+    assert len(history(item)) == 2
+    with pytest.raises(DomainError, match="already found a new home"):
+        take_item(ctx, item.code, clock.now())
 
 
 def test_the_live_stamp_changes_after_a_bring_and_after_a_take(ctx, clock):
