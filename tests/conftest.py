@@ -118,6 +118,11 @@ def clock(app) -> MovableClock:
 @pytest.fixture
 def station(app):
     """A station with a few teams; returns its id (objects do not outlive their session)."""
+    return demo_station_in(app)
+
+
+def demo_station_in(app) -> int:
+    """The demo station loaded into an app's new database; its id."""
     from kiosk.people.demo import load_demo_station
 
     with app.app_context():

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from kiosk.core.extensions import db
-from tests.conftest import make_app
+from tests.conftest import demo_station_in, make_app
 
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
 # Flags that keep Chromium from phoning home on a machine (or a station) with no internet.
@@ -84,12 +84,8 @@ class LiveServer:
 @pytest.fixture
 def live_app(tmp_path):
     """The app for a live server, with the demo station loaded."""
-    from kiosk.people.demo import load_demo_station
-
     app = make_app(tmp_path, IDLE_SECONDS=60, IDLE_WARNING_SECONDS=20)
-    with app.app_context():
-        load_demo_station()
-        db.session.commit()
+    demo_station_in(app)
     return app
 
 
