@@ -5,7 +5,10 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from kiosk.core.i18n import local_time
+from kiosk.checkin.attendance import MAX_SESSION_HOURS, system_closing
+from kiosk.core.extensions import db
+from kiosk.core.i18n import local_end_time, local_time
+from kiosk.core.models import Station
 from kiosk.people.audit import add_audit_labels
 
 METHOD_LABELS = {
@@ -14,7 +17,7 @@ METHOD_LABELS = {
     "manual": _l("typed number"),
     "phone": _l("phone"),
     "keeper": _l("by keeper"),
-    "auto": _l("closed at closing time"),
+    "auto": _l("closed by the system: nobody checked out"),  # with its time: system_closed_label
     "deactivate": _l("checked out on deactivation"),
 }
 SESSION_AUDIT_LABELS = {
@@ -38,7 +41,38 @@ def methods_label(session) -> str:
     methods = list(dict.fromkeys(m for m in (session.check_in_method, session.check_out_method) if m))
     if methods == ["keeper"] and not session.edited:
         return ""
-    return " / ".join(method_label(m) for m in methods)
+    return " / ".join(system_closed_label(session) if m == "auto" else method_label(m) for m in methods)
+
+
+def system_closed_label(session) -> str:
+    """A session the system closed as nobody checked out: at which of its times, and when (a
+    patrol left open overnight is closed at the next opening, not at closing time)."""
+    if session.checked_out_at is None:
+        return method_label("auto")
+    station = db.session.get(Station, session.station_id)
+    time = local_end_time(session.checked_in_at, session.checked_out_at, station)
+    closing = system_closing(station, session)
+    if closing == "closing":
+        return str(_l("nobody checked out: closed by the system at closing time (%(time)s)", time=time))
+    if closing == "opening":
+        return str(_l("nobody checked out: closed by the system at the next opening time (%(time)s)", time=time))
+    if closing == "longest":
+        return str(_l("nobody checked out: closed by the system after %(hours)s hours (%(time)s)",
+                      hours=MAX_SESSION_HOURS, time=time))
+    if closing == "next session":
+        return str(_l("no check-out yet: closed by the system where the next session begins (%(time)s)", time=time))
+    return str(_l("nobody checked out: closed by the system at %(time)s", time=time))
+
+
+def why_flagged(session) -> str:
+    """Why a session waits on the review page."""
+    if session.check_out_method == "auto":
+        return system_closed_label(session)
+    if session.auto_closed:  # the volunteer's scan after the system's time: counted to it
+        station = db.session.get(Station, session.station_id)
+        return str(_l("checked out late, counted to %(time)s",
+                      time=local_end_time(session.checked_in_at, session.checked_out_at, station)))
+    return method_label(session.check_out_method or session.check_in_method)
 
 
 def keeper_note(session) -> str | None:
@@ -63,5 +97,6 @@ def audit_times(values: dict | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(method_label=method_label, methods_label=methods_label, keeper_note=keeper_note)
+    app.jinja_env.globals.update(method_label=method_label, methods_label=methods_label, keeper_note=keeper_note,
+                                 why_flagged=why_flagged)
     add_audit_labels(app, SESSION_AUDIT_LABELS, describe=audit_times)

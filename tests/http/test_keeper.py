@@ -1012,6 +1012,19 @@ def test_delete_a_session_leaves_an_audit_event(app, keeper, keeper_id, auto_clo
     assert keeper.get(f"/keeper/sessions/{auto_closed}/edit").status_code == 404
 
 
+def test_a_session_left_open_overnight_is_labelled_as_closed_at_the_next_opening(app, keeper, clock):
+    """Probe: an evening patrol nobody checked out of, closed at 08:00 the next morning, was called
+    "closed at closing time" on the review page and the volunteer's page."""
+    keeper.set_cookie("kiosk_lang", "en")
+    clock.advance(hours=13, minutes=30)  # 22:30
+    assert scan(keeper, token_of(app)).status_code == 200
+    clock.advance(hours=12)  # 10:30 the next morning
+    said = "nobody checked out: closed by the system at the next opening time (11-23 08:00)"
+    for page in ("/keeper/review", "/keeper/volunteers/1"):
+        text = html.unescape(keeper.get(page).get_data(as_text=True))
+        assert said in text and "closing time" not in text, page
+
+
 def test_deleting_a_session_asks_first_saying_its_hours_and_points_go(app, keeper, clock):
     """Probe: 删除这条记录 deleted at one tap, and took back the confirmed points at once."""
     keeper.set_cookie("kiosk_lang", "en")

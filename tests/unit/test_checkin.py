@@ -161,6 +161,24 @@ def test_a_forgotten_check_in_in_the_small_hours_is_closed_within_sixteen_hours(
     assert closed.checked_out_at == small_hours + timedelta(hours=16) and closed.needs_review
 
 
+@pytest.mark.parametrize("checked_in, said", [
+    (datetime(2026, 11, 22, 1, 0, tzinfo=UTC), "nobody checked out: closed by the system at closing time (20:00)"),
+    (datetime(2026, 11, 22, 14, 30, tzinfo=UTC),  # 22:30 local: an evening patrol
+     "nobody checked out: closed by the system at the next opening time (11-23 08:00)"),
+    (datetime(2026, 11, 21, 16, 30, tzinfo=UTC), "nobody checked out: closed by the system after 16 hours (16:30)"),
+], ids=["closing time", "next opening", "sixteen hours"])
+def test_a_session_the_system_closed_says_at_which_of_its_times(ctx, checked_in, said):
+    """Probe: a session left open overnight, closed at 08:00 the next morning, read "closed at
+    closing time"."""
+    from kiosk.checkin.labels import methods_label, why_flagged
+
+    station, volunteer = ctx
+    scan_badge(station, badge_token(volunteer), "scanner", checked_in)
+    [closed] = close_forgotten_sessions(station, checked_in + timedelta(days=1))
+    assert methods_label(closed) == f"scanner / {said}"
+    assert why_flagged(closed) == said
+
+
 def test_close_forgotten_sessions_leaves_todays_open_ones(ctx):
     station, volunteer = ctx
     scan_badge(station, badge_token(volunteer), "camera", START)
