@@ -30,6 +30,9 @@ from kiosk.people.models import Volunteer
 from kiosk.people.privacy import refuse_if_erased
 
 DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits, few enough to be a real id or timestamp
+# What a station code is made of (digits, dashes, URL-safe base64). A link passed on in a chat often
+# arrives with the message's own full stop or bracket stuck to it (。 ） ) ] ,): not part of the code.
+CODE_CHARACTERS = re.compile(r"[0-9A-Za-z_-]*")
 STATION_CODE_MAX_AGE = timedelta(seconds=60)
 # Once the phone page is open, the volunteer has this long to press the button.
 STATION_CODE_ACT_WITHIN = timedelta(minutes=5)
@@ -48,11 +51,17 @@ def station_code(station: Station, now: datetime) -> str:
     return f"{message}-{_sign(message, 'station-qr')}"
 
 
+def pasted_station_code(raw: str | None) -> str:
+    """The station code in a link as it arrived, without what a chat app added after it."""
+    return CODE_CHARACTERS.match((raw or "")[:100].strip()).group()
+
+
 def check_station_code(station: Station, code: str, now: datetime, max_age: timedelta = STATION_CODE_MAX_AGE) -> None:
+    code = pasted_station_code(code)
     if not code:  # opened without a code (typed, or a bookmark): nothing has expired
         raise DomainError(_l("To check in with your phone, scan the code on the station's kiosk screen."))
     expired = DomainError(_l("This code has expired. Please scan the code on the kiosk screen again."))
-    parts = (code or "")[:100].split("-", 2)
+    parts = code.split("-", 2)
     if len(parts) != 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):
         raise expired
     message = f"{parts[0]}-{parts[1]}"
@@ -119,6 +128,21 @@ def paused_on_phone(station: Station, token: str | None) -> bool:
     return volunteer is not None and not volunteer.active
 
 
+# Said on the phone of a volunteer whose data a keeper erased: the phone knew them, and never will again.
+NO_LONGER_LINKED = _l("This phone is no longer linked to a volunteer here. Please talk to a keeper.")
+
+
+def phone_stopped(station: Station, token: str | None):
+    """Why a phone that was linked cannot be used now, in the volunteer's words (paused, or erased),
+    or None: their pages say this rather than "this phone does not know you yet"."""
+    if paused_on_phone(station, token):
+        return PAUSED
+    volunteer, nonce = _linked_as(station, token)
+    if volunteer is not None and nonce and volunteer.erased_at is not None:
+        return NO_LONGER_LINKED
+    return None
+
+
 def link_phone_with_badge(station: Station, scanned: str) -> Volunteer:
     """First time on a phone: the volunteer scans their own badge with it."""
     volunteer = volunteer_for_token(station, scanned)
@@ -169,6 +193,7 @@ def check_in_by_phone(station: Station, volunteer: Volunteer, code: str, now: da
     """The volunteer pressed the button on their phone. The station code (scanned from the kiosk a
     moment ago) checks them in or out once: a code copied from the screen, or passed on, cannot be
     used again and again from elsewhere. Pressing again at once still just says "already in"."""
+    code = pasted_station_code(code)  # counted as the code itself, however it was pasted
     check_station_code(station, code, now, max_age=STATION_CODE_ACT_WITHIN)
     result = record_attendance(station, volunteer, "phone", now)
     if result.changed:

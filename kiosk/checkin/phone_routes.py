@@ -1,6 +1,7 @@
 """Check-in on the volunteer's own phone, reached by scanning the station QR on the kiosk."""
 
-from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from kiosk.checkin.attendance import minutes_served, next_scan_checks_out, on_duty_since, recent_sessions
 from kiosk.checkin.forms import PhoneBadgeForm, PhoneCheckinForm, PhoneLinkForm
@@ -12,6 +13,8 @@ from kiosk.checkin.phone import (
     link_phone_with_badge,
     link_phone_with_code,
     paused_on_phone,
+    pasted_station_code,
+    phone_stopped,
     remember_token,
     check_in_by_phone,
     station_code,
@@ -39,6 +42,11 @@ def _paused() -> bool:
     return paused_on_phone(g.station, request.cookies.get(COOKIE))
 
 
+def _stopped():
+    """Why this phone, linked before, cannot be used now (paused, erased), or None."""
+    return phone_stopped(g.station, request.cookies.get(COOKIE))
+
+
 def _renewed() -> bool:
     return badge_renewed_since_linked(g.station, request.cookies.get(COOKIE))
 
@@ -51,14 +59,17 @@ def this_phones_volunteer():
 @bp.get("/checkin")
 @phone_page
 def checkin():
-    code = request.args.get("c", "")
-    if _paused():  # linked to a volunteer deactivated since: said as it is, not "first time here"
-        return render("phone/checkin.html", paused=PAUSED, me=None, code="", forget_form=EmptyForm())
-    if not code:  # a bookmark or a typed address: nothing went wrong, so no failure mark
-        return render("phone/checkin.html", needs_code=True, me=_me(), code="")
-    refuse_with(lambda err: render("phone/checkin.html", status=400, error=err.message, me=None, code=""))
-    check_station_code(g.station, code, utcnow())
+    code = pasted_station_code(request.args.get("c"))
+    stopped = _stopped()
+    if stopped:  # linked to a volunteer deactivated or erased since: said as it is, not "first time here"
+        return render("phone/checkin.html", paused=stopped, me=None, code="", forget_form=EmptyForm())
     me = _me()
+    if not code:  # a bookmark or a typed address: nothing went wrong, so no failure mark
+        return render("phone/checkin.html", needs_code=True, me=me, code="")
+    # An old code (a link from last week, one cut short in a chat): nothing was tried yet, so not
+    # "nothing was recorded"; a linked phone still says whose it is and leads to its hours.
+    refuse_with(lambda err: render("phone/checkin.html", status=400, stale=True, me=me, code=""))
+    check_station_code(g.station, code, utcnow())
     # Said before the tap, so nobody unsure whether it worked checks out by tapping "again".
     now = utcnow()
     since = next_scan_checks_out(g.station, me.id, now) if me else None
@@ -75,7 +86,9 @@ def submit_checkin():
     form = PhoneCheckinForm()
     me = _me()
     if me is None and not _paused():
-        return redirect(url_for("phone.checkin", c=form.c.data or ""), 303)
+        # The phone no longer knows them (signed out in another tab, a new badge, erased): the
+        # whole page says why, never the first-time forms under the name it showed before.
+        return _whole_page(url_for("phone.checkin", c=pasted_station_code(form.c.data)))
     refuse_with(lambda err: render("phone/checkin.html", "outcome", status=err.status, me=me, error=err.message,
                                    code=""))
     if me is None:
@@ -115,16 +128,20 @@ def link_badge():
 
 def _remember(volunteer):
     # A fresh code: linking may take longer than the minute the scanned one lives.
-    target = url_for("phone.checkin", c=station_code(g.station, utcnow()))
-    if request.htmx:
-        response = make_response("", 200)
-        # A whole page: HX-Location would swap only its fragment in, without header or switches.
-        response.headers["HX-Redirect"] = target
-    else:
-        response = redirect(target, 303)
+    response = _whole_page(url_for("phone.checkin", c=station_code(g.station, utcnow())))
     response.set_cookie(COOKIE, remember_token(volunteer), max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
+
+
+def _whole_page(target: str):
+    """On to another page, for htmx as a whole page: HX-Location would swap only its fragment in,
+    without header or switches."""
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
 @bp.get("/me")
@@ -132,8 +149,7 @@ def _remember(volunteer):
 def me():
     volunteer = _me()
     if volunteer is None:
-        return render("phone/me.html", me=None, paused=PAUSED if _paused() else None, form=EmptyForm(),
-                      renewed=_renewed())
+        return render("phone/me.html", me=None, paused=_stopped(), form=EmptyForm(), renewed=_renewed())
     context = {}
     sections = sorted(current_app.extensions.get("kiosk_phone_sections", []), key=lambda s: s[0])
     for _position, _template, section_context in sections:
@@ -155,3 +171,34 @@ def forget():
     response = redirect(url_for("phone.me"), 303)
     response.delete_cookie(COOKIE)
     return response
+
+
+@bp.get("/")
+@phone_page
+def start():
+    """/m on its own (typed, or a link cut short): the phone's own page."""
+    return redirect(url_for("phone.me"), 302)
+
+
+# What a chat app or a hurried hand leaves after a pasted address: /m/me。 /m/me) /m/me/
+ADDRESS_TAIL = "/ .,;:!?'\"()[]{}<>。，、；：！？）（】【》《」「』『”“’‘\u3000"
+
+
+@bp.get("/<path:address>")
+@phone_page
+def not_here(address):
+    """An address under /m that is no page: the page meant, when it only had punctuation stuck to
+    its end; else "not found" with the way to the phone's own pages (not the kiosk's start)."""
+    addresses = current_app.url_map.bind(request.host)
+    if "POST" in addresses.allowed_methods(request.path):
+        abort(405)  # a form's own address (/m/forget) opened: as everywhere, "use the buttons"
+    meant = f"{bp.url_prefix}/{address.rstrip(ADDRESS_TAIL)}"
+    if meant != request.path:
+        try:
+            endpoint, _values = addresses.match(meant, method="GET")
+        except HTTPException:
+            endpoint = None
+        if endpoint and endpoint != "phone.not_here":
+            query = request.query_string.decode("utf-8", "replace")
+            return redirect(meant + (f"?{query}" if query else ""), 302)
+    return render("phone/not_here.html", status=404)

@@ -589,3 +589,139 @@ def test_a_station_code_checks_a_volunteer_in_or_out_once(app, phone, fresh, clo
     assert again.status_code == 429 and outcome(again) is None
     assert sessions(app)[0].checked_out_at is None  # nothing changed
     assert outcome(press(phone, fresh())) == "checked_out"  # a fresh scan of the kiosk's QR works
+
+
+# --- A link pasted slightly wrong or opened again later (probe on a 390x844 phone) ----------------
+
+
+# What a chat app leaves stuck to the end of a link pasted in a message.
+CHAT_TAILS = ["。", "，", ")", "）", "]", "】", ".", ",", "!", "?", " ", "\u3000", '"', "”", ">"]
+
+
+@pytest.mark.parametrize("tail", CHAT_TAILS)
+def test_a_code_with_punctuation_pasted_after_it_still_opens_the_button(app, phone, fresh, tail):
+    c = fresh()
+    r = phone.get("/m/checkin", query_string={"c": c + tail})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'action="/m/checkin?station=demo"' in page
+    assert f'name="c" type="hidden" value="{c}"' in page  # the tap sends the code itself
+    assert outcome(press(phone, c + tail)) == "checked_in"
+
+
+STALE_CODES = {
+    "cut short": lambda code, app, station, now: code[:-3],
+    "one character changed": lambda code, app, station, now: _tamper_signature(code),
+    "a week old": lambda code, app, station, now: code_at(app, station, now - timedelta(days=7)),
+    "a stray letter after it": lambda code, app, station, now: code + "x",
+}
+
+
+@pytest.mark.parametrize("kind", STALE_CODES)
+def test_a_linked_phone_opening_an_old_or_broken_code_still_sees_who_it_is_and_its_hours(app, phone, station, clock,
+                                                                                         fresh, kind):
+    """Probe: the page said only "这次没有记上 / 这个码已过期", with no name and no way on."""
+    phone.set_cookie("kiosk_lang", "en")
+    code = STALE_CODES[kind](fresh(), app, station, clock.now())
+    r = phone.get("/m/checkin", query_string={"c": code})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'role="alert"' in page
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert "张晓华" in heading and "No. 0001" in heading
+    # Nothing was tried yet: not "nothing was recorded", but what to do.
+    assert "Nothing was recorded" not in page and "This code no longer works" in page
+    assert "scan the code on the kiosk screen again" in page
+    assert re.search(r'<a [^>]*href="/m/me\?station=demo"[^>]*>My hours</a>', page)
+    assert 'action="/m/checkin?station=demo"' not in page and sessions(app) == []
+
+
+def test_a_phone_not_linked_opening_an_old_code_is_told_to_scan_again_not_that_it_failed(app, client, station, clock):
+    client.set_cookie("kiosk_lang", "en")
+    r = client.get("/m/checkin", query_string={"c": code_at(app, station, clock.now() - timedelta(days=7))})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "This code no longer works" in page and "Nothing was recorded" not in page
+    assert not shows_link_forms(page)
+
+
+@pytest.mark.parametrize("path", ["/m/me%E3%80%82", "/m/me)", "/m/me%EF%BC%89", "/m/me/", "/m/me.", "/m/me%E3%80%82/"])
+def test_my_hours_with_punctuation_after_its_address_opens_my_hours(phone, path):
+    r = phone.get(path + "?station=demo")
+    assert r.status_code in (301, 302, 303, 308) and r.headers["Location"] == "/m/me?station=demo"
+
+
+def test_a_check_in_address_with_punctuation_after_it_keeps_its_code(phone, fresh):
+    c = fresh()
+    r = phone.get(f"/m/checkin%E3%80%82?c={c}&station=demo")
+    assert r.status_code in (301, 302, 303, 308)
+    assert urlsplit(r.headers["Location"]).path == "/m/checkin"
+    assert parse_qs(urlsplit(r.headers["Location"]).query)["c"] == [c]
+
+
+@pytest.mark.parametrize("path", ["/m", "/m/"])
+def test_the_phone_pages_own_root_leads_to_my_hours(phone, path):
+    r = phone.get(path, follow_redirects=True)
+    assert r.status_code == 200 and r.request.path == "/m/me"
+    assert "张晓华" in r.get_data(as_text=True)
+
+
+def test_a_phone_address_that_is_not_there_offers_the_phones_own_pages(phone):
+    """Probe: its only button was 返回首页, to the kiosk's start screen."""
+    phone.set_cookie("kiosk_lang", "en")
+    r = phone.get("/m/no-such-page?station=demo")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Page not found" in page
+    assert re.search(r'<a [^>]*href="/m/me\?station=demo"[^>]*>My hours</a>', page)
+    assert "Back to start" not in page and 'href="/"' not in page.split("</header>")[1]
+
+
+# --- Signing the phone out, and the hours, before any tap ----------------------------------------
+
+
+def test_not_you_leads_straight_to_signing_the_phone_out(app, phone, fresh):
+    """Probe: the link went to the top of /m/me; the button was 5,800 px further down."""
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    href = html.unescape(re.search(r'<a href="([^"]+)">[^<]*</a></p>', page.split("phone-go")[1]).group(1))
+    assert urlsplit(href).path == "/m/me" and urlsplit(href).fragment == "sign-out"
+    me = phone.get("/m/me").get_data(as_text=True)
+    target = re.search(r'<[^>]+id="sign-out"[^>]*>', me).group(0)
+    assert target.startswith("<details") and 'action="/m/forget?station=demo"' in me.split('id="sign-out"')[1]
+
+
+def test_a_linked_phone_sees_its_hours_button_before_tapping(app, phone, fresh):
+    phone.set_cookie("kiosk_lang", "en")
+    page = phone.get("/m/checkin", query_string={"c": fresh()}).get_data(as_text=True)
+    assert 'action="/m/checkin?station=demo"' in page
+    assert re.search(r'<a [^>]*href="/m/me\?station=demo"[^>]*>My hours</a>', page)
+
+
+# --- A volunteer erased while their phone page was open ---------------------------------------------
+
+
+def erase(app, volunteer_id=1):
+    from kiosk.people.models import Keeper
+    from kiosk.people.privacy import erase_volunteer
+
+    with app.app_context():
+        v = db.session.get(Volunteer, volunteer_id)
+        keeper = db.session.scalar(select(Keeper).where(Keeper.username == "keeper"))
+        erase_volunteer(keeper, db.session.get(Station, v.station_id), v, v.number,
+                        app.extensions["kiosk_clock"].now())
+        db.session.commit()
+
+
+def test_a_phone_whose_volunteer_was_erased_says_it_is_no_longer_linked(app, phone, fresh):
+    """Probe: an open page, tapped, showed the first-time forms under the old "周桂英，您好" heading."""
+    phone.set_cookie("kiosk_lang", "en")
+    c = fresh()
+    assert "张晓华" in phone.get("/m/checkin", query_string={"c": c}).get_data(as_text=True)
+    erase(app)
+    r = press(phone, c, headers=HX)  # the page opened before: the whole screen changes, not the outcome box
+    assert r.status_code == 200 and urlsplit(r.headers["HX-Redirect"]).path == "/m/checkin"
+    for page in (phone.get(r.headers["HX-Redirect"]), phone.get("/m/checkin", query_string={"c": fresh()}),
+                 phone.get("/m/me"), press(phone, c)):
+        text = page.get_data(as_text=True)
+        if page.status_code in (302, 303):
+            text = phone.get(page.headers["Location"]).get_data(as_text=True)
+        assert "This phone is no longer linked to a volunteer here. Please talk to a keeper." in text
+        assert "张晓华" not in text and "First time on this phone" not in text and not shows_link_forms(text)
+        assert "does not know you yet" not in text
+    assert sessions(app) == []
