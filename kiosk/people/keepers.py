@@ -359,6 +359,10 @@ def require_keeper():
     On the station's kiosk tablet a keeper request that comes too long after the previous one
     signs that tablet out first. A page's own polling is checked but does not count as the keeper
     being there."""
+    if request.method == "OPTIONS":
+        # Flask answers it itself (the methods allowed), reading nothing; login_required lets it
+        # past unsigned, and nobody's station is to be read for it.
+        return None
     now = utcnow()
     if g.get("kiosk_tablet") and left_idle(session.get(LAST_SEEN), now, keeper_idle_seconds(current_app.config)):
         leave_this_device()
