@@ -1,5 +1,7 @@
 """What forms.js adds to a keeper's forms: a paste cut short by a field's limit says so beside it."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -70,3 +72,15 @@ def test_a_switch_keeps_a_search_made_in_place(keeper_page, server, switch):
     page.wait_for_load_state()
     expect(page.locator("#q")).to_have_value("0003")
     expect(rows).to_have_count(1)
+
+
+# Probe: Today's search did not move the address at all, so a switch (or a reload) lost it.
+def test_a_switch_keeps_todays_search(keeper_page, server):
+    page = keeper_page
+    page.goto(server.url + "/keeper/today")
+    page.locator("#q").press_sequentially("0002", delay=50)
+    expect(page.locator("[data-matches]")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/keeper/today\?.*q=0002"))
+    page.locator('.language-switch button[value="en"]').click()
+    expect(page.locator("[data-matches]")).to_contain_text("“0002”")
+    expect(page.locator("#q")).to_have_value("0002")
