@@ -1,4 +1,5 @@
-"""What forms.js adds to a keeper's forms: a paste cut short by a field's limit says so beside it."""
+"""What forms.js adds to a keeper's forms: a paste cut short by a field's limit says so beside it, and the
+language and text-size switches keep a search made in place."""
 
 import re
 
