@@ -1,7 +1,7 @@
 """Activities for residents and volunteers: what is coming up (kiosk), rating an activity (kiosk
 or a resident's phone, no sign-in), and signing up from a volunteer's own phone."""
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from kiosk.activities.forms import RatingForm
@@ -9,7 +9,7 @@ from kiosk.activities.models import Activity
 from kiosk.activities.ratings import TAP_A_FACE, rate
 from kiosk.activities.schedule import (cancelled_sign_ups, recent, sign_up, signed_up_ids, signup_count, upcoming,
                                       withdraw)
-from kiosk.checkin.phone import PAUSED, paused_on_phone, volunteer_for_phone
+from kiosk.checkin.phone import phone_stopped, volunteer_for_phone
 from kiosk.checkin.phone_routes import COOKIE as PHONE_COOKIE
 from kiosk.core.clock import utcnow
 from kiosk.core.errors import DomainError
@@ -18,8 +18,8 @@ from kiosk.core.limits import device_id, who, with_device_cookie
 from kiosk.core.once import new_once
 from kiosk.core.qr import qr_svg
 from kiosk.core.stations import phone_page, station_record, station_required
-from kiosk.core.transaction import refuse_with
-from kiosk.core.web import link_for_phones, render
+from kiosk.core.transaction import after_commit, refuse_with
+from kiosk.core.web import link_for_phones, render, wants_fragment
 from kiosk.people.models import Volunteer
 
 bp = station_required(Blueprint("activities", __name__, url_prefix="/activities", template_folder="templates"))
@@ -83,24 +83,61 @@ def _volunteer() -> Volunteer:
     token = request.cookies.get(PHONE_COOKIE)
     volunteer = volunteer_for_phone(g.station, token)
     if volunteer is None:
-        raise DomainError(PAUSED if paused_on_phone(g.station, token) else UNKNOWN_PHONE)
+        raise DomainError(phone_stopped(g.station, token) or UNKNOWN_PHONE)
     return volunteer
 
 
 @phone_bp.post("/<int:activity_id>/sign-up")
 @phone_page
 def phone_sign_up(activity_id):
-    return _change_signup(activity_id, sign_up)
+    return _change_signup(activity_id, sign_up, lambda name: _l("Signed up: %(name)s. See you there!", name=name))
 
 
 @phone_bp.post("/<int:activity_id>/withdraw")
 @phone_page
 def phone_withdraw(activity_id):
-    return _change_signup(activity_id, withdraw)
+    return _change_signup(activity_id, _withdraw_on_the_phone, lambda name: _l(
+        "Withdrawn: %(name)s. Your place is given up; to come after all, sign up again here while places are left.",
+        name=name))
 
 
-def _change_signup(activity_id: int, change):
+def _withdraw_on_the_phone(station, volunteer: Volunteer, activity: Activity, now) -> None:
+    # "I can't come" shows only beside a sign-up, and only the volunteer gives it back while they
+    # are active: none now is a second tap, or another tab, after the place was given back.
+    if activity.station_id == station.id and activity.id not in signed_up_ids(volunteer.id):
+        raise DomainError(_l("You have already withdrawn from %(name)s. To come after all, sign up again here "
+                             "while places are left.", name=activity.name))
+    withdraw(station, volunteer, activity, now)
+
+
+def _change_signup(activity_id: int, change, said):
+    """A tap on the phone page's list. Sent by htmx (so a station computer that does not answer is
+    said on the page, as for the check-in button), the answer is the list as it is now, with what
+    the tap did; without JavaScript, My hours again, saying it there."""
     activity = station_record(Activity, activity_id)
-    refuse_with(lambda err: render("activities/_phone_message.html", status=err.status, error=err.message))
-    change(g.station, _volunteer(), activity, utcnow())
+    refuse_with(_not_your_phone)
+    volunteer = _volunteer()
+    refuse_with(lambda err: _phone_activities(volunteer, status=err.status, error=err.message))
+    change(g.station, volunteer, activity, utcnow())
+    # Said once it is stored: a change that failed to commit never says "signed up" on the next page.
+    after_commit(lambda: flash(str(said(activity.name)), "activities"))
+    if wants_fragment():
+        return _phone_activities(volunteer)
     return redirect(url_for("phone.me", _anchor="activities"), 303)
+
+
+def _phone_activities(volunteer: Volunteer, status: int = 200, **message):
+    """The phone page's list as it is now, with what the tap did or why it was refused; without
+    JavaScript, a refusal is a page of its own with the way back."""
+    if not wants_fragment():
+        return render("activities/_phone_message.html", status=status, **message)
+    return render("activities/_phone_activities.html", "activities", status=status,
+                  **phone_section(volunteer, g.station), **message)
+
+
+def _not_your_phone(err):
+    """The phone no longer knows them (signed out, paused, erased): the whole screen says so."""
+    response = render("activities/_phone_message.html", status=err.status, error=err.message)
+    if wants_fragment():
+        response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
+    return response

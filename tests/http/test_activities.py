@@ -400,9 +400,9 @@ def test_a_volunteer_withdraws_on_the_phone_and_the_place_is_free_again(app, kee
     assert phone.post(f"/m/activities/{activity_id}/sign-up?station=demo", data={"csrf_token": token}).status_code == 303
     assert "I can't come" in phone.get("/m/me").get_data(as_text=True)
     assert phone.post(f"/m/activities/{activity_id}/withdraw?station=demo", data={"csrf_token": token}).status_code == 303
-    # The same tap again, from a page not yet reloaded: nothing to withdraw.
+    # The same tap again, from a page not yet reloaded: withdrawn already (tests/http/test_phone_activities.py).
     again = phone.post(f"/m/activities/{activity_id}/withdraw?station=demo", data={"csrf_token": token})
-    assert again.status_code == 422 and "not signed up" in again.get_data(as_text=True)
+    assert again.status_code == 422 and "already withdrawn" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
     assert "Sign me up" in phone.get("/m/me").get_data(as_text=True)
