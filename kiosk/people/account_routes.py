@@ -16,7 +16,7 @@ from kiosk.core.web import render
 from kiosk.people.forms import AddKeeperForm, PasswordChangeForm
 from kiosk.people.keeper_accounts import (NOT_YOURSELF, add_keeper, change_keeper_active, keeper_events, keeper_of,
                                           new_password_for, password_stamp, station_keepers)
-from kiosk.people.keepers import change_password, keeper_blueprint, sign_in_again_here
+from kiosk.people.keepers import change_password, form_sent, keeper_blueprint, sign_in_again_here
 from kiosk.people.models import Keeper
 
 bp = keeper_blueprint("account", __name__)
@@ -59,7 +59,7 @@ def _keepers_section():
 
 @bp.route("/account/keepers", methods=["GET", "POST"])
 def add_station_keeper():
-    if request.method == "GET":  # the address a new keeper's password was shown at, opened again
+    if not form_sent():  # the address a new keeper's password was shown at, opened again
         return _keepers_section()
     form = AddKeeperForm(prefix="keeper")
     refuse_with(lambda err: _account_page(err.status, add_form=attach_error(form, err)))
@@ -80,7 +80,7 @@ def new_keeper_password(keeper_id):
     keeper = _keeper(keeper_id)
     if keeper.id == current_user.id:  # one's own is changed with the current one, above
         return redirect(url_for("account.account"), 303)
-    if request.method == "GET":
+    if not form_sent():
         return _password_step(keeper)
     refuse_with(lambda err: _password_step(_keeper(keeper_id), err.status, err.message))
     password = new_password_for(keeper, by=current_user, now=utcnow(), seen=request.form.get("seen", ""))
@@ -96,7 +96,7 @@ def _active_step(keeper: Keeper, status: int = 200, error=None):
 def keeper_active(keeper_id):
     """GET asks first; POST (active=0 or 1) deactivates or reactivates."""
     keeper = _keeper(keeper_id)
-    if request.method == "GET":
+    if not form_sent():
         return _active_step(keeper, error=NOT_YOURSELF if keeper.id == current_user.id else None)
     refuse_with(lambda err: _active_step(_keeper(keeper_id), err.status, err.message))
     answer = request.form.get("active")

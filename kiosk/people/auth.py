@@ -19,7 +19,7 @@ bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="template
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        return render("people/login.html", status=422 if request.method == "POST" else 200, form=form)
+        return render("people/login.html", status=422 if form_sent() else 200, form=form)
 
     def show(err):
         form.password.errors.append(err.message)

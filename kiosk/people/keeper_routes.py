@@ -25,7 +25,7 @@ from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import done_on_deactivation, last_done_at, volunteer_events
 from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
-from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.keepers import form_sent, keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about, refuse_if_erased
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members
@@ -76,7 +76,7 @@ def _teams() -> list[Team]:
 
 def _volunteer_form(volunteer: Volunteer | None = None, as_stored: bool = False) -> VolunteerForm:
     """The form as sent, or (opening it, or after another keeper's change) as the record is stored."""
-    as_stored = as_stored or request.method == "GET"
+    as_stored = as_stored or not form_sent()
     form = VolunteerForm(formdata=None, obj=volunteer) if as_stored else VolunteerForm()
     form.teams.choices = [(t.id, t.name) for t in _teams()]
     if as_stored and volunteer is not None:
@@ -127,7 +127,7 @@ def _teams_page(status: int = 200, error: DomainError | None = None, team_id: in
 
 @bp.route("/teams", methods=["GET", "POST"])
 def teams():
-    if request.method == "GET":
+    if not form_sent():
         return _teams_page()
     refuse_with(lambda err: _teams_page(422, err))
     add_team(current_user, g.station, request.form.get("name", ""), utcnow())
@@ -161,7 +161,7 @@ def volunteers():
 @bp.route("/volunteers/new", methods=["GET", "POST"])
 def new_volunteer():
     form = _volunteer_form()
-    if request.method == "GET":
+    if not form_sent():
         return render("people/volunteer_form.html", form=form, volunteer=None)
     refuse_with(lambda err: render("people/volunteer_form.html", status=err.status, form=attach_error(form, err),
                                    volunteer=None))
@@ -177,15 +177,15 @@ def new_volunteer():
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
 def edit_volunteer(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
-    if volunteer.erased_at is not None and request.method == "GET":
+    if volunteer.erased_at is not None and not form_sent():
         # Nothing is left to edit; the volunteer's page says why (update_volunteer refuses a post).
         return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
     form = _volunteer_form(volunteer)
     refuse_with(lambda err: _edit_refused(volunteer_id, form, err))
-    if request.method == "POST":
+    if form_sent():
         refuse_if_erased(volunteer)  # before the form's own checks: no field to correct would help
     if not form.validate_on_submit():
-        return render("people/volunteer_form.html", status=422 if request.method == "POST" else 200, form=form,
+        return render("people/volunteer_form.html", status=422 if form_sent() else 200, form=form,
                       volunteer=volunteer)
     named = name_key(volunteer.name)
     update_volunteer(volunteer, **_form_values(form), by=current_user, seen=form.seen.data or None)
@@ -334,7 +334,7 @@ def _import_refused(err: DomainError):
 @takes_upload
 def import_volunteers():
     form = ImportUploadForm()
-    if request.method == "GET":
+    if not form_sent():
         return render("people/import.html", form=form, preview=None)
     refuse_with(_import_refused)
     upload = request.files.get("file")

@@ -1,6 +1,6 @@
 """The keeper's page for the station's settings (/keeper/settings)."""
 
-from flask import g, redirect, request, url_for
+from flask import g, redirect, url_for
 from flask_login import current_user
 
 from kiosk.core.clock import utcnow
@@ -9,7 +9,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.forms import attach_error, first_refusal
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
-from kiosk.people.keepers import keeper_blueprint
+from kiosk.people.keepers import form_sent, keeper_blueprint
 from kiosk.settings.forms import StationSettingsForm, step_label
 from kiosk.settings.station import (AskFirst, StationSettings, change_lines, change_settings, recent_changes,
                                     rounding_steps, stamped)
@@ -39,7 +39,7 @@ def _refused(form: StationSettingsForm, err: DomainError):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    if request.method != "POST":
+    if not form_sent():
         return _page(_form_as_stored())
     form = _with_steps(StationSettingsForm())
     refuse_with(lambda err: _refused(form, err))
