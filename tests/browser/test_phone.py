@@ -87,3 +87,67 @@ def test_the_station_qr_is_hidden_once_no_fresh_code_came_while_it_held(page, se
     page.clock.run_for(20_000)
     expect(page.locator(".station-qr .station-qr-code")).to_be_visible()
     expect(page.locator(".station-qr-stale-note")).to_be_hidden()
+
+
+def _linked_phone(page, server, live_app, volunteer_id=3, **cookies):
+    from kiosk.checkin.phone import remember_token
+
+    with live_app.app_context():
+        token = remember_token(db.session.get(Volunteer, volunteer_id))
+    page.context.add_cookies([{"name": name, "value": value, "url": server.url}
+                              for name, value in {"kiosk_phone": token, **cookies}.items()])
+
+
+def test_signing_up_on_the_phone_with_the_station_computer_unreachable_says_it_was_not_saved(page, server, live_app):
+    """Probe: the buttons on /m/me were plain forms, so a restarting server left the phone on the
+    browser's own "This site can't be reached" page."""
+    from datetime import timedelta
+
+    from kiosk.activities.models import Activity
+
+    with live_app.app_context():
+        now = live_app.extensions["kiosk_clock"].now()
+        db.session.add(Activity(station_id=1, name="爱心课堂", place="驿站二楼", capacity=5, created_at=now,
+                                starts_at=now + timedelta(hours=2), ends_at=now + timedelta(hours=4)))
+        db.session.commit()
+    page.set_viewport_size(PHONE)
+    _linked_phone(page, server, live_app)
+    page.goto(server.url + "/m/me")
+    page.expected_errors += ["htmx:sendError", "ERR_INTERNET_DISCONNECTED", "htmx:afterRequest"]
+    page.route("**/m/activities/**", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("button", name="我要报名").click()
+    expect(page.locator("[data-offline]")).to_contain_text("刚才的没有存上")
+    assert page.url.startswith(server.url + "/m/me")  # still the page, not the browser's own
+    page.unroute("**/m/activities/**")
+    page.get_by_role("button", name="我要报名").click()
+    expect(page.locator("#phone-activities .flash")).to_contain_text("爱心课堂")
+    expect(page.locator("[data-offline]")).to_have_count(0)
+    # Giving the place up asks first; the answer says it was given up.
+    withdraw = page.locator(".phone-withdraw button")
+    expect(withdraw).to_be_hidden()
+    page.get_by_text("我去不了了").click()
+    withdraw.click()
+    expect(page.get_by_role("button", name="我要报名")).to_be_visible()
+    expect(page.locator("#phone-activities .flash")).to_contain_text("爱心课堂")
+    with live_app.app_context():
+        from kiosk.activities.models import Signup
+
+        assert db.session.query(Signup).count() == 0
+
+
+def test_not_you_on_a_small_phone_in_large_text_lands_on_the_sign_out(browser, server, live_app):
+    """Probe: "不是您？ 在这部手机上退出" led to the top of /m/me, the button ~5,800 px further down."""
+    link = station_link(browser.new_page(), server, live_app)
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    phone = context.new_page()
+    _linked_phone(phone, server, live_app, kiosk_text="large")
+    phone.goto(link)
+    expect(phone.get_by_role("link", name="我的服务时长")).to_be_visible()  # before any tap
+    phone.get_by_role("link", name="在这部手机上退出").click()
+    sign_out = phone.locator("#sign-out > summary")
+    expect(sign_out).to_be_in_viewport()
+    sign_out.click()
+    phone.get_by_role("button", name="确定，在这部手机上退出").click()
+    expect(phone.locator("h1")).to_have_text("我的服务时长")
+    context.close()
