@@ -1,6 +1,6 @@
 """The kiosk check-in screen: camera, barcode scanner, forgotten badge, and the station QR for phones."""
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, redirect, render_template, url_for
 
 from kiosk.checkin.attendance import (NOT_FOUND, PICK_AGAIN, TYPE_YOUR_NUMBER, NoMatch, WhatToType,
                                       find_by_number_or_mobile_tail, pick_from_matches, record_attendance, scan_badge)
@@ -81,7 +81,11 @@ def pick():
 
 @bp.get("/station-code")
 def station_qr():
-    """The self-replacing QR that a volunteer's phone scans to check in on the phone."""
+    """The self-replacing QR that a volunteer's phone scans to check in on the phone: a part of the
+    check-in screen, which asks for it again every few seconds. Opened whole (typed, bookmarked) it
+    would be a blank page, or one bare line: the check-in screen instead."""
+    if not wants_fragment():
+        return redirect(url_for("checkin.scan"), 303)
     return render_template("checkin/_station_qr.html", **station_qr_context())
 
 

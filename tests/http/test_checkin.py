@@ -266,7 +266,7 @@ def test_station_qr_links_to_a_fresh_phone_page(app, client, station, clock):
 
 def test_station_qr_image_decodes_to_its_link(app, client, station):
     set_up_as_kiosk(app, client)
-    body = client.get("/checkin/station-code").get_data(as_text=True)
+    body = client.get("/checkin/station-code", headers=HX).get_data(as_text=True)
     link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
     svg = re.search(r"<svg.*?</svg>", body, re.S).group(0)
     assert decode_svg_qr(svg) == [link]
@@ -276,7 +276,7 @@ def test_station_qr_image_decodes_to_its_link(app, client, station):
 def test_the_station_qr_on_the_tablets_https_port_sends_phones_to_plain_http(app, client, station):
     # The tablet's camera needs the station's own HTTPS; phones never installed its certificate.
     set_up_as_kiosk(app, client)
-    body = client.get("/checkin/station-code", base_url="https://localhost:5443").get_data(as_text=True)
+    body = client.get("/checkin/station-code", base_url="https://localhost:5443", headers=HX).get_data(as_text=True)
     link = re.search(r'data-station-link="([^"]+)"', body).group(1).replace("&amp;", "&")
     assert link.startswith("http://localhost:5000/m/checkin?")
     assert decode_svg_qr(re.search(r"<svg.*?</svg>", body, re.S).group(0)) == [link]
@@ -290,11 +290,23 @@ def test_only_a_tablet_a_keeper_set_up_shows_the_station_qr(app, client, station
             if cookie:
                 device.set_cookie("kiosk_station", cookie)
             for path in ("/checkin/", "/checkin/station-code"):
-                body = device.get(path).get_data(as_text=True)
+                body = device.get(path, headers=HX if path.endswith("station-code") else {}).get_data(as_text=True)
                 assert "data-station-link" not in body and "/m/checkin" not in body
                 # What to do about it is the keeper's to read (issue A9): volunteers see nothing.
                 told = "Phone check-in starts once a keeper has set up this tablet" in html.unescape(body)
                 assert told == (device is keeper)
+
+
+@pytest.mark.parametrize("kiosk", [True, False])
+def test_the_station_qr_opened_as_a_page_goes_to_the_check_in_screen_it_is_part_of(app, client, station, keeper, kiosk):
+    """Probe: opened whole (typed, bookmarked, the address copied from a poll) it was a blank white
+    page, or for a keeper one unstyled line."""
+    for device in (client, keeper):
+        if kiosk:
+            set_up_as_kiosk(app, device)
+        r = device.get("/checkin/station-code")
+        assert r.status_code == 303 and r.headers["Location"] == "/checkin/"
+        assert device.head("/checkin/station-code").status_code == 303
 
 
 def test_unknown_station_blocks_check_in(client):

@@ -564,7 +564,7 @@ def test_a_phone_checks_in_at_the_station_whose_kiosk_it_scanned(app, station):
         db.session.commit()
     kiosk = app.test_client()
     set_up_as_kiosk(app, kiosk, "other")
-    body = kiosk.get("/checkin/station-code").get_data(as_text=True)
+    body = kiosk.get("/checkin/station-code", headers=HX).get_data(as_text=True)
     link = html.unescape(re.search(r'data-station-link="([^"]+)"', body).group(1)).replace("http://localhost", "")
     assert "station=other" in link
     phone = app.test_client()
