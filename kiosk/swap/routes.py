@@ -23,6 +23,7 @@ from kiosk.swap.shelf import (
     ITEM_NOT_FOUND,
     bring_item,
     categories,
+    check_item,
     find_item,
     is_public_photo,
     item_to_take,
@@ -86,12 +87,17 @@ def bring():
     values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact", "once")}
     refuse_with(lambda err: render("swap/bring.html", "intake", status=err.status, form=EmptyForm(),
                                    categories=categories(g.station), conditions=CONDITIONS, values=values,
-                                   errors={err.field or "title": err.message}))
+                                   errors={field or "title": message for field, message in err.by_field().items()}))
     upload = request.files.get("photo")
     values["photo_again"] = bool(upload and upload.filename)  # if refused, the form says to take it again
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload and upload.filename else None
     # Re-encoded here, before the write transaction begins, so other kiosks do not wait for it.
-    photo = prepare_photo(data, kind="swap") if data else None
+    try:
+        photo = prepare_photo(data, kind="swap") if data else None
+    except DomainError as err:  # said together with whatever else the form has wrong
+        check_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
+                   contact=values["contact"], photo_problem=err.by_field())
+        raise
     new = bring_item(g.station, title=values["title"], category_id=values["category"], condition=values["condition"],
                      photo=photo, contact=values["contact"], now=utcnow(), once=values["once"], who=who())
     return _label(new, brought=True)

@@ -103,21 +103,42 @@ def bring_item(station: Station, *, title: str, category_id, condition: str, pho
         already = db.session.scalar(select(SwapItem).where(SwapItem.intake_token == once))
         if already is not None and already.station_id == station.id:
             return already
-    category = _category(station, category_id)
-    if category.refused:
-        raise DomainError(_l("Sorry, the shelf cannot take %(category)s. Please ask a keeper.",
-                             category=category_label(category)), field="category")
-    title = one_line(title)
-    if not title:
-        raise DomainError(_l("Please say in a few words what it is."), field="title")
-    if len(title) > TITLE_MAX:
-        raise DomainError(_l("Please keep it short: at most %(n)s characters.", n=TITLE_MAX), field="title")
-    if condition not in CONDITIONS:
-        raise DomainError(_l("Please choose the condition."), field="condition")
-    contact = clean_mobile(contact) if (contact or "").strip() else None
+    category, title, condition, contact = check_item(station, title=title, category_id=category_id,
+                                                     condition=condition, contact=contact)
     if who:
         check_and_count("swap-bring", [(key, BRINGS_PER_HOUR) for key in who], timedelta(hours=1), now, SLOW_DOWN)
     return _insert_item(station, title, category, condition, photo, contact, now, once)
+
+
+def check_item(station: Station, *, title: str, category_id, condition: str, contact: str | None,
+               photo_problem: dict | None = None) -> tuple[SwapCategory, str, str, str | None]:
+    """The intake form as it will be kept (category, title, condition, mobile), or one DomainError
+    naming every field at fault, with `photo_problem` found before ({"photo": message}): a resident
+    puts them all right in one go, not one per try."""
+    problems = {}
+    category = None
+    try:
+        category = _category(station, category_id)
+        if category.refused:
+            raise DomainError(_l("Sorry, the shelf cannot take %(category)s. Please ask a keeper.",
+                                 category=category_label(category)), field="category")
+    except DomainError as err:
+        problems.update(err.by_field())
+    title = one_line(title)
+    if not title:
+        problems["title"] = _l("Please say in a few words what it is.")
+    elif len(title) > TITLE_MAX:
+        problems["title"] = _l("Please keep it short: at most %(n)s characters.", n=TITLE_MAX)
+    if condition not in CONDITIONS:
+        problems["condition"] = _l("Please choose the condition.")
+    problems.update(photo_problem or {})
+    try:
+        contact = clean_mobile(contact) if (contact or "").strip() else None
+    except DomainError as err:
+        problems.update(err.by_field())
+    if problems:
+        raise DomainError.of_fields(problems)
+    return category, title, condition, contact
 
 
 def _insert_item(station, title, category, condition, photo, contact, now, once=None) -> SwapItem:

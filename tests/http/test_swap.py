@@ -342,6 +342,25 @@ def test_bad_intake_is_422_with_the_message_beside_the_field_and_stores_nothing(
     assert items(app) == [] and swap_events(app) == [] and uploads(app) == []
 
 
+@pytest.mark.parametrize("photo", [None, TEXT_AS_JPG], ids=["no-photo", "bad-photo"])
+def test_a_form_wrong_in_several_places_says_every_one_beside_its_field_at_once(app, kiosk, photo):
+    """A title too long and a mobile of "abc" said only the title's message; the mobile's came
+    on the next try. Every field's reason comes back together, the photo's too."""
+    r = bring(kiosk, title="旧" * 61, category="", condition="broken", contact="abc", photo=photo)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    expected = {"category": "Please choose what kind of item it is.",
+                "title": "Please keep it short: at most 60 characters.",
+                "condition": "Please choose the condition.",
+                "contact": "Please enter an 11-digit mobile number starting with 1."}
+    if photo:
+        expected["photo"] = "This file is not a photo we can read. Please choose a JPEG or PNG picture."
+    for field, message in expected.items():
+        assert errors_beside(page, field) == [message], field
+    assert len(all_errors(page)) == len(expected)
+    assert items(app) == [] and swap_events(app) == [] and uploads(app) == []
+
+
 def test_after_a_refusal_the_form_keeps_what_was_typed_so_far(app, kiosk):
     r = bring(kiosk, title="保温杯", category="kitchen", condition="worn", contact="1391234")
     page = r.get_data(as_text=True)
