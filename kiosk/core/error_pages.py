@@ -2,7 +2,7 @@
 
 import errno
 
-from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request
+from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -63,6 +63,8 @@ def render_error(status: int, title=None, message=None):
         # (A form's page is often the address it sends to: back to it is a GET, so it may be.)
         same = back == request.full_path.rstrip("?") and request.method == "GET"
         context.update(own_device=True, back=back if back and not same else None)
+        if (request.path == "/m" or request.path.startswith("/m/")) and g.get("station") is not None:
+            context["phone_home"] = url_for("phone.me")  # a volunteer's phone: its own page, their hours
     if wants_fragment():
         # Whatever element asked, the error takes the whole screen, where the big button is.
         return hx_response(

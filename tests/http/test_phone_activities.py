@@ -103,3 +103,13 @@ def test_withdrawing_asks_first_and_says_a_full_activitys_place_may_go_to_someon
     assert tap(phone, "sign-up", other).status_code == 303
     page = phone.get("/m/me").get_data(as_text=True)
     assert "Your place will go back for others to take." in page
+
+
+def test_an_error_on_a_phone_page_offers_the_phones_own_hours_page(app, phone):
+    """An activity that is no longer there (a keeper deleted it while the page was open): the error
+    offered only "Back"; a phone's way home is its hours page, never the kiosk's start."""
+    r = tap(phone, "sign-up", 99999, headers=HX)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404
+    assert re.search(r'<a class="button[^"]*" href="/m/me[^"]*">My hours</a>', page), page
+    assert "Back to start" not in page
