@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -37,6 +37,9 @@ from kiosk.people.volunteers import reissue_badge as reissue_volunteer_badge
 bp = keeper_blueprint("keeper", __name__)
 
 NO_FILE = _l("Please choose the roster file (Excel or CSV).")
+NO_BADGE = _l("This volunteer has no badge, so there is none to print.")
+# A button left on a volunteer's page in another tab, sent after a colleague erased them.
+ERASED_MEANWHILE = _l("Not done: this volunteer's personal data was erased meanwhile.")
 ID = re.compile(r"[0-9]{1,9}")
 
 
@@ -224,9 +227,20 @@ def volunteer(volunteer_id):
     return volunteer_page(volunteer, namesakes=namesakes(volunteer) if just_named else [])
 
 
+def refuse_on_volunteer_page(volunteer_id: int) -> None:
+    """A button on the volunteer's page that a rule refuses is answered with that page, saying why
+    at the top: not an error page asking to check what was typed (nothing was)."""
+    def show(err: DomainError):
+        volunteer = station_record(Volunteer, volunteer_id)
+        said = ERASED_MEANWHILE if volunteer.erased_at is not None else err.message
+        return volunteer_page(volunteer, status=err.status, refused=said)
+    refuse_with(show)
+
+
 @bp.post("/volunteers/<int:volunteer_id>/active")
 def set_volunteer_active(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
+    refuse_on_volunteer_page(volunteer_id)
     set_active(current_user, g.station, volunteer, request.form.get("active") == "1", utcnow())
     return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
 
@@ -272,7 +286,10 @@ def reissue_badge(volunteer_id):
     """Replace the badge the confirmation page showed. Sent twice (a double tap, sent again after
     going back), the second finds that badge gone and issues nothing: both land on the new card."""
     volunteer = station_record(Volunteer, volunteer_id)
-    refuse_with(lambda err: _new_badge_page(station_record(Volunteer, volunteer_id), err.status, err.message))
+    if volunteer.erased_at is not None:  # erased while this page was open: their page says so
+        refuse_on_volunteer_page(volunteer_id)
+    else:
+        refuse_with(lambda err: _new_badge_page(station_record(Volunteer, volunteer_id), err.status, err.message))
     reissue_volunteer_badge(current_user, g.station, volunteer, request.form.get("seen"), utcnow())
     return redirect(url_for("keeper.badge_card", volunteer_id=volunteer.id, new=1), 303)
 
@@ -281,9 +298,18 @@ def reissue_badge(volunteer_id):
 NEW_BADGE_NEWS = timedelta(minutes=15)
 
 
+def _without_badge(volunteer: Volunteer):
+    """No badge to print or download (erased, or none issued): the volunteer's page, which says why
+    and offers to issue one where that can be done."""
+    flash(str(NO_BADGE))
+    return redirect(url_for("keeper.volunteer", volunteer_id=volunteer.id), 303)
+
+
 @bp.get("/volunteers/<int:volunteer_id>/badge")
 def badge_card(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
+    if not volunteer.badge_nonce:
+        return _without_badge(volunteer)
     # ?new=1 is where a re-issue lands; typed, bookmarked or opened later it must not claim one.
     reissued_at = last_done_at(volunteer.id, "volunteer.badge_reissued") if request.args.get("new") == "1" else None
     return render("people/badges.html", cards=[_card(volunteer)], single=True,
@@ -292,12 +318,17 @@ def badge_card(volunteer_id):
 
 @bp.get("/volunteers/<int:volunteer_id>/badge.svg")
 def badge_svg(volunteer_id):
-    return Response(qr_svg(badge_token(station_record(Volunteer, volunteer_id))), mimetype="image/svg+xml")
+    volunteer = station_record(Volunteer, volunteer_id)
+    if not volunteer.badge_nonce:
+        return _without_badge(volunteer)
+    return Response(qr_svg(badge_token(volunteer)), mimetype="image/svg+xml")
 
 
 @bp.get("/volunteers/<int:volunteer_id>/badge.png")
 def badge_png(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
+    if not volunteer.badge_nonce:
+        return _without_badge(volunteer)
     response = Response(qr_png(badge_token(volunteer)), mimetype="image/png")
     response.headers["Content-Disposition"] = f'attachment; filename="badge-{volunteer.number}.png"'
     return response

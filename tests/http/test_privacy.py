@@ -164,6 +164,40 @@ def test_an_erased_volunteer_is_not_put_back_into_use_from_any_keeper_page(app, 
     assert "0001" not in keeper.get("/keeper/honor").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("erased", [True, False], ids=["erased", "never issued"])
+def test_a_volunteer_without_a_badge_has_no_badge_page_but_their_own_page_saying_so(app, keeper, served, erased):
+    """Probe: the badge card, its PNG and SVG of an erased volunteer were a 422 "Please check your
+    input" page, though nothing had been typed."""
+    if erased:
+        assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    else:
+        with app.app_context():
+            db.session.get(Volunteer, 1).badge_nonce = None
+            db.session.commit()
+    for path in ("/keeper/volunteers/1/badge", "/keeper/volunteers/1/badge.png", "/keeper/volunteers/1/badge.svg"):
+        r = keeper.get(path)
+        assert r.status_code == 303 and r.headers["Location"] == "/keeper/volunteers/1", path
+        page = html.unescape(keeper.get(r.headers["Location"]).get_data(as_text=True))
+        assert "This volunteer has no badge, so there is none to print." in page and "check your input" not in page
+        assert (KEPT_ONLY_FOR_HOURS in page) == erased
+        # Never issued: the page offers to issue one, not to print or download one.
+        assert ('href="/keeper/volunteers/1/badge/new"' in page) != erased
+        assert 'href="/keeper/volunteers/1/badge"' not in page and 'href="/keeper/volunteers/1/badge.png"' not in page
+
+
+def test_a_button_left_on_an_erased_volunteers_page_gives_their_page_saying_why(app, keeper, served):
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    r = post(keeper, "/keeper/volunteers/1/active", active="1")  # reactivate, from a page opened before
+    shown = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 422 and "check your input" not in shown
+    assert "Not done: this volunteer's personal data was erased meanwhile." in shown and "<h1>—" in shown
+    assert 'name="active"' in page
+    r = post(keeper, "/keeper/volunteers/1/badge", seen="x")  # the new-badge step, opened before
+    assert r.status_code == 422 and "Not done: this volunteer's personal data was erased meanwhile." in html.unescape(
+        r.get_data(as_text=True))
+
+
 def test_an_erased_volunteers_placeholder_mobile_is_not_shown_and_they_cannot_be_edited(app, keeper, served):
     assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
     with app.app_context():
