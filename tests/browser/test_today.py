@@ -21,6 +21,18 @@ def sign_in(page, server, live_app):
     expect(page.locator("#today-live")).to_be_visible()
 
 
+def scan_at_another_tablet(context, server, live_app, volunteer_id: int):
+    """The volunteer checks in at the kiosk, a tablet of its own; its page."""
+    kiosk = context.browser.new_context().new_page()
+    kiosk.goto(server.url + "/checkin/")
+    with live_app.app_context():
+        token = badge_token(db.session.get(Volunteer, volunteer_id))
+    kiosk.keyboard.type(token, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+    return kiosk
+
+
 def test_a_scan_at_the_kiosk_appears_on_today_without_reload(context, server, live_app):
     keeper = context.new_page()
     keeper.set_viewport_size(PORTRAIT)
@@ -28,13 +40,7 @@ def test_a_scan_at_the_kiosk_appears_on_today_without_reload(context, server, li
     expect(keeper.locator("[data-total=volunteers]")).to_have_text("0")
     keeper.evaluate("window.__notReloaded = true")
 
-    kiosk = context.browser.new_context().new_page()  # another tablet
-    kiosk.goto(server.url + "/checkin/")
-    with live_app.app_context():
-        token = badge_token(db.session.get(Volunteer, 5))
-    kiosk.keyboard.type(token, delay=5)
-    kiosk.keyboard.press("Enter")
-    expect(kiosk.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+    kiosk = scan_at_another_tablet(context, server, live_app, 5)
 
     expect(keeper.locator("[data-on-duty]")).to_contain_text("陈志强", timeout=6_000)
     expect(keeper.locator("[data-total=volunteers]")).to_have_text("1")
@@ -87,13 +93,7 @@ def test_today_left_open_past_midnight_turns_to_the_new_day(context, server, liv
     sign_in(keeper, server, live_app)
     expect(keeper.locator("h1")).to_contain_text("2026年12月9日")
     clock.set(datetime(2026, 12, 9, 16, 1, tzinfo=UTC))  # 00:01 on the 10th: someone checks in at the kiosk
-    kiosk = context.browser.new_context().new_page()
-    kiosk.goto(server.url + "/checkin/")
-    with live_app.app_context():
-        token = badge_token(db.session.get(Volunteer, 5))
-    kiosk.keyboard.type(token, delay=5)
-    kiosk.keyboard.press("Enter")
-    expect(kiosk.locator("#scan-result .outcome")).to_have_attribute("data-outcome", "checked_in")
+    kiosk = scan_at_another_tablet(context, server, live_app, 5)
     # The next poll brings the new day: heading, date buttons, totals and who is on duty.
     expect(keeper.locator("h1")).to_contain_text("2026年12月10日", timeout=8_000)
     expect(keeper.locator("[data-on-duty]")).to_contain_text("陈志强")
