@@ -19,8 +19,6 @@ def day_csv(report: DayReport) -> bytes:
                      _("Note")])
     for s in sorted(report.sessions, key=lambda s: s.checked_in_at):
         note = []
-        if s.auto_closed and s.check_out_method == "auto":  # not once a keeper entered the real end
-            note.append(_("closed at closing time"))
         if s.needs_review:
             note.append(_("to review"))
         if keeper_note(s):

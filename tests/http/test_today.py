@@ -1089,6 +1089,20 @@ def test_a_session_whose_real_end_a_keeper_entered_is_no_longer_noted_as_closed_
     assert (row[0], row[3][-5:], row[5], row[7]) == ("0001", "17:00", "", "entered by keeper")
 
 
+def test_the_days_file_says_when_the_system_closed_a_session_left_open_overnight(app, keeper):
+    """Probe: an evening session nobody closed, ended by the system at the next morning's opening,
+    was noted in the day's file as "closed at closing time" beside a How column that said the truth."""
+    with app.app_context():
+        evening = START + timedelta(hours=11, minutes=20)  # 20:20 local, after closing time
+        db.session.add(ServiceSession(station_id=1, volunteer_id=1, checked_in_at=evening, check_in_method="scanner"))
+        db.session.commit()
+    app.extensions["kiosk_clock"].advance(days=1)
+    assert keeper.get("/keeper/review").status_code == 200  # the system closes it
+    [row] = csv_rows(keeper.get("/keeper/today.csv?day=2026-11-22"))[1:2]
+    assert row[0] == "0001" and "next opening time" in row[5], row
+    assert "closing time" not in row[7], row
+
+
 def db_rows(app, volunteer_id):
     with app.app_context():
         return db.session.execute(select(ServiceSession.id).where(ServiceSession.volunteer_id == volunteer_id)).all()
