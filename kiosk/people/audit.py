@@ -54,9 +54,18 @@ def mask_keepers_words(volunteer_id: int, mask: Callable[[str], str]) -> None:
             if values else values for values in (event.before, event.after))
 
 
+def as_a_line(label) -> str:
+    """A label that starts a line or a table cell, in sentence case: labels are written as they
+    read inside a sentence ("gave or took points"), and shown alone they read as fragments.
+    Chinese has no capitals and is as it was."""
+    text = str(label)
+    return text[:1].upper() + text[1:]
+
+
 def audit_label(action: str) -> str:
+    """What a change was, as the first words of its line ("Gave or took points")."""
     label, _describe = current_app.extensions.get("kiosk_audit_labels", {}).get(action, (action, None))
-    return str(label)
+    return as_a_line(label)
 
 
 def audit_values(action: str, values: dict | None) -> str:

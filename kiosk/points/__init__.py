@@ -25,14 +25,15 @@ KIND_LABELS = {
 def init_app(app: Flask) -> None:
     from kiosk.checkin.hours import on_confirmed_hours_changed
     from kiosk.checkin.phone_routes import add_phone_section
-    from kiosk.people.audit import add_audit_labels
+    from kiosk.people.audit import add_audit_labels, as_a_line
     from kiosk.people.keeper_routes import add_volunteer_section
     from kiosk.people.privacy import add_before_erase, add_volunteer_data
     from kiosk.suggest.keeper_routes import add_suggestion_section
     from kiosk.points import keeper_routes, ledger, models  # noqa: F401
 
     app.register_blueprint(keeper_routes.bp)
-    app.jinja_env.globals["points_kind_label"] = lambda kind: str(KIND_LABELS.get(kind, kind))
+    # First on its line or in its cell: "Bonus · the keeper's reason".
+    app.jinja_env.globals["points_kind_label"] = lambda kind: as_a_line(KIND_LABELS.get(kind, kind))
     app.jinja_env.globals["points_line_reversible"] = ledger.can_reverse
     app.jinja_env.globals["points_reason"] = ledger.reason_label
     add_keeper_link(app, "points_keeper.settings", _l("Points"), 90)

@@ -103,7 +103,7 @@ def test_a_keeper_issues_a_certificate_from_the_volunteers_page_and_prints_it(ap
     # The volunteer's page lists it, and the change reads in the keepers' log.
     page = keeper.get(PAGE).get_data(as_text=True)
     assert f'href="/keeper/certificates/{certificate.id}">2026-0001<' in page
-    assert "issued a service certificate" in page
+    assert "Issued a service certificate" in page
 
 
 def test_the_print_css_asks_for_a4_with_18mm_margins(client):

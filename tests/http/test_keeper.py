@@ -1538,3 +1538,23 @@ def test_a_link_saying_new_to_a_badge_never_reissued_says_nothing_of_a_new_one(a
     assert NEW_BADGE_MESSAGE in html.unescape(keeper.get("/keeper/volunteers/1/badge?new=1").get_data(as_text=True))
     clock.advance(hours=1)  # the same link opened again later
     assert NEW_BADGE_MESSAGE not in html.unescape(keeper.get("/keeper/volunteers/1/badge?new=1").get_data(as_text=True))
+
+
+# --- How keepers' changes read --------------------------------------------------------------------
+
+
+def test_changes_and_points_lines_read_in_sentence_case_in_english(app, keeper):
+    """Probe: "gave or took points", "put on the honor roll", "bonus · 表揚" read as fragments on
+    the English page. The reason (表揚) is what the keeper typed, and stays as typed."""
+    keeper.set_cookie("kiosk_lang", "en")
+    token = csrf_token(keeper, "/keeper/volunteers/1")
+    assert keeper.post("/keeper/volunteers/1/points", data={"amount": "5", "reason": "表揚", "csrf_token": token,
+                                                             "once": "ab" * 16}).status_code == 303
+    assert keeper.post("/keeper/honor", data={"number": "1", "note": "最美志愿者",
+                                              "csrf_token": csrf_token(keeper, "/keeper/honor")}).status_code == 303
+    page = html.unescape(keeper.get("/keeper/volunteers/1").get_data(as_text=True))
+    assert ">Gave or took points<" in page and ">Put on the honor roll<" in page
+    assert ">Bonus · 表揚<" in page and "bonus ·" not in page
+    keeper.set_cookie("kiosk_lang", "zh_Hans")  # Chinese as it was
+    page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
+    assert ">奖励 · 表揚<" in page and ">调整了积分<" in page

@@ -595,7 +595,7 @@ def test_shortening_a_session_whose_points_were_spent_stops_at_zero_and_says_so(
     assert r.status_code == 303
     page = keeper.get("/keeper/volunteers/1").get_data(as_text=True)
     assert re.search(r'Points: <span class="big-number">0</span>', page)
-    assert "not taken back: the points were already spent" in page
+    assert "Not taken back: the points were already spent" in page
     with app.app_context():
         assert balance(1) == 0
         assert sorted(db.session.scalars(select(PointsLine.amount).where(PointsLine.kind.in_(("hours", "waived"))))) \
@@ -603,7 +603,7 @@ def test_shortening_a_session_whose_points_were_spent_stops_at_zero_and_says_so(
 
 
 @pytest.mark.parametrize("lang, reads", [("zh_Hans", "撤销 · 礼品已取消"), ("zh_Hant", "撤銷 · 禮品已取消"),
-                                         ("en", "reversal · gift cancelled")])
+                                         ("en", "Reversal · gift cancelled")])
 def test_a_cancelled_gifts_points_line_reads_in_the_keepers_language(app, keeper, lang, reads):
     a_gift_given(app, keeper)
     with app.app_context():

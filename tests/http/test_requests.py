@@ -378,9 +378,9 @@ def test_deactivating_and_reactivating_a_volunteer_write_audit_events(app, keepe
         ]
         assert db.session.get(Volunteer, 1).active is True
     page = client.get("/keeper/volunteers/1").get_data(as_text=True)
-    assert "deactivated" in page and "reactivated" in page
+    assert ">Deactivated<" in page and ">Reactivated<" in page
     with in_english(app):
-        assert audit_label("volunteer.deactivated") == "deactivated"
+        assert audit_label("volunteer.deactivated") == "Deactivated"  # first on its line
 
 
 # --- A full disk or a read-only database ------------------------------------------------------------
@@ -490,5 +490,5 @@ def test_registering_editing_and_a_new_badge_are_audited_without_personal_data(a
             ("volunteer.badge_reissued", keeper_id, None),
         ]
     shown = client.get(page).get_data(as_text=True)
-    assert "registered" in shown and "changed details" in shown and "name and mobile" in shown
-    assert "issued a new badge" in shown
+    assert "Registered" in shown and "Changed details" in shown and "name and mobile" in shown
+    assert "Issued a new badge" in shown

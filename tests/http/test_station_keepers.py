@@ -113,7 +113,8 @@ def test_a_new_keeper_is_added_and_their_password_shown_once(app, keeper, statio
     # Not on the page again: opened afresh, or the answer's address opened again.
     again = keeper.get(PAGE).get_data(as_text=True)
     assert password not in again and 'data-keeper="wang"' in again
-    assert "added a keeper: 王芳 (wang)" in again  # the change in the list of recent ones
+    # The change in the list of recent ones, a line of its own in sentence case (probe: "gave a keeper …")
+    assert "Added a keeper: 王芳 (wang)" in again
     reopened = keeper.get(ADD)
     assert reopened.status_code == 303 and reopened.headers["Location"] == "/keeper/account#keepers"
 
@@ -195,7 +196,7 @@ def test_a_keeper_is_deactivated_after_asking_and_reactivated(app, keeper, lina)
     r = confirm(keeper, path)
     assert r.status_code == 303 and r.headers["Location"] == "/keeper/account#keepers"
     page = keeper.get(PAGE).get_data(as_text=True)
-    assert "李娜 is deactivated" in page and "deactivated a keeper: 李娜 (lina)<" in page and "(lina): inactive" not in page
+    assert "李娜 is deactivated" in page and "Deactivated a keeper: 李娜 (lina)<" in page and "(lina): inactive" not in page
     assert not signed_in(lina_tablet)
     assert sign_in(app.test_client(), username="lina").status_code == 422
     assert "Reactivate 李娜?" in keeper.get(path).get_data(as_text=True)
