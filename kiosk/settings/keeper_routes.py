@@ -6,13 +6,13 @@ from flask_login import current_user
 from kiosk.core.clock import utcnow
 from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
-from kiosk.core.forms import attach_error, first_refusal
+from kiosk.core.forms import attach_error, first_refusal, validated
 from kiosk.core.transaction import refuse_with
 from kiosk.core.web import render
 from kiosk.people.keepers import form_sent, keeper_blueprint
 from kiosk.settings.forms import StationSettingsForm, step_label
-from kiosk.settings.station import (AskFirst, StationSettings, change_lines, change_settings, recent_changes,
-                                    rounding_steps, stamped)
+from kiosk.settings.station import (AskFirst, StationSettings, change_lines, change_settings, checked,
+                                    recent_changes, rounding_steps, stamped)
 
 bp = keeper_blueprint("settings_keeper", __name__)
 
@@ -43,12 +43,14 @@ def settings():
         return _page(_form_as_stored())
     form = _with_steps(StationSettingsForm())
     refuse_with(lambda err: _refused(form, err))
-    if not form.validate():
-        raise first_refusal(form)
-    changed = change_settings(current_user, g.station, StationSettings(
+    wanted = StationSettings(
         name=form.name.data, name_hant=form.name_hant.data or "", opens_at=form.opens_at.data, closes_at=form.closes_at.data,
         hours_rounding_minutes=form.hours_rounding_minutes.data,
         duplicate_window_minutes=form.duplicate_window_minutes.data,
-        person_in_charge=form.person_in_charge.data or "", contact=form.contact.data or ""), utcnow(),
-        seen=form.seen.data or None, agreed=form.agreed.data)
+        person_in_charge=form.person_in_charge.data or "", contact=form.contact.data or "")
+    # The form's own checks and the rules both, so every field at fault says so at once.
+    if validated(form, lambda: checked(g.station, wanted)) is None:
+        raise first_refusal(form)
+    changed = change_settings(current_user, g.station, wanted, utcnow(), seen=form.seen.data or None,
+                              agreed=form.agreed.data)
     return redirect(url_for("settings_keeper.settings", **({"saved": 1} if changed else {"unchanged": 1})), 303)

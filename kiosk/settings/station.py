@@ -75,22 +75,41 @@ def station_detail(text: str | None, field: str) -> str:
 
 
 def checked(station: Station, wanted: StationSettings) -> StationSettings:
-    """The settings as they would be kept, or a DomainError naming the field at fault."""
-    name = station_name(wanted.name, station)
-    if not wanted.opens_at < wanted.closes_at:
-        raise DomainError(_l("The closing time must come after the opening time."), field="closes_at")
-    if wanted.hours_rounding_minutes not in rounding_steps(station):
-        raise DomainError(NOT_A_CHOICE, field="hours_rounding_minutes")
+    """The settings as they would be kept, or one DomainError naming every field at fault, so the
+    form says them all at once. A value the form could not read at all (None: 25:00, "abc") is the
+    form's to refuse, and is not looked at here."""
+    problems = {}
+
+    def kept(rule, *args):
+        try:
+            return rule(*args)
+        except DomainError as err:
+            problems.update(err.by_field())
+            return None
+
+    name = kept(station_name, wanted.name, station)
+    name_hant = kept(traditional_name, wanted.name_hant)
+    opens_at, closes_at = wanted.opens_at, wanted.closes_at
+    if opens_at is not None and closes_at is not None and not opens_at < closes_at:
+        problems["closes_at"] = _l("The closing time must come after the opening time.")
+    step = wanted.hours_rounding_minutes
+    if step is not None and step not in rounding_steps(station):
+        problems["hours_rounding_minutes"] = NOT_A_CHOICE
     low, high = WINDOW_MINUTES
-    if not low <= wanted.duplicate_window_minutes <= high:
-        raise DomainError(WINDOW_OUT_OF_RANGE, field="duplicate_window_minutes")
-    return StationSettings(name=name, name_hant=traditional_name(wanted.name_hant),
-                           opens_at=wanted.opens_at.replace(second=0, microsecond=0),
-                           closes_at=wanted.closes_at.replace(second=0, microsecond=0),
-                           hours_rounding_minutes=wanted.hours_rounding_minutes,
-                           duplicate_window_minutes=wanted.duplicate_window_minutes,
-                           person_in_charge=station_detail(wanted.person_in_charge, "person_in_charge"),
-                           contact=station_detail(wanted.contact, "contact"))
+    window = wanted.duplicate_window_minutes
+    if window is not None and not low <= window <= high:
+        problems["duplicate_window_minutes"] = WINDOW_OUT_OF_RANGE
+    person_in_charge = kept(station_detail, wanted.person_in_charge, "person_in_charge")
+    contact = kept(station_detail, wanted.contact, "contact")
+    if problems:
+        raise DomainError.of_fields(problems)
+    return StationSettings(name=name, name_hant=name_hant, opens_at=_to_the_minute(opens_at),
+                           closes_at=_to_the_minute(closes_at), hours_rounding_minutes=step,
+                           duplicate_window_minutes=window, person_in_charge=person_in_charge, contact=contact)
+
+
+def _to_the_minute(moment: time | None) -> time | None:
+    return moment.replace(second=0, microsecond=0) if moment is not None else None
 
 
 class AskFirst(DomainError):

@@ -155,6 +155,26 @@ def test_a_refused_setting_keeps_what_was_typed_says_why_beside_it_and_stores_no
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
+@pytest.mark.parametrize("sent, said", [
+    # Probe: only the first two were said; the 99 only once those were put right.
+    ({"name": "", "opens_at": "25:00", "closes_at": "07:00", "duplicate_window_minutes": "99"},
+     {"name": "Please fill this in.", "opens_at": "Please enter a time such as 8:00 or 20:30.",
+      "duplicate_window_minutes": "from 1 to 60"}),
+    # The rules' own refusals, all at once too.
+    ({"opens_at": "18:00", "closes_at": "07:00", "duplicate_window_minutes": "99", "contact": "1" * 41},
+     {"closes_at": "The closing time must come after the opening time.", "duplicate_window_minutes": "from 1 to 60",
+      "contact": "Please keep this to 40 characters or fewer."}),
+])
+def test_a_refused_settings_form_says_every_reason_at_once_beside_each_field(app, keeper, sent, said):
+    before = stored(app)
+    r = post(keeper, PAGE, {**AS_TYPED, **sent}, page=PAGE)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for field, message in said.items():
+        assert [e for e in field_errors(page, field) if message in e], field
+    assert stored(app) == before
+
+
 def test_signed_out_the_settings_page_asks_for_a_sign_in_and_changes_nothing(app, client, station):
     before = stored(app)
     assert "/keeper/login" in client.get(PAGE).headers["Location"]

@@ -94,6 +94,16 @@ def test_a_setting_out_of_bounds_is_refused_and_nothing_else_changes(ctx, change
     assert settings_of(ctx) == before and events() == []
 
 
+def test_every_setting_out_of_bounds_is_named_in_one_refusal(ctx):
+    """Probe: one refusal said only the first field at fault; the next send said the next."""
+    wanted = replace(settings_of(ctx), name=" ", opens_at=time(18, 0), closes_at=time(7, 0), hours_rounding_minutes=7,
+                     duplicate_window_minutes=99, contact="1" * 41)
+    with pytest.raises(DomainError) as refused:
+        change_settings(keeper(), ctx, wanted, START)
+    assert set(refused.value.by_field()) == {"name", "closes_at", "hours_rounding_minutes", "duplicate_window_minutes",
+                                             "contact"}
+
+
 def test_the_station_keeps_its_own_name_and_an_odd_rounding_step_it_already_has(ctx):
     ctx.hours_rounding_minutes = 20  # set by hand once: re-saving the page must not be refused for it
     db.session.flush()
