@@ -56,7 +56,7 @@ def test_deactivating_a_volunteer_on_duty_checks_them_out_and_the_page_says_so(a
         assert session.checked_out_at == clock.now() and session.needs_review
     after = text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
     assert "When deactivated, this also happened:" in after
-    assert "checked out on deactivation: 11-22 09:00 – 11-22 11:00" in after
+    assert "Checked out on deactivation: 11-22 09:00 – 11-22 11:00" in after
     today = keeper.get("/keeper/today").get_data(as_text=True)
     on_duty = today.split("data-on-duty", 1)[1].split("</ul>", 1)[0]
     assert "欧阳明月" not in on_duty and "Nobody on duty right now." in on_duty
@@ -84,7 +84,7 @@ def test_deactivating_gives_back_sign_ups_and_says_so_before_and_after(app, keep
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
     after = text(keeper.get(f"/keeper/volunteers/{NUMBER}"))
-    assert "took off an activity's sign-ups: 爱心课堂" in after
+    assert "Took off an activity's sign-ups: 爱心课堂" in after
 
 
 def test_a_volunteer_off_duty_is_deactivated_with_no_warning(app, keeper):
