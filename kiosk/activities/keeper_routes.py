@@ -33,7 +33,7 @@ from kiosk.core.stations import (FIRST_DAY, LAST_DAY, local_input_value, local_t
                                  station_record)
 from kiosk.core.text import search_words
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import form_sent, render
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 
@@ -133,7 +133,7 @@ def _page(activity: Activity, status: int = 200, form: ActivityForm | None = Non
 @bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
 def activity(activity_id):
     activity = station_record(Activity, activity_id)
-    if request.method == "GET":
+    if not form_sent():
         return _page(activity)
     form = ActivityForm()
     refuse_with(lambda err: _page(station_record(Activity, activity_id), status=err.status, form=attach_error(form, err)))

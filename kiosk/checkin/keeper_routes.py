@@ -28,8 +28,8 @@ from kiosk.core.i18n import format_hours, local_time
 from kiosk.core.models import Station
 from kiosk.core.stations import local_input_value, parse_day, parse_local_datetime, station_record
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
-from kiosk.people.keeper_routes import volunteer_page
+from kiosk.core.web import form_sent, render
+from kiosk.people.keeper_routes import refuse_on_volunteer_page, volunteer_page
 from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Volunteer
 
@@ -45,6 +45,7 @@ def volunteer_section(volunteer: Volunteer, station: Station) -> dict:
 @bp.post("/volunteers/<int:volunteer_id>/phone-code")
 def phone_code(volunteer_id):
     volunteer = station_record(Volunteer, volunteer_id)
+    refuse_on_volunteer_page(volunteer_id)
     code = issue_phone_code(volunteer, utcnow())
     # Shown once, on this page only: the keeper reads it out to the volunteer.
     return volunteer_page(volunteer, phone_code=code)
@@ -115,7 +116,7 @@ def confirm_hours_of_day():
 def edit_session(session_id):
     session = station_record(ServiceSession, session_id)
     station = g.station
-    if request.method == "GET":
+    if not form_sent():
         return render("checkin/session_form.html", form=_session_form_as_stored(session), session=session)
     form = SessionForm()
     if not form.validate():

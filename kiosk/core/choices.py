@@ -15,7 +15,7 @@ from kiosk.core.models import Station
 from kiosk.core.stations import station_record
 from kiosk.core.text import NAME_TAKEN, clean_name, name_key
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import form_sent, render
 
 
 def add_standard(model, station: Station, codes) -> list:
@@ -111,7 +111,7 @@ def add_choice_editor(bp: Blueprint, path: str, editor: ChoiceEditor) -> None:
                       refusable=editor.refusable)
 
     def choices():
-        if request.method == "GET":
+        if not form_sent():
             return page()
         refuse_with(lambda err: page(422, err.message))
         editor.add(g.station, request.form.get("name", ""))

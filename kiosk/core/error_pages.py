@@ -16,7 +16,7 @@ from kiosk.core.extensions import db
 from kiosk.core.i18n import reads_the_devices_language
 from kiosk.core.stations import load_station
 from kiosk.core.storage import note_cannot_save
-from kiosk.core.web import came_from, is_keeper_request, keeper_home, takes_upload_here, wants_fragment
+from kiosk.core.web import came_from, form_sent, is_keeper_request, keeper_home, takes_upload_here, wants_fragment
 
 MESSAGES = {
     400: (_l("Something was not right"), _l("The screen sent something we could not read. Please try again.")),
@@ -61,7 +61,7 @@ def render_error(status: int, title=None, message=None):
         # no countdown to the kiosk's start and no button to it; back to the page it came from.
         back = came_from()
         # (A form's page is often the address it sends to: back to it is a GET, so it may be.)
-        same = back == request.full_path.rstrip("?") and request.method == "GET"
+        same = back == request.full_path.rstrip("?") and not form_sent()
         context.update(own_device=True, back=back if back and not same else None)
         if (request.path == "/m" or request.path.startswith("/m/")) and g.get("station") is not None:
             context["phone_home"] = url_for("phone.me")  # a volunteer's phone: its own page, their hours

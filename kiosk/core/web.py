@@ -112,11 +112,17 @@ def came_from() -> str | None:
     return None
 
 
+def form_sent() -> bool:
+    """A form was sent (POST), not a page asked for: HEAD asks for the page as GET does (a link
+    checker, `curl -I`), and must be answered as GET is, not as a form sent empty."""
+    return request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 def this_page() -> str:
     """Where a switch on the page (language, text size) brings the screen back to: this page; for a
     form's answer (a POST, which the browser cannot simply load again: 405) the page the form was
     on, or the start."""
-    if request.method == "GET":
+    if not form_sent():
         return request.full_path if request.query_string else request.path
     return came_from() or "/"
 

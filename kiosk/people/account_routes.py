@@ -12,11 +12,11 @@ from flask_login import current_user
 from kiosk.core.clock import utcnow
 from kiosk.core.forms import EmptyForm, attach_error, first_refusal
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
+from kiosk.core.web import form_sent, render
 from kiosk.people.forms import AddKeeperForm, PasswordChangeForm
 from kiosk.people.keeper_accounts import (NOT_YOURSELF, add_keeper, change_keeper_active, keeper_events, keeper_of,
                                           new_password_for, password_stamp, station_keepers)
-from kiosk.people.keepers import change_password, form_sent, keeper_blueprint, sign_in_again_here
+from kiosk.people.keepers import change_password, keeper_blueprint, sign_in_again_here
 from kiosk.people.models import Keeper
 
 bp = keeper_blueprint("account", __name__)

@@ -7,9 +7,9 @@ from htmx_flask import make_response as hx_response
 from kiosk.core.clock import utcnow
 from kiosk.core.extensions import login_manager
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import keeper_home, render, safe_next, wants_fragment
+from kiosk.core.web import form_sent, keeper_home, render, safe_next, wants_fragment
 from kiosk.people.forms import LoginForm
-from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, form_sent, leave_this_device,
+from kiosk.people.keepers import (authenticate, forget_remembered_sign_in, leave_this_device,
                                   note_keeper_seen, page_to_return_to, require_keeper, sign_out_everywhere)
 
 bp = Blueprint("auth", __name__, url_prefix="/keeper", template_folder="templates")

@@ -21,11 +21,11 @@ from kiosk.core.qr import qr_png, qr_svg
 from kiosk.core.stations import KIOSK_STATION_COOKIE, kiosk_tablet_cookie, station_record
 from kiosk.core.text import name_key
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import id_arg, keeper_home, render, safe_next, takes_upload
+from kiosk.core.web import form_sent, id_arg, keeper_home, render, safe_next, takes_upload
 from kiosk.people.audit import done_on_deactivation, last_done_at, volunteer_events
 from kiosk.people.badges import badge_stamp, badge_token, card_name_size
 from kiosk.people.forms import ImportConfirmForm, ImportUploadForm, VolunteerForm
-from kiosk.people.keepers import form_sent, keeper_blueprint
+from kiosk.people.keepers import keeper_blueprint
 from kiosk.people.models import Team, Volunteer
 from kiosk.people.privacy import deactivation_warnings, erase_volunteer, everything_about, refuse_if_erased
 from kiosk.people.teams import add_team, remove_team, rename_team, teams_with_members

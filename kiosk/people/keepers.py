@@ -19,7 +19,7 @@ from kiosk.core.extensions import db, login_manager
 from kiosk.core.models import Station
 from kiosk.core.stations import station_as_it_is
 from kiosk.core.text import has_hidden_characters
-from kiosk.core.web import came_from, is_background_refresh, wants_fragment
+from kiosk.core.web import came_from, form_sent, is_background_refresh, wants_fragment
 from kiosk.people.audit import audit
 from kiosk.people.models import Keeper, SignInAttempt
 
@@ -319,12 +319,6 @@ def leave_this_device() -> None:
     mark would be lost and the cookie would sign the tablet straight back in)."""
     session.clear()
     logout_user()
-
-
-def form_sent() -> bool:
-    """A form was sent (POST), not a page asked for: HEAD asks for the page as GET does (a link
-    checker, `curl -I`), and must be answered as GET is, not as a form sent empty."""
-    return request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def page_to_return_to() -> str | None:

@@ -8,8 +8,8 @@ from kiosk.core.edits import EditedMeanwhile, edit_stamp
 from kiosk.core.errors import DomainError
 from kiosk.core.forms import attach_error, first_refusal, validated
 from kiosk.core.transaction import refuse_with
-from kiosk.core.web import render
-from kiosk.people.keepers import form_sent, keeper_blueprint
+from kiosk.core.web import form_sent, render
+from kiosk.people.keepers import keeper_blueprint
 from kiosk.settings.forms import StationSettingsForm, step_label
 from kiosk.settings.station import (AskFirst, StationSettings, change_lines, change_settings, checked,
                                     recent_changes, rounding_steps, stamped)

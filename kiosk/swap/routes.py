@@ -16,7 +16,7 @@ from kiosk.core.stations import station_required
 from kiosk.core.transaction import refuse_with
 from kiosk.core.errors import DomainError
 from kiosk.core.text import lines
-from kiosk.core.web import id_arg, link_for_phones, render, takes_upload
+from kiosk.core.web import form_sent, id_arg, link_for_phones, render, takes_upload
 from kiosk.swap.models import CONDITIONS
 from kiosk.people.volunteers import registered_names
 from kiosk.swap.shelf import (
@@ -81,7 +81,7 @@ def _label(item, brought: bool):
 @bp.route("/bring", methods=["GET", "POST"])
 @takes_upload
 def bring():
-    if request.method == "GET":
+    if not form_sent():
         return render("swap/bring.html", form=EmptyForm(), categories=categories(g.station), conditions=CONDITIONS,
                       values={"once": new_once()}, errors={})
     values = {key: request.form.get(key, "") for key in ("title", "category", "condition", "contact", "once")}

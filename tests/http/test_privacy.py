@@ -164,6 +164,16 @@ def test_an_erased_volunteer_is_not_put_back_into_use_from_any_keeper_page(app, 
     assert "0001" not in keeper.get("/keeper/honor").get_data(as_text=True)
 
 
+def test_a_phone_code_asked_for_after_the_erasure_answers_with_the_volunteers_page(app, keeper, served):
+    """Probe: 生成手机验证码 sent from a page opened before a colleague erased the volunteer was a 422
+    "Please check your input" page, though nothing had been typed."""
+    assert post(keeper, "/keeper/volunteers/1/erase", confirm="1").status_code == 303
+    r = post(keeper, "/keeper/volunteers/1/phone-code")
+    page = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 422 and "Please check your input" not in page
+    assert "erased meanwhile" in page and KEPT_ONLY_FOR_HOURS in page
+
+
 @pytest.mark.parametrize("erased", [True, False], ids=["erased", "never issued"])
 def test_a_volunteer_without_a_badge_has_no_badge_page_but_their_own_page_saying_so(app, keeper, served, erased):
     """Probe: the badge card, its PNG and SVG of an erased volunteer were a 422 "Please check your

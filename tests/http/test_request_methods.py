@@ -36,12 +36,6 @@ def test_options_on_every_keeper_page_as_a_stranger_is_answered_never_a_500(stat
     assert not wrong
 
 
-# Pages outside the people, settings and points packages that still read HEAD as a form sent empty
-# (request.method == "GET" in their views), for whoever may open them.
-HEAD_NOT_YET = {("swap.bring", "stranger"), ("swap.bring", "keeper"), ("walkins_keeper.choices", "keeper"),
-                ("swap_keeper.choices", "keeper"), ("suggest_keeper.choices", "keeper")}
-
-
 @pytest.mark.parametrize("who", ["stranger", "keeper"])
 def test_head_is_answered_as_get_is_on_every_page(station_app, who):
     """Probe: HEAD on the new-volunteer form, the teams, the import… was 422 (a form sent empty)
@@ -52,4 +46,4 @@ def test_head_is_answered_as_get_is_on_every_page(station_app, who):
         head, get = client.head(url), client.get(url)
         if (head.status_code, head.headers.get("Location")) != (get.status_code, get.headers.get("Location")):
             wrong.add((endpoint, who))
-    assert wrong <= HEAD_NOT_YET, sorted(wrong - HEAD_NOT_YET)
+    assert not wrong, sorted(wrong)
