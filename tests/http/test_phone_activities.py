@@ -3,24 +3,12 @@ and how it goes when the station computer does not answer (htmx, as the check-in
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from kiosk.activities.models import Activity, Signup
 from kiosk.core.extensions import db
 from tests.conftest import HX, csrf_token
-from tests.http.test_activities import plan
-from tests.http.test_phone import code_at, link_badge
-from tests.http.test_recognition import token
-
-
-@pytest.fixture
-def phone(app, clock, station):
-    """Volunteer 1's phone, linked by the badge, reading English."""
-    client = app.test_client()
-    client.set_cookie("kiosk_lang", "en")
-    assert link_badge(client, code_at(app, 1, clock.now()), token(app)).status_code == 303
-    return client
+from tests.http.test_activities import phone, plan  # noqa: F401 - phone is a fixture
 
 
 def activity_id(app) -> int:
