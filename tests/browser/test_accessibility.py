@@ -49,6 +49,7 @@ NOT_PAGES = {
     "today.today_csv": "a CSV download",
     "keeper.index": "only sends the keeper on to their first page (Today)",
     "auth.still_here": "what a keeper page on the kiosk tablet sends while someone types: 204, no page",
+    "phone.not_here": "an address under /m that is no page: sends on to the page meant, else a 404 (not a 200 to audit)",
     "account.add_station_keeper": "only sends the keeper on to their account page (its POST answer, a new "
                                   "keeper's password, is shown once and is no page to open)",
     "keeper.badge_png": "a badge image to download",
