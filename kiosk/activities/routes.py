@@ -96,18 +96,9 @@ def phone_sign_up(activity_id):
 @phone_bp.post("/<int:activity_id>/withdraw")
 @phone_page
 def phone_withdraw(activity_id):
-    return _change_signup(activity_id, _withdraw_on_the_phone, lambda name: _l(
+    return _change_signup(activity_id, withdraw, lambda name: _l(
         "Withdrawn: %(name)s. Your place is given up; to come after all, sign up again here while places are left.",
         name=name))
-
-
-def _withdraw_on_the_phone(station, volunteer: Volunteer, activity: Activity, now) -> None:
-    # "I can't come" shows only beside a sign-up, and only the volunteer gives it back while they
-    # are active: none now is a second tap, or another tab, after the place was given back.
-    if activity.station_id == station.id and activity.id not in signed_up_ids(volunteer.id):
-        raise DomainError(_l("You have already withdrawn from %(name)s. To come after all, sign up again here "
-                             "while places are left.", name=activity.name))
-    withdraw(station, volunteer, activity, now)
 
 
 def _change_signup(activity_id: int, change, said):

@@ -245,10 +245,15 @@ def sign_up(station: Station, volunteer: Volunteer, activity: Activity, now: dat
 
 def withdraw(station: Station, volunteer: Volunteer, activity: Activity, now: datetime) -> None:
     """Give the place back, up to the start."""
+    if activity.station_id != station.id:
+        raise DomainError(_l("You are not signed up for this activity."))
     signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                     Signup.volunteer_id == volunteer.id))
-    if signup is None or activity.station_id != station.id:
-        raise DomainError(_l("You are not signed up for this activity."))
+    if signup is None:
+        # "I can't come" shows only beside a sign-up, and only the volunteer gives it back while
+        # they are active: none now is a second tap, or another tab, after it was given back.
+        raise DomainError(_l("You have already withdrawn from %(name)s. To come after all, sign up again here "
+                             "while places are left.", name=activity.name))
     if activity.starts_at <= now and not activity.recurring:
         raise DomainError(_l("This activity has started. Please tell a keeper if you cannot come."))
     _give_place_back(signup)
